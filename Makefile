@@ -1,0 +1,31 @@
+# Two commands for a fresh clone: `make build` and `make test`.
+# Both create .venv and install the pinned dependencies on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/null | cksum | cut -d' ' -f1)
+PROFILE ?= public
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: build test serve check pack clean
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit("Harvest needs Python 3.11 or newer (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+build: $(STAMP)  ## Build the archive site into site/
+	$(BIN)/harvest build --profile $(PROFILE)
+
+test: $(STAMP)   ## Run the whole test suite
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+serve: $(STAMP)  ## Preview with live reload on http://127.0.0.1:8000
+	$(BIN)/harvest serve --profile $(PROFILE)
+
+check: $(STAMP)  ## Validate every story and the vocabularies
+	$(BIN)/harvest check
+
+clean:
+	rm -rf site dist .harvest

@@ -1,0 +1,49 @@
+"""Read mkdocs.yml the way `mkdocs build` does, for commands that run outside a build."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .problems import HarvestError, Problem
+from .settings import Settings
+
+
+def load_mkdocs_config(config_file: Path, **overrides):
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import ConfigurationError
+
+    config_file = Path(config_file)
+    if not config_file.is_file():
+        raise HarvestError([Problem(str(config_file), None, "file", "not found",
+                                    "run harvest from the archive's folder, or pass -f path/to/mkdocs.yml")])
+    try:
+        return load_config(str(config_file), **overrides)
+    except ConfigurationError as error:
+        raise HarvestError([Problem(str(config_file), None, "config", str(error).strip(),
+                                    "see the comments in mkdocs.yml and README.md")]) from None
+
+
+def log_to_console(verbose: bool = False) -> None:
+    """Show MkDocs' (and our plugins') messages as `mkdocs build` would."""
+    logger = logging.getLogger("mkdocs")
+    if not any(getattr(h, "_harvest", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        handler._harvest = True
+        logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def settings_from_file(config_file: Path, profile: str | None = None) -> Settings:
+    from mkdocs.exceptions import PluginError
+    from .mkdocs_plugin import HarvestPlugin, settings_from
+
+    config = load_mkdocs_config(config_file)
+    plugin = next((p for p in config.plugins.values() if isinstance(p, HarvestPlugin)), None)
+    if plugin is None:
+        raise HarvestError([Problem(str(config_file), None, "plugins", "the harvest plugin is not enabled",
+                                    "add `- harvest` under `plugins:`")])
+    try:
+        return settings_from(plugin.config, config, profile)
+    except PluginError as error:
+        raise HarvestError([Problem(str(config_file), None, "config", str(error))]) from None

@@ -1,0 +1,220 @@
+"""The `harvest` MkDocs plugin: a thin adapter from MkDocs events to Harvest's core.
+
+Per-build state is reset in `on_config` (plugins live across `mkdocs serve`
+rebuilds); the archive is loaded once per build in `on_files`.
+"""
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from .archive import Archive, load_archive
+from .images import published_images, strip_metadata
+from .pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
+from .problems import HarvestError
+from .sanitize import clean_html
+from .settings import DEFAULT_EVENT_KINDS, DEFAULT_PROFILES, DEFAULT_PROMPTS, DEFAULT_VISIBILITY_LEVELS, \
+    Prompt, Settings, profile_from_env, today_from_env
+
+log = get_plugin_logger(__name__)
+NAV_URIS = {uri for entry in default_nav() for uri in entry.values()}
+ASSET_URI = "assets/harvest/harvest.css"
+_H2_START = re.compile(r"<h2[\s>]")
+
+
+class PromptConfig(base.Config):
+    id = c.Type(str)
+    title = c.Type(str)
+    aliases = c.ListOfItems(c.Type(str), default=[])
+
+
+class HarvestConfig(base.Config):
+    lessons = c.Type(str, default="lessons.yml")              # relative to docs_dir (the stories folder)
+    contributors = c.Type(str, default="contributors.yml")
+    event_kinds = c.DictOfItems(c.Type(str), default=dict(DEFAULT_EVENT_KINDS))
+    prompts = c.ListOfItems(c.SubConfig(PromptConfig), default=[
+        {"id": p.id, "title": p.title, "aliases": list(p.aliases)} for p in DEFAULT_PROMPTS])
+    visibility_levels = c.ListOfItems(c.Type(str), default=list(DEFAULT_VISIBILITY_LEVELS))
+    default_visibility = c.Type(str, default="public")
+    profiles = c.DictOfItems(c.Type(str), default=dict(DEFAULT_PROFILES))
+    profile = c.Optional(c.Type(str))                          # else $HARVEST_PROFILE, else "public"
+    words_per_minute_aloud = c.Type(int, default=130)
+    words_per_minute_silent = c.Type(int, default=200)
+    related_count = c.Type(int, default=5)
+    max_story_bytes = c.Type(int, default=1_000_000)
+
+
+def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: str | None = None) -> Settings:
+    """Harvest's plain settings from a validated mkdocs.yml; errors name the option to fix."""
+    stories = Path(config.docs_dir)
+    prompts = tuple(Prompt(p.id, p.title, tuple(p.aliases)) for p in plugin_config.prompts)
+    levels = tuple(plugin_config.visibility_levels)
+    profile = profile or plugin_config.profile or profile_from_env()
+    problems = []
+    if profile not in plugin_config.profiles:
+        problems.append(f"unknown profile '{profile}'; choose one of: {', '.join(plugin_config.profiles)}")
+    for name, level in plugin_config.profiles.items():
+        if level not in levels:
+            problems.append(f"profiles.{name}: '{level}' is not one of visibility_levels ({', '.join(levels)})")
+    if plugin_config.default_visibility not in levels:
+        problems.append(f"default_visibility: '{plugin_config.default_visibility}' is not one of {', '.join(levels)}")
+    if len({p.id for p in prompts}) != len(prompts):
+        problems.append("prompts: two prompts share an id")
+    try:
+        today = today_from_env()
+    except ValueError:
+        problems.append("HARVEST_TODAY must be a date like 2026-11-21")
+    if problems:
+        raise PluginError("mkdocs.yml, plugins → harvest:\n  " + "\n  ".join(problems))
+    return Settings(
+        stories_dir=stories, lessons_file=stories / plugin_config.lessons,
+        contributors_file=stories / plugin_config.contributors,
+        event_kinds=dict(plugin_config.event_kinds), prompts=prompts, visibility_levels=levels,
+        default_visibility=plugin_config.default_visibility, profiles=dict(plugin_config.profiles),
+        profile=profile, site_name=config.site_name, site_url=config.site_url or "",
+        default_lang=(config.theme.get("language") or "en"),
+        words_per_minute_silent=plugin_config.words_per_minute_silent,
+        words_per_minute_aloud=plugin_config.words_per_minute_aloud,
+        related_count=plugin_config.related_count, max_story_bytes=plugin_config.max_story_bytes,
+        project_dir=Path(config.config_file_path or ".").parent, today=today,
+    )
+
+
+class HarvestPlugin(BasePlugin[HarvestConfig]):
+    supports_multiple_instances = False
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.archive: Archive | None = None
+        self.specs: dict[str, PageSpec] = {}
+        self.files: Files | None = None
+        self.section_html: dict[str, list[str]] = {}
+        self.settings = settings_from(self.config, config)
+        templates = str(resources.files("harvest").joinpath("templates"))
+        if templates not in config.theme.dirs:
+            config.theme.dirs.append(templates)  # after the user's overrides/, which therefore win
+        for extension in ("attr_list", "md_in_html"):
+            if extension not in config.markdown_extensions:
+                config.markdown_extensions.append(extension)
+        if ASSET_URI not in config.extra_css:
+            config.extra_css.insert(0, ASSET_URI)
+        self.default_nav_used = config.nav is None
+        if self.default_nav_used:  # never list every story: that makes the build quadratic
+            config.nav = default_nav()
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        try:
+            archive, problems = load_archive(self.settings)
+        except HarvestError as error:
+            raise PluginError("Harvest found problems in the stories:\n" + error.report()) from None
+        for problem in problems:
+            log.warning(problem.format())
+        self.archive = archive
+        log.info(f"profile '{self.settings.profile}': {len(archive.stories)} stories published, "
+                 f"{archive.withheld} withheld")
+        # Default deny: nothing from the stories folder is published unless Harvest puts it here.
+        # (Site assets belong in the theme's overrides/ folder, which MkDocs copies itself.)
+        published = Files([f for f in files if f.src_dir != config.docs_dir])
+        for story in archive.stories:
+            top = story.path.split("/", 1)[0]
+            if top in RESERVED_DIRS or story.path == "index.md":
+                raise PluginError(f"{self.settings.display_path(self.settings.stories_dir / story.path)}: "
+                                  f"this path is used by Harvest's own pages; move the story to another folder")
+        self.files = published
+        for spec in plan_pages(archive):
+            self.add_page(spec, config)
+        for uri, source in published_images(archive).items():
+            try:
+                published.append(File.generated(config, uri, content=strip_metadata(source)))
+            except ValueError as exc:
+                raise PluginError(f"{self.settings.display_path(source)}: {exc}") from None
+        css = resources.files("harvest").joinpath("assets/harvest.css")
+        published.append(File.generated(config, ASSET_URI, content=css.read_bytes(),
+                                        inclusion=InclusionLevel.NOT_IN_NAV))
+        return published
+
+    def add_page(self, spec: PageSpec, config: MkDocsConfig) -> File:
+        """Publish a generated page. Feature plugins call this from their own `on_files`, so their
+        pages get the same sanitising, template data and `harvest_url` as the core's."""
+        if spec.src_uri in self.specs:
+            raise PluginError(f"two Harvest pages want {spec.src_uri}")
+        self.specs[spec.src_uri] = spec
+        inclusion = InclusionLevel.UNDEFINED if spec.src_uri in NAV_URIS else InclusionLevel.NOT_IN_NAV
+        file = File.generated(config, spec.src_uri, content=_with_front_matter(spec), inclusion=inclusion)
+        self.files.append(file)
+        return file
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        spec = self.specs.get(page.file.src_uri)
+        if spec is None:
+            return html
+        html = clean_html(html)  # stories are contributors' text: nothing in them may run
+        story = spec.data.get("story")
+        if story is not None:
+            chunks = [m.start() for m in _H2_START.finditer(html)]
+            if len(chunks) == len(story.sections):
+                bounds = chunks + [len(html)]
+                self.section_html[story.id] = [_after_heading(html[a:b]) for a, b in zip(bounds, bounds[1:])]
+        return html
+
+    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
+        spec = self.specs.get(page.file.src_uri)
+        if spec is None:
+            return context
+        files = self.files
+
+        def harvest_url(src_uri: str) -> str:
+            target = files.get_file_from_path(src_uri)
+            return target.url_relative_to(page.file) if target else "#"
+
+        def harvest_section_html(story, section) -> str:
+            rendered = self.section_html.get(story.id)
+            if rendered is not None:
+                return rendered[story.sections.index(section)]
+            from markupsafe import escape
+            return f"<p>{escape(section.markdown)}</p>"
+
+        context["harvest"] = spec.data
+        context["harvest_url"] = harvest_url
+        context["harvest_section_html"] = harvest_section_html
+        return context
+
+
+def harvest_plugin(config: MkDocsConfig) -> HarvestPlugin:
+    """The core plugin instance, for Harvest's feature plugins (listed after it in mkdocs.yml)."""
+    for plugin in config.plugins.values():
+        if isinstance(plugin, HarvestPlugin):
+            return plugin
+    raise PluginError("this plugin needs the `harvest` plugin: list `- harvest` first under `plugins:` in mkdocs.yml")
+
+
+def add_nav_entry(config: MkDocsConfig, title: str, src_uri: str) -> None:
+    """Add a section to the navigation Harvest made (a user's own `nav:` is left alone)."""
+    plugin = harvest_plugin(config)
+    if plugin.default_nav_used and not any(src_uri in entry.values() for entry in config.nav):
+        config.nav.append({title: src_uri})
+        NAV_URIS.add(src_uri)
+
+
+def _after_heading(chunk: str) -> str:
+    end = chunk.find("</h2>")
+    return chunk[end + 5:].strip() if end >= 0 else chunk
+
+
+def _with_front_matter(spec: PageSpec) -> str:
+    import yaml
+    meta = {} if spec.src_uri == "index.md" else {"title": spec.title}  # the home page is titled by the site name
+    if spec.template:
+        meta["template"] = spec.template
+    if not spec.search:
+        meta["search"] = {"exclude": True}
+    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n" + spec.markdown

@@ -1,0 +1,160 @@
+"""Plan the archive's pages from a published `Archive`: pure data, no MkDocs.
+
+Story pages are Markdown (so Material's search indexes their text, lessons,
+people and place). Index pages carry data for the `harvest/*.html` templates and
+are left out of search so a query lands on the story itself.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+from .archive import Archive
+from .model import Story
+from .prompts import minutes
+from .text import escape
+
+HOME = "index.md"
+RESERVED_DIRS = ("lessons", "contributors", "events", "places", "timeline", "answers", "assets")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@dataclass
+class PageSpec:
+    src_uri: str
+    title: str
+    markdown: str
+    template: str | None = None
+    data: dict = field(default_factory=dict)
+    search: bool = False
+    lang: str | None = None
+
+
+def lesson_uri(lesson: str) -> str: return f"lessons/{lesson}.md"
+def event_uri(kind: str) -> str: return f"events/{kind}.md"
+def place_uri(key: str) -> str: return f"places/{key}.md"
+def person_uri(key: str) -> str: return f"contributors/{key}.md"
+def year_uri(year: int) -> str: return f"timeline/{year}.md"
+def answers_uri(prompt_id: str) -> str: return f"answers/{prompt_id}.md"
+
+
+def link(from_uri: str, to_uri: str) -> str:
+    """A relative Markdown link target MkDocs will resolve (and check) for either URL style."""
+    return posixpath.relpath(to_uri, posixpath.dirname(from_uri) or ".")
+
+
+def human_date(date) -> str:
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def month_label(month: str) -> str:
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"
+
+
+def story_header(archive: Archive, story: Story) -> str:
+    """Markdown shown above the story text: what, where, when, who, lessons, times."""
+    here, settings = story.path, archive.settings
+    event_label = settings.event_kinds[story.event]
+    people, anonymous = archive.people_of(story)
+    credits = [f"[{escape(p.label)}]({link(here, person_uri(p.key))})" for p in people]
+    if anonymous:
+        credits.append(f"{anonymous} anonymous contributor" + ("s" if anonymous > 1 else ""))
+    chips = " ".join(f"[{escape(archive.lessons[l].title)}]({link(here, lesson_uri(l))}){{ .harvest-chip }}"
+                     for l in story.lessons)
+    silent = minutes(story.words, settings.words_per_minute_silent)
+    aloud = minutes(story.words, settings.words_per_minute_aloud)
+    lines = [
+        f"# {escape(story.title)}",
+        "",
+        escape(story.summary),
+        "{ .harvest-summary }",
+        "",
+        f'<time datetime="{story.date.isoformat()}">{human_date(story.date)}</time> · '
+        f"[{escape(event_label)}]({link(here, event_uri(story.event))}) · "
+        f"[{escape(story.place)}]({link(here, place_uri(story.place_key))})",
+        "{ .harvest-meta }",
+        "",
+    ]
+    if credits:
+        lines += ["Shared by " + ", ".join(credits), "{ .harvest-credits }", ""]
+    lines += [chips, "{ .harvest-lessons }", "",
+              f"Reading time {silent} min · read aloud {aloud} min", "{ .harvest-times }", ""]
+    translation = archive.story(story.translation_of) if story.translation_of else None
+    if translation:
+        lines += [f"Translation of [{escape(translation.title)}]({link(here, translation.path)})",
+                  "{ .harvest-translation }", ""]
+    return "\n".join(lines)
+
+
+def story_page(archive: Archive, story: Story) -> PageSpec:
+    figures = "".join(f"\n\n![]({image}){{ .harvest-image loading=lazy }}" for image in story.images)
+    markdown = story_header(archive, story) + "\n" + story.markdown.strip() + figures + "\n"
+    return PageSpec(story.path, story.title, markdown, "harvest/story.html",
+                    {"story": story, "related": archive.related.get(story.id, [])}, search=True, lang=story.lang)
+
+
+def plan_pages(archive: Archive) -> list[PageSpec]:
+    settings = archive.settings
+    pages = [story_page(archive, story) for story in archive.stories]
+    prompts = settings.prompts
+    pages.append(PageSpec(HOME, settings.site_name, "", "harvest/home.html", {
+        "newest": archive.stories[:10], "story_count": len(archive.stories),
+        "lesson_count": sum(1 for s in archive.by_lesson.values() if s), "place_count": len(archive.by_place),
+        "people_count": len(archive.by_person), "prompts": prompts,
+    }))
+
+    def index(uri, title, intro, entries, template="harvest/index.html"):
+        pages.append(PageSpec(uri, title, intro, template, {"entries": entries}))
+
+    def listing(uri, title, intro, stories, **extra):
+        pages.append(PageSpec(uri, title, intro, "harvest/list.html", {"stories": stories, **extra}))
+
+    index("lessons/index.md", "Lessons", "What our stories taught us, one page per lesson.",
+          [(lesson_uri(l.id), l.title, l.description, len(archive.by_lesson[l.id])) for l in archive.lessons.values()
+           if archive.by_lesson[l.id]])
+    for lesson in archive.lessons.values():
+        if archive.by_lesson[lesson.id]:
+            listing(lesson_uri(lesson.id), lesson.title, escape(lesson.description), archive.by_lesson[lesson.id])
+
+    index("events/index.md", "Events", "Stories by kind of event.",
+          [(event_uri(k), settings.event_kinds[k], "", len(s)) for k, s in archive.by_event.items() if s])
+    for kind, stories in archive.by_event.items():
+        if stories:
+            listing(event_uri(kind), settings.event_kinds[kind], "", stories)
+
+    index("places/index.md", "Places", "Stories by place.",
+          [(place_uri(key), label, "", len(stories)) for key, (label, stories) in archive.by_place.items()])
+    for key, (label, stories) in archive.by_place.items():
+        listing(place_uri(key), label, "", stories)
+
+    index("contributors/index.md", "Contributors",
+          "People and collectives who shared stories, as each chose to be credited.",
+          [(person_uri(key), person.label, "", len(stories)) for key, (person, stories) in archive.by_person.items()])
+    for key, (person, stories) in archive.by_person.items():
+        listing(person_uri(key), person.label, "", stories)
+
+    index("timeline/index.md", "Timeline", "Stories by year and month.",
+          [(year_uri(year), str(year), ", ".join(f"{month_label(m).split()[0]} ({len(s)})" for m, s in months.items()),
+            sum(len(s) for s in months.values())) for year, months in archive.by_year.items()])
+    for year, months in archive.by_year.items():
+        pages.append(PageSpec(year_uri(year), str(year), "", "harvest/year.html",
+                              {"months": [(month_label(m), s) for m, s in months.items()]}))
+
+    index("answers/index.md", "Answers", "Every story's answer to each harvest prompt, side by side.",
+          [(answers_uri(p.id), p.title, "", sum(1 for s in archive.stories if s.answer(p.id))) for p in prompts])
+    for prompt in prompts:
+        groups = archive.rollup(prompt.id)
+        pages.append(PageSpec(answers_uri(prompt.id), prompt.title,
+                              "Every answer to this prompt, grouped by lesson. Each links to its story.",
+                              "harvest/answers.html",
+                              {"prompt": prompt, "groups": [(archive.lessons[l], answers) for l, answers in groups.items()]}))
+    return pages
+
+
+def default_nav(extra: list[dict] | None = None) -> list:
+    nav = [{"Home": HOME}, {"Lessons": "lessons/index.md"}, {"Answers": "answers/index.md"},
+           {"Timeline": "timeline/index.md"}, {"Places": "places/index.md"}, {"Events": "events/index.md"},
+           {"Contributors": "contributors/index.md"}]
+    return nav + (extra or [])

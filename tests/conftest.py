@@ -1,0 +1,105 @@
+"""Shared fixtures: copies of the sample project in tmp_path, builds, and a real headless Chromium."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("HARVEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def copy_project(target: Path, stories: bool = True) -> Path:
+    """A fresh archive folder: the repo's mkdocs.yml and overrides/, and its sample stories if asked."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT / "mkdocs.yml", target / "mkdocs.yml")
+    shutil.copytree(PROJECT / "overrides", target / "overrides")
+    if stories:
+        shutil.copytree(PROJECT / "stories", target / "stories")
+    else:
+        (target / "stories").mkdir()
+    return target
+
+
+def run_harvest(*args: str, cwd: Path, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run the real `harvest` command as a user would."""
+    full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
+    full_env.pop("HARVEST_PROFILE", None) if "HARVEST_PROFILE" not in (env or {}) else None
+    return subprocess.run([sys.executable, "-m", "harvest.cli", *args], cwd=cwd, env=full_env, input=input,
+                          capture_output=True, text=True, timeout=600)
+
+
+def build(project: Path, *args: str, env: dict | None = None) -> Path:
+    result = run_harvest("build", *args, cwd=project, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return project / "site"
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    return copy_project(tmp_path / "archive")
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> Path:
+    """The sample archive built once (public profile) for read-only assertions."""
+    return build(copy_project(tmp_path_factory.mktemp("sample") / "archive"))
+
+
+# --- browser -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by PyPI playwright. Skips on a laptop without it; fails in CI."""
+    reason = None
+    if not Path(CHROMIUM).exists():
+        reason = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        reason = reason or "the playwright package is not installed"
+    if reason:
+        if os.environ.get("HARVEST_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"browser tests required but {reason}")
+        pytest.skip(f"browser test skipped: {reason}")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class RequestLog:
+    """Every request a page makes; anything not from file:// or this machine is an outside request."""
+
+    def __init__(self):
+        self.urls: list[str] = []
+
+    def record(self, request) -> None:
+        self.urls.append(request.url)
+
+    @property
+    def outside(self) -> list[str]:
+        local = {"127.0.0.1", "localhost", "[::1]", "::1"}
+        return [u for u in self.urls if urlparse(u).scheme not in ("file", "data", "blob", "about")
+                and urlparse(u).hostname not in local]
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page whose requests are logged; requests to other hosts are blocked *and* recorded."""
+    context = browser.new_context(accept_downloads=True)
+    log = RequestLog()
+    context.on("request", log.record)
+    context.route(lambda url: urlparse(url).scheme in ("http", "https") and
+                  urlparse(url).hostname not in ("127.0.0.1", "localhost"), lambda route: route.abort())
+    tab = context.new_page()
+    tab.request_log = log
+    yield tab
+    context.close()
