@@ -134,7 +134,7 @@ def redacted(story: Story, settings: Settings, matcher: PromptMatcher) -> Story:
     markdown = apply_redactions(story.markdown, list(story.redactions), settings)
     intro, sections = split_sections(markdown, story.body_line, matcher)
     return replace(story, markdown=markdown, intro=intro, sections=sections,
-                   words=count_words(markdown), redactions=())
+                   words=count_words(intro) + sum(sec.words for sec in sections), redactions=())
 
 
 def publish(collection: Collection) -> "Archive":

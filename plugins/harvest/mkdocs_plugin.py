@@ -5,6 +5,7 @@ rebuilds); the archive is loaded once per build in `on_files`.
 """
 from __future__ import annotations
 
+import json
 import re
 from importlib import resources
 from pathlib import Path
@@ -211,10 +212,10 @@ def _after_heading(chunk: str) -> str:
 
 
 def _with_front_matter(spec: PageSpec) -> str:
-    import yaml
-    meta = {} if spec.src_uri == "index.md" else {"title": spec.title}  # the home page is titled by the site name
+    # JSON strings are valid YAML and json.dumps is far cheaper than yaml.dump, once per page.
+    lines = [] if spec.src_uri == "index.md" else [f"title: {json.dumps(spec.title)}"]  # home: the site name
     if spec.template:
-        meta["template"] = spec.template
+        lines.append(f"template: {json.dumps(spec.template)}")
     if not spec.search:
-        meta["search"] = {"exclude": True}
-    return "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=True) + "---\n\n" + spec.markdown
+        lines.append("search: {exclude: true}")
+    return "---\n" + "\n".join(lines) + "\n---\n\n" + spec.markdown

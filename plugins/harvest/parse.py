@@ -79,7 +79,8 @@ def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict | N
         return first_line + mark.line
 
     try:
-        for event in yaml.parse(source, Loader=FrontMatterLoader):
+        events = yaml.parse(source, Loader=FrontMatterLoader) if ("&" in source or "*" in source) else ()
+        for event in events:
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 return None, {}, [Problem(path, at(event.start_mark), "front matter",
                                           "YAML anchors and aliases (&name, *name) are not allowed",
@@ -105,7 +106,7 @@ def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict | N
                                   f"YAML tag not allowed: {exc.problem}",
                                   "remove the `!tag`; story fields are plain text, lists and dates")]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = exc.context_mark or exc.problem_mark  # where the broken construct starts: what to fix
         problem = (exc.problem or exc.context or "invalid YAML").strip()
         return None, {}, [Problem(path, at(mark) if mark else first_line, "front matter",
                                   f"invalid YAML: {problem}",

@@ -11,7 +11,7 @@ from .settings import Prompt
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _H2 = re.compile(r"^##\s+(.+?)\s*#*\s*$")
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _PUNCT = "¿?¡!.:;,…\"'“”"
 
 

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Benchmark: Harvest's build against a bare Material build of the same stories.
+
+    .venv/bin/python scripts/bench.py 1000 [5000 ...] [--keep DIR]
+
+For each N: generate N synthetic stories that pass `harvest check`, build them with
+Harvest (the repo's mkdocs.yml, all plugins) and, in the same run, build the same
+Markdown with a bare mkdocs-material site (search plugin, navigation.prune, no
+Harvest plugins). Each build runs in its own process; wall time and that process's
+peak RSS are measured. Prints a line per N and, last, all figures as JSON.
+Targets (issue 2): ratio <= 1.10, t(5000)/t(1000) <= 5.2, peak RSS <= 400 MB at 5000.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORDS = ("we the neighbours kitchen phone tree generator water childcare bike couriers assembly rota "
+         "shift volunteers flood drill heat soup bread interpreters banner leaflets tenants rent strike "
+         "festival stage sound music dancing elders youth meeting circle facilitator consensus vote "
+         "budget coop bakery pantry shelves tins blankets shelter radio batteries torches maps route "
+         "van driver fuel keys storage tables chairs tarp rain wind sun morning evening night together "
+         "listened learned surprised stepped forward missing resource needed shared carried cooked "
+         "called knocked wrote printed counted waited laughed argued agreed rested").split()
+PLACES = [f"{a} {b}" for a in ("Lower", "Upper", "North", "South", "Old", "New", "East") for b in
+          ("Marsh", "Green", "Yards", "Reach", "Row", "Ford", "Hill")]
+EVENTS = ("action", "crisis-sim", "festival", "assembly", "mutual-aid", "training")
+PROMPTS = ("What surprised us?", "Who stepped forward?", "What resource was missing?")
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    words = [rng.choice(WORDS) for _ in range(n)]
+    return " ".join(words).capitalize() + "."
+
+
+def paragraph(rng: random.Random, words: int) -> str:
+    out, count = [], 0
+    while count < words:
+        n = rng.randint(8, 18)
+        out.append(sentence(rng, n))
+        count += n
+    return " ".join(out)
+
+
+def generate_stories(folder: Path, n: int, seed: int = 7, contributors: int = 200) -> None:
+    """N valid ~600-word stories in folder/<year>/, with the sample vocabulary and a registry."""
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "stories" / "lessons.yml", folder / "lessons.yml")
+    lessons = [line.split(":")[0] for line in (folder / "lessons.yml").read_text().splitlines()
+               if line and not line.startswith((" ", "#"))]
+    credits = ("named", "named", "pseudonym", "anonymous")
+    with open(folder / "contributors.yml", "w") as registry:
+        for i in range(contributors):
+            rule = credits[i % 4]
+            registry.write(f"person-{i}:\n  name: Person {i}\n  credit: {rule}\n")
+            if rule == "pseudonym":
+                registry.write(f"  pseudonym: Crew {i % 10}\n")
+    for i in range(n):
+        year = 2019 + i % 8
+        date = f"{year}-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}"
+        people = sorted({f"person-{rng.randrange(contributors)}" for _ in range(rng.randint(1, 3))})
+        tags = sorted(set(rng.sample(lessons, rng.randint(1, 3))))
+        body = [paragraph(rng, 150)] + [f"## {p}\n\n{paragraph(rng, 150)}" for p in PROMPTS]
+        text = (f"---\nid: s{i:05d}\ntitle: \"{sentence(rng, 5)[:-1]}\"\ndate: {date}\n"
+                f"event: {EVENTS[i % len(EVENTS)]}\nplace: {rng.choice(PLACES)}\n"
+                f"contributors: [{', '.join(people)}]\nlessons: [{', '.join(tags)}]\n"
+                f"summary: \"{sentence(rng, 12)}\"\n---\n\n" + "\n\n".join(body) + "\n")
+        (folder / str(year)).mkdir(exist_ok=True)
+        (folder / str(year) / f"story-{i:05d}.md").write_text(text)
+
+
+BARE_CONFIG = """site_name: Bare
+docs_dir: docs
+theme:
+  name: material
+  font: false
+  features: [navigation.prune]
+plugins:
+  - search
+markdown_extensions: [attr_list, md_in_html, {toc: {permalink: true}}]
+"""
+
+
+def timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float]:
+    """-> (wall seconds, peak RSS in MB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        sys.exit(f"command failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-3000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def size_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
+
+
+def bench(n: int, work: Path) -> dict:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HARVEST_TODAY": "2026-11-21"}
+    env.pop("HARVEST_PROFILE", None)
+    harvest_dir, bare_dir = work / f"harvest-{n}", work / f"bare-{n}"
+    for d in (harvest_dir, bare_dir):
+        shutil.rmtree(d, ignore_errors=True)
+    generate_stories(harvest_dir / "stories", n)
+    shutil.copy(REPO / "mkdocs.yml", harvest_dir / "mkdocs.yml")
+    shutil.copytree(REPO / "overrides", harvest_dir / "overrides")
+    shutil.copytree(harvest_dir / "stories", bare_dir / "docs", ignore=shutil.ignore_patterns("*.yml"))
+    (bare_dir / "mkdocs.yml").write_text(BARE_CONFIG)
+
+    py = sys.executable
+    t_harvest, rss_harvest = timed([py, "-m", "harvest.cli", "build"], harvest_dir, env)
+    t_bare, rss_bare = timed([py, "-m", "mkdocs", "build", "-q"], bare_dir, env)
+    result = {
+        "n": n, "harvest_s": round(t_harvest, 2), "bare_s": round(t_bare, 2),
+        "ratio": round(t_harvest / t_bare, 3),
+        "harvest_site_mb": round(size_mb(harvest_dir / "site"), 1), "bare_site_mb": round(size_mb(bare_dir / "site"), 1),
+        "harvest_peak_rss_mb": round(rss_harvest), "bare_peak_rss_mb": round(rss_bare),
+    }
+    for name in ("bench_search", "bench_pack"):  # feature benchmarks, when present
+        module_file = Path(__file__).with_name(f"{name}.py")
+        if module_file.exists():
+            sys.path.insert(0, str(module_file.parent))
+            result.update({f"{name.split('_')[1]}_{k}": v for k, v in
+                           __import__(name).measure(harvest_dir, harvest_dir / "site").items()})
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1000])
+    parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder, removed)")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="harvest-bench-"))
+    results = []
+    try:
+        for n in args.sizes:
+            results.append(bench(n, work))
+            print(" ".join(f"{k}={v}" for k, v in results[-1].items()), flush=True)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    summary = {"runs": results}
+    by_n = {r["n"]: r for r in results}
+    if 1000 in by_n and 5000 in by_n:
+        summary["scaling_5000_over_1000"] = round(by_n[5000]["harvest_s"] / by_n[1000]["harvest_s"], 2)
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
