@@ -8,6 +8,7 @@ from an `Archive` cannot leak them.
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -127,11 +128,18 @@ def _check_collisions(stories: list[Story], settings: Settings) -> list[Problem]
     return problems
 
 
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+
+
 def redacted(story: Story, settings: Settings, matcher: PromptMatcher) -> Story:
-    """The story as the profile may see it: withheld spans replaced, sections re-read."""
-    if not story.redactions:
+    """The story as the profile may see it: withheld spans replaced, editors' HTML comments
+    dropped (they are notes, not text), sections re-read."""
+    has_comment = "<!--" in story.markdown
+    if not story.redactions and not has_comment:
         return story
     markdown = apply_redactions(story.markdown, list(story.redactions), settings)
+    if has_comment:
+        markdown = _HTML_COMMENT.sub("", markdown)
     intro, sections = split_sections(markdown, story.body_line, matcher)
     return replace(story, markdown=markdown, intro=intro, sections=sections,
                    words=count_words(intro) + sum(sec.words for sec in sections), redactions=())

@@ -7,7 +7,6 @@ more than needed.
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 from pathlib import Path
 
@@ -25,18 +24,36 @@ def image_refs(markdown: str) -> list[str]:
 
 
 def published_images(archive: Archive) -> dict[str, Path]:
-    """src_uri (relative to the stories folder) -> source file, for images shown by visible stories."""
+    """src_uri (relative to the stories folder) -> source file, for images shown by visible stories
+    (their published text: an image inside a withheld passage is not published)."""
     root = archive.settings.stories_dir.resolve()
-    found: dict[str, Path] = {}
-    for story in archive.stories:
-        base = posixpath.dirname(story.path)
-        for ref in (*story.images, *image_refs(story.markdown)):
-            if "://" in ref or ref.startswith(("/", "data:", "#")):
-                continue
-            uri = posixpath.normpath(posixpath.join(base, ref.split("#")[0].split("?")[0]))
-            file = (root / uri).resolve()
-            if file.suffix.lower() in IMAGE_SUFFIXES and file.is_relative_to(root) and file.is_file():
-                found[uri] = file
+    return {file.relative_to(root).as_posix(): file
+            for story in archive.stories for _, file in story_image_files(archive.settings.stories_dir, story)}
+
+
+GPS_IFD = 0x8825
+
+
+def has_gps(file: Path) -> bool:
+    """Does this image carry a GPS location in its EXIF? (Unreadable files: no.)"""
+    try:
+        with Image.open(file) as image:
+            return bool(image.getexif().get_ifd(GPS_IFD))
+    except (UnidentifiedImageError, OSError, ValueError):
+        return False
+
+
+def story_image_files(stories_dir: Path, story) -> list[tuple[str, Path]]:
+    """(reference, file) for every existing local image a story shows, before any redaction."""
+    root = stories_dir.resolve()
+    base = (stories_dir / story.path).parent
+    found = []
+    for ref in (*story.images, *image_refs(story.markdown)):
+        if "://" in ref or ref.startswith(("/", "data:", "#")):
+            continue
+        file = (base / ref.split("#")[0].split("?")[0]).resolve()
+        if file.suffix.lower() in IMAGE_SUFFIXES and file.is_relative_to(root) and file.is_file():
+            found.append((ref, file))
     return found
 
 

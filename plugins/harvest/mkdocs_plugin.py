@@ -118,7 +118,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         except HarvestError as error:
             raise PluginError("Harvest found problems in the stories:\n" + error.report()) from None
         for problem in problems:
-            log.warning(problem.format())
+            (log.warning if problem.strict else log.info)(problem.format())
         self.archive = archive
         log.info(f"profile '{self.settings.profile}': {len(archive.stories)} stories published, "
                  f"{archive.withheld} withheld")

@@ -17,6 +17,9 @@ class Problem:
     message: str
     hint: str = ""
     severity: str = ERROR
+    # False for warnings about something Harvest already handles safely (e.g. an unregistered
+    # contributor is shown as anonymous): `harvest check` reports them, a --strict build only logs them.
+    strict: bool = True
 
     @property
     def is_error(self) -> bool:

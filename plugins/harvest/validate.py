@@ -132,7 +132,7 @@ def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
                                         f"'{handle}' is not in the contributors registry, so they will be shown as anonymous",
                                         (hint + "; " if hint.startswith("did") else "")
                                         + f"add them to {settings.display_path(settings.contributors_file)} with their credit rule",
-                                        WARNING))
+                                        WARNING, strict=False))
     visibility = meta.get("visibility", settings.default_visibility)
     if "visibility" not in bad_fields and visibility not in settings.visibility_levels:
         problems.append(Problem(display, raw.line_of("visibility"), "visibility", f"unknown visibility '{visibility}'",

@@ -7,6 +7,7 @@ import sys
 from ..archive import scan
 from ..cli import add_common, load_settings
 from ..problems import summarize
+from ..withheld import image_warnings, withheld_report
 
 
 def register(sub) -> None:
@@ -31,6 +32,13 @@ def register(sub) -> None:
 def run_check(args) -> int:
     settings = load_settings(args)
     collection = scan(settings, include_inbox=True)
+    collection.problems += image_warnings(collection)
+    if args.profile:
+        report = withheld_report(collection)
+        print(f"profile '{settings.profile}' will withhold or change:" if report else
+              f"profile '{settings.profile}' withholds nothing")
+        for line in report:
+            print(f"  {line}")
     for problem in collection.problems:
         print(problem.format_github() if args.format == "github" else problem.format())
     errors, warnings = summarize(collection.problems)
