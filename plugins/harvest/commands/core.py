@@ -73,6 +73,8 @@ def run_build(args) -> int:
 
 def run_serve(args) -> int:
     from mkdocs.commands.serve import serve
+    from ..mkdocs_config import log_to_console
     _with_profile(args)
+    log_to_console()
     serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True)
     return 0
