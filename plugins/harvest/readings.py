@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
 
 from .archive import Archive
 from .model import Story
-from .parse import FrontMatterLoader, decode_text, load_yaml_mapping
+from .parse import FRONT_MATTER_HINT, FrontMatterLoader, decode_text, load_yaml_mapping
 from .privacy import is_visible
 from .problems import Problem, did_you_mean
 from .readaloud import Part, story_parts, total_seconds
@@ -122,6 +122,10 @@ def read_session_file(file: Path, settings: Settings) -> tuple[SessionFile | Non
     if text is None:
         return None, problems
     data, lines, problems = load_yaml_mapping(text, display, first_line=1)
+    # The YAML reader speaks of a story's "front matter"; here the whole file is the YAML.
+    problems = [replace(p, field="file", message=p.message.replace("front matter", "the file"),
+                        hint=_FORMAT_HINT if p.hint == FRONT_MATTER_HINT else p.hint)
+                if p.field == "front matter" else p for p in problems]
     if data is None:
         return None, problems or [Problem(display, None, "file", "the file is empty", _FORMAT_HINT)]
 
