@@ -141,3 +141,15 @@ def test_session_build_is_reproducible(project):
     for name in ("readings/2026-12-assembly/index.html", "readings/index.html", "2026/flood-drill/index.html",
                  "assets/harvest/readaloud.js", "assets/harvest/readaloud.css"):
         assert (project / "a" / name).read_bytes() == (project / "b" / name).read_bytes(), name
+
+
+def test_readings_command_prints_running_orders_and_checks_files(project):
+    result = run_harvest("readings", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "December assembly — a year of harvests (2026-12-05) · readings/2026-12-assembly/" in result.stdout
+    assert "  2. Keeping the pantry freezers alive through the blackout — Marisol Ibarra — " in result.stdout
+    (project / "stories" / "_readings" / "spring.yml").write_text("title: Spring\nstories: [no-such-story]\n")
+    result = run_harvest("readings", cwd=project)
+    assert result.returncode == 1
+    assert "stories/_readings/spring.yml:2: stories: no story has the id 'no-such-story'" in result.stderr
+    assert "Traceback" not in result.stderr
