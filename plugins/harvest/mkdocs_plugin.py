@@ -18,7 +18,7 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from .archive import Archive, load_archive
+from .archive import Archive, publish, scan
 from .images import published_images, strip_metadata
 from .pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from .problems import HarvestError
@@ -95,6 +95,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.archive: Archive | None = None
+        self.known_story_ids: frozenset[str] = frozenset()
         self.specs: dict[str, PageSpec] = {}
         self.files: Files | None = None
         self.section_html: dict[str, list[str]] = {}
@@ -114,9 +115,15 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         try:
-            archive, problems = load_archive(self.settings)
+            collection = scan(self.settings)
+            if collection.errors:
+                raise HarvestError(collection.problems)
         except HarvestError as error:
             raise PluginError("Harvest found problems in the stories:\n" + error.report()) from None
+        archive, problems = publish(collection), collection.problems
+        # Every id on disk, withheld ones too: feature plugins check references against it
+        # (an id that exists but is withheld is not a typo). Never render it.
+        self.known_story_ids = frozenset(s.id for s in collection.stories)
         for problem in problems:
             (log.warning if problem.strict else log.info)(problem.format())
         self.archive = archive
