@@ -23,7 +23,7 @@ from harvest.privacy import Credits, RegistryEntry
 from harvest.sanitize import clean_html
 from harvest.settings import Settings
 
-from conftest import copy_project, run_harvest
+from conftest import build, copy_project, run_harvest
 
 TODAY = "2026-11-21"
 # canary -> the lowest profile allowed to contain it (None: no profile, ever)
@@ -229,3 +229,20 @@ def test_sanitiser_keeps_markdown_output():
     html = ('<h2 id="what">What?</h2><p><a href="../other/">link</a> <em>e</em> '
             '<mark class="harvest-redacted">kept</mark></p><img src="photo.jpg" alt="a">')
     assert clean_html(html).replace(' rel="noopener noreferrer"', "") == html
+
+
+def test_markup_in_titles_and_fields_never_becomes_html(project):
+    """Titles, places, summaries and lesson names are contributors' text: printed, never run."""
+    hostile = '<img src=x onerror=alert(1)>'
+    story = project / "stories" / "2026" / "hostile.md"
+    story.write_text(f"---\ntitle: \"Evil {hostile} title\"\ndate: 2026-05-05\nevent: action\n"
+                     f"place: \"Town {hostile}\"\ncontributors: []\nlessons: [joy]\n"
+                     f"summary: \"Sum {hostile}.\"\n---\n\nBody <script>alert(2)</script> text.\n")
+    lessons = project / "stories" / "lessons.yml"
+    lessons.write_text(lessons.read_text().replace("title: Joy", f"title: \"Joy {hostile}\""))
+    site = build(project)
+    for html_file in site.rglob("*.html"):
+        text = html_file.read_text("utf-8")
+        assert "<img src=x onerror" not in text and "<script>alert(2)" not in text, html_file
+    page = (site / "2026" / "hostile" / "index.html").read_text("utf-8")
+    assert "Evil &lt;img src=x onerror=alert(1)&gt; title" in page

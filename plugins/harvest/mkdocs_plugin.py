@@ -5,6 +5,7 @@ rebuilds); the archive is loaded once per build in `on_files`.
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 from importlib import resources
@@ -220,7 +221,10 @@ def _after_heading(chunk: str) -> str:
 
 def _with_front_matter(spec: PageSpec) -> str:
     # JSON strings are valid YAML and json.dumps is far cheaper than yaml.dump, once per page.
-    lines = [] if spec.src_uri == "index.md" else [f"title: {json.dumps(spec.title)}"]  # home: the site name
+    # MkDocs' templates do not escape, and Material prints page.title in <title>, the header and
+    # the nav: titles come from contributors, so they are escaped here, once, for every page.
+    title = html.escape(spec.title, quote=False)
+    lines = [] if spec.src_uri == "index.md" else [f"title: {json.dumps(title)}"]  # home: the site name
     if spec.template:
         lines.append(f"template: {json.dumps(spec.template)}")
     if not spec.search:
