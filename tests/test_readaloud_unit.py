@@ -161,7 +161,7 @@ def test_a_good_session_file(tmp_path):
     ("title: X\nstories: [a]\nreader: [ana]\n", 3, "reader", "unknown field"),
     ("title: X\nstories: [a]\nreaders: ana\n", 3, "readers", "must be a list"),
     ("title: X\nstories: [a]\nvisibility: secret\n", 3, "visibility", "unknown visibility 'secret'"),
-    ("title: X\nstories: [a\n", 3, "file", "invalid YAML"),
+    ("title: X\nstories: [a\n", 2, "file", "invalid YAML"),
     ("- just\n- a list\n", 1, "file", "must be a list of `field: value` lines"),
     ("# nothing yet\n", 1, "file", "the file is empty"),
 ])
