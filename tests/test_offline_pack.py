@@ -77,6 +77,7 @@ def test_layout_name_date_and_fixed_metadata(packed):
                          "site/assets/harvest/vendor/iframe-worker/shim/index.js",
                          "site/assets/harvest/vendor/iframe-worker/LICENSE"):
             assert required in names
+        assert not [n for n in names if n.endswith(".map") or n.endswith("search_index.json")]  # unused offline
         assert {i.date_time for i in infos} == {(date.year, date.month, date.day, 0, 0, 0)}
         assert {i.external_attr >> 16 for i in infos} == {0o100644}
         start = archive.read("START-HERE.html").decode()
@@ -144,7 +145,9 @@ def test_pack_refuses_a_site_that_loads_from_another_host(project):
     config.write_text(config.read_text() + "\nextra_javascript:\n  - https://cdn.example.org/widget.js\n")
     result = run_harvest("pack", cwd=project)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "site/index.html:" in result.stderr and "<script src> loads https://cdn.example.org/widget.js" in result.stderr
+    # named once with the first page (not once per page), with the count of the others
+    assert re.search(r"^site/2025/[\w-]+\.html:\d+: offline: <script src> loads https://cdn\.example\.org/widget\.js "
+                     r"\(and in \d+ more files\)$", result.stderr, re.MULTILINE), result.stderr
     assert not list(project.glob("dist/*.zip"))
 
 
@@ -283,8 +286,13 @@ def test_any_private_key_that_would_land_in_the_site_stops_the_pack(project, key
 
 # --- in a real browser, from file:// ------------------------------------------------------------
 
-def test_the_unzipped_copy_works_from_file_urls_with_no_outside_request(packed, tmp_path, page):
-    with zipfile.ZipFile(packed) as archive:
+def test_the_unzipped_copy_works_from_file_urls_with_no_outside_request(tmp_path, page):
+    from PIL import Image
+    project = copy_project(tmp_path / "archive")
+    Image.new("RGB", (40, 30), "navy").save(project / "stories" / "2026" / "flood-map.png")
+    story = project / "stories" / "2026" / "flood-drill.md"
+    story.write_text(story.read_text() + "\n![Map of the three streets](flood-map.png)\n")
+    with zipfile.ZipFile(pack(project)) as archive:
         archive.extractall(tmp_path / "stick")
     page.goto((tmp_path / "stick" / "START-HERE.html").as_uri())
     page.wait_for_url("**/site/index.html")
@@ -298,6 +306,9 @@ def test_the_unzipped_copy_works_from_file_urls_with_no_outside_request(packed, 
     page.click(".harvest-list a[href$='flood-drill.html']")
     page.wait_for_url("**/site/2026/flood-drill.html")
     assert "flood drill" in page.locator("h1").first.inner_text()
+    image = page.locator("img[alt='Map of the three streets']")
+    image.wait_for()
+    assert page.wait_for_function("img => img.complete && img.naturalWidth === 40", arg=image.element_handle())
 
     page.click("input.md-search__input")
     page.keyboard.type("phone tree", delay=30)

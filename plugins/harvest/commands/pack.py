@@ -76,8 +76,8 @@ def run_offline_check(site_dir: str) -> int:
     if not site.is_dir():
         raise UsageError(f"{site_dir}: no such folder (build it first: harvest build, or unzip a copy)")
     report = scan_site(site)
-    for finding in report.loads:
-        print(finding.format(f"{site_dir.rstrip('/')}/"))
+    for finding, files in report.grouped_loads():
+        print(finding.format(f"{site_dir.rstrip('/')}/") + (f" (and in {files - 1} more files)" if files > 1 else ""))
     links = report.link_urls()
     if links:
         print(f"links out (allowed: fetched only if a reader follows them), {len(links)}:")

@@ -89,6 +89,14 @@ class Report:
     def ok(self) -> bool:
         return not self.loads
 
+    def grouped_loads(self) -> list[tuple[Finding, int]]:
+        """One (first finding, how many files) per URL and way of loading it: a theme-wide problem
+        shows once, not once per page."""
+        groups: dict[tuple, list[Finding]] = {}
+        for finding in self.loads:
+            groups.setdefault((finding.what, finding.url, finding.because), []).append(finding)
+        return [(found[0], len({f.file for f in found})) for found in groups.values()]
+
     def link_urls(self) -> dict[str, list[str]]:
         """Each outside URL linked to -> the files linking to it (sorted, for the listing)."""
         found: dict[str, list[str]] = {}
