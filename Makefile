@@ -27,5 +27,8 @@ serve: $(STAMP)  ## Preview with live reload on http://127.0.0.1:8000
 check: $(STAMP)  ## Validate every story and the vocabularies
 	$(BIN)/harvest check
 
+pack: $(STAMP)   ## Offline copy for USB sticks: dist/<site>-<profile>-<date>.zip (+ SHA256SUMS, .sig with HARVEST_SIGN_KEY)
+	$(BIN)/harvest pack --profile $(PROFILE)
+
 clean:
 	rm -rf site dist .harvest

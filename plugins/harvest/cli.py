@@ -13,7 +13,7 @@ from pathlib import Path
 from .problems import HarvestError
 
 # Modules with `register(subparsers)`; each adds its sub-command(s).
-COMMAND_MODULES = ["harvest.commands.core", "harvest.commands.readings"]
+COMMAND_MODULES = ["harvest.commands.core", "harvest.commands.readings", "harvest.commands.pack"]
 
 
 class UsageError(Exception):
@@ -60,4 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under `python -m harvest.cli` this module is __main__: run the package's copy so that
+    # `except UsageError` catches the class the commands import from harvest.cli.
+    from harvest.cli import main as package_main
+    sys.exit(package_main())

@@ -16,6 +16,7 @@ def register(sub) -> None:
     check.add_argument("--format", choices=["text", "github"], default="text",
                        help="github: one workflow annotation per problem, for CI")
     check.add_argument("--strict", action="store_true", help="warnings fail too (exit status 1)")
+    check.add_argument("--offline", metavar="SITE_DIR", help="instead: check a built site loads nothing from other hosts")
     check.set_defaults(run=run_check)
 
     build = sub.add_parser("build", help="build the archive site (mkdocs build --strict)")
@@ -30,6 +31,9 @@ def register(sub) -> None:
 
 
 def run_check(args) -> int:
+    if args.offline:
+        from .pack import run_offline_check
+        return run_offline_check(args.offline)
     settings = load_settings(args)
     collection = scan(settings, include_inbox=True)
     collection.problems += image_warnings(collection)

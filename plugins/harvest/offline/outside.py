@@ -1,0 +1,273 @@
+"""Find everything in a built site that a browser would fetch from another host.
+
+An offline copy must work with no network and tell no one that it is being read, so
+any load from a network host fails: scripts, styles, images, frames, media, fonts,
+`@import`, preconnects and prefetches, a remote `<base>`, a meta refresh, and URL
+strings in JavaScript. Plain links out (`<a href>`, `<link rel=canonical>`...) are
+allowed: nothing is fetched until the reader chooses to follow one; they are listed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlsplit
+
+NETWORK_SCHEMES = {"http", "https", "ftp", "ws", "wss"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".svg"}
+CSS_SUFFIXES = {".css"}
+JS_SUFFIXES = {".js", ".mjs", ".json"}  # .json: search indexes, whose text is shown as HTML
+
+# Attributes whose URL the browser fetches by itself, per element.
+LOADING_ATTRS = {
+    "script": ("src",), "img": ("src", "srcset"), "source": ("src", "srcset"), "iframe": ("src",),
+    "frame": ("src",), "embed": ("src",), "object": ("data",), "video": ("src", "poster"),
+    "audio": ("src",), "track": ("src",), "input": ("src",), "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"), "feimage": ("href", "xlink:href"),
+    "base": ("href",),  # a remote <base> sends every relative load to that host
+}
+LINK_ATTRS = {"a": ("href",), "area": ("href",), "form": ("action",)}
+LOADING_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "apple-touch-icon-precomposed",
+                "mask-icon", "preload", "prefetch", "preconnect", "dns-prefetch", "modulepreload",
+                "prerender", "manifest", "import", "subresource"}
+# URL strings in scripts that name an XML namespace, never a place to fetch from.
+XML_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink", "http://www.w3.org/1999/xhtml",
+                  "http://www.w3.org/1998/Math/MathML", "http://www.w3.org/XML/1998/namespace",
+                  "http://www.w3.org/2000/xmlns"}
+
+_JS_URL = re.compile(r"""(?<=["'`])(?:https?|wss?|ftp)://[^\s"'`<>()\\]*""", re.IGNORECASE)
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)""", re.IGNORECASE)
+_CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+_CSS_IMAGE_SET = re.compile(r"""image-set\(([^()]*(?:\([^()]*\)[^()]*)*)\)""", re.IGNORECASE)
+_CSS_STRING = re.compile(r""""([^"]*)"|'([^']*)'""")
+_REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """A load that Material's bundle makes only when a page has some feature."""
+    url: re.Pattern
+    feature: str
+    because: str
+
+
+# Material's bundle names these hosts but fetches them only in the cases below; the check
+# fails when a built page has the feature, and otherwise lists them as dormant.
+CONDITIONAL_LOADS = (
+    Conditional(re.compile(r"^https://unpkg\.com/mermaid"), "mermaid",
+                'a <pre class="mermaid"> block (Material then loads Mermaid from unpkg.com)'),
+    Conditional(re.compile(r"^https://api\.github\.com/|^https://\$\{"), "source",
+                "a repository link (repo_url in mkdocs.yml: Material fetches its star count; remove repo_url)"),
+    Conditional(re.compile(r"^https://unpkg\.com/resize-observer-polyfill"), "no-resize-observer",
+                "Material's script without the vendored ResizeObserver polyfill (old browsers would fetch it)"),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    file: str      # relative to the site folder
+    line: int
+    what: str      # how it is referenced, e.g. "<script src>" or "CSS url()"
+    url: str
+    because: str = ""
+
+    def format(self, prefix: str = "") -> str:
+        why = f" — because of {self.because}" if self.because else ""
+        return f"{prefix}{self.file}:{self.line}: {self.what} loads {self.url}{why}"
+
+
+@dataclass
+class Report:
+    loads: list[Finding] = field(default_factory=list)     # fail the check
+    links: list[Finding] = field(default_factory=list)     # allowed: links the reader may follow
+    dormant: list[Finding] = field(default_factory=list)   # Material's conditional loads no page triggers
+    files_scanned: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.loads
+
+    def grouped_loads(self) -> list[tuple[Finding, int]]:
+        """One (first finding, how many files) per URL and way of loading it: a theme-wide problem
+        shows once, not once per page."""
+        groups: dict[tuple, list[Finding]] = {}
+        for finding in self.loads:
+            groups.setdefault((finding.what, finding.url, finding.because), []).append(finding)
+        return [(found[0], len({f.file for f in found})) for found in groups.values()]
+
+    def link_urls(self) -> dict[str, list[str]]:
+        """Each outside URL linked to -> the files linking to it (sorted, for the listing)."""
+        found: dict[str, list[str]] = {}
+        for link in self.links:
+            files = found.setdefault(link.url, [])
+            if link.file not in files:
+                files.append(link.file)
+        return dict(sorted(found.items()))
+
+
+def outside_host(url: str) -> str | None:
+    """The host a URL would be fetched from, or None when it stays inside the copy."""
+    value = re.sub(r"[\t\n\r]", "", url).strip(" \f\x00").replace("\\", "/")  # as browsers read it
+    try:
+        if value.startswith("//"):  # protocol-relative; from file:// it becomes a network share
+            return urlsplit("http:" + value).hostname or value
+        parts = urlsplit(value)
+        scheme = parts.scheme.lower()
+        if scheme in NETWORK_SCHEMES:
+            return parts.hostname or value
+        if scheme == "file" and parts.hostname not in (None, "", "localhost"):
+            return parts.hostname
+    except ValueError:  # e.g. a broken IPv6 literal: report it rather than guess
+        return value
+    return None
+
+
+def scan_site(site_dir: Path) -> Report:
+    report = Report()
+    pages: list[tuple[str, set[str]]] = []
+    scripts: list[Finding] = []
+    for path in sorted(p for p in Path(site_dir).rglob("*") if p.is_file()):
+        rel = path.relative_to(site_dir).as_posix()
+        suffix = path.suffix.lower()
+        if suffix not in HTML_SUFFIXES | CSS_SUFFIXES | JS_SUFFIXES:
+            continue
+        text = path.read_text("utf-8", errors="replace")
+        report.files_scanned += 1
+        if suffix in HTML_SUFFIXES:
+            parser = _PageScanner(rel)
+            parser.feed(text)
+            parser.close()
+            report.loads += parser.loads
+            report.links += parser.links
+            scripts += parser.script_urls
+            pages.append((rel, parser.features()))
+        elif suffix in CSS_SUFFIXES:
+            report.loads += scan_css(text, rel)
+        else:
+            scripts += scan_js(text, rel)
+    _judge_script_urls(scripts, pages, report)
+    return report
+
+
+def scan_css(text: str, file: str, first_line: int = 1) -> list[Finding]:
+    text = _CSS_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text)  # keep line numbers
+    found = []
+    for pattern, what in ((_CSS_URL, "CSS url()"), (_CSS_IMPORT, "CSS @import")):
+        for match in pattern.finditer(text):
+            url = next(g for g in match.groups() if g is not None)
+            if outside_host(url):
+                found.append(Finding(file, first_line + text.count("\n", 0, match.start()), what, url))
+    for match in _CSS_IMAGE_SET.finditer(text):
+        for string in _CSS_STRING.finditer(match.group(1)):
+            url = string.group(1) if string.group(1) is not None else string.group(2)
+            if outside_host(url):
+                found.append(Finding(file, first_line + text.count("\n", 0, match.start()), "CSS image-set()", url))
+    return sorted(found, key=lambda f: f.line)
+
+
+def scan_js(text: str, file: str, first_line: int = 1) -> list[Finding]:
+    """Network URLs written as string literals: code that names a host is assumed to fetch from it."""
+    return [Finding(file, first_line + text.count("\n", 0, m.start()), "script string", m.group())
+            for m in _JS_URL.finditer(text) if m.group().rstrip("/") not in XML_NAMESPACES]
+
+
+def _judge_script_urls(scripts: list[Finding], pages: list[tuple[str, set[str]]], report: Report) -> None:
+    for finding in scripts:
+        rule = next((r for r in CONDITIONAL_LOADS if r.url.search(finding.url)), None)
+        if rule is None:
+            report.loads.append(finding)
+            continue
+        triggered = [page for page, features in pages if rule.feature in features]
+        if not triggered:
+            report.dormant.append(finding)
+            continue
+        more = f" and {len(triggered) - 1} more page(s)" if len(triggered) > 1 else ""
+        report.loads.append(Finding(finding.file, finding.line, finding.what, finding.url,
+                                    f"{rule.because}, on {triggered[0]}{more}"))
+
+
+class _PageScanner(HTMLParser):
+    """One HTML (or SVG) file: loads, links out, inline styles/scripts and page features."""
+
+    def __init__(self, file: str):
+        super().__init__(convert_charrefs=True)
+        self.file = file
+        self.loads: list[Finding] = []
+        self.links: list[Finding] = []
+        self.script_urls: list[Finding] = []
+        self.script_srcs: list[str] = []
+        self.has_mermaid = False
+        self.has_source = False
+        self._raw: tuple[str, int] | None = None   # inside <script> or <style>: (tag, first line)
+        self._raw_text: list[str] = []
+
+    def features(self) -> set[str]:
+        found = set()
+        if self.has_mermaid:
+            found.add("mermaid")
+        if self.has_source:
+            found.add("source")
+        loads_bundle = any("/javascripts/bundle." in f"/{src}" for src in self.script_srcs)
+        if loads_bundle and not any("resize-observer" in src.lower() for src in self.script_srcs):
+            found.add("no-resize-observer")
+        return found
+
+    def handle_starttag(self, tag, attrs):
+        self._element(tag, attrs)
+        if tag in ("script", "style"):
+            self._raw = (tag, self.getpos()[0])
+            self._raw_text = []
+
+    def handle_startendtag(self, tag, attrs):
+        self._element(tag, attrs)
+
+    def handle_data(self, data):
+        if self._raw:
+            self._raw_text.append(data)
+
+    def handle_endtag(self, tag):
+        if self._raw and tag == self._raw[0]:
+            kind, line = self._raw
+            text = "".join(self._raw_text)
+            if kind == "style":
+                self.loads += scan_css(text, self.file, line)
+            else:
+                self.script_urls += scan_js(text, self.file, line)
+            self._raw = None
+
+    def _element(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line = self.getpos()[0]
+        values = {name: value or "" for name, value in attrs}
+        if tag == "script" and values.get("src"):
+            self.script_srcs.append(values["src"])
+        if tag == "pre" and "mermaid" in values.get("class", "").split():
+            self.has_mermaid = True
+        if values.get("data-md-component") == "source":
+            self.has_source = True
+        loading = set(LOADING_ATTRS.get(tag, ()))
+        if tag == "link" and LOADING_RELS & set(values.get("rel", "").lower().split()):
+            loading.add("href")
+        for name, value in values.items():
+            if name == "style":
+                self.loads += scan_css(value, self.file, line)
+                continue
+            if name == "content" and tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
+                match = _REFRESH_URL.search(value)
+                if match and outside_host(match.group(1)):
+                    self.loads.append(Finding(self.file, line, "<meta refresh>", match.group(1).strip()))
+                continue
+            urls = _srcset_urls(value) if name == "srcset" else value.split() if name == "ping" else [value]
+            for url in urls:
+                if not outside_host(url):
+                    continue
+                finding = Finding(self.file, line, f"<{tag} {name}>", url.strip())
+                if name in loading or name == "ping":  # ping: a request to that host on every click
+                    self.loads.append(finding)
+                elif name in LINK_ATTRS.get(tag, ()) or (tag == "link" and name == "href"):
+                    self.links.append(finding)
+
+
+def _srcset_urls(value: str) -> list[str]:
+    return [candidate.split()[0] for candidate in value.split(",") if candidate.strip()]

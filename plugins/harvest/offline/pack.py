@@ -1,0 +1,320 @@
+"""`harvest pack`: a reproducible, verifiable zip of the archive that works from a USB stick.
+
+Layout of `<site>-<profile>-<date>.zip` (entries sorted, every timestamp the archive's
+date, permissions 0644, so the same stories and config give the same bytes):
+
+    MANIFEST.sha256   sha256 of every other entry (`sha256sum -c` format)
+    README.txt        plain words: how to open it, how to check it
+    START-HERE.html   opens site/index.html
+    site/...          the site, built for file://
+
+Beside it: `SHA256SUMS` and, with a signing key, `<zip>.sig` (`ssh-keygen -Y sign`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import os
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..problems import HarvestError, Problem
+from ..settings import Settings
+from ..text import slugify
+from .build import build_offline
+from .outside import Report, scan_site
+
+NAMESPACE = "harvest-archive"  # ssh-keygen -n: a signature made for this cannot be replayed elsewhere
+SITE_FOLDER = "site"
+MANIFEST = "MANIFEST.sha256"
+SUMS = "SHA256SUMS"
+FILE_MODE = 0o100644
+PRIVATE_KEY_MARK = b"PRIVATE KEY-----"
+
+
+@dataclass
+class Packed:
+    zip_path: Path
+    sha256: str
+    size: int
+    entries: int
+    date: dt.date
+    report: Report
+    signature: Path | None = None
+    allowed_signers_line: str | None = None
+    fingerprint: str | None = None
+
+
+def archive_name(settings: Settings, date: dt.date) -> str:
+    return f"{slugify(settings.site_name)}-{settings.profile}-{date.isoformat()}.zip"
+
+
+def default_signer(settings: Settings) -> str:
+    return slugify(settings.site_name)
+
+
+def pack(config_file: Path, out_dir: Path, profile: str | None = None,
+         sign_key: Path | None = None, signer: str | None = None) -> Packed:
+    from ..mkdocs_config import load_mkdocs_config, settings_from_file
+
+    config_file = Path(config_file)
+    settings = settings_from_file(config_file, profile)  # a bad config or profile fails here, before building
+    signer = signer or default_signer(settings)
+    if sign_key is not None:
+        config = load_mkdocs_config(config_file)
+        _check_key_location(Path(sign_key), settings,
+                            [Path(config.docs_dir), Path(config.theme.custom_dir or config.docs_dir), out_dir])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="harvest-pack-") as tmp:
+        site = Path(tmp) / SITE_FOLDER
+        assets = build_offline(config_file, site, settings.profile)
+        report = scan_site(site)
+        if report.loads:
+            raise HarvestError([Problem(f"{SITE_FOLDER}/{f.file}", f.line, "offline", f"{f.what} loads {f.url}"
+                                        + (f" (and in {files - 1} more files)" if files > 1 else ""),
+                                        f"because of {f.because}" if f.because else
+                                        "an offline copy may not fetch anything from another host; "
+                                        "ship the file inside the site or remove it")
+                                for f, files in report.grouped_loads()])
+        settings = settings.with_profile(assets.profile)  # name the copy after what was built
+        date = dt.datetime.fromtimestamp(assets.epoch, dt.timezone.utc).date()
+        name = archive_name(settings, date)
+        entries = _entries(site, settings, name, date, signer if sign_key else None)
+        _refuse_private_keys(entries)
+        target = out_dir / name
+        _write_zip(entries, assets.epoch, target)
+    digest = sha256_file(target)
+    _update_sums(out_dir, name, digest)
+    packed = Packed(target, digest, target.stat().st_size, len(entries) + 1, date, report)
+    signature = target.with_name(target.name + ".sig")
+    if sign_key is not None:
+        packed.signature = _sign(target, Path(sign_key), signature)
+        packed.allowed_signers_line, packed.fingerprint = _public_key(Path(sign_key), signer)
+    elif signature.exists():
+        signature.unlink()  # a signature of an earlier zip would only confuse the recipient
+    return packed
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- contents ---------------------------------------------------------------------------------
+
+def _entries(site: Path, settings: Settings, name: str, date: dt.date, signer: str | None) -> dict[str, Path | bytes]:
+    entries: dict[str, Path | bytes] = {
+        "START-HERE.html": start_here(settings).encode("utf-8"),
+        "README.txt": readme(settings, name, date, signer).replace("\n", "\r\n").encode("utf-8"),
+    }
+    for path in sorted(site.rglob("*")):
+        rel = path.relative_to(site).as_posix()
+        if path.is_file() and not _left_out(rel, site):
+            entries[f"{SITE_FOLDER}/{rel}"] = path
+    return entries
+
+
+def _left_out(rel: str, site: Path) -> bool:
+    """Files a reader of the copy never needs (about 1.5 MB at 1,000 stories): source maps, which only
+    developer tools fetch, and Material's JSON search index when the offline build inlined it as a
+    script (search from file:// reads search_index.js; the JSON is only fetched over http)."""
+    if rel.endswith(".map"):
+        return True
+    return rel == "search/search_index.json" and (site / "search" / "search_index.js").is_file()
+
+
+def start_here(settings: Settings) -> str:
+    title = html.escape(settings.site_name)
+    return f"""<!doctype html>
+<html lang="{html.escape(settings.default_lang)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="0; url={SITE_FOLDER}/index.html">
+<title>{title}</title>
+</head>
+<body>
+<h1>{title}</h1>
+<p><a href="{SITE_FOLDER}/index.html">Open the archive</a></p>
+<p>This copy works without internet. Keep this file next to the <code>{SITE_FOLDER}</code> folder.</p>
+</body>
+</html>
+"""
+
+
+def readme(settings: Settings, name: str, date: dt.date, signer: str | None) -> str:
+    level = settings.profile_level
+    lines = [
+        f"{settings.site_name}",
+        f"Offline copy dated {date.isoformat()} ({settings.profile} edition).",
+        "",
+        "HOW TO READ IT",
+        "Open START-HERE.html with a web browser (double-click it). No internet is needed,",
+        "and the copy never contacts any website: not even to load fonts or search.",
+        f"Keep START-HERE.html and the {SITE_FOLDER} folder together when you copy it.",
+        "",
+    ]
+    if level != "public":
+        lines += [
+            "WHO MAY READ IT",
+            f"This copy holds stories marked '{level}'. Share it only with people who may read them.",
+            "",
+        ]
+    lines += [
+        "HOW TO CHECK NOBODY CHANGED IT",
+        f"Next to {name} you should have SHA256SUMS" + (f" and {name}.sig." if signer else "."),
+        "In a terminal, in that folder:",
+        "",
+        "    sha256sum -c --ignore-missing SHA256SUMS",
+        "",
+        f"(Windows PowerShell: Get-FileHash {name} and compare with SHA256SUMS.)",
+        "",
+    ]
+    if signer:
+        lines += [
+            "Get the collective's allowed_signers file from a source you trust (not from this",
+            "stick), then:",
+            "",
+            f"    ssh-keygen -Y verify -f allowed_signers -I {signer} -n {NAMESPACE} -s {name}.sig < {name}",
+            "",
+            "It must say: Good \"harvest-archive\" signature for ...",
+            "",
+        ]
+    lines += [
+        "After unzipping, to check every file (in this folder):",
+        "",
+        f"    sha256sum -c {MANIFEST}",
+        "",
+        "With Harvest installed: harvest verify " + name + (" --allowed-signers allowed_signers" if signer else ""),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def manifest(entries: dict[str, Path | bytes]) -> bytes:
+    lines = []
+    for entry, source in sorted(entries.items()):
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        lines.append(f"{hashlib.sha256(data).hexdigest()}  {entry}\n")
+    return "".join(lines).encode("utf-8")
+
+
+def _refuse_private_keys(entries: dict[str, Path | bytes]) -> None:
+    for entry, source in sorted(entries.items()):
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        if PRIVATE_KEY_MARK in data:
+            raise HarvestError([Problem(entry, None, "file", "holds a private key; nothing was written",
+                                        "keep keys out of the stories and overrides folders")])
+
+
+def _check_key_location(key: Path, settings: Settings, published: list[Path]) -> None:
+    if not key.is_file():
+        raise HarvestError([Problem(str(key), None, "sign-key", "not found",
+                                    "make one with: ssh-keygen -t ed25519 -f ~/.ssh/harvest_archive")])
+    resolved = key.resolve()
+    for folder in published:
+        if resolved.is_relative_to(folder.resolve()):
+            raise HarvestError([Problem(settings.display_path(key), None, "sign-key",
+                                        f"the signing key is inside {settings.display_path(folder)}, "
+                                        "which is published or copied with the archive",
+                                        "move the key out of the archive folder, e.g. to ~/.ssh/")])
+
+
+# --- zip --------------------------------------------------------------------------------------
+
+def _write_zip(entries: dict[str, Path | bytes], epoch: int, target: Path) -> None:
+    """Sorted entries, one timestamp, fixed permissions and compression: the same bytes every run."""
+    stamp = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).timetuple()[:6]
+    everything = {MANIFEST: manifest(entries), **entries}
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".zip.part")
+    try:
+        with os.fdopen(fd, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
+            for entry, source in sorted(everything.items()):
+                info = zipfile.ZipInfo(entry, date_time=stamp)
+                info.create_system = 3  # unix, so external_attr holds the mode
+                info.external_attr = FILE_MODE << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                data = source if isinstance(source, bytes) else source.read_bytes()
+                archive.writestr(info, data, compresslevel=9)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _update_sums(out_dir: Path, name: str, digest: str) -> None:
+    """SHA256SUMS lists every zip in the folder: ours replaced, vanished ones dropped."""
+    sums = out_dir / SUMS
+    kept = {}
+    if sums.exists():
+        for line in sums.read_text("utf-8").splitlines():
+            parts = line.split(maxsplit=1)
+            if len(parts) == 2:
+                other = parts[1].lstrip("*")
+                if other != name and (out_dir / other).is_file():
+                    kept[other] = parts[0]
+    kept[name] = digest
+    _write_atomic(sums, "".join(f"{h}  {n}\n" for n, h in sorted(kept.items())).encode("utf-8"))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    with os.fdopen(fd, "wb") as stream:
+        stream.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, path)
+
+
+# --- signature --------------------------------------------------------------------------------
+
+def ssh_keygen() -> str:
+    found = shutil.which("ssh-keygen")
+    if not found:
+        raise HarvestError("ssh-keygen (OpenSSH) is needed to sign or check signatures; "
+                           "install openssh-client (Debian/Ubuntu) or Git for Windows")
+    return found
+
+
+def _sign(target: Path, key: Path, signature: Path) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".sig.part")
+    try:
+        with open(target, "rb") as data, os.fdopen(fd, "wb") as out:
+            result = subprocess.run([ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", NAMESPACE],
+                                    stdin=data, stdout=out, stderr=subprocess.PIPE, text=False)
+        if result.returncode != 0:
+            message = result.stderr.decode("utf-8", "replace").strip()
+            raise HarvestError([Problem(str(key), None, "sign-key", f"ssh-keygen could not sign: {message}",
+                                        "use an OpenSSH private key (ssh-keygen -t ed25519)")])
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, signature)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return signature
+
+
+def _public_key(key: Path, signer: str) -> tuple[str | None, str | None]:
+    """The allowed_signers line to publish, and the key's fingerprint (never the private key)."""
+    public = key.with_name(key.name + ".pub")
+    if public.is_file():
+        text = public.read_text("utf-8").strip()
+    else:
+        result = subprocess.run([ssh_keygen(), "-y", "-f", str(key)], capture_output=True, text=True)
+        text = result.stdout.strip() if result.returncode == 0 else ""
+    if not text:
+        return None, None
+    key_type, blob = text.split()[:2]
+    line = f'{signer} namespaces="{NAMESPACE}" {key_type} {blob}'
+    result = subprocess.run([ssh_keygen(), "-l", "-f", "-"], input=f"{key_type} {blob}\n",
+                            capture_output=True, text=True)
+    fingerprint = result.stdout.split()[1] if result.returncode == 0 and result.stdout.split()[1:] else None
+    return line, fingerprint
