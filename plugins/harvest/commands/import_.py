@@ -1,6 +1,7 @@
 """`harvest import SOURCE`: bring an existing blog, JSON dataset or spreadsheet into the review queue."""
 from __future__ import annotations
 
+import argparse
 from collections import Counter
 from pathlib import Path
 
@@ -23,7 +24,8 @@ def register(sub) -> None:
     parser.add_argument("--into", type=Path, metavar="DIR",
                         help="folder inside the stories folder to write to (default: stories/_inbox)")
     parser.add_argument("--event", metavar="KIND", help="event kind for items that do not say (blogs never do)")
-    parser.add_argument("--place", metavar="PLACE", help="place for items that do not say (default: Unknown)")
+    parser.add_argument("--place", metavar="PLACE", type=_place,
+                        help="place for items that do not say (default: Unknown)")
     parser.add_argument("--add-lessons", action="store_true",
                         help="add tags that match no lesson to the lessons file, with a placeholder description")
     parser.add_argument("--add-contributors", action="store_true",
@@ -34,17 +36,20 @@ def register(sub) -> None:
     parser.set_defaults(run=run_import_command)
 
 
+def _place(value: str) -> str:
+    if not value.strip() or len(value) > 120:
+        raise argparse.ArgumentTypeError("--place needs a place name of at most 120 characters")
+    return value.strip()
+
+
 def run_import_command(args) -> int:
-    from ..cli import UsageError
     from ..importer import Options, run_import
 
-    if args.place is not None and not (args.place.strip() and len(args.place) <= 120):
-        raise UsageError("--place needs a place name of at most 120 characters")
     settings = load_settings(args)
     report = run_import(settings, Options(
         source=args.source, kind=args.kind, mapping=args.mapping, into=args.into, dry_run=args.dry_run,
         add_lessons=args.add_lessons, add_contributors=args.add_contributors, event=args.event,
-        place=args.place.strip() if args.place else None, drafts=args.drafts))
+        place=args.place, drafts=args.drafts))
     print(format_report(report))
     return 0
 

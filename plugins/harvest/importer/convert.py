@@ -29,14 +29,18 @@ class Draft:
     item: SourceItem
     meta: dict                    # story front matter, without `lessons` until they are settled
     body: str
-    lessons: list[str]            # mapped lesson ids
-    unmapped: list[str]           # tags that matched no lesson (as written)
+    tags: list[tuple[str, tuple[str, ...]]]  # each tag (as written) and the lesson ids it maps to
+    unmapped: list[str]           # tags that matched no lesson or event (as written)
     notes: list[Problem] = field(default_factory=list)
 
 
 def story_id(item: SourceItem) -> str:
-    """`imp-<name>-<8 hex of the source key>`: the same source item always gets the same id."""
-    digest = hashlib.sha1(item.key.encode("utf-8")).hexdigest()[:8]
+    """`imp-<name>-<8 hex of the source key>`: the same source item always gets the same id.
+
+    When several items share the name (JSON records without a plain-number id), 12 hex
+    digits keep a collision unlikely even in a large dataset.
+    """
+    digest = hashlib.sha1(item.key.encode("utf-8")).hexdigest()[:8 if item.distinct_stem else 12]
     name = slugify(item.stem or "item")[:50].strip("-") or "item"
     return f"imp-{name}-{digest}"
 
@@ -103,7 +107,7 @@ class Converter:
 
         meta = {"id": story_id(item), "title": title, "date": self._date(item, fields, note),
                 "event": self._event(fields, note)}
-        lessons, unmapped, tag_event = self._tags(fields, item.kind)
+        tags, unmapped, tag_event = self._tags(fields, item.kind)
         meta["event"] = meta["event"] or tag_event or self.event_default
         if not meta["event"]:
             raise Skip("no event kind: the source does not say what kind of event this was",
@@ -118,7 +122,7 @@ class Converter:
             note("lang", f"{lang!r} is not a language tag; left out")
         meta["visibility"] = self._visibility(fields, note)
         meta["imported_from"] = f"{item.kind}:{item.key}"
-        return Draft(item, meta, body, lessons, unmapped, notes)
+        return Draft(item, meta, body, tags, unmapped, notes)
 
     # --- fields ----------------------------------------------------------------------------------
 
@@ -194,21 +198,21 @@ class Converter:
                  hint="known kinds: " + ", ".join(self.settings.event_kinds))
         return kind
 
-    def _tags(self, fields: dict, kind: str) -> tuple[list[str], list[str], str | None]:
+    def _tags(self, fields: dict, kind: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[str], str | None]:
         values: list[str] = []
         for name in self.mapping.fields["tags"]:
             raw = fields.get(name.casefold(), (None, None))[1]
             values += _split_list(raw, spaces=kind == "jekyll")
-        lessons, unmapped, event = [], [], None
+        tags, unmapped, event = [], [], None
         for tag in values:
             key = slugify(tag)
-            mapped = False
+            mapped = key in self.mapping.lessons or key in self.lessons or key in self.lesson_titles
             if key in self.mapping.lessons:
-                lessons += self.mapping.lessons[key]
-                mapped = True
-            elif key in self.lessons or key in self.lesson_titles:
-                lessons.append(key if key in self.lessons else self.lesson_titles[key])
-                mapped = True
+                tags.append((tag, self.mapping.lessons[key]))
+            elif mapped:
+                tags.append((tag, (key if key in self.lessons else self.lesson_titles[key],)))
+            else:
+                tags.append((tag, ()))
             tag_event = self.mapping.events.get(key) or (key if key in self.settings.event_kinds
                                                          else self.event_labels.get(key))
             if tag_event:
@@ -216,7 +220,7 @@ class Converter:
                 mapped = True
             if not mapped and tag not in unmapped:
                 unmapped.append(tag)
-        return list(dict.fromkeys(lessons)), unmapped, event
+        return tags, unmapped, event
 
     def _place(self, fields: dict, note) -> str:
         value = self._text(self._first(fields, self.mapping.fields["place"]))

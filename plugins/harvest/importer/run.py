@@ -167,10 +167,13 @@ def run_import(settings: Settings, options: Options) -> Report:
             if lesson_id and lesson_id not in lessons and lesson_id not in new_lessons:
                 new_lessons[lesson_id] = Lesson(lesson_id, _title(tag), LESSON_PLACEHOLDER.format(tag=tag))
     vocabulary = {**lessons, **new_lessons}
-    for draft in drafts:
-        extra = [_lesson_id(t) for t in draft.unmapped] if options.add_lessons else []
-        chosen = list(dict.fromkeys(draft.lessons + [l for l in extra if l in vocabulary]))
-        draft.meta["lessons"] = chosen or list(mapping.lessons_default)
+    for draft in drafts:  # in the order the tags were written, so a re-import gives the same list
+        chosen = []
+        for tag, ids in draft.tags:
+            if not ids and options.add_lessons and tag in draft.unmapped and _lesson_id(tag) in vocabulary:
+                ids = (_lesson_id(tag),)
+            chosen += ids
+        draft.meta["lessons"] = list(dict.fromkeys(chosen)) or list(mapping.lessons_default)
 
     new_people: dict[str, RegistryEntry] = {}
     for draft in drafts:

@@ -41,6 +41,7 @@ class SourceItem:
     file_date: str | None = None
     lang_hint: str | None = None
     field_lines: dict = field(default_factory=dict)
+    distinct_stem: bool = True         # False: the stem is shared with other items (the id needs a longer hash)
     translation_of: str | None = None  # key of the item this one translates (Hugo post.es.md -> post.md)
     notes: list[tuple[int | None, str]] = field(default_factory=list)
 
@@ -254,12 +255,18 @@ def _json_items(file: Path, source: Source, shown: str, max_bytes: int) -> Itera
 def _record_item(record: dict, key_base: str, number: int, label: str, line: int | None, kind: str,
                  encoding_note: str | None) -> SourceItem:
     lowered = {str(k).strip().casefold(): v for k, v in record.items()}
-    record_id = next((lowered[k] for k in RECORD_IDS if isinstance(lowered.get(k), (str, int))
-                      and str(lowered[k]).strip()), None)
-    key = f"{key_base}#{str(record_id).strip() if record_id is not None else number}"
+    id_field = next((k for k in RECORD_IDS if isinstance(lowered.get(k), (str, int))
+                     and not isinstance(lowered[k], bool) and str(lowered[k]).strip()), None)
+    record_id = str(lowered[id_field]).strip() if id_field else None
+    key = f"{key_base}#{record_id if record_id is not None else number}"
+    # The story id is a public address: a record's own id goes into it only when it is a plain
+    # number or a slug made for addresses (an id could be an e-mail or a name).
+    readable = record_id if record_id is not None and (
+        re.fullmatch(r"\d{1,12}", record_id) or (id_field == "slug" and re.fullmatch(r"[a-z0-9-]{1,40}", record_id))
+    ) else (None if record_id is not None else str(number))
     name = Path(key_base).stem
     item = SourceItem(key=key, display=label, kind=kind, meta=record, body=None, line=line,
-                      stem=f"{name}-{record_id if record_id is not None else number}")
+                      stem=f"{name}-{readable}" if readable else name, distinct_stem=readable is not None)
     if encoding_note:
         item.notes.append((None, encoding_note))
     return item
