@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from harvest.importer.convert import _split_list, _take_title_heading, parse_date, story_id
-from harvest.importer.markup import BodyCleaner, first_sentence, target_kind
+from harvest.importer.markup import BodyCleaner, target_kind
+from harvest.importer.plaintext import first_sentence
 from harvest.importer.reading import Skip, decode, split_post
 from harvest.importer.run import _append_entries, edited_since_import, render, target_folder
 from harvest.importer.sources import SourceItem
@@ -110,6 +111,8 @@ def test_split_post_reports_what_is_wrong(text, reason, line):
     ('<img src="photos/a.jpg" alt="Banner">', ["Banner"], ["<img"], "not imported"),
     ('<img src="https://t.example.com/p.gif">', ['<a href="https://t.example.com/p.gif"'], ["<img"], "remote image"),
     ("<font color=red>Red</font>", ["Red"], ["font"], "<font>"),
+    ('<a id="top"></a>Top', ['<a id="top" rel="noopener noreferrer"></a>Top'], [], None),
+    ("Braces {{ open\n\nnever closed }} here", ["{{ open", "never closed }} here"], [], None),
     ('<div markdown="1">**bold**</div>', ['<div markdown="1">**bold**</div>'], [], None),
     ("Before<!-- more -->After", ["BeforeAfter"], ["more"], None),
     ("Mail <https://example.org> or <me@example.org>", ["<https://example.org>", "<me@example.org>"], [], None),

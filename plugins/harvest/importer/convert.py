@@ -13,7 +13,8 @@ from ..prompts import PromptMatcher, normalize_heading
 from ..settings import Settings
 from ..text import slugify
 from .mapping import HANDLE, Mapping, normalize_lang
-from .markup import IMAGE_FILE, BodyCleaner, first_sentence, plain_text, shorten
+from .markup import IMAGE_FILE, BodyCleaner
+from .plaintext import first_sentence, plain_text, shorten
 from .reading import Skip
 from .sources import SkippedItem, SourceItem
 

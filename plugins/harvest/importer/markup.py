@@ -36,9 +36,10 @@ _RAW_MARKER = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _LIQUID_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
 _HUGO_COMMENT = re.compile(r"\{\{<?\s*/\*.*?\*/\s*>?\}\}", re.S)
-_SHORTCODE = re.compile(r"\{\{([<%])(.*?)[>%]\}\}", re.S)
-_LIQUID_TAG = re.compile(r"\{%-?(.*?)-?%\}", re.S)
-_LIQUID_OUTPUT = re.compile(r"\{\{-?(.*?)-?\}\}", re.S)
+_IN_PARAGRAPH = r"(?:(?!\n[ \t]*\n).)*?"  # lazily, without crossing a blank line
+_SHORTCODE = re.compile(r"\{\{([<%])(" + _IN_PARAGRAPH + r")[>%]\}\}", re.S)
+_LIQUID_TAG = re.compile(r"\{%-?(" + _IN_PARAGRAPH + r")-?%\}", re.S)
+_LIQUID_OUTPUT = re.compile(r"\{\{-?(" + _IN_PARAGRAPH + r")-?\}\}", re.S)
 _KRAMDOWN_TOC = re.compile(r"^[ \t]*[*-][ \t]+TOC[ \t]*\n[ \t]*\{:[ \t]*toc[ \t]*\}[ \t]*$|\{:[ \t]*toc[ \t]*\}", re.M)
 _ARG = re.compile(r"""(?:(\w+)=)?(?:"([^"]*)"|'([^']*)'|(\S+))""")
 DROP_WITH_CONTENT = ("script", "style", "iframe", "noscript", "template", "object", "embed", "svg", "math",
@@ -263,7 +264,7 @@ class BodyCleaner:
             return ""
         if name == "img":
             return self._html_image(values, line, notes)
-        if name == "a" and target_kind(values.get("href", "")) not in ("external", "anchor"):
+        if name == "a" and "href" in values and target_kind(values["href"]) not in ("external", "anchor"):
             dropped_anchors[0] += 1
             self._link_note(values.get("href", ""), line, notes)
             return ""
@@ -326,7 +327,7 @@ class BodyCleaner:
         internal_refs = set()
         fence = None
         for index, line in enumerate(lines):  # reference definitions into the old site go
-            fence = _fence_state(line, fence)
+            fence = fence_state(line, fence)
             definition = None if fence else _REF_DEF.match(line)
             if definition and target_kind(definition.group(2)) not in ("external", "anchor"):
                 internal_refs.add(definition.group(1).casefold())
@@ -335,7 +336,7 @@ class BodyCleaner:
         out, fence = [], None
         for index, line in enumerate(lines):
             was_fence = fence
-            fence = _fence_state(line, fence)
+            fence = fence_state(line, fence)
             if was_fence or fence:
                 out.append(line)
                 continue
@@ -370,7 +371,7 @@ def _ref_text(match: re.Match, internal: set[str]) -> str:
     return f"*(image: {text})*" if is_image and text else ("" if is_image else text)
 
 
-def _fence_state(line: str, fence: str | None) -> str | None:
+def fence_state(line: str, fence: str | None) -> str | None:
     marker = _FENCE.match(line)
     if not marker:
         return fence
@@ -385,7 +386,7 @@ def _segments(lines: list[str]) -> list[tuple[bool, str]]:
     fence = None
     for line in lines:
         was_fence = fence
-        fence = _fence_state(line, fence)
+        fence = fence_state(line, fence)
         protected = bool(was_fence or fence)
         if segments and segments[-1][0] == protected:
             segments[-1][1].append(line)
@@ -404,7 +405,7 @@ def _collapse_blank_lines(lines: list[str]) -> str:
     out, fence, blank = [], None, False
     for line in lines:
         was_fence = fence
-        fence = _fence_state(line, fence)
+        fence = fence_state(line, fence)
         if not (was_fence or fence) and not line.strip():
             if blank:
                 continue
@@ -414,52 +415,3 @@ def _collapse_blank_lines(lines: list[str]) -> str:
         blank = False
         out.append(line)
     return "\n".join(out).strip("\n")
-
-
-# --- plain text, for summaries ------------------------------------------------------------------
-
-_PLAIN_DROP = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>]+>|\{\{.*?\}\}|\{%.*?%\}|\[\[/?redact[^\]]*\]\]", re.S)
-_PLAIN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_SENTENCE = re.compile(r"^(.+?[.!?…])(?=\s+[^\s\da-z]|\s*$)", re.S)
-
-
-def plain_text(markdown: str) -> str:
-    """Markdown/HTML -> one line of plain text (for a summary)."""
-    text = _PLAIN_DROP.sub(" ", markdown)
-    text = _PLAIN_LINK.sub(r"\1", text)
-    text = re.sub(r"[*_`]+|^\s*#+\s*|^\s*>\s?", " ", text, flags=re.M)
-    return " ".join(text.split())
-
-
-def first_paragraph(markdown: str) -> str:
-    """The first paragraph of prose (not a heading, code, image-only line, list marker noise)."""
-    fence = None
-    paragraph: list[str] = []
-    for line in markdown.split("\n"):
-        was_fence = fence
-        fence = _fence_state(line, fence)
-        if was_fence or fence or line.lstrip().startswith(("#", "|", "{:")):
-            if paragraph:
-                break
-            continue
-        if not line.strip():
-            if paragraph and plain_text(" ".join(paragraph)):
-                break
-            paragraph = []
-            continue
-        paragraph.append(line)
-    return plain_text(" ".join(paragraph))
-
-
-def first_sentence(markdown: str, limit: int) -> str:
-    paragraph = first_paragraph(markdown)
-    match = _SENTENCE.match(paragraph)
-    return shorten(match.group(1) if match else paragraph, limit)
-
-
-def shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"

@@ -19,15 +19,14 @@ import yaml
 from ..archive import INBOX
 from ..model import Lesson
 from ..pages import RESERVED_DIRS
-from ..parse import load_yaml_mapping, split_front_matter
+from ..parse import RawStory, load_yaml_mapping, split_front_matter
 from ..privacy import RegistryEntry
-from ..problems import HarvestError, Problem
+from ..problems import WARNING, HarvestError, Problem, did_you_mean
 from ..prompts import PromptMatcher
 from ..settings import Settings
 from ..storyfile import dump_story, write_new_story
 from ..text import slugify
 from ..validate import build_story
-from ..parse import RawStory
 from ..vocab import load_lessons, load_registry
 from .convert import Converter, Draft
 from .mapping import LESSON_ID, load_mapping
@@ -113,30 +112,18 @@ def target_folder(settings: Settings, into: Path | None) -> Path:
 
 
 def run_import(settings: Settings, options: Options) -> Report:
-    source_path = options.source
-    if not source_path.exists():
-        raise HarvestError([Problem(str(source_path), None, "SOURCE", "not found",
-                                    "give a folder of posts, a .json file or folder, or a .csv file")])
-    kind = options.kind or detect_kind(source_path)
-    if kind is None:
-        raise HarvestError([Problem(str(source_path), None, "SOURCE", "found no posts or records to import here",
-                                    f"point at the folder holding the posts, or pass --kind ({'/'.join(KINDS)})")])
-    if options.event is not None and options.event not in settings.event_kinds:
-        from ..problems import did_you_mean
-        raise HarvestError([Problem("--event", None, "--event", f"unknown event kind '{options.event}'",
-                                    did_you_mean(options.event, settings.event_kinds))])
+    kind = _check_options(settings, options)
     target = target_folder(settings, options.into)
     lessons, lesson_problems = load_lessons(settings)
     registry, registry_problems = load_registry(settings)
     if any(p.is_error for p in lesson_problems + registry_problems):
         raise HarvestError([p for p in lesson_problems + registry_problems if p.is_error])
     mapping = load_mapping(options.mapping, kind, settings)
-    source = open_source(source_path, kind)
-    report = Report(kind, shown_path(source_path), settings.display_path(target), options.dry_run,
+    source = open_source(options.source, kind)
+    report = Report(kind, shown_path(options.source), settings.display_path(target), options.dry_run,
                     lessons_file=settings.display_path(settings.lessons_file),
                     contributors_file=settings.display_path(settings.contributors_file))
-    for problem in source.problems:
-        report.notes.append(Problem(problem.display, problem.line, "file", problem.reason, problem.hint, "warning"))
+    report.notes += [Problem(p.display, p.line, "file", p.reason, p.hint, WARNING) for p in source.problems]
 
     new_lessons = _mapping_lessons(mapping, lessons, options.add_lessons)
     converter = Converter(settings, mapping, lessons, registry, source.authors, event=options.event,
@@ -150,61 +137,99 @@ def run_import(settings: Settings, options: Options) -> Report:
         else:
             drafts.append(result)
             report.notes += result.notes
+    if not report.outcomes and not drafts:
+        raise HarvestError([Problem(report.source, None, "SOURCE", f"found nothing to import (read as {kind})",
+                                    "point at the folder holding the posts, or check --kind")])
+    _link_translations(drafts)
+    vocabulary = _settle_lessons(drafts, lessons, new_lessons, mapping, options.add_lessons, report)
+    people, new_people = _settle_contributors(drafts, registry, options.add_contributors, report)
 
+    planned = _plan(drafts, settings, target, vocabulary, people, report)
+    used_lessons = {lesson for draft, _ in planned for lesson in draft.meta["lessons"]}
+    used_handles = {handle for draft, _ in planned for handle in draft.meta["contributors"]}
+    report.added_lessons = [lesson for lesson in new_lessons if lesson in used_lessons]
+    report.added_contributors = sorted(handle for handle in new_people if handle in used_handles)
+    if not options.dry_run:
+        _write(planned, {lesson: new_lessons[lesson] for lesson in report.added_lessons}, settings, report)
+    return report
+
+
+def _check_options(settings: Settings, options: Options) -> str:
+    """The source kind, once the source and options make sense."""
+    source = options.source
+    if not source.exists():
+        raise HarvestError([Problem(str(source), None, "SOURCE", "not found",
+                                    "give a folder of posts, a .json file or folder, or a .csv file")])
+    kind = options.kind or detect_kind(source)
+    if kind is None:
+        raise HarvestError([Problem(str(source), None, "SOURCE", "found no posts or records to import here",
+                                    f"point at the folder holding the posts, or pass --kind ({'/'.join(KINDS)})")])
+    if options.event is not None and options.event not in settings.event_kinds:
+        raise HarvestError([Problem("--event", None, "--event", f"unknown event kind '{options.event}'",
+                                    did_you_mean(options.event, settings.event_kinds))])
+    return kind
+
+
+def _link_translations(drafts: list[Draft]) -> None:
+    """Hugo's post.es.md translates post.md: mark it, when both are imported."""
     by_key = {draft.item.key: draft for draft in drafts}
     for draft in drafts:
         original = by_key.get(draft.item.translation_of or "")
         if original is not None and original is not draft:
             draft.meta["translation_of"] = original.meta["id"]
 
-    tag_spellings: dict[str, str] = {}
+
+def _settle_lessons(drafts: list[Draft], lessons: dict[str, Lesson], new_lessons: dict[str, Lesson], mapping,
+                    add: bool, report: Report) -> dict[str, Lesson]:
+    """Give each draft its lessons (adding unmapped tags to the vocabulary when asked); -> vocabulary."""
+    spellings: dict[str, str] = {}
     for draft in drafts:
         for tag in draft.unmapped:
             report.unmapped_tags[tag] += 1
-            tag_spellings.setdefault(_lesson_id(tag), tag)
-    if options.add_lessons:
-        for lesson_id, tag in tag_spellings.items():
+            spellings.setdefault(_lesson_id(tag), tag)
+    if add:
+        for lesson_id, tag in spellings.items():
             if lesson_id and lesson_id not in lessons and lesson_id not in new_lessons:
                 new_lessons[lesson_id] = Lesson(lesson_id, _title(tag), LESSON_PLACEHOLDER.format(tag=tag))
     vocabulary = {**lessons, **new_lessons}
     for draft in drafts:  # in the order the tags were written, so a re-import gives the same list
-        chosen = []
+        chosen: list[str] = []
         for tag, ids in draft.tags:
-            if not ids and options.add_lessons and tag in draft.unmapped and _lesson_id(tag) in vocabulary:
+            if not ids and add and tag in draft.unmapped and _lesson_id(tag) in vocabulary:
                 ids = (_lesson_id(tag),)
             chosen += ids
         draft.meta["lessons"] = list(dict.fromkeys(chosen)) or list(mapping.lessons_default)
+    return vocabulary
 
+
+def _settle_contributors(drafts: list[Draft], registry: dict[str, RegistryEntry], add: bool,
+                         report: Report) -> tuple[dict[str, RegistryEntry], dict[str, RegistryEntry]]:
+    """Count handles missing from the registry; with `add`, they join it as anonymous (never named)."""
     new_people: dict[str, RegistryEntry] = {}
     for draft in drafts:
         for handle in draft.meta["contributors"]:
             if handle not in registry:
                 report.unknown_contributors[handle] += 1
-                if options.add_contributors:
+                if add:
                     new_people.setdefault(handle, RegistryEntry(handle, "", "anonymous"))
-    people = {**registry, **new_people}
+    return {**registry, **new_people}, new_people
 
-    planned = _plan(drafts, settings, target, vocabulary, people, report)
-    used_lessons = {l for draft, _ in planned for l in draft.meta["lessons"]}
-    report.added_lessons = [l for l in new_lessons if l in used_lessons]
-    report.added_contributors = sorted(h for h in new_people if any(h in d.meta["contributors"] for d, _ in planned))
-    if options.dry_run:
-        return report
-    if report.added_lessons:
-        _append_entries(settings.lessons_file, {l: {"title": new_lessons[l].title, "description": new_lessons[l].description}
-                                                for l in report.added_lessons},
+
+def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: Report) -> None:
+    """Vocabulary first (so no story names a lesson that is not there yet), then the stories."""
+    if new_lessons:
+        _append_entries(settings.lessons_file,
+                        {l.id: {"title": l.title, "description": l.description} for l in new_lessons.values()},
                         "Added by `harvest import`: give each a real one-line description.", settings)
     if report.added_contributors:
         _append_entries(settings.contributors_file, {h: {"credit": "anonymous"} for h in report.added_contributors},
                         "Added by `harvest import` as anonymous: ask each person how they want to be credited "
                         "(named + name, or pseudonym + pseudonym).", settings)
-    for draft, (outcome, text, path) in planned:
+    for _, (outcome, text, path) in planned:
         if outcome.status == IMPORTED:
-            written = write_new_story(path.parent, path.stem, text)
-            outcome.target = settings.display_path(written)
+            outcome.target = settings.display_path(write_new_story(path.parent, path.stem, text))
         elif outcome.status == UPDATED:
             _replace(path, text)
-    return report
 
 
 def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[str, Lesson],
@@ -241,6 +266,10 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
                                            "the import folder"))
             continue
         text = render(draft.meta, draft.body)
+        if len(text.encode("utf-8")) > settings.max_story_bytes:
+            skip(f"the story would be over the {settings.max_story_bytes // 1024} KB limit for one story",
+                 "split it in the source, or raise max_story_bytes in mkdocs.yml")
+            continue
         problems = _check(text, path, shown, settings, lessons, registry, matcher)
         errors = [p for p in problems if p.is_error]
         if errors:
