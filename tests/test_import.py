@@ -319,3 +319,35 @@ def test_a_few_hundred_posts_import_check_and_build(project, tmp_path):
     again = counts(harvest_import(project, tmp_path / "blog", "--into", "stories/imported", "--event", "action",
                                   "--place", "Riverside", "--add-lessons", "--add-contributors"))
     assert (again["imported"], again["unchanged"]) == (0, 300)
+
+
+def test_odd_files_are_imported_or_skipped_with_a_reason(project, tmp_path):
+    posts = tmp_path / "site" / "_posts"
+    posts.mkdir(parents=True)
+    front = "---\ntitle: {title}\ndate: {date}\ntags: [joy]\n---\n\n"
+    files = {
+        "2019-13-45-not-a-date.md": (front.format(title="Odd name", date="2019-04-01") + "Text.").encode(),
+        "2019-04-02-Ünïcode title!.markdown": "---\ntags: [joy]\n---\n\nNo title field.".encode(),
+        "2019-04-03-bom.md": b"\xef\xbb\xbf" + (front.format(title="With BOM", date="2019-04-03") + "Text.").encode(),
+        "2019-04-04-utf16.md": (front.format(title="UTF-16 post", date="2019-04-04") + "Text.").encode("utf-16"),
+        "2019-04-05-binary.md": b"---\x00\x01\x02",
+        "2019-04-06-empty-body.md": (front.format(title="Empty", date="2019-04-06")).encode(),
+        "2019-04-07-only-liquid.md": (front.format(title="Liquid only", date="2019-04-07") + "{% if x %}").encode(),
+        "2019-04-08-redact.md": (front.format(title="Open span", date="2019-04-08") + "[[redact]] never closed").encode(),
+        ".hidden.md": (front.format(title="Hidden", date="2019-04-09") + "Text.").encode(),
+    }
+    for name, data in files.items():
+        (posts / name).write_bytes(data)
+    out = harvest_import(project, tmp_path / "site", "--event", "festival")
+    inbox = project / "stories" / "_inbox"
+    assert counts(out) == {"imported": 4, "updated": 0, "unchanged": 0, "kept": 0, "skipped": 4, "total": 8}
+    assert story(inbox, "not-a-date")[0]["date"] == "2019-04-01"
+    meta, body, _ = story(inbox, "unicode-title")
+    assert (meta["title"], meta["date"], body.strip()) == ("Ünïcode title!", "2019-04-02", "No title field.")
+    assert story(inbox, "bom")[0]["title"] == "With BOM" and story(inbox, "utf16")[0]["title"] == "UTF-16 post"
+    assert "2019-04-05-binary.md: not a text file" in out
+    assert "2019-04-06-empty-body.md:1: the story would not pass `harvest check`: body: the story has no text" in out
+    assert "2019-04-07-only-liquid.md:1: the story would not pass `harvest check`: body" in out
+    assert "2019-04-08-redact.md:1: the story would not pass `harvest check`: body: [[redact]] is never closed" in out
+    assert "hidden" not in out.lower()
+    assert run_harvest("check", cwd=project).returncode == 0

@@ -175,15 +175,16 @@ class Converter:
         if isinstance(value, dict):  # Material: date: {created: …, updated: …}
             value = value.get("created") or value.get("date")
         written = parse_date(value) if value is not None else None
+        file_date = parse_date(item.file_date)  # 2019-13-45-x.md is a name, not a date
         if value is not None and written is None:
-            if not item.file_date:
+            if not file_date:
                 raise Skip(f"date {value!r} is not a date like 2019-03-04", self._line(item, "date", fields),
                            "write dates as YYYY-MM-DD (day-first and month-first dates cannot be told apart)")
-            note("date", f"date {value!r} is not a date; used {item.file_date} from the file name")
-        if written and item.file_date and written != item.file_date:
-            note("date", f"front matter says {written} but the file name says {item.file_date}; "
+            note("date", f"date {value!r} is not a date; used {file_date} from the file name")
+        if written and file_date and written != file_date:
+            note("date", f"front matter says {written} but the file name says {file_date}; "
                          f"used {written}, as the old site did")
-        date = written or item.file_date
+        date = written or file_date
         if not date:
             raise Skip("no date", item.line, "add a date field (YYYY-MM-DD), or name the file 2019-03-04-title.md")
         return date
