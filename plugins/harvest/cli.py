@@ -13,7 +13,12 @@ from pathlib import Path
 from .problems import HarvestError
 
 # Modules with `register(subparsers)`; each adds its sub-command(s).
-COMMAND_MODULES = ["harvest.commands.core", "harvest.commands.readings", "harvest.commands.pack"]
+COMMAND_MODULES = [
+    "harvest.commands.core",
+    "harvest.commands.readings",
+    "harvest.commands.pack",
+    "harvest.commands.import_",
+]
 
 
 class UsageError(Exception):

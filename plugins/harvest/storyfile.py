@@ -34,7 +34,9 @@ _Dumper.add_representer(str, _str_representer)
 
 def dump_story(meta: dict, body: str) -> str:
     """Front matter (known fields first, in the documented order) + body, with a final newline."""
-    ordered = {k: meta[k] for k in FIELD_ORDER if k in meta and meta[k] not in (None, "", [])}
+    # `contributors: []` stays: the field is required, and an empty list means "nobody credited".
+    ordered = {k: meta[k] for k in FIELD_ORDER
+               if k in meta and (meta[k] not in (None, "", []) or (k == "contributors" and meta[k] == []))}
     ordered.update({k: v for k, v in meta.items() if k not in ordered and v not in (None, "", [])})
     front = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
                       default_flow_style=None)

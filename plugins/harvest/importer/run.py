@@ -1,0 +1,392 @@
+"""Run an import: read the source, convert each item, validate it as `harvest check` would, write.
+
+Nothing is written until every item has been converted and checked; vocabulary
+additions (lessons, contributors) are written before the stories that use them;
+every file is replaced atomically and only when its content changed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..archive import INBOX
+from ..model import Lesson
+from ..pages import RESERVED_DIRS
+from ..parse import RawStory, load_yaml_mapping, split_front_matter
+from ..privacy import RegistryEntry
+from ..problems import WARNING, HarvestError, Problem, did_you_mean
+from ..prompts import PromptMatcher
+from ..settings import Settings
+from ..storyfile import dump_story, write_new_story
+from ..text import slugify
+from ..validate import build_story
+from ..vocab import load_lessons, load_registry
+from .convert import Converter, Draft
+from .mapping import LESSON_ID, load_mapping
+from .sources import KINDS, SkippedItem, detect_kind, iter_items, open_source
+
+DIGEST_FIELD = "import_digest"
+_ID_LINE = re.compile(r"^id:\s*['\"]?(imp-[a-z0-9-]+)['\"]?\s*$", re.M)
+_DIGEST_LINE = re.compile(rf"^{DIGEST_FIELD}:\s*([0-9a-f]+)\s*\n", re.M)
+LESSON_PLACEHOLDER = "Imported from the tag “{tag}”; describe this lesson in one line."
+IMPORTED, UPDATED, UNCHANGED, KEPT, SKIPPED = "imported", "updated", "unchanged", "kept", "skipped"
+
+
+@dataclass
+class Options:
+    source: Path
+    kind: str | None = None
+    mapping: Path | None = None
+    into: Path | None = None
+    dry_run: bool = False
+    add_lessons: bool = False
+    add_contributors: bool = False
+    event: str | None = None
+    place: str | None = None
+    drafts: bool = False
+
+
+@dataclass
+class Outcome:
+    display: str          # the source item
+    status: str
+    target: str = ""      # the story file, as the user knows it
+    line: int | None = None
+    reason: str = ""
+    hint: str = ""
+
+
+@dataclass
+class Report:
+    kind: str
+    source: str
+    target: str
+    dry_run: bool
+    outcomes: list[Outcome] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+    unmapped_tags: Counter = field(default_factory=Counter)
+    unknown_contributors: Counter = field(default_factory=Counter)
+    added_lessons: list[str] = field(default_factory=list)
+    added_contributors: list[str] = field(default_factory=list)
+    lessons_file: str = ""
+    contributors_file: str = ""
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+def shown_path(path: Path) -> str:
+    """A source path as the user can find it: relative to where they are, else absolute."""
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def target_folder(settings: Settings, into: Path | None) -> Path:
+    """The folder stories go to: the inbox, or `--into` if it is inside the stories folder."""
+    root = settings.stories_dir.resolve()
+    if into is None:
+        return root / INBOX
+    folder = into.resolve()
+    if not folder.is_relative_to(root):
+        raise HarvestError([Problem(str(into), None, "--into", "is outside the stories folder",
+                                    f"give a folder inside {settings.display_path(settings.stories_dir)}, "
+                                    f"e.g. {settings.display_path(settings.stories_dir / 'imported')}")])
+    parts = folder.relative_to(root).parts
+    if parts and parts[0] in RESERVED_DIRS:
+        raise HarvestError([Problem(str(into), None, "--into", f"'{parts[0]}' is used by Harvest's own pages",
+                                    "choose another folder, e.g. imported")])
+    if any(p.startswith(".") for p in parts):
+        raise HarvestError([Problem(str(into), None, "--into", "hidden folders are never read as stories",
+                                    "choose a folder name that does not start with '.'")])
+    return folder
+
+
+def run_import(settings: Settings, options: Options) -> Report:
+    kind = _check_options(settings, options)
+    target = target_folder(settings, options.into)
+    lessons, lesson_problems = load_lessons(settings)
+    registry, registry_problems = load_registry(settings)
+    if any(p.is_error for p in lesson_problems + registry_problems):
+        raise HarvestError([p for p in lesson_problems + registry_problems if p.is_error])
+    mapping = load_mapping(options.mapping, kind, settings)
+    source = open_source(options.source, kind)
+    report = Report(kind, shown_path(options.source), settings.display_path(target), options.dry_run,
+                    lessons_file=settings.display_path(settings.lessons_file),
+                    contributors_file=settings.display_path(settings.contributors_file))
+    report.notes += [Problem(p.display, p.line, "file", p.reason, p.hint, WARNING) for p in source.problems]
+
+    new_lessons = _mapping_lessons(mapping, lessons, options.add_lessons)
+    converter = Converter(settings, mapping, lessons, registry, source.authors, event=options.event,
+                          place=options.place, drafts=options.drafts)
+    drafts: list[Draft] = []
+    for item in iter_items(source, shown_path, settings.max_story_bytes):
+        result = item if isinstance(item, SkippedItem) else converter.convert(item)
+        if isinstance(result, SkippedItem):
+            report.outcomes.append(Outcome(result.display, SKIPPED, line=result.line, reason=result.reason,
+                                           hint=result.hint))
+        else:
+            drafts.append(result)
+            report.notes += result.notes
+    if not report.outcomes and not drafts:
+        raise HarvestError([Problem(report.source, None, "SOURCE", f"found nothing to import (read as {kind})",
+                                    "point at the folder holding the posts, or check --kind")])
+    _link_translations(drafts)
+    vocabulary = _settle_lessons(drafts, lessons, new_lessons, mapping, options.add_lessons, report)
+    people, new_people = _settle_contributors(drafts, registry, options.add_contributors, report)
+
+    planned = _plan(drafts, settings, target, vocabulary, people, report)
+    used_lessons = {lesson for draft, _ in planned for lesson in draft.meta["lessons"]}
+    used_handles = {handle for draft, _ in planned for handle in draft.meta["contributors"]}
+    report.added_lessons = [lesson for lesson in new_lessons if lesson in used_lessons]
+    report.added_contributors = sorted(handle for handle in new_people if handle in used_handles)
+    if not options.dry_run:
+        _write(planned, {lesson: new_lessons[lesson] for lesson in report.added_lessons}, settings, report)
+    return report
+
+
+def _check_options(settings: Settings, options: Options) -> str:
+    """The source kind, once the source and options make sense."""
+    source = options.source
+    if not source.exists():
+        raise HarvestError([Problem(str(source), None, "SOURCE", "not found",
+                                    "give a folder of posts, a .json file or folder, or a .csv file")])
+    kind = options.kind or detect_kind(source)
+    if kind is None:
+        raise HarvestError([Problem(str(source), None, "SOURCE", "found no posts or records to import here",
+                                    f"point at the folder holding the posts, or pass --kind ({'/'.join(KINDS)})")])
+    if options.event is not None and options.event not in settings.event_kinds:
+        raise HarvestError([Problem("--event", None, "--event", f"unknown event kind '{options.event}'",
+                                    did_you_mean(options.event, settings.event_kinds))])
+    return kind
+
+
+def _link_translations(drafts: list[Draft]) -> None:
+    """Hugo's post.es.md translates post.md: mark it, when both are imported."""
+    by_key = {draft.item.key: draft for draft in drafts}
+    for draft in drafts:
+        original = by_key.get(draft.item.translation_of or "")
+        if original is not None and original is not draft:
+            draft.meta["translation_of"] = original.meta["id"]
+
+
+def _settle_lessons(drafts: list[Draft], lessons: dict[str, Lesson], new_lessons: dict[str, Lesson], mapping,
+                    add: bool, report: Report) -> dict[str, Lesson]:
+    """Give each draft its lessons (adding unmapped tags to the vocabulary when asked); -> vocabulary."""
+    spellings: dict[str, str] = {}
+    for draft in drafts:
+        for tag in draft.unmapped:
+            report.unmapped_tags[tag] += 1
+            spellings.setdefault(_lesson_id(tag), tag)
+    if add:
+        for lesson_id, tag in spellings.items():
+            if lesson_id and lesson_id not in lessons and lesson_id not in new_lessons:
+                new_lessons[lesson_id] = Lesson(lesson_id, _title(tag), LESSON_PLACEHOLDER.format(tag=tag))
+    vocabulary = {**lessons, **new_lessons}
+    for draft in drafts:  # in the order the tags were written, so a re-import gives the same list
+        chosen: list[str] = []
+        for tag, ids in draft.tags:
+            if not ids and add and tag in draft.unmapped and _lesson_id(tag) in vocabulary:
+                ids = (_lesson_id(tag),)
+            chosen += ids
+        draft.meta["lessons"] = list(dict.fromkeys(chosen)) or list(mapping.lessons_default)
+    return vocabulary
+
+
+def _settle_contributors(drafts: list[Draft], registry: dict[str, RegistryEntry], add: bool,
+                         report: Report) -> tuple[dict[str, RegistryEntry], dict[str, RegistryEntry]]:
+    """Count handles missing from the registry; with `add`, they join it as anonymous (never named)."""
+    new_people: dict[str, RegistryEntry] = {}
+    for draft in drafts:
+        for handle in draft.meta["contributors"]:
+            if handle not in registry:
+                report.unknown_contributors[handle] += 1
+                if add:
+                    new_people.setdefault(handle, RegistryEntry(handle, "", "anonymous"))
+    return {**registry, **new_people}, new_people
+
+
+def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: Report) -> None:
+    """Vocabulary first (so no story names a lesson that is not there yet), then the stories."""
+    if new_lessons:
+        _append_entries(settings.lessons_file,
+                        {l.id: {"title": l.title, "description": l.description} for l in new_lessons.values()},
+                        "Added by `harvest import`: give each a real one-line description.", settings)
+    if report.added_contributors:
+        _append_entries(settings.contributors_file, {h: {"credit": "anonymous"} for h in report.added_contributors},
+                        "Added by `harvest import` as anonymous: ask each person how they want to be credited "
+                        "(named + name, or pseudonym + pseudonym).", settings)
+    for _, (outcome, text, path) in planned:
+        if outcome.status == IMPORTED:
+            outcome.target = settings.display_path(write_new_story(path.parent, path.stem, text))
+        elif outcome.status == UPDATED:
+            _replace(path, text)
+
+
+def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[str, Lesson],
+          registry: dict[str, RegistryEntry], report: Report) -> list[tuple[Draft, tuple[Outcome, str, Path]]]:
+    """Render and check every draft, and decide what happens to it (nothing is written here)."""
+    existing = _existing_imports(settings.stories_dir)
+    matcher = PromptMatcher(settings.prompts)
+    seen: dict[str, str] = {}
+    available: set[str] = set()  # ids that will exist after the import
+    planned = []
+    # Originals before translations, so a translation only points at an original that made it.
+    for draft in sorted(drafts, key=lambda d: "translation_of" in d.meta):
+        display, story_id = draft.item.display, draft.meta["id"]
+
+        def skip(reason: str, hint: str = "") -> None:
+            report.outcomes.append(Outcome(display, SKIPPED, line=draft.item.line, reason=reason, hint=hint))
+
+        if story_id in seen:
+            skip(f"same source key as {seen[story_id]}", "give each record its own `id`")
+            continue
+        seen[story_id] = display
+        if not draft.meta["lessons"]:
+            skip("no lesson: none of its tags or categories is a lesson",
+                 "map its tags under `lessons:` in a mapping file, set `lessons_default`, or use --add-lessons")
+            continue
+        if draft.meta.get("translation_of") not in (None, *available):
+            del draft.meta["translation_of"]
+        path = existing.get(story_id) or target / f"{story_id}.md"
+        shown = settings.display_path(path)
+        if not path.is_relative_to(target):
+            available.add(story_id)
+            report.outcomes.append(Outcome(display, SKIPPED, shown, reason=f"already in the archive at {shown}; "
+                                           "left as it is", hint="to import it again, move that file back into "
+                                           "the import folder"))
+            continue
+        text = render(draft.meta, draft.body)
+        if len(text.encode("utf-8")) > settings.max_story_bytes:
+            skip(f"the story would be over the {settings.max_story_bytes // 1024} KB limit for one story",
+                 "split it in the source, or raise max_story_bytes in mkdocs.yml")
+            continue
+        problems = _check(text, path, shown, settings, lessons, registry, matcher)
+        errors = [p for p in problems if p.is_error]
+        if errors:
+            skip(f"the story would not pass `harvest check`: {errors[0].field}: {errors[0].message}", errors[0].hint)
+            continue
+        report.notes += [p for p in problems if p.field != "contributors"]
+        available.add(story_id)
+        outcome = Outcome(display, _compare(path, text) if story_id in existing else IMPORTED, shown)
+        if outcome.status == KEPT:
+            outcome.reason = "edited since the last import; not overwritten"
+        report.outcomes.append(outcome)
+        if outcome.status in (IMPORTED, UPDATED):
+            planned.append((draft, (outcome, text, path)))
+    return planned
+
+
+def render(meta: dict, body: str) -> str:
+    """The story file, ending with a digest of itself so a later import can tell if someone edited it."""
+    text = dump_story(meta, body)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return dump_story({**meta, DIGEST_FIELD: digest}, body)
+
+
+def edited_since_import(text: str) -> bool:
+    match = _DIGEST_LINE.search(text.split("\n---\n", 1)[0] + "\n")
+    if not match:
+        return True
+    original = text[:match.start()] + text[match.end():]
+    return hashlib.sha256(original.encode("utf-8")).hexdigest()[:16] != match.group(1)
+
+
+def _compare(path: Path, text: str) -> str:
+    try:
+        old = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return KEPT
+    if old == text:
+        return UNCHANGED
+    return KEPT if edited_since_import(old) else UPDATED
+
+
+def _check(text: str, path: Path, shown: str, settings: Settings, lessons, registry, matcher) -> list[Problem]:
+    """The problems `harvest check` would report for this file."""
+    parts = split_front_matter(text, shown)
+    if isinstance(parts, Problem):
+        return [parts]
+    source, body, body_line = parts
+    meta, lines, problems = load_yaml_mapping(source, shown, first_line=2)
+    if meta is None:
+        return problems
+    raw = RawStory(meta=meta, body=body, body_line=body_line, field_lines=lines, text=text)
+    rel = path.relative_to(settings.stories_dir.resolve()).as_posix() if path.is_absolute() else path.as_posix()
+    _, problems = build_story(raw, rel, shown, settings, lessons, registry, matcher)
+    return problems
+
+
+def _existing_imports(stories_dir: Path) -> dict[str, Path]:
+    """id -> file for every imported story already in the stories folder (inbox and sub-folders included)."""
+    found: dict[str, Path] = {}
+    root = stories_dir.resolve()
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            file = Path(folder) / name
+            try:
+                with file.open("rb") as handle:
+                    head = handle.read(4096).decode("utf-8", "replace")
+            except OSError:
+                continue
+            match = _ID_LINE.search(head.split("\n---", 2)[0] if head.startswith("---") else "")
+            if match:
+                found.setdefault(match.group(1), file)
+    return found
+
+
+def _mapping_lessons(mapping, lessons: dict[str, Lesson], add: bool) -> dict[str, Lesson]:
+    missing = sorted(mapping.lesson_targets() - set(lessons))
+    if missing and not add:
+        raise HarvestError([Problem(mapping.display or "mapping", mapping.lines.get("lessons"), "lessons",
+                                    f"unknown lesson '{l}'", "add it to the lessons file, or run with --add-lessons")
+                            for l in missing])
+    return {l: Lesson(l, _title(l.replace("-", " ")), LESSON_PLACEHOLDER.format(tag=l)) for l in missing}
+
+
+def _lesson_id(tag: str) -> str:
+    lesson_id = slugify(tag)[:64].strip("-")
+    return lesson_id if LESSON_ID.match(lesson_id) else ""
+
+
+def _title(tag: str) -> str:
+    words = " ".join(str(tag).replace("_", " ").split())
+    return words[:1].upper() + words[1:]
+
+
+def _append_entries(file: Path, entries: dict, comment: str, settings: Settings) -> None:
+    """Append entries to a vocabulary YAML file, keeping it valid; atomic (temp file + rename)."""
+    old = file.read_text("utf-8") if file.exists() else ""
+    block = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False)
+    new = old + ("\n" if old and not old.endswith("\n") else "") + f"# {comment}\n" + block
+    data, _, problems = load_yaml_mapping(new, settings.display_path(file), first_line=1)
+    if data is None or any(key not in data for key in entries):
+        raise HarvestError([Problem(settings.display_path(file), None, "file",
+                                    "could not add entries to this file automatically (its layout is unusual)",
+                                    "add these by hand, then import again:\n" + block)])
+    _replace(file, new)
+
+
+def _replace(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".harvest-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
