@@ -60,4 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m harvest.cli`, this file is `__main__`; command modules raise
+    # `harvest.cli.UsageError`, which only the imported module's `main` catches.
+    from harvest.cli import main as imported_main
+    sys.exit(imported_main())

@@ -48,13 +48,13 @@ def choose_period(args, options, archive):
         return period
     if not (args.since or args.until):
         raise UsageError(f"name a PERIOD like {PERIOD_EXAMPLES}, or give --since DATE and/or --until DATE")
-    oldest = min((s.date for s in archive.stories), default=archive.settings.today)
-    since = _date(args.since, "--since") if args.since else oldest
     until = _date(args.until, "--until") if args.until else archive.settings.today
-    try:
-        return date_range(since, until)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    oldest = min((s.date for s in archive.stories), default=until)
+    since = _date(args.since, "--since") if args.since else min(oldest, until)
+    if until < since:
+        raise UsageError(f"--until {until} is before --since {since}"
+                         + ("" if args.until else " (--until defaults to today)"))
+    return date_range(since, until)
 
 
 def run_digest(args) -> int:
@@ -81,7 +81,7 @@ def run_digest(args) -> int:
     period = choose_period(args, options, archive)
     digest = digest_between(archive, period, options, notes)
     if digest is None:
-        print(f"harvest digest: no story of {period.span} is published in the '{settings.profile}' profile; "
+        print(f"harvest digest: no story from {period.span} is published in the '{settings.profile}' profile; "
               "no digest written", file=sys.stderr)
         return 1
     links = Links(settings.site_url, mkdocs_config.use_directory_urls)

@@ -76,7 +76,7 @@ def render_html(view: DigestView) -> str:
     # style attributes (mail clients drop <style>) and never fetches anything.
     inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False,
                                     keep_link_tags=False, keep_at_rules=False)
-    return inliner.inline(html)
+    return inliner.inline(html).rstrip("\n") + "\n"
 
 
 def render_email(view: DigestView, sender: str | None = None, to: str | None = None) -> Email:

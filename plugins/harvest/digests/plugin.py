@@ -17,13 +17,18 @@ from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from ..archive import Archive
 from ..mkdocs_plugin import add_nav_entry, harvest_plugin
 from ..problems import HarvestError, did_you_mean
 from ..settings import Settings
 from .digest import Digest, DigestOptions, build_digests, load_notes
-from .links import DIGESTS_DIR, FEEDS_DIR, FORMATS, Links, digests_index_uri, feed_file, lesson_feed_name
+from .feeds import feed_outputs
+from .links import (DIGESTS_DIR, FEEDS_DIR, FORMATS, Links, digests_index_uri, email_file, feed_file,
+                    lesson_feed_name)
+from .mail import render_email
 from .pages import EMAIL_SUFFIXES, digest_page, index_page
 from .periods import KINDS, date_range, valid_key
+from .view import digest_view
 
 log = get_plugin_logger("harvest-digests")
 CSS_URI = "assets/harvest/digests.css"
@@ -102,6 +107,7 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.files: Files | None = None
         self.head_feeds: list[tuple[str, str]] = []     # (feed name, title) linked from every page's <head>
+        self.digests_feed: tuple[str, str] = ("digests", "")
         self.lesson_feeds: set[str] = set()
         settings = harvest_plugin(config).settings
         self.options = options_from(self.config, settings)
@@ -152,10 +158,7 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
         log.info(f"{len(digests)} digests" + (f", {len(outputs)} feed and email files" if outputs else ""))
         return files
 
-    def _emails(self, archive, digests: list[Digest]) -> dict[str, bytes]:
-        from .mail import render_email
-        from .view import digest_view
-        from .links import email_file
+    def _emails(self, archive: Archive, digests: list[Digest]) -> dict[str, bytes]:
         outputs = {}
         for digest in digests:
             email = render_email(digest_view(archive, digest, self.links.email_page),
@@ -165,8 +168,7 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
                 outputs[email_file(digest.key, suffix)] = content
         return outputs
 
-    def _feeds(self, archive, digests: list[Digest]) -> dict[str, bytes]:
-        from .feeds import feed_outputs
+    def _feeds(self, archive: Archive, digests: list[Digest]) -> dict[str, bytes]:
         site_name = archive.settings.site_name
         self.head_feeds = [("stories", f"{site_name}: stories")]
         self.digests_feed = ("digests", f"{site_name}: digests")

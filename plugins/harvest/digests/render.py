@@ -8,6 +8,7 @@ came from, or unwrapped when there is no address to make them absolute with.
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -21,8 +22,15 @@ PORTABLE_TAGS = TAGS - {"img"}
 WIDTH = 72  # plain-text email lines
 
 
+_converter: markdown.Markdown | None = None
+
+
+@lru_cache(maxsize=4096)  # a digest's answers are shown in its email and its feed entry
 def markdown_html(text: str) -> str:
-    return clean_html(markdown.markdown(text, extensions=EXTENSIONS, output_format="html"))
+    global _converter
+    if _converter is None:  # building a Markdown instance costs more than converting a story
+        _converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    return clean_html(_converter.reset().convert(text))
 
 
 def portable_html(html: str, base_url: str | None) -> str:

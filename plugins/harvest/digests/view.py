@@ -6,6 +6,7 @@ site's address is known, relative ones for a feed without it, or None (no link).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Callable
 
@@ -80,6 +81,7 @@ def digest_view(archive: Archive, digest: Digest, url_for: UrlFor) -> DigestView
     )
 
 
+@lru_cache(maxsize=1)  # compiled templates are kept: one environment per process
 def template_env():
     """Jinja2 for the email and feed templates (autoescaped), from Harvest's templates folder."""
     import jinja2
