@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "harvest.commands.readings",
     "harvest.commands.pack",
     "harvest.commands.import_",
+    "harvest.commands.digest",
 ]
 
 

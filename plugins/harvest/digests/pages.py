@@ -1,0 +1,63 @@
+"""Digest pages for the site: one per period, and an index. Pure data for `harvest/digest*.html`."""
+from __future__ import annotations
+
+from ..archive import Archive
+from ..pages import PageSpec, lesson_uri, person_uri
+from .digest import Digest, DigestOptions
+from .links import FORMATS, digest_uri, digests_index_uri, email_file, feed_file, lesson_feed_name
+from .periods import human
+
+EMAIL_SUFFIXES = (".eml", ".html", ".txt")
+EMAIL_LABELS = ("ready-to-send email (.eml)", "HTML", "plain text")
+EVERY = {"monthly": "month", "weekly": "week (ISO weeks, Monday to Sunday)", "quarterly": "quarter"}
+
+
+def _joined(parts: list[tuple[str, str | None]]) -> list[tuple[str, str | None, str]]:
+    """(text, link, separator after it): "A, B and C"."""
+    count = len(parts)
+    return [(text, link, ", " if i < count - 2 else (" and " if i == count - 2 else ""))
+            for i, (text, link) in enumerate(parts)]
+
+
+def digest_page(archive: Archive, digest: Digest, newer: Digest | None, older: Digest | None,
+                emails: bool) -> PageSpec:
+    lessons = archive.lessons
+    groups = [(lesson, lesson_uri(lesson.id) if lesson.id else None,
+               [(story, human(story.date), archive.settings.event_kinds.get(story.event, story.event),
+                 [(lessons[l].title, lesson_uri(l)) for l in story.lessons if l != lesson.id and l in lessons])
+                for story in stories])
+              for lesson, stories in digest.groups]
+    thanks = [(p.label, person_uri(p.key)) for p in digest.people]
+    if digest.anonymous:
+        thanks.append((f"{digest.anonymous} anonymous contribution" + ("s" if digest.anonymous > 1 else ""), None))
+    count = len(digest.stories)
+    data = {
+        "digest": digest, "groups": groups, "thanks": _joined(thanks),
+        "count": f"{count} {'story' if count == 1 else 'stories'}",
+        "answers": [(story, section, human(story.date)) for story, section in digest.answers],
+        "emails": [(label, email_file(digest.key, suffix)) for suffix, label in zip(EMAIL_SUFFIXES, EMAIL_LABELS)]
+        if emails else [],
+        "newer": (newer.period.label, digest_uri(newer.key)) if newer else None,
+        "older": (older.period.label, digest_uri(older.key)) if older else None,
+    }
+    return PageSpec(digest_uri(digest.key), digest.title, digest.note + "\n" if digest.note else "",
+                    "harvest/digest.html", data, search=False)
+
+
+def index_page(archive: Archive, digests: list[Digest], options: DigestOptions, feeds: bool,
+               lesson_ids: list[str]) -> PageSpec:
+    every = "one per period listed in mkdocs.yml" if options.ranges else f"one per {EVERY[options.kind]}"
+    intro = (f"The archive's newsletters, {every}: each gathers that period's stories by lesson, "
+             "their answers to one harvest prompt, and thanks to the people who shared them.")
+    spans = bool(options.ranges) or options.kind != "monthly"  # "November 2026" needs no dates beside it
+    entries = [(digest_uri(d.key), d.period.label, d.period.span if spans else "", len(d.stories)) for d in digests]
+
+    def formats(name: str) -> list[tuple[str, str]]:
+        return [(label, feed_file(name, fmt)) for fmt, (_, _, label) in FORMATS.items()]
+
+    feed_rows = []
+    if feeds:
+        feed_rows = [("New stories", formats("stories")), ("Digests", formats("digests"))]
+        feed_rows += [(f"Lesson: {archive.lessons[l].title}", formats(lesson_feed_name(l))) for l in lesson_ids]
+    return PageSpec(digests_index_uri(), "Digests", intro, "harvest/digests.html",
+                    {"entries": entries, "feeds": feed_rows}, search=False)

@@ -1,0 +1,118 @@
+"""Story Markdown as HTML and as plain text, for outputs read away from the site (feeds, emails).
+
+Everything goes through `sanitize.clean_html` first. Images are then dropped: a mail
+client or feed reader would fetch them from wherever it is read (telling a third party
+who reads what), or show a broken box. Links are made absolute against the page they
+came from, or unwrapped when there is no address to make them absolute with.
+"""
+from __future__ import annotations
+
+import textwrap
+from functools import lru_cache
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import markdown
+import nh3
+
+from ..sanitize import ATTRIBUTES, TAGS, clean_html
+
+EXTENSIONS = ["attr_list", "md_in_html", "tables", "fenced_code", "sane_lists"]
+PORTABLE_TAGS = TAGS - {"img"}
+WIDTH = 72  # plain-text email lines
+
+
+_converter: markdown.Markdown | None = None
+
+
+@lru_cache(maxsize=4096)  # a digest's answers are shown in its email and its feed entry
+def markdown_html(text: str) -> str:
+    global _converter
+    if _converter is None:  # building a Markdown instance costs more than converting a story
+        _converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+    return clean_html(_converter.reset().convert(text))
+
+
+def portable_html(html: str, base_url: str | None) -> str:
+    """Clean HTML with no images, whose links work from a mail client or feed reader."""
+    def rewrite(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "a" and attribute == "href":
+            if urlsplit(value).scheme:
+                return value
+            return urljoin(base_url, value) if base_url else None
+        return value
+
+    return nh3.clean(clean_html(html), tags=PORTABLE_TAGS, attributes=ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, attribute_filter=rewrite,
+                     link_rel="noopener noreferrer", strip_comments=True)
+
+
+_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "table",
+           "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "hr", "br", "details", "summary"}
+
+
+class _TextExtractor(HTMLParser):
+    """HTML -> paragraphs of plain text; list items start with "- ", links keep their address."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.paragraphs: list[str] = []
+        self._words: list[str] = []
+        self._links: list[str | None] = []
+
+    def _flush(self):
+        text = " ".join("".join(self._words).split())
+        if text and text != "-":
+            self.paragraphs.append(text)
+        self._words = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _BLOCKS:
+            self._flush()
+        if tag == "li":
+            self._words.append("- ")
+        elif tag == "a":
+            self._links.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._links:
+            href = self._links.pop()
+            if href and urlsplit(href).scheme in ("http", "https", "mailto"):
+                self._words.append(f" <{href}>")
+        if tag in _BLOCKS:
+            self._flush()
+
+    def handle_data(self, data):
+        self._words.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def html_paragraphs(html: str) -> list[str]:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return parser.paragraphs
+
+
+def wrap(text: str, indent: str = "", hang: str | None = None, width: int = WIDTH) -> str:
+    """One paragraph wrapped at `width` columns; a word longer than a line (an address) keeps its own line.
+    Continuation lines get `hang` (default: `indent`, plus two spaces under a "- " list item)."""
+    if hang is None:
+        hang = indent + ("  " if text.startswith("- ") else "")
+    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=hang,
+                         break_long_words=False, break_on_hyphens=False) or indent.rstrip()
+
+
+def markdown_text(text: str, base_url: str | None, indent: str = "") -> str:
+    """Markdown as wrapped plain-text paragraphs separated by blank lines."""
+    paragraphs = html_paragraphs(portable_html(markdown_html(text), base_url))
+    out = ""
+    for index, paragraph in enumerate(paragraphs):
+        if index:  # list items stay together; other paragraphs get a blank line between them
+            both_items = paragraph.startswith("- ") and paragraphs[index - 1].startswith("- ")
+            out += "\n" if both_items else "\n\n"
+        out += wrap(paragraph, indent)
+    return out

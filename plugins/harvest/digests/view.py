@@ -1,0 +1,90 @@
+"""What a digest shows, flattened for the email and feed templates (plain strings and links).
+
+`url_for(src_uri)` decides the links: absolute ones for an email or a feed when the
+site's address is known, relative ones for a feed without it, or None (no link).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Callable
+
+from ..archive import Archive
+from ..model import Story
+from .digest import Digest
+from .links import READ_ALOUD_HASH, digest_uri
+from .periods import human
+from .render import markdown_html, portable_html
+
+UrlFor = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class StoryView:
+    title: str
+    url: str | None
+    summary: str
+    meta: str        # "Crisis simulation · Saltwick Yards · 14 March 2026"
+    also: str        # "Also about: Logistics, Safety", or ""
+    place: str
+    date: str
+    lang: str
+
+
+@dataclass(frozen=True)
+class DigestView:
+    site_name: str
+    title: str
+    span: str
+    count: str                        # "4 stories"
+    lang: str
+    digest_url: str | None
+    home_url: str | None
+    note_markdown: str
+    note_html: str
+    read_aloud_url: str | None
+    first_title: str
+    groups: list[tuple[str, list[StoryView]]]
+    answers_title: str
+    answers: list[tuple[StoryView, str, str]]  # (story, answer as HTML, answer as Markdown)
+    thanks: str
+
+
+def story_view(archive: Archive, story: Story, url_for: UrlFor, primary: str | None = None) -> StoryView:
+    settings = archive.settings
+    others = [archive.lessons[l].title for l in story.lessons if l != primary and l in archive.lessons]
+    meta = " · ".join((settings.event_kinds.get(story.event, story.event), story.place, human(story.date)))
+    return StoryView(story.title, url_for(story.path), story.summary, meta,
+                     ("Also about: " + ", ".join(others)) if others else "", story.place, human(story.date), story.lang)
+
+
+def digest_view(archive: Archive, digest: Digest, url_for: UrlFor) -> DigestView:
+    settings = archive.settings
+    groups = [(lesson.title, [story_view(archive, s, url_for, lesson.id) for s in stories])
+              for lesson, stories in digest.groups]
+    answers = []
+    for story, section in digest.answers:
+        view = story_view(archive, story, url_for)
+        answers.append((view, portable_html(markdown_html(section.markdown), view.url), section.markdown))
+    first = digest.first_story
+    first_url = url_for(first.path)
+    count = len(digest.stories)
+    return DigestView(
+        site_name=settings.site_name, title=digest.title, span=digest.period.span,
+        count=f"{count} {'story' if count == 1 else 'stories'}", lang=settings.default_lang,
+        digest_url=url_for(digest_uri(digest.key)), home_url=url_for("index.md"),
+        note_markdown=digest.note,
+        note_html=portable_html(markdown_html(digest.note), url_for(digest_uri(digest.key))) if digest.note else "",
+        read_aloud_url=first_url + READ_ALOUD_HASH if first_url else None, first_title=first.title,
+        groups=groups, answers_title=digest.answers_title, answers=answers, thanks=digest.thanks(),
+    )
+
+
+@lru_cache(maxsize=1)  # compiled templates are kept: one environment per process
+def template_env():
+    """Jinja2 for the email and feed templates (autoescaped), from Harvest's templates folder."""
+    import jinja2
+    folder = str(resources.files("harvest").joinpath("templates"))
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
