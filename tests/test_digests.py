@@ -303,6 +303,8 @@ def test_digests_follow_edits_and_removals(project):
     site = build(project)
     assert (site / "digests" / "2025-08").is_dir()
     (project / "stories" / "2025" / "rent-strike-phone-tree.md").unlink()
+    # The sample reading session lists that story; a session naming a missing story is an error.
+    (project / "stories" / "_readings" / "2026-12-assembly.yml").unlink()
     flood = project / "stories" / "2026" / "flood-drill.md"
     flood.write_text(flood.read_text("utf-8").replace("The night the flood drill went sideways",
                                                       "The flood drill, retold"), "utf-8")

@@ -127,3 +127,15 @@ def test_check_offline_command_fails_naming_file_and_url(tmp_path):
 def test_check_offline_needs_an_existing_folder(tmp_path):
     result = run_harvest("check", "--offline", str(tmp_path / "nope"), cwd=tmp_path)
     assert result.returncode == 2 and "no such folder" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content, loads", [
+    ('{"version": "https://jsonfeed.org/version/1.1", "home_page_url": "https://example.org/"}', []),
+    ('{"docs": [{"text": "<p>hi <img src=\\"https://tracker.example/p.gif\\"></p>"}]}',
+     ["https://tracker.example/p.gif"]),
+    ('{"items": [{"content_html": "<a href=\\"https://example.org/\\">out</a>"}]}', []),
+])
+def test_json_data_is_judged_by_the_markup_it_holds(tmp_path, content, loads):
+    from harvest.offline.outside import scan_site
+    (tmp_path / "data.json").write_text(content)
+    assert [f.url for f in scan_site(tmp_path).loads] == loads

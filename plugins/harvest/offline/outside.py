@@ -8,6 +8,8 @@ allowed: nothing is fetched until the reader chooses to follow one; they are lis
 """
 from __future__ import annotations
 
+import json
+
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -17,7 +19,8 @@ from urllib.parse import urlsplit
 NETWORK_SCHEMES = {"http", "https", "ftp", "ws", "wss"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".svg"}
 CSS_SUFFIXES = {".css"}
-JS_SUFFIXES = {".js", ".mjs", ".json"}  # .json: search indexes, whose text is shown as HTML
+JS_SUFFIXES = {".js", ".mjs"}
+JSON_SUFFIXES = {".json"}  # search indexes and feeds: their strings may be shown as HTML
 
 # Attributes whose URL the browser fetches by itself, per element.
 LOADING_ATTRS = {
@@ -131,7 +134,7 @@ def scan_site(site_dir: Path) -> Report:
     for path in sorted(p for p in Path(site_dir).rglob("*") if p.is_file()):
         rel = path.relative_to(site_dir).as_posix()
         suffix = path.suffix.lower()
-        if suffix not in HTML_SUFFIXES | CSS_SUFFIXES | JS_SUFFIXES:
+        if suffix not in HTML_SUFFIXES | CSS_SUFFIXES | JS_SUFFIXES | JSON_SUFFIXES:
             continue
         text = path.read_text("utf-8", errors="replace")
         report.files_scanned += 1
@@ -145,6 +148,8 @@ def scan_site(site_dir: Path) -> Report:
             pages.append((rel, parser.features()))
         elif suffix in CSS_SUFFIXES:
             report.loads += scan_css(text, rel)
+        elif suffix in JSON_SUFFIXES:
+            report.loads += scan_json(text, rel)
         else:
             scripts += scan_js(text, rel)
     _judge_script_urls(scripts, pages, report)
@@ -171,6 +176,28 @@ def scan_js(text: str, file: str, first_line: int = 1) -> list[Finding]:
     """Network URLs written as string literals: code that names a host is assumed to fetch from it."""
     return [Finding(file, first_line + text.count("\n", 0, m.start()), "script string", m.group())
             for m in _JS_URL.finditer(text) if m.group().rstrip("/") not in XML_NAMESPACES]
+
+
+def scan_json(text: str, file: str) -> list[Finding]:
+    """Data, not code: a bare URL string (a feed's `version`, a link) loads nothing, but a string
+    holding markup (a search index's text, a feed's content_html) loads what that markup loads."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return scan_js(text, file)  # not JSON after all: judge it as script
+    found, stack = [], [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and "<" in value:
+            parser = _PageScanner(file)
+            parser.feed(value)
+            parser.close()
+            found += parser.loads
+    return found
 
 
 def _judge_script_urls(scripts: list[Finding], pages: list[tuple[str, set[str]]], report: Report) -> None:
