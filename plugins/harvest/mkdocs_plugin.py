@@ -211,8 +211,10 @@ def _after_heading(chunk: str) -> str:
 
 
 def _with_front_matter(spec: PageSpec) -> str:
+    import html
     import yaml
-    meta = {} if spec.src_uri == "index.md" else {"title": spec.title}  # the home page is titled by the site name
+    # Themes print the title unescaped (<title>, header): story titles are contributors' text.
+    meta = {} if spec.src_uri == "index.md" else {"title": html.escape(spec.title)}  # home: titled by the site name
     if spec.template:
         meta["template"] = spec.template
     if not spec.search:
