@@ -13,7 +13,7 @@ from pathlib import Path
 from .problems import HarvestError
 
 # Modules with `register(subparsers)`; each adds its sub-command(s).
-COMMAND_MODULES = ["harvest.commands.core"]
+COMMAND_MODULES = ["harvest.commands.core", "harvest.commands.new", "harvest.commands.intake"]
 
 
 class UsageError(Exception):
@@ -60,4 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m harvest.cli`: run the imported module's main, so the commands' UsageError
+    # (imported from harvest.cli) is the class main() catches, not a copy in __main__.
+    from harvest.cli import main as module_main
+    sys.exit(module_main())
