@@ -357,3 +357,25 @@ def test_issue_form_round_trip(settings):
     item = parse_issue_body("\n".join(parts), settings, "round-trip")
     outcomes = take_in([item], settings, vocabulary, settings.stories_dir / "_inbox", dry_run=True)
     assert not outcomes[0].rejected, outcomes[0].problems
+
+
+# --- pull requests and CI --------------------------------------------------------------------
+
+def test_check_annotates_inbox_problems_for_ci(project):
+    (project / "stories" / "_inbox").mkdir()
+    (project / "stories" / "_inbox" / "broken.md").write_text("---\ntitle: x\ndate: 2026-02-30\n---\nText\n", "utf-8")
+    result = run_harvest("check", "--format", "github", cwd=project)
+    assert result.returncode == 1
+    assert "::error file=stories/_inbox/broken.md,line=3::date: '2026-02-30' is not a real date" in result.stdout
+
+
+def test_example_workflow_and_pull_request_template():
+    import yaml
+    workflow = yaml.safe_load((PROJECT / ".github" / "workflows" / "harvest.yml").read_text("utf-8"))
+    runs = {job: " ".join(step.get("run", "") for step in spec["steps"]) for job, spec in workflow["jobs"].items()}
+    assert "harvest check --format github" in runs["check"] and "harvest build" in runs["check"]
+    assert "harvest forms --check" in runs["check"]
+    assert 'harvest intake "$GITHUB_EVENT_PATH"' in runs["intake"]
+    assert "${{" not in runs["intake"]  # issue text reaches the shell only through env/event file
+    template = (PROJECT / ".github" / "pull_request_template.md").read_text("utf-8")
+    assert "agreed to be named" in template and "No sensitive logistics" in template
