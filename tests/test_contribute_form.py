@@ -96,8 +96,14 @@ def test_download_is_a_story_harvest_check_accepts(page, github_site, project):
     assert "Nothing was sent anywhere" in page.text_content("#hc-status")
     assert page.request_log.outside == [] and page.errors == []
 
+    (project / "evil").mkdir()
+    (project / "evil" / "..CON.md").write_text(text, "utf-8")  # whatever the maintainer received it as
+    intake = run_harvest("intake", "evil/..CON.md", cwd=project)
+    assert intake.returncode == 0, intake.stdout
+    assert (project / "stories" / "_inbox" / name).read_text("utf-8") == text  # kept byte for byte
+
     target = project / "stories" / "2026" / name
-    target.write_text(text, "utf-8")
+    (project / "stories" / "_inbox" / name).rename(target)
     result = run_harvest("check", "--strict", cwd=project)
     assert result.returncode == 0, result.stdout
     raw, _ = read_story(target, name, 1_000_000)
@@ -242,3 +248,13 @@ def test_js_body_matches_compose_body(page, github_site):
     for answers in ({"surprised": "a"}, {"missing": "b", "surprised": "c\n\nd"}, {"stepped-forward": "x"}, {}):
         js = page.evaluate("([a, p]) => HarvestContribute.composeBody(a, p)", [answers, prompts])
         assert js == compose_body(answers, settings)
+
+
+def test_copy_puts_the_file_on_the_clipboard(page, github_site):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    open_form(page, github_site)
+    fill(page)
+    page.click("#hc-copy")
+    page.wait_for_function("document.getElementById('hc-status').textContent.length > 0")
+    assert page.text_content("#hc-status").startswith("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == page.input_value("#hc-preview")

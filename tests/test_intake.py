@@ -379,3 +379,15 @@ def test_example_workflow_and_pull_request_template():
     assert "${{" not in runs["intake"]  # issue text reaches the shell only through env/event file
     template = (PROJECT / ".github" / "pull_request_template.md").read_text("utf-8")
     assert "agreed to be named" in template and "No sensitive logistics" in template
+
+
+def test_intake_of_a_story_file(project, tmp_path):
+    good = (project / "stories" / "2026" / "flood-drill.md").read_text("utf-8").replace(
+        "id: 2026-03-flood-drill", "id: 2026-03-flood-drill-copy")
+    (tmp_path / "good.md").write_text(good, "utf-8")
+    (tmp_path / "bad.md").write_text(good.replace("id: 2026-03-flood-drill-copy", "id: ../../etc"), "utf-8")
+    result = run_harvest("intake", str(tmp_path / "good.md"), str(tmp_path / "bad.md"), cwd=project)
+    assert result.returncode == 1
+    assert (project / "stories" / "_inbox" / "2026-03-flood-drill-copy.md").read_text("utf-8") == good
+    assert "id: '../../etc' has characters that are not allowed here" in result.stdout
+    assert len(inbox(project)) == 1

@@ -42,21 +42,27 @@ def check_story(meta: Mapping, body: str, settings: Settings, vocabulary: Vocabu
                 source: str, rel_path: str = "_inbox/new.md") -> tuple[str, list[Problem]]:
     """-> (the file's text, problems). Problems name `source` (e.g. 'data.csv row 4'), not the text's lines."""
     text = dump_story(dict(meta), body)
+    return text, check_text(text, settings, vocabulary, source, rel_path)[1]
+
+
+def check_text(text: str, settings: Settings, vocabulary: Vocabulary, source: str,
+               rel_path: str = "_inbox/new.md") -> tuple[dict | None, list[Problem]]:
+    """Validate a whole story file's text; -> (its front matter or None, problems naming `source`)."""
     size = len(text.encode("utf-8"))
     if size > settings.max_story_bytes:
-        return text, [Problem(source, None, "file", f"the story is {size // 1024} KB, over the "
+        return None, [Problem(source, None, "file", f"the story is {size // 1024} KB, over the "
                               f"{settings.max_story_bytes // 1024} KB limit", "shorten it, or split it")]
     parts = split_front_matter(text, source)
     if isinstance(parts, Problem):
-        return text, [_relocate(parts, source)]
+        return None, [_relocate(parts, source)]
     front, story_body, body_line = parts
     data, lines, problems = load_yaml_mapping(front, source, first_line=2)
     if data is None:
-        return text, [_relocate(p, source) for p in problems]
+        return None, [_relocate(p, source) for p in problems]
     raw = RawStory(meta=data, body=story_body, body_line=body_line, field_lines=lines, text=text)
-    _story, problems = build_story(raw, rel_path, source, settings, vocabulary.lessons, vocabulary.registry,
-                                   PromptMatcher(settings.prompts))
-    return text, [_relocate(p, source) for p in problems]
+    story, problems = build_story(raw, rel_path, source, settings, vocabulary.lessons, vocabulary.registry,
+                                  PromptMatcher(settings.prompts))
+    return (data if story else None), [_relocate(p, source) for p in problems]
 
 
 def _relocate(problem: Problem, source: str) -> Problem:

@@ -12,7 +12,8 @@ from pathlib import Path
 from ..archive import INBOX
 from ..problems import HarvestError, Problem
 from ..settings import Settings
-from .check import Vocabulary, check_story, write_story
+from ..text import slugify
+from .check import Vocabulary, check_story, check_text, write_story
 from .compose import Composer
 from .issueform import Item, parse_forge_json, parse_issue_body
 from .spreadsheet import MAX_ROWS, Mapping, read_csv
@@ -57,6 +58,8 @@ def read_items(path: str, settings: Settings, mapping: Mapping | None = None,
         raise HarvestError(problems)
     if path.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
         return parse_forge_json(text, settings, display), []
+    if text.startswith("---\n"):  # a story file, e.g. downloaded from the site's form
+        return [Item(display, story_text=text)], []
     return [parse_issue_body(text, settings, display)], []
 
 
@@ -70,6 +73,9 @@ def take_in(items: list[Item], settings: Settings, vocabulary: Vocabulary, folde
         outcomes.append(outcome)
         if outcome.rejected:
             continue
+        if item.story_text is not None:
+            _take_story_file(item, outcome, settings, vocabulary, folder, dry_run)
+            continue
         meta, body, problems = composer.compose(item.answers, item.source)
         outcome.problems += problems
         if meta is None:
@@ -81,3 +87,14 @@ def take_in(items: list[Item], settings: Settings, vocabulary: Vocabulary, folde
         if not outcome.rejected and not dry_run:
             outcome.path = write_story(folder, meta["id"], text)
     return outcomes
+
+
+def _take_story_file(item: Item, outcome: Outcome, settings: Settings, vocabulary: Vocabulary, folder: Path,
+                     dry_run: bool) -> None:
+    """A ready story file is checked as it is and kept byte for byte; only its file name is ours."""
+    meta, problems = check_text(item.story_text, settings, vocabulary, item.source)
+    outcome.problems += problems
+    if meta is None or outcome.rejected or dry_run:
+        return
+    stem = meta.get("id") if isinstance(meta.get("id"), str) else slugify(meta["title"])
+    outcome.path = write_story(folder, stem, item.story_text)

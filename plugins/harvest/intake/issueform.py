@@ -32,6 +32,7 @@ class Item:
     source: str
     answers: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    story_text: str | None = None   # a whole story file (e.g. downloaded from the site's form)
 
 
 # --- reading ---------------------------------------------------------------------------------
