@@ -258,3 +258,28 @@ def test_copy_puts_the_file_on_the_clipboard(page, github_site):
     page.wait_for_function("document.getElementById('hc-status').textContent.length > 0")
     assert page.text_content("#hc-status").startswith("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == page.input_value("#hc-preview")
+
+
+@pytest.mark.parametrize("options, expected", [
+    ({"type": "github", "repo": "our-group/archive"},
+     {"url": "https://github.com", "branch": "main", "path": "stories/_inbox", "public": True}),
+    ({"type": "gitea", "url": "https://git.example.org/", "repo": "a/b", "branch": "dev", "public": False},
+     {"url": "https://git.example.org", "branch": "dev", "public": False}),
+    ({"type": "gitlab", "repo": "a/b"}, "Expected one of"),
+    ({"type": "forgejo", "repo": "a/b"}, "`url` is needed for Forgejo"),
+    ({"type": "github", "repo": "a/b/c"}, "should be owner/name"),
+    ({"type": "github", "repo": "a/b", "branch": "no spaces"}, "is not a branch name"),
+    ({"type": "github", "repo": "a/b", "path": "../outside"}, "should be a folder inside the repository"),
+    ({"type": "github", "repo": "a/b", "url": "javascript:alert(1)"}, "url"),
+])
+def test_forge_settings(options, expected):
+    from types import SimpleNamespace
+    from mkdocs.exceptions import PluginError
+    from harvest.contribute import forge_settings
+    config = SimpleNamespace(config_file_path="/archive/mkdocs.yml", docs_dir="/archive/stories")
+    if isinstance(expected, str):
+        with pytest.raises(PluginError, match=expected.replace("`", ".")):
+            forge_settings(options, config)
+    else:
+        settings = forge_settings(options, config)
+        assert {key: settings[key] for key in expected} == expected
