@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from harvest.archive import scan
 from harvest.intake.check import check_story, load_vocabulary
 from harvest.intake.compose import Composer, clean_line, clean_text, to_handle
-from harvest.intake.inbox import read_items, take_in
+from harvest.intake.inbox import take_in
 from harvest.intake.issueform import parse_forge_json, parse_issue_body
 from harvest.mkdocs_config import settings_from_file
 from harvest.parse import read_story

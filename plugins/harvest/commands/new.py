@@ -6,7 +6,6 @@ answer is valid, and then atomically: Ctrl-C or the end of input leaves nothing 
 """
 from __future__ import annotations
 
-import re
 import sys
 from contextlib import contextmanager
 from pathlib import Path
