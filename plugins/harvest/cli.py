@@ -19,6 +19,8 @@ COMMAND_MODULES = [
     "harvest.commands.pack",
     "harvest.commands.import_",
     "harvest.commands.digest",
+    "harvest.commands.new",
+    "harvest.commands.intake",
 ]
 
 

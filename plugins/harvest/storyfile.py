@@ -17,6 +17,8 @@ from .text import slugify
 
 FIELD_ORDER = ("id", "title", "date", "event", "place", "contributors", "lessons", "summary",
                "lang", "visibility", "embargo_until", "images", "translation_of")
+# Required even when empty: an anonymous story says so with `contributors: []`.
+KEEP_EMPTY = ("contributors",)
 WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 
@@ -34,9 +36,8 @@ _Dumper.add_representer(str, _str_representer)
 
 def dump_story(meta: dict, body: str) -> str:
     """Front matter (known fields first, in the documented order) + body, with a final newline."""
-    # `contributors: []` stays: the field is required, and an empty list means "nobody credited".
     ordered = {k: meta[k] for k in FIELD_ORDER
-               if k in meta and (meta[k] not in (None, "", []) or (k == "contributors" and meta[k] == []))}
+               if k in meta and (meta[k] not in (None, "", []) or k in KEEP_EMPTY)}
     ordered.update({k: v for k, v in meta.items() if k not in ordered and v not in (None, "", [])})
     front = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
                       default_flow_style=None)

@@ -1,0 +1,295 @@
+/* Harvest: the "Contribute a story" form. Builds the story file in the browser, byte for byte as
+ * `harvest new` would write it (storyfile.dump_story + intake/compose.py: keep the rules in step).
+ * Nothing here makes a request: the file is downloaded, copied, or handed to the forge only when
+ * the contributor follows the "propose" link themselves. Works from file:// too. */
+(function () {
+  "use strict";
+
+  // --- cleaning: the same rules as intake/compose.py ---------------------------------------------
+  var LINE_JUNK = /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ud800-\udfff\ufeff\ufffe\uffff\u{10ffff}]+/gu;
+  var TEXT_JUNK = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ud800-\udfff\ufeff\ufffe\uffff\u{10ffff}]/gu;
+  var LINE_BREAKS = /\r\n|[\r\u2028\u2029\u0085]/g;
+  var TOP_HEADING = /^( {0,3})#{1,2}(?=[ \t]|$)/;
+  var PY_SPACE = "[\\t\\n\\u000b\\u000c\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+  var PY_STRIP = new RegExp("^" + PY_SPACE + "+|" + PY_SPACE + "+$", "g");  // Python's str.strip()
+  var NO_RESPONSE = ["", "_no response_", "no response", "n/a", "-"];
+  var HANDLE = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+  function length(text) { return Array.from(text).length; }  // in code points, as Python counts
+  function cleanLine(value) { return String(value).replace(LINE_JUNK, " ").replace(/^ +| +$/g, ""); }
+  function isBlank(value) { return NO_RESPONSE.indexOf(cleanLine(value).toLowerCase()) >= 0; }
+
+  function cleanText(value) {
+    var text = String(value).replace(LINE_BREAKS, "\n").replace(TEXT_JUNK, "");
+    return text.split("\n").map(function (line) {
+      return line.replace(/[ \t]+$/, "").replace(TOP_HEADING, "$1###");
+    }).join("\n").replace(/^\n+|\n+$/g, "");
+  }
+
+  function ascii(value) { return String(value).normalize("NFKD").replace(/[^\u0000-\u007f]/g, "").toLowerCase(); }
+  function slugify(value) { return ascii(value).replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80).replace(/^-+|-+$/g, ""); }
+  function toHandle(value) {
+    var trim = /^[-_.]+|[-_.]+$/g;
+    return ascii(value).replace(/[^a-z0-9_.-]+/g, "-").replace(trim, "").slice(0, 64).replace(trim, "");
+  }
+
+  function composeBody(answers, prompts) {
+    return prompts.filter(function (p) { return answers[p.id]; })
+      .map(function (p) { return "## " + p.title + "\n\n" + answers[p.id]; }).join("\n\n");
+  }
+
+  function storyId(date, title, tail) {
+    var stem = slugify(title).slice(0, 48).replace(/^-+|-+$/g, "") || "story";
+    return date.slice(0, 7) + "-" + stem + "-" + tail;
+  }
+
+  // --- front matter: what PyYAML's safe dumper writes for these values (width 100) --------------
+  var NOT_TEXT = [  // YAML 1.1 implicit types: a plain scalar matching one is quoted
+    /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+    /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+    /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
+    /^(?:<<|=|!|&|\*)$/,
+    /^(?:~|null|Null|NULL|)$/,
+    /^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9]{2})?))?)$/
+  ];
+  var FIELD_ORDER = ["id", "title", "date", "event", "place", "contributors", "lessons", "summary",
+                     "lang", "visibility"];
+  var WIDTH = 100, INDENT = 2;
+
+  // Which plain styles a one-line scalar allows (PyYAML's analyze_scalar, for cleaned text).
+  function plainAllowed(text) {
+    var chars = Array.from(text), n = chars.length, block = true, flow = true;
+    if (!n || text !== cleanLine(text) || text.indexOf("  ") >= 0) { return {block: false, flow: false}; }
+    if (/^(?:---|\.\.\.)/.test(text)) { block = flow = false; }
+    for (var i = 0; i < n; i++) {
+      var ch = chars[i], spaceAfter = i + 1 >= n || chars[i + 1] === " ", spaceBefore = i === 0 || chars[i - 1] === " ";
+      if (i === 0) {
+        if ("#,[]{}&*!|>'\"%@`".indexOf(ch) >= 0) { block = flow = false; }
+        if (ch === "?" || ch === ":") { flow = false; if (spaceAfter) { block = false; } }
+        if (ch === "-" && spaceAfter) { block = flow = false; }
+      } else {
+        if (",?[]{}".indexOf(ch) >= 0) { flow = false; }
+        if (ch === ":") { flow = false; if (spaceAfter) { block = false; } }
+        if (ch === "#" && spaceBefore) { block = flow = false; }
+      }
+    }
+    var isText = !NOT_TEXT.some(function (re) { return re.test(text); });
+    return {block: block && isText, flow: flow && isText};
+  }
+
+  function Lines(key) { this.out = key + ":"; this.column = length(key) + 1; }
+  Lines.prototype.write = function (text) { this.out += text; this.column += length(text); };
+  Lines.prototype.wrap = function () { this.out += "\n" + " ".repeat(INDENT); this.column = INDENT; };
+  // Words separated by single spaces; a line breaks at a space once it is past the width.
+  Lines.prototype.words = function (text) {
+    var self = this;
+    text.split(" ").forEach(function (word, i) {
+      if (i > 0) { if (self.column > WIDTH) { self.wrap(); } else { self.write(" "); } }
+      self.write(word);
+    });
+  };
+
+  function scalarLine(key, value) {
+    var lines = new Lines(key), text = cleanLine(value);
+    if (plainAllowed(text).block) { lines.write(" "); lines.words(text); }
+    else { lines.write(" '"); lines.words(text.replace(/'/g, "''")); lines.write("'"); }
+    return lines.out;
+  }
+
+  function listLine(key, items) {
+    var lines = new Lines(key), spaced = true;
+    lines.write(" [");
+    items.forEach(function (item, i) {
+      if (i > 0) { lines.write(","); spaced = false; if (lines.column > WIDTH) { lines.wrap(); spaced = true; } }
+      var plain = plainAllowed(item).flow;
+      lines.write((spaced ? "" : " ") + (plain ? item : "'" + item.replace(/'/g, "''") + "'"));
+      spaced = false;
+    });
+    lines.write("]");
+    return lines.out;
+  }
+
+  function dumpStory(meta, body) {
+    var front = FIELD_ORDER.filter(function (key) {
+      var value = meta[key];
+      return value !== undefined && value !== null && value !== "" && (key === "contributors" || !(Array.isArray(value) && !value.length));
+    }).map(function (key) {
+      if (Array.isArray(meta[key])) { return listLine(key, meta[key]); }
+      if (key === "date") { return "date: " + meta.date; }  // written like a date, unquoted
+      return scalarLine(key, meta[key]);
+    });
+    return "---\n" + front.join("\n") + "\n---\n\n" + body.replace(PY_STRIP, "") + "\n";
+  }
+
+  // --- checking the answers (the rules of intake/compose.py) -------------------------------------
+  function realDate(text) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T].*)?$/.exec(text);
+    if (!m) { return null; }
+    var y = +m[1], mo = +m[2], d = +m[3];
+    var days = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= days[mo - 1] ? m[1] + "-" + m[2] + "-" + m[3] : null;
+  }
+
+  function handles(value) {
+    var out = [], bad = [];
+    String(value).split(/[,;\n]/).forEach(function (item) {
+      if (isBlank(item)) { return; }
+      var handle = toHandle(cleanLine(item));
+      if (!HANDLE.test(handle)) { bad.push(cleanLine(item)); } else if (out.indexOf(handle) < 0) { out.push(handle); }
+    });
+    return {handles: out, bad: bad};
+  }
+
+  // --- the page ----------------------------------------------------------------------------------
+  var form = document.getElementById("harvest-contribute");
+  var configNode = document.getElementById("hc-config");
+  var api = {cleanLine: cleanLine, cleanText: cleanText, isBlank: isBlank, toHandle: toHandle, slugify: slugify,
+             composeBody: composeBody, storyId: storyId, dumpStory: dumpStory, realDate: realDate};
+  window.HarvestContribute = api;
+  if (!form || !configNode) { return; }
+
+  var config = JSON.parse(configNode.textContent);
+  var $ = function (id) { return document.getElementById(id); };
+  var preview = $("hc-preview"), problemsList = $("hc-problems"), status = $("hc-status"), propose = $("hc-propose");
+  var tail = Array.from(crypto.getRandomValues(new Uint8Array(2)), function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  var showProblems = false, current = null;
+  var MAX_URL = 8000;  // longer links are refused by some forges and proxies
+
+  if (!$("hc-date").value) {
+    var now = new Date();
+    $("hc-date").value = [now.getFullYear(), now.getMonth() + 1, now.getDate()].map(function (n, i) {
+      return String(n).padStart(i ? 2 : 4, "0"); }).join("-");
+  }
+
+  function line(id, name, label, problems) {
+    var text = cleanLine($(id).value);
+    if (isBlank(text)) { problems.push([id, label + ": missing"]); return ""; }
+    if (length(text) > config.maxLength[name]) {
+      problems.push([id, label + ": too long (" + length(text) + " characters, at most " + config.maxLength[name] + ")"]);
+    }
+    return text;
+  }
+
+  function read() {
+    var problems = [], label = function (id) { return document.querySelector("label[for=" + id + "]").textContent; };
+    var title = line("hc-title", "title", label("hc-title"), problems);
+    var date = realDate(cleanLine($("hc-date").value));
+    if (!date) { problems.push(["hc-date", label("hc-date") + ": give a real date, as YYYY-MM-DD"]); }
+    var event = $("hc-event").value;
+    if (!event) { problems.push(["hc-event", label("hc-event") + ": choose one"]); }
+    var place = line("hc-place", "place", label("hc-place"), problems);
+    var lessons = Array.from(form.querySelectorAll("input[name=lessons]:checked"), function (box) { return box.value; });
+    if (!lessons.length) { problems.push(["hc-lessons", "Lessons: choose at least one"]); }
+    var summary = line("hc-summary", "summary", label("hc-summary"), problems);
+    var answers = {};
+    form.querySelectorAll("textarea[data-prompt]").forEach(function (area) {
+      var text = isBlank(area.value) ? "" : cleanText(area.value);
+      if (length(text) > config.maxAnswer) {
+        problems.push([area.id, label(area.id) + ": too long (at most " + config.maxAnswer + " characters)"]);
+      }
+      answers[area.getAttribute("data-prompt")] = text;
+    });
+    var body = composeBody(answers, config.prompts);
+    if (!body) { problems.push(["hc-answer-1", "Answer at least one of the questions"]); }
+    var people = handles($("hc-contributors").value);
+    people.bad.forEach(function (item) {
+      problems.push(["hc-contributors", "'" + item + "' cannot be used as a handle: use Latin letters, digits, '-', '_' or '.', or leave it empty"]);
+    });
+    var chosen = form.querySelector("input[name=visibility]:checked");
+    var visibility = chosen ? chosen.value : config.defaultVisibility;
+    form.querySelectorAll("input[name=consent]").forEach(function (box) {
+      if (!box.checked) { problems.push([box.id || "hc-consent", "Please confirm: " + box.parentNode.textContent.trim()]); }
+    });
+    if (problems.length) { return {problems: problems}; }
+    var meta = {id: storyId(date, title, tail), title: title, date: date, event: event, place: place,
+                contributors: people.handles, lessons: lessons, summary: summary, visibility: visibility};
+    return {problems: [], meta: meta, name: meta.id + ".md", text: dumpStory(meta, body)};
+  }
+
+  function forgeLink(story) {
+    var forge = config.forge, path = forge.path + "/" + story.name;
+    var branch = forge.branch.split("/").map(encodeURIComponent).join("/");
+    var base = forge.url + "/" + forge.repo + (forge.type === "github" ? "/new/" : "/_new/") + branch;
+    var url = base + "?filename=" + encodeURIComponent(path) + "&value=" + encodeURIComponent(story.text);
+    if (forge.public && (story.meta.visibility !== config.publicLevel || story.text.indexOf("[[redact") >= 0)) {
+      return {blocked: "This story is not for everyone (it is not public, or it withholds passages): proposing it on a public repository would publish it. Download it instead and give it to a maintainer you trust."};
+    }
+    if (url.length > MAX_URL) {
+      var upload = forge.url + "/" + forge.repo + (forge.type === "github" ? "/upload/" : "/_upload/") + branch + "/" + forge.path;
+      return {blocked: "This story is too long to fit in a link. Download the file, then upload it on " + forge.name + ": " + upload};
+    }
+    return {url: url};
+  }
+
+  function render() {
+    current = read();
+    problemsList.textContent = "";
+    problemsList.hidden = !(showProblems && current.problems.length);
+    current.problems.forEach(function (problem) {
+      var item = document.createElement("li");
+      item.textContent = problem[1];
+      problemsList.appendChild(item);
+    });
+    preview.value = current.text || "";
+    preview.placeholder = "The story file appears here once the questions above are answered.";
+    $("hc-filename").textContent = current.name || "story.md";
+    if (propose) {
+      var link = current.text ? forgeLink(current) : {blocked: "Answer the questions above first."};
+      propose.href = link.url || "#";
+      propose.setAttribute("aria-disabled", link.url ? "false" : "true");
+      propose.dataset.blocked = link.blocked || "";
+      $("hc-propose-note").textContent = current.text ? link.blocked || "" : "";
+      $("hc-propose-note").hidden = !(current.text && link.blocked);
+    }
+  }
+
+  function ready() {
+    showProblems = true;
+    render();
+    if (current.problems.length) {
+      var first = $(current.problems[0][0]);
+      if (first) { (first.matches("fieldset") ? first.querySelector("input") : first).focus(); }
+      status.textContent = "Some answers need attention (listed above).";
+      return false;
+    }
+    return true;
+  }
+
+  $("hc-download").addEventListener("click", function () {
+    if (!ready()) { return; }
+    var link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([current.text], {type: "text/markdown;charset=utf-8"}));
+    link.download = current.name;
+    document.body.appendChild(link);
+    link.click();
+    setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 30000);
+    status.textContent = "Downloaded " + current.name + ". Nothing was sent anywhere.";
+  });
+
+  $("hc-copy").addEventListener("click", function () {
+    if (!ready()) { return; }
+    var done = function () { status.textContent = "Copied. Paste it into a new file named " + current.name + "."; };
+    var fallback = function () {
+      preview.focus();
+      preview.select();
+      if (document.execCommand && document.execCommand("copy")) { done(); }
+      else { status.textContent = "Select the text below and copy it."; }
+    };
+    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(current.text).then(done, fallback); }
+    else { fallback(); }
+  });
+
+  if (propose) {
+    propose.addEventListener("click", function (event) {
+      if (!ready() || propose.dataset.blocked) {
+        event.preventDefault();
+        if (propose.dataset.blocked) { status.textContent = propose.dataset.blocked; }
+      }
+    });
+  }
+
+  form.addEventListener("input", render);
+  form.addEventListener("change", render);
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  render();
+})();

@@ -1,0 +1,100 @@
+"""Read contributions from files and write the good ones into the review inbox.
+
+The inbox (`stories/_inbox/`) is never built or published; `harvest check` covers it;
+moving a file out of it into the stories folder publishes it.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..archive import INBOX
+from ..problems import HarvestError, Problem
+from ..settings import Settings
+from ..text import slugify
+from .check import Vocabulary, check_story, check_text, write_story
+from .compose import Composer
+from .issueform import Item, parse_forge_json, parse_issue_body
+from .spreadsheet import MAX_ROWS, Mapping, read_csv
+
+MAX_TEXT_BYTES = 1_000_000   # an issue body or a forge JSON export
+
+
+@dataclass
+class Outcome:
+    source: str
+    path: Path | None = None                  # the file written (None: rejected, or a dry run)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> bool:
+        return any(p.is_error for p in self.problems)
+
+
+def inbox_folder(settings: Settings) -> Path:
+    return settings.stories_dir / INBOX
+
+
+def read_items(path: str, settings: Settings, mapping: Mapping | None = None,
+               max_rows: int = MAX_ROWS) -> tuple[list[Item], list[str]]:
+    """Items from a CSV file, a forge JSON file, or an issue body (Markdown or text); `-` is stdin.
+
+    -> (items, notes for the report)."""
+    from ..parse import decode_text
+
+    if path.lower().endswith(".csv"):
+        items, ignored = read_csv(Path(path), settings, mapping or Mapping(), max_rows, display=path)
+        notes = [f"{path}: ignored columns (never written): {', '.join(ignored)}"] if ignored else []
+        return items, notes
+    display = "stdin" if path == "-" else path
+    try:
+        data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1) if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise HarvestError([Problem(display, None, "file", f"cannot read file: {exc.strerror}",
+                                    "check the path")]) from None
+    text, problems = decode_text(data, display, max_bytes=MAX_TEXT_BYTES)
+    if text is None:
+        raise HarvestError(problems)
+    if path.lower().endswith(".json") or text.lstrip().startswith(("{", "[")):
+        return parse_forge_json(text, settings, display), []
+    if text.startswith("---\n"):  # a story file, e.g. downloaded from the site's form
+        return [Item(display, story_text=text)], []
+    return [parse_issue_body(text, settings, display)], []
+
+
+def take_in(items: list[Item], settings: Settings, vocabulary: Vocabulary, folder: Path,
+            date_format: str | None = None, dry_run: bool = False) -> list[Outcome]:
+    """Compose, check and (unless dry_run) write each item; a bad item never stops the others."""
+    composer = Composer(settings, vocabulary.lessons, vocabulary.registry, date_format=date_format)
+    outcomes = []
+    for item in items:
+        outcome = Outcome(item.source, problems=list(item.problems))
+        outcomes.append(outcome)
+        if outcome.rejected:
+            continue
+        if item.story_text is not None:
+            _take_story_file(item, outcome, settings, vocabulary, folder, dry_run)
+            continue
+        meta, body, problems = composer.compose(item.answers, item.source)
+        outcome.problems += problems
+        if meta is None:
+            continue
+        text, problems = check_story(meta, body, settings, vocabulary, item.source,
+                                     rel_path=f"{INBOX}/{meta['id']}.md")
+        # compose already warned about unregistered contributors: keep the validator's errors only
+        outcome.problems += [p for p in problems if p.is_error or p.field != "contributors"]
+        if not outcome.rejected and not dry_run:
+            outcome.path = write_story(folder, meta["id"], text)
+    return outcomes
+
+
+def _take_story_file(item: Item, outcome: Outcome, settings: Settings, vocabulary: Vocabulary, folder: Path,
+                     dry_run: bool) -> None:
+    """A ready story file is checked as it is and kept byte for byte; only its file name is ours."""
+    meta, problems = check_text(item.story_text, settings, vocabulary, item.source)
+    outcome.problems += problems
+    if meta is None or outcome.rejected or dry_run:
+        return
+    stem = meta.get("id") if isinstance(meta.get("id"), str) else slugify(meta["title"])
+    outcome.path = write_story(folder, stem, item.story_text)
