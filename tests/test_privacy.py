@@ -44,7 +44,9 @@ PROFILES = ("public", "members", "archive")
 RANK = {p: i for i, p in enumerate(PROFILES)}
 # Commands that write outputs, run for each profile; later outputs (pack, digests, index) add theirs.
 OUTPUT_COMMANDS = [
-    ("build", "--profile", "{profile}"),
+    ("build", "--profile", "{profile}"),                    # site/: pages, search index, sitemap, feeds, digests
+    ("pack", "--profile", "{profile}"),                     # dist/*.zip, SHA256SUMS
+    ("digest", "2026-03", "--profile", "{profile}"),        # dist/digests/: .eml, .html, .txt
 ]
 
 META = "date: 2026-03-0{n}\nevent: action\nplace: Riverside\nlessons: [joy]\nsummary: One sentence.\n"
@@ -141,6 +143,9 @@ def test_allowed_canaries_do_appear(leak_outputs, profile):
         if lowest is not None and RANK[profile] >= RANK[lowest]:
             assert canary.encode() in everything, f"{canary} missing from the {profile} build"
     assert b"[withheld]" in everything or profile == "archive"
+    names = [name for name, _ in leak_outputs[profile]]
+    for inside in (".zip!site/", ".eml!text/html", ".eml!text/plain", ".gz!gunzip", "search_index"):
+        assert any(inside in name for name in names), f"the leak test did not read {inside}"
 
 
 def test_published_images_have_no_metadata(leak_outputs, tmp_path):
@@ -220,9 +225,17 @@ def test_visibility_and_embargo(tmp_path, profile, visibility, embargo, visible)
     ('<a href="javascript:alert(1)">x</a>', "javascript:"),
     ('<link rel="stylesheet" href="https://cdn.example/x.css">', "cdn.example"),
     ("<!-- a private note -->", "private note"),
+    ('<pre class="mermaid">graph TD; A-->B</pre>', "mermaid"),   # Material would fetch Mermaid
 ])
 def test_sanitiser_removes_active_and_remote_content(html, forbidden):
     assert forbidden not in clean_html(html)
+
+
+def test_public_site_makes_no_outside_request(sample_site):
+    """The ordinary build, not only the offline copy, loads nothing from another host."""
+    from harvest.offline.outside import scan_site
+    report = scan_site(sample_site)
+    assert not report.loads, [f.format() for f in report.loads]
 
 
 def test_sanitiser_keeps_markdown_output():

@@ -30,6 +30,10 @@ from .settings import DEFAULT_EVENT_KINDS, DEFAULT_PROFILES, DEFAULT_PROMPTS, DE
 log = get_plugin_logger(__name__)
 NAV_URIS = {uri for entry in default_nav() for uri in entry.values()}
 ASSET_URI = "assets/harvest/harvest.css"
+# Material's bundle fetches this polyfill from unpkg.com on browsers without ResizeObserver (old
+# phones); shipped and listed in extra.polyfills, it is loaded locally first and nothing is fetched.
+RESIZE_OBSERVER = ("resize-observer-polyfill/ResizeObserver.js", "resize-observer-polyfill/LICENSE")
+VENDOR_URI = "assets/harvest/vendor/"
 _H2_START = re.compile(r"<h2[\s>]")
 
 
@@ -109,6 +113,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
                 config.markdown_extensions.append(extension)
         if ASSET_URI not in config.extra_css:
             config.extra_css.insert(0, ASSET_URI)
+        polyfills = config.extra.setdefault("polyfills", [])
+        if VENDOR_URI + RESIZE_OBSERVER[0] not in polyfills:
+            polyfills.insert(0, VENDOR_URI + RESIZE_OBSERVER[0])
         self.default_nav_used = config.nav is None
         if self.default_nav_used:  # never list every story: that makes the build quadratic
             config.nav = default_nav()
@@ -149,6 +156,10 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         css = resources.files("harvest").joinpath("assets/harvest.css")
         published.append(File.generated(config, ASSET_URI, content=css.read_bytes(),
                                         inclusion=InclusionLevel.NOT_IN_NAV))
+        vendor = resources.files("harvest").joinpath("assets/vendor")
+        for name in RESIZE_OBSERVER:
+            published.append(File.generated(config, VENDOR_URI + name, content=vendor.joinpath(name).read_bytes(),
+                                            inclusion=InclusionLevel.NOT_IN_NAV))
         return published
 
     def add_page(self, spec: PageSpec, config: MkDocsConfig) -> File:

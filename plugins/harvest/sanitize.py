@@ -26,10 +26,16 @@ ATTRIBUTES = {
 }
 
 
+# Classes that make Material's JavaScript fetch a library from a CDN (`<pre class="mermaid">`).
+FETCHING_CLASSES = {"mermaid"}
+
+
 def _local_only(tag: str, attribute: str, value: str) -> str | None:
     """Images may only come from the archive itself: a remote one would tell a third party who reads."""
     if tag == "img" and attribute == "src" and ("//" in value or value.startswith(("data:", "javascript:"))):
         return None
+    if attribute == "class" and FETCHING_CLASSES.intersection(value.split()):
+        return " ".join(c for c in value.split() if c not in FETCHING_CLASSES) or None
     return value
 
 

@@ -53,6 +53,8 @@ class OfflineAssets(BasePlugin):
             os.environ["SOURCE_DATE_EPOCH"] = str(self.epoch)  # read by MkDocs for page dates
         vendor = resources.files("harvest").joinpath("assets/vendor")
         for name in VENDORED:
+            if files.get_file_from_path(VENDOR_URI + name) is not None:  # the core ships some in every build
+                continue
             files.append(File.generated(config, VENDOR_URI + name, content=vendor.joinpath(name).read_bytes(),
                                         inclusion=InclusionLevel.NOT_IN_NAV))
         return files
