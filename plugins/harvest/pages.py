@@ -15,7 +15,9 @@ from .prompts import minutes
 from .text import escape
 
 HOME = "index.md"
-RESERVED_DIRS = ("lessons", "contributors", "events", "places", "timeline", "answers", "assets")
+# Folders Harvest's own pages (and its feature plugins') live in: a story there would collide.
+RESERVED_DIRS = ("lessons", "contributors", "events", "places", "timeline", "answers", "assets",
+                 "digests", "feeds", "readings", "contribute", "search")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
