@@ -127,6 +127,11 @@ def read_story(file: Path, display: str, max_bytes: int) -> tuple[RawStory | Non
     text, problems = decode_text(data, display, max_bytes)
     if text is None:
         return None, problems
+    return parse_story_text(text, display)
+
+
+def parse_story_text(text: str, display: str) -> tuple[RawStory | None, list[Problem]]:
+    """A story file's (decoded, '\\n'-ended) text -> front matter + body, or the problems."""
     parts = split_front_matter(text, display)
     if isinstance(parts, Problem):
         return None, [parts]

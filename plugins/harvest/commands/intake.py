@@ -1,11 +1,10 @@
 """`harvest intake FILE…` (contributions into the review inbox) and `harvest forms` (the issue form)."""
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from ..fileio import atomic_write
 from ..cli import UsageError, add_common, load_settings
 from ..intake.check import load_vocabulary
 from ..intake.inbox import inbox_folder, read_items, take_in
@@ -86,10 +85,6 @@ def run_forms(args) -> int:
     if current == text:
         print(f"{shown} is up to date")
         return 0
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".harvest-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(text)
-    os.replace(tmp, target)
+    atomic_write(target, text)
     print(f"wrote {shown}")
     return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +16,10 @@ from pathlib import Path
 import yaml
 
 from ..archive import INBOX
+from ..fileio import atomic_write
 from ..model import Lesson
 from ..pages import RESERVED_DIRS
-from ..parse import RawStory, load_yaml_mapping, split_front_matter
+from ..parse import load_yaml_mapping, parse_story_text
 from ..privacy import RegistryEntry
 from ..problems import WARNING, HarvestError, Problem, did_you_mean
 from ..prompts import PromptMatcher
@@ -313,14 +313,9 @@ def _compare(path: Path, text: str) -> str:
 
 def _check(text: str, path: Path, shown: str, settings: Settings, lessons, registry, matcher) -> list[Problem]:
     """The problems `harvest check` would report for this file."""
-    parts = split_front_matter(text, shown)
-    if isinstance(parts, Problem):
-        return [parts]
-    source, body, body_line = parts
-    meta, lines, problems = load_yaml_mapping(source, shown, first_line=2)
-    if meta is None:
+    raw, problems = parse_story_text(text, shown)
+    if raw is None:
         return problems
-    raw = RawStory(meta=meta, body=body, body_line=body_line, field_lines=lines, text=text)
     rel = path.relative_to(settings.stories_dir.resolve()).as_posix() if path.is_absolute() else path.as_posix()
     _, problems = build_story(raw, rel, shown, settings, lessons, registry, matcher)
     return problems
@@ -380,13 +375,4 @@ def _append_entries(file: Path, entries: dict, comment: str, settings: Settings)
 
 
 def _replace(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".harvest-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write(path, text)

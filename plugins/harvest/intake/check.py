@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..model import Lesson
-from ..parse import load_yaml_mapping, RawStory, split_front_matter
+from ..parse import parse_story_text
 from ..privacy import RegistryEntry
 from ..problems import HarvestError, Problem
 from ..prompts import PromptMatcher
@@ -52,14 +52,10 @@ def check_text(text: str, settings: Settings, vocabulary: Vocabulary, source: st
     if size > settings.max_story_bytes:
         return None, [Problem(source, None, "file", f"the story is {size // 1024} KB, over the "
                               f"{settings.max_story_bytes // 1024} KB limit", "shorten it, or split it")]
-    parts = split_front_matter(text, source)
-    if isinstance(parts, Problem):
-        return None, [_relocate(parts, source)]
-    front, story_body, body_line = parts
-    data, lines, problems = load_yaml_mapping(front, source, first_line=2)
-    if data is None:
+    raw, problems = parse_story_text(text, source)
+    if raw is None:
         return None, [_relocate(p, source) for p in problems]
-    raw = RawStory(meta=data, body=story_body, body_line=body_line, field_lines=lines, text=text)
+    data = raw.meta
     story, problems = build_story(raw, rel_path, source, settings, vocabulary.lessons, vocabulary.registry,
                                   PromptMatcher(settings.prompts))
     return (data if story else None), [_relocate(p, source) for p in problems]

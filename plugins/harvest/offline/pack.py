@@ -23,6 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..fileio import atomic_write
 from ..problems import HarvestError, Problem
 from ..settings import Settings
 from ..text import slugify
@@ -263,15 +264,7 @@ def _update_sums(out_dir: Path, name: str, digest: str) -> None:
                 if other != name and (out_dir / other).is_file():
                     kept[other] = parts[0]
     kept[name] = digest
-    _write_atomic(sums, "".join(f"{h}  {n}\n" for n, h in sorted(kept.items())).encode("utf-8"))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(data)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    atomic_write(sums, "".join(f"{h}  {n}\n" for n, h in sorted(kept.items())).encode("utf-8"))
 
 
 # --- signature --------------------------------------------------------------------------------
