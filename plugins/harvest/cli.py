@@ -13,7 +13,7 @@ from pathlib import Path
 from .problems import HarvestError
 
 # Modules with `register(subparsers)`; each adds its sub-command(s).
-COMMAND_MODULES = ["harvest.commands.core"]
+COMMAND_MODULES = ["harvest.commands.core", "harvest.commands.search"]
 
 
 class UsageError(Exception):

@@ -1,0 +1,246 @@
+"""Queries against the whoosh index: parse, check, run, snippet, "did you mean".
+
+The query language is whoosh's: words (all must match), "phrases", field:word,
+AND / OR / NOT, parentheses, wildcards (flood*), date ranges
+(date:[2025-01 to 2025-06], date:>2025-03). Words also match their English
+variants (drill finds drills, drilled), expanded at query time so the index keeps
+real words. Mistakes become a `QueryError` with a one-line message.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from whoosh import highlight, query as q
+from whoosh.lang.morph_en import variations
+from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
+from whoosh.query import Variations
+
+from ..problems import did_you_mean
+from ..settings import Prompt
+from .index import CORE_FIELDS, answer_field, text_analyzer
+
+SNIPPET_CHARS = 220
+ALIASES = {"lesson": ["lessons"], "contributor": ["contributors", "by"], "body": ["text"]}
+DATE_HINT = "use a date like 2025, 2025-06 or 2025-06-14, or a range like date:[2025-01 to 2025-06]"
+_FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(]))[-+]?([^\W\d][\w-]*):(?=\S)')
+_QUOTED = re.compile(r'"[^"]*"')
+_SPACES = re.compile(r"\s+")
+
+
+class QueryError(Exception):
+    """A query the user must fix (one line, with a hint)."""
+
+
+@dataclass
+class Hit:
+    id: str
+    title: str
+    date: str
+    page: str
+    place: str
+    lessons: list[str]
+    contributors: list[str]
+    score: float
+    snippet: str
+    matches: list[tuple[int, int]] = field(default_factory=list)  # spans of `snippet` that matched
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    total: int
+    suggestion: str | None = None
+
+
+class Searcher:
+    """A parser and a whoosh searcher for one index; reuse it for many queries."""
+
+    def __init__(self, ix, prompts: tuple[Prompt, ...]):
+        self.ix = ix
+        self.answers = [answer_field(p.id) for p in prompts if answer_field(p.id) in ix.schema]
+        self.text_fields = list(CORE_FIELDS) + self.answers
+        aliases = {name: list(values) for name, values in ALIASES.items()}
+        for prompt in prompts:  # `missing:generator` searches the answers to the prompt `missing`
+            alias = prompt.id.replace("-", "_")
+            if alias not in ix.schema.names() and answer_field(prompt.id) in ix.schema:
+                aliases.setdefault(answer_field(prompt.id), []).append(alias)
+        hidden = {"meta", "story_text"}  # stored only: nothing to search in
+        self.field_names = (set(ix.schema.names()) - hidden) | {a for values in aliases.values() for a in values}
+        self.parser = MultifieldParser(self.text_fields, ix.schema, termclass=Variations)
+        self.parser.add_plugin(GtLtPlugin())
+        self.parser.add_plugin(FieldAliasPlugin(aliases))
+        self.searcher = ix.searcher()
+        self.analyzer = text_analyzer()
+
+    def close(self) -> None:
+        self.searcher.close()
+
+    # --- parsing ---------------------------------------------------------------------------
+
+    def parse(self, text: str) -> q.Query:
+        _check_syntax(text, self.field_names)
+        try:
+            parsed = self.parser.parse(text)
+        except Exception as error:  # whoosh raises plain exceptions for impossible dates
+            raise QueryError(f"{_message(error)}; {DATE_HINT}") from None
+        if _has_null(parsed):
+            raise QueryError(f"part of the query could not be read (a date?); {DATE_HINT}")
+        return _expand_body(parsed, ["body"] + self.answers)
+
+    # --- searching -------------------------------------------------------------------------
+
+    def search(self, text: str, limit: int = 10, newest: bool = False) -> Results:
+        parsed = self.parse(text)
+        if newest:
+            found = self.searcher.search(parsed, limit=limit, sortedby="date", reverse=True)
+        else:
+            found = self.searcher.search(parsed, limit=limit)
+        words = {t.decode("utf-8") if isinstance(t, bytes) else t
+                 for name, t in parsed.existing_terms(self.searcher.reader(), expand=True)
+                 if name in self.text_fields}
+        hits = [self._hit(hit, words) for hit in found]
+        total = len(found)
+        suggestion = self.suggest(text, parsed)
+        return Results(hits, total, suggestion)
+
+    def _hit(self, hit, words: set[str]) -> Hit:
+        stored = hit.fields()
+        meta = stored.get("meta", {})
+        snippet, matches = self._snippet(stored.get("story_text", ""), words)
+        if not matches:  # matched by a title, lesson, date...: the summary says what the story is
+            snippet, matches = self._snippet(stored.get("summary", ""), words)
+        return Hit(id=stored["id"], title=stored.get("title", ""), date=stored["date"].date().isoformat(),
+                   page=meta.get("page", ""), place=stored.get("place", ""), lessons=meta.get("lessons", []),
+                   contributors=meta.get("contributors", []), score=round(float(hit.score or 0.0), 3),
+                   snippet=snippet, matches=matches)
+
+    def _snippet(self, text: str, words: set[str]) -> tuple[str, list[tuple[int, int]]]:
+        """The best window of `text` around matched words, and where they are in it."""
+        formatter = _SpanFormatter()
+        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80)
+        if words and text:
+            snippet = highlight.highlight(text, words, self.analyzer, fragmenter, formatter, top=1)
+            if snippet:
+                return snippet, formatter.spans
+        flat = " ".join(text.split())
+        return (flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …" if len(flat) > SNIPPET_CHARS else flat), []
+
+    # --- did you mean ----------------------------------------------------------------------
+
+    def suggest(self, text: str, parsed: q.Query) -> str | None:
+        """The query with each unknown word replaced by the closest known one, if any."""
+        reader = self.searcher.reader()
+        fields = [f for f in ("title", "summary", "body", "place", "contributor", "lesson", *self.answers)]
+        corrected = text
+        changed = False
+        for name, word in sorted({(n, w) for n, w in parsed.iter_all_terms() if n in self.text_fields}):
+            if isinstance(word, bytes):
+                word = word.decode("utf-8")
+            if not word.isalpha() or len(word) < 3 or any((f, form) in reader for f in fields
+                                                          for form in {word, *variations(word)}):
+                continue
+            candidates = {}
+            for f in fields:
+                for option in reader.corrector(f).suggest(word, limit=3, maxdist=2):
+                    frequency = sum(reader.doc_frequency(g, option) for g in fields)
+                    candidates[option] = (_distance(word, option), -frequency, option)
+            if not candidates:
+                continue
+            best = min(candidates, key=candidates.get)
+            new = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?!\w)", best, corrected)
+            changed = changed or new != corrected
+            corrected = new
+        return corrected if changed else None
+
+
+class _SpanFormatter(highlight.Formatter):
+    """Plain text out; remembers where the matched words are (the caller marks them up)."""
+
+    between = " … "
+
+    def __init__(self):
+        self.spans: list[tuple[int, int]] = []
+
+    def format_fragment(self, fragment, replace=False):
+        text, pieces, index = fragment.text, [], fragment.startchar
+        for token in fragment.matches:
+            if token.startchar < index:
+                continue
+            pieces += [(text[index:token.startchar], False), (text[token.startchar:token.endchar], True)]
+            index = token.endchar
+        pieces.append((text[index:fragment.endchar], False))
+        out = "… " if fragment.startchar > 0 else ""
+        for piece, matched in pieces:
+            piece = _SPACES.sub(" ", piece)
+            if matched:
+                self.spans.append((len(out), len(out) + len(piece)))
+            out += piece
+        return out + (" …" if fragment.endchar < len(text) else "")
+
+    def format(self, fragments, replace=False):
+        return self.format_fragment(fragments[0]) if fragments else ""
+
+
+def _check_syntax(text: str, known_fields: set[str]) -> None:
+    if not text.strip():
+        raise QueryError("empty query; give a word, a \"phrase\" or field:value")
+    if text.count('"') % 2:
+        raise QueryError('a quote is not closed: every " needs a partner')
+    outside = _QUOTED.sub(" ", text)
+    for opening, closing in ("()", "[]", "{}"):
+        depth = 0
+        for char in outside:
+            depth += (char == opening) - (char == closing)
+            if depth < 0:
+                raise QueryError(f"'{closing}' without a matching '{opening}'")
+        if depth:
+            raise QueryError(f"'{opening}' is never closed with '{closing}'")
+    for match in _FIELD_PREFIX.finditer(outside):
+        name = match.group(1)
+        if name not in known_fields:
+            hint = did_you_mean(name, sorted(known_fields))
+            raise QueryError(f"unknown field '{name}:'" + (f"; {hint}" if hint else ""))
+
+
+def _has_null(query: q.Query) -> bool:
+    if query is q.NullQuery or type(query).__name__ == "_NullQuery":
+        return True
+    return any(_has_null(child) for child in query.children())
+
+
+def _expand_body(query: q.Query, fields: list[str]) -> q.Query:
+    """`body:x` means the whole story text: the body field and every answer field."""
+    if query.is_leaf():
+        if getattr(query, "fieldname", None) == "body" and len(fields) > 1:
+            copies = []
+            for name in fields:
+                clone = copy.copy(query)
+                clone.fieldname = name
+                copies.append(clone)
+            return q.Or(copies)
+        return query
+    return query.apply(lambda child: _expand_body(child, fields))
+
+
+def _message(error: Exception) -> str:
+    text = str(error).strip().rstrip(".") or type(error).__name__
+    return text[0].lower() + text[1:]
+
+
+def _distance(a: str, b: str) -> float:
+    """Edit distance where a missing, extra or swapped letter (the usual typos) costs a little
+    less than a wrong one, so 'flod' suggests 'flood' before 'food'."""
+    rows = [[0.0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        rows[i][0] = i * 0.9
+    for j in range(len(b) + 1):
+        rows[0][j] = j * 0.9
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            best = min(rows[i - 1][j] + 0.9, rows[i][j - 1] + 0.9, rows[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                best = min(best, rows[i - 2][j - 2] + 0.9)
+            rows[i][j] = best
+    return round(rows[-1][-1], 3)
