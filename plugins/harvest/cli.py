@@ -60,4 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the importable module's main: commands raise `harvest.cli.UsageError`, which is not
+    # this `__main__` module's class, so `python -m harvest.cli` would otherwise show a traceback.
+    from harvest.cli import main as run
+    sys.exit(run())

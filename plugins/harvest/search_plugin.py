@@ -36,6 +36,7 @@ class SearchConfig(base.Config):
 class SearchPlugin(BasePlugin[SearchConfig]):
     supports_multiple_instances = False
 
+    @event_priority(-100)  # after Material's `offline` plugin, whose CDN shim we take out again
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.core = None
         if not self.config.enabled:
@@ -45,6 +46,11 @@ class SearchPlugin(BasePlugin[SearchConfig]):
                 raise PluginError("mkdocs.yml: remove `- search` from `plugins:`; `harvest-search` replaces "
                                   "Material's search (which cannot work from the offline copy)")
         self.core = harvest_plugin(config)
+        # Material's `offline` plugin adds a web-worker shim from unpkg.com for *its* search; ours uses
+        # no worker, and no page may load anything from another host.
+        polyfills = config.extra.get("polyfills")
+        if polyfills:
+            config.extra["polyfills"] = [p for p in polyfills if not ("iframe-worker" in str(p) and "//" in str(p))]
         if SCRIPT_URI not in [str(s) for s in config.extra_javascript]:
             config.extra_javascript.append(SCRIPT_URI)
         if STYLE_URI not in config.extra_css:

@@ -19,13 +19,13 @@ _RULES = [
     (re.compile(r"<!--.*?(-->|$)", re.S), " ", "<"),                        # comments are never shown
     (re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.S | re.I), " ", "<"),
     (re.compile(r"</?[A-Za-z][^>]*>"), " ", "<"),                          # tags (and their attributes)
-    (re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S.*$", re.M), " ", "]"),           # link reference definitions
+    (re.compile(r"^[ \t]{0,3}\[[^\]]+\]:\s+\S.*$", re.M), " ", "]"),           # link reference definitions
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1", "]"),                   # images -> alt text
     (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1", "]"),                    # links -> their text
     (re.compile(r"\[([^\]]*)\]\[[^\]]*\]"), r"\1", "]"),                   # reference links
     (re.compile(r"\{\s*[:.#][^}\n]*\}"), " ", "{"),                         # attr_list: { .class }
-    (re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", re.M), "", ""),  # block markers
-    (re.compile(r"^\s{0,3}(`{3,}|~{3,}).*$", re.M), " ", ""),              # code fences (content stays)
+    (re.compile(r"^[ \t]{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", re.M), "", ""),  # block markers
+    (re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}).*$", re.M), " ", ""),              # code fences (content stays)
     (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1", "\\"),                 # backslash escapes
     (re.compile(r"\*+|`+|~~"), "", ""),                                     # emphasis, code spans
     (re.compile(r"(?<!\w)_+|_+(?!\w)"), "", "_"),                            # _emphasis_, not snake_case

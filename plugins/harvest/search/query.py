@@ -68,7 +68,7 @@ class Searcher:
                 aliases.setdefault(answer_field(prompt.id), []).append(alias)
         hidden = {"meta", "story_text"}  # stored only: nothing to search in
         self.field_names = (set(ix.schema.names()) - hidden) | {a for values in aliases.values() for a in values}
-        self.parser = MultifieldParser(self.text_fields, ix.schema, termclass=Variations)
+        self.parser = MultifieldParser(list(CORE_FIELDS), ix.schema, termclass=Variations)
         self.parser.add_plugin(GtLtPlugin())
         self.parser.add_plugin(FieldAliasPlugin(aliases))
         self.searcher = ix.searcher()
@@ -97,13 +97,21 @@ class Searcher:
             found = self.searcher.search(parsed, limit=limit, sortedby="date", reverse=True)
         else:
             found = self.searcher.search(parsed, limit=limit)
-        words = {t.decode("utf-8") if isinstance(t, bytes) else t
-                 for name, t in parsed.existing_terms(self.searcher.reader(), expand=True)
-                 if name in self.text_fields}
+        words = self._matched_words(parsed)
         hits = [self._hit(hit, words) for hit in found]
         total = len(found)
         suggestion = self.suggest(text, parsed)
         return Results(hits, total, suggestion)
+
+    def _matched_words(self, parsed: q.Query) -> set[str]:
+        """Index words the query matches (variants and wildcards expanded), for highlighting.
+        (whoosh's own `existing_terms` stops after the first field.)"""
+        reader, words = self.searcher.reader(), set()
+        for leaf in parsed.leaves():
+            if leaf.field() in self.text_fields:
+                for _name, text in leaf.expanded_terms(reader, phrases=True):
+                    words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+        return words
 
     def _hit(self, hit, words: set[str]) -> Hit:
         stored = hit.fields()
@@ -211,7 +219,7 @@ def _has_null(query: q.Query) -> bool:
 
 
 def _expand_body(query: q.Query, fields: list[str]) -> q.Query:
-    """`body:x` means the whole story text: the body field and every answer field."""
+    """`body` (given or by default) means the whole story text: the body field and every answer field."""
     if query.is_leaf():
         if getattr(query, "fieldname", None) == "body" and len(fields) > 1:
             copies = []

@@ -41,7 +41,8 @@
   window.harvestSearch = {
     manifest: function (value) { manifest = value; },
     terms: function (shard, value) { terms[shard] = value; },
-    docs: function (block, value) { docs[block] = value; }
+    docs: function (block, value) { docs[block] = value; },
+    words: words, shardOf: shardOf                       // for tests: must agree with the Python side
   };
 
   function load(path, fresh) {
@@ -57,14 +58,14 @@
     return pending[path];
   }
 
-  function shardOf(term) {                               // FNV-1a over the first two code points
+  function shardOf(term, shards) {                       // FNV-1a over the first two code points
     var value = 2166136261, count = 0;
     for (var ch of term) {
       if (count++ === 2) break;
       value ^= ch.codePointAt(0);
       value = Math.imul(value, 16777619) >>> 0;
     }
-    return value % manifest.shards;
+    return value % shards;
   }
 
   // --- ranking -------------------------------------------------------------------------------
@@ -83,7 +84,7 @@
       return w.length >= manifest.minTermChars && all.indexOf(w) === i;
     });
     if (!asked.length) return Promise.resolve(null);
-    var shards = asked.map(shardOf);
+    var shards = asked.map(function (w) { return shardOf(w, manifest.shards); });
     return Promise.all(shards.map(function (s) { return load("t/" + s + ".js"); })).then(function () {
       var hits = {};                                     // doc -> {matched, titles, score}
       asked.forEach(function (word, w) {
