@@ -12,7 +12,8 @@ from harvest.search.analysis import tokens
 from harvest.search.documents import documents
 from harvest.search.index import index_dir, open_index, update_index
 from harvest.search.plaintext import markdown_to_text
-from harvest.search.query import QueryError, Searcher
+from harvest.search.query import QueryError, open_searcher
+from harvest.search.vocabulary import Vocabulary
 
 from conftest import PROJECT
 
@@ -44,11 +45,9 @@ def searcher(tmp_path_factory):
     from conftest import copy_project
     project = copy_project(tmp_path_factory.mktemp("search") / "archive")
     settings, _ = index_project(project)
-    ix = open_index(settings)
-    found = Searcher(ix, settings.prompts)
+    found = open_searcher(settings)
     yield found
     found.close()
-    ix.close()
 
 
 def ids(results) -> set[str]:
@@ -197,9 +196,13 @@ def test_update_reindexes_only_what_changed(project):
     with ix.searcher() as s:
         assert s.doc_count() == 10
     ix.close()
-    searcher = Searcher(open_index(settings), settings.prompts)
+    searcher = open_searcher(settings)
     assert ids(searcher.search("zucchini")) == {"2026-03-flood-drill"}
+    assert searcher.search("compost").hits == [] and "compost" not in searcher.vocabulary
+    kept_up = dict(searcher.vocabulary.counts)
     searcher.close()
+    rebuilt_settings, _ = index_project(project, rebuild=True)  # counted afresh from every story
+    assert Vocabulary.load(index_dir(rebuilt_settings)).counts == kept_up
 
 
 def test_a_credit_rule_change_reindexes_that_persons_stories(project):

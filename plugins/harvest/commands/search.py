@@ -83,8 +83,8 @@ def run_index(args) -> int:
 
 
 def run_search(args) -> int:
-    from ..search.index import index_dir, open_index, read_manifest, source_signature
-    from ..search.query import QueryError, Searcher
+    from ..search.index import index_dir, read_manifest, source_signature
+    from ..search.query import QueryError, open_searcher
 
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
@@ -96,15 +96,13 @@ def run_search(args) -> int:
         print("updating the search index first…", file=sys.stderr)
         report = _update(settings, Path(args.config_file))
         print(report.summary(), file=sys.stderr)
-    ix = open_index(settings)
-    searcher = Searcher(ix, settings.prompts)
+    searcher = open_searcher(settings)
     try:
         results = searcher.search(text, limit=args.limit, newest=args.newest)
     except QueryError as error:
         raise UsageError(f"query: {error}") from None
     finally:
         searcher.close()
-        ix.close()
 
     def url(page: str) -> str:
         path = page + ("/" if directory_urls else ".html")

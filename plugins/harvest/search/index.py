@@ -29,17 +29,19 @@ from whoosh.analysis import Filter, RegexTokenizer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
-from whoosh.writing import MERGE_SMALL
 
 from ..problems import HarvestError, Problem
 from ..settings import Prompt, Settings
 from .analysis import ANALYSIS_VERSION, WORD, fold
 from .documents import SearchDocument
+from .vocabulary import Vocabulary, words_of
 
-INDEX_FORMAT = "1"
+INDEX_FORMAT = "2"
 MANIFEST = "harvest-manifest.json"
 WRITER_MB = 64           # whoosh's in-memory posting pool before it spills to disk
 LOCK_WAIT_S = 30
+SMALL_TIER_DOCS = 50      # segments this small are merged at every update (a fraction of a second)
+MAX_SEGMENTS = 8          # beyond this, the next update merges everything into one segment
 CODEC = W3Codec(compression=0)  # zlib on every postings block costs a fifth of indexing time
 
 # Query fields and their weight: a word in a title counts most. `body` holds the text that
@@ -101,12 +103,26 @@ def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
         "lesson": " ".join(doc.lessons + doc.lesson_titles), "contributor": " ; ".join(doc.contributors),
         "place": doc.place, "event": f"{doc.event} {doc.event_label}", "lang": doc.lang,
         "date": dt.datetime.combine(doc.date, dt.time()),
-        "meta": {"page": doc.page, "lessons": list(doc.lessons), "event": doc.event_label,
-                 "contributors": list(doc.contributors), "fingerprint": doc.fingerprint},
+        "meta": {"page": doc.page, "lessons": list(doc.lessons), "lesson_titles": list(doc.lesson_titles),
+                 "event": doc.event_label, "contributors": list(doc.contributors),
+                 "fingerprint": doc.fingerprint},
     }
     for prompt in prompts:
         values[answer_field(prompt.id)] = doc.answer(prompt.id)
     return values
+
+
+def document_words(doc: SearchDocument) -> set[str]:
+    return words_of(doc.title, doc.summary, doc.body, doc.place, " ".join(doc.contributors),
+                    " ".join(doc.lessons + doc.lesson_titles), doc.event_label)
+
+
+def stored_words(stored: dict) -> set[str]:
+    """The words of an indexed version, from what whoosh stored of it."""
+    meta = stored.get("meta", {})
+    return words_of(stored.get("title", ""), stored.get("summary", ""), stored.get("story_text", ""),
+                    stored.get("place", ""), " ".join(meta.get("contributors", [])),
+                    " ".join(meta.get("lessons", []) + meta.get("lesson_titles", [])), meta.get("event", ""))
 
 
 @dataclass
@@ -184,6 +200,10 @@ def update_index(docs: Iterable[SearchDocument], folder: Path, prompts: Iterable
         ix = index.create_in(str(folder), build_schema(prompts))
     entries: dict[str, list] = {}
     withdrawal = False
+    vocabulary = None if report.rebuilt else Vocabulary.load(folder, ix.latest_generation())
+    recount = vocabulary is None  # (re)built from every document instead of updated
+    vocabulary = vocabulary or Vocabulary()
+    previous = ix.searcher()      # the versions being replaced, to take their words away
     try:
         writer = _writer(ix, folder)
         for doc in docs:
@@ -191,30 +211,42 @@ def update_index(docs: Iterable[SearchDocument], folder: Path, prompts: Iterable
             old = known.get(doc.id)
             if old is not None and old[0] == entry[0]:
                 report.unchanged += 1
+                if recount:
+                    vocabulary.add(document_words(doc))
                 continue
             values = whoosh_fields(doc, prompts)
             if old is None:
                 writer.add_document(**values)
                 report.added.append(doc.id)
             else:
+                if not recount:
+                    vocabulary.remove(stored_words(previous.document(id=doc.id) or {}))
                 writer.update_document(**values)
                 report.changed.append(doc.id)
                 withdrawal = withdrawal or _withdraws(old, entry)
+            vocabulary.add(document_words(doc))
         for doc_id in sorted(set(known) - set(entries)):
+            if not recount:
+                vocabulary.remove(stored_words(previous.document(id=doc_id) or {}))
             writer.delete_by_term("id", doc_id)
             report.removed.append(doc_id)
         withdrawal = withdrawal or bool(report.removed)
         if compact:
             writer.commit(optimize=True)
         elif report.touched or withdrawal:
-            writer.commit(mergetype=MERGE_SMALL)
+            writer.commit(mergetype=_merge_small_tier)
+            if len(ix._segments()) > MAX_SEGMENTS:  # every few hundred edits: one segment again
+                _writer(ix, folder).commit(optimize=True)
         else:
             writer.cancel()
         if withdrawal or compact:
-            report.purged = _purge_deleted(ix, folder)
-        _write_manifest(folder, {"schema": key, "generation": ix.latest_generation(),
-                                 "documents": entries, **(extra or {})})
+            _purge_deleted(ix, folder)  # (merging may already have dropped them)
+            report.purged = True
+        generation = ix.latest_generation()
+        vocabulary.save(folder, generation)
+        _write_manifest(folder, {"schema": key, "generation": generation, "documents": entries, **(extra or {})})
     finally:
+        previous.close()
         ix.close()
     report.seconds = time.perf_counter() - start
     return report
@@ -228,13 +260,31 @@ def _writer(ix, folder: Path):
                                     "wait for it to finish; if none is running, delete the folder and run `harvest index`")])
 
 
-def _purge_deleted(ix, folder: Path) -> bool:
+def _merge_small_tier(writer, segments):
+    """Fold the small segments (and this commit's documents) into one, up to a size that is quick
+    to rewrite: each search visits every segment, so a few dozen one-story segments would slow
+    every query, while rewriting a big segment would slow every edit."""
+    total = sum(s.doc_count_all() for s in segments)
+    limit = max(SMALL_TIER_DOCS, total // 64)
+    keep, merged = [], 0
+    for segment in sorted(segments, key=lambda s: s.doc_count_all()):
+        size = segment.doc_count_all()
+        if merged + size <= limit:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+            merged += size
+        else:
+            keep.append(segment)
+    return keep
+
+
+def _purge_deleted(ix, folder: Path) -> None:
     """Rewrite, one by one, the segments still holding replaced or deleted documents."""
-    purged = False
     while True:
         dirty = [s for s in ix._segments() if s.has_deletions()]
         if not dirty:
-            return purged
+            return
         target = dirty[0]
 
         def rewrite(writer, segments, target=target):
@@ -244,7 +294,6 @@ def _purge_deleted(ix, folder: Path) -> bool:
             return [s for s in segments if s.segment_id() != target.segment_id()]
 
         _writer(ix, folder).commit(mergetype=rewrite)
-        purged = True
 
 
 def source_signature(settings: Settings, config_file: Path | None = None) -> str:

@@ -12,14 +12,18 @@ import copy
 import re
 from dataclasses import dataclass, field
 
-from whoosh import highlight, query as q
+from functools import lru_cache
+
+from whoosh import query as q
 from whoosh.lang.morph_en import variations
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
 from whoosh.query import Variations
 
 from ..problems import did_you_mean
 from ..settings import Prompt
-from .index import CORE_FIELDS, answer_field, text_analyzer
+from .analysis import WORD, fold
+from .index import CORE_FIELDS, answer_field, index_dir, open_index
+from .vocabulary import Vocabulary
 
 SNIPPET_CHARS = 220
 ALIASES = {"lesson": ["lessons"], "contributor": ["contributors", "by"], "body": ["text"]}
@@ -54,11 +58,18 @@ class Results:
     suggestion: str | None = None
 
 
+def open_searcher(settings) -> "Searcher":
+    """A Searcher on the profile's index (a clear `HarvestError` when there is none yet)."""
+    ix = open_index(settings)
+    return Searcher(ix, settings.prompts, Vocabulary.load(index_dir(settings), ix.latest_generation()))
+
+
 class Searcher:
     """A parser and a whoosh searcher for one index; reuse it for many queries."""
 
-    def __init__(self, ix, prompts: tuple[Prompt, ...]):
+    def __init__(self, ix, prompts: tuple[Prompt, ...], vocabulary: Vocabulary | None = None):
         self.ix = ix
+        self.vocabulary = vocabulary
         self.answers = [answer_field(p.id) for p in prompts if answer_field(p.id) in ix.schema]
         self.text_fields = list(CORE_FIELDS) + self.answers
         aliases = {name: list(values) for name, values in ALIASES.items()}
@@ -68,14 +79,17 @@ class Searcher:
                 aliases.setdefault(answer_field(prompt.id), []).append(alias)
         hidden = {"meta", "story_text"}  # stored only: nothing to search in
         self.field_names = (set(ix.schema.names()) - hidden) | {a for values in aliases.values() for a in values}
-        self.parser = MultifieldParser(list(CORE_FIELDS), ix.schema, termclass=Variations)
+        forms = _forms if vocabulary is None else lambda word: tuple(
+            f for f in _forms(word) if f.decode("utf-8") in vocabulary)
+        termclass = type("Variations", (_Variations,), {"forms": staticmethod(forms)})
+        self.parser = MultifieldParser(list(CORE_FIELDS), ix.schema, termclass=termclass)
         self.parser.add_plugin(GtLtPlugin())
         self.parser.add_plugin(FieldAliasPlugin(aliases))
         self.searcher = ix.searcher()
-        self.analyzer = text_analyzer()
 
     def close(self) -> None:
         self.searcher.close()
+        self.ix.close()
 
     # --- parsing ---------------------------------------------------------------------------
 
@@ -116,79 +130,75 @@ class Searcher:
     def _hit(self, hit, words: set[str]) -> Hit:
         stored = hit.fields()
         meta = stored.get("meta", {})
-        snippet, matches = self._snippet(stored.get("story_text", ""), words)
+        text, matches = snippet(stored.get("story_text", ""), words)
         if not matches:  # matched by a title, lesson, date...: the summary says what the story is
-            snippet, matches = self._snippet(stored.get("summary", ""), words)
+            text, matches = snippet(stored.get("summary", ""), words)
         return Hit(id=stored["id"], title=stored.get("title", ""), date=stored["date"].date().isoformat(),
                    page=meta.get("page", ""), place=stored.get("place", ""), lessons=meta.get("lessons", []),
                    contributors=meta.get("contributors", []), score=round(float(hit.score or 0.0), 3),
-                   snippet=snippet, matches=matches)
-
-    def _snippet(self, text: str, words: set[str]) -> tuple[str, list[tuple[int, int]]]:
-        """The best window of `text` around matched words, and where they are in it."""
-        formatter = _SpanFormatter()
-        fragmenter = highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=80)
-        if words and text:
-            snippet = highlight.highlight(text, words, self.analyzer, fragmenter, formatter, top=1)
-            if snippet:
-                return snippet, formatter.spans
-        flat = " ".join(text.split())
-        return (flat[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …" if len(flat) > SNIPPET_CHARS else flat), []
+                   snippet=text, matches=matches)
 
     # --- did you mean ----------------------------------------------------------------------
 
     def suggest(self, text: str, parsed: q.Query) -> str | None:
         """The query with each unknown word replaced by the closest known one, if any."""
-        reader = self.searcher.reader()
-        fields = [f for f in ("title", "summary", "body", "place", "contributor", "lesson", *self.answers)]
-        corrected = text
-        changed = False
-        for name, word in sorted({(n, w) for n, w in parsed.iter_all_terms() if n in self.text_fields}):
-            if isinstance(word, bytes):
-                word = word.decode("utf-8")
-            if not word.isalpha() or len(word) < 3 or any((f, form) in reader for f in fields
-                                                          for form in {word, *variations(word)}):
+        if self.vocabulary is None:
+            return None
+        corrected, changed = text, False
+        for word in sorted({w for n, w in parsed.iter_all_terms() if n in self.text_fields}):
+            word = word.decode("utf-8") if isinstance(word, bytes) else word
+            if not word.isalpha() or len(word) < 3 or any(f.decode("utf-8") in self.vocabulary
+                                                          for f in _forms(word)):
                 continue
-            candidates = {}
-            for f in fields:
-                for option in reader.corrector(f).suggest(word, limit=3, maxdist=2):
-                    frequency = sum(reader.doc_frequency(g, option) for g in fields)
-                    candidates[option] = (_distance(word, option), -frequency, option)
-            if not candidates:
+            near = self.vocabulary.near(word, _distance)
+            if not near:
                 continue
-            best = min(candidates, key=candidates.get)
-            new = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?!\w)", best, corrected)
+            new = re.sub(rf"(?i)(?<!\w){re.escape(word)}(?!\w)", near[0][2], corrected)
             changed = changed or new != corrected
             corrected = new
         return corrected if changed else None
 
 
-class _SpanFormatter(highlight.Formatter):
-    """Plain text out; remembers where the matched words are (the caller marks them up)."""
+def snippet(text: str, words: set[str], size: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """The window of `text` (about `size` characters) holding the most matched words, and their
+    spans in it. Words are matched as the index sees them (`analysis.fold`)."""
+    flat = _SPACES.sub(" ", text).strip()
+    hits = [(m.start(), m.end()) for m in WORD.finditer(flat)
+            if (m.group().lower() if m.group().isascii() else fold(m.group())) in words][:200]
+    if not hits:
+        return (flat[:size].rsplit(" ", 1)[0] + " …" if len(flat) > size else flat), []
+    best, best_count = 0, 0
+    for i, (first, _) in enumerate(hits):  # the window starting at each hit: which covers most?
+        count = sum(1 for a, b in hits[i:] if b <= first + size)
+        if count > best_count:
+            best, best_count = i, count
+    start = max(0, hits[best][0] - size // 4)
+    start = 0 if start == 0 else flat.find(" ", start) + 1 or start
+    end = min(len(flat), start + size)
+    if end < len(flat):
+        end = flat.rfind(" ", start, end) if flat.rfind(" ", start, end) > hits[best][1] else end
+    prefix = "… " if start > 0 else ""
+    spans = [(a - start + len(prefix), b - start + len(prefix)) for a, b in hits if a >= start and b <= end]
+    return prefix + flat[start:end] + (" …" if end < len(flat) else ""), spans
 
-    between = " … "
 
-    def __init__(self):
-        self.spans: list[tuple[int, int]] = []
+class _Variations(Variations):
+    """whoosh's `Variations` (drill finds drills, drilled), trying only forms the index has anywhere
+    (`forms`) and remembering per segment which it has: whoosh asks several times per search."""
 
-    def format_fragment(self, fragment, replace=False):
-        text, pieces, index = fragment.text, [], fragment.startchar
-        for token in fragment.matches:
-            if token.startchar < index:
-                continue
-            pieces += [(text[index:token.startchar], False), (text[token.startchar:token.endchar], True)]
-            index = token.endchar
-        pieces.append((text[index:fragment.endchar], False))
-        out = "… " if fragment.startchar > 0 else ""
-        for piece, matched in pieces:
-            piece = _SPACES.sub(" ", piece)
-            if matched:
-                self.spans.append((len(out), len(out) + len(piece)))
-            out += piece
-        return out + (" …" if fragment.endchar < len(text) else "")
+    forms = None  # set per Searcher: word -> candidate forms as bytes
 
-    def format(self, fragments, replace=False):
-        return self.format_fragment(fragments[0]) if fragments else ""
+    def _btexts(self, ixreader):
+        cache = self.__dict__.setdefault("_found", {})
+        key = id(ixreader)
+        if key not in cache:
+            cache[key] = [f for f in self.forms(self.text) if (self.fieldname, f) in ixreader]
+        return iter(cache[key])
+
+
+@lru_cache(maxsize=4096)
+def _forms(word: str) -> tuple[bytes, ...]:
+    return tuple(sorted({word.encode("utf-8"), *(v.encode("utf-8") for v in variations(word))}))
 
 
 def _check_syntax(text: str, known_fields: set[str]) -> None:
