@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Iterator
 
 from ..archive import Archive
@@ -26,7 +26,6 @@ class SearchDocument:
     title: str
     summary: str
     body: str                      # the whole story as plain text (prompt headings left out)
-    free_text: str                 # the part of `body` that answers no prompt (opening, own sections)
     answers: tuple[tuple[str, str], ...]  # (prompt id, plain-text answer)
     lessons: tuple[str, ...]       # lesson ids
     lesson_titles: tuple[str, ...]
@@ -41,9 +40,8 @@ class SearchDocument:
     @property
     def fingerprint(self) -> str:
         """Hash of everything indexed: any change (text, a credit rule, a lesson title) re-indexes."""
-        data = asdict(self)
-        data["date"] = self.date.isoformat()
-        raw = json.dumps([ANALYSIS_VERSION, data], ensure_ascii=False, sort_keys=True)
+        data = [getattr(self, f.name) for f in fields(self)]  # (dataclasses.asdict deep-copies: slow)
+        raw = json.dumps([ANALYSIS_VERSION, data], ensure_ascii=False, default=str)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]
 
     def answer(self, prompt_id: str) -> str:
@@ -56,14 +54,11 @@ def page_of(story: Story) -> str:
 
 def document(archive: Archive, story: Story) -> SearchDocument:
     parts = [markdown_to_text(story.intro)]
-    free = list(parts)
     answers = []
     for section in story.sections:
         text = markdown_to_text(section.markdown)
         if section.prompt_id is None:  # a heading of the writer's own is text the reader sees
-            own = [markdown_to_text(section.heading), text]
-            parts += own
-            free += own
+            parts += [markdown_to_text(section.heading), text]
         else:
             answers.append((section.prompt_id, text))
             parts.append(text)
@@ -71,8 +66,7 @@ def document(archive: Archive, story: Story) -> SearchDocument:
     lessons = tuple(story.lessons)
     return SearchDocument(
         id=story.id, page=page_of(story), title=one_line(story.title), summary=one_line(story.summary),
-        body="\n\n".join(p for p in parts if p), free_text="\n\n".join(p for p in free if p),
-        answers=tuple(answers), lessons=lessons,
+        body="\n\n".join(p for p in parts if p), answers=tuple(answers), lessons=lessons,
         lesson_titles=tuple(archive.lessons[l].title if l in archive.lessons else l for l in lessons),
         contributors=tuple(p.label for p in people), event=story.event,
         event_label=archive.settings.event_kinds.get(story.event, story.event),

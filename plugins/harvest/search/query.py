@@ -8,7 +8,6 @@ real words. Mistakes become a `QueryError` with a one-line message.
 """
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 
@@ -77,7 +76,7 @@ class Searcher:
             alias = prompt.id.replace("-", "_")
             if alias not in ix.schema.names() and answer_field(prompt.id) in ix.schema:
                 aliases.setdefault(answer_field(prompt.id), []).append(alias)
-        hidden = {"meta", "story_text"}  # stored only: nothing to search in
+        hidden = {"meta"}  # stored only: nothing to search in
         self.field_names = (set(ix.schema.names()) - hidden) | {a for values in aliases.values() for a in values}
         forms = _forms if vocabulary is None else lambda word: tuple(
             f for f in _forms(word) if f.decode("utf-8") in vocabulary)
@@ -101,16 +100,18 @@ class Searcher:
             raise QueryError(f"{_message(error)}; {DATE_HINT}") from None
         if _has_null(parsed):
             raise QueryError(f"part of the query could not be read (a date?); {DATE_HINT}")
-        return _expand_body(parsed, ["body"] + self.answers)
+        return parsed
 
     # --- searching -------------------------------------------------------------------------
 
     def search(self, text: str, limit: int = 10, newest: bool = False) -> Results:
         parsed = self.parse(text)
+        # optimize=False: no block skipping, but the total is counted in the same pass (whoosh
+        # would otherwise run the query a second time to count) -- faster overall here.
         if newest:
             found = self.searcher.search(parsed, limit=limit, sortedby="date", reverse=True)
         else:
-            found = self.searcher.search(parsed, limit=limit)
+            found = self.searcher.search(parsed, limit=limit, optimize=False)
         words = self._matched_words(parsed)
         hits = [self._hit(hit, words) for hit in found]
         total = len(found)
@@ -130,7 +131,7 @@ class Searcher:
     def _hit(self, hit, words: set[str]) -> Hit:
         stored = hit.fields()
         meta = stored.get("meta", {})
-        text, matches = snippet(stored.get("story_text", ""), words)
+        text, matches = snippet(stored.get("body", ""), words)
         if not matches:  # matched by a title, lesson, date...: the summary says what the story is
             text, matches = snippet(stored.get("summary", ""), words)
         return Hit(id=stored["id"], title=stored.get("title", ""), date=stored["date"].date().isoformat(),
@@ -163,8 +164,7 @@ def snippet(text: str, words: set[str], size: int = SNIPPET_CHARS) -> tuple[str,
     """The window of `text` (about `size` characters) holding the most matched words, and their
     spans in it. Words are matched as the index sees them (`analysis.fold`)."""
     flat = _SPACES.sub(" ", text).strip()
-    hits = [(m.start(), m.end()) for m in WORD.finditer(flat)
-            if (m.group().lower() if m.group().isascii() else fold(m.group())) in words][:200]
+    hits = _find_words(flat, frozenset(words))[:200]
     if not hits:
         return (flat[:size].rsplit(" ", 1)[0] + " …" if len(flat) > size else flat), []
     best, best_count = 0, 0
@@ -180,6 +180,21 @@ def snippet(text: str, words: set[str], size: int = SNIPPET_CHARS) -> tuple[str,
     prefix = "… " if start > 0 else ""
     spans = [(a - start + len(prefix), b - start + len(prefix)) for a, b in hits if a >= start and b <= end]
     return prefix + flat[start:end] + (" …" if end < len(flat) else ""), spans
+
+
+def _find_words(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
+    if not words:
+        return []
+    if text.isascii():  # one regular expression instead of folding every word: ~10x faster
+        return [m.span() for m in _ascii_pattern(words).finditer(text)]
+    return [m.span() for m in WORD.finditer(text) if fold(m.group()) in words]
+
+
+@lru_cache(maxsize=64)
+def _ascii_pattern(words: frozenset[str]) -> re.Pattern:
+    """Whole words only, as `analysis.WORD` cuts them (runs of letters and digits)."""
+    options = "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)) if w.isascii())
+    return re.compile(rf"(?<![^\W_])(?:{options or '(?!)'})(?![^\W_])", re.IGNORECASE)
 
 
 class _Variations(Variations):
@@ -226,20 +241,6 @@ def _has_null(query: q.Query) -> bool:
     if query is q.NullQuery or type(query).__name__ == "_NullQuery":
         return True
     return any(_has_null(child) for child in query.children())
-
-
-def _expand_body(query: q.Query, fields: list[str]) -> q.Query:
-    """`body` (given or by default) means the whole story text: the body field and every answer field."""
-    if query.is_leaf():
-        if getattr(query, "fieldname", None) == "body" and len(fields) > 1:
-            copies = []
-            for name in fields:
-                clone = copy.copy(query)
-                clone.fieldname = name
-                copies.append(clone)
-            return q.Or(copies)
-        return query
-    return query.apply(lambda child: _expand_body(child, fields))
 
 
 def _message(error: Exception) -> str:
