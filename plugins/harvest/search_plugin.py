@@ -97,8 +97,9 @@ class SearchPlugin(BasePlugin[SearchConfig]):
         except HarvestError as error:
             raise PluginError(error.report()) from None
         finally:
-            forget()
+            forget(self.core.archive)
 
     def on_build_error(self, *, error: Exception) -> None:
-        from .search.corpus import forget
-        forget()
+        if self.core is not None and self.core.archive is not None:
+            from .search.corpus import forget
+            forget(self.core.archive)

@@ -1,12 +1,11 @@
 """One analysis pass over a published archive, shared by everything search builds.
 
 `corpus_of(archive)` turns each story into a `SearchDocument` and its terms once per
-build (cached on the archive); related stories, the browser index and the whoosh
+build (kept with the archive); related stories, the browser index and the whoosh
 update all read from it. Postings are compact arrays, so 5,000 stories stay small.
 """
 from __future__ import annotations
 
-import weakref
 from array import array
 from collections import Counter
 from dataclasses import dataclass
@@ -63,19 +62,18 @@ def analyze(docs) -> Corpus:
     return Corpus(kept, postings, frequent)
 
 
-_cache: list = [None, None]  # [weak reference to the archive, its corpus]
+_ATTRIBUTE = "_search_corpus"
 
 
 def corpus_of(archive: Archive) -> Corpus:
-    """The archive's corpus, analysed on first use in a build and reused after."""
-    ref, corpus = _cache
-    if ref is not None and ref() is archive:
-        return corpus
-    corpus = analyze(documents(archive))
-    _cache[:] = [weakref.ref(archive), corpus]
+    """The archive's corpus, analysed on first use and kept with that archive (so it lives and
+    goes with it, like a cached property)."""
+    corpus = vars(archive).get(_ATTRIBUTE)
+    if corpus is None:
+        corpus = vars(archive)[_ATTRIBUTE] = analyze(documents(archive))
     return corpus
 
 
-def forget() -> None:
-    """Drop the cached corpus (end of a build): it is the largest thing search holds."""
-    _cache[:] = [None, None]
+def forget(archive: Archive) -> None:
+    """Drop the archive's corpus once the build no longer needs it (it is search's largest data)."""
+    vars(archive).pop(_ATTRIBUTE, None)
