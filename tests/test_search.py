@@ -114,6 +114,11 @@ def test_query_features(searcher, query, expected):
         (query, sorted(ids(found)))
 
 
+def test_newest_first(searcher):
+    dates = [hit.date for hit in searcher.search("the", limit=50, newest=True).hits]
+    assert len(dates) >= 8 and dates == sorted(dates, reverse=True)
+
+
 def test_a_title_match_ranks_first(searcher):
     found = searcher.search("pantry", limit=10)
     assert found.hits[0].id == "2025-11-generator-pantry"  # "pantry" is in its title; others only mention it

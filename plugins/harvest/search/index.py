@@ -205,6 +205,7 @@ def update_index(docs: Iterable[SearchDocument], folder: Path, prompts: Iterable
     recount = vocabulary is None  # (re)built from every document instead of updated
     vocabulary = vocabulary or Vocabulary()
     previous = ix.searcher()      # the versions being replaced, to take their words away
+    writer = None
     try:
         writer = _writer(ix, folder)
         for doc in docs:
@@ -240,12 +241,17 @@ def update_index(docs: Iterable[SearchDocument], folder: Path, prompts: Iterable
                 _writer(ix, folder).commit(optimize=True)
         else:
             writer.cancel()
+        writer = None
         if withdrawal or compact:
             _purge_deleted(ix, folder)  # (merging may already have dropped them)
             report.purged = True
         generation = ix.latest_generation()
         vocabulary.save(folder, generation)
         _write_manifest(folder, {"schema": key, "generation": generation, "documents": entries, **(extra or {})})
+    except BaseException:
+        if writer is not None:  # interrupted (or a bad story): drop the half-written segment
+            writer.cancel()
+        raise
     finally:
         previous.close()
         ix.close()
