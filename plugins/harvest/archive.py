@@ -231,8 +231,10 @@ class Archive:
 
     @cached_property
     def related(self) -> dict[str, list[Story]]:
-        from .related import related_stories
-        return related_stories(self.stories, self.settings.related_count)
+        # More-like-this over the story text plus shared lessons (search/similar.py);
+        # related.related_stories is the lessons/place/event-only version.
+        from .search.similar import related_stories
+        return related_stories(self, self.settings.related_count)
 
     def people_of(self, story: Story) -> tuple[list[Person], int]:
         return self.credits.people(story.contributors)

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "harvest.commands.digest",
     "harvest.commands.new",
     "harvest.commands.intake",
+    "harvest.commands.search",
 ]
 
 

@@ -1,0 +1,84 @@
+"""The site's own search index: small script files the browser loads on demand.
+
+Why not Material's search: its one JSON index (24 MB at 5,000 stories) is parsed
+whole before the first result (6.7 s from file://), and from file:// it needs a
+web-worker shim. Here terms are split by their first two letters into shards
+(`search/t/N.js`) and story cards into blocks (`search/d/N.js`); each file is a
+script that registers itself (`harvestSearch.terms(...)`), so it loads with a
+<script> tag from file:// as well as from a server, and a query only loads the
+shards of the words being typed.
+
+Postings carry where a term occurs (title, summary, lesson, contributor, place,
+event, text) and how often in the text, so the browser ranks title matches first.
+Terms come from `analysis.tokens`, which the browser repeats exactly.
+Same documents in, same bytes out: no clock, no randomness, sorted keys.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+
+from .analysis import ANALYSIS_VERSION
+from .corpus import FIELD_BITS, Corpus
+
+FORMAT = 1
+DOCS_PER_FILE = 100
+SHARD_TARGET_BYTES = 40_000
+MAX_SHARDS = 1024
+MIN_TERM_CHARS = 2           # the browser searches from the second letter typed
+
+
+@lru_cache(maxsize=None)
+def shard_of(term: str, shards: int) -> int:
+    """FNV-1a over the code points of the term's first two characters (the browser repeats it)."""
+    if len(term) > 2:
+        return shard_of(term[:2], shards)
+    value = 2166136261
+    for char in term:
+        value ^= ord(char)
+        value = (value * 16777619) & 0xFFFFFFFF
+    return value % shards
+
+
+def _js(call: str, *args) -> bytes:
+    body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":"), sort_keys=True) for a in args)
+    return f"harvestSearch.{call}({body});\n".encode("utf-8")
+
+
+def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes]:
+    """-> {path under the site's `search/` folder: file content}.
+
+    `urls` maps story id to its page URL relative to the site root (as MkDocs
+    writes it, so both URL styles work). Document numbers follow the archive's
+    order (newest first), which is also the browser's tie-break.
+    """
+    cards = [[urls[doc.id], doc.title, doc.date.isoformat(), doc.place, doc.summary] for doc in corpus.docs]
+    postings = {term: values for term, values in corpus.postings.items() if len(term) >= MIN_TERM_CHARS}
+    encoded = {term: _delta(values) for term, values in postings.items()}
+    total = sum(len(term) + len(values) * 3 for term, values in encoded.items())
+    shards = max(1, min(MAX_SHARDS, round(total / SHARD_TARGET_BYTES)))
+    grouped: list[dict[str, list[int]]] = [{} for _ in range(shards)]
+    for term in sorted(encoded):
+        grouped[shard_of(term, shards)][term] = encoded[term]
+
+    files: dict[str, bytes] = {}
+    for i, group in enumerate(grouped):
+        files[f"t/{i}.js"] = _js("terms", i, group)
+    for start in range(0, len(cards), DOCS_PER_FILE):
+        files[f"d/{start // DOCS_PER_FILE}.js"] = _js("docs", start // DOCS_PER_FILE, cards[start:start + DOCS_PER_FILE])
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name])
+    manifest = {"format": FORMAT, "analysis": ANALYSIS_VERSION, "version": digest.hexdigest()[:16],
+                "shards": shards, "docs": len(cards), "docsPerFile": DOCS_PER_FILE,
+                "fieldBits": FIELD_BITS, "minTermChars": MIN_TERM_CHARS}
+    files["manifest.js"] = _js("manifest", manifest)
+    return files
+
+
+def _delta(values) -> list[int]:
+    """[doc, code, doc, code, ...] with each doc number stored as the gap from the previous one."""
+    gaps = values.tolist()
+    gaps[2::2] = [b - a for a, b in zip(values[0::2], values[2::2])]
+    return gaps

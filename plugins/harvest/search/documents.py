@@ -1,0 +1,81 @@
+"""One search document per published story: the plain-text fields every index is built from.
+
+A document holds only what the story page shows to this profile: redacted text is
+already gone (`Archive` did that), contributors are their *shown* labels (never
+handles) and anonymous contributors are not named at all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, fields
+from typing import Iterator
+
+from ..archive import Archive
+from ..model import Story
+from ..privacy import WITHHELD_MARK
+from .analysis import ANALYSIS_VERSION
+from .plaintext import markdown_to_text, one_line
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    id: str
+    page: str                      # the story page without suffix: "2026/flood-drill"
+    title: str
+    summary: str
+    body: str                      # the whole story as plain text (prompt headings left out)
+    answers: tuple[tuple[str, str], ...]  # (prompt id, plain-text answer)
+    lessons: tuple[str, ...]       # lesson ids
+    lesson_titles: tuple[str, ...]
+    contributors: tuple[str, ...]  # shown labels, e.g. a pseudonym
+    event: str                     # event kind id
+    event_label: str
+    place: str
+    lang: str
+    date: dt.date
+    withheld: int = 0              # passages withheld from this profile (their text is not here)
+
+    @property
+    def fingerprint(self) -> str:
+        """Hash of everything indexed: any change (text, a credit rule, a lesson title) re-indexes."""
+        data = [getattr(self, f.name) for f in fields(self)]  # (dataclasses.asdict deep-copies: slow)
+        raw = json.dumps([ANALYSIS_VERSION, data], ensure_ascii=False, default=str)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]
+
+    def answer(self, prompt_id: str) -> str:
+        return dict(self.answers).get(prompt_id, "")
+
+
+def page_of(story: Story) -> str:
+    return story.path.removesuffix(".md")
+
+
+def document(archive: Archive, story: Story) -> SearchDocument:
+    parts = [markdown_to_text(story.intro)]
+    answers = []
+    for section in story.sections:
+        text = markdown_to_text(section.markdown)
+        if section.prompt_id is None:  # a heading of the writer's own is text the reader sees
+            parts += [markdown_to_text(section.heading), text]
+        else:
+            answers.append((section.prompt_id, text))
+            parts.append(text)
+    people, _anonymous = archive.people_of(story)
+    lessons = tuple(story.lessons)
+    return SearchDocument(
+        id=story.id, page=page_of(story), title=one_line(story.title), summary=one_line(story.summary),
+        body="\n\n".join(p for p in parts if p), answers=tuple(answers), lessons=lessons,
+        lesson_titles=tuple(archive.lessons[l].title if l in archive.lessons else l for l in lessons),
+        contributors=tuple(p.label for p in people), event=story.event,
+        event_label=archive.settings.event_kinds.get(story.event, story.event),
+        place=one_line(story.place), lang=story.lang, date=story.date,
+        withheld=story.markdown.count(WITHHELD_MARK),
+    )
+
+
+def documents(archive: Archive) -> Iterator[SearchDocument]:
+    """Documents for every published story, newest first, made one at a time."""
+    for story in archive.stories:
+        yield document(archive, story)

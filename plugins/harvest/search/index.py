@@ -1,0 +1,328 @@
+"""The whoosh index of one profile's published archive, kept current incrementally.
+
+One index per profile under `.harvest/index/<profile>/` (never inside `site/`,
+never published). A manifest beside it records each document's fingerprint (a
+hash of what was indexed), so an update re-indexes only changed documents and
+removes deleted ones.
+
+whoosh keeps a replaced or deleted document's data inside its segment until the
+segment is rewritten, and rewriting is slow (seconds per thousand stories). So an
+ordinary edit only adds a small segment (fast), while a *withdrawal* -- a story
+removed or no longer visible to this profile, a passage newly redacted, a
+contributor no longer credited -- rewrites the segments concerned at once, so
+that text never lingers on disk in this profile's index. `compact` rewrites all.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from whoosh import fields, index
+from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.index import LockError
+from whoosh.reading import SegmentReader
+
+from ..problems import HarvestError, Problem
+from ..settings import Prompt, Settings
+from .analysis import ANALYSIS_VERSION, WORD, fold
+from .documents import SearchDocument
+from .vocabulary import Vocabulary, words_of
+
+INDEX_FORMAT = "3"
+MANIFEST = "harvest-manifest.json"
+WRITER_MB = 64           # whoosh's in-memory posting pool before it spills to disk
+LOCK_WAIT_S = 30
+SMALL_TIER_DOCS = 50      # segments this small are merged at every update (a fraction of a second)
+MAX_SEGMENTS = 8          # beyond this, the next update merges everything into one segment
+CODEC = W3Codec(compression=0)  # zlib on every postings block costs a fifth of indexing time
+
+# Query fields and their weight: a word in a title counts most. `body` is the whole story
+# text; each prompt's answer is indexed again in its own field (`missing:generator`). Indexing
+# answers twice costs about 40% more indexing time, but a query then scores one text field
+# instead of four, which is 3-5x faster when a word is in most stories.
+CORE_FIELDS = ("title", "summary", "body", "lesson", "contributor", "place", "event")
+BOOSTS = {"title": 5.0, "summary": 2.0, "lesson": 2.0, "contributor": 2.0, "place": 2.0, "event": 1.5}
+
+
+class FoldFilter(Filter):
+    """Applies `analysis.fold` to each token, so whoosh's terms are the browser index's terms."""
+
+    def __call__(self, stream):
+        for token in stream:
+            token.text = fold(token.text)
+            yield token
+
+
+def text_analyzer():
+    """No stemming: the query side expands words to their variants (`Variations`) instead, so
+    terms stay real words for "did you mean" and match the browser's terms exactly."""
+    return RegexTokenizer(WORD.pattern) | FoldFilter()
+
+
+def index_dir(settings: Settings) -> Path:
+    return Path(settings.project_dir) / ".harvest" / "index" / settings.profile
+
+
+def answer_field(prompt_id: str) -> str:
+    return "answer_" + prompt_id.replace("-", "_")
+
+
+def build_schema(prompts: Iterable[Prompt]) -> fields.Schema:
+    analyzer = text_analyzer()
+
+    def text(name, stored=False):
+        return fields.TEXT(analyzer=analyzer, stored=stored, field_boost=BOOSTS.get(name, 1.0))
+
+    schema = fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=text("title", stored=True), summary=text("summary", stored=True),
+        body=text("body", stored=True), lesson=text("lesson"), contributor=text("contributor"),
+        place=text("place", stored=True), event=text("event"),
+        lang=fields.ID(stored=True), date=fields.DATETIME(stored=True), meta=fields.STORED,
+    )
+    for prompt in prompts:
+        schema.add(answer_field(prompt.id), fields.TEXT(analyzer=analyzer))
+    return schema
+
+
+def schema_key(prompts: Iterable[Prompt]) -> str:
+    names = sorted(build_schema(prompts).names())
+    return hashlib.sha256(json.dumps([INDEX_FORMAT, ANALYSIS_VERSION, names]).encode()).hexdigest()[:16]
+
+
+def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
+    values = {
+        "id": doc.id, "title": doc.title, "summary": doc.summary, "body": doc.body,
+        "lesson": " ".join(doc.lessons + doc.lesson_titles), "contributor": " ; ".join(doc.contributors),
+        "place": doc.place, "event": f"{doc.event} {doc.event_label}", "lang": doc.lang,
+        "date": dt.datetime.combine(doc.date, dt.time()),
+        "meta": {"page": doc.page, "lessons": list(doc.lessons), "lesson_titles": list(doc.lesson_titles),
+                 "event": doc.event_label, "contributors": list(doc.contributors),
+                 "fingerprint": doc.fingerprint},
+    }
+    for prompt in prompts:
+        values[answer_field(prompt.id)] = doc.answer(prompt.id)
+    return values
+
+
+def document_words(doc: SearchDocument) -> set[str]:
+    return words_of(doc.title, doc.summary, doc.body, doc.place, " ".join(doc.contributors),
+                    " ".join(doc.lessons + doc.lesson_titles), doc.event_label)
+
+
+def stored_words(stored: dict) -> set[str]:
+    """The words of an indexed version, from what whoosh stored of it."""
+    meta = stored.get("meta", {})
+    return words_of(stored.get("title", ""), stored.get("summary", ""), stored.get("body", ""),
+                    stored.get("place", ""), " ".join(meta.get("contributors", [])),
+                    " ".join(meta.get("lessons", []) + meta.get("lesson_titles", [])), meta.get("event", ""))
+
+
+@dataclass
+class UpdateReport:
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    rebuilt: bool = False
+    purged: bool = False          # segments rewritten so withdrawn text left the disk
+    seconds: float = 0.0
+
+    @property
+    def touched(self) -> int:
+        return len(self.added) + len(self.changed) + len(self.removed)
+
+    def summary(self) -> str:
+        what = "rebuilt" if self.rebuilt else "updated"
+        purged = ", withdrawn text purged" if self.purged else ""
+        return (f"search index {what}: {len(self.added)} added, {len(self.changed)} changed, "
+                f"{len(self.removed)} removed, {self.unchanged} unchanged{purged} ({self.seconds:.2f} s)")
+
+
+def read_manifest(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_manifest(folder: Path, data: dict) -> None:
+    tmp = folder / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), "utf-8")
+    os.replace(tmp, folder / MANIFEST)
+
+
+def _entry(doc: SearchDocument) -> list:
+    """What the manifest remembers of a document: its fingerprint and what a withdrawal would change."""
+    return [doc.fingerprint, doc.withheld, sorted(doc.contributors)]
+
+
+def _withdraws(old: list, new: list) -> bool:
+    """Does the new version hide something the old one showed (a new redaction, an uncredited name)?"""
+    return new[1] > old[1] or not set(old[2]) <= set(new[2])
+
+
+def _usable(folder: Path, key: str) -> tuple[index.Index | None, dict]:
+    """The existing index and its manifest entries, or (None, {}) when it must be rebuilt."""
+    manifest = read_manifest(folder)
+    if not manifest or manifest.get("schema") != key or not index.exists_in(str(folder)):
+        return None, {}
+    try:
+        ix = index.open_dir(str(folder))
+        generation = ix.latest_generation()
+    except Exception:  # a damaged or foreign index: start again rather than fail the build
+        return None, {}
+    if manifest.get("generation") != generation:  # interrupted between commit and manifest
+        ix.close()
+        return None, {}
+    return ix, dict(manifest.get("documents", {}))
+
+
+def update_index(docs: Iterable[SearchDocument], folder: Path, prompts: Iterable[Prompt],
+                 rebuild: bool = False, compact: bool = False, extra: dict | None = None) -> UpdateReport:
+    """Bring the index in `folder` in line with `docs` (consumed one at a time)."""
+    start = time.perf_counter()
+    prompts = tuple(prompts)
+    key = schema_key(prompts)
+    report = UpdateReport()
+    ix, known = (None, {}) if rebuild else _usable(folder, key)
+    if ix is None:
+        report.rebuilt = True
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        ix = index.create_in(str(folder), build_schema(prompts))
+    entries: dict[str, list] = {}
+    withdrawal = False
+    vocabulary = None if report.rebuilt else Vocabulary.load(folder, ix.latest_generation())
+    recount = vocabulary is None  # (re)built from every document instead of updated
+    vocabulary = vocabulary or Vocabulary()
+    previous = ix.searcher()      # the versions being replaced, to take their words away
+    writer = None
+    try:
+        writer = _writer(ix, folder)
+        for doc in docs:
+            entry = entries[doc.id] = _entry(doc)
+            old = known.get(doc.id)
+            if old is not None and old[0] == entry[0]:
+                report.unchanged += 1
+                if recount:
+                    vocabulary.add(document_words(doc))
+                continue
+            values = whoosh_fields(doc, prompts)
+            if old is None:
+                writer.add_document(**values)
+                report.added.append(doc.id)
+            else:
+                if not recount:
+                    vocabulary.remove(stored_words(previous.document(id=doc.id) or {}))
+                writer.update_document(**values)
+                report.changed.append(doc.id)
+                withdrawal = withdrawal or _withdraws(old, entry)
+            vocabulary.add(document_words(doc))
+        for doc_id in sorted(set(known) - set(entries)):
+            if not recount:
+                vocabulary.remove(stored_words(previous.document(id=doc_id) or {}))
+            writer.delete_by_term("id", doc_id)
+            report.removed.append(doc_id)
+        withdrawal = withdrawal or bool(report.removed)
+        if compact:
+            writer.commit(optimize=True)
+        elif report.touched or withdrawal:
+            writer.commit(mergetype=_merge_small_tier)
+            if len(ix._segments()) > MAX_SEGMENTS:  # every few hundred edits: one segment again
+                _writer(ix, folder).commit(optimize=True)
+        else:
+            writer.cancel()
+        writer = None
+        if withdrawal or compact:
+            _purge_deleted(ix, folder)  # (merging may already have dropped them)
+            report.purged = True
+        generation = ix.latest_generation()
+        vocabulary.save(folder, generation)
+        _write_manifest(folder, {"schema": key, "generation": generation, "documents": entries, **(extra or {})})
+    except BaseException:
+        if writer is not None:  # interrupted (or a bad story): drop the half-written segment
+            writer.cancel()
+        raise
+    finally:
+        previous.close()
+        ix.close()
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _writer(ix, folder: Path):
+    try:
+        return ix.writer(limitmb=WRITER_MB, timeout=LOCK_WAIT_S, codec=CODEC)
+    except LockError:
+        raise HarvestError([Problem(str(folder), None, "index", "another harvest command is updating this index",
+                                    "wait for it to finish; if none is running, delete the folder and run `harvest index`")])
+
+
+def _merge_small_tier(writer, segments):
+    """Fold the small segments (and this commit's documents) into one, up to a size that is quick
+    to rewrite: each search visits every segment, so a few dozen one-story segments would slow
+    every query, while rewriting a big segment would slow every edit."""
+    total = sum(s.doc_count_all() for s in segments)
+    limit = max(SMALL_TIER_DOCS, total // 64)
+    keep, merged = [], 0
+    for segment in sorted(segments, key=lambda s: s.doc_count_all()):
+        size = segment.doc_count_all()
+        if merged + size <= limit:
+            reader = SegmentReader(writer.storage, writer.schema, segment)
+            writer.add_reader(reader)
+            reader.close()
+            merged += size
+        else:
+            keep.append(segment)
+    return keep
+
+
+def _purge_deleted(ix, folder: Path) -> None:
+    """Rewrite, one by one, the segments still holding replaced or deleted documents."""
+    while True:
+        dirty = [s for s in ix._segments() if s.has_deletions()]
+        if not dirty:
+            return
+        target = dirty[0]
+
+        def rewrite(writer, segments, target=target):
+            reader = SegmentReader(writer.storage, writer.schema, target)
+            writer.add_reader(reader)  # copies live documents only
+            reader.close()
+            return [s for s in segments if s.segment_id() != target.segment_id()]
+
+        _writer(ix, folder).commit(mergetype=rewrite)
+
+
+def source_signature(settings: Settings, config_file: Path | None = None) -> str:
+    """Cheap fingerprint of everything an index depends on: file count and newest change under
+    the stories folder (folders too: a deletion touches its folder), the config, the profile and
+    today's date (embargoes end). A stat per file: milliseconds, where a re-scan takes seconds."""
+    count, newest = 0, 0
+    for root, dirs, files in os.walk(settings.stories_dir):
+        newest = max(newest, os.stat(root).st_mtime_ns)
+        for name in files:
+            count += 1
+            newest = max(newest, os.stat(os.path.join(root, name)).st_mtime_ns)
+    if config_file is not None and Path(config_file).exists():
+        newest = max(newest, Path(config_file).stat().st_mtime_ns)
+    return f"{count}:{newest}:{settings.profile}:{settings.today.isoformat()}"
+
+
+def open_index(settings: Settings):
+    """The profile's index for reading, or a clear error when there is none."""
+    folder = index_dir(settings)
+    if not index.exists_in(str(folder)) or read_manifest(folder) is None:
+        raise HarvestError([Problem(settings.display_path(folder), None, "index",
+                                    f"no search index for profile '{settings.profile}' yet",
+                                    "run `harvest index` (or build the site) first")])
+    return index.open_dir(str(folder))

@@ -1,0 +1,314 @@
+"""Search core on the sample archive: text extraction, queries, incremental updates, privacy, related."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from harvest.archive import load_archive
+from harvest.mkdocs_config import settings_from_file
+from harvest.search.analysis import tokens
+from harvest.search.documents import documents
+from harvest.search.index import index_dir, open_index, update_index
+from harvest.search.plaintext import markdown_to_text
+from harvest.search.query import QueryError, open_searcher
+from harvest.search.vocabulary import Vocabulary
+
+from conftest import PROJECT
+
+# Words that only occur in text the public profile must not show.
+MEMBERS_ONLY = "brambleford"          # place and text of a members-only story
+MEMBERS_REDACTED = "binder"           # inside [[redact members]] in a public story
+ARCHIVE_REDACTED = "laundrette"       # inside [[redact]] in a public story
+UNCREDITED = ("callum", "petra", "faraday", "imogen")  # names of anonymous and pseudonymous people
+PRIVATE = "susurrada"                 # a private story
+EMBARGOED = "dot-voting"              # an embargoed story (until 2027)
+
+
+def settings_for(project: Path, profile: str = "public"):
+    return settings_from_file(project / "mkdocs.yml", profile)
+
+
+def index_project(project: Path, profile: str = "public", **kwargs):
+    settings = settings_for(project, profile)
+    archive, _ = load_archive(settings)
+    return settings, update_index(documents(archive), index_dir(settings), settings.prompts, **kwargs)
+
+
+def index_bytes(folder: Path) -> bytes:
+    return b"".join(f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()).lower()
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    from conftest import copy_project
+    project = copy_project(tmp_path_factory.mktemp("search") / "archive")
+    settings, _ = index_project(project)
+    found = open_searcher(settings)
+    yield found
+    found.close()
+
+
+def ids(results) -> set[str]:
+    return {hit.id for hit in results.hits}
+
+
+# --- plain text ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("markdown, text", [
+    ("We **really** _did_ it", "We really did it"),
+    ("a [link text](https://example.org/x) here", "a link text here"),
+    ("![a photo of the kitchen](kitchen.jpg)", "a photo of the kitchen"),
+    ("<span title=\"secret\">shown</span> text", "shown text"),
+    ("before <!-- a private note --> after", "before after"),
+    ('in <span class="harvest-withheld">[withheld]</span> the end', "in the end"),
+    ('<mark class="harvest-redacted" title="redacted below the members level">kept</mark>', "kept"),
+    ("## A heading\n\n- item one\n- item two", "A heading\n\nitem one\nitem two"),
+    ("Chips { .harvest-chip } here", "Chips here"),
+    ("snake_case stays, `code` loses ticks", "snake_case stays, code loses ticks"),
+    ("fish &amp; chips", "fish & chips"),
+])
+def test_markdown_to_text(markdown, text):
+    assert markdown_to_text(markdown) == text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Flood DRILL", ["flood", "drill"]),
+    ("¿Qué nos sorprendió?", ["que", "nos", "sorprendio"]),
+    ("co-op's rota_2", ["co", "op", "s", "rota", "2"]),
+    ("Straße Ørestad", ["straße", "ørestad"]),
+])
+def test_tokens_fold_case_and_accents(text, expected):
+    assert tokens(text) == expected
+
+
+# --- queries -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query, expected", [
+    ("flood", {"2026-03-flood-drill"}),
+    ("drills", {"2026-03-flood-drill"}),                                    # a variant of "drill"
+    ('"phone tree"', {"2026-03-flood-drill", "2025-08-rent-strike-phone-tree"}),
+    ('"tree phone"', set()),
+    ("lesson:communication", {"2026-03-flood-drill", "2025-08-rent-strike-phone-tree",
+                              "2025-03-tenant-assembly"}),
+    ("lessons:outreach AND lesson:communication", {"2025-08-rent-strike-phone-tree"}),
+    ("contributor:\"spoke collective\"", {"2026-03-flood-drill", "2025-05-may-day-bike-relay",
+                                          "2026-07-street-festival-childcare"}),
+    ("place:kestrel", {"2025-08-rent-strike-phone-tree", "2025-03-tenant-assembly"}),
+    ("event:festival", {"2026-07-street-festival-childcare", "2025-07-fiesta-plaza"}),
+    ("lang:es", {"2025-07-fiesta-plaza", "2025-11-generador-despensa"}),
+    ("date:[2025-01 to 2025-06]", {"2025-05-may-day-bike-relay", "2025-03-tenant-assembly",
+                                   "2025-02-winter-soup-line"}),
+    ("date:2025-11", {"2025-11-generator-pantry", "2025-11-generador-despensa"}),
+    ("missing:generator", {"2025-11-generator-pantry", "2026-03-flood-drill"}),
+    ("generator NOT flood", {"2025-11-generator-pantry"}),
+    ("flood OR fiesta", {"2026-03-flood-drill", "2025-07-fiesta-plaza"}),
+    ("sorprendió", {"2025-07-fiesta-plaza", "2025-11-generador-despensa"}),
+    ("sorprendio", {"2025-07-fiesta-plaza", "2025-11-generador-despensa"}),
+    ("couri*", {"2026-03-flood-drill", "2025-05-may-day-bike-relay"}),
+])
+def test_query_features(searcher, query, expected):
+    found = searcher.search(query, limit=50)
+    assert ids(found) >= expected if query == "couri*" else ids(found) == expected, \
+        (query, sorted(ids(found)))
+
+
+def test_newest_first(searcher):
+    dates = [hit.date for hit in searcher.search("the", limit=50, newest=True).hits]
+    assert len(dates) >= 8 and dates == sorted(dates, reverse=True)
+
+
+def test_a_title_match_ranks_first(searcher):
+    found = searcher.search("pantry", limit=10)
+    assert found.hits[0].id == "2025-11-generator-pantry"  # "pantry" is in its title; others only mention it
+
+
+def test_results_carry_a_snippet_with_the_match(searcher):
+    hit = searcher.search('"second hop"').hits[0]
+    a, b = hit.matches[0]
+    assert hit.snippet[a:b].lower() == "second"
+    assert hit.date == "2026-03-14" and hit.page == "2026/flood-drill"
+    assert "Spoke Collective" in hit.contributors and "Kit Alder" not in hit.contributors
+
+
+@pytest.mark.parametrize("query, suggestion", [
+    ("flod", "flood"),
+    ("Flod drill", "flood drill"),
+    ("generater", "generator"),
+])
+def test_did_you_mean(searcher, query, suggestion):
+    assert searcher.search(query).suggestion == suggestion
+
+
+def test_no_suggestion_for_known_words(searcher):
+    assert searcher.search("drills flood").suggestion is None
+
+
+@pytest.mark.parametrize("query, message", [
+    ('"unclosed phrase', "quote is not closed"),
+    ("(flood OR heat", "'(' is never closed"),
+    ("flood)", "')' without a matching '('"),
+    ("lessn:communication", "unknown field 'lessn:'; did you mean 'lesson'"),
+    ("date:[2025-13 to 2026]", "month must be in 1..12"),
+    ("date:yesterday", "could not be read"),
+    ("   ", "empty query"),
+])
+def test_malformed_queries_get_one_clear_line(searcher, query, message):
+    with pytest.raises(QueryError) as error:
+        searcher.search(query)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+# --- incremental updates -------------------------------------------------------------------------
+
+STORY = """---
+id: 2026-09-compost-rota
+title: The compost rota that ran itself
+date: 2026-09-05
+event: mutual-aid
+place: Saltwick Yards
+contributors: [tomek]
+lessons: [roles-rotation]
+summary: A compost rota with a whiteboard and no coordinator kept going all summer.
+---
+
+We put a whiteboard by the bins and a marker on a string. Nobody was in charge of the zucchini glut.
+"""
+
+
+def test_update_reindexes_only_what_changed(project):
+    settings, first = index_project(project)
+    assert first.rebuilt and len(first.added) == 10
+
+    _, again = index_project(project)
+    assert (again.added, again.changed, again.removed, again.unchanged) == ([], [], [], 10)
+
+    (project / "stories" / "2026" / "compost.md").write_text(STORY)
+    _, added = index_project(project)
+    assert added.added == ["2026-09-compost-rota"] and added.unchanged == 10 and not added.rebuilt
+
+    flood = project / "stories" / "2026" / "flood-drill.md"
+    flood.write_text(flood.read_text().replace("ten in the evening", "eleven at night, zucchini aside"))
+    _, edited = index_project(project)
+    assert edited.changed == ["2026-03-flood-drill"] and edited.added == [] and not edited.purged
+
+    (project / "stories" / "2026" / "compost.md").unlink()
+    _, removed = index_project(project)
+    assert removed.removed == ["2026-09-compost-rota"] and removed.purged
+
+    ix = open_index(settings)
+    with ix.searcher() as s:
+        assert s.doc_count() == 10
+    assert len(ix._segments()) == 1  # one-story segments are merged as they come: queries stay fast
+    ix.close()
+    searcher = open_searcher(settings)
+    assert ids(searcher.search("zucchini")) == {"2026-03-flood-drill"}
+    assert searcher.search("compost").hits == [] and "compost" not in searcher.vocabulary
+    kept_up = dict(searcher.vocabulary.counts)
+    searcher.close()
+    rebuilt_settings, _ = index_project(project, rebuild=True)  # counted afresh from every story
+    assert Vocabulary.load(index_dir(rebuilt_settings)).counts == kept_up
+
+
+def test_a_credit_rule_change_reindexes_that_persons_stories(project):
+    index_project(project)
+    registry = project / "stories" / "contributors.yml"
+    registry.write_text(registry.read_text().replace("name: Priya Dandekar\n  credit: named",
+                                                     "name: Priya Dandekar\n  credit: anonymous"))
+    settings, report = index_project(project)
+    assert set(report.changed) == {"2026-03-flood-drill", "2025-10-first-aid-training"}
+    assert report.purged  # a name no longer credited must not stay in the files
+    assert b"dandekar" not in index_bytes(index_dir(settings))
+
+
+# --- privacy -------------------------------------------------------------------------------------
+
+def test_public_index_holds_nothing_withheld(project):
+    settings, _ = index_project(project)
+    public = index_bytes(index_dir(settings))
+    for word in (MEMBERS_ONLY, MEMBERS_REDACTED, ARCHIVE_REDACTED, PRIVATE, EMBARGOED, *UNCREDITED):
+        assert word.encode() not in public, word
+    members_settings, _ = index_project(project, "members")
+    members = index_bytes(index_dir(members_settings))
+    assert MEMBERS_ONLY.encode() in members and MEMBERS_REDACTED.encode() in members  # the probe works
+    assert ARCHIVE_REDACTED.encode() not in members
+
+
+def test_withdrawn_text_leaves_the_index_files(project):
+    settings, _ = index_project(project)
+    assert b"saltwick" in index_bytes(index_dir(settings))
+    flood = project / "stories" / "2026" / "flood-drill.md"
+    text = flood.read_text()
+    flood.write_text(text.replace("the boathouse, which", "the [[redact]]quayside boathouse[[/redact]], which"))
+    _, redacted = index_project(project)
+    assert redacted.changed == ["2026-03-flood-drill"] and redacted.purged
+    assert b"quayside" not in index_bytes(index_dir(settings))
+    flood.write_text(text.replace("lang: en\n", "lang: en\nvisibility: members\n"))
+    _, hidden = index_project(project)
+    assert hidden.removed == ["2026-03-flood-drill"] and hidden.purged
+    assert b"boathouse" not in index_bytes(index_dir(settings))
+
+
+def test_indexes_are_per_profile(project):
+    public, _ = index_project(project, "public")
+    members, _ = index_project(project, "members")
+    assert index_dir(public) != index_dir(members)
+    assert index_dir(public).relative_to(project) == Path(".harvest/index/public")
+
+
+# --- related stories -----------------------------------------------------------------------------
+
+def test_related_stories_are_visible_and_alike(project):
+    settings = settings_for(project)
+    archive, _ = load_archive(settings)
+    visible = {s.id for s in archive.stories}
+    for story_id, related in archive.related.items():
+        assert story_id not in {r.id for r in related}
+        assert {r.id for r in related} <= visible
+        assert len(related) <= settings.related_count
+    # the pantry story and its Spanish translation share lessons and no words; the drill stories
+    # about phone trees share words: both kinds of likeness count
+    pantry = [r.id for r in archive.related["2025-11-generator-pantry"]]
+    assert pantry[0] == "2025-11-generador-despensa"
+    drill = [r.id for r in archive.related["2026-03-flood-drill"]]
+    assert drill[0] == "2025-08-rent-strike-phone-tree"
+
+
+def test_related_stories_scale_linearly():
+    """Each story is compared with a capped number of others, however many share its words."""
+    from types import SimpleNamespace
+
+    from harvest.search import similar
+    from harvest.search.corpus import analyze
+    from harvest.search.documents import SearchDocument
+
+    class Counted(list):
+        reads = 0
+
+        def __getitem__(self, index):
+            Counted.reads += 1
+            return super().__getitem__(index)
+
+    def comparisons(n: int) -> int:
+        stories, docs = Counted(), []
+        for i in range(n):  # 400 words, each in ~15% of the stories: long candidate lists
+            words = " ".join(f"w{(i * 7 + k * 13) % 400}" for k in range(60))
+            date = dt.date(2020, 1, 1) + dt.timedelta(days=i)
+            stories.append(SimpleNamespace(id=f"s{i}", lessons=(f"l{i % 9}",), place_key=f"p{i % 40}",
+                                           event="action", date=date))
+            docs.append(SearchDocument(f"s{i}", f"p/{i}", "t", "s", words, (), (), (), (), "action",
+                                       "Action", "P", "en", date))
+        corpus = analyze(docs)
+        original, similar.corpus_of = similar.corpus_of, lambda _archive: corpus
+        Counted.reads = 0
+        try:
+            similar.related_stories(SimpleNamespace(stories=stories), 5)
+        finally:
+            similar.corpus_of = original
+        return Counted.reads
+
+    # each story reads at most its capped candidates (key-term peers, lesson and place neighbours)
+    bound = similar.KEY_TERMS * similar.PER_TERM + 2 * (2 * similar.NEIGHBOURS + 1)
+    for n in (300, 1200):
+        assert comparisons(n) <= n * bound, n
