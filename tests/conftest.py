@@ -42,6 +42,13 @@ def build(project: Path, *args: str, env: dict | None = None) -> Path:
     return project / "site"
 
 
+def browser_search_text(site: Path) -> str:
+    """Everything the browser search index holds (Harvest's search/ script files), as text."""
+    files = sorted((site / "search").rglob("*.js"))
+    assert files, f"no browser search index in {site}"
+    return "\n".join(f.read_text("utf-8") for f in files)
+
+
 @pytest.fixture
 def project(tmp_path) -> Path:
     return copy_project(tmp_path / "archive")
@@ -103,3 +110,16 @@ def page(browser):
     tab.request_log = log
     yield tab
     context.close()
+
+
+def open_search(page, site: Path, start: str, query: str) -> list[str]:
+    """Open `start` in the site, search for `query` with Harvest's search box; -> result titles."""
+    page.goto((site / start).as_uri())
+    button = page.locator(".harvest-search__button")
+    if button.is_visible():
+        button.click()
+    else:
+        page.locator(".md-search__input").click()
+    page.locator(".md-search__input").fill(query)
+    page.wait_for_selector(".md-search-result__item")
+    return page.locator(".md-search-result__item h1").all_inner_texts()

@@ -73,7 +73,7 @@ def test_layout_name_date_and_fixed_metadata(packed):
         assert names == sorted(names)
         assert names[:3] == [MANIFEST, "README.txt", "START-HERE.html"]
         assert all(n.startswith("site/") for n in names[3:])
-        for required in ("site/index.html", "site/search/search_index.js", "site/sitemap.xml",
+        for required in ("site/index.html", "site/search/manifest.js", "site/sitemap.xml",
                          "site/assets/harvest/vendor/iframe-worker/shim/index.js",
                          "site/assets/harvest/vendor/iframe-worker/LICENSE"):
             assert required in names

@@ -47,6 +47,7 @@ OUTPUT_COMMANDS = [
     ("build", "--profile", "{profile}"),                    # site/: pages, search index, sitemap, feeds, digests
     ("pack", "--profile", "{profile}"),                     # dist/*.zip, SHA256SUMS
     ("digest", "2026-03", "--profile", "{profile}"),        # dist/digests/: .eml, .html, .txt
+    ("index", "--profile", "{profile}"),                    # .harvest/index/<profile>/: the whoosh index
 ]
 
 META = "date: 2026-03-0{n}\nevent: action\nplace: Riverside\nlessons: [joy]\nsummary: One sentence.\n"
@@ -144,8 +145,15 @@ def test_allowed_canaries_do_appear(leak_outputs, profile):
             assert canary.encode() in everything, f"{canary} missing from the {profile} build"
     assert b"[withheld]" in everything or profile == "archive"
     names = [name for name, _ in leak_outputs[profile]]
-    for inside in (".zip!site/", ".eml!text/html", ".eml!text/plain", ".gz!gunzip", "search_index"):
+    for inside in (".zip!site/", ".eml!text/html", ".eml!text/plain", ".gz!gunzip", "/site/search/t/",
+                   "/site/search/d/", "/.harvest/index/"):
         assert any(inside in name for name in names), f"the leak test did not read {inside}"
+    # Each store must be readable by this byte scan, or a leak into it would go unseen.
+    allowed = "privatestorycanary" if profile == "archive" else "redactmemberscanary" if profile == "members" else None
+    for store in ("/.harvest/index/", "/site/search/", ".zip!site/"):
+        if allowed:
+            assert any(store in name and allowed.encode() in data.lower() for name, data in leak_outputs[profile]), \
+                f"{allowed} not found in {store}: the scan cannot see into it"
 
 
 def test_published_images_have_no_metadata(leak_outputs, tmp_path):

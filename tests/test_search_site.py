@@ -9,7 +9,7 @@ import pytest
 from harvest.search.analysis import tokens
 from harvest.search.browser import shard_of
 
-from conftest import build, run_harvest
+from conftest import build, run_harvest, open_search
 from test_search import ARCHIVE_REDACTED, EMBARGOED, MEMBERS_ONLY, MEMBERS_REDACTED, PRIVATE, UNCREDITED
 
 TODAY = {"HARVEST_TODAY": "2026-11-21"}
@@ -127,18 +127,6 @@ def test_cli_search_updates_a_stale_index(project):
 
 
 # --- in the browser, from file:// ----------------------------------------------------------------
-
-def open_search(page, site: Path, start: str, query: str):
-    page.goto((site / start).as_uri())
-    button = page.locator(".harvest-search__button")
-    if button.is_visible():
-        button.click()
-    else:
-        page.locator(".md-search__input").click()
-    page.locator(".md-search__input").fill(query)
-    page.wait_for_selector(".md-search-result__item")
-    return page.locator(".md-search-result__item h1").all_inner_texts()
-
 
 @pytest.mark.parametrize("setting", ["directory URLs", "file URLs", "Material's offline plugin"])
 def test_browser_search_from_file_url(page, project, setting):

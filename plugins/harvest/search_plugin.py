@@ -35,6 +35,7 @@ class SearchConfig(base.Config):
 
 class SearchPlugin(BasePlugin[SearchConfig]):
     supports_multiple_instances = False
+    core = None  # set in on_config; a build may fail (on_build_error) before that runs
 
     @event_priority(-100)  # after Material's `offline` plugin, whose CDN shim we take out again
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
