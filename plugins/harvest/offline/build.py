@@ -103,6 +103,13 @@ def offline_config(config_file: Path, site_dir: Path):
     # Listed before Material's on_config runs, so it does not add https://unpkg.com/iframe-worker/shim.
     polyfills = [p for p in POLYFILLS if p not in config.extra.get("polyfills", [])]
     config.extra["polyfills"] = polyfills + list(config.extra.get("polyfills", []))
+    # Feeds and email files are for feed readers and mail clients, which a USB copy has no use for
+    # (and at 1,000 stories they would be a third of the zip); their links go with them.
+    from ..digests.plugin import DigestsPlugin
+    for plugin in config.plugins.values():
+        if isinstance(plugin, DigestsPlugin):
+            plugin.config.feeds = False
+            plugin.config.emails = False
     assets = OfflineAssets()
     config.plugins["harvest-offline-assets"] = assets
     return config, assets
