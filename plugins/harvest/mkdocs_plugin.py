@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 from importlib import resources
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from .images import published_images, strip_metadata
 from .pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from .problems import HarvestError
 from .sanitize import clean_html
+from .storyhtml import StoryHtml, split_story_html
 from .settings import DEFAULT_EVENT_KINDS, DEFAULT_PROFILES, DEFAULT_PROMPTS, DEFAULT_VISIBILITY_LEVELS, \
     Prompt, Settings, profile_from_env, today_from_env
 
@@ -34,7 +34,6 @@ ASSET_URI = "assets/harvest/harvest.css"
 # phones); shipped and listed in extra.polyfills, it is loaded locally first and nothing is fetched.
 RESIZE_OBSERVER = ("resize-observer-polyfill/ResizeObserver.js", "resize-observer-polyfill/LICENSE")
 VENDOR_URI = "assets/harvest/vendor/"
-_H2_START = re.compile(r"<h2[\s>]")
 
 
 class PromptConfig(base.Config):
@@ -103,7 +102,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.known_story_ids: frozenset[str] = frozenset()
         self.specs: dict[str, PageSpec] = {}
         self.files: Files | None = None
-        self.section_html: dict[str, list[str]] = {}
+        self.story_html: dict[str, StoryHtml] = {}   # story id -> its rendered page, cut into parts
         self.settings = settings_from(self.config, config)
         templates = str(resources.files("harvest").joinpath("templates"))
         if templates not in config.theme.dirs:
@@ -169,21 +168,27 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             raise PluginError(f"two Harvest pages want {spec.src_uri}")
         self.specs[spec.src_uri] = spec
         inclusion = InclusionLevel.UNDEFINED if spec.src_uri in NAV_URIS else InclusionLevel.NOT_IN_NAV
-        file = File.generated(config, spec.src_uri, content=_with_front_matter(spec), inclusion=inclusion)
+        # The file holds only the front matter; the text comes in on_page_markdown, so it is never
+        # held twice (file and page) for every page at once.
+        file = File.generated(config, spec.src_uri, content=_front_matter(spec), inclusion=inclusion)
         self.files.append(file)
         return file
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+        spec = self.specs.get(page.file.src_uri)
+        if spec is None:
+            return markdown
+        return spec.markdown() if callable(spec.markdown) else spec.markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         spec = self.specs.get(page.file.src_uri)
         if spec is None:
             return html
+        page.markdown = ""  # rendered: nothing reads the source again, so don't keep it for every page
         html = clean_html(html)  # stories are contributors' text: nothing in them may run
         story = spec.data.get("story")
         if story is not None:
-            chunks = [m.start() for m in _H2_START.finditer(html)]
-            if len(chunks) == len(story.sections):
-                bounds = chunks + [len(html)]
-                self.section_html[story.id] = [_after_heading(html[a:b]) for a, b in zip(bounds, bounds[1:])]
+            self.story_html[story.id] = split_story_html(html, len(story.sections))
         return html
 
     def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
@@ -208,9 +213,10 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             return (up + url) or "./"
 
         def harvest_section_html(story, section) -> str:
-            rendered = self.section_html.get(story.id)
-            if rendered is not None:
-                return rendered[story.sections.index(section)]
+            cut = self.story_html.get(story.id)
+            html = cut.section(story.sections.index(section)) if cut else None
+            if html is not None and len(cut.parts) == len(story.sections) + 1:
+                return html
             from markupsafe import escape
             return f"<p>{escape(section.markdown)}</p>"
 
@@ -236,12 +242,8 @@ def add_nav_entry(config: MkDocsConfig, title: str, src_uri: str) -> None:
         NAV_URIS.add(src_uri)
 
 
-def _after_heading(chunk: str) -> str:
-    end = chunk.find("</h2>")
-    return chunk[end + 5:].strip() if end >= 0 else chunk
 
-
-def _with_front_matter(spec: PageSpec) -> str:
+def _front_matter(spec: PageSpec) -> str:
     # JSON strings are valid YAML and json.dumps is far cheaper than yaml.dump, once per page.
     # MkDocs' templates do not escape, and Material prints page.title in <title>, the header and
     # the nav: titles come from contributors, so they are escaped here, once, for every page.
@@ -251,4 +253,4 @@ def _with_front_matter(spec: PageSpec) -> str:
         lines.append(f"template: {json.dumps(spec.template)}")
     if not spec.search:
         lines.append("search: {exclude: true}")
-    return "---\n" + "\n".join(lines) + "\n---\n\n" + spec.markdown
+    return "---\n" + "\n".join(lines) + "\n---\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from typing import Callable
 
 from .archive import Archive
 from .model import Story
@@ -26,7 +27,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 class PageSpec:
     src_uri: str
     title: str
-    markdown: str
+    markdown: str | Callable[[], str]   # a callable builds it when MkDocs renders the page
     template: str | None = None
     data: dict = field(default_factory=dict)
     search: bool = False
@@ -90,10 +91,14 @@ def story_header(archive: Archive, story: Story) -> str:
     return "\n".join(lines)
 
 
-def story_page(archive: Archive, story: Story) -> PageSpec:
+def story_markdown(archive: Archive, story: Story) -> str:
     figures = "".join(f"\n\n![]({image}){{ .harvest-image loading=lazy }}" for image in story.images)
-    markdown = story_header(archive, story) + "\n" + story.markdown.strip() + figures + "\n"
-    return PageSpec(story.path, story.title, markdown, "harvest/story.html",
+    return story_header(archive, story) + "\n" + story.markdown.strip() + figures + "\n"
+
+
+def story_page(archive: Archive, story: Story) -> PageSpec:
+    # Built when the page is rendered, not held for every story at once (memory at 5,000 stories).
+    return PageSpec(story.path, story.title, lambda: story_markdown(archive, story), "harvest/story.html",
                     {"story": story, "related": archive.related.get(story.id, [])}, search=True, lang=story.lang)
 
 

@@ -17,10 +17,7 @@ from mkdocs.utils import get_relative_url
 from .model import Story
 from .prompts import count_words
 
-_H2_START = re.compile(r"<h2[\s>]")
 # The last line of the header `pages.story_header` writes above the story text.
-_HEADER_END = re.compile(r'<p class="harvest-(?:times|translation)"[^>]*>.*?</p>', re.S)
-_FIGURES = re.compile(r'(?:\s*<p>\s*<img\b[^>]*\bclass="harvest-image"[^>]*>\s*</p>)+\s*$')
 _HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 _ID = re.compile(r'(\sid=")([^"]*)(")')
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
@@ -33,14 +30,6 @@ class Part:
     heading: str     # plain text: the story title for the opening, else the prompt heading as written
     words: int
     seconds: int
-
-
-@dataclass(frozen=True)
-class StoryHtml:
-    """A story page's rendered HTML, cut where the read-aloud parts start."""
-    header: str          # title, summary, date, place, credits, lessons, times
-    parts: list[str]     # opening text (without title), then each prompt section (with its <h2>)
-    figures: str         # the story's images, shown after the text, not in the read-aloud view
 
 
 def aloud_seconds(words: int, per_minute: int) -> int:
@@ -69,26 +58,6 @@ def story_parts(story: Story, per_minute: int) -> list[Part]:
 
 def total_seconds(parts: list[Part]) -> int:
     return sum(p.seconds for p in parts)
-
-
-def split_story_html(html: str, section_count: int) -> StoryHtml:
-    """Cut a story page's HTML into header, opening, one chunk per `<h2>` section, and figures.
-
-    When the page's `<h2>`s do not match the story's sections (raw HTML headings, say)
-    the whole text becomes a single part rather than a wrongly labelled one.
-    """
-    figures = _FIGURES.search(html)
-    body, figures_html = (html[:figures.start()], html[figures.start():]) if figures else (html, "")
-    starts = [m.start() for m in _H2_START.finditer(body)]
-    prelude_end = starts[0] if starts else len(body)
-    header_ends = [m.end() for m in _HEADER_END.finditer(body, 0, prelude_end)]
-    header_end = header_ends[-1] if header_ends else 0
-    header = body[:header_end]
-    if len(starts) != section_count:
-        return StoryHtml(header, [body[header_end:].strip()], figures_html.strip())
-    bounds = starts + [len(body)]
-    parts = [body[header_end:prelude_end].strip()] + [body[a:b].strip() for a, b in zip(bounds, bounds[1:])]
-    return StoryHtml(header, parts, figures_html.strip())
 
 
 def rebase_url(url: str, from_page: str, to_page: str) -> str:

@@ -20,7 +20,8 @@ from mkdocs.structure.pages import Page
 from .mkdocs_plugin import add_nav_entry, harvest_plugin
 from .pages import PageSpec, human_date
 from .problems import HarvestError
-from .readaloud import Part, StoryHtml, for_other_page, format_duration, split_story_html, story_parts, total_seconds
+from .readaloud import Part, for_other_page, format_duration, story_parts, total_seconds
+from .storyhtml import StoryHtml
 from .readings import Session, load_session_files, plan_sessions, session_files
 from .text import escape
 
@@ -45,7 +46,6 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
         if not self.config.sessions_dir.startswith("_"):
             raise PluginError("mkdocs.yml, plugins → harvest-readaloud: sessions_dir must start with '_' "
                               "(folders starting with '_' are not read as stories)")
-        self.story_html: dict[str, StoryHtml] = {}
         self.folder = Path(config.docs_dir) / self.config.sessions_dir
         css, js = ASSETS
         if css not in config.extra_css:
@@ -79,13 +79,6 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
             files.append(File.generated(config, uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
         return files
 
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
-        spec = self.core.specs.get(page.file.src_uri)
-        story = spec.data.get("story") if spec else None
-        if story is not None:  # the core has sanitised `html` already (it runs first)
-            self.story_html[story.id] = split_story_html(html, len(story.sections))
-        return html
-
     def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
         spec = self.core.specs.get(page.file.src_uri)
         if spec is None:
@@ -98,7 +91,7 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
         return context
 
     def html_of(self, story) -> StoryHtml:
-        rendered = self.story_html.get(story.id)
+        rendered = self.core.story_html.get(story.id)  # cut by the core when it rendered the page
         if rendered is not None:
             return rendered
         # Not rendered in this build (e.g. a dirty `serve` rebuild): plain escaped text is still readable.

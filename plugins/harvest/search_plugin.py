@@ -36,10 +36,12 @@ class SearchConfig(base.Config):
 class SearchPlugin(BasePlugin[SearchConfig]):
     supports_multiple_instances = False
     core = None  # set in on_config; a build may fail (on_build_error) before that runs
+    update_whoosh = False
 
     @event_priority(-100)  # after Material's `offline` plugin, whose CDN shim we take out again
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.core = None
+        self.update_whoosh = False
         if not self.config.enabled:
             return config
         for name in ("search", "material/search"):
@@ -79,18 +81,24 @@ class SearchPlugin(BasePlugin[SearchConfig]):
         for name, content in build_browser_index(corpus_of(archive), urls).items():
             files.append(File.generated(config, f"{INDEX_DIR}/{name}", content=content,
                                         inclusion=InclusionLevel.NOT_IN_NAV))
+        from .search.corpus import forget
+        from .search.index import index_dir, read_manifest
+        folder = index_dir(self.core.settings)
+        self.update_whoosh = self.config.whoosh == "always" or (self.config.whoosh == "auto" and read_manifest(folder))
+        if not self.update_whoosh:
+            forget(archive)  # related stories and the browser index are done: free it for the pages
         return files
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.core is None:
             return
         from .search.corpus import corpus_of, forget
-        from .search.index import index_dir, read_manifest, source_signature, update_index
+        from .search.index import index_dir, source_signature, update_index
 
         try:
             settings = self.core.settings
             folder = index_dir(settings)
-            if self.config.whoosh == "always" or (self.config.whoosh == "auto" and read_manifest(folder)):
+            if self.update_whoosh:
                 signature = source_signature(settings, config.config_file_path)
                 report = update_index(corpus_of(self.core.archive).docs, folder, settings.prompts,
                                       extra={"sources": signature})
