@@ -46,4 +46,5 @@ def settings_from_file(config_file: Path, profile: str | None = None) -> Setting
     try:
         return settings_from(plugin.config, config, profile)
     except PluginError as error:
-        raise HarvestError([Problem(str(config_file), None, "config", str(error))]) from None
+        message = str(error).removeprefix("mkdocs.yml, plugins → harvest:").strip()
+        raise HarvestError([Problem(str(config_file), None, "plugins → harvest", message)]) from None
