@@ -34,7 +34,8 @@ def log_to_console(verbose: bool = False) -> None:
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
-def settings_from_file(config_file: Path, profile: str | None = None) -> Settings:
+def load_project(config_file: Path, profile: str | None = None):
+    """-> (the MkDocs config, Harvest's settings), reading mkdocs.yml once, as the build would."""
     from mkdocs.exceptions import PluginError
     from .mkdocs_plugin import HarvestPlugin, settings_from
 
@@ -44,7 +45,11 @@ def settings_from_file(config_file: Path, profile: str | None = None) -> Setting
         raise HarvestError([Problem(str(config_file), None, "plugins", "the harvest plugin is not enabled",
                                     "add `- harvest` under `plugins:`")])
     try:
-        return settings_from(plugin.config, config, profile)
+        return config, settings_from(plugin.config, config, profile)
     except PluginError as error:
         message = str(error).removeprefix("mkdocs.yml, plugins → harvest:").strip()
         raise HarvestError([Problem(str(config_file), None, "plugins → harvest", message)]) from None
+
+
+def settings_from_file(config_file: Path, profile: str | None = None) -> Settings:
+    return load_project(config_file, profile)[1]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..cli import UsageError, add_common
-from ..problems import HarvestError, Problem
+
 
 QUERY_HELP = """\
 query language (whoosh):
@@ -47,20 +47,10 @@ def register(sub) -> None:
 
 def _load(args):
     """-> (settings, use_directory_urls), reading mkdocs.yml once."""
-    from mkdocs.exceptions import PluginError
-    from ..mkdocs_config import load_mkdocs_config
-    from ..mkdocs_plugin import HarvestPlugin, settings_from
+    from ..mkdocs_config import load_project
 
-    config_file = Path(args.config_file)
-    config = load_mkdocs_config(config_file)
-    plugin = next((p for p in config.plugins.values() if isinstance(p, HarvestPlugin)), None)
-    if plugin is None:
-        raise HarvestError([Problem(str(config_file), None, "plugins", "the harvest plugin is not enabled",
-                                    "add `- harvest` under `plugins:`")])
-    try:
-        return settings_from(plugin.config, config, args.profile), config.use_directory_urls
-    except PluginError as error:
-        raise HarvestError([Problem(str(config_file), None, "config", str(error))]) from None
+    config, settings = load_project(Path(args.config_file), args.profile)
+    return settings, config.use_directory_urls
 
 
 def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = False):
