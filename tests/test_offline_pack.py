@@ -16,7 +16,7 @@ import pytest
 from harvest.archive import load_archive
 from harvest.mkdocs_config import settings_from_file
 from harvest.offline.pack import MANIFEST
-from harvest.offline.verify import FAILED, OK, check_manifest
+from harvest.offline.verify import FAILED, OK, check_manifest, verify
 
 from conftest import copy_project, run_harvest
 
@@ -183,6 +183,19 @@ def test_flipping_any_byte_of_the_zip_fails_verify(packed, tmp_path):
         assert result.returncode == 1, at
         assert "FAILED  digest: the zip was changed" in result.stdout
         assert "NOT verified" in result.stdout
+
+
+def test_verify_reports_damage_anywhere_in_the_zip_without_crashing(packed, tmp_path):
+    """A flipped byte inside a compressed member once escaped as a zlib traceback: sweep the
+    whole file, in process, and check the manifest check always answers."""
+    data = packed.read_bytes()
+    copy = tmp_path / packed.name
+    for at in range(0, len(data), max(1, len(data) // 400)):
+        copy.write_bytes(flip(data, at))
+        checks = verify(copy, sums=packed.parent / "SHA256SUMS")  # raises nothing, whatever the damage
+        assert any(c.status == FAILED for c in checks), at
+        manifest = next(c for c in checks if c.name == "manifest")
+        assert manifest.status in (OK, FAILED) and manifest.details, at
 
 
 def test_flipping_a_byte_of_any_file_inside_fails_verify(packed, tmp_path):

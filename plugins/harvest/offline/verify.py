@@ -12,6 +12,7 @@ import hashlib
 import posixpath
 import subprocess
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,11 @@ class Check:
         more = [f"... and {len(self.details) - MAX_REPORTED} more"] if len(self.details) > MAX_REPORTED else []
         head, *rest = shown + more if shown else [""]
         return "\n".join([f"{self.status:<8}{self.name}: {head}", *(f"          {line}" for line in rest)])
+
+
+# What reading a damaged member raises: a bad CRC, a broken deflate stream, a cut-off file,
+# or a compression method that was tampered with.
+DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
 
 
 def verify(zip_path: Path, allowed_signers: Path | None = None, sums: Path | None = None) -> list[Check]:
@@ -110,7 +116,7 @@ def check_manifest(zip_path: Path) -> Check:
                 continue
             try:
                 digest = hashlib.sha256(archive.read(name)).hexdigest()
-            except (zipfile.BadZipFile, OSError, ValueError) as error:  # CRC or inflate errors
+            except DAMAGED as error:
                 problems.append(f"{name}: damaged ({error})")
                 continue
             if digest != listed[name]:
@@ -124,7 +130,7 @@ def check_manifest(zip_path: Path) -> Check:
 def _read_manifest(archive: zipfile.ZipFile) -> tuple[dict[str, str], list[str]]:
     try:
         text = archive.read(MANIFEST).decode("utf-8")
-    except (zipfile.BadZipFile, OSError, ValueError, UnicodeDecodeError) as error:
+    except (*DAMAGED, UnicodeDecodeError) as error:
         return {}, [f"{MANIFEST}: damaged ({error})"]
     listed, problems = {}, []
     for number, line in enumerate(text.splitlines(), 1):
