@@ -386,3 +386,22 @@ def test_markup_in_story_fields_is_shown_as_text_never_run(project):
         assert "Bad &lt;script&gt;alert(1)&lt;/script&gt; title" in html
     feed = feedparser.parse((site / "feeds" / "stories.atom.xml").read_bytes())
     assert "Bad <script>alert(1)</script> title" in [e.title for e in feed.entries]  # text, escaped in the XML
+
+
+def test_feeds_and_emails_show_the_story_as_its_page_does(project):
+    """Feeds and emails take each story's HTML from its rendered page: links between stories
+    resolve to the other page's address, and the page's ¶ permalinks are left behind."""
+    set_site_url(project)
+    write_story(project, "2026/linking.md", id="linking", title="Linking", date="2026-10-05",
+                missing="A [map like the flood drill's](flood-drill.md), printed.")
+    site = build(project)
+    target = SITE_URL + "2026/flood-drill/"
+    item = next(i for i in json.loads((site / "feeds" / "stories.json").read_text("utf-8"))["items"]
+                if i["title"] == "Linking")
+    assert f'href="{target}"' in item["content_html"]
+    assert "<h2" in item["content_html"] and "What surprised us?" in item["content_html"]
+    email_html = (site / "digests" / "2026-10" / "2026-10.html").read_text("utf-8")
+    email_text = (site / "digests" / "2026-10" / "2026-10.txt").read_text("utf-8")
+    assert f'href="{target}"' in email_html and f"<{target}>" in email_text
+    for text in (item["content_html"], email_html, email_text):
+        assert "headerlink" not in text and "¶" not in text and ".md" not in text

@@ -30,7 +30,7 @@ ATTRIBUTES = {
 FETCHING_CLASSES = {"mermaid"}
 
 
-def _local_only(tag: str, attribute: str, value: str) -> str | None:
+def local_only(tag: str, attribute: str, value: str) -> str | None:
     """Images may only come from the archive itself: a remote one would tell a third party who reads."""
     if tag == "img" and attribute == "src" and ("//" in value or value.startswith(("data:", "javascript:"))):
         return None
@@ -42,5 +42,5 @@ def _local_only(tag: str, attribute: str, value: str) -> str | None:
 def clean_html(html: str) -> str:
     return nh3.clean(
         html, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        attribute_filter=_local_only, link_rel="noopener noreferrer", strip_comments=True,
+        attribute_filter=local_only, link_rel="noopener noreferrer", strip_comments=True,
     )

@@ -7,6 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Story
+    from .prompts import Section
 
 _H2_START = re.compile(r"<h2[\s>]")
 _HEADER_END = re.compile(r'<p class="harvest-(?:times|translation)"[^>]*>.*?</p>', re.S)
@@ -27,6 +32,12 @@ class StoryHtml:
         chunk = self.parts[index + 1]
         end = chunk.find("</h2>")
         return chunk[end + 5:].strip() if end >= 0 else chunk
+
+    def answer(self, story: "Story", section: "Section") -> str | None:
+        """The HTML of one of `story`'s sections, when the cut matched its sections."""
+        if len(self.parts) != len(story.sections) + 1:
+            return None
+        return self.section(story.sections.index(section))
 
 
 def split_story_html(html: str, section_count: int) -> StoryHtml:

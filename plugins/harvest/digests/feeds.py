@@ -15,12 +15,12 @@ import uuid
 from dataclasses import dataclass
 
 from ..archive import Archive
-from ..model import Story
+from ..model import Lesson, Story
 from ..pages import lesson_uri
 from ..sanitize import clean_html
 from .digest import Digest, build_time, midnight
 from .links import FORMATS, Links, digests_index_uri, feed_file, lesson_feed_name
-from .render import markdown_html, portable_html
+from .render import StoryText, portable_html
 from .view import digest_view, template_env
 
 FEED_TEMPLATE = "harvest/digest-feed.html"
@@ -59,16 +59,16 @@ def _xml(text: str) -> str:
 
 
 class FeedMaker:
-    """Builds every feed of one archive; a story's HTML is rendered once however many feeds hold it."""
+    """Builds every feed of one archive; a story's HTML is fetched once however many feeds hold it."""
 
-    def __init__(self, archive: Archive, links: Links, limit: int):
-        self.archive, self.links, self.limit = archive, links, limit
+    def __init__(self, archive: Archive, links: Links, limit: int, text: StoryText | None = None):
+        self.archive, self.links, self.limit, self.text = archive, links, limit, text or StoryText()
         self._html: dict[str, str] = {}
         self.site = archive.settings.site_url or archive.settings.site_name
 
     def _story_entry(self, story: Story, base: str) -> Entry:
         if story.id not in self._html:
-            self._html[story.id] = markdown_html(story.markdown)
+            self._html[story.id] = self.text.body(story)
         url = self.links.page(story.path, base)
         people, _ = self.archive.people_of(story)
         lessons = self.archive.lessons
@@ -86,12 +86,10 @@ class FeedMaker:
         site_name = self.archive.settings.site_name
         feeds = [self._stories_feed("stories", f"{site_name}: stories", f"The newest stories from {site_name}.",
                                     "index.md", self.archive.stories)]
-        for lesson in self.archive.lessons.values():
-            stories = self.archive.by_lesson.get(lesson.id)
-            if stories:  # like the lesson pages: a lesson only shows once a story may show it
-                feeds.append(self._stories_feed(lesson_feed_name(lesson.id), f"{site_name}: {lesson.title}",
-                                                lesson.description or f"Stories about {lesson.title}.",
-                                                lesson_uri(lesson.id), stories))
+        for lesson in lessons_with_feeds(self.archive):
+            feeds.append(self._stories_feed(lesson_feed_name(lesson.id), f"{site_name}: {lesson.title}",
+                                            lesson.description or f"Stories about {lesson.title}.",
+                                            lesson_uri(lesson.id), self.archive.by_lesson[lesson.id]))
         return feeds
 
     def digest_feed(self, digests: list[Digest]) -> Feed:
@@ -100,7 +98,7 @@ class FeedMaker:
         template = template_env().get_template(FEED_TEMPLATE)
         entries = []
         for digest in digests[:self.limit]:
-            view = digest_view(self.archive, digest, lambda uri: self.links.page(uri, base))
+            view = digest_view(self.archive, digest, lambda uri: self.links.page(uri, base), self.text)
             titles = "; ".join(s.title for s in digest.stories[:5]) + ("; …" if len(digest.stories) > 5 else "")
             entries.append(Entry(_uuid("digest", f"{self.site}/{digest.key}"), digest.title, view.digest_url,
                                  f"{digest.period.span} · {view.count}: {titles}",
@@ -166,9 +164,23 @@ def _json_feed(feed: Feed, archive: Archive, links: Links) -> bytes:
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def feed_outputs(archive: Archive, digests: list[Digest], links: Links, limit: int) -> dict[str, bytes]:
+def lessons_with_feeds(archive: Archive) -> list[Lesson]:
+    """Like the lesson pages: a lesson only has a feed once a story may show it."""
+    return [lesson for lesson in archive.lessons.values() if archive.by_lesson.get(lesson.id)]
+
+
+def feed_files(archive: Archive) -> list[str]:
+    """The site path of every feed file `feed_outputs` writes for this archive."""
+    if not archive.stories:
+        return []
+    names = ["stories", *(lesson_feed_name(l.id) for l in lessons_with_feeds(archive)), "digests"]
+    return [feed_file(name, fmt) for name in names for fmt in FORMATS]
+
+
+def feed_outputs(archive: Archive, digests: list[Digest], links: Links, limit: int,
+                 text: StoryText | None = None) -> dict[str, bytes]:
     """Every feed file: site path -> bytes."""
-    maker = FeedMaker(archive, links, limit)
+    maker = FeedMaker(archive, links, limit, text)
     outputs = {}
     for feed in [*maker.story_feeds(), maker.digest_feed(digests)]:
         for fmt in FORMATS:

@@ -13,7 +13,7 @@ from email.policy import SMTP
 
 import css_inline
 
-from .render import markdown_text, wrap
+from .render import html_text, wrap
 from .view import DigestView, template_env
 
 EMAIL_TEMPLATE = "harvest/digest-email.html"
@@ -45,8 +45,8 @@ def render_text(view: DigestView) -> str:
     paragraph(f"{view.span} · {view.count}")
     if view.digest_url:
         paragraph(f"Read it on the site: <{view.digest_url}>")
-    if view.note_markdown:
-        lines.extend([markdown_text(view.note_markdown, view.digest_url), ""])
+    if view.note_html:
+        lines.extend([html_text(view.note_html), ""])
     if view.read_aloud_url:
         paragraph(f"Read the stories aloud, starting with “{view.first_title}”: <{view.read_aloud_url}>")
     for lesson, stories in view.groups:
@@ -59,9 +59,9 @@ def render_text(view: DigestView) -> str:
             lines.append("")
     if view.answers:
         heading(view.answers_title)
-        for story, _, answer in view.answers:
+        for story, answer in view.answers:
             lines.append(wrap(f"From “{story.title}” ({story.place}, {story.date}):"))
-            lines.extend([markdown_text(answer, story.url, "  "), ""])
+            lines.extend([html_text(answer, "  "), ""])
     if view.thanks:
         heading("Thanks")
         paragraph(view.thanks)

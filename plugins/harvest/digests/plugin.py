@@ -2,6 +2,8 @@
 
 Thin on purpose: periods, grouping, feeds and emails live in plain modules beside it.
 List it after `harvest` in mkdocs.yml; it reads the core plugin's `Archive` in `on_files`.
+Feeds and emails are written in `on_env`, once MkDocs has rendered every page: they
+take each story's HTML from the core's cut of its page instead of rendering it again.
 """
 from __future__ import annotations
 
@@ -22,12 +24,13 @@ from ..mkdocs_plugin import add_nav_entry, harvest_plugin
 from ..problems import HarvestError, did_you_mean
 from ..settings import Settings
 from .digest import Digest, DigestOptions, build_digests, load_notes
-from .feeds import feed_outputs
+from .feeds import feed_files, feed_outputs, lessons_with_feeds
 from .links import (DIGESTS_DIR, FEEDS_DIR, FORMATS, Links, digests_index_uri, email_file, feed_file,
                     lesson_feed_name)
 from .mail import render_email
 from .pages import EMAIL_SUFFIXES, digest_page, index_page
 from .periods import KINDS, date_range, valid_key
+from .render import StoryText
 from .view import digest_view
 
 log = get_plugin_logger("harvest-digests")
@@ -109,6 +112,8 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
         self.head_feeds: list[tuple[str, str]] = []     # (feed name, title) linked from every page's <head>
         self.digests_feed: tuple[str, str] = ("digests", "")
         self.lesson_feeds: set[str] = set()
+        self.digests: list[Digest] = []
+        self.outputs: dict[str, File] = {}              # feed and email files, filled in on_env
         settings = harvest_plugin(config).settings
         self.options = options_from(self.config, settings)
         self.links = Links(settings.site_url, config.use_directory_urls)
@@ -136,14 +141,18 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
             if problems:
                 raise HarvestError(problems)
             digests = build_digests(archive, self.options, notes)
-            outputs = self._emails(archive, digests) if self.config.emails else {}
-            if self.feeds_on and archive.stories:
-                outputs.update(self._feeds(archive, digests))
         except HarvestError as error:
             raise PluginError("Harvest digests:\n" + error.report()) from None
         for key in sorted(set(notes) - {d.key for d in digests}):
             log.info(f"stories/_digests/{key}.md: no digest '{key}' in this build (no story of that period "
                      "is published in this profile), so the note is not shown")
+        paths = [email_file(d.key, suffix) for d in digests for suffix in EMAIL_SUFFIXES] if self.config.emails else []
+        if self.feeds_on and archive.stories:
+            site_name = settings.site_name
+            self.head_feeds = [("stories", f"{site_name}: stories")]
+            self.digests_feed = ("digests", f"{site_name}: digests")
+            self.lesson_feeds = {lesson.id for lesson in lessons_with_feeds(archive)}
+            paths += feed_files(archive)
         for index, digest in enumerate(digests):
             newer = digests[index - 1] if index else None
             older = digests[index + 1] if index + 1 < len(digests) else None
@@ -152,28 +161,42 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
                                  [l for l in archive.lessons if l in self.lesson_feeds]), config)
         css = resources.files("harvest").joinpath("assets/digests.css").read_bytes()
         files.append(File.generated(config, CSS_URI, content=css, inclusion=InclusionLevel.NOT_IN_NAV))
-        for path, content in outputs.items():
-            files.append(File.generated(config, path, content=content))
-        self.files = files
-        log.info(f"{len(digests)} digests" + (f", {len(outputs)} feed and email files" if outputs else ""))
+        # Known now, so pages may link to them; their content comes in on_env.
+        self.outputs = {path: File.generated(config, path, content=b"") for path in paths}
+        for file in self.outputs.values():
+            files.append(file)
+        self.digests, self.files = digests, files
+        log.info(f"{len(digests)} digests" + (f", {len(paths)} feed and email files" if paths else ""))
         return files
 
-    def _emails(self, archive: Archive, digests: list[Digest]) -> dict[str, bytes]:
+    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        if not self.outputs:
+            return env
+        core = harvest_plugin(config)
+        text = StoryText(core.story_html)  # every story page has been rendered and cut by now
+        try:
+            contents = self._emails(core.archive, text) if self.config.emails else {}
+            if self.feeds_on and core.archive.stories:
+                contents.update(feed_outputs(core.archive, self.digests, self.links, self.config.feed_size, text))
+        except HarvestError as error:
+            raise PluginError("Harvest digests:\n" + error.report()) from None
+        if contents.keys() != self.outputs.keys():  # a bug, not a user's mistake: say which files
+            raise PluginError(f"harvest-digests: planned and written files differ: "
+                              f"{sorted(contents.keys() ^ self.outputs.keys())}")
+        for path, content in contents.items():
+            self.outputs[path].content_bytes = content
+        self.digests = []
+        return env
+
+    def _emails(self, archive: Archive, text: StoryText) -> dict[str, bytes]:
         outputs = {}
-        for digest in digests:
-            email = render_email(digest_view(archive, digest, self.links.email_page),
+        for digest in self.digests:
+            email = render_email(digest_view(archive, digest, self.links.email_page, text),
                                  self.config.email_from, self.config.email_to)
             for suffix, content in zip(EMAIL_SUFFIXES, (email.eml, email.html.encode("utf-8"),
                                                         email.text.encode("utf-8"))):
                 outputs[email_file(digest.key, suffix)] = content
         return outputs
-
-    def _feeds(self, archive: Archive, digests: list[Digest]) -> dict[str, bytes]:
-        site_name = archive.settings.site_name
-        self.head_feeds = [("stories", f"{site_name}: stories")]
-        self.digests_feed = ("digests", f"{site_name}: digests")
-        self.lesson_feeds = {lesson for lesson, stories in archive.by_lesson.items() if stories}
-        return feed_outputs(archive, digests, self.links, self.config.feed_size)
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         """Announce feeds in each page's <head>: the stories' everywhere, the digests' on digest

@@ -1,21 +1,29 @@
-"""Story Markdown as HTML and as plain text, for outputs read away from the site (feeds, emails).
+"""Story text as HTML and as plain text, for outputs read away from the site (feeds, emails).
 
-Everything goes through `sanitize.clean_html` first. Images are then dropped: a mail
-client or feed reader would fetch them from wherever it is read (telling a third party
-who reads what), or show a broken box. Links are made absolute against the page they
-came from, or unwrapped when there is no address to make them absolute with.
+In a build the text comes from the story pages MkDocs has already rendered (the core
+keeps each one cut into parts), so no story is converted twice; elsewhere (the
+`harvest digest` command) its Markdown is rendered here. Either way it is cleaned with
+the site's sanitiser rules, and images are dropped: a mail client or feed reader would
+fetch them from wherever it is read (telling a third party who reads what), or show a
+broken box. Links are made absolute against the page they came from, or unwrapped when
+there is no address to make them absolute with.
 """
 from __future__ import annotations
 
-import textwrap
 from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import re
+from typing import Mapping
+
 import markdown
 import nh3
 
-from ..sanitize import ATTRIBUTES, TAGS, clean_html
+from ..model import Story
+from ..prompts import Section
+from ..sanitize import ATTRIBUTES, TAGS, clean_html, local_only
+from ..storyhtml import StoryHtml
 
 EXTENSIONS = ["attr_list", "md_in_html", "tables", "fenced_code", "sane_lists"]
 PORTABLE_TAGS = TAGS - {"img"}
@@ -33,16 +41,38 @@ def markdown_html(text: str) -> str:
     return clean_html(_converter.reset().convert(text))
 
 
+class StoryText:
+    """Each story's text (without its header) and prompt answers as clean HTML: cut from its
+    rendered page when `pages` has it, else rendered from its Markdown."""
+
+    def __init__(self, pages: Mapping[str, StoryHtml] | None = None):
+        self.pages = pages or {}
+
+    def body(self, story: Story) -> str:
+        cut = self.pages.get(story.id)
+        return "\n".join(cut.parts) if cut else markdown_html(story.markdown)
+
+    def answer(self, story: Story, section: Section) -> str:
+        cut = self.pages.get(story.id)
+        html = cut.answer(story, section) if cut else None
+        return html if html is not None else markdown_html(section.markdown)
+
+
+# The "¶" permalink MkDocs' toc extension puts in each heading: noise away from the page.
+_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
+
+
 def portable_html(html: str, base_url: str | None) -> str:
-    """Clean HTML with no images, whose links work from a mail client or feed reader."""
+    """Clean HTML with no images, whose links work from a mail client or feed reader.
+    One sanitiser pass with the site's rules (`clean_html`) minus images, plus link rewriting."""
     def rewrite(tag: str, attribute: str, value: str) -> str | None:
         if tag == "a" and attribute == "href":
             if urlsplit(value).scheme:
                 return value
             return urljoin(base_url, value) if base_url else None
-        return value
+        return local_only(tag, attribute, value)
 
-    return nh3.clean(clean_html(html), tags=PORTABLE_TAGS, attributes=ATTRIBUTES,
+    return nh3.clean(_PERMALINK.sub("", html), tags=PORTABLE_TAGS, attributes=ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, attribute_filter=rewrite,
                      link_rel="noopener noreferrer", strip_comments=True)
 
@@ -102,13 +132,27 @@ def wrap(text: str, indent: str = "", hang: str | None = None, width: int = WIDT
     Continuation lines get `hang` (default: `indent`, plus two spaces under a "- " list item)."""
     if hang is None:
         hang = indent + ("  " if text.startswith("- ") else "")
-    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=hang,
-                         break_long_words=False, break_on_hyphens=False) or indent.rstrip()
+    # Greedy filling, as textwrap.fill(break_long_words=False, break_on_hyphens=False) does
+    # with runs of whitespace read as one space; a digest wraps thousands of paragraphs.
+    lines, line = [], indent
+    fresh = True  # nothing but the indent on this line yet
+    for word in text.split():
+        if fresh:
+            line += word
+            fresh = False
+        elif len(line) + 1 + len(word) <= width:
+            line += " " + word
+        else:
+            lines.append(line)
+            line, fresh = hang + word, False
+    if not fresh:
+        lines.append(line)
+    return "\n".join(lines) or indent.rstrip()
 
 
-def markdown_text(text: str, base_url: str | None, indent: str = "") -> str:
-    """Markdown as wrapped plain-text paragraphs separated by blank lines."""
-    paragraphs = html_paragraphs(portable_html(markdown_html(text), base_url))
+def html_text(html: str, indent: str = "") -> str:
+    """Portable HTML as wrapped plain-text paragraphs separated by blank lines."""
+    paragraphs = html_paragraphs(html)
     out = ""
     for index, paragraph in enumerate(paragraphs):
         if index:  # list items stay together; other paragraphs get a blank line between them

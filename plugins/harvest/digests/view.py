@@ -15,7 +15,7 @@ from ..model import Story
 from .digest import Digest
 from .links import READ_ALOUD_HASH, digest_uri
 from .periods import human
-from .render import markdown_html, portable_html
+from .render import StoryText, markdown_html, portable_html
 
 UrlFor = Callable[[str], "str | None"]
 
@@ -41,13 +41,12 @@ class DigestView:
     lang: str
     digest_url: str | None
     home_url: str | None
-    note_markdown: str
     note_html: str
     read_aloud_url: str | None
     first_title: str
     groups: list[tuple[str, list[StoryView]]]
     answers_title: str
-    answers: list[tuple[StoryView, str, str]]  # (story, answer as HTML, answer as Markdown)
+    answers: list[tuple[StoryView, str]]  # (story, its answer as portable HTML)
     thanks: str
 
 
@@ -59,14 +58,16 @@ def story_view(archive: Archive, story: Story, url_for: UrlFor, primary: str | N
                      ("Also about: " + ", ".join(others)) if others else "", story.place, human(story.date), story.lang)
 
 
-def digest_view(archive: Archive, digest: Digest, url_for: UrlFor) -> DigestView:
+def digest_view(archive: Archive, digest: Digest, url_for: UrlFor, text: StoryText | None = None) -> DigestView:
+    """`text` gives the stories' HTML (a build passes the pages it rendered); default: from Markdown."""
     settings = archive.settings
+    text = text or StoryText()
     groups = [(lesson.title, [story_view(archive, s, url_for, lesson.id) for s in stories])
               for lesson, stories in digest.groups]
     answers = []
     for story, section in digest.answers:
         view = story_view(archive, story, url_for)
-        answers.append((view, portable_html(markdown_html(section.markdown), view.url), section.markdown))
+        answers.append((view, portable_html(text.answer(story, section), view.url)))
     first = digest.first_story
     first_url = url_for(first.path)
     count = len(digest.stories)
@@ -74,7 +75,6 @@ def digest_view(archive: Archive, digest: Digest, url_for: UrlFor) -> DigestView
         site_name=settings.site_name, title=digest.title, span=digest.period.span,
         count=f"{count} {'story' if count == 1 else 'stories'}", lang=settings.default_lang,
         digest_url=url_for(digest_uri(digest.key)), home_url=url_for("index.md"),
-        note_markdown=digest.note,
         note_html=portable_html(markdown_html(digest.note), url_for(digest_uri(digest.key))) if digest.note else "",
         read_aloud_url=first_url + READ_ALOUD_HASH if first_url else None, first_title=first.title,
         groups=groups, answers_title=digest.answers_title, answers=answers, thanks=digest.thanks(),
