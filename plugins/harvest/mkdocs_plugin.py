@@ -178,7 +178,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         spec = self.specs.get(page.file.src_uri)
         if spec is None:
             return markdown
-        return spec.markdown() if callable(spec.markdown) else spec.markdown
+        return spec.markdown(url_from(page, self.files)) if callable(spec.markdown) else spec.markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         spec = self.specs.get(page.file.src_uri)
@@ -195,35 +195,40 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         spec = self.specs.get(page.file.src_uri)
         if spec is None:
             return context
-        files = self.files
-
-        # Index pages link to thousands of stories: climb out of this page's folder once, then
-        # append each target's site-relative URL (what File.url_relative_to computes, far cheaper).
-        here = "" if page.file.url == "./" else page.file.url
-        folder = here if here.endswith("/") else here.rpartition("/")[0] + "/" if "/" in here else ""
-        up = "../" * folder.count("/")
-
-        def harvest_url(src_uri: str) -> str:
-            target = files.get_file_from_path(src_uri)
-            if target is None:
-                return "#"
-            url = "" if target.url == "./" else target.url
-            if folder and url.startswith(folder):
-                return url[len(folder):] or "./"
-            return (up + url) or "./"
 
         def harvest_section_html(story, section) -> str:
             cut = self.story_html.get(story.id)
-            html = cut.section(story.sections.index(section)) if cut else None
-            if html is not None and len(cut.parts) == len(story.sections) + 1:
+            html = cut.answer(story, section) if cut else None
+            if html is not None:
                 return html
             from markupsafe import escape
             return f"<p>{escape(section.markdown)}</p>"
 
         context["harvest"] = spec.data
-        context["harvest_url"] = harvest_url
+        context["harvest_url"] = url_from(page, self.files)
         context["harvest_section_html"] = harvest_section_html
         return context
+
+
+def url_from(page: Page, files: Files):
+    """-> url(src_uri): that file's address relative to `page` ("#" if it is not in the site).
+
+    Pages link to thousands of others: climb out of this page's folder once, then append
+    each target's site-relative URL (what File.url_relative_to computes, far cheaper).
+    """
+    here = "" if page.file.url == "./" else page.file.url
+    folder = here if here.endswith("/") else here.rpartition("/")[0] + "/" if "/" in here else ""
+    up = "../" * folder.count("/")
+
+    def url(src_uri: str) -> str:
+        target = files.get_file_from_path(src_uri)
+        if target is None:
+            return "#"
+        address = "" if target.url == "./" else target.url
+        if folder and address.startswith(folder):
+            return address[len(folder):] or "./"
+        return (up + address) or "./"
+    return url
 
 
 def harvest_plugin(config: MkDocsConfig) -> HarvestPlugin:
