@@ -72,8 +72,6 @@ def test_story_parts_count_title_intro_and_each_answer():
 
 
 STORY_HTML = (
-    '<h1 id="t">Title<a class="headerlink" href="#t">¶</a></h1>\n'
-    '<p class="harvest-summary">Sum</p>\n<p class="harvest-times">Reading time 1 min</p>\n'
     '<p>Opening <a href="../../lessons/care/">care</a></p>\n'
     '<h2 id="a">What surprised us?<a class="headerlink" href="#a">¶</a></h2>\n<p>One</p>\n'
     '<h2 id="b">Who stepped forward?</h2>\n<p>Two <img src="photo.jpg" alt=""></p>\n'
@@ -81,9 +79,8 @@ STORY_HTML = (
 )
 
 
-def test_split_story_html_cuts_header_opening_sections_and_figures():
+def test_split_story_html_cuts_opening_sections_and_figures():
     cut = split_story_html(STORY_HTML, section_count=2)
-    assert cut.header.startswith("<h1") and cut.header.endswith("Reading time 1 min</p>")
     assert cut.parts[0] == '<p>Opening <a href="../../lessons/care/">care</a></p>'
     assert cut.parts[1].startswith('<h2 id="a">') and cut.parts[1].endswith("<p>One</p>")
     assert cut.parts[2].startswith('<h2 id="b">') and "photo.jpg" in cut.parts[2]

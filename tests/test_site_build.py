@@ -37,6 +37,11 @@ def test_every_public_story_has_a_page(sample_site):
         html = page(sample_site, story.path.removesuffix(".md"))
         assert f"<h1" in html and story.summary[:30] in html
         assert f'lang="{story.lang}"' in html
+        # The header's links (written by the template, not MkDocs) reach this story's own pages.
+        header = html.split('class="harvest-meta"', 1)[1].split('class="harvest-times"', 1)[0]
+        expected = {f"events/{story.event}", f"places/{story.place_key}", *(f"lessons/{l}" for l in story.lessons),
+                    *(f"contributors/{p.key}" for p in archive.people_of(story)[0])}
+        assert {href.removeprefix("../../").rstrip("/") for href in links(header)} == expected, story.path
 
 
 def test_withheld_stories_have_no_page(sample_site):

@@ -178,7 +178,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         spec = self.specs.get(page.file.src_uri)
         if spec is None:
             return markdown
-        return spec.markdown(url_from(page, self.files)) if callable(spec.markdown) else spec.markdown
+        return spec.markdown() if callable(spec.markdown) else spec.markdown
 
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         spec = self.specs.get(page.file.src_uri)

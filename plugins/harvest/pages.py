@@ -28,7 +28,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 class PageSpec:
     src_uri: str
     title: str
-    markdown: str | Callable[[UrlFor], str]   # a callable builds it when MkDocs renders the page
+    markdown: str | Callable[[], str]   # a callable builds it when MkDocs renders the page
     template: str | None = None
     data: dict = field(default_factory=dict)
     search: bool = False
@@ -53,11 +53,10 @@ def month_label(month: str) -> str:
 
 
 def story_header(archive: Archive, story: Story, url: UrlFor) -> str:
-    """What, where, when, who, lessons and times, shown above the story text.
+    """The title, then what, where, when, who, lessons and times: HTML above the story text.
 
-    The title is Markdown (MkDocs takes the page's heading from it); the rest is raw HTML
-    with links already resolved by `url`: Python-Markdown passes it through untouched, where
-    parsing it as Markdown and resolving its links took about 1 ms per story page.
+    The story template writes it, with links resolved by `url`; it is not part of the page's
+    Markdown, where parsing it (even as raw HTML) and resolving its links cost ~1 ms per page.
     """
     settings, e = archive.settings, html.escape
     event_label = settings.event_kinds[story.event]
@@ -74,7 +73,7 @@ def story_header(archive: Archive, story: Story, url: UrlFor) -> str:
     silent = minutes(story.words, settings.words_per_minute_silent)
     aloud = minutes(story.words, settings.words_per_minute_aloud)
     blocks = [
-        f"# {escape(story.title)}",
+        f"<h1>{e(story.title)}</h1>",
         f'<p class="harvest-summary">{e(story.summary)}</p>',
         f'<p class="harvest-meta"><time datetime="{story.date.isoformat()}">{human_date(story.date)}</time> · '
         f"{a(event_uri(story.event), event_label)} · {a(place_uri(story.place_key), story.place)}</p>",
@@ -86,18 +85,19 @@ def story_header(archive: Archive, story: Story, url: UrlFor) -> str:
     translation = archive.story(story.translation_of) if story.translation_of else None
     if translation:
         blocks.append(f'<p class="harvest-translation">Translation of {a(translation.path, translation.title)}</p>')
-    return "\n\n".join(blocks) + "\n"
+    return "\n".join(blocks)
 
 
-def story_markdown(archive: Archive, story: Story, url: UrlFor) -> str:
+def story_markdown(story: Story) -> str:
     figures = "".join(f"\n\n![]({image}){{ .harvest-image loading=lazy }}" for image in story.images)
-    return story_header(archive, story, url) + "\n" + story.markdown.strip() + figures + "\n"
+    return story.markdown.strip() + figures + "\n"
 
 
 def story_page(archive: Archive, story: Story) -> PageSpec:
     # Built when the page is rendered, not held for every story at once (memory at 5,000 stories).
-    return PageSpec(story.path, story.title, lambda url: story_markdown(archive, story, url), "harvest/story.html",
-                    {"story": story, "related": archive.related.get(story.id, [])}, search=True, lang=story.lang)
+    return PageSpec(story.path, story.title, lambda: story_markdown(story), "harvest/story.html",
+                    {"story": story, "related": archive.related.get(story.id, []),
+                     "header": lambda url: story_header(archive, story, url)}, search=True, lang=story.lang)
 
 
 def plan_pages(archive: Archive) -> list[PageSpec]:

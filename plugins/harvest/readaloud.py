@@ -16,9 +16,8 @@ from mkdocs.utils import get_relative_url
 
 from .model import Story
 from .prompts import count_words
+from .storyhtml import strip_permalinks
 
-# The last line of the header `pages.story_header` writes above the story text.
-_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
 _ID = re.compile(r'(\sid=")([^"]*)(")')
 _URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 _HEADING_TAG = re.compile(r"<(/?)h([1-5])([\s>])")
@@ -74,7 +73,7 @@ def rebase_url(url: str, from_page: str, to_page: str) -> str:
 def for_other_page(html: str, from_page: str, to_page: str, id_prefix: str) -> str:
     """A chunk of a story page made fit for another page (a reading session's):
     relative links rebased, headings one level down, ids made unique, permalink marks dropped."""
-    html = _HEADERLINK.sub("", html)
+    html = strip_permalinks(html)
     html = _URL_ATTR.sub(lambda m: m.group(1) + _rebase_or_anchor(m.group(2), from_page, to_page, id_prefix) + m.group(3), html)
     html = _ID.sub(lambda m: f"{m.group(1)}{id_prefix}{m.group(2)}{m.group(3)}", html)
     return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}{m.group(3)}", html)

@@ -95,7 +95,7 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
         if rendered is not None:
             return rendered
         # Not rendered in this build (e.g. a dirty `serve` rebuild): plain escaped text is still readable.
-        return StoryHtml("", [f"<p>{escape(story.intro)}</p>"] + [
+        return StoryHtml([f"<p>{escape(story.intro)}</p>"] + [
             f"<h2>{escape(s.heading)}</h2>\n<p>{escape(s.markdown)}</p>" for s in story.sections], "")
 
     def story_view(self, story, wpm: int) -> dict:
@@ -103,7 +103,7 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
         parts = story_parts(story, wpm)
         if len(rendered.parts) == 1 and len(parts) > 1:  # headings did not match: read it as one part
             parts = [Part(story.title, sum(p.words for p in parts), total_seconds(parts))]
-        return {"header": rendered.header, "figures": rendered.figures, "total": format_duration(total_seconds(parts)),
+        return {"figures": rendered.figures, "total": format_duration(total_seconds(parts)),
                 "parts": part_views(parts, rendered.parts, start=1)}
 
     def session_view(self, session: Session, page: Page) -> dict:

@@ -1,7 +1,8 @@
 """A story page's rendered HTML, cut into its parts once per build.
 
-The core keeps the cut for every story: the Answers pages show each section's HTML and the
-read-aloud views show the parts, without rendering or splitting any story twice.
+The core keeps the cut for every story: the Answers pages show each section's HTML, the
+read-aloud views show the parts, and feeds and emails take the text, without rendering or
+splitting any story twice.
 """
 from __future__ import annotations
 
@@ -14,14 +15,14 @@ if TYPE_CHECKING:
     from .prompts import Section
 
 _H2_START = re.compile(r"<h2[\s>]")
-_HEADER_END = re.compile(r'<p class="harvest-(?:times|translation)"[^>]*>.*?</p>', re.S)
+_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)  # MkDocs toc's "¶" in each heading
 _FIGURES = re.compile(r'(?:\s*<p>\s*<img\b[^>]*\bclass="harvest-image"[^>]*>\s*</p>)+\s*$')
 
 
 @dataclass(frozen=True)
 class StoryHtml:
-    """A story page's rendered HTML, cut where the read-aloud parts start."""
-    header: str          # title, summary, date, place, credits, lessons, times
+    """A story page's rendered text (its header is not in it: the template writes that), cut
+    where the read-aloud parts start."""
     parts: list[str]     # opening text (without title), then each prompt section (with its <h2>)
     figures: str         # the story's images, shown after the text, not in the read-aloud view
 
@@ -41,7 +42,7 @@ class StoryHtml:
 
 
 def split_story_html(html: str, section_count: int) -> StoryHtml:
-    """Cut a story page's HTML into header, opening, one chunk per `<h2>` section, and figures.
+    """Cut a story page's HTML into its opening, one chunk per `<h2>` section, and figures.
 
     When the page's `<h2>`s do not match the story's sections (raw HTML headings, say)
     the whole text becomes a single part rather than a wrongly labelled one.
@@ -49,12 +50,12 @@ def split_story_html(html: str, section_count: int) -> StoryHtml:
     figures = _FIGURES.search(html)
     body, figures_html = (html[:figures.start()], html[figures.start():]) if figures else (html, "")
     starts = [m.start() for m in _H2_START.finditer(body)]
-    prelude_end = starts[0] if starts else len(body)
-    header_ends = [m.end() for m in _HEADER_END.finditer(body, 0, prelude_end)]
-    header_end = header_ends[-1] if header_ends else 0
-    header = body[:header_end]
     if len(starts) != section_count:
-        return StoryHtml(header, [body[header_end:].strip()], figures_html.strip())
-    bounds = starts + [len(body)]
-    parts = [body[header_end:prelude_end].strip()] + [body[a:b].strip() for a, b in zip(bounds, bounds[1:])]
-    return StoryHtml(header, parts, figures_html.strip())
+        return StoryHtml([body.strip()], figures_html.strip())
+    bounds = [0] + starts + [len(body)]
+    return StoryHtml([body[a:b].strip() for a, b in zip(bounds, bounds[1:])], figures_html.strip())
+
+
+def strip_permalinks(html: str) -> str:
+    """Without the "¶" links MkDocs puts in headings: noise anywhere but on the page itself."""
+    return _PERMALINK.sub("", html)

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit
-
-import re
 from typing import Mapping
+from urllib.parse import urljoin, urlsplit
 
 import markdown
 import nh3
@@ -23,7 +21,7 @@ import nh3
 from ..model import Story
 from ..prompts import Section
 from ..sanitize import ATTRIBUTES, TAGS, clean_html, local_only
-from ..storyhtml import StoryHtml
+from ..storyhtml import StoryHtml, strip_permalinks
 
 EXTENSIONS = ["attr_list", "md_in_html", "tables", "fenced_code", "sane_lists"]
 PORTABLE_TAGS = TAGS - {"img"}
@@ -58,10 +56,6 @@ class StoryText:
         return html if html is not None else markdown_html(section.markdown)
 
 
-# The "¶" permalink MkDocs' toc extension puts in each heading: noise away from the page.
-_PERMALINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>', re.S)
-
-
 def portable_html(html: str, base_url: str | None) -> str:
     """Clean HTML with no images, whose links work from a mail client or feed reader.
     One sanitiser pass with the site's rules (`clean_html`) minus images, plus link rewriting."""
@@ -72,7 +66,7 @@ def portable_html(html: str, base_url: str | None) -> str:
             return urljoin(base_url, value) if base_url else None
         return local_only(tag, attribute, value)
 
-    return nh3.clean(_PERMALINK.sub("", html), tags=PORTABLE_TAGS, attributes=ATTRIBUTES,
+    return nh3.clean(strip_permalinks(html), tags=PORTABLE_TAGS, attributes=ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, attribute_filter=rewrite,
                      link_rel="noopener noreferrer", strip_comments=True)
 
