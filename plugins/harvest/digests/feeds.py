@@ -13,6 +13,7 @@ import posixpath
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Iterator
 
 from ..archive import Archive
 from ..model import Lesson, Story
@@ -178,11 +179,9 @@ def feed_files(archive: Archive) -> list[str]:
 
 
 def feed_outputs(archive: Archive, digests: list[Digest], links: Links, limit: int,
-                 text: StoryText | None = None) -> dict[str, bytes]:
-    """Every feed file: site path -> bytes."""
+                 text: StoryText | None = None) -> Iterator[tuple[str, bytes]]:
+    """Every feed file, one at a time: (site path, bytes)."""
     maker = FeedMaker(archive, links, limit, text)
-    outputs = {}
     for feed in [*maker.story_feeds(), maker.digest_feed(digests)]:
         for fmt in FORMATS:
-            outputs[feed_file(feed.name, fmt)] = render(feed, fmt, archive, links)
-    return outputs
+            yield feed_file(feed.name, fmt), render(feed, fmt, archive, links)

@@ -3,13 +3,16 @@
 Thin on purpose: periods, grouping, feeds and emails live in plain modules beside it.
 List it after `harvest` in mkdocs.yml; it reads the core plugin's `Archive` in `on_files`.
 Feeds and emails are written in `on_env`, once MkDocs has rendered every page: they
-take each story's HTML from the core's cut of its page instead of rendering it again.
+take each story's HTML from the core's cut of its page instead of rendering it again,
+and go straight into the site folder one by one (at 5,000 stories they weigh ~60 MB).
 """
 from __future__ import annotations
 
 import datetime as dt
 from html import escape
 from importlib import resources
+from itertools import chain
+from typing import Iterator
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -18,6 +21,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
+from mkdocs.utils import write_file
 
 from ..archive import Archive
 from ..mkdocs_plugin import add_nav_entry, harvest_plugin
@@ -161,8 +165,10 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
                                  [l for l in archive.lessons if l in self.lesson_feeds]), config)
         css = resources.files("harvest").joinpath("assets/digests.css").read_bytes()
         files.append(File.generated(config, CSS_URI, content=css, inclusion=InclusionLevel.NOT_IN_NAV))
-        # Known now, so pages may link to them; their content comes in on_env.
-        self.outputs = {path: File.generated(config, path, content=b"") for path in paths}
+        # Known now, so pages may link to them. Each is its own source: on_env writes it into
+        # the site folder, and MkDocs' copy then leaves it be (its "plugins write into site_dir").
+        self.outputs = {path: File(path, config.site_dir, config.site_dir, config.use_directory_urls)
+                        for path in paths}
         for file in self.outputs.values():
             files.append(file)
         self.digests, self.files = digests, files
@@ -174,29 +180,30 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
             return env
         core = harvest_plugin(config)
         text = StoryText(core.story_html)  # every story page has been rendered and cut by now
+        written = set()
         try:
-            contents = self._emails(core.archive, text) if self.config.emails else {}
+            outputs = self._emails(core.archive, text) if self.config.emails else iter(())
             if self.feeds_on and core.archive.stories:
-                contents.update(feed_outputs(core.archive, self.digests, self.links, self.config.feed_size, text))
+                outputs = chain(outputs, feed_outputs(core.archive, self.digests, self.links,
+                                                      self.config.feed_size, text))
+            for path, content in outputs:
+                write_file(content, self.outputs[path].abs_dest_path)
+                written.add(path)
         except HarvestError as error:
             raise PluginError("Harvest digests:\n" + error.report()) from None
-        if contents.keys() != self.outputs.keys():  # a bug, not a user's mistake: say which files
+        if written != self.outputs.keys():  # a bug, not a user's mistake: say which files
             raise PluginError(f"harvest-digests: planned and written files differ: "
-                              f"{sorted(contents.keys() ^ self.outputs.keys())}")
-        for path, content in contents.items():
-            self.outputs[path].content_bytes = content
+                              f"{sorted(written ^ self.outputs.keys())}")
         self.digests = []
         return env
 
-    def _emails(self, archive: Archive, text: StoryText) -> dict[str, bytes]:
-        outputs = {}
+    def _emails(self, archive: Archive, text: StoryText) -> Iterator[tuple[str, bytes]]:
         for digest in self.digests:
             email = render_email(digest_view(archive, digest, self.links.email_page, text),
                                  self.config.email_from, self.config.email_to)
             for suffix, content in zip(EMAIL_SUFFIXES, (email.eml, email.html.encode("utf-8"),
                                                         email.text.encode("utf-8"))):
-                outputs[email_file(digest.key, suffix)] = content
-        return outputs
+                yield email_file(digest.key, suffix), content
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         """Announce feeds in each page's <head>: the stories' everywhere, the digests' on digest
