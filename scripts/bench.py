@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Benchmark: Harvest's build against a bare Material build of the same stories.
 
-    .venv/bin/python scripts/bench.py 1000 [5000 ...] [--keep DIR]
+    .venv/bin/python scripts/bench.py 1000 [5000 ...] [--repeat 3] [--keep DIR]
 
 For each N: generate N synthetic stories that pass `harvest check`, build them with
 Harvest (the repo's mkdocs.yml, all plugins) and, in the same run, build the same
 Markdown with a bare mkdocs-material site (search plugin, navigation.prune, no
 Harvest plugins). Each build runs in its own process; wall time and that process's
-peak RSS are measured. Prints a line per N and, last, all figures as JSON.
+peak RSS are measured. With --repeat K the two builds alternate K times and the medians are
+reported (a shared or virtual machine's noise moves single runs by 10% or more). Prints a
+line per N and, last, all figures as JSON.
 Targets (issue 2): ratio <= 1.10, t(5000)/t(1000) <= 5.2, peak RSS <= 400 MB at 5000.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,7 +110,7 @@ def size_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
 
 
-def bench(n: int, work: Path) -> dict:
+def bench(n: int, work: Path, repeat: int = 1) -> dict:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HARVEST_TODAY": "2026-11-21"}
     env.pop("HARVEST_PROFILE", None)
     harvest_dir, bare_dir = work / f"harvest-{n}", work / f"bare-{n}"
@@ -120,11 +123,18 @@ def bench(n: int, work: Path) -> dict:
     (bare_dir / "mkdocs.yml").write_text(BARE_CONFIG)
 
     py = sys.executable
-    t_harvest, rss_harvest = timed([py, "-m", "harvest.cli", "build"], harvest_dir, env)
-    t_bare, rss_bare = timed([py, "-m", "mkdocs", "build", "-q"], bare_dir, env)
+    harvest_runs, bare_runs = [], []
+    for _ in range(repeat):  # alternate, so a slow spell of the machine hits both
+        harvest_runs.append(timed([py, "-m", "harvest.cli", "build"], harvest_dir, env))
+        bare_runs.append(timed([py, "-m", "mkdocs", "build", "-q"], bare_dir, env))
+    t_harvest = statistics.median(t for t, _ in harvest_runs)
+    t_bare = statistics.median(t for t, _ in bare_runs)
+    rss_harvest, rss_bare = max(r for _, r in harvest_runs), max(r for _, r in bare_runs)
     result = {
         "n": n, "harvest_s": round(t_harvest, 2), "bare_s": round(t_bare, 2),
         "ratio": round(t_harvest / t_bare, 3),
+        **({"harvest_runs_s": [round(t, 2) for t, _ in harvest_runs],
+            "bare_runs_s": [round(t, 2) for t, _ in bare_runs]} if repeat > 1 else {}),
         "harvest_site_mb": round(size_mb(harvest_dir / "site"), 1), "bare_site_mb": round(size_mb(bare_dir / "site"), 1),
         "harvest_peak_rss_mb": round(rss_harvest), "bare_peak_rss_mb": round(rss_bare),
     }
@@ -140,13 +150,14 @@ def bench(n: int, work: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000])
+    parser.add_argument("--repeat", type=int, default=1, help="build each site this many times; report medians")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder, removed)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="harvest-bench-"))
     results = []
     try:
         for n in args.sizes:
-            results.append(bench(n, work))
+            results.append(bench(n, work, max(1, args.repeat)))
             print(" ".join(f"{k}={v}" for k, v in results[-1].items()), flush=True)
     finally:
         if not args.keep:
