@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
+from .ids import check_ids
 from .model import Lesson, Story
 from .parse import read_story
 from .privacy import Credits, Person, RegistryEntry, apply_redactions, is_visible, REDACT_TAG
@@ -83,6 +84,7 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
             problems += _check_references(story, raw.line_of, file, display, settings)
             stories.append(story)
     problems += _check_collisions(stories, settings)
+    problems += check_ids(stories, settings)
     problems.sort(key=sort_key)
     return Collection(settings, stories, lessons, registry, problems, seen)
 

@@ -6,6 +6,7 @@ import sys
 
 from ..archive import scan
 from ..cli import add_common, load_settings
+from ..ids import unrecorded
 from ..problems import summarize
 from ..withheld import image_warnings, withheld_report
 
@@ -23,6 +24,10 @@ def register(sub) -> None:
     add_common(build)
     build.add_argument("-d", "--site-dir", default=None, help="output folder (default: site/)")
     build.set_defaults(run=run_build)
+
+    ids = sub.add_parser("ids", help="record every story's id in stories/ids.txt, so no later story takes it")
+    add_common(ids, profile=False)
+    ids.set_defaults(run=run_ids)
 
     serve = sub.add_parser("serve", help="preview the site with live reload")
     add_common(serve)
@@ -46,9 +51,25 @@ def run_check(args) -> int:
     for problem in collection.problems:
         print(problem.format_github() if args.format == "github" else problem.format())
     errors, warnings = summarize(collection.problems)
-    print(f"checked {collection.files_seen} stories: {errors} error(s), {warnings} warning(s)",
+    new_ids = unrecorded(collection.stories, settings)
+    print(f"checked {collection.files_seen} stories: {errors} error(s), {warnings} warning(s)"
+          + (f"; {len(new_ids)} new id(s) to record with `harvest ids` once merged" if new_ids else ""),
           file=sys.stderr if args.format == "github" else sys.stdout)
     return 1 if errors or (args.strict and warnings) else 0
+
+
+def run_ids(args) -> int:
+    from ..ids import ledger_file, record_ids
+    settings = load_settings(args)
+    collection = scan(settings)
+    added, updated = record_ids(settings, collection.stories)
+    ledger = settings.display_path(ledger_file(settings))
+    conflicts = [p for p in collection.problems if p.field == "id" and p.is_error]
+    for problem in conflicts:
+        print(problem.format())
+    print(f"{ledger}: {added} id(s) added, {updated} updated"
+          + (f"; {len(conflicts)} story id(s) refused, see above" if conflicts else ""))
+    return 1 if conflicts else 0
 
 
 def _with_profile(args):
