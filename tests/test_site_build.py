@@ -54,14 +54,16 @@ def test_withheld_stories_have_no_page(sample_site):
         assert not (sample_site / story.path.removesuffix(".md")).exists()
 
 
-@pytest.mark.parametrize("kind", ["lessons", "places", "events"])
+@pytest.mark.parametrize("kind", ["lessons", "places", "events", "contributors"])
 def test_each_index_page_lists_exactly_its_stories(sample_site, kind):
     archive = public_archive()
     groups = {
         "lessons": {k: v for k, v in archive.by_lesson.items() if v},
         "places": {k: v for k, (_, v) in archive.by_place.items()},
         "events": {k: v for k, v in archive.by_event.items() if v},
+        "contributors": {k: v for k, (_, v) in archive.by_person.items()},
     }[kind]
+    assert groups, kind
     for key, stories in groups.items():
         html = page(sample_site, f"{kind}/{key}")
         listed = {href.strip("./").rstrip("/") for href in links(html.split('class="harvest-list"', 1)[1])}

@@ -117,7 +117,7 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
         self.digests_feed: tuple[str, str] = ("digests", "")
         self.lesson_feeds: set[str] = set()
         self.digests: list[Digest] = []
-        self.outputs: dict[str, File] = {}              # feed and email files, filled in on_env
+        self.outputs: dict[str, File] = {}              # feed and email files, written in on_env
         settings = harvest_plugin(config).settings
         self.options = options_from(self.config, settings)
         self.links = Links(settings.site_url, config.use_directory_urls)
@@ -187,7 +187,8 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
                 outputs = chain(outputs, feed_outputs(core.archive, self.digests, self.links,
                                                       self.config.feed_size, text))
             for path, content in outputs:
-                write_file(content, self.outputs[path].abs_dest_path)
+                if path in self.outputs:
+                    write_file(content, self.outputs[path].abs_dest_path)
                 written.add(path)
         except HarvestError as error:
             raise PluginError("Harvest digests:\n" + error.report()) from None
