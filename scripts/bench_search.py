@@ -25,6 +25,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
+sys.path.insert(0, str(Path(__file__).parent))
+from bench import BARE_CONFIG, timed  # noqa: E402  (the same bare site and timer as the build benchmark)
 
 QUERIES = ["flood", "generator", "phone tree", '"phone tree"', "kitchen water", "lesson:communication",
            "place:marsh", "contributor:crew", "event:festival", "date:[2021-01 to 2021-06]",
@@ -103,17 +105,6 @@ def generate_stories(folder: Path, n: int, seed: int = 11, contributors: int = 3
 
 # --- measuring -------------------------------------------------------------------------------------
 
-def _timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float]:
-    """-> (wall seconds, peak RSS MB) of one child process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status):
-        sys.exit(f"command failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
-
-
 def _env() -> dict:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HARVEST_TODAY": "2026-11-21"}
     env.pop("HARVEST_PROFILE", None)
@@ -141,7 +132,7 @@ def measure(project_dir: Path, site_dir: Path) -> dict:
     env, py = _env(), sys.executable
     os.environ["HARVEST_TODAY"] = env["HARVEST_TODAY"]
     result: dict = {}
-    wall, rss = _timed([py, "-m", "harvest.cli", "index", "--rebuild"], project_dir, env)
+    wall, rss = timed([py, "-m", "harvest.cli", "index", "--rebuild"], project_dir, env)
     result.update(index_full_s=round(wall, 2), index_full_peak_rss_mb=round(rss))
     settings = settings_from_file(project_dir / "mkdocs.yml")
     result["index_mb"] = _size_mb(index_dir(settings))
@@ -158,11 +149,11 @@ def measure(project_dir: Path, site_dir: Path) -> dict:
         result["reindex_one_s"] = round(time.perf_counter() - start, 3)
         assert report.touched == 1, report.summary()
         story.write_text(original.rstrip("\n") + " Another late note.\n")
-        wall, _ = _timed([py, "-m", "harvest.cli", "index"], project_dir, env)
+        wall, _ = timed([py, "-m", "harvest.cli", "index"], project_dir, env)
         result["reindex_one_cli_s"] = round(wall, 2)
     finally:
         story.write_text(original)
-        _timed([py, "-m", "harvest.cli", "index"], project_dir, env)
+        timed([py, "-m", "harvest.cli", "index"], project_dir, env)
 
     searcher = open_searcher(settings)
     times = []
@@ -222,18 +213,6 @@ def _browser_first_results(site_dir: Path) -> dict:
             "browser_outside_requests": len(outside)}
 
 
-BARE_CONFIG = """site_name: Bare
-docs_dir: docs
-theme:
-  name: material
-  font: false
-  features: [navigation.prune]
-plugins:
-  - search
-markdown_extensions: [attr_list, md_in_html, {toc: {permalink: true}}]
-"""
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", type=int, nargs="?", default=1000, help="number of synthetic stories")
@@ -249,24 +228,24 @@ def main() -> None:
         shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
         shutil.copytree(REPO / "overrides", project / "overrides")
         env, py = _env(), sys.executable
-        wall, rss = _timed([py, "-m", "harvest.cli", "build"], project, env)
+        wall, rss = timed([py, "-m", "harvest.cli", "build"], project, env)
         figures = {"n": args.n, "build_s": round(wall, 2), "build_peak_rss_mb": round(rss)}
-        wall, _ = _timed([py, "-m", "harvest.cli", "build"], project, env)
+        wall, _ = timed([py, "-m", "harvest.cli", "build"], project, env)
         figures["rebuild_s"] = round(wall, 2)
         figures.update(measure(project, project / "site"))
-        wall, _ = _timed([py, "-m", "harvest.cli", "build"], project, env)  # now also updates the whoosh index
+        wall, _ = timed([py, "-m", "harvest.cli", "build"], project, env)  # now also updates the whoosh index
         figures["rebuild_with_index_s"] = round(wall, 2)
         if args.compare:
             config = (project / "mkdocs.yml").read_text()
             (project / "mkdocs.yml").write_text(config.replace("  - harvest-search", "  - search"))
-            wall, _ = _timed([py, "-m", "harvest.cli", "build", "-d", str(work / "material-site")], project, env)
+            wall, _ = timed([py, "-m", "harvest.cli", "build", "-d", str(work / "material-site")], project, env)
             figures["build_material_search_s"] = round(wall, 2)
             (project / "mkdocs.yml").write_text(config)
             bare = work / f"bare-{args.n}"
             shutil.rmtree(bare, ignore_errors=True)
             shutil.copytree(project / "stories", bare / "docs", ignore=shutil.ignore_patterns("*.yml"))
             (bare / "mkdocs.yml").write_text(BARE_CONFIG)
-            wall, _ = _timed([py, "-m", "mkdocs", "build", "-q"], bare, env)
+            wall, _ = timed([py, "-m", "mkdocs", "build", "-q"], bare, env)
             figures["bare_material_s"] = round(wall, 2)
             figures["ratio"] = round(figures["build_s"] / figures["bare_material_s"], 3)
         print(json.dumps(figures))
