@@ -5,8 +5,8 @@ import email
 import email.policy
 from pathlib import Path
 
-from harvest.archive import load_archive
-from harvest.mkdocs_config import settings_from_file
+from harvest.core.archive import load_archive
+from harvest.cli.project import settings_from_file
 
 SITE_URL = "https://archive.example.org/"
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from harvest.archive import scan
-from harvest.ids import ledger_file, read_ledger
-from harvest.mkdocs_config import settings_from_file
+from harvest.core.archive import scan
+from harvest.core.ids import ledger_file, read_ledger
+from harvest.cli.project import settings_from_file
 
 from conftest import run_harvest
 from digest_helpers import write_story

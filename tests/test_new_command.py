@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from harvest.parse import read_story
-from harvest.storyfile import WINDOWS_DEVICES
+from harvest.core.parse import read_story
+from harvest.core.storyfile import WINDOWS_DEVICES
 
 from conftest import run_harvest
 

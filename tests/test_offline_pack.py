@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harvest.archive import load_archive
-from harvest.mkdocs_config import settings_from_file
+from harvest.core.archive import load_archive
+from harvest.cli.project import settings_from_file
 from harvest.offline.pack import MANIFEST
 from harvest.offline.verify import FAILED, OK, check_manifest, verify
 

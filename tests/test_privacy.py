@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from harvest.archive import publish, scan
-from harvest.images import has_gps
-from harvest.privacy import Credits, RegistryEntry
-from harvest.sanitize import clean_html
-from harvest.settings import Settings
+from harvest.core.archive import publish, scan
+from harvest.core.images import has_gps
+from harvest.core.privacy import Credits, RegistryEntry
+from harvest.core.sanitize import clean_html
+from harvest.core.settings import Settings
 
 from conftest import build, copy_project, run_harvest
 
@@ -218,7 +218,7 @@ def test_credit_rules(tmp_path, profile, handles, shown, anonymous):
 ])
 def test_visibility_and_embargo(tmp_path, profile, visibility, embargo, visible):
     import datetime as dt
-    from harvest.privacy import is_visible
+    from harvest.core.privacy import is_visible
     settings = Settings.for_directory(tmp_path, profile=profile, today=dt.date(2026, 11, 21))
     assert is_visible(visibility, embargo and dt.date.fromisoformat(embargo), settings) is visible
 

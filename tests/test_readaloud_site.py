@@ -4,7 +4,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 
-from harvest.readaloud import format_duration, story_parts, total_seconds
+from harvest.readaloud.parts import format_duration, story_parts, total_seconds
 
 from conftest import run_harvest
 from test_readaloud_unit import sample_archive

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from harvest.archive import publish, scan
-from harvest.mkdocs_config import settings_from_file
-from harvest.readaloud import aloud_seconds, for_other_page, format_duration, rebase_url, story_parts, total_seconds
-from harvest.storyhtml import split_story_html
-from harvest.readings import assign_readers, load_session_files, plan_sessions, read_session_file
-from harvest.settings import Settings
+from harvest.core.archive import publish, scan
+from harvest.cli.project import settings_from_file
+from harvest.readaloud.parts import aloud_seconds, for_other_page, format_duration, rebase_url, story_parts, total_seconds
+from harvest.site.storyhtml import split_story_html
+from harvest.readaloud.sessions import assign_readers, load_session_files, plan_sessions, read_session_file
+from harvest.core.settings import Settings
 
 from conftest import PROJECT
 

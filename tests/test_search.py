@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harvest.archive import load_archive
-from harvest.mkdocs_config import settings_from_file
+from harvest.core.archive import load_archive
+from harvest.cli.project import settings_from_file
 from harvest.search.analysis import tokens
 from harvest.search.documents import documents
 from harvest.search.index import index_dir, open_index, update_index

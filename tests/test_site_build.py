@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harvest.archive import iter_story_files, publish, scan
-from harvest.settings import Settings
+from harvest.core.archive import iter_story_files, publish, scan
+from harvest.core.settings import Settings
 
 from conftest import PROJECT, build, copy_project, run_harvest
 
@@ -18,7 +18,7 @@ def public_archive():
 
 
 def _prompts():
-    from harvest.mkdocs_config import settings_from_file
+    from harvest.cli.project import settings_from_file
     return settings_from_file(PROJECT / "mkdocs.yml").prompts
 
 

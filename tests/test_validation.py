@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from harvest.archive import scan
-from harvest.settings import Settings
+from harvest.core.archive import scan
+from harvest.core.settings import Settings
 
 from conftest import run_harvest
 

@@ -10,14 +10,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..archive import Archive
-from ..model import Lesson, Story
-from ..parse import decode_text, load_yaml_mapping, split_front_matter
-from ..privacy import Person, apply_redactions, find_redactions, is_visible
-from ..problems import HarvestError, Problem, did_you_mean
-from ..prompts import Section
-from ..settings import Settings
-from .periods import Period, group
+from harvest.core.archive import Archive
+from harvest.core.model import Lesson, Story
+from harvest.core.parse import decode_text, load_yaml_mapping, split_front_matter
+from harvest.core.privacy import Person, apply_redactions, find_redactions, is_visible
+from harvest.core.problems import HarvestError, Problem, did_you_mean
+from harvest.core.prompts import Section
+from harvest.core.settings import Settings
+from harvest.digests.periods import Period, group
 
 NOTES_DIR = "_digests"  # stories/_digests/<period key>.md: an editor's note (not a story)
 NO_LESSON = Lesson("", "Other stories", "")

@@ -15,14 +15,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Iterator
 
-from ..archive import Archive
-from ..model import Lesson, Story
-from ..pages import lesson_uri
-from ..sanitize import clean_html
-from .digest import Digest, build_time, midnight
-from .links import FORMATS, Links, digests_index_uri, feed_file, lesson_feed_name
-from .render import StoryText, portable_html
-from .view import digest_view, template_env
+from harvest.core.archive import Archive
+from harvest.core.model import Lesson, Story
+from harvest.site.pages import lesson_uri
+from harvest.core.sanitize import clean_html
+from harvest.digests.digest import Digest, build_time, midnight
+from harvest.digests.links import FORMATS, Links, digests_index_uri, feed_file, lesson_feed_name
+from harvest.digests.render import StoryText, portable_html
+from harvest.digests.view import digest_view, template_env
 
 FEED_TEMPLATE = "harvest/digest-feed.html"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"

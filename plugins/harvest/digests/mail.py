@@ -13,8 +13,8 @@ from email.policy import SMTP
 
 import css_inline
 
-from .render import html_text, wrap
-from .view import DigestView, template_env
+from harvest.digests.render import html_text, wrap
+from harvest.digests.view import DigestView, template_env
 
 EMAIL_TEMPLATE = "harvest/digest-email.html"
 

@@ -1,11 +1,11 @@
 """Digest pages for the site: one per period, and an index. Pure data for `harvest/digest*.html`."""
 from __future__ import annotations
 
-from ..archive import Archive
-from ..pages import PageSpec, lesson_uri, person_uri
-from .digest import Digest, DigestOptions
-from .links import FORMATS, digest_uri, digests_index_uri, email_file, feed_file, lesson_feed_name
-from .periods import human
+from harvest.core.archive import Archive
+from harvest.site.pages import PageSpec, lesson_uri, person_uri
+from harvest.digests.digest import Digest, DigestOptions
+from harvest.digests.links import FORMATS, digest_uri, digests_index_uri, email_file, feed_file, lesson_feed_name
+from harvest.digests.periods import human
 
 EMAIL_SUFFIXES = (".eml", ".html", ".txt")
 EMAIL_LABELS = ("ready-to-send email (.eml)", "HTML", "plain text")

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence, TypeVar
 
-from ..pages import MONTHS
-from ..text import slugify
+from harvest.site.pages import MONTHS
+from harvest.core.text import slugify
 
 KINDS = ("monthly", "weekly", "quarterly")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

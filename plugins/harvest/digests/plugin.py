@@ -23,19 +23,19 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
-from ..archive import Archive
-from ..mkdocs_plugin import add_nav_entry, harvest_plugin
-from ..problems import HarvestError, did_you_mean
-from ..settings import Settings
-from .digest import Digest, DigestOptions, build_digests, load_notes
-from .feeds import feed_files, feed_outputs, lessons_with_feeds
-from .links import (DIGESTS_DIR, FEEDS_DIR, FORMATS, Links, digests_index_uri, email_file, feed_file,
+from harvest.core.archive import Archive
+from harvest.site.plugin import add_nav_entry, harvest_plugin
+from harvest.core.problems import HarvestError, did_you_mean
+from harvest.core.settings import Settings
+from harvest.digests.digest import Digest, DigestOptions, build_digests, load_notes
+from harvest.digests.feeds import feed_files, feed_outputs, lessons_with_feeds
+from harvest.digests.links import (DIGESTS_DIR, FEEDS_DIR, FORMATS, Links, digests_index_uri, email_file, feed_file,
                     lesson_feed_name)
-from .mail import render_email
-from .pages import EMAIL_SUFFIXES, digest_page, index_page
-from .periods import KINDS, date_range, valid_key
-from .render import StoryText
-from .view import digest_view
+from harvest.digests.mail import render_email
+from harvest.digests.pages import EMAIL_SUFFIXES, digest_page, index_page
+from harvest.digests.periods import KINDS, date_range, valid_key
+from harvest.digests.render import StoryText
+from harvest.digests.view import digest_view
 
 log = get_plugin_logger("harvest-digests")
 CSS_URI = "assets/harvest/digests.css"

@@ -18,10 +18,10 @@ from urllib.parse import urljoin, urlsplit
 import markdown
 import nh3
 
-from ..model import Story
-from ..prompts import Section
-from ..sanitize import ATTRIBUTES, TAGS, clean_html, local_only
-from ..storyhtml import StoryHtml, strip_permalinks
+from harvest.core.model import Story
+from harvest.core.prompts import Section
+from harvest.core.sanitize import ATTRIBUTES, TAGS, clean_html, local_only
+from harvest.site.storyhtml import StoryHtml, strip_permalinks
 
 EXTENSIONS = ["attr_list", "md_in_html", "tables", "fenced_code", "sane_lists"]
 PORTABLE_TAGS = TAGS - {"img"}

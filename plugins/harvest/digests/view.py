@@ -10,12 +10,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Callable
 
-from ..archive import Archive
-from ..model import Story
-from .digest import Digest
-from .links import READ_ALOUD_HASH, digest_uri
-from .periods import human
-from .render import StoryText, markdown_html, portable_html
+from harvest.core.archive import Archive
+from harvest.core.model import Story
+from harvest.digests.digest import Digest
+from harvest.digests.links import READ_ALOUD_HASH, digest_uri
+from harvest.digests.periods import human
+from harvest.digests.render import StoryText, markdown_html, portable_html
 
 UrlFor = Callable[[str], "str | None"]
 

@@ -3,5 +3,5 @@
 Plain Python: `run_import(settings, Options(...)) -> Report`. The `harvest import`
 command (commands/import_.py) only parses arguments and prints the report.
 """
-from .run import Options, Report, run_import, target_folder  # noqa: F401
-from .sources import KINDS  # noqa: F401
+from harvest.importer.run import Options, Report, run_import, target_folder  # noqa: F401
+from harvest.importer.sources import KINDS  # noqa: F401

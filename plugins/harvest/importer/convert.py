@@ -6,17 +6,17 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from ..model import Lesson
-from ..privacy import RegistryEntry
-from ..problems import WARNING, Problem
-from ..prompts import PromptMatcher, normalize_heading
-from ..settings import Settings
-from ..text import slugify
-from .mapping import HANDLE, Mapping, normalize_lang
-from .markup import IMAGE_FILE, BodyCleaner
-from .plaintext import first_sentence, plain_text, shorten
-from .reading import Skip
-from .sources import SkippedItem, SourceItem
+from harvest.core.model import Lesson
+from harvest.core.privacy import RegistryEntry
+from harvest.core.problems import WARNING, Problem
+from harvest.core.prompts import PromptMatcher, normalize_heading
+from harvest.core.settings import Settings
+from harvest.core.text import slugify
+from harvest.importer.mapping import HANDLE, Mapping, normalize_lang
+from harvest.importer.markup import IMAGE_FILE, BodyCleaner
+from harvest.importer.plaintext import first_sentence, plain_text, shorten
+from harvest.importer.decode import Skip
+from harvest.importer.sources import SkippedItem, SourceItem
 
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:$|[T\s])")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:[,;&]|\band\b)\s*")

@@ -22,10 +22,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..parse import decode_text, load_yaml_mapping
-from ..problems import HarvestError, Problem, did_you_mean
-from ..settings import Settings
-from ..text import slugify
+from harvest.core.parse import decode_text, load_yaml_mapping
+from harvest.core.problems import HarvestError, Problem, did_you_mean
+from harvest.core.settings import Settings
+from harvest.core.text import slugify
 
 COMMON_FIELDS = {
     "title": ("title", "headline", "subject"),

@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from ..prompts import PromptMatcher
-from ..sanitize import TAGS, clean_html
+from harvest.core.prompts import PromptMatcher
+from harvest.core.sanitize import TAGS, clean_html
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _LIQUID_HIGHLIGHT = re.compile(r"^\s*\{%-?\s*highlight\s+([\w+#.-]+)[^%]*-?%\}\s*$")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .markup import fence_state
+from harvest.importer.markup import fence_state
 
 _PLAIN_DROP = re.compile(r"!\[[^\]]*\]\([^)]*\)|<[^>]+>|\{\{.*?\}\}|\{%.*?%\}|\[\[/?redact[^\]]*\]\]", re.S)
 _PLAIN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")

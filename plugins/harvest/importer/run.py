@@ -15,22 +15,22 @@ from pathlib import Path
 
 import yaml
 
-from ..archive import INBOX
-from ..fileio import atomic_write
-from ..model import Lesson
-from ..pages import RESERVED_DIRS
-from ..parse import load_yaml_mapping, parse_story_text
-from ..privacy import RegistryEntry
-from ..problems import WARNING, HarvestError, Problem, did_you_mean
-from ..prompts import PromptMatcher
-from ..settings import Settings
-from ..storyfile import dump_story, write_new_story
-from ..text import slugify
-from ..validate import build_story
-from ..vocab import load_lessons, load_registry
-from .convert import Converter, Draft
-from .mapping import LESSON_ID, load_mapping
-from .sources import KINDS, SkippedItem, detect_kind, iter_items, open_source
+from harvest.core.archive import INBOX
+from harvest.core.fileio import atomic_write
+from harvest.core.model import Lesson
+from harvest.site.pages import RESERVED_DIRS
+from harvest.core.parse import load_yaml_mapping, parse_story_text
+from harvest.core.privacy import RegistryEntry
+from harvest.core.problems import WARNING, HarvestError, Problem, did_you_mean
+from harvest.core.prompts import PromptMatcher
+from harvest.core.settings import Settings
+from harvest.core.storyfile import dump_story, write_new_story
+from harvest.core.text import slugify
+from harvest.core.validate import build_story
+from harvest.core.vocab import load_lessons, load_registry
+from harvest.importer.convert import Converter, Draft
+from harvest.importer.mapping import LESSON_ID, load_mapping
+from harvest.importer.sources import KINDS, SkippedItem, detect_kind, iter_items, open_source
 
 DIGEST_FIELD = "import_digest"
 _ID_LINE = re.compile(r"^id:\s*['\"]?(imp-[a-z0-9-]+)['\"]?\s*$", re.M)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..parse import load_yaml_mapping
-from .reading import Skip, decode, split_post
+from harvest.core.parse import load_yaml_mapping
+from harvest.importer.decode import Skip, decode, split_post
 
 KINDS = ("jekyll", "hugo", "material", "json", "csv")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")

@@ -11,15 +11,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
-from ..model import Lesson
-from ..parse import parse_story_text
-from ..privacy import RegistryEntry
-from ..problems import HarvestError, Problem
-from ..prompts import PromptMatcher
-from ..settings import Settings
-from ..storyfile import dump_story, write_new_story
-from ..validate import build_story
-from ..vocab import load_lessons, load_registry
+from harvest.core.model import Lesson
+from harvest.core.parse import parse_story_text
+from harvest.core.privacy import RegistryEntry
+from harvest.core.problems import HarvestError, Problem
+from harvest.core.prompts import PromptMatcher
+from harvest.core.settings import Settings
+from harvest.core.storyfile import dump_story, write_new_story
+from harvest.core.validate import build_story
+from harvest.core.vocab import load_lessons, load_registry
 
 
 @dataclass

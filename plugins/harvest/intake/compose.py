@@ -15,14 +15,14 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from ..model import Lesson
-from ..privacy import RegistryEntry
-from ..problems import WARNING, Problem, did_you_mean
-from ..settings import Settings
-from ..storyfile import new_story_id
-from ..text import slugify
-from ..validate import story_schema
-from .fields import FIELDS
+from harvest.core.model import Lesson
+from harvest.core.privacy import RegistryEntry
+from harvest.core.problems import WARNING, Problem, did_you_mean
+from harvest.core.settings import Settings
+from harvest.core.storyfile import new_story_id
+from harvest.core.text import slugify
+from harvest.core.validate import story_schema
+from harvest.intake.fields import FIELDS
 
 MAX_ANSWER_CHARS = 20_000   # per prompt answer: a long story, still small enough to review
 MAX_LIST_ITEMS = 20         # lessons or contributors

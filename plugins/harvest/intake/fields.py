@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..prompts import normalize_heading
-from ..settings import Settings
+from harvest.core.prompts import normalize_heading
+from harvest.core.settings import Settings
 
 
 @dataclass(frozen=True)

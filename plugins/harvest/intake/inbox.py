@@ -9,14 +9,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..archive import INBOX
-from ..problems import HarvestError, Problem
-from ..settings import Settings
-from ..text import slugify
-from .check import Vocabulary, check_story, check_text, write_story
-from .compose import Composer
-from .issueform import Item, parse_forge_json, parse_issue_body
-from .spreadsheet import MAX_ROWS, Mapping, read_csv
+from harvest.core.archive import INBOX
+from harvest.core.problems import HarvestError, Problem
+from harvest.core.settings import Settings
+from harvest.core.text import slugify
+from harvest.intake.check import Vocabulary, check_story, check_text, write_story
+from harvest.intake.compose import Composer
+from harvest.intake.issueform import Item, parse_forge_json, parse_issue_body
+from harvest.intake.spreadsheet import MAX_ROWS, Mapping, read_csv
 
 MAX_TEXT_BYTES = 1_000_000   # an issue body or a forge JSON export
 
@@ -41,7 +41,7 @@ def read_items(path: str, settings: Settings, mapping: Mapping | None = None,
     """Items from a CSV file, a forge JSON file, or an issue body (Markdown or text); `-` is stdin.
 
     -> (items, notes for the report)."""
-    from ..parse import decode_text
+    from harvest.core.parse import decode_text
 
     if path.lower().endswith(".csv"):
         items, ignored = read_csv(Path(path), settings, mapping or Mapping(), max_rows, display=path)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from ..problems import Problem
-from ..prompts import normalize_heading
-from ..settings import Settings
-from .fields import CONSENT_LABEL, CONSENT_OPTIONS, FIELDS_BY_NAME, heading_index
-from .check import Vocabulary
+from harvest.core.problems import Problem
+from harvest.core.prompts import normalize_heading
+from harvest.core.settings import Settings
+from harvest.intake.fields import CONSENT_LABEL, CONSENT_OPTIONS, FIELDS_BY_NAME, heading_index
+from harvest.intake.check import Vocabulary
 
 ISSUE_FORM_PATH = ".github/ISSUE_TEMPLATE/story.yml"
 ISSUE_TITLE_PREFIX = "Story: "

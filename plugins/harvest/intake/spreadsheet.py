@@ -20,12 +20,12 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..parse import decode_text, load_yaml_mapping
-from ..problems import HarvestError, Problem, did_you_mean
-from ..prompts import normalize_heading
-from ..settings import Settings
-from .fields import FIELDS_BY_NAME, answer_keys, heading_index
-from .issueform import Item
+from harvest.core.parse import decode_text, load_yaml_mapping
+from harvest.core.problems import HarvestError, Problem, did_you_mean
+from harvest.core.prompts import normalize_heading
+from harvest.core.settings import Settings
+from harvest.intake.fields import FIELDS_BY_NAME, answer_keys, heading_index
+from harvest.intake.issueform import Item
 
 MAX_ROWS = 1000
 MAX_CSV_BYTES = 10_000_000

@@ -17,7 +17,7 @@ from pathlib import Path
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from ..problems import HarvestError, Problem
+from harvest.core.problems import HarvestError, Problem
 
 VENDOR_URI = "assets/harvest/vendor/"
 # Package resource (under plugins/harvest/assets/vendor/) -> copied into the site; scripts are polyfills.
@@ -43,7 +43,7 @@ class OfflineAssets(BasePlugin):
         return config
 
     def on_files(self, files: Files, *, config) -> Files:
-        from ..mkdocs_plugin import harvest_plugin
+        from harvest.site.plugin import harvest_plugin
         core = harvest_plugin(config)
         archive = core.archive
         self.stories, self.profile = len(archive.stories), core.settings.profile
@@ -91,7 +91,7 @@ def _restored_environ(*names: str):
 def offline_config(config_file: Path, site_dir: Path):
     """mkdocs.yml as the offline build sees it, plus the plugin that reports the archive's date."""
     from material.plugins.offline.plugin import OfflinePlugin
-    from ..mkdocs_config import load_mkdocs_config
+    from harvest.cli.project import load_mkdocs_config
 
     config = load_mkdocs_config(config_file, strict=True, site_dir=str(site_dir), use_directory_urls=False)
     offline = next((p for p in config.plugins.values() if isinstance(p, OfflinePlugin)), None)
@@ -105,7 +105,7 @@ def offline_config(config_file: Path, site_dir: Path):
     config.extra["polyfills"] = polyfills + list(config.extra.get("polyfills", []))
     # Feeds and email files are for feed readers and mail clients, which a USB copy has no use for
     # (and at 1,000 stories they would be a third of the zip); their links go with them.
-    from ..digests.plugin import DigestsPlugin
+    from harvest.digests.plugin import DigestsPlugin
     for plugin in config.plugins.values():
         if isinstance(plugin, DigestsPlugin):
             plugin.config.feeds = False

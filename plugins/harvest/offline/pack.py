@@ -23,12 +23,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..fileio import atomic_write
-from ..problems import HarvestError, Problem
-from ..settings import Settings
-from ..text import slugify
-from .build import build_offline
-from .outside import Report, scan_site
+from harvest.core.fileio import atomic_write
+from harvest.core.problems import HarvestError, Problem
+from harvest.core.settings import Settings
+from harvest.core.text import slugify
+from harvest.offline.build import build_offline
+from harvest.offline.outside import Report, scan_site
 
 NAMESPACE = "harvest-archive"  # ssh-keygen -n: a signature made for this cannot be replayed elsewhere
 SITE_FOLDER = "site"
@@ -61,7 +61,7 @@ def default_signer(settings: Settings) -> str:
 
 def pack(config_file: Path, out_dir: Path, profile: str | None = None,
          sign_key: Path | None = None, signer: str | None = None) -> Packed:
-    from ..mkdocs_config import load_mkdocs_config, settings_from_file
+    from harvest.cli.project import load_mkdocs_config, settings_from_file
 
     config_file = Path(config_file)
     settings = settings_from_file(config_file, profile)  # a bad config or profile fails here, before building

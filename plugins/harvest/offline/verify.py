@@ -16,7 +16,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .pack import MANIFEST, NAMESPACE, SUMS, sha256_file, ssh_keygen
+from harvest.offline.pack import MANIFEST, NAMESPACE, SUMS, sha256_file, ssh_keygen
 
 OK, FAILED, SKIPPED = "OK", "FAILED", "SKIPPED"
 MAX_REPORTED = 20  # per check; the count says how many more

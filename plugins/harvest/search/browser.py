@@ -19,8 +19,8 @@ import hashlib
 import json
 from functools import lru_cache
 
-from .analysis import ANALYSIS_VERSION
-from .corpus import FIELD_BITS, Corpus
+from harvest.search.analysis import ANALYSIS_VERSION
+from harvest.search.corpus import FIELD_BITS, Corpus
 
 FORMAT = 1
 DOCS_PER_FILE = 100

@@ -10,9 +10,9 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass
 
-from ..archive import Archive
-from .analysis import tokens
-from .documents import SearchDocument, documents
+from harvest.core.archive import Archive
+from harvest.search.analysis import tokens
+from harvest.search.documents import SearchDocument, documents
 
 # Where a term occurs: one bit per field (the browser script uses the same bits),
 # above them how often it occurs in the story's text (capped).

@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass, fields
 from typing import Iterator
 
-from ..archive import Archive
-from ..model import Story
-from ..privacy import WITHHELD_MARK
-from .analysis import ANALYSIS_VERSION
-from .plaintext import markdown_to_text, one_line
+from harvest.core.archive import Archive
+from harvest.core.model import Story
+from harvest.core.privacy import WITHHELD_MARK
+from harvest.search.analysis import ANALYSIS_VERSION
+from harvest.search.plaintext import markdown_to_text, one_line
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,11 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 
-from ..problems import HarvestError, Problem
-from ..settings import Prompt, Settings
-from .analysis import ANALYSIS_VERSION, WORD, fold
-from .documents import SearchDocument
-from .vocabulary import Vocabulary, words_of
+from harvest.core.problems import HarvestError, Problem
+from harvest.core.settings import Prompt, Settings
+from harvest.search.analysis import ANALYSIS_VERSION, WORD, fold
+from harvest.search.documents import SearchDocument
+from harvest.search.vocabulary import Vocabulary, words_of
 
 INDEX_FORMAT = "3"
 MANIFEST = "harvest-manifest.json"

@@ -11,7 +11,7 @@ import html
 import re
 import unicodedata
 
-from ..privacy import WITHHELD_MARK
+from harvest.core.privacy import WITHHELD_MARK
 
 # (pattern, replacement, characters of which one must be in the text for the pattern to match:
 # most rules are skipped for most stories, which is most of the time saved)

@@ -17,11 +17,11 @@ from whoosh.lang.morph_en import variations
 from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
 from whoosh.query import Variations
 
-from ..problems import did_you_mean
-from ..settings import Prompt
-from .analysis import WORD, fold
-from .index import CORE_FIELDS, answer_field, index_dir, open_index
-from .vocabulary import Vocabulary
+from harvest.core.problems import did_you_mean
+from harvest.core.settings import Prompt
+from harvest.search.analysis import WORD, fold
+from harvest.search.index import CORE_FIELDS, answer_field, index_dir, open_index
+from harvest.search.vocabulary import Vocabulary
 
 SNIPPET_CHARS = 220
 ALIASES = {"lesson": ["lessons"], "contributor": ["contributors", "by"], "body": ["text"]}

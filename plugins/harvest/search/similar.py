@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from ..archive import Archive
-from ..model import Story
-from .corpus import Corpus, corpus_of
+from harvest.core.archive import Archive
+from harvest.core.model import Story
+from harvest.search.corpus import Corpus, corpus_of
 
 KEY_TERMS = 10
 PER_TERM = 16

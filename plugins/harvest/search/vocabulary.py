@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
-from .analysis import tokens
+from harvest.search.analysis import tokens
 
 FILE = "harvest-words.json"
 

@@ -1,0 +1,1 @@
+"""The `harvest` command: one module per group of sub-commands."""

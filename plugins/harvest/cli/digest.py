@@ -1,0 +1,123 @@
+"""`harvest digest PERIOD` / `harvest digest --since DATE --until DATE`: one digest as email files."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from harvest.core.archive import load_archive
+from harvest.cli.main import UsageError, add_common, load_settings
+from harvest.core.problems import HarvestError, did_you_mean
+
+
+def register(sub) -> None:
+    digest = sub.add_parser(
+        "digest", help="write one digest as a ready-to-send email (.eml, .html, .txt)",
+        description="Write the digest of one period (or of any dates) as a multipart .eml ready to send, "
+                    "plus its HTML and plain-text parts on their own.")
+    add_common(digest)
+    digest.add_argument("period", nargs="?", metavar="PERIOD",
+                        help="2026-11 (a month), 2026-W05 (an ISO week), 2026-Q1 (a quarter), "
+                             "or the key of a range listed in mkdocs.yml")
+    digest.add_argument("--since", metavar="DATE", help="first day of an ad-hoc digest (default: the oldest story)")
+    digest.add_argument("--until", metavar="DATE", help="last day of an ad-hoc digest (default: today)")
+    digest.add_argument("--out", metavar="DIR", default=None, help="output folder (default: dist/digests/)")
+    digest.set_defaults(run=run_digest)
+
+
+def _date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: '{value}' is not a date like 2026-03-01") from None
+
+
+def choose_period(args, options, archive):
+    from harvest.digests.periods import PERIOD_EXAMPLES, date_range, parse_period
+
+    if args.period and (args.since or args.until):
+        raise UsageError("give either a PERIOD or --since/--until, not both")
+    if args.period:
+        named = {period.key: period for period in options.ranges}
+        period = named.get(args.period) or parse_period(args.period)
+        if period is None:
+            hint = did_you_mean(args.period, named) if named else ""
+            raise UsageError(f"'{args.period}' is not a period: use {PERIOD_EXAMPLES}" + (f" ({hint})" if hint else ""))
+        return period
+    if not (args.since or args.until):
+        raise UsageError(f"name a PERIOD like {PERIOD_EXAMPLES}, or give --since DATE and/or --until DATE")
+    until = _date(args.until, "--until") if args.until else archive.settings.today
+    oldest = min((s.date for s in archive.stories), default=until)
+    since = _date(args.since, "--since") if args.since else min(oldest, until)
+    if until < since:
+        raise UsageError(f"--until {until} is before --since {since}"
+                         + ("" if args.until else " (--until defaults to today)"))
+    return date_range(since, until)
+
+
+def run_digest(args) -> int:
+    from mkdocs.exceptions import PluginError
+
+    from harvest.digests.digest import DigestOptions, digest_between, load_notes
+    from harvest.digests.links import Links
+    from harvest.digests.mail import render_email
+    from harvest.digests.plugin import find_config, options_from
+    from harvest.digests.view import digest_view
+    from harvest.cli.project import load_mkdocs_config
+
+    settings = load_settings(args)
+    mkdocs_config = load_mkdocs_config(Path(args.config_file))
+    plugin_config = find_config(mkdocs_config)
+    try:
+        options = options_from(plugin_config, settings) if plugin_config else DigestOptions()
+    except PluginError as error:
+        raise HarvestError(str(error)) from None
+    archive, _ = load_archive(settings)
+    notes, problems = load_notes(settings)
+    if problems:
+        raise HarvestError(problems)
+    period = choose_period(args, options, archive)
+    digest = digest_between(archive, period, options, notes)
+    if digest is None:
+        print(f"harvest digest: no story from {period.span} is published in the '{settings.profile}' profile; "
+              "no digest written", file=sys.stderr)
+        return 1
+    links = Links(settings.site_url, mkdocs_config.use_directory_urls)
+    if not links.absolute:
+        print("harvest digest: site_url is not set in mkdocs.yml, so the email has no links to the site",
+              file=sys.stderr)
+    email = render_email(digest_view(archive, digest, links.email_page),
+                         plugin_config.email_from if plugin_config else None,
+                         plugin_config.email_to if plugin_config else None)
+    out = Path(args.out) if args.out else settings.project_dir / "dist" / "digests"
+    written = _write_all(out, {f"{period.key}.eml": email.eml, f"{period.key}.html": email.html.encode("utf-8"),
+                               f"{period.key}.txt": email.text.encode("utf-8")})
+    print(f"{digest.title} ({settings.profile} profile): {len(digest.stories)} "
+          f"{'story' if len(digest.stories) == 1 else 'stories'}")
+    for path in written:
+        print(f"  wrote {path}")
+    return 0
+
+
+def _write_all(folder: Path, contents: dict[str, bytes]) -> list[Path]:
+    """Write every file to a temporary name first, then rename them all: never a half-written set."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise HarvestError(f"cannot create {folder}: {error.strerror}") from None
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, content in contents.items():
+            handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+            with os.fdopen(handle, "wb") as file:
+                file.write(content)
+            staged.append((temp, folder / name))
+        for temp, target in staged:
+            os.replace(temp, target)
+    except OSError as error:
+        for temp, _ in staged:
+            Path(temp).unlink(missing_ok=True)
+        raise HarvestError(f"cannot write into {folder}: {error.strerror}") from None
+    return [target for _, target in staged]

@@ -1,0 +1,69 @@
+"""The `harvest` command. Each sub-command lives in its own module and registers itself here.
+
+User mistakes end in a clear message and exit status 1 or 2, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+
+from harvest.core.problems import HarvestError
+
+# Modules with `register(subparsers)`; each adds its sub-command(s).
+COMMAND_MODULES = [
+    "harvest.cli.site",
+    "harvest.cli.readings",
+    "harvest.cli.pack",
+    "harvest.cli.import_",
+    "harvest.cli.digest",
+    "harvest.cli.new",
+    "harvest.cli.intake",
+    "harvest.cli.search",
+]
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called (exit status 2)."""
+
+
+def add_common(parser: argparse.ArgumentParser, profile: bool = True) -> None:
+    parser.add_argument("-f", "--config-file", default="mkdocs.yml", metavar="FILE",
+                        help="the site's mkdocs.yml (default: ./mkdocs.yml)")
+    if profile:
+        parser.add_argument("--profile", default=None,
+                            help="build profile: public (default), members or archive")
+
+
+def load_settings(args):
+    """Settings from mkdocs.yml, exactly as the MkDocs build will see them."""
+    from harvest.cli.project import settings_from_file
+    return settings_from_file(Path(args.config_file), getattr(args, "profile", None))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="harvest", description="Harvest: a living archive of movement stories.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except HarvestError as error:
+        print(error.report(), file=sys.stderr)
+        return 1
+    except UsageError as error:
+        print(f"harvest {args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted; nothing was written", file=sys.stderr)
+        return 130
+

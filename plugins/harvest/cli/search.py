@@ -1,0 +1,136 @@
+"""`harvest index` and `harvest search`: the archive's whoosh index from the terminal."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from harvest.cli.main import UsageError, add_common
+
+
+QUERY_HELP = """\
+query language (whoosh):
+  flood drill              stories with both words (and their variants: drills, drilled)
+  "phone tree"             a phrase
+  flood OR heat            either word;  bread NOT soup  leaves soup out
+  lesson:communication     by lesson (id or title words); also contributor:, place:, event:, lang:
+  missing:generator        in the answers to one prompt (its id, - written as _); body: is all text
+  date:2025-06             a month;  date:[2025-01 to 2025-06]  a range;  date:>2025-03
+  flood*                   words starting with flood
+The index covers what the chosen --profile publishes (public by default)."""
+
+
+def register(sub) -> None:
+    index = sub.add_parser("index", help="build or update the search index used by `harvest search`",
+                           description="Bring .harvest/index/<profile>/ up to date with the stories "
+                                       "(only changed stories are re-indexed).")
+    add_common(index)
+    index.add_argument("--rebuild", action="store_true", help="start again from scratch")
+    index.add_argument("--compact", action="store_true",
+                       help="rewrite the index so nothing of replaced or deleted stories stays on disk")
+    index.set_defaults(run=run_index)
+
+    search = sub.add_parser("search", help="search the stories (words, \"phrases\", lesson:, date:[a to b] ...)",
+                            description="Search the archive.", epilog=QUERY_HELP,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_common(search)
+    search.add_argument("query", nargs="+", help="the query (quote it in the shell if it has \" or ( )")
+    search.add_argument("-n", "--limit", type=int, default=10, help="show at most this many (default 10)")
+    search.add_argument("--newest", action="store_true", help="newest first instead of best match first")
+    search.add_argument("--json", action="store_true", help="print the results as JSON")
+    search.add_argument("--no-update", action="store_true",
+                        help="do not update the index first, even when stories changed")
+    search.set_defaults(run=run_search)
+
+
+def _load(args):
+    """-> (settings, use_directory_urls), reading mkdocs.yml once."""
+    from harvest.cli.project import load_project
+
+    config, settings = load_project(Path(args.config_file), args.profile)
+    return settings, config.use_directory_urls
+
+
+def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = False):
+    from harvest.core.archive import load_archive
+    from harvest.search.documents import documents
+    from harvest.search.index import index_dir, source_signature, update_index
+
+    signature = source_signature(settings, config_file)
+    archive, _warnings = load_archive(settings)
+    return update_index(documents(archive), index_dir(settings), settings.prompts,
+                        rebuild=rebuild, compact=compact, extra={"sources": signature})
+
+
+def run_index(args) -> int:
+    from harvest.search.index import index_dir
+    settings, _ = _load(args)
+    report = _update(settings, Path(args.config_file), rebuild=args.rebuild, compact=args.compact)
+    print(f"{report.summary()} in {settings.display_path(index_dir(settings))} (profile {settings.profile})")
+    return 0
+
+
+def run_search(args) -> int:
+    from harvest.search.index import index_dir, read_manifest, source_signature
+    from harvest.search.query import QueryError, open_searcher
+
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    text = " ".join(args.query)
+    settings, directory_urls = _load(args)
+    manifest = read_manifest(index_dir(settings))
+    if manifest is None or (not args.no_update and
+                            manifest.get("sources") != source_signature(settings, Path(args.config_file))):
+        print("updating the search index first…", file=sys.stderr)
+        report = _update(settings, Path(args.config_file))
+        print(report.summary(), file=sys.stderr)
+    searcher = open_searcher(settings)
+    try:
+        results = searcher.search(text, limit=args.limit, newest=args.newest)
+    except QueryError as error:
+        raise UsageError(f"query: {error}") from None
+    finally:
+        searcher.close()
+
+    def url(page: str) -> str:
+        path = page + ("/" if directory_urls else ".html")
+        return settings.site_url.rstrip("/") + "/" + path if settings.site_url else path
+
+    def source(page: str) -> str:
+        return settings.display_path(settings.stories_dir / (page + ".md"))
+
+    if args.json:
+        print(json.dumps({
+            "query": text, "profile": settings.profile, "total": results.total,
+            "did_you_mean": results.suggestion,
+            "results": [{"id": h.id, "title": h.title, "date": h.date, "place": h.place, "lessons": h.lessons,
+                         "contributors": h.contributors, "path": source(h.page), "url": url(h.page),
+                         "score": h.score, "snippet": h.snippet, "matches": h.matches} for h in results.hits],
+        }, ensure_ascii=False, indent=2))
+        return 0
+
+    bold = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    if results.suggestion:
+        print(f"did you mean: {results.suggestion}")
+    for number, hit in enumerate(results.hits, 1):
+        print(f"{number}. {hit.title}")
+        print(f"   {hit.date} · {hit.place} · {url(hit.page)} ({source(hit.page)})")
+        if hit.snippet:
+            print(f"   {_marked(hit.snippet, hit.matches, bold)}")
+    shown = len(results.hits)
+    more = f", showing {shown} (use -n for more)" if results.total > shown else ""
+    print(f"{results.total} {'story' if results.total == 1 else 'stories'} found for {text!r} "
+          f"(profile {settings.profile}){more}")
+    return 0
+
+
+def _marked(text: str, spans, bold: bool) -> str:
+    start, end = ("\033[1m", "\033[0m") if bold else ("**", "**")
+    out, last = [], 0
+    for a, b in spans:
+        out += [text[last:a], start, text[a:b], end]
+        last = b
+    out.append(text[last:])
+    return "".join(out)

@@ -1,0 +1,105 @@
+"""`harvest check`, `harvest build`, `harvest serve`."""
+from __future__ import annotations
+
+import os
+import sys
+
+from harvest.core.archive import scan
+from harvest.cli.main import add_common, load_settings
+from harvest.core.ids import unrecorded
+from harvest.core.problems import summarize
+from harvest.core.withheld import image_warnings, withheld_report
+
+
+def register(sub) -> None:
+    check = sub.add_parser("check", help="validate every story and the vocabularies")
+    add_common(check)
+    check.add_argument("--format", choices=["text", "github"], default="text",
+                       help="github: one workflow annotation per problem, for CI")
+    check.add_argument("--strict", action="store_true", help="warnings fail too (exit status 1)")
+    check.add_argument("--offline", metavar="SITE_DIR", help="instead: check a built site loads nothing from other hosts")
+    check.set_defaults(run=run_check)
+
+    build = sub.add_parser("build", help="build the archive site (mkdocs build --strict)")
+    add_common(build)
+    build.add_argument("-d", "--site-dir", default=None, help="output folder (default: site/)")
+    build.set_defaults(run=run_build)
+
+    ids = sub.add_parser("ids", help="record every story's id in stories/ids.txt, so no later story takes it")
+    add_common(ids, profile=False)
+    ids.set_defaults(run=run_ids)
+
+    serve = sub.add_parser("serve", help="preview the site with live reload")
+    add_common(serve)
+    serve.add_argument("-a", "--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT")
+    serve.set_defaults(run=run_serve)
+
+
+def run_check(args) -> int:
+    if args.offline:
+        from harvest.cli.pack import run_offline_check
+        return run_offline_check(args.offline)
+    settings = load_settings(args)
+    collection = scan(settings, include_inbox=True)
+    collection.problems += image_warnings(collection)
+    if args.profile:
+        report = withheld_report(collection)
+        print(f"profile '{settings.profile}' will withhold or change:" if report else
+              f"profile '{settings.profile}' withholds nothing")
+        for line in report:
+            print(f"  {line}")
+    for problem in collection.problems:
+        print(problem.format_github() if args.format == "github" else problem.format())
+    errors, warnings = summarize(collection.problems)
+    new_ids = unrecorded(collection.stories, settings)
+    print(f"checked {collection.files_seen} stories: {errors} error(s), {warnings} warning(s)"
+          + (f"; {len(new_ids)} new id(s) to record with `harvest ids` once merged" if new_ids else ""),
+          file=sys.stderr if args.format == "github" else sys.stdout)
+    return 1 if errors or (args.strict and warnings) else 0
+
+
+def run_ids(args) -> int:
+    from harvest.core.ids import ledger_file, record_ids
+    settings = load_settings(args)
+    collection = scan(settings)
+    added, updated = record_ids(settings, collection.stories)
+    ledger = settings.display_path(ledger_file(settings))
+    conflicts = [p for p in collection.problems if p.field == "id" and p.is_error]
+    for problem in conflicts:
+        print(problem.format())
+    print(f"{ledger}: {added} id(s) added, {updated} updated"
+          + (f"; {len(conflicts)} story id(s) refused, see above" if conflicts else ""))
+    return 1 if conflicts else 0
+
+
+def _with_profile(args):
+    if args.profile:
+        os.environ["HARVEST_PROFILE"] = args.profile
+    load_settings(args)  # fail early, with a clear message, on a bad config or profile
+
+
+def run_build(args) -> int:
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import Abort, MkDocsException
+    from harvest.cli.project import load_mkdocs_config, log_to_console
+
+    _with_profile(args)
+    log_to_console()
+    overrides = {"site_dir": args.site_dir} if args.site_dir else {}
+    config = load_mkdocs_config(args.config_file, strict=True, **overrides)
+    try:
+        build(config)
+    except (MkDocsException, Abort) as error:
+        print(f"harvest build: {error}", file=sys.stderr)
+        return 1
+    print(f"built {config.site_dir} (profile {os.environ.get('HARVEST_PROFILE', 'public')})")
+    return 0
+
+
+def run_serve(args) -> int:
+    from mkdocs.commands.serve import serve
+    from harvest.cli.project import log_to_console
+    _with_profile(args)
+    log_to_console()
+    serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True)
+    return 0

@@ -1,0 +1,1 @@
+"""The "Contribute a story" page and its `harvest-contribute` plugin."""

@@ -1,0 +1,245 @@
+"""Load a stories folder (`scan`) and publish the view one build profile may see (`publish`).
+
+`scan` is what `harvest check` reports on. `publish` is the single choke point for
+privacy: stories above the profile, embargoed stories, redacted passages and
+unconsented names never get past it, so pages, indexes, feeds and copies built
+from an `Archive` cannot leak them.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Iterator
+
+from harvest.core.ids import check_ids
+from harvest.core.model import Lesson, Story
+from harvest.core.parse import read_story
+from harvest.core.privacy import Credits, Person, RegistryEntry, apply_redactions, is_visible, REDACT_TAG
+from harvest.core.problems import HarvestError, Problem, did_you_mean, sort_key
+from harvest.core.prompts import PromptMatcher, Section, count_words, split_sections
+from harvest.core.settings import Settings
+from harvest.core.text import slugify
+
+INBOX = "_inbox"
+
+
+def iter_story_files(stories_dir: Path, include_inbox: bool = False) -> Iterator[tuple[Path, str]]:
+    """(file, path relative to the stories folder) for every story, in a stable order.
+
+    Folders starting with `_` or `.` hold other things (inbox, digests notes, reading
+    sessions), except the inbox when asked for.
+    """
+    for root, dirs, files in os.walk(stories_dir):
+        rel_root = Path(root).relative_to(stories_dir)
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) or
+                         (include_inbox and rel_root == Path(".") and d == INBOX))
+        for name in sorted(files):
+            if name.endswith(".md") and not name.startswith((".", "_")):
+                yield Path(root) / name, (rel_root / name).as_posix()
+
+
+@dataclass
+class Collection:
+    """Every story on disk, unfiltered, with every problem found."""
+    settings: Settings
+    stories: list[Story]
+    lessons: dict[str, Lesson]
+    registry: dict[str, RegistryEntry]
+    problems: list[Problem]
+    files_seen: int = 0
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+
+def scan(settings: Settings, include_inbox: bool = False) -> Collection:
+    from harvest.core.validate import build_story
+    from harvest.core.vocab import load_lessons, load_registry
+
+    problems: list[Problem] = []
+    if not settings.stories_dir.is_dir():
+        raise HarvestError([Problem(settings.display_path(settings.stories_dir), None, "folder", "stories folder not found",
+                                    "create it, or set `docs_dir` in mkdocs.yml to the folder holding your stories")])
+    lessons, lesson_problems = load_lessons(settings)
+    registry, registry_problems = load_registry(settings)
+    problems += lesson_problems + registry_problems
+    matcher = PromptMatcher(settings.prompts)
+    stories: list[Story] = []
+    seen = 0
+    for file, rel in iter_story_files(settings.stories_dir, include_inbox):
+        seen += 1
+        display = settings.display_path(file)
+        raw, file_problems = read_story(file, display, settings.max_story_bytes)
+        problems += file_problems
+        if raw is None:
+            continue
+        story, story_problems = build_story(raw, rel, display, settings, lessons, registry, matcher)
+        problems += story_problems
+        if story is not None:
+            problems += _check_references(story, raw.line_of, file, display, settings)
+            stories.append(story)
+    problems += _check_collisions(stories, settings)
+    problems += check_ids(stories, settings)
+    problems.sort(key=sort_key)
+    return Collection(settings, stories, lessons, registry, problems, seen)
+
+
+def _check_references(story: Story, line_of, file: Path, display: str, settings: Settings) -> list[Problem]:
+    problems = []
+    for name in ("title", "summary", "place"):
+        if REDACT_TAG.search(getattr(story, name)):
+            problems.append(Problem(display, line_of(name), name, "redaction markup only works in the story text",
+                                    "leave this out of the field, or raise the story's `visibility`"))
+    root = settings.stories_dir.resolve()
+    for image in story.images:
+        target = (file.parent / image).resolve()
+        if not target.is_relative_to(root):
+            problems.append(Problem(display, line_of("images"), "images", f"'{image}' is outside the stories folder",
+                                    "keep images inside the stories folder, next to the story"))
+        elif not target.is_file():
+            problems.append(Problem(display, line_of("images"), "images", f"image '{image}' not found",
+                                    "paths are relative to the story file"))
+    return problems
+
+
+def _check_collisions(stories: list[Story], settings: Settings) -> list[Problem]:
+    problems = []
+    by_id: dict[str, list[Story]] = defaultdict(list)
+    for story in stories:
+        by_id[story.id].append(story)
+    ids = set(by_id)
+    for story_id, same in by_id.items():
+        for story in same[1:]:
+            first = same[0]
+            display = settings.display_path(settings.stories_dir / story.path)
+            problems.append(Problem(display, 1, "id",
+                                    f"duplicate id '{story_id}': {settings.display_path(settings.stories_dir / first.path)} "
+                                    f"has it too, and both would be published at stories/{story_id}/",
+                                    "give each story its own `id:` (a story without one is named after its file); "
+                                    "never reuse another story's id"))
+    for story in stories:
+        if story.translation_of and story.translation_of not in ids:
+            display = settings.display_path(settings.stories_dir / story.path)
+            problems.append(Problem(display, 1, "translation_of", f"no story has the id '{story.translation_of}'",
+                                    did_you_mean(story.translation_of, ids)))
+    return problems
+
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+
+
+def redacted(story: Story, settings: Settings, matcher: PromptMatcher) -> Story:
+    """The story as the profile may see it: withheld spans replaced, editors' HTML comments
+    dropped (they are notes, not text), sections re-read."""
+    has_comment = "<!--" in story.markdown
+    if not story.redactions and not has_comment:
+        return story
+    markdown = apply_redactions(story.markdown, list(story.redactions), settings)
+    if has_comment:
+        markdown = _HTML_COMMENT.sub("", markdown)
+    intro, sections = split_sections(markdown, story.body_line, matcher)
+    return replace(story, markdown=markdown, intro=intro, sections=sections,
+                   words=count_words(intro) + sum(sec.words for sec in sections), redactions=())
+
+
+def publish(collection: Collection) -> "Archive":
+    settings = collection.settings
+    matcher = PromptMatcher(settings.prompts)
+    visible = [s for s in collection.stories if is_visible(s.visibility, s.embargo_until, settings)]
+    stories = [redacted(s, settings, matcher) for s in visible]
+    visible_ids = {s.id for s in stories}
+    stories = [s if not s.translation_of or s.translation_of in visible_ids else replace(s, translation_of=None)
+               for s in stories]
+    stories.sort(key=lambda s: (s.date, s.id), reverse=True)
+    return Archive(settings, stories, collection.lessons, Credits(collection.registry, settings),
+                   withheld=len(collection.stories) - len(stories))
+
+
+def load_archive(settings: Settings) -> tuple["Archive", list[Problem]]:
+    """Scan + publish, raising `HarvestError` with every problem when any is an error."""
+    collection = scan(settings)
+    if collection.errors:
+        raise HarvestError(collection.problems)
+    return publish(collection), collection.problems
+
+
+@dataclass
+class Archive:
+    """The published view of one profile. Everything here may be shown."""
+    settings: Settings
+    stories: list[Story]          # newest first
+    lessons: dict[str, Lesson]
+    credits: Credits
+    withheld: int = 0             # for the build log only; never rendered
+    _by_id: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        self._by_id = {s.id: s for s in self.stories}
+
+    def story(self, story_id: str) -> Story | None:
+        return self._by_id.get(story_id)
+
+    @cached_property
+    def by_lesson(self) -> dict[str, list[Story]]:
+        groups = {lesson: [] for lesson in self.lessons}
+        for story in self.stories:
+            for lesson in story.lessons:
+                groups[lesson].append(story)
+        return groups
+
+    @cached_property
+    def by_event(self) -> dict[str, list[Story]]:
+        groups = {kind: [] for kind in self.settings.event_kinds}
+        for story in self.stories:
+            groups[story.event].append(story)
+        return groups
+
+    @cached_property
+    def by_place(self) -> dict[str, tuple[str, list[Story]]]:
+        groups: dict[str, tuple[str, list[Story]]] = {}
+        for story in self.stories:
+            groups.setdefault(story.place_key, (story.place, []))[1].append(story)
+        return dict(sorted(groups.items(), key=lambda item: item[1][0].casefold()))
+
+    @cached_property
+    def by_person(self) -> dict[str, tuple[Person, list[Story]]]:
+        groups: dict[str, tuple[Person, list[Story]]] = {}
+        for story in self.stories:
+            for person in self.credits.people(story.contributors)[0]:
+                groups.setdefault(person.key, (person, []))[1].append(story)
+        return dict(sorted(groups.items(), key=lambda item: item[1][0].label.casefold()))
+
+    @cached_property
+    def by_year(self) -> dict[int, dict[str, list[Story]]]:
+        years: dict[int, dict[str, list[Story]]] = {}
+        for story in self.stories:  # already newest first
+            years.setdefault(story.date.year, {}).setdefault(story.month, []).append(story)
+        return years
+
+    def rollup(self, prompt_id: str) -> dict[str, list[tuple[Story, Section]]]:
+        """Every answer to one prompt, grouped by lesson (a story appears under each of its lessons)."""
+        groups: dict[str, list[tuple[Story, Section]]] = {lesson: [] for lesson in self.lessons}
+        for story in self.stories:
+            section = story.answer(prompt_id)
+            if section is not None and section.markdown.strip():
+                for lesson in story.lessons:
+                    groups[lesson].append((story, section))
+        return {lesson: answers for lesson, answers in groups.items() if answers}
+
+    @cached_property
+    def related(self) -> dict[str, list[Story]]:
+        # More-like-this over the story text plus shared lessons (search/similar.py);
+        # related.related_stories is the lessons/place/event-only version.
+        from harvest.search.similar import related_stories
+        return related_stories(self, self.settings.related_count)
+
+    def people_of(self, story: Story) -> tuple[list[Person], int]:
+        return self.credits.people(story.contributors)
+
+    def place_key(self, place: str) -> str:
+        return slugify(place)

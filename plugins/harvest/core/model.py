@@ -1,0 +1,60 @@
+"""Structure objects: lessons and stories as the rest of Harvest sees them."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from harvest.core.prompts import Section
+
+
+@dataclass(frozen=True)
+class Lesson:
+    id: str
+    title: str
+    description: str
+
+
+@dataclass
+class Story:
+    id: str
+    path: str                    # relative to the stories folder, posix
+    title: str
+    date: dt.date
+    event: str
+    place: str
+    contributors: tuple[str, ...]  # handles: shown only through privacy.Credits
+    lessons: tuple[str, ...]
+    summary: str
+    lang: str
+    visibility: str
+    markdown: str                # the whole body; in a published Story, already redacted
+    body_line: int               # file line where the body starts
+    intro: str
+    sections: list[Section]
+    words: int
+    content_hash: str            # of the source file: lets indexes skip unchanged stories
+    embargo_until: dt.date | None = None
+    images: tuple[str, ...] = ()
+    translation_of: str | None = None
+    redactions: tuple = ()       # privacy.RedactedSpan over `markdown`; empty once published
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def src_uri(self) -> str:
+        """The generated page's virtual source path (its URL follows from it)."""
+        return f"stories/{self.id}.md"
+
+    @property
+    def place_key(self) -> str:
+        from harvest.core.text import slugify
+        return slugify(self.place)
+
+    @property
+    def month(self) -> str:
+        return self.date.strftime("%Y-%m")
+
+    def answer(self, prompt_id: str) -> Section | None:
+        for section in self.sections:
+            if section.prompt_id == prompt_id:
+                return section
+        return None

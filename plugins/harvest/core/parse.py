@@ -1,0 +1,142 @@
+"""Read one story file: bytes -> front matter (with line numbers) + Markdown body.
+
+Every way a file can be unreadable becomes a `Problem`; nothing raises for user input.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from harvest.core.problems import Problem
+
+_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same rules, faster
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class FrontMatterLoader(_SafeBase):
+    """PyYAML's safe loader, but dates stay strings so we can report impossible ones ourselves."""
+
+
+FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+FRONT_MATTER_HINT = "start the file with a line '---', then the fields (title: …), then another '---'"
+
+
+@dataclass
+class RawStory:
+    meta: dict
+    body: str
+    body_line: int                                 # file line where the body starts
+    field_lines: dict[str, int] = field(default_factory=dict)
+    text: str = ""                                 # the whole normalised text (for hashing)
+
+    def line_of(self, name: str) -> int:
+        return self.field_lines.get(name, 1)
+
+
+def decode_text(data: bytes, path: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
+    """Bytes -> text with '\\n' line endings, or the problem that stops us."""
+    if len(data) > max_bytes:
+        return None, [Problem(path, None, "file", f"file is {len(data) // 1024} KB, over the {max_bytes // 1024} KB limit",
+                              "split it into several stories, or move large media out of the text")]
+    if data.startswith(UTF16_BOMS):
+        return None, [Problem(path, 1, "file", "file is UTF-16 encoded", "save it as UTF-8")]
+    if b"\x00" in data:
+        return None, [Problem(path, None, "file", "not a text file (it contains binary data)",
+                              "story files must be Markdown text; put images next to the story and list them under `images`")]
+    if data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Problem(path, line, "file", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                              "save the file as UTF-8 (in most editors: Save with encoding → UTF-8)")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def split_front_matter(text: str, path: str) -> tuple[str, str, int] | Problem:
+    """-> (yaml text, body, body start line) or the problem."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return Problem(path, 1, "front matter", "no front matter", FRONT_MATTER_HINT)
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+    return Problem(path, 1, "front matter", "front matter is not closed", "add a line '---' after the last field")
+
+
+def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict | None, dict[str, int], list[Problem]]:
+    """Safe-load a YAML mapping; report anchors/aliases, unsafe tags and syntax errors by line."""
+    def at(mark) -> int:
+        return first_line + mark.line
+
+    try:
+        events = yaml.parse(source, Loader=FrontMatterLoader) if ("&" in source or "*" in source) else ()
+        for event in events:
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                return None, {}, [Problem(path, at(event.start_mark), "front matter",
+                                          "YAML anchors and aliases (&name, *name) are not allowed",
+                                          "write the value out in full")]
+        loader = FrontMatterLoader(source)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, {}, [Problem(path, first_line, "front matter", "front matter is empty", FRONT_MATTER_HINT)]
+            if not isinstance(node, yaml.MappingNode):
+                return None, {}, [Problem(path, at(node.start_mark), "front matter",
+                                          "front matter must be a list of `field: value` lines", FRONT_MATTER_HINT)]
+            lines = {}
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    lines.setdefault(key_node.value, at(key_node.start_mark))
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return None, {}, [Problem(path, at(mark) if mark else first_line, "front matter",
+                                  f"YAML tag not allowed: {exc.problem}",
+                                  "remove the `!tag`; story fields are plain text, lists and dates")]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.context_mark or exc.problem_mark  # where the broken construct starts: what to fix
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        return None, {}, [Problem(path, at(mark) if mark else first_line, "front matter",
+                                  f"invalid YAML: {problem}",
+                                  "check indentation, and quote values that contain ': ' or start with a special character")]
+    except yaml.YAMLError as exc:
+        return None, {}, [Problem(path, first_line, "front matter", f"invalid YAML: {exc}", FRONT_MATTER_HINT)]
+    if any(not isinstance(key, str) for key in data):
+        return None, {}, [Problem(path, first_line, "front matter", "field names must be text",
+                                  "write each field as `name: value`")]
+    return data, lines, []
+
+
+def read_story(file: Path, display: str, max_bytes: int) -> tuple[RawStory | None, list[Problem]]:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return None, [Problem(display, None, "file", f"cannot read file: {exc.strerror}")]
+    text, problems = decode_text(data, display, max_bytes)
+    if text is None:
+        return None, problems
+    return parse_story_text(text, display)
+
+
+def parse_story_text(text: str, display: str) -> tuple[RawStory | None, list[Problem]]:
+    """A story file's (decoded, '\\n'-ended) text -> front matter + body, or the problems."""
+    parts = split_front_matter(text, display)
+    if isinstance(parts, Problem):
+        return None, [parts]
+    source, body, body_line = parts
+    meta, lines, problems = load_yaml_mapping(source, display, first_line=2)
+    if meta is None:
+        return None, problems
+    return RawStory(meta=meta, body=body, body_line=body_line, field_lines=lines, text=text), []

@@ -1,0 +1,166 @@
+"""Validate one story's front matter and body, and build a `Story` from it.
+
+Structure comes from the published JSON Schema (schema/story.schema.json), the
+same file editors and external checkers use; meaning (real dates, known lessons,
+known event kinds, prompts, redaction) is checked here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Mapping
+
+import jsonschema
+
+from harvest.core.model import Lesson, Story
+from harvest.core.parse import RawStory
+from harvest.core.privacy import RegistryEntry, find_redactions
+from harvest.core.problems import WARNING, Problem, did_you_mean
+from harvest.core.prompts import PromptMatcher, count_words, split_sections
+from harvest.core.settings import Settings
+from harvest.core.text import slugify
+
+EXAMPLES = {
+    "id": "id: 2026-03-flood-drill",
+    "title": "title: The night the river drill went sideways",
+    "date": "date: 2026-03-14",
+    "event": "event: crisis-sim",
+    "place": "place: Riverside",
+    "contributors": "contributors: [ana, ben]",
+    "lessons": "lessons: [communication, logistics]",
+    "summary": "summary: One sentence saying what happened and what we learned.",
+    "lang": "lang: es",
+    "visibility": "visibility: members",
+    "embargo_until": "embargo_until: 2027-01-31",
+    "images": "images: [photos/kitchen.jpg]",
+    "translation_of": "translation_of: 2026-03-flood-drill",
+}
+DATE_FIELDS = ("date", "embargo_until")
+TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping", "integer": "a whole number"}
+
+
+@lru_cache(maxsize=1)
+def story_schema() -> dict:
+    return json.loads(resources.files("harvest").joinpath("schema/story.schema.json").read_text("utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _schema_validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(story_schema())
+
+
+def _example(name: str) -> str:
+    return f"e.g. `{EXAMPLES[name]}`" if name in EXAMPLES else ""
+
+
+def _schema_problem(error: jsonschema.ValidationError, raw: RawStory, path: str) -> Problem:
+    if error.validator == "required":
+        name = next(n for n in error.validator_value if n not in error.instance)
+        return Problem(path, 1, name, "missing", "add " + _example(name).removeprefix("e.g. "))
+    name = str(error.absolute_path[0]) if error.absolute_path else "front matter"
+    line = raw.line_of(name)
+    value = error.instance
+    if name in DATE_FIELDS and error.validator in ("type", "pattern"):
+        return Problem(path, line, name, f"{value!r} is not a date in YYYY-MM-DD form", _example(name))
+    if error.validator == "type":
+        expected = TYPE_NAMES.get(error.validator_value, error.validator_value)
+        return Problem(path, line, name, f"should be {expected}, not {type(value).__name__} {value!r}", _example(name))
+    if error.validator == "pattern":
+        return Problem(path, line, name, f"{value!r} has characters that are not allowed here",
+                       "use lowercase letters, digits and hyphens; " + _example(name))
+    if error.validator == "minItems":
+        return Problem(path, line, name, "must list at least one value", _example(name))
+    if error.validator == "uniqueItems":
+        return Problem(path, line, name, "lists the same value twice", "remove the repeated value")
+    if error.validator == "minLength":
+        return Problem(path, line, name, "is empty", _example(name))
+    if error.validator == "maxLength":
+        return Problem(path, line, name, f"is too long ({len(value)} characters, at most {error.validator_value})",
+                       "shorten it")
+    return Problem(path, line, name, error.message, _example(name))
+
+
+def _parse_date(raw: RawStory, name: str, path: str, problems: list[Problem]) -> dt.date | None:
+    value = raw.meta.get(name)
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        problems.append(Problem(path, raw.line_of(name), name, f"{value!r} is not a real date",
+                                "check the month and day; " + _example(name)))
+        return None
+
+
+def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
+                lessons: Mapping[str, Lesson], registry: Mapping[str, RegistryEntry],
+                matcher: PromptMatcher) -> tuple[Story | None, list[Problem]]:
+    """Check one parsed file; -> (Story, problems). The Story is None when an error makes it unusable."""
+    meta, problems = raw.meta, []
+    schema_errors = sorted(_schema_validator().iter_errors(meta), key=lambda e: list(e.absolute_path))
+    problems += [_schema_problem(error, raw, display) for error in schema_errors]
+    bad_fields = {p.field for p in problems}
+
+    known = story_schema()["properties"]
+    for name in meta:
+        if name not in known:
+            hint = did_you_mean(name, known)
+            if hint.startswith("did you mean"):  # only likely typos: other fields are allowed
+                problems.append(Problem(display, raw.line_of(name), name, "unknown field", hint, WARNING))
+
+    date = None if "date" in bad_fields else _parse_date(raw, "date", display, problems)
+    embargo = None if "embargo_until" in bad_fields else _parse_date(raw, "embargo_until", display, problems)
+
+    event = meta.get("event")
+    if "event" not in bad_fields and event is not None and event not in settings.event_kinds:
+        problems.append(Problem(display, raw.line_of("event"), "event", f"unknown event kind '{event}'",
+                                did_you_mean(event, settings.event_kinds)))
+    if "lessons" not in bad_fields:
+        for lesson in meta.get("lessons") or ():
+            if lesson not in lessons:
+                problems.append(Problem(display, raw.line_of("lessons"), "lessons", f"unknown lesson '{lesson}'",
+                                        did_you_mean(lesson, lessons) + f" (lessons are defined in "
+                                        f"{settings.display_path(settings.lessons_file)})"))
+    if "contributors" not in bad_fields:
+        for handle in meta.get("contributors") or ():
+            if handle not in registry:
+                hint = did_you_mean(handle, registry)
+                problems.append(Problem(display, raw.line_of("contributors"), "contributors",
+                                        f"'{handle}' is not in the contributors registry, so they will be shown as anonymous",
+                                        (hint + "; " if hint.startswith("did") else "")
+                                        + f"add them to {settings.display_path(settings.contributors_file)} with their credit rule",
+                                        WARNING, strict=False))
+    visibility = meta.get("visibility", settings.default_visibility)
+    if "visibility" not in bad_fields and visibility not in settings.visibility_levels:
+        problems.append(Problem(display, raw.line_of("visibility"), "visibility", f"unknown visibility '{visibility}'",
+                                did_you_mean(visibility, settings.visibility_levels)))
+
+    if not raw.body.strip():
+        problems.append(Problem(display, raw.body_line, "body", "the story has no text",
+                                "write the story below the front matter, with a `## What surprised us?` section"))
+    spans, redaction_problems = find_redactions(raw.body, raw.body_line, settings, display)
+    problems += redaction_problems
+    intro, sections = split_sections(raw.body, raw.body_line, matcher)
+    for section in sections:
+        if section.prompt_id is None:
+            problems.append(Problem(display, section.line, "body", f"unknown prompt heading '## {section.heading}'",
+                                    did_you_mean(section.heading, [p.title for p in settings.prompts])
+                                    + " (prompts and their accepted variants are set in mkdocs.yml)", WARNING))
+
+    if any(p.is_error for p in problems):
+        return None, problems
+    story_id = meta.get("id") or slugify(rel_path.rsplit("/", 1)[-1].removesuffix(".md"))
+    story = Story(
+        id=story_id, path=rel_path, title=meta["title"].strip(), date=date, event=event,
+        place=meta["place"].strip(), contributors=tuple(meta["contributors"]), lessons=tuple(meta["lessons"]),
+        summary=" ".join(meta["summary"].split()), lang=meta.get("lang") or settings.default_lang,
+        visibility=visibility, markdown=raw.body, body_line=raw.body_line, intro=intro, sections=sections, words=count_words(intro) + sum(sec.words for sec in sections),
+        content_hash=hashlib.sha256(raw.text.encode("utf-8")).hexdigest(),
+        embargo_until=embargo, images=tuple(meta.get("images") or ()),
+        translation_of=meta.get("translation_of"), redactions=tuple(spans),
+        extra={k: v for k, v in meta.items() if k not in known},
+    )
+    return story, problems

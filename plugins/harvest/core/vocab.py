@@ -1,0 +1,91 @@
+"""The archive's vocabularies: lessons (what stories are tagged with) and the contributors registry."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from harvest.core.model import Lesson
+from harvest.core.parse import decode_text, load_yaml_mapping
+from harvest.core.privacy import CREDIT_RULES, RegistryEntry
+from harvest.core.problems import Problem, did_you_mean
+from harvest.core.settings import Settings
+
+_ID_HINT = "use lowercase letters, digits and hyphens, e.g. mutual-care"
+
+
+def _load_mapping(file: Path, settings: Settings, required: bool) -> tuple[dict | None, dict, list[Problem], str]:
+    display = settings.display_path(file)
+    if not file.exists():
+        if required:
+            return None, {}, [Problem(display, None, "file", "file not found",
+                                      "create it; see README.md, section 'Story format'")], display
+        return {}, {}, [], display
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        return None, {}, [Problem(display, None, "file", f"cannot read file: {exc.strerror}")], display
+    text, problems = decode_text(data, display, max_bytes=5_000_000)
+    if text is None:
+        return None, {}, problems, display
+    if not text.strip():
+        return {}, {}, [], display
+    mapping, lines, problems = load_yaml_mapping(text, display, first_line=1)
+    return mapping, lines, problems, display
+
+
+def load_lessons(settings: Settings) -> tuple[dict[str, Lesson], list[Problem]]:
+    mapping, lines, problems, display = _load_mapping(settings.lessons_file, settings, required=True)
+    lessons: dict[str, Lesson] = {}
+    for key, value in (mapping or {}).items():
+        line = lines.get(key)
+        if not _is_slug(key):
+            problems.append(Problem(display, line, key, "lesson id is not a simple name", _ID_HINT))
+            continue
+        if not isinstance(value, dict):
+            problems.append(Problem(display, line, key, "a lesson needs `title:` and `description:`",
+                                    "indent two lines under the id: `title: …` and `description: …`"))
+            continue
+        title, description = value.get("title"), value.get("description")
+        if not isinstance(title, str) or not title.strip():
+            problems.append(Problem(display, line, f"{key}.title", "missing or not text", "give the lesson a short title"))
+            continue
+        if not isinstance(description, str) or not description.strip() or "\n" in description.strip():
+            problems.append(Problem(display, line, f"{key}.description", "needs a one-line description",
+                                    "one sentence saying what the lesson is about"))
+            continue
+        lessons[key] = Lesson(key, title.strip(), description.strip())
+    if mapping is not None and not lessons and not problems:
+        problems.append(Problem(display, None, "file", "no lessons defined", "add at least one lesson"))
+    return lessons, problems
+
+
+def load_registry(settings: Settings) -> tuple[dict[str, RegistryEntry], list[Problem]]:
+    mapping, lines, problems, display = _load_mapping(settings.contributors_file, settings, required=False)
+    registry: dict[str, RegistryEntry] = {}
+    for handle, value in (mapping or {}).items():
+        line = lines.get(handle)
+        if not isinstance(value, dict):
+            problems.append(Problem(display, line, handle, "an entry needs `credit:` (and `name:` or `pseudonym:`)",
+                                    "e.g. credit: pseudonym / pseudonym: Kitchen Crew"))
+            continue
+        credit = value.get("credit", "anonymous")
+        name = str(value.get("name") or "").strip()
+        pseudonym = str(value.get("pseudonym") or "").strip()
+        if credit not in CREDIT_RULES:
+            problems.append(Problem(display, line, f"{handle}.credit", f"unknown credit rule '{credit}'",
+                                    did_you_mean(str(credit), CREDIT_RULES)))
+            continue
+        if credit == "named" and not name:
+            problems.append(Problem(display, line, f"{handle}.name", "credit is `named` but no name is given",
+                                    "add `name:`, or choose `credit: pseudonym` or `anonymous`"))
+            continue
+        if credit == "pseudonym" and not pseudonym:
+            problems.append(Problem(display, line, f"{handle}.pseudonym", "credit is `pseudonym` but no pseudonym is given",
+                                    "add `pseudonym:` (several people may share one collective pseudonym)"))
+            continue
+        registry[str(handle)] = RegistryEntry(str(handle), name, credit, pseudonym)
+    return registry, problems
+
+
+def _is_slug(value) -> bool:
+    import re
+    return isinstance(value, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", value) is not None

@@ -1,0 +1,1 @@
+"""Read-aloud: story parts and timings, reading sessions, and the `harvest-readaloud` plugin."""

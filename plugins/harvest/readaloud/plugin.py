@@ -1,0 +1,152 @@
+"""The `harvest-readaloud` MkDocs plugin: read-aloud view on story pages, and reading-session pages.
+
+List it after `harvest` in mkdocs.yml. The logic lives in `readaloud` (timing, cutting
+a story's HTML into parts) and `readings` (session files); this module adapts them to
+MkDocs: assets, pages, and the template context of story and session pages.
+"""
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+
+from harvest.site.plugin import add_nav_entry, harvest_plugin
+from harvest.site.pages import PageSpec, human_date
+from harvest.core.problems import HarvestError
+from harvest.readaloud.parts import Part, for_other_page, format_duration, story_parts, total_seconds
+from harvest.site.storyhtml import StoryHtml
+from harvest.readaloud.sessions import Session, load_session_files, plan_sessions, session_files
+from harvest.core.text import escape
+
+log = get_plugin_logger(__name__)
+ASSETS = {"assets/harvest/readaloud.css": "readaloud.css", "assets/harvest/readaloud.js": "readaloud.js"}
+INDEX_URI = "readings/index.md"
+
+
+class ReadAloudConfig(base.Config):
+    sessions_dir = c.Type(str, default="_readings")   # inside the stories folder; `_` keeps it out of the stories
+    nav_title = c.Type(str, default="Readings")
+
+
+class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
+    supports_multiple_instances = False
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.core = harvest_plugin(config)
+        plugins = list(config.plugins.values())
+        if plugins.index(self.core) > plugins.index(self):
+            raise PluginError("mkdocs.yml: list `- harvest-readaloud` after `- harvest` under `plugins:`")
+        if not self.config.sessions_dir.startswith("_"):
+            raise PluginError("mkdocs.yml, plugins → harvest-readaloud: sessions_dir must start with '_' "
+                              "(folders starting with '_' are not read as stories)")
+        self.folder = Path(config.docs_dir) / self.config.sessions_dir
+        css, js = ASSETS
+        if css not in config.extra_css:
+            config.extra_css.append(css)
+        if js not in config.extra_javascript:
+            config.extra_javascript.append(js)
+        if session_files(self.folder):
+            add_nav_entry(config, self.config.nav_title, INDEX_URI)
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        archive, settings = self.core.archive, self.core.settings
+        for story in archive.stories:
+            if story.path.split("/", 1)[0] == "readings":
+                raise PluginError(f"{settings.display_path(settings.stories_dir / story.path)}: the readings/ "
+                                  f"folder is used by the reading-session pages; move the story to another folder")
+        found, problems = load_session_files(self.folder, settings)
+        sessions, errors, notes = plan_sessions(found, archive, self.core.known_story_ids)
+        problems += errors
+        if problems:
+            raise PluginError("Harvest found problems in the reading sessions:\n" + HarvestError(problems).report())
+        for note in notes:
+            log.info(note)
+        if session_files(self.folder):
+            self.core.add_page(index_page(sessions), config)
+            for session in sessions:
+                self.core.add_page(PageSpec(session.src_uri, session.title, "", "harvest/reading.html",
+                                            {"session": session}), config)
+        for uri, name in ASSETS.items():
+            content = resources.files("harvest").joinpath("assets", name).read_bytes()
+            files.append(File.generated(config, uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
+        return files
+
+    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
+        spec = self.core.specs.get(page.file.src_uri)
+        if spec is None:
+            return context
+        wpm = self.core.settings.words_per_minute_aloud
+        if "story" in spec.data:
+            context["harvest_readaloud"] = self.story_view(spec.data["story"], wpm)
+        elif "session" in spec.data:
+            context["harvest_readaloud"] = self.session_view(spec.data["session"], page)
+        return context
+
+    def html_of(self, story) -> StoryHtml:
+        rendered = self.core.story_html.get(story.id)  # cut by the core when it rendered the page
+        if rendered is not None:
+            return rendered
+        # Not rendered in this build (e.g. a dirty `serve` rebuild): plain escaped text is still readable.
+        return StoryHtml([f"<p>{escape(story.intro)}</p>"] + [
+            f"<h2>{escape(s.heading)}</h2>\n<p>{escape(s.markdown)}</p>" for s in story.sections], "")
+
+    def story_view(self, story, wpm: int) -> dict:
+        rendered = self.html_of(story)
+        parts = story_parts(story, wpm)
+        if len(rendered.parts) == 1 and len(parts) > 1:  # headings did not match: read it as one part
+            parts = [Part(story.title, sum(p.words for p in parts), total_seconds(parts))]
+        return {"figures": rendered.figures, "total": format_duration(total_seconds(parts)),
+                "parts": part_views(parts, rendered.parts, start=1)}
+
+    def session_view(self, session: Session, page: Page) -> dict:
+        here = page.file.url
+        left = session.seconds
+        stories, index = [], 1
+        for number, item in enumerate(session.items, 1):
+            story_file = self.core.files.get_file_from_path(item.story.path)
+            story_url = story_file.url if story_file else here
+            rendered = self.html_of(item.story)
+            parts = list(item.parts)
+            if len(rendered.parts) == 1 and len(parts) > 1:
+                parts = [Part(item.story.title, sum(p.words for p in parts), item.seconds)]
+            chunks = [for_other_page(chunk, story_url, here, f"s{number}-") for chunk in rendered.parts]
+            views = part_views(parts, chunks, start=index, left=left)
+            left -= item.seconds
+            context = f"Story {number} of {len(session.items)}" + (f" · read by {item.reader}" if item.reader else "")
+            stories.append({"number": number, "story": item.story, "reader": item.reader, "context": context,
+                            "time": format_duration(item.seconds), "start": index, "parts": views,
+                            "url": story_file.url_relative_to(page.file) if story_file else "#"})
+            index += len(views)
+        return {"stories": stories, "total": format_duration(session.seconds),
+                "date": human_date(session.date) if session.date else ""}
+
+
+def part_views(parts: list[Part], chunks: list[str], start: int, left: int | None = None) -> list[dict]:
+    """What the templates need for each part: anchor number, '2 / 5', times (from Python, not the browser)."""
+    left = total_seconds(parts) if left is None else left
+    views = []
+    for number, (part, chunk) in enumerate(zip(parts, chunks), 1):
+        views.append({"index": start + number - 1, "progress": f"{number} / {len(parts)}", "heading": part.heading,
+                      "html": chunk, "words": part.words, "seconds": part.seconds,
+                      "time": format_duration(part.seconds), "left": format_duration(left)})
+        left -= part.seconds
+    return views
+
+
+def index_page(sessions: list[Session]) -> PageSpec:
+    entries = []
+    for session in sessions:
+        note = " · ".join(filter(None, [human_date(session.date) if session.date else "",
+                                        f"{len(session.items)} stories", f"about {format_duration(session.seconds)} aloud"]))
+        entries.append({"uri": session.src_uri, "title": session.title, "note": note})
+    intro = ("Running orders for reading stories aloud at assemblies: who reads, in what order, and for how long. "
+             "Open one and choose **Start reading aloud**.")
+    return PageSpec(INDEX_URI, "Readings", intro, "harvest/readings.html", {"sessions": entries})

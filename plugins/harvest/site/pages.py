@@ -1,0 +1,165 @@
+"""Plan the archive's pages from a published `Archive`: pure data, no MkDocs.
+
+Story pages are Markdown (so Material's search indexes their text, lessons,
+people and place). Index pages carry data for the `harvest/*.html` templates and
+are left out of search so a query lands on the story itself.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Callable
+
+from harvest.core.archive import Archive
+from harvest.core.model import Story
+from harvest.core.prompts import minutes
+from harvest.core.text import escape
+
+HOME = "index.md"
+# Folders Harvest's own pages (and its feature plugins') live in: a story there would collide.
+RESERVED_DIRS = ("lessons", "contributors", "events", "places", "timeline", "answers", "assets",
+                 "digests", "feeds", "readings", "contribute", "search")
+UrlFor = Callable[[str], str]  # a page's src_uri -> its address relative to the page being rendered
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+
+
+@dataclass
+class PageSpec:
+    src_uri: str
+    title: str
+    markdown: str | Callable[[], str]   # a callable builds it when MkDocs renders the page
+    template: str | None = None
+    data: dict = field(default_factory=dict)
+    search: bool = False
+    lang: str | None = None
+
+
+def lesson_uri(lesson: str) -> str: return f"lessons/{lesson}.md"
+def event_uri(kind: str) -> str: return f"events/{kind}.md"
+def place_uri(key: str) -> str: return f"places/{key}.md"
+def person_uri(key: str) -> str: return f"contributors/{key}.md"
+def year_uri(year: int) -> str: return f"timeline/{year}.md"
+def answers_uri(prompt_id: str) -> str: return f"answers/{prompt_id}.md"
+
+
+def human_date(date) -> str:
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def month_label(month: str) -> str:
+    year, number = month.split("-")
+    return f"{MONTHS[int(number) - 1]} {year}"
+
+
+def story_header(archive: Archive, story: Story, url: UrlFor) -> str:
+    """The title, then what, where, when, who, lessons and times: HTML above the story text.
+
+    The story template writes it, with links resolved by `url`; it is not part of the page's
+    Markdown, where parsing it (even as raw HTML) and resolving its links cost ~1 ms per page.
+    """
+    settings, e = archive.settings, html.escape
+    event_label = settings.event_kinds[story.event]
+
+    def a(src_uri: str, text: str, css: str = "") -> str:
+        css_attr = f' class="{css}"' if css else ""
+        return f'<a{css_attr} href="{e(url(src_uri))}">{e(text)}</a>'
+
+    people, anonymous = archive.people_of(story)
+    credits = [a(person_uri(p.key), p.label) for p in people]
+    if anonymous:
+        credits.append(f"{anonymous} anonymous contributor" + ("s" if anonymous > 1 else ""))
+    chips = " ".join(a(lesson_uri(l), archive.lessons[l].title, "harvest-chip") for l in story.lessons)
+    silent = minutes(story.words, settings.words_per_minute_silent)
+    aloud = minutes(story.words, settings.words_per_minute_aloud)
+    blocks = [
+        f"<h1>{e(story.title)}</h1>",
+        f'<p class="harvest-summary">{e(story.summary)}</p>',
+        f'<p class="harvest-meta"><time datetime="{story.date.isoformat()}">{human_date(story.date)}</time> · '
+        f"{a(event_uri(story.event), event_label)} · {a(place_uri(story.place_key), story.place)}</p>",
+    ]
+    if credits:
+        blocks.append(f'<p class="harvest-credits">Shared by {", ".join(credits)}</p>')
+    blocks += [f'<p class="harvest-lessons">{chips}</p>',
+               f'<p class="harvest-times">Reading time {silent} min · read aloud {aloud} min</p>']
+    translation = archive.story(story.translation_of) if story.translation_of else None
+    if translation:
+        blocks.append(f'<p class="harvest-translation">Translation of {a(translation.path, translation.title)}</p>')
+    return "\n".join(blocks)
+
+
+def story_markdown(story: Story) -> str:
+    figures = "".join(f"\n\n![]({image}){{ .harvest-image loading=lazy }}" for image in story.images)
+    return story.markdown.strip() + figures + "\n"
+
+
+def story_page(archive: Archive, story: Story) -> PageSpec:
+    # Built when the page is rendered, not held for every story at once (memory at 5,000 stories).
+    return PageSpec(story.path, story.title, lambda: story_markdown(story), "harvest/story.html",
+                    {"story": story, "related": archive.related.get(story.id, []),
+                     "header": lambda url: story_header(archive, story, url)}, search=True, lang=story.lang)
+
+
+def plan_pages(archive: Archive) -> list[PageSpec]:
+    settings = archive.settings
+    pages = [story_page(archive, story) for story in archive.stories]
+    prompts = settings.prompts
+    pages.append(PageSpec(HOME, settings.site_name, "", "harvest/home.html", {
+        "newest": archive.stories[:10], "story_count": len(archive.stories),
+        "lesson_count": sum(1 for s in archive.by_lesson.values() if s), "place_count": len(archive.by_place),
+        "people_count": len(archive.by_person), "prompts": prompts,
+    }))
+
+    def index(uri, title, intro, entries, template="harvest/index.html"):
+        pages.append(PageSpec(uri, title, intro, template, {"entries": entries}))
+
+    def listing(uri, title, intro, stories, **extra):
+        pages.append(PageSpec(uri, title, intro, "harvest/list.html", {"stories": stories, **extra}))
+
+    index("lessons/index.md", "Lessons", "What our stories taught us, one page per lesson.",
+          [(lesson_uri(l.id), l.title, l.description, len(archive.by_lesson[l.id])) for l in archive.lessons.values()
+           if archive.by_lesson[l.id]])
+    for lesson in archive.lessons.values():
+        if archive.by_lesson[lesson.id]:
+            listing(lesson_uri(lesson.id), lesson.title, escape(lesson.description), archive.by_lesson[lesson.id])
+
+    index("events/index.md", "Events", "Stories by kind of event.",
+          [(event_uri(k), settings.event_kinds[k], "", len(s)) for k, s in archive.by_event.items() if s])
+    for kind, stories in archive.by_event.items():
+        if stories:
+            listing(event_uri(kind), settings.event_kinds[kind], "", stories)
+
+    index("places/index.md", "Places", "Stories by place.",
+          [(place_uri(key), label, "", len(stories)) for key, (label, stories) in archive.by_place.items()])
+    for key, (label, stories) in archive.by_place.items():
+        listing(place_uri(key), label, "", stories)
+
+    index("contributors/index.md", "Contributors",
+          "People and collectives who shared stories, as each chose to be credited.",
+          [(person_uri(key), person.label, "", len(stories)) for key, (person, stories) in archive.by_person.items()])
+    for key, (person, stories) in archive.by_person.items():
+        listing(person_uri(key), person.label, "", stories)
+
+    index("timeline/index.md", "Timeline", "Stories by year and month.",
+          [(year_uri(year), str(year), ", ".join(f"{month_label(m).split()[0]} ({len(s)})" for m, s in months.items()),
+            sum(len(s) for s in months.values())) for year, months in archive.by_year.items()])
+    for year, months in archive.by_year.items():
+        pages.append(PageSpec(year_uri(year), str(year), "", "harvest/year.html",
+                              {"months": [(month_label(m), s) for m, s in months.items()]}))
+
+    index("answers/index.md", "Answers", "Every story's answer to each harvest prompt, side by side.",
+          [(answers_uri(p.id), p.title, "", sum(1 for s in archive.stories if s.answer(p.id))) for p in prompts])
+    for prompt in prompts:
+        groups = archive.rollup(prompt.id)
+        pages.append(PageSpec(answers_uri(prompt.id), prompt.title,
+                              "Every answer to this prompt, grouped by lesson. Each links to its story.",
+                              "harvest/answers.html",
+                              {"prompt": prompt, "groups": [(archive.lessons[l], answers) for l, answers in groups.items()]}))
+    return pages
+
+
+def default_nav(extra: list[dict] | None = None) -> list:
+    nav = [{"Home": HOME}, {"Lessons": "lessons/index.md"}, {"Answers": "answers/index.md"},
+           {"Timeline": "timeline/index.md"}, {"Places": "places/index.md"}, {"Events": "events/index.md"},
+           {"Contributors": "contributors/index.md"}]
+    return nav + (extra or [])
