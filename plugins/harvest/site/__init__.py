@@ -1,0 +1,1 @@
+"""The core MkDocs plugin (`harvest`): story and index pages from the published archive."""
