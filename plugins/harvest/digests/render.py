@@ -10,7 +10,6 @@ there is no address to make them absolute with.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Mapping
 from urllib.parse import urljoin, urlsplit
@@ -28,32 +27,35 @@ PORTABLE_TAGS = TAGS - {"img"}
 WIDTH = 72  # plain-text email lines
 
 
-_converter: markdown.Markdown | None = None
-
-
-@lru_cache(maxsize=4096)  # a digest's answers are shown in its email and its feed entry
-def markdown_html(text: str) -> str:
-    global _converter
-    if _converter is None:  # building a Markdown instance costs more than converting a story
-        _converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
-    return clean_html(_converter.reset().convert(text))
-
-
 class StoryText:
     """Each story's text (without its header) and prompt answers as clean HTML: cut from its
-    rendered page when `pages` has it, else rendered from its Markdown."""
+    rendered page when `pages` has it, else rendered from its Markdown.
+
+    One per build or command: it owns its Markdown converter (building one costs more than
+    converting a story) and remembers what it rendered (a digest's answers are shown in its
+    email and its feed entry)."""
 
     def __init__(self, pages: Mapping[str, StoryHtml] | None = None):
         self.pages = pages or {}
+        self._converter: markdown.Markdown | None = None
+        self._rendered: dict[str, str] = {}
+
+    def markdown_html(self, text: str) -> str:
+        html = self._rendered.get(text)
+        if html is None:
+            if self._converter is None:
+                self._converter = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
+            html = self._rendered[text] = clean_html(self._converter.reset().convert(text))
+        return html
 
     def body(self, story: Story) -> str:
         cut = self.pages.get(story.id)
-        return "\n".join(cut.parts) if cut else markdown_html(story.markdown)
+        return "\n".join(cut.parts) if cut else self.markdown_html(story.markdown)
 
     def answer(self, story: Story, section: Section) -> str:
         cut = self.pages.get(story.id)
         html = cut.answer(story, section) if cut else None
-        return html if html is not None else markdown_html(section.markdown)
+        return html if html is not None else self.markdown_html(section.markdown)
 
 
 def portable_html(html: str, base_url: str | None) -> str:

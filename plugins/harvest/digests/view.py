@@ -15,7 +15,7 @@ from harvest.core.model import Story
 from harvest.digests.digest import Digest
 from harvest.digests.links import READ_ALOUD_HASH, digest_uri
 from harvest.digests.periods import human
-from harvest.digests.render import StoryText, markdown_html, portable_html
+from harvest.digests.render import StoryText, portable_html
 
 UrlFor = Callable[[str], "str | None"]
 
@@ -75,7 +75,7 @@ def digest_view(archive: Archive, digest: Digest, url_for: UrlFor, text: StoryTe
         site_name=settings.site_name, title=digest.title, span=digest.period.span,
         count=f"{count} {'story' if count == 1 else 'stories'}", lang=settings.default_lang,
         digest_url=url_for(digest_uri(digest.key)), home_url=url_for("index.md"),
-        note_html=portable_html(markdown_html(digest.note), url_for(digest_uri(digest.key))) if digest.note else "",
+        note_html=portable_html(text.markdown_html(digest.note), url_for(digest_uri(digest.key))) if digest.note else "",
         read_aloud_url=first_url + READ_ALOUD_HASH if first_url else None, first_title=first.title,
         groups=groups, answers_title=digest.answers_title, answers=answers, thanks=digest.thanks(),
     )
