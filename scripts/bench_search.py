@@ -123,7 +123,7 @@ def _percentile(values: list[float], fraction: float) -> float:
 def measure(project_dir: Path, site_dir: Path) -> dict:
     """Index full / one-story update, query latency and browser first results for a built project."""
     from harvest.core.archive import load_archive
-    from harvest.cli.project import settings_from_file
+    from harvest.site.project import settings_from_file
     from harvest.search.documents import documents
     from harvest.search.index import index_dir, update_index
     from harvest.search.query import open_searcher

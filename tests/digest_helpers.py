@@ -6,7 +6,7 @@ import email.policy
 from pathlib import Path
 
 from harvest.core.archive import load_archive
-from harvest.cli.project import settings_from_file
+from harvest.site.project import settings_from_file
 
 SITE_URL = "https://archive.example.org/"
 

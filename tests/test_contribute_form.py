@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from harvest.intake.compose import clean_line, clean_text, compose_body, is_blank, to_handle
-from harvest.cli.project import settings_from_file
+from harvest.site.project import settings_from_file
 from harvest.core.parse import read_story
 from harvest.core.storyfile import dump_story
 from harvest.core.text import slugify
@@ -274,7 +274,7 @@ def test_copy_puts_the_file_on_the_clipboard(page, github_site):
 def test_forge_settings(options, expected):
     from types import SimpleNamespace
     from mkdocs.exceptions import PluginError
-    from harvest.contribute.plugin import forge_settings
+    from harvest.contribute.config import forge_settings
     config = SimpleNamespace(config_file_path="/archive/mkdocs.yml", docs_dir="/archive/stories")
     if isinstance(expected, str):
         with pytest.raises(PluginError, match=expected.replace("`", ".")):

@@ -14,7 +14,7 @@ import pytest
 from harvest.core.archive import publish, scan
 from harvest.digests.digest import DigestOptions, build_digests, thanks_line
 from harvest.digests.links import Links, page_url
-from harvest.cli.project import settings_from_file
+from harvest.site.project import settings_from_file
 
 from conftest import build, run_harvest
 from digest_helpers import SITE_URL, archive_of, set_digest_options, set_site_url, site_text, write_story

@@ -5,7 +5,7 @@ import pytest
 
 from harvest.core.archive import scan
 from harvest.core.ids import ledger_file, read_ledger
-from harvest.cli.project import settings_from_file
+from harvest.site.project import settings_from_file
 
 from conftest import run_harvest
 from digest_helpers import write_story

@@ -12,7 +12,7 @@ from harvest.intake.check import check_story, load_vocabulary
 from harvest.intake.compose import Composer, clean_line, clean_text, to_handle
 from harvest.intake.inbox import take_in
 from harvest.intake.issueform import parse_forge_json, parse_issue_body
-from harvest.cli.project import settings_from_file
+from harvest.site.project import settings_from_file
 from harvest.core.parse import read_story
 from harvest.core.storyfile import WINDOWS_DEVICES
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from harvest.core.archive import load_archive
-from harvest.cli.project import settings_from_file
+from harvest.site.project import settings_from_file
 from harvest.offline.pack import MANIFEST
 from harvest.offline.verify import FAILED, OK, check_manifest, verify
 

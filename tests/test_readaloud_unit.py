@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from harvest.core.archive import publish, scan
-from harvest.cli.project import settings_from_file
+from harvest.site.project import settings_from_file
 from harvest.readaloud.parts import aloud_seconds, for_other_page, format_duration, rebase_url, story_parts, total_seconds
 from harvest.site.storyhtml import split_story_html
 from harvest.readaloud.sessions import assign_readers, load_session_files, plan_sessions, read_session_file

@@ -135,7 +135,7 @@ def test_withheld_names_and_stories_appear_nowhere(site, text):
 def test_archive_groups_match_the_tables():
     """The same tables, one level down: the core's groups (before any template)."""
     from harvest.core.archive import publish, scan
-    from harvest.cli.project import settings_from_file
+    from harvest.site.project import settings_from_file
     import datetime as dt
     from dataclasses import replace
 

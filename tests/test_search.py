@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harvest.core.archive import load_archive
-from harvest.cli.project import settings_from_file
+from harvest.site.project import settings_from_file
 from harvest.search.analysis import tokens
 from harvest.search.documents import documents
 from harvest.search.index import index_dir, open_index, update_index
@@ -262,16 +262,19 @@ def test_indexes_are_per_profile(project):
 def test_related_stories_are_visible_and_alike(project):
     settings = settings_for(project)
     archive, _ = load_archive(settings)
+    from harvest.search.corpus import corpus_of
+    from harvest.search.similar import related_stories
+    related_of = related_stories(archive, corpus_of(archive), settings.related_count)
     visible = {s.id for s in archive.stories}
-    for story_id, related in archive.related.items():
+    for story_id, related in related_of.items():
         assert story_id not in {r.id for r in related}
         assert {r.id for r in related} <= visible
         assert len(related) <= settings.related_count
     # the pantry story and its Spanish translation share lessons and no words; the drill stories
     # about phone trees share words: both kinds of likeness count
-    pantry = [r.id for r in archive.related["2025-11-generator-pantry"]]
+    pantry = [r.id for r in related_of["2025-11-generator-pantry"]]
     assert pantry[0] == "2025-11-generador-despensa"
-    drill = [r.id for r in archive.related["2026-03-flood-drill"]]
+    drill = [r.id for r in related_of["2026-03-flood-drill"]]
     assert drill[0] == "2025-08-rent-strike-phone-tree"
 
 
@@ -300,12 +303,8 @@ def test_related_stories_scale_linearly():
             docs.append(SearchDocument(f"s{i}", f"p/{i}", "t", "s", words, (), (), (), (), "action",
                                        "Action", "P", "en", date))
         corpus = analyze(docs)
-        original, similar.corpus_of = similar.corpus_of, lambda _archive: corpus
         Counted.reads = 0
-        try:
-            similar.related_stories(SimpleNamespace(stories=stories), 5)
-        finally:
-            similar.corpus_of = original
+        similar.related_stories(SimpleNamespace(stories=stories), corpus, 5)
         return Counted.reads
 
     # each story reads at most its capped candidates (key-term peers, lesson and place neighbours)

@@ -18,7 +18,7 @@ def public_archive():
 
 
 def _prompts():
-    from harvest.cli.project import settings_from_file
+    from harvest.site.project import settings_from_file
     return settings_from_file(PROJECT / "mkdocs.yml").prompts
 
 

@@ -58,22 +58,18 @@ def choose_period(args, options, archive):
 
 
 def run_digest(args) -> int:
-    from mkdocs.exceptions import PluginError
-
+    from harvest.digests.config import DigestsConfig, options_from
     from harvest.digests.digest import DigestOptions, digest_between, load_notes
     from harvest.digests.links import Links
     from harvest.digests.mail import render_email
-    from harvest.digests.plugin import find_config, options_from
     from harvest.digests.view import digest_view
-    from harvest.cli.project import load_mkdocs_config
+    from harvest.site.config import find_plugin_config
+    from harvest.site.project import load_mkdocs_config
 
     settings = load_settings(args)
     mkdocs_config = load_mkdocs_config(Path(args.config_file))
-    plugin_config = find_config(mkdocs_config)
-    try:
-        options = options_from(plugin_config, settings) if plugin_config else DigestOptions()
-    except PluginError as error:
-        raise HarvestError(str(error)) from None
+    plugin_config = find_plugin_config(mkdocs_config, DigestsConfig)
+    options = options_from(plugin_config, settings) if isinstance(plugin_config, DigestsConfig) else DigestOptions()
     archive, _ = load_archive(settings)
     notes, problems = load_notes(settings)
     if problems:

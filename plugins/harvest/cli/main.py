@@ -39,7 +39,7 @@ def add_common(parser: argparse.ArgumentParser, profile: bool = True) -> None:
 
 def load_settings(args):
     """Settings from mkdocs.yml, exactly as the MkDocs build will see them."""
-    from harvest.cli.project import settings_from_file
+    from harvest.site.project import settings_from_file
     return settings_from_file(Path(args.config_file), getattr(args, "profile", None))
 
 

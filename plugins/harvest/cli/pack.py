@@ -28,7 +28,7 @@ def register(sub) -> None:
 
 
 def run_pack(args) -> int:
-    from harvest.cli.project import log_to_console
+    from harvest.site.project import log_to_console
     from harvest.offline.pack import pack
 
     load_settings(args)  # a bad config or profile fails before anything is built

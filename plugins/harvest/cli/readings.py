@@ -15,15 +15,16 @@ def register(sub) -> None:
 
 
 def sessions_folder(config_file: Path, stories_dir: Path) -> Path:
-    from harvest.cli.project import load_mkdocs_config
-    from harvest.readaloud.plugin import ReadAloudPlugin
+    from harvest.readaloud.config import ReadAloudConfig
+    from harvest.site.config import find_plugin_config
+    from harvest.site.project import load_mkdocs_config
 
     config = load_mkdocs_config(config_file)
-    plugin = next((p for p in config.plugins.values() if isinstance(p, ReadAloudPlugin)), None)
-    if plugin is None:
+    options = find_plugin_config(config, ReadAloudConfig)
+    if not isinstance(options, ReadAloudConfig):
         raise HarvestError([Problem(str(config_file), None, "plugins", "the harvest-readaloud plugin is not enabled",
                                     "add `- harvest-readaloud` under `plugins:`, after `- harvest`")])
-    return stories_dir / plugin.config.sessions_dir
+    return stories_dir / options.sessions_dir
 
 
 def run_readings(args) -> int:

@@ -47,7 +47,7 @@ def register(sub) -> None:
 
 def _load(args):
     """-> (settings, use_directory_urls), reading mkdocs.yml once."""
-    from harvest.cli.project import load_project
+    from harvest.site.project import load_project
 
     config, settings = load_project(Path(args.config_file), args.profile)
     return settings, config.use_directory_urls

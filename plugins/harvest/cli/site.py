@@ -1,8 +1,8 @@
 """`harvest check`, `harvest build`, `harvest serve`."""
 from __future__ import annotations
 
-import os
 import sys
+from pathlib import Path
 
 from harvest.core.archive import scan
 from harvest.cli.main import add_common, load_settings
@@ -72,34 +72,36 @@ def run_ids(args) -> int:
     return 1 if conflicts else 0
 
 
-def _with_profile(args):
-    if args.profile:
-        os.environ["HARVEST_PROFILE"] = args.profile
-    load_settings(args)  # fail early, with a clear message, on a bad config or profile
+def profile_options(args) -> dict[str, dict]:
+    """The profile asked for on the command line, as the harvest plugin's own option."""
+    return {"harvest": {"profile": args.profile}} if args.profile else {}
 
 
 def run_build(args) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
-    from harvest.cli.project import load_mkdocs_config, log_to_console
+    from harvest.site.project import load_mkdocs_config, log_to_console
 
-    _with_profile(args)
+    settings = load_settings(args)  # fail early, with a clear message, on a bad config or profile
     log_to_console()
     overrides = {"site_dir": args.site_dir} if args.site_dir else {}
-    config = load_mkdocs_config(args.config_file, strict=True, **overrides)
+    config = load_mkdocs_config(args.config_file, profile_options(args), strict=True, **overrides)
     try:
         build(config)
     except (MkDocsException, Abort) as error:
         print(f"harvest build: {error}", file=sys.stderr)
         return 1
-    print(f"built {config.site_dir} (profile {os.environ.get('HARVEST_PROFILE', 'public')})")
+    print(f"built {config.site_dir} (profile {settings.profile})")
     return 0
 
 
 def run_serve(args) -> int:
     from mkdocs.commands.serve import serve
-    from harvest.cli.project import log_to_console
-    _with_profile(args)
+    from harvest.site.project import log_to_console, plugins_with
+
+    load_settings(args)
     log_to_console()
-    serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True)
+    options = profile_options(args)
+    plugins = {"plugins": plugins_with(Path(args.config_file), options)} if options else {}
+    serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, **plugins)
     return 0

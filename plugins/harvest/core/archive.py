@@ -22,7 +22,6 @@ from harvest.core.privacy import Credits, Person, RegistryEntry, apply_redaction
 from harvest.core.problems import HarvestError, Problem, did_you_mean, sort_key
 from harvest.core.prompts import PromptMatcher, Section, count_words, split_sections
 from harvest.core.settings import Settings
-from harvest.core.text import slugify
 
 INBOX = "_inbox"
 
@@ -231,15 +230,6 @@ class Archive:
                     groups[lesson].append((story, section))
         return {lesson: answers for lesson, answers in groups.items() if answers}
 
-    @cached_property
-    def related(self) -> dict[str, list[Story]]:
-        # More-like-this over the story text plus shared lessons (search/similar.py);
-        # related.related_stories is the lessons/place/event-only version.
-        from harvest.search.similar import related_stories
-        return related_stories(self, self.settings.related_count)
-
     def people_of(self, story: Story) -> tuple[list[Person], int]:
         return self.credits.people(story.contributors)
 
-    def place_key(self, place: str) -> str:
-        return slugify(place)

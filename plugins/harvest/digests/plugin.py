@@ -1,150 +1,84 @@
 """The `harvest-digests` MkDocs plugin: digest pages, feeds and email files from the published archive.
 
 Thin on purpose: periods, grouping, feeds and emails live in plain modules beside it.
-List it after `harvest` in mkdocs.yml; it reads the core plugin's `Archive` in `on_files`.
-Feeds and emails are written in `on_env`, once MkDocs has rendered every page: they
-take each story's HTML from the core's cut of its page instead of rendering it again,
-and go straight into the site folder one by one (at 5,000 stories they weigh ~60 MB).
+Its pages are planned from the build context the core hands it; feeds and emails are
+written in `on_env`, once MkDocs has rendered every page: they take each story's HTML
+from the core's cut of its page instead of rendering it again, and go straight into the
+site folder one by one (at 5,000 stories they weigh ~60 MB).
 """
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Iterable
 from html import escape
 from importlib import resources
 from itertools import chain
 from typing import Iterator
 
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.utils import write_file
 
 from harvest.core.archive import Archive
-from harvest.site.plugin import add_nav_entry, harvest_plugin
-from harvest.core.problems import HarvestError, did_you_mean
-from harvest.core.settings import Settings
-from harvest.digests.digest import Digest, DigestOptions, build_digests, load_notes
+from harvest.core.problems import HarvestError
+from harvest.digests.config import DigestsConfig, options_from
+from harvest.digests.digest import Digest, build_digests, load_notes
 from harvest.digests.feeds import feed_files, feed_outputs, lessons_with_feeds
-from harvest.digests.links import (DIGESTS_DIR, FEEDS_DIR, FORMATS, Links, digests_index_uri, email_file, feed_file,
-                    lesson_feed_name)
+from harvest.digests.links import (DIGESTS_DIR, FEEDS_DIR, FORMATS, Links, digests_index_uri, email_file,
+                                   feed_file, lesson_feed_name)
 from harvest.digests.mail import render_email
 from harvest.digests.pages import EMAIL_SUFFIXES, digest_page, index_page
-from harvest.digests.periods import KINDS, date_range, valid_key
 from harvest.digests.render import StoryText
 from harvest.digests.view import digest_view
+from harvest.site.context import BuildContext, FeaturePlugin
+from harvest.site.pages import PageSpec
 
 log = get_plugin_logger("harvest-digests")
 CSS_URI = "assets/harvest/digests.css"
-CONFIG_NAME = "mkdocs.yml, plugins → harvest-digests"
 
 
-class DateOption(c.BaseConfigOption[dt.date]):
-    """A calendar date, written 2026-03-01 (YAML gives a date; a quoted string works too)."""
-
-    def run_validation(self, value: object) -> dt.date:
-        if value is None:
-            raise c.ValidationError("missing: write a date like 2026-03-01")
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            raise c.ValidationError(f"'{value}' is not a date like 2026-03-01") from None
-
-
-class RangeConfig(base.Config):
-    key = c.Type(str)                   # the page's address: digests/<key>/ (letters, digits, hyphens)
-    title = c.Optional(c.Type(str))     # shown as the digest's name (default: the dates)
-    since = DateOption()
-    until = DateOption()
-
-
-class DigestsConfig(base.Config):
-    period = c.Choice(KINDS, default="monthly")
-    ranges = c.ListOfItems(c.SubConfig(RangeConfig), default=[])  # when given, replace `period`
-    answers_prompt = c.Optional(c.Type(str))    # default: `missing`, when that prompt exists
-    feeds = c.Optional(c.Type(bool))            # default: on (relative links until site_url is set)
-    feed_size = c.Type(int, default=50)         # newest entries per feed
-    emails = c.Type(bool, default=True)         # also write each digest's .eml/.html/.txt into the site
-    email_from = c.Optional(c.Type(str))        # From: of the .eml files, e.g. "News <news@example.org>"
-    email_to = c.Optional(c.Type(str))          # To: of the .eml files, e.g. a mailing list
-
-
-def options_from(config: DigestsConfig, settings: Settings) -> DigestOptions:
-    """Plain options from the validated plugin config; every mistake reported at once."""
-    problems, ranges, keys = [], [], set()
-    for index, entry in enumerate(config.ranges):
-        where = f"ranges[{index}] (key '{entry.key}')"
-        if not valid_key(entry.key):
-            problems.append(f"{where}: key must be lowercase letters, digits and hyphens, like spring-2026")
-        elif entry.key in keys:
-            problems.append(f"{where}: another range has the same key")
-        keys.add(entry.key)
-        try:
-            ranges.append(date_range(entry.since, entry.until, entry.key, entry.title))
-        except ValueError as error:
-            problems.append(f"{where}: {error}")
-    prompt = config.answers_prompt
-    if prompt is None:
-        prompt = "missing" if "missing" in settings.prompts_by_id else None
-    elif prompt not in settings.prompts_by_id:
-        problems.append(f"answers_prompt: no prompt has the id '{prompt}' (plugins → harvest → prompts); "
-                        + did_you_mean(prompt, settings.prompts_by_id))
-    if config.feed_size < 1:
-        problems.append("feed_size: must be 1 or more")
-    if problems:
-        raise PluginError(CONFIG_NAME + ":\n  " + "\n  ".join(problems))
-    return DigestOptions(config.period, tuple(ranges), prompt)
-
-
-def find_config(mkdocs_config: MkDocsConfig) -> DigestsConfig | None:
-    for plugin in mkdocs_config.plugins.values():
-        if isinstance(plugin, DigestsPlugin):
-            return plugin.config
-    return None
-
-
-class DigestsPlugin(BasePlugin[DigestsConfig]):
+class DigestsPlugin(FeaturePlugin[DigestsConfig]):
     supports_multiple_instances = False
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.context = None
         self.files: Files | None = None
         self.head_feeds: list[tuple[str, str]] = []     # (feed name, title) linked from every page's <head>
         self.digests_feed: tuple[str, str] = ("digests", "")
         self.lesson_feeds: set[str] = set()
         self.digests: list[Digest] = []
-        self.outputs: dict[str, File] = {}              # feed and email files, written in on_env
-        settings = harvest_plugin(config).settings
-        self.options = options_from(self.config, settings)
-        self.links = Links(settings.site_url, config.use_directory_urls)
+        self.paths: list[str] = []                      # feed and email files, planned in `pages`
+        self.outputs: dict[str, File] = {}              # ... and written in on_env
+        self.links = Links(config.site_url or "", config.use_directory_urls)
         self.feeds_on = self.config.feeds is not False
-        if self.feeds_on and not settings.site_url:
+        if self.feeds_on and not config.site_url:
             message = ("site_url is not set in mkdocs.yml: feeds use links relative to the feed, which not every "
                        "feed reader follows, and digest emails carry no links. Set site_url to your site's address.")
             # Asked for explicitly, this is worth stopping a strict build for; by default it is only news.
             (log.warning if self.config.feeds else log.info)(message)
-        add_nav_entry(config, "Digests", digests_index_uri())
         if CSS_URI not in config.extra_css:
             config.extra_css.append(CSS_URI)
         return config
 
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        core = harvest_plugin(config)
-        archive, settings = core.archive, core.settings
+    def nav_sections(self, config: MkDocsConfig) -> list[tuple[str, str]]:
+        return [("Digests", digests_index_uri())]
+
+    def pages(self, context: BuildContext) -> Iterable[PageSpec]:
+        self.context = context
+        archive, settings = context.archive, context.settings
         for story in archive.stories:
             if story.path.split("/", 1)[0] in (DIGESTS_DIR, FEEDS_DIR):
                 raise PluginError(f"{settings.display_path(settings.stories_dir / story.path)}: the "
                                   f"{DIGESTS_DIR}/ and {FEEDS_DIR}/ folders are used by Harvest's digests; "
                                   "move the story to another folder")
         try:
+            options = options_from(self.config, settings)
             notes, problems = load_notes(settings)
             if problems:
                 raise HarvestError(problems)
-            digests = build_digests(archive, self.options, notes)
+            digests = build_digests(archive, options, notes)
         except HarvestError as error:
             raise PluginError("Harvest digests:\n" + error.report()) from None
         for key in sorted(set(notes) - {d.key for d in digests}):
@@ -157,34 +91,40 @@ class DigestsPlugin(BasePlugin[DigestsConfig]):
             self.digests_feed = ("digests", f"{site_name}: digests")
             self.lesson_feeds = {lesson.id for lesson in lessons_with_feeds(archive)}
             paths += feed_files(archive)
+        specs = []
         for index, digest in enumerate(digests):
             newer = digests[index - 1] if index else None
             older = digests[index + 1] if index + 1 < len(digests) else None
-            core.add_page(digest_page(archive, digest, newer, older, self.config.emails), config)
-        core.add_page(index_page(archive, digests, self.options, self.feeds_on and bool(archive.stories),
-                                 [l for l in archive.lessons if l in self.lesson_feeds]), config)
+            specs.append(digest_page(archive, digest, newer, older, self.config.emails))
+        specs.append(index_page(archive, digests, options, self.feeds_on and bool(archive.stories),
+                                [lesson for lesson in archive.lessons if lesson in self.lesson_feeds]))
+        self.digests, self.paths = digests, paths
+        log.info(f"{len(digests)} digests" + (f", {len(paths)} feed and email files" if paths else ""))
+        return specs
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        self.require_context()
         css = resources.files("harvest").joinpath("assets/digests.css").read_bytes()
         files.append(File.generated(config, CSS_URI, content=css, inclusion=InclusionLevel.NOT_IN_NAV))
         # Known now, so pages may link to them. Each is its own source: on_env writes it into
         # the site folder, and MkDocs' copy then leaves it be (its "plugins write into site_dir").
         self.outputs = {path: File(path, config.site_dir, config.site_dir, config.use_directory_urls)
-                        for path in paths}
+                        for path in self.paths}
         for file in self.outputs.values():
             files.append(file)
-        self.digests, self.files = digests, files
-        log.info(f"{len(digests)} digests" + (f", {len(paths)} feed and email files" if paths else ""))
+        self.files = files
         return files
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
-        if not self.outputs:
+        if not self.outputs or self.context is None:
             return env
-        core = harvest_plugin(config)
-        text = StoryText(core.story_html)  # every story page has been rendered and cut by now
+        archive = self.context.archive
+        text = StoryText(self.context.story_html)  # every story page has been rendered and cut by now
         written = set()
         try:
-            outputs = self._emails(core.archive, text) if self.config.emails else iter(())
-            if self.feeds_on and core.archive.stories:
-                outputs = chain(outputs, feed_outputs(core.archive, self.digests, self.links,
+            outputs = self._emails(archive, text) if self.config.emails else iter(())
+            if self.feeds_on and archive.stories:
+                outputs = chain(outputs, feed_outputs(archive, self.digests, self.links,
                                                       self.config.feed_size, text))
             for path, content in outputs:
                 if path in self.outputs:

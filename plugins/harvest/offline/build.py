@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from mkdocs.plugins import BasePlugin
+from mkdocs.config import base
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from harvest.core.problems import HarvestError, Problem
+from harvest.site.context import FeaturePlugin
 
 VENDOR_URI = "assets/harvest/vendor/"
 # Package resource (under plugins/harvest/assets/vendor/) -> copied into the site; scripts are polyfills.
@@ -27,30 +29,24 @@ POLYFILLS = (VENDOR_URI + "iframe-worker/shim/index.js", VENDOR_URI + "resize-ob
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01: the earliest time a zip entry can carry
 
 
-class OfflineAssets(BasePlugin):
+class NoOptions(base.Config):
+    pass
+
+
+class OfflineAssets(FeaturePlugin[NoOptions]):
     """Added by `harvest pack` to the config it builds (not an entry point): ships the vendored
-    scripts and fixes the archive's date once the core plugin has published the stories."""
+    scripts that keep Material from fetching them from unpkg.com."""
 
     def __init__(self):
         super().__init__()
         self.load_config({})
-        self.epoch: int | None = None
-        self.stories = 0
-        self.profile = ""
 
     def on_config(self, config):
-        self.epoch, self.stories, self.profile = None, 0, ""
+        self.context = None
         return config
 
     def on_files(self, files: Files, *, config) -> Files:
-        from harvest.site.plugin import harvest_plugin
-        core = harvest_plugin(config)
-        archive = core.archive
-        self.stories, self.profile = len(archive.stories), core.settings.profile
-        self.epoch = epoch_from_env()
-        if self.epoch is None and archive.stories:
-            self.epoch = day_epoch(archive.stories[0].date)  # newest first
-            os.environ["SOURCE_DATE_EPOCH"] = str(self.epoch)  # read by MkDocs for page dates
+        self.require_context()
         vendor = resources.files("harvest").joinpath("assets/vendor")
         for name in VENDORED:
             if files.get_file_from_path(VENDOR_URI + name) is not None:  # the core ships some in every build
@@ -58,6 +54,13 @@ class OfflineAssets(BasePlugin):
             files.append(File.generated(config, VENDOR_URI + name, content=vendor.joinpath(name).read_bytes(),
                                         inclusion=InclusionLevel.NOT_IN_NAV))
         return files
+
+
+@dataclass(frozen=True)
+class OfflineBuild:
+    epoch: int        # the archive's date: SOURCE_DATE_EPOCH, else the newest published story's day
+    stories: int
+    profile: str
 
 
 def day_epoch(day: dt.date) -> int:
@@ -76,60 +79,59 @@ def epoch_from_env() -> int | None:
 
 
 @contextmanager
-def _restored_environ(*names: str):
-    saved = {name: os.environ.get(name) for name in names}
+def _source_date_epoch(epoch: int):
+    """SOURCE_DATE_EPOCH for MkDocs (its sitemap and page dates read it), during the build only."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def offline_config(config_file: Path, site_dir: Path):
-    """mkdocs.yml as the offline build sees it, plus the plugin that reports the archive's date."""
-    from material.plugins.offline.plugin import OfflinePlugin
-    from harvest.cli.project import load_mkdocs_config
+def offline_config(config_file: Path, site_dir: Path, profile: str | None = None):
+    """mkdocs.yml as the offline build sees it: every change made as plugin options, in memory."""
+    from harvest.site.project import load_mkdocs_config, plugins_with
 
-    config = load_mkdocs_config(config_file, strict=True, site_dir=str(site_dir), use_directory_urls=False)
-    offline = next((p for p in config.plugins.values() if isinstance(p, OfflinePlugin)), None)
-    if offline is None:
-        offline = OfflinePlugin()
-        offline.load_config({"enabled": True})
-        config.plugins["material/offline"] = offline
-    offline.config.enabled = True
+    listed = {next(iter(entry)) for entry in plugins_with(config_file, {})}
+    options: dict[str, dict] = {"harvest": {"profile": profile}} if profile else {}
+    offline = next((name for name in ("material/offline", "offline") if name in listed), "material/offline")
+    options[offline] = {"enabled": True}
+    if "harvest-digests" in listed:
+        # Feeds and email files are for feed readers and mail clients, which a USB copy has no use for
+        # (and at 1,000 stories they would be a third of the zip); their links go with them.
+        options["harvest-digests"] = {"feeds": False, "emails": False}
+    config = load_mkdocs_config(config_file, options, strict=True, site_dir=str(site_dir), use_directory_urls=False)
     # Listed before Material's on_config runs, so it does not add https://unpkg.com/iframe-worker/shim.
     polyfills = [p for p in POLYFILLS if p not in config.extra.get("polyfills", [])]
     config.extra["polyfills"] = polyfills + list(config.extra.get("polyfills", []))
-    # Feeds and email files are for feed readers and mail clients, which a USB copy has no use for
-    # (and at 1,000 stories they would be a third of the zip); their links go with them.
-    from harvest.digests.plugin import DigestsPlugin
-    for plugin in config.plugins.values():
-        if isinstance(plugin, DigestsPlugin):
-            plugin.config.feeds = False
-            plugin.config.emails = False
-    assets = OfflineAssets()
-    config.plugins["harvest-offline-assets"] = assets
-    return config, assets
+    config.plugins["harvest-offline-assets"] = OfflineAssets()
+    return config
 
 
-def build_offline(config_file: Path, site_dir: Path, profile: str | None = None) -> OfflineAssets:
-    """Build the site into `site_dir`; returns the assets plugin holding the archive's date."""
+def build_offline(config_file: Path, site_dir: Path, profile: str | None = None) -> OfflineBuild:
+    """Build the site into `site_dir`, dated by SOURCE_DATE_EPOCH or the newest published story."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
 
-    with _restored_environ("SOURCE_DATE_EPOCH", "HARVEST_PROFILE"):
-        if profile:
-            os.environ["HARVEST_PROFILE"] = profile
-        epoch_from_env()  # a bad value fails before anything is built
-        config, assets = offline_config(config_file, site_dir)
+    from harvest.core.archive import load_archive
+    from harvest.site.project import settings_from_file
+
+    epoch = epoch_from_env()  # a bad value fails before anything is built
+    settings = settings_from_file(config_file, profile)
+    archive, _ = load_archive(settings)
+    if not archive.stories:
+        raise HarvestError(f"harvest pack: profile '{settings.profile}' publishes no stories, "
+                           "so there is nothing to pack")
+    if epoch is None:
+        epoch = day_epoch(archive.stories[0].date)  # newest first
+    config = offline_config(config_file, site_dir, profile)
+    with _source_date_epoch(epoch):
         try:
             build(config)
         except (MkDocsException, Abort) as error:
             raise HarvestError(f"harvest pack: the offline build failed: {error}") from None
-    if not assets.stories:
-        raise HarvestError(f"harvest pack: profile '{profile or os.environ.get('HARVEST_PROFILE', 'public')}' "
-                           "publishes no stories, so there is nothing to pack")
-    return assets
+    return OfflineBuild(epoch, len(archive.stories), settings.profile)

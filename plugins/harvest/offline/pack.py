@@ -61,7 +61,7 @@ def default_signer(settings: Settings) -> str:
 
 def pack(config_file: Path, out_dir: Path, profile: str | None = None,
          sign_key: Path | None = None, signer: str | None = None) -> Packed:
-    from harvest.cli.project import load_mkdocs_config, settings_from_file
+    from harvest.site.project import load_mkdocs_config, settings_from_file
 
     config_file = Path(config_file)
     settings = settings_from_file(config_file, profile)  # a bad config or profile fails here, before building

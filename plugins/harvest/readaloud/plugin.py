@@ -1,48 +1,41 @@
 """The `harvest-readaloud` MkDocs plugin: read-aloud view on story pages, and reading-session pages.
 
-List it after `harvest` in mkdocs.yml. The logic lives in `readaloud` (timing, cutting
-a story's HTML into parts) and `readings` (session files); this module adapts them to
-MkDocs: assets, pages, and the template context of story and session pages.
+The logic lives beside it in `parts` (timing, cutting a story's HTML into parts) and
+`sessions` (session files); this module adapts them to MkDocs: assets, pages, and the
+template context of story and session pages.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from harvest.site.plugin import add_nav_entry, harvest_plugin
-from harvest.site.pages import PageSpec, human_date
 from harvest.core.problems import HarvestError
-from harvest.readaloud.parts import Part, for_other_page, format_duration, story_parts, total_seconds
-from harvest.site.storyhtml import StoryHtml
-from harvest.readaloud.sessions import Session, load_session_files, plan_sessions, session_files
 from harvest.core.text import escape
+from harvest.readaloud.config import ReadAloudConfig
+from harvest.readaloud.parts import Part, for_other_page, format_duration, story_parts, total_seconds
+from harvest.readaloud.sessions import Session, load_session_files, plan_sessions, session_files
+from harvest.site.context import BuildContext, FeaturePlugin
+from harvest.site.pages import PageSpec, human_date
+from harvest.site.storyhtml import StoryHtml
 
 log = get_plugin_logger(__name__)
 ASSETS = {"assets/harvest/readaloud.css": "readaloud.css", "assets/harvest/readaloud.js": "readaloud.js"}
 INDEX_URI = "readings/index.md"
 
 
-class ReadAloudConfig(base.Config):
-    sessions_dir = c.Type(str, default="_readings")   # inside the stories folder; `_` keeps it out of the stories
-    nav_title = c.Type(str, default="Readings")
-
-
-class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
+class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
     supports_multiple_instances = False
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        self.core = harvest_plugin(config)
-        plugins = list(config.plugins.values())
-        if plugins.index(self.core) > plugins.index(self):
-            raise PluginError("mkdocs.yml: list `- harvest-readaloud` after `- harvest` under `plugins:`")
+        self.context = None
+        self.files: Files | None = None
         if not self.config.sessions_dir.startswith("_"):
             raise PluginError("mkdocs.yml, plugins → harvest-readaloud: sessions_dir must start with '_' "
                               "(folders starting with '_' are not read as stories)")
@@ -52,38 +45,44 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
             config.extra_css.append(css)
         if js not in config.extra_javascript:
             config.extra_javascript.append(js)
-        if session_files(self.folder):
-            add_nav_entry(config, self.config.nav_title, INDEX_URI)
         return config
 
-    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
-        archive, settings = self.core.archive, self.core.settings
+    def nav_sections(self, config: MkDocsConfig) -> list[tuple[str, str]]:
+        folder = Path(config.docs_dir) / self.config.sessions_dir
+        return [(self.config.nav_title, INDEX_URI)] if session_files(folder) else []
+
+    def pages(self, context: BuildContext) -> Iterable[PageSpec]:
+        self.context = context
+        archive, settings = context.archive, context.settings
         for story in archive.stories:
             if story.path.split("/", 1)[0] == "readings":
                 raise PluginError(f"{settings.display_path(settings.stories_dir / story.path)}: the readings/ "
                                   f"folder is used by the reading-session pages; move the story to another folder")
         found, problems = load_session_files(self.folder, settings)
-        sessions, errors, notes = plan_sessions(found, archive, self.core.known_story_ids)
+        sessions, errors, notes = plan_sessions(found, archive, context.known_story_ids)
         problems += errors
         if problems:
             raise PluginError("Harvest found problems in the reading sessions:\n" + HarvestError(problems).report())
         for note in notes:
             log.info(note)
-        if session_files(self.folder):
-            self.core.add_page(index_page(sessions), config)
-            for session in sessions:
-                self.core.add_page(PageSpec(session.src_uri, session.title, "", "harvest/reading.html",
-                                            {"session": session}), config)
+        if not session_files(self.folder):
+            return []
+        return [index_page(sessions), *(PageSpec(session.src_uri, session.title, "", "harvest/reading.html",
+                                                 {"session": session}) for session in sessions)]
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        self.require_context()
+        self.files = files
         for uri, name in ASSETS.items():
             content = resources.files("harvest").joinpath("assets", name).read_bytes()
             files.append(File.generated(config, uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV))
         return files
 
     def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
-        spec = self.core.specs.get(page.file.src_uri)
-        if spec is None:
+        spec = self.context.pages.get(page.file.src_uri) if self.context else None
+        if spec is None or self.context is None:
             return context
-        wpm = self.core.settings.words_per_minute_aloud
+        wpm = self.context.settings.words_per_minute_aloud
         if "story" in spec.data:
             context["harvest_readaloud"] = self.story_view(spec.data["story"], wpm)
         elif "session" in spec.data:
@@ -91,7 +90,7 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
         return context
 
     def html_of(self, story) -> StoryHtml:
-        rendered = self.core.story_html.get(story.id)  # cut by the core when it rendered the page
+        rendered = self.context.story_html.get(story.id) if self.context else None  # cut by the core
         if rendered is not None:
             return rendered
         # Not rendered in this build (e.g. a dirty `serve` rebuild): plain escaped text is still readable.
@@ -111,7 +110,7 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
         left = session.seconds
         stories, index = [], 1
         for number, item in enumerate(session.items, 1):
-            story_file = self.core.files.get_file_from_path(item.story.path)
+            story_file = self.files.get_file_from_path(item.story.path) if self.files else None
             story_url = story_file.url if story_file else here
             rendered = self.html_of(item.story)
             parts = list(item.parts)

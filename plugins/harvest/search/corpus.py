@@ -1,8 +1,8 @@
 """One analysis pass over a published archive, shared by everything search builds.
 
-`corpus_of(archive)` turns each story into a `SearchDocument` and its terms once per
-build (kept with the archive); related stories, the browser index and the whoosh
-update all read from it. Postings are compact arrays, so 5,000 stories stay small.
+`corpus_of(archive)` turns each story into a `SearchDocument` and its terms; the search
+plugin does it once per build and keeps the result for related stories, the browser
+index and the whoosh update. Postings are compact arrays, so 5,000 stories stay small.
 """
 from __future__ import annotations
 
@@ -62,18 +62,6 @@ def analyze(docs) -> Corpus:
     return Corpus(kept, postings, frequent)
 
 
-_ATTRIBUTE = "_search_corpus"
-
-
 def corpus_of(archive: Archive) -> Corpus:
-    """The archive's corpus, analysed on first use and kept with that archive (so it lives and
-    goes with it, like a cached property)."""
-    corpus = vars(archive).get(_ATTRIBUTE)
-    if corpus is None:
-        corpus = vars(archive)[_ATTRIBUTE] = analyze(documents(archive))
-    return corpus
-
-
-def forget(archive: Archive) -> None:
-    """Drop the archive's corpus once the build no longer needs it (it is search's largest data)."""
-    vars(archive).pop(_ATTRIBUTE, None)
+    """Analyse a published archive: one pass, whose result the caller keeps as long as it needs."""
+    return analyze(documents(archive))

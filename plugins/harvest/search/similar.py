@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
-from harvest.search.corpus import Corpus, corpus_of
+from harvest.search.corpus import Corpus
 
 KEY_TERMS = 10
 PER_TERM = 16
@@ -45,9 +45,9 @@ def _neighbours(groups: dict, position: dict, key, index: int) -> list[int]:
     return members[max(0, at - NEIGHBOURS): at + NEIGHBOURS + 1]
 
 
-def related_stories(archive: Archive, count: int) -> dict[str, list[Story]]:
+def related_stories(archive: Archive, corpus: Corpus, count: int) -> dict[str, list[Story]]:
+    """story id -> up to `count` related stories; `corpus` is the archive's (corpus_of)."""
     stories = archive.stories
-    corpus = corpus_of(archive)
     keys = key_terms(corpus)
     by_term: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for index, weights in enumerate(keys):

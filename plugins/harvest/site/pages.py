@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
@@ -93,16 +93,17 @@ def story_markdown(story: Story) -> str:
     return story.markdown.strip() + figures + "\n"
 
 
-def story_page(archive: Archive, story: Story) -> PageSpec:
+def story_page(archive: Archive, story: Story, related: list[Story]) -> PageSpec:
     # Built when the page is rendered, not held for every story at once (memory at 5,000 stories).
     return PageSpec(story.path, story.title, lambda: story_markdown(story), "harvest/story.html",
-                    {"story": story, "related": archive.related.get(story.id, []),
+                    {"story": story, "related": related,
                      "header": lambda url: story_header(archive, story, url)}, search=True, lang=story.lang)
 
 
-def plan_pages(archive: Archive) -> list[PageSpec]:
+def plan_pages(archive: Archive, related: Mapping[str, list[Story]]) -> list[PageSpec]:
+    """Every page of the core: stories (with `related`: story id -> its related stories) and indexes."""
     settings = archive.settings
-    pages = [story_page(archive, story) for story in archive.stories]
+    pages = [story_page(archive, story, related.get(story.id, [])) for story in archive.stories]
     prompts = settings.prompts
     pages.append(PageSpec(HOME, settings.site_name, "", "harvest/home.html", {
         "newest": archive.stories[:10], "story_count": len(archive.stories),

@@ -1,109 +1,60 @@
 """The `harvest` MkDocs plugin: a thin adapter from MkDocs events to Harvest's core.
 
-Per-build state is reset in `on_config` (plugins live across `mkdocs serve`
-rebuilds); the archive is loaded once per build in `on_files`.
+Per-build state is reset in `on_config` (plugins live across `mkdocs serve` rebuilds).
+In `on_files` the archive is read and published once, the feature plugins are asked for
+their related stories and pages, and every Harvest page is registered here, once; the
+`BuildContext` they are handed is how they see the build.
 """
 from __future__ import annotations
 
 import html
 import json
 from importlib import resources
-from pathlib import Path
+from types import MappingProxyType
 
-from mkdocs.config import base
-from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from harvest.core.archive import Archive, publish, scan
 from harvest.core.images import published_images, strip_metadata
-from harvest.site.pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
+from harvest.core.model import Story
 from harvest.core.problems import HarvestError
 from harvest.core.sanitize import clean_html
+from harvest.site.config import HarvestConfig, settings_from
+from harvest.site.context import BuildContext, FeaturePlugin
+from harvest.site.pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from harvest.site.storyhtml import StoryHtml, split_story_html
-from harvest.core.settings import DEFAULT_EVENT_KINDS, DEFAULT_PROFILES, DEFAULT_PROMPTS, DEFAULT_VISIBILITY_LEVELS, \
-    Prompt, Settings, profile_from_env, today_from_env
 
 log = get_plugin_logger(__name__)
-NAV_URIS = {uri for entry in default_nav() for uri in entry.values()}
 ASSET_URI = "assets/harvest/harvest.css"
 # Material's bundle fetches this polyfill from unpkg.com on browsers without ResizeObserver (old
 # phones); shipped and listed in extra.polyfills, it is loaded locally first and nothing is fetched.
 RESIZE_OBSERVER = ("resize-observer-polyfill/ResizeObserver.js", "resize-observer-polyfill/LICENSE")
 VENDOR_URI = "assets/harvest/vendor/"
+# Before the feature plugins (default priority 0): they are handed what the core builds here.
+CORE_FIRST = 50
 
 
-class PromptConfig(base.Config):
-    id = c.Type(str)
-    title = c.Type(str)
-    aliases = c.ListOfItems(c.Type(str), default=[])
-
-
-class HarvestConfig(base.Config):
-    lessons = c.Type(str, default="lessons.yml")              # relative to docs_dir (the stories folder)
-    contributors = c.Type(str, default="contributors.yml")
-    event_kinds = c.DictOfItems(c.Type(str), default=dict(DEFAULT_EVENT_KINDS))
-    prompts = c.ListOfItems(c.SubConfig(PromptConfig), default=[
-        {"id": p.id, "title": p.title, "aliases": list(p.aliases)} for p in DEFAULT_PROMPTS])
-    visibility_levels = c.ListOfItems(c.Type(str), default=list(DEFAULT_VISIBILITY_LEVELS))
-    default_visibility = c.Type(str, default="public")
-    profiles = c.DictOfItems(c.Type(str), default=dict(DEFAULT_PROFILES))
-    profile = c.Optional(c.Type(str))                          # else $HARVEST_PROFILE, else "public"
-    words_per_minute_aloud = c.Type(int, default=130)
-    words_per_minute_silent = c.Type(int, default=200)
-    related_count = c.Type(int, default=5)
-    max_story_bytes = c.Type(int, default=1_000_000)
-
-
-def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: str | None = None) -> Settings:
-    """Harvest's plain settings from a validated mkdocs.yml; errors name the option to fix."""
-    stories = Path(config.docs_dir)
-    prompts = tuple(Prompt(p.id, p.title, tuple(p.aliases)) for p in plugin_config.prompts)
-    levels = tuple(plugin_config.visibility_levels)
-    profile = profile or plugin_config.profile or profile_from_env()
-    problems = []
-    if profile not in plugin_config.profiles:
-        problems.append(f"unknown profile '{profile}'; choose one of: {', '.join(plugin_config.profiles)}")
-    for name, level in plugin_config.profiles.items():
-        if level not in levels:
-            problems.append(f"profiles.{name}: '{level}' is not one of visibility_levels ({', '.join(levels)})")
-    if plugin_config.default_visibility not in levels:
-        problems.append(f"default_visibility: '{plugin_config.default_visibility}' is not one of {', '.join(levels)}")
-    if len({p.id for p in prompts}) != len(prompts):
-        problems.append("prompts: two prompts share an id")
-    try:
-        today = today_from_env()
-    except ValueError:
-        problems.append("HARVEST_TODAY must be a date like 2026-11-21")
-    if problems:
-        raise PluginError("mkdocs.yml, plugins → harvest:\n  " + "\n  ".join(problems))
-    return Settings(
-        stories_dir=stories, lessons_file=stories / plugin_config.lessons,
-        contributors_file=stories / plugin_config.contributors,
-        event_kinds=dict(plugin_config.event_kinds), prompts=prompts, visibility_levels=levels,
-        default_visibility=plugin_config.default_visibility, profiles=dict(plugin_config.profiles),
-        profile=profile, site_name=config.site_name, site_url=config.site_url or "",
-        default_lang=(config.theme.get("language") or "en"),
-        words_per_minute_silent=plugin_config.words_per_minute_silent,
-        words_per_minute_aloud=plugin_config.words_per_minute_aloud,
-        related_count=plugin_config.related_count, max_story_bytes=plugin_config.max_story_bytes,
-        project_dir=Path(config.config_file_path or ".").parent, today=today,
-    )
+def features(config: MkDocsConfig) -> list[FeaturePlugin]:
+    return [plugin for plugin in config.plugins.values() if isinstance(plugin, FeaturePlugin)]
 
 
 class HarvestPlugin(BasePlugin[HarvestConfig]):
     supports_multiple_instances = False
 
+    @event_priority(CORE_FIRST)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        self.archive: Archive | None = None
-        self.known_story_ids: frozenset[str] = frozenset()
+        self.context: BuildContext | None = None
         self.specs: dict[str, PageSpec] = {}
-        self.files: Files | None = None
         self.story_html: dict[str, StoryHtml] = {}   # story id -> its rendered page, cut into parts
-        self.settings = settings_from(self.config, config)
+        self.files: Files | None = None
+        try:
+            self.settings = settings_from(self.config, config)
+        except HarvestError as error:
+            raise PluginError(error.report()) from None
         templates = str(resources.files("harvest").joinpath("templates"))
         if templates not in config.theme.dirs:
             config.theme.dirs.append(templates)  # after the user's overrides/, which therefore win
@@ -115,11 +66,16 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         polyfills = config.extra.setdefault("polyfills", [])
         if VENDOR_URI + RESIZE_OBSERVER[0] not in polyfills:
             polyfills.insert(0, VENDOR_URI + RESIZE_OBSERVER[0])
-        self.default_nav_used = config.nav is None
-        if self.default_nav_used:  # never list every story: that makes the build quadratic
-            config.nav = default_nav()
+        self.nav_uris: frozenset[str] = frozenset()
+        if config.nav is None:  # never list every story: that makes the build quadratic
+            nav = default_nav()
+            for feature in features(config):
+                nav += [{title: uri} for title, uri in feature.nav_sections(config)]
+            config.nav = nav
+            self.nav_uris = frozenset(uri for entry in nav for uri in entry.values())
         return config
 
+    @event_priority(CORE_FIRST)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         try:
             collection = scan(self.settings)
@@ -127,52 +83,64 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
                 raise HarvestError(collection.problems)
         except HarvestError as error:
             raise PluginError("Harvest found problems in the stories:\n" + error.report()) from None
-        archive, problems = publish(collection), collection.problems
-        # Every id on disk, withheld ones too: feature plugins check references against it
-        # (an id that exists but is withheld is not a typo). Never render it.
-        self.known_story_ids = frozenset(s.id for s in collection.stories)
-        for problem in problems:
+        archive = publish(collection)
+        for problem in collection.problems:
             (log.warning if problem.strict else log.info)(problem.format())
-        self.archive = archive
         log.info(f"profile '{self.settings.profile}': {len(archive.stories)} stories published, "
                  f"{archive.withheld} withheld")
-        # Default deny: nothing from the stories folder is published unless Harvest puts it here.
-        # (Site assets belong in the theme's overrides/ folder, which MkDocs copies itself.)
-        published = Files([f for f in files if f.src_dir != config.docs_dir])
         for story in archive.stories:
             top = story.path.split("/", 1)[0]
             if top in RESERVED_DIRS or story.path == "index.md":
                 raise PluginError(f"{self.settings.display_path(self.settings.stories_dir / story.path)}: "
                                   f"this path is used by Harvest's own pages; move the story to another folder")
-        self.files = published
-        for spec in plan_pages(archive):
+        # Default deny: nothing from the stories folder is published unless Harvest puts it here.
+        # (Site assets belong in the theme's overrides/ folder, which MkDocs copies itself.)
+        self.files = Files([f for f in files if f.src_dir != config.docs_dir])
+        self.context = BuildContext(
+            settings=self.settings, archive=archive,
+            known_story_ids=frozenset(s.id for s in collection.stories),
+            pages=MappingProxyType(self.specs), story_html=MappingProxyType(self.story_html))
+        for spec in plan_pages(archive, self.related_stories(archive, config)):
             self.add_page(spec, config)
-        for uri, source in published_images(archive).items():
-            try:
-                published.append(File.generated(config, uri, content=strip_metadata(source)))
-            except ValueError as exc:
-                raise PluginError(f"{self.settings.display_path(source)}: {exc}") from None
-        css = resources.files("harvest").joinpath("assets/harvest.css")
-        published.append(File.generated(config, ASSET_URI, content=css.read_bytes(),
-                                        inclusion=InclusionLevel.NOT_IN_NAV))
-        vendor = resources.files("harvest").joinpath("assets/vendor")
-        for name in RESIZE_OBSERVER:
-            published.append(File.generated(config, VENDOR_URI + name, content=vendor.joinpath(name).read_bytes(),
-                                            inclusion=InclusionLevel.NOT_IN_NAV))
-        return published
+        for feature in features(config):
+            for spec in feature.pages(self.context):
+                self.add_page(spec, config)
+        self.add_assets(archive, config)
+        return self.files
 
-    def add_page(self, spec: PageSpec, config: MkDocsConfig) -> File:
-        """Publish a generated page. Feature plugins call this from their own `on_files`, so their
-        pages get the same sanitising, template data and `harvest_url` as the core's."""
+    def related_stories(self, archive: Archive, config: MkDocsConfig) -> dict[str, list[Story]]:
+        """From the first feature that computes them (search's more-like-this); else none."""
+        for feature in features(config):
+            related = feature.related_stories(archive, self.settings.related_count)
+            if related is not None:
+                return related
+        return {}
+
+    def add_page(self, spec: PageSpec, config: MkDocsConfig) -> None:
+        """Register one generated page: the only place Harvest pages enter the site."""
+        assert self.files is not None
         if spec.src_uri in self.specs:
             raise PluginError(f"two Harvest pages want {spec.src_uri}")
         self.specs[spec.src_uri] = spec
-        inclusion = InclusionLevel.UNDEFINED if spec.src_uri in NAV_URIS else InclusionLevel.NOT_IN_NAV
+        inclusion = InclusionLevel.UNDEFINED if spec.src_uri in self.nav_uris else InclusionLevel.NOT_IN_NAV
         # The file holds only the front matter; the text comes in on_page_markdown, so it is never
         # held twice (file and page) for every page at once.
-        file = File.generated(config, spec.src_uri, content=_front_matter(spec), inclusion=inclusion)
-        self.files.append(file)
-        return file
+        self.files.append(File.generated(config, spec.src_uri, content=_front_matter(spec), inclusion=inclusion))
+
+    def add_assets(self, archive: Archive, config: MkDocsConfig) -> None:
+        assert self.files is not None
+        for uri, source in published_images(archive).items():
+            try:
+                self.files.append(File.generated(config, uri, content=strip_metadata(source)))
+            except ValueError as exc:
+                raise PluginError(f"{self.settings.display_path(source)}: {exc}") from None
+        css = resources.files("harvest").joinpath("assets/harvest.css")
+        self.files.append(File.generated(config, ASSET_URI, content=css.read_bytes(),
+                                         inclusion=InclusionLevel.NOT_IN_NAV))
+        vendor = resources.files("harvest").joinpath("assets/vendor")
+        for name in RESIZE_OBSERVER:
+            self.files.append(File.generated(config, VENDOR_URI + name, content=vendor.joinpath(name).read_bytes(),
+                                             inclusion=InclusionLevel.NOT_IN_NAV))
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         spec = self.specs.get(page.file.src_uri)
@@ -193,7 +161,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
     def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
         spec = self.specs.get(page.file.src_uri)
-        if spec is None:
+        if spec is None or self.files is None:
             return context
 
         def harvest_section_html(story, section) -> str:
@@ -229,23 +197,6 @@ def url_from(page: Page, files: Files):
             return address[len(folder):] or "./"
         return (up + address) or "./"
     return url
-
-
-def harvest_plugin(config: MkDocsConfig) -> HarvestPlugin:
-    """The core plugin instance, for Harvest's feature plugins (listed after it in mkdocs.yml)."""
-    for plugin in config.plugins.values():
-        if isinstance(plugin, HarvestPlugin):
-            return plugin
-    raise PluginError("this plugin needs the `harvest` plugin: list `- harvest` first under `plugins:` in mkdocs.yml")
-
-
-def add_nav_entry(config: MkDocsConfig, title: str, src_uri: str) -> None:
-    """Add a section to the navigation Harvest made (a user's own `nav:` is left alone)."""
-    plugin = harvest_plugin(config)
-    if plugin.default_nav_used and not any(src_uri in entry.values() for entry in config.nav):
-        config.nav.append({title: src_uri})
-        NAV_URIS.add(src_uri)
-
 
 
 def _front_matter(spec: PageSpec) -> str:

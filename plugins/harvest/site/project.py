@@ -1,4 +1,4 @@
-"""Read mkdocs.yml the way `mkdocs build` does, for commands that run outside a build."""
+"""Read mkdocs.yml the way `mkdocs build` does, for commands that run outside a build (the CLI, `pack`)."""
 from __future__ import annotations
 
 import logging
@@ -8,19 +8,45 @@ from harvest.core.problems import HarvestError, Problem
 from harvest.core.settings import Settings
 
 
-def load_mkdocs_config(config_file: Path, **overrides):
+def load_mkdocs_config(config_file: Path, plugin_options: dict[str, dict] | None = None, **overrides):
+    """mkdocs.yml as `mkdocs build` reads it, with `overrides` of top-level settings and
+    `plugin_options` (plugin name -> options) set over the file's own, in the config itself:
+    what a command asks of a plugin travels as that plugin's options, nothing else."""
     from mkdocs.config import load_config
-    from mkdocs.exceptions import ConfigurationError
+    from mkdocs.exceptions import Abort, ConfigurationError
 
     config_file = Path(config_file)
     if not config_file.is_file():
         raise HarvestError([Problem(str(config_file), None, "file", "not found",
                                     "run harvest from the archive's folder, or pass -f path/to/mkdocs.yml")])
+    if plugin_options:
+        overrides["plugins"] = plugins_with(config_file, plugin_options)
     try:
         return load_config(str(config_file), **overrides)
-    except ConfigurationError as error:
+    except (ConfigurationError, Abort) as error:
         raise HarvestError([Problem(str(config_file), None, "config", str(error).strip(),
                                     "see the comments in mkdocs.yml and README.md")]) from None
+
+
+def plugins_with(config_file: Path, plugin_options: dict[str, dict]) -> list:
+    """The file's `plugins:` list with `plugin_options` merged into the named plugins' options
+    (a plugin the file does not list is added)."""
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(config_file, "rb") as handle:
+        data = yaml_load(handle) or {}
+    entries = data.get("plugins") or []
+    if isinstance(entries, dict):  # `plugins:` may be a mapping of name -> options too
+        entries = [{name: options} for name, options in entries.items()]
+    merged, seen = [], set()
+    for entry in entries:
+        name, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
+        if name in plugin_options:
+            options = {**(options or {}), **plugin_options[name]}
+            seen.add(name)
+        merged.append({name: options or {}})
+    merged += [{name: options} for name, options in plugin_options.items() if name not in seen]
+    return merged
 
 
 def log_to_console(verbose: bool = False) -> None:
@@ -36,19 +62,14 @@ def log_to_console(verbose: bool = False) -> None:
 
 def load_project(config_file: Path, profile: str | None = None):
     """-> (the MkDocs config, Harvest's settings), reading mkdocs.yml once, as the build would."""
-    from mkdocs.exceptions import PluginError
-    from harvest.site.plugin import HarvestPlugin, settings_from
+    from harvest.site.config import HarvestConfig, find_plugin_config, settings_from
 
     config = load_mkdocs_config(config_file)
-    plugin = next((p for p in config.plugins.values() if isinstance(p, HarvestPlugin)), None)
-    if plugin is None:
+    plugin_config = find_plugin_config(config, HarvestConfig)
+    if not isinstance(plugin_config, HarvestConfig):
         raise HarvestError([Problem(str(config_file), None, "plugins", "the harvest plugin is not enabled",
                                     "add `- harvest` under `plugins:`")])
-    try:
-        return config, settings_from(plugin.config, config, profile)
-    except PluginError as error:
-        message = str(error).removeprefix("mkdocs.yml, plugins → harvest:").strip()
-        raise HarvestError([Problem(str(config_file), None, "plugins → harvest", message)]) from None
+    return config, settings_from(plugin_config, config, profile)
 
 
 def settings_from_file(config_file: Path, profile: str | None = None) -> Settings:

@@ -1,0 +1,61 @@
+"""What one build knows, made once by the core plugin and handed to the feature plugins.
+
+Pelican's split, in MkDocs' events: the core reads and publishes the stories (`on_files`),
+asks each feature for its pages (`FeaturePlugin.pages`) and is the one place that
+registers them, refusing a page asked for twice. Features read the build through the
+`BuildContext` they are given, never through another plugin's attributes.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin
+
+from harvest.core.archive import Archive
+from harvest.core.model import Story
+from harvest.core.settings import Settings
+from harvest.site.pages import PageSpec
+from harvest.site.storyhtml import StoryHtml
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    settings: Settings
+    archive: Archive                     # what this build's profile may show
+    # Every story id on disk, withheld ones too: a reference to a withheld story is not a typo.
+    # For checking references only; never rendered.
+    known_story_ids: frozenset[str]
+    pages: Mapping[str, PageSpec]        # src_uri -> every Harvest page of this build (read-only view)
+    # story id -> its rendered page cut into parts; filled as MkDocs renders the story pages,
+    # so complete from `on_env` on (read-only view).
+    story_html: Mapping[str, StoryHtml]
+
+
+class FeaturePlugin(BasePlugin):
+    """A Harvest feature's MkDocs plugin. The core plugin calls these hooks, in this order,
+    for every feature listed in mkdocs.yml; each returns its part explicitly.
+    Subclass it as MkDocs plugins are: `class SearchPlugin(FeaturePlugin[SearchConfig])`."""
+
+    context: BuildContext | None = None
+
+    def nav_sections(self, config: MkDocsConfig) -> list[tuple[str, str]]:
+        """(title, src_uri) sections to add to the navigation Harvest makes (on_config)."""
+        return []
+
+    def related_stories(self, archive: Archive, count: int) -> dict[str, list[Story]] | None:
+        """Up to `count` related stories per story id, or None when this feature has no opinion."""
+        return None
+
+    def pages(self, context: BuildContext) -> Iterable[PageSpec]:
+        """This feature's pages (on_files). Keep `context` for the later events."""
+        self.context = context
+        return ()
+
+    def require_context(self) -> BuildContext:
+        from mkdocs.exceptions import PluginError
+        if self.context is None:
+            raise PluginError("this Harvest plugin needs the core plugin: list `- harvest` under `plugins:` "
+                              "in mkdocs.yml")
+        return self.context
