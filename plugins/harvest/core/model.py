@@ -40,11 +40,6 @@ class Story:
     extra: dict = field(default_factory=dict)
 
     @property
-    def src_uri(self) -> str:
-        """The generated page's virtual source path (its URL follows from it)."""
-        return f"stories/{self.id}.md"
-
-    @property
     def place_key(self) -> str:
         from harvest.core.text import slugify
         return slugify(self.place)
