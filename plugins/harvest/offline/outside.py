@@ -122,7 +122,9 @@ class Report:
         return dict(sorted(found.items()))
 
 
-def scan_site(site_dir: Path) -> Report:
+def scan_site(site_dir: Path, html_pages: set[str] | None = None) -> Report:
+    """Every HTML, CSS, script and JSON file under `site_dir`; with `html_pages` (paths relative
+    to it), only those of the HTML files."""
     report = Report()
     pages: list[tuple[str, set[str]]] = []
     scripts: list[Finding] = []
@@ -130,6 +132,8 @@ def scan_site(site_dir: Path) -> Report:
         rel = path.relative_to(site_dir).as_posix()
         suffix = path.suffix.lower()
         if suffix not in HTML_SUFFIXES | CSS_SUFFIXES | JS_SUFFIXES | JSON_SUFFIXES:
+            continue
+        if html_pages is not None and suffix in HTML_SUFFIXES and rel not in html_pages:
             continue
         text = path.read_text("utf-8", errors="replace")
         report.files_scanned += 1
