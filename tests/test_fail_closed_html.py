@@ -435,3 +435,21 @@ def test_a_site_that_would_load_from_another_host_fails_every_build(tmp_path, ex
     assert re.search(r"^site/[\w/.-]+\.html:\d+: outside request: " + line + r" \(and in \d+ more files\)$",
                      output, re.M), output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("island, loads", [
+    ('<script type="application/json" id="hc-config">{"forge": {"url": "https://github.com"}}</script>', []),
+    ('<script type="application/ld+json">{"url": "https://example.org/"}</script>', []),
+    ('<script type="application/json">{"html": "<img src=\\"https://evil.example/i.png\\">"}</script>',
+     ["https://evil.example/i.png"]),
+    ('<script id="__config" type="application/json">{"base": "https://evil.example/", "search": "w.js"}</script>',
+     ["https://evil.example/"]),
+    ('<script id="__config" type="application/json">{"base": ".", "search": "//evil.example/w.js"}</script>',
+     ["//evil.example/w.js"]),
+    ('<script type="importmap">{"imports": {"x": "https://evil.example/x.js"}}</script>', ["https://evil.example/x.js"]),
+])
+def test_json_data_islands_load_only_what_the_theme_fetches_from_them(tmp_path, island, loads):
+    """A form's settings (the contribute page's forge address) are data, not a load; Material's
+    __config names its search worker and base, which it does load."""
+    (tmp_path / "page.html").write_text(f"<!doctype html><body>{island}</body>", "utf-8")
+    assert [f.url for f in scan_site(tmp_path).loads] == loads

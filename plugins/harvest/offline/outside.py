@@ -271,7 +271,9 @@ class _PageScanner(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self._element(tag, attrs)
         if tag in ("script", "style"):
-            self._raw = (tag, self.getpos()[0])
+            values = dict(attrs)
+            kind = "json" if tag == "script" and _is_json_type(values.get("type") or "") else tag
+            self._raw = (tag, self.getpos()[0], kind, values.get("id"))
             self._raw_text = []
 
     def handle_startendtag(self, tag, attrs):
@@ -283,10 +285,14 @@ class _PageScanner(HTMLParser):
 
     def handle_endtag(self, tag):
         if self._raw and tag == self._raw[0]:
-            kind, line = self._raw
+            _, line, kind, element_id = self._raw
             text = "".join(self._raw_text)
             if kind == "style":
                 self.loads += scan_css(text, self.file, line)
+            elif kind == "json":  # a data island (e.g. a form's settings): read, never run
+                self.loads += [Finding(f.file, line, f.what, f.url) for f in scan_json(text, self.file)]
+                if element_id == "__config":
+                    self.loads += _material_config_loads(text, self.file, line)
             else:
                 self.script_urls += scan_js(text, self.file, line)
             self._raw = None
@@ -323,6 +329,27 @@ class _PageScanner(HTMLParser):
                     if outside_host(url):
                         finding = Finding(self.file, line, f"<{tag} {name}>", url.strip())
                         (self.loads if name in loading else self.links).append(finding)
+
+
+def _material_config_loads(text: str, file: str, line: int) -> list[Finding]:
+    """Material's settings name what its bundle loads: the search worker, and `base` (versions.json)."""
+    try:
+        config = json.loads(text)
+    except ValueError:
+        return [Finding(file, line, "Material's __config", "(not JSON)")]
+    found = []
+    for key in ("search", "base"):
+        value = config.get(key) if isinstance(config, dict) else None
+        if isinstance(value, str) and outside_host(value):
+            found.append(Finding(file, line, f"Material's __config {key}", value))
+    return found
+
+
+def _is_json_type(value: str) -> bool:
+    """`<script type="application/json">` holds data the browser never runs or fetches from (an
+    importmap or speculationrules block does make it fetch: those are read as script)."""
+    mime = value.split(";")[0].strip().lower()
+    return mime == "application/json" or mime.endswith("+json")
 
 
 def _srcset_urls(value: str) -> list[str]:
