@@ -19,10 +19,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from .archive import Archive, publish, scan
+from .offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
 from .images import published_images, strip_metadata
 from .pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from .problems import HarvestError
-from .sanitize import clean_html
+from .sanitize import clean_html, clean_toc
 from .storyhtml import StoryHtml, split_story_html
 from .settings import DEFAULT_EVENT_KINDS, DEFAULT_PROFILES, DEFAULT_PROMPTS, DEFAULT_VISIBILITY_LEVELS, \
     Prompt, Settings, profile_from_env, today_from_env
@@ -103,6 +104,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.specs: dict[str, PageSpec] = {}
         self.files: Files | None = None
         self.story_html: dict[str, StoryHtml] = {}   # story id -> its rendered page, cut into parts
+        self.page_per_template: dict[str, str] = {}  # template -> one page built with it (site-relative)
         self.settings = settings_from(self.config, config)
         templates = str(resources.files("harvest").joinpath("templates"))
         if templates not in config.theme.dirs:
@@ -161,6 +163,31 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
                                             inclusion=InclusionLevel.NOT_IN_NAV))
         return published
 
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """The theme's custom_dir (overrides/) is published as it is: it may load nothing from elsewhere."""
+        overrides = config.theme.custom_dir
+        if overrides and Path(overrides).is_dir():
+            self._refuse_outside_loads(Path(overrides), OVERRIDES_HINT)
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        self.page_per_template.setdefault(page.meta.get("template") or "main.html", page.file.dest_uri)
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Every build, not only `pack`: the site makes no request to another host. Every CSS,
+        script and JSON file is read, and one page per template (plus 404.html): pages of a kind
+        differ only in escaped data and sanitised story HTML, judged by the same function, while
+        reading all of them cost 5 s at 1,000 stories. `pack` reads every page of its copy."""
+        if not any(type(p).__name__ == "OfflineAssets" for p in config.plugins.values()):
+            pages = set(self.page_per_template.values()) | {"404.html"}
+            self._refuse_outside_loads(Path(config.site_dir), SITE_HINT, pages)
+
+    def _refuse_outside_loads(self, folder: Path, hint: str, html_pages: set[str] | None = None) -> None:
+        problems = outside_problems(scan_site(folder, html_pages), self.settings.display_path(folder), hint)
+        if problems:
+            raise PluginError("Harvest refuses to publish what would load from another host:\n"
+                              + HarvestError(problems).report())
+
     def add_page(self, spec: PageSpec, config: MkDocsConfig) -> File:
         """Publish a generated page. Feature plugins call this from their own `on_files`, so their
         pages get the same sanitising, template data and `harvest_url` as the core's."""
@@ -186,6 +213,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             return html
         page.markdown = ""  # rendered: nothing reads the source again, so don't keep it for every page
         html = clean_html(html)  # stories are contributors' text: nothing in them may run
+        clean_toc(page.toc)      # the sidebar's links follow the headings' namespaced ids
         story = spec.data.get("story")
         if story is not None:
             self.story_html[story.id] = split_story_html(html, len(story.sections))
