@@ -43,6 +43,6 @@ def unsafe_name_char(name: str) -> str | None:
         category = unicodedata.category(ch)
         if category in ("Cc", "Cs", "Cf", "Zl", "Zp") or ch in BIDI_CONTROLS or ch in BIDI_MARKS:
             kind = "a bidirectional control character" if ch in BIDI_CONTROLS | BIDI_MARKS else \
-                "an invisible or control character"
+                "a line break" if ch in LINE_BREAKS else "an invisible or control character"
             return f"{kind} ({describe(ch)})"
     return None
