@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from .problems import Problem
 
@@ -27,11 +28,24 @@ _DASH = "[-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
 _COMMENT_NEAR = re.compile(rf"[<\uff1c\ufe64][ \t]*[!\uff01\ufe57][ \t]*{_DASH}(?:[ \t]*{_DASH})?")
 
 
+@lru_cache(maxsize=1)
+def _tables() -> tuple[re.Pattern, re.Pattern]:
+    """(any bracket: a line can hold a mark only if it has one, invisible characters to drop).
+    Built once, on first use: the planes that hold brackets and format characters."""
+    brackets, invisible = [], []
+    for code in (*range(0x20000), *range(0xE0000, 0xE1000)):
+        category = unicodedata.category(chr(code))
+        if category in ("Ps", "Pe") and chr(code) not in "()":
+            brackets.append(chr(code))
+        elif category == "Cf":
+            invisible.append(chr(code))
+    return (re.compile("[" + re.escape("".join(brackets) + "<>") + r"]|\(\(|\)\)"),
+            re.compile("[" + re.escape("".join(invisible)) + "]"))
+
+
 def _normal(text: str) -> str:
     """Fold what a reader would not tell apart: width, case, invisible characters, look-alike letters."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return text.casefold().translate(_LOOKALIKES)
+    return _tables()[1].sub("", unicodedata.normalize("NFKC", text)).casefold().translate(_LOOKALIKES)
 
 
 def _is_open(text: str, i: int) -> bool:
@@ -63,12 +77,19 @@ def _near_redact(word: str) -> bool:
     letters = "".join(ch for ch in word if ch.isalpha())
     if letters.startswith(("redact", "unredact")):
         return True
+    if len(letters) < 6 or sum(ch in "redact" for ch in letters[:7]) < 5:  # cheap: most words are far
+        return False
     return any(_distance(letters[:n], "redact") <= 1 for n in (6, 7) if len(letters) >= n)
 
 
 def looks_like_redaction(line: str) -> bool:
-    """Does this line hold something bracket-like around a word near "redact"? (Exact marks removed first.)"""
-    text = _normal(_EXACT.sub(" ", line))
+    """Does this line hold something bracket-like around a word near "redact"? (Exact marks aside.)"""
+    return _near_mark(_normal(_EXACT.sub(" ", line)))
+
+
+def _near_mark(text: str) -> bool:
+    if not _tables()[0].search(text):
+        return False
     for match in _WORD.finditer(text):
         if not _near_redact(match.group()):
             continue
@@ -86,12 +107,13 @@ def looks_like_redaction(line: str) -> bool:
 
 
 def near_miss_redactions(text: str, first_line: int, path: str, field: str = "body") -> list[Problem]:
-    problems = []
-    for number, line in enumerate(text.split("\n"), first_line):
-        if looks_like_redaction(line):
-            problems.append(Problem(path, number, field, "this looks like a redaction mark but is not one, "
-                                    "so the text it marks would be published", REDACT_HINT))
-    return problems
+    # NFKC never adds or removes a "\n", so lines keep their numbers; only lines with a bracket
+    # (after NFKC, which turns fullwidth brackets into ASCII ones) are folded further and read.
+    lines = unicodedata.normalize("NFKC", _EXACT.sub(" ", text)).split("\n")
+    brackets = _tables()[0]
+    return [Problem(path, number, field, "this looks like a redaction mark but is not one, so the text it "
+                    "marks would be published", REDACT_HINT)
+            for number, line in enumerate(lines, first_line) if brackets.search(line) and _near_mark(_normal(line))]
 
 
 def comment_problems(body: str, body_line: int, path: str) -> list[Problem]:
