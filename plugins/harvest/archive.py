@@ -22,6 +22,7 @@ from .privacy import Credits, Person, RegistryEntry, apply_redactions, is_visibl
 from .problems import HarvestError, Problem, did_you_mean, sort_key
 from .prompts import PromptMatcher, Section, count_words, split_sections
 from .settings import Settings
+from .sitepaths import inline_image_problems, page_collisions, path_problems
 from .text import slugify
 
 INBOX = "_inbox"
@@ -74,6 +75,10 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
     for file, rel in iter_story_files(settings.stories_dir, include_inbox):
         seen += 1
         display = settings.display_path(file)
+        name_problems = path_problems(rel.removeprefix(INBOX + "/"), display)
+        problems += name_problems
+        if name_problems:
+            continue
         raw, file_problems = read_story(file, display, settings.max_story_bytes)
         problems += file_problems
         if raw is None:
@@ -84,6 +89,7 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
             problems += _check_references(story, raw.line_of, file, display, settings)
             stories.append(story)
     problems += _check_collisions(stories, settings)
+    problems += page_collisions([(s.path, settings.display_path(settings.stories_dir / s.path)) for s in stories])
     problems += check_ids(stories, settings)
     problems.sort(key=sort_key)
     return Collection(settings, stories, lessons, registry, problems, seen)
@@ -96,6 +102,7 @@ def _check_references(story: Story, line_of, file: Path, display: str, settings:
             problems.append(Problem(display, line_of(name), name, "redaction markup only works in the story text",
                                     "leave this out of the field, or raise the story's `visibility`"))
     root = settings.stories_dir.resolve()
+    problems += inline_image_problems(story.markdown, story.body_line, file, root, display)
     for image in story.images:
         target = (file.parent / image).resolve()
         if not target.is_relative_to(root):

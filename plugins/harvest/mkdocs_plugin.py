@@ -19,12 +19,14 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from .archive import Archive, publish, scan
+from .fieldnames import extra_fields_config_problems
 from .offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
 from .images import published_images, strip_metadata
 from .pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from .problems import HarvestError
 from .sanitize import clean_html, clean_toc
 from .storyhtml import StoryHtml, split_story_html
+from .validate import story_schema
 from .settings import DEFAULT_EVENT_KINDS, DEFAULT_PROFILES, DEFAULT_PROMPTS, DEFAULT_VISIBILITY_LEVELS, \
     Prompt, Settings, profile_from_env, today_from_env
 
@@ -57,6 +59,7 @@ class HarvestConfig(base.Config):
     words_per_minute_silent = c.Type(int, default=200)
     related_count = c.Type(int, default=5)
     max_story_bytes = c.Type(int, default=1_000_000)
+    extra_fields = c.ListOfItems(c.Type(str), default=[])     # story fields allowed besides Harvest's own
 
 
 def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: str | None = None) -> Settings:
@@ -73,6 +76,7 @@ def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: s
             problems.append(f"profiles.{name}: '{level}' is not one of visibility_levels ({', '.join(levels)})")
     if plugin_config.default_visibility not in levels:
         problems.append(f"default_visibility: '{plugin_config.default_visibility}' is not one of {', '.join(levels)}")
+    problems += extra_fields_config_problems(plugin_config.extra_fields, story_schema()["properties"])
     if len({p.id for p in prompts}) != len(prompts):
         problems.append("prompts: two prompts share an id")
     try:
@@ -91,6 +95,7 @@ def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: s
         words_per_minute_silent=plugin_config.words_per_minute_silent,
         words_per_minute_aloud=plugin_config.words_per_minute_aloud,
         related_count=plugin_config.related_count, max_story_bytes=plugin_config.max_story_bytes,
+        extra_fields=tuple(plugin_config.extra_fields),
         project_dir=Path(config.config_file_path or ".").parent, today=today,
     )
 
