@@ -394,7 +394,26 @@ def link_inbox_out(project):
     return "stories/_inbox", "outside the stories folder"
 
 
+def link_image_out(how: str):
+    def make(project):
+        (_outside(project) / "photo.jpg").write_bytes(jpeg_bytes())
+        (project / "stories" / "2025" / "photo.jpg").symlink_to(_outside(project) / "photo.jpg")
+        extra, body = ("images: [photo.jpg]\n", "") if how == "front" else ("", "![the corner](photo.jpg)\n")
+        add_story(project, "2025/pictured.md", "pictured", extra, body)
+        return "stories/2025/photo.jpg", "outside the stories folder"
+    return make
+
+
+def link_digest_note_out(project):
+    (_outside(project) / "note.md").write_text("A private note.\n")
+    (project / "stories" / "_digests").mkdir(exist_ok=True)
+    (project / "stories" / "_digests" / "2025-06.md").symlink_to(_outside(project) / "note.md")
+    return "stories/_digests/2025-06.md", "outside the stories folder"
+
+
 STORY_LINKS = [
+    ("image-out-inline", link_image_out("inline")), ("image-out-front", link_image_out("front")),
+    ("digest-note-out", link_digest_note_out),
     ("story-out", link_story_out), ("story-out-relative", link_story_out_relative),
     ("folder-out", link_folder_out), ("story-to-inbox", link_story_to_inbox),
     ("readings-out", link_readings_out), ("lessons-out", link_vocabulary_out("lessons.yml")),
@@ -417,6 +436,7 @@ def test_build_refuses_symlinks_and_publishes_nothing(site_project, name, make):
     refused(run_harvest("build", cwd=site_project), f"{path}: file: ", why)
     assert tree(site_project / "site") == before
     assert "secret-outside" not in json.dumps(list(tree(site_project / "site")))
+    assert not list((site_project / "site").rglob("photo.jpg"))
 
 
 def test_inbox_link_refused_by_intake(tmp_path):

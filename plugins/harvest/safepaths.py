@@ -144,28 +144,35 @@ def published_folders(config) -> list[tuple[Path, str]]:
     folders = [(Path(config.docs_dir), "the stories folder (docs_dir)")]
     custom = config.theme.custom_dir if config.theme else None
     if custom:
-        folders.append((Path(custom), "the theme overrides folder (custom_dir), published as it is"))
+        folders.append((Path(custom), "the theme overrides folder (custom_dir)"))
     return folders
 
 
-def refuse_output(path: Path, option: str, forbidden: list[tuple[Path, str]], display: str | None = None) -> None:
+OUTPUT_HINT = "write it outside the stories, overrides and site folders, e.g. into dist/"
+
+
+def refuse_output(path: Path, option: str, forbidden: list[tuple[Path, str]], display: str | None = None,
+                  hint: str = OUTPUT_HINT) -> None:
     """Refuse an output path inside any of the `forbidden` folders (resolved: symlinks, `..`, case)."""
     for folder, what in forbidden:
         if is_within(path, folder):
-            raise HarvestError([Problem(display or str(path), None, option, f"is inside {what}: whatever is "
-                                        "written there would be published or copied with the next build",
-                                        "write it outside the project's published folders, e.g. dist/")])
+            raise HarvestError([Problem(display or str(path), None, option, f"is inside {what}, which is "
+                                        "published: what is written there would go out with the next build",
+                                        hint)])
 
 
-def refuse_site_dir(site_dir: Path, config, option: str = "site_dir") -> None:
+SITE_HINT = "build the site into a folder of its own, e.g. site/ (the default)"
+
+
+def refuse_site_dir(site_dir: Path, config, option: str = "site_dir", shown: str | None = None) -> None:
     """A site folder is emptied and replaced on every build: it may not hold the stories, the theme
     overrides or mkdocs.yml, nor lie inside what is published."""
-    project = Path(config.config_file_path or "mkdocs.yml").resolve().parent
-    shown = str(site_dir)
-    refuse_output(site_dir, option, published_folders(config), shown)
+    project = Path(os.path.abspath(config.config_file_path or "mkdocs.yml")).parent
+    shown = shown or os.path.relpath(site_dir, project)
+    refuse_output(site_dir, option, published_folders(config), shown, SITE_HINT)
     keep = [(project, "the project folder (it holds mkdocs.yml)"), *published_folders(config)]
     for folder, what in keep:
         if is_within(folder, site_dir):
             raise HarvestError([Problem(shown, None, option, f"holds {what}; a build replaces the whole site "
                                         "folder, so it would delete it",
-                                        "use a folder of its own for the site, e.g. site/")])
+                                        SITE_HINT)])

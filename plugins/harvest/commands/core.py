@@ -94,7 +94,7 @@ def run_build(args) -> int:
     overrides = {"site_dir": args.site_dir} if args.site_dir else {}
     config = load_mkdocs_config(args.config_file, strict=True, **overrides)
     site_dir = Path(config.site_dir)
-    refuse_site_dir(site_dir, config, "--site-dir" if args.site_dir else "site_dir")
+    refuse_site_dir(site_dir, config, "--site-dir" if args.site_dir else "site_dir", args.site_dir)
     # Built beside the site folder and swapped in only when the whole build succeeded: a build
     # that stops half-way (a warning in strict mode, a crash, Ctrl-C) publishes nothing.
     target = real(site_dir)

@@ -71,7 +71,7 @@ def run_digest(args) -> int:
     mkdocs_config = load_mkdocs_config(Path(args.config_file))
     if args.out:
         refuse_output(Path(args.out), "--out", [*published_folders(mkdocs_config), (
-            Path(mkdocs_config.site_dir), "the site folder (site_dir), which is published")])
+            Path(mkdocs_config.site_dir), "the site folder (site_dir)")])
     plugin_config = find_config(mkdocs_config)
     try:
         options = options_from(plugin_config, settings) if plugin_config else DigestOptions()

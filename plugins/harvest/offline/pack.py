@@ -68,7 +68,7 @@ def pack(config_file: Path, out_dir: Path, profile: str | None = None,
     signer = signer or default_signer(settings)
     config = load_mkdocs_config(config_file)
     refuse_output(out_dir, "--out", [*published_folders(config),
-                                     (Path(config.site_dir), "the site folder (site_dir), which is published")])
+                                     (Path(config.site_dir), "the site folder (site_dir)")])
     if sign_key is not None:
         _check_key_location(Path(sign_key), settings,
                             [Path(config.docs_dir), Path(config.theme.custom_dir or config.docs_dir), out_dir])
