@@ -107,8 +107,10 @@ def run_build(args) -> int:
         print(f"harvest build: nothing was written; {site_dir} is as it was", file=sys.stderr)
         return 1
     except OSError as error:
-        raise HarvestError([Problem(str(site_dir), None, "site_dir", f"cannot write the site: {error.strerror}",
-                                    "check that the folder is writable and on a local disk")]) from None
+        where = f" ({error.filename})" if error.filename else ""
+        raise HarvestError([Problem(str(site_dir), None, "site_dir", f"the build failed, nothing was written: "
+                                    f"{error.strerror or error}{where}",
+                                    "check that the site folder's parent is writable and on a local disk")]) from None
     print(f"built {site_dir} (profile {os.environ.get('HARVEST_PROFILE', 'public')})")
     return 0
 
