@@ -21,6 +21,7 @@ from .parse import read_story
 from .privacy import Credits, Person, RegistryEntry, apply_redactions, is_visible, REDACT_TAG
 from .problems import HarvestError, Problem, did_you_mean, sort_key
 from .prompts import PromptMatcher, Section, count_words, split_sections
+from .safepaths import symlink_problems
 from .settings import Settings
 from .sitepaths import inline_image_problems, page_collisions, path_problems
 from .text import slugify
@@ -32,14 +33,16 @@ def iter_story_files(stories_dir: Path, include_inbox: bool = False) -> Iterator
     """(file, path relative to the stories folder) for every story, in a stable order.
 
     Folders starting with `_` or `.` hold other things (inbox, digests notes, reading
-    sessions), except the inbox when asked for.
+    sessions), except the inbox when asked for. Symbolic links (files, and folders, which
+    os.walk lists but does not enter) are never read: `safepaths.symlink_problems` reports them.
     """
-    for root, dirs, files in os.walk(stories_dir):
+    for root, dirs, files in os.walk(stories_dir, followlinks=False):
         rel_root = Path(root).relative_to(stories_dir)
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) or
+        dirs[:] = sorted(d for d in dirs if (not d.startswith((".", "_")) or
                          (include_inbox and rel_root == Path(".") and d == INBOX))
+                         and not os.path.islink(os.path.join(root, d)))
         for name in sorted(files):
-            if name.endswith(".md") and not name.startswith((".", "_")):
+            if name.endswith(".md") and not name.startswith((".", "_")) and not os.path.islink(os.path.join(root, name)):
                 yield Path(root) / name, (rel_root / name).as_posix()
 
 
@@ -69,6 +72,7 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
     lessons, lesson_problems = load_lessons(settings)
     registry, registry_problems = load_registry(settings)
     problems += lesson_problems + registry_problems
+    problems += symlink_problems(settings, skip=(settings.lessons_file, settings.contributors_file))
     matcher = PromptMatcher(settings.prompts)
     stories: list[Story] = []
     seen = 0

@@ -21,7 +21,7 @@ from mkdocs.structure.pages import Page
 from .archive import Archive, publish, scan
 from .fieldnames import extra_fields_config_problems
 from .offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
-from .images import published_images, strip_metadata
+from .images import publish_images
 from .pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from .problems import HarvestError
 from .sanitize import clean_html, clean_toc
@@ -154,11 +154,11 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.files = published
         for spec in plan_pages(archive):
             self.add_page(spec, config)
-        for uri, source in published_images(archive).items():
-            try:
-                published.append(File.generated(config, uri, content=strip_metadata(source)))
-            except ValueError as exc:
-                raise PluginError(f"{self.settings.display_path(source)}: {exc}") from None
+        images, image_errors = publish_images(archive, collection.stories)
+        if image_errors:  # the same problems `harvest check` reports
+            raise PluginError("Harvest found problems in the stories:\n" + HarvestError(image_errors).report())
+        for uri, content in images.items():
+            published.append(File.generated(config, uri, content=content))
         css = resources.files("harvest").joinpath("assets/harvest.css")
         published.append(File.generated(config, ASSET_URI, content=css.read_bytes(),
                                         inclusion=InclusionLevel.NOT_IN_NAV))

@@ -7,6 +7,7 @@ from .model import Lesson
 from .parse import decode_text, load_yaml_mapping
 from .privacy import CREDIT_RULES, RegistryEntry
 from .problems import Problem, did_you_mean
+from .safepaths import is_within, linked_out
 from .settings import Settings
 from .textchars import unsafe_char
 
@@ -31,6 +32,10 @@ def _entry_problems(value: dict, allowed: tuple[str, ...], key: str, line, displ
 
 def _load_mapping(file: Path, settings: Settings, required: bool) -> tuple[dict | None, dict, list[Problem], str]:
     display = settings.display_path(file)
+    # A vocabulary file may not be a link out of its folder (the stories folder when it is inside).
+    root = settings.stories_dir if is_within(file.parent, settings.stories_dir) else file.parent
+    if file.is_symlink() and (problem := linked_out(file, root, display, root_display=f"its folder ({settings.display_path(root)})")):
+        return None, {}, [problem], display
     if not file.exists():
         if required:
             return None, {}, [Problem(display, None, "file", "file not found",

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from ..archive import scan
 from ..cli import add_common, load_settings
 from ..ids import unrecorded
-from ..problems import summarize
+from ..images import image_problems
+from ..problems import sort_key, summarize
 from ..withheld import image_warnings, withheld_report
 
 
@@ -41,7 +43,8 @@ def run_check(args) -> int:
         return run_offline_check(args.offline)
     settings = load_settings(args)
     collection = scan(settings, include_inbox=True)
-    collection.problems += image_warnings(collection)
+    collection.problems += image_warnings(collection) + image_problems(settings, collection.stories)
+    collection.problems.sort(key=sort_key)
     if args.profile:
         report = withheld_report(collection)
         print(f"profile '{settings.profile}' will withhold or change:" if report else
@@ -81,18 +84,34 @@ def _with_profile(args):
 def run_build(args) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
+    from ..fileio import staged_tree
     from ..mkdocs_config import load_mkdocs_config, log_to_console
+    from ..problems import HarvestError, Problem
+    from ..safepaths import real, refuse_site_dir
 
     _with_profile(args)
     log_to_console()
     overrides = {"site_dir": args.site_dir} if args.site_dir else {}
     config = load_mkdocs_config(args.config_file, strict=True, **overrides)
+    site_dir = Path(config.site_dir)
+    refuse_site_dir(site_dir, config, "--site-dir" if args.site_dir else "site_dir", args.site_dir)
+    # Built beside the site folder and swapped in only when the whole build succeeded: a build
+    # that stops half-way (a warning in strict mode, a crash, Ctrl-C) publishes nothing.
+    target = real(site_dir)
     try:
-        build(config)
+        with staged_tree(target) as staging:
+            config.site_dir = str(staging)
+            build(config)
     except (MkDocsException, Abort) as error:
         print(f"harvest build: {error}", file=sys.stderr)
+        print(f"harvest build: nothing was written; {site_dir} is as it was", file=sys.stderr)
         return 1
-    print(f"built {config.site_dir} (profile {os.environ.get('HARVEST_PROFILE', 'public')})")
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        raise HarvestError([Problem(str(site_dir), None, "site_dir", f"the build failed, nothing was written: "
+                                    f"{error.strerror or error}{where}",
+                                    "check that the site folder's parent is writable and on a local disk")]) from None
+    print(f"built {site_dir} (profile {os.environ.get('HARVEST_PROFILE', 'public')})")
     return 0
 
 
