@@ -302,6 +302,9 @@ def hostile_project(target: Path) -> Path:
     project = copy_project(target)
     for rel, text in HOSTILE_STORIES.items():
         (project / "stories" / rel).write_text(text, "utf-8")
+    # The one local image the URL story shows (`harvest check` refuses a missing one).
+    from PIL import Image
+    Image.new("RGB", (4, 4), "green").save(project / "stories" / "2026" / "x.png")
     config = project / "mkdocs.yml"
     config.write_text(config.read_text().replace("markdown_extensions:\n", "markdown_extensions:\n  - footnotes\n"))
     return project

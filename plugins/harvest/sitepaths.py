@@ -14,6 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import unquote
 
+from .urls import outside_host
 from .problems import Problem
 from .textchars import unsafe_name_char
 
@@ -84,6 +85,8 @@ def _local_refs(markdown: str) -> list[tuple[int, str]]:
             candidates = [part.split()[0] for part in value.split(",") if part.split()] \
                 if pattern is _HTML_IMAGE and "srcset" in match.group(0).lower() else [value]
             for ref in candidates:
+                if outside_host(ref) is not None:
+                    continue  # another host's image: the sanitiser drops it, it names no file here
                 ref = unquote(ref).replace("\\", "/")
                 ref = ref.split("#")[0].split("?")[0]
                 if pattern is _MD_DEFINITION and posixpath.splitext(ref)[1].lower() not in _IMAGE_SUFFIXES:
