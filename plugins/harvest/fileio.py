@@ -82,6 +82,16 @@ def staged_tree(target: Path) -> Iterator[Path]:
         raise
 
 
+def published_name(folder: Path) -> Path:
+    """The folder a staging folder will become (`.site.harvest-new-x1y2` -> `site`); any
+    other folder is itself. Messages name the folder the user knows."""
+    name = folder.name
+    marker = STAGING_PREFIX + "new-"
+    if name.startswith(".") and marker in name:
+        return folder.with_name(name[1:name.rindex(marker)])
+    return folder
+
+
 def swap_in(new: Path, target: Path) -> None:
     """Put folder `new` at `target`, removing whatever was there. On Linux the two are exchanged in
     one step (renameat2 RENAME_EXCHANGE); elsewhere the old folder is renamed aside first, and a

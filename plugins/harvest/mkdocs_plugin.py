@@ -21,6 +21,7 @@ from mkdocs.structure.pages import Page
 from .archive import Archive, publish, scan
 from .fieldnames import extra_fields_config_problems
 from .offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
+from .fileio import published_name
 from .images import publish_images
 from .pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from .problems import HarvestError
@@ -188,7 +189,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             self._refuse_outside_loads(Path(config.site_dir), SITE_HINT, pages)
 
     def _refuse_outside_loads(self, folder: Path, hint: str, html_pages: set[str] | None = None) -> None:
-        problems = outside_problems(scan_site(folder, html_pages), self.settings.display_path(folder), hint)
+        shown = self.settings.display_path(published_name(folder))  # `site`, not its staging folder
+        problems = outside_problems(scan_site(folder, html_pages), shown, hint)
         if problems:
             raise PluginError("Harvest refuses to publish what would load from another host:\n"
                               + HarvestError(problems).report())
