@@ -175,6 +175,10 @@ def test_pack_is_the_same_with_and_without_hidden_stories(tmp_path, env):
     left, right = zip_members(zips[0][0]), zip_members(zips[1][0])
     assert sorted(left) == sorted(right)
     assert [name for name in left if left[name] != right[name]] == []
+    everything = b"".join(right.values())
+    for n in names:
+        for secret in (f"{n}-lesson", f"{n.title()} lesson title", f"{n.title()} Hideout", f"{n.title()} Realname"):
+            assert secret.encode() not in everything, secret
 
 
 # --- 10. verify says whether a trusted key signed the copy ------------------------------------
@@ -313,7 +317,7 @@ def entry(name: str, mode: int = stat.S_IFREG | 0o644) -> zipfile.ZipInfo:
         "backslash", "escape", "newline", "duplicate"])
 def test_verify_refuses_unsafe_entries(copies, tmp_path, info, data, message):
     copy = with_entries(copies["unsigned"], tmp_path / copies["unsigned"].name, [(info, data)])
-    result = run_harvest("verify", str(copy), "--allow-unsigned", cwd=tmp_path)
+    result = run_harvest("verify", str(copy), cwd=tmp_path)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 1, result.stdout
     assert "FAILED  manifest: " in result.stdout and message in result.stdout, result.stdout
@@ -361,7 +365,7 @@ def limited_memory():
 def test_verify_refuses_zip_bombs_in_bounded_memory(copies, tmp_path, members, message):
     copy = bomb(copies, tmp_path / copies["unsigned"].name, members)
     assert copy.stat().st_size < 20 * 1024 ** 2
-    result = subprocess.run([sys.executable, "-m", "harvest.cli", "verify", str(copy), "--allow-unsigned"],
+    result = subprocess.run([sys.executable, "-m", "harvest.cli", "verify", str(copy)],
                             cwd=tmp_path, capture_output=True, text=True, timeout=600, preexec_fn=limited_memory)
     assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr, result.stderr[-2000:]
     assert result.returncode == 1, result.stdout
@@ -375,6 +379,21 @@ def test_verify_refuses_a_zip_with_too_many_entries(copies, tmp_path):
         for n in range(200_001):
             archive.writestr(entry(f"site/{n}"), b"")
     (tmp_path / "SHA256SUMS").write_text(f"{hashlib.sha256(copy.read_bytes()).hexdigest()}  {copy.name}\n")
-    result = run_harvest("verify", str(copy), "--allow-unsigned", cwd=tmp_path)
+    result = run_harvest("verify", str(copy), cwd=tmp_path)
     assert "Traceback" not in result.stderr and result.returncode == 1
     assert "FAILED  manifest: the zip holds 200001 entries, more than 200000: refused" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["2026-03"], ["--until", "2026-12-31"], ["2019-04"], ["2026-Q1"]],
+                         ids=["busy-month", "since-oldest", "hidden-only-month", "quarter"])
+def test_digest_command_is_the_same_with_and_without_hidden_stories(tmp_path, args):
+    names = ["members", "private", "embargoed", "inbox", "busy-month"]
+    plain, hidden = two_projects(tmp_path, names, [])
+    outputs = []
+    for project in (plain, hidden):
+        result = run_harvest("digest", *args, "--out", "mail", cwd=project, env=ENV)
+        assert "Traceback" not in result.stderr
+        outputs.append((result.returncode, result.stdout, result.stderr.replace(str(project), "PROJECT")))
+    assert outputs[0] == outputs[1]
+    if (plain / "mail").exists() or (hidden / "mail").exists():
+        assert differences(plain / "mail", hidden / "mail") == []
