@@ -69,7 +69,7 @@ DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImp
 
 
 def verify(zip_path: Path, allowed_signers: Path | None = None, sums: Path | None = None,
-           key: TrustedKey | None = None) -> list[Check]:
+           key: "TrustedKey | Check | None" = None) -> list[Check]:
     zip_path = Path(zip_path)
     if key is None and allowed_signers is not None:
         key = TrustedKey(Path(allowed_signers), str(allowed_signers))
@@ -87,11 +87,15 @@ def verdict(zip_path: Path, checks: list[Check], allow_unsigned: bool) -> tuple[
     signature = next(c for c in checks if c.name == "signature")
     if signature.status == OK:
         return f"VERIFIED: {zip_path.name} {signature.details[-1]}", 0
+    if zip_path.with_name(zip_path.name + ".sig").is_file():
+        ask = (f"Ask the sender for their public key (not from the same stick or message) and run "
+               f"`harvest verify {zip_path.name} --key KEY` or `--allowed-signers FILE`")
+    else:
+        ask = ("The copy is not signed: ask the sender for a signed one (harvest pack --sign-key) and for "
+               "their public key, sent separately")
     line = (f"NOT AUTHENTICATED: {zip_path.name} matches its {SUMS} and manifest, but nothing proves who made "
-            f"it: anyone who could swap the zip could swap {SUMS} too. Ask the sender for their public key "
-            f"(not from the same stick or message) and run `harvest verify {zip_path.name} --key KEY` or "
-            f"`--allowed-signers FILE`" + ("." if allow_unsigned else
-                                           "; to use the copy anyway, add --allow-unsigned."))
+            f"it: anyone who could swap the zip could swap {SUMS} too. {ask}"
+            + ("." if allow_unsigned else "; to use this copy anyway, add --allow-unsigned."))
     return line, 0 if allow_unsigned else 1
 
 
