@@ -167,7 +167,11 @@ def publish(collection: Collection) -> "Archive":
     stories = [s if not s.translation_of or s.translation_of in visible_ids else replace(s, translation_of=None)
                for s in stories]
     stories.sort(key=lambda s: (s.date, s.id), reverse=True)
-    return Archive(settings, stories, collection.lessons, Credits(collection.registry, settings),
+    # Only lessons a published story uses: a lesson only hidden stories use would name them
+    # (lessons.yml is config, but a lesson's title can say what a withheld story is about).
+    used = {lesson for s in stories for lesson in s.lessons}
+    lessons = {key: lesson for key, lesson in collection.lessons.items() if key in used}
+    return Archive(settings, stories, lessons, Credits(collection.registry, settings),
                    withheld=len(collection.stories) - len(stories))
 
 

@@ -22,7 +22,7 @@ from .pages import PageSpec, human_date
 from .problems import HarvestError
 from .readaloud import Part, for_other_page, format_duration, story_parts, total_seconds
 from .storyhtml import StoryHtml
-from .readings import Session, load_session_files, plan_sessions, session_files
+from .readings import Session, load_session_files, plan_sessions
 from .text import escape
 
 log = get_plugin_logger(__name__)
@@ -52,8 +52,7 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
             config.extra_css.append(css)
         if js not in config.extra_javascript:
             config.extra_javascript.append(js)
-        if session_files(self.folder):
-            add_nav_entry(config, self.config.nav_title, INDEX_URI)
+        add_nav_entry(config, self.config.nav_title, INDEX_URI)  # whether or not any session is shown
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -69,11 +68,12 @@ class ReadAloudPlugin(BasePlugin[ReadAloudConfig]):
             raise PluginError("Harvest found problems in the reading sessions:\n" + HarvestError(problems).report())
         for note in notes:
             log.info(note)
-        if session_files(self.folder):
-            self.core.add_page(index_page(sessions), config)
-            for session in sessions:
-                self.core.add_page(PageSpec(session.src_uri, session.title, "", "harvest/reading.html",
-                                            {"session": session}), config)
+        # The index is there even with no session files: with only withheld ones, it must look
+        # the same as with none at all ("No reading sessions to show yet").
+        self.core.add_page(index_page(sessions), config)
+        for session in sessions:
+            self.core.add_page(PageSpec(session.src_uri, session.title, "", "harvest/reading.html",
+                                        {"session": session}), config)
         for uri, name in ASSETS.items():
             content = resources.files("harvest").joinpath("assets", name).read_bytes()
             files.append(File.generated(config, uri, content=content, inclusion=InclusionLevel.NOT_IN_NAV))

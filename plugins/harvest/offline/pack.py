@@ -201,9 +201,12 @@ def readme(settings: Settings, name: str, date: dt.date, signer: str | None) -> 
         "",
         f"    sha256sum -c {MANIFEST}",
         "",
-        "With Harvest installed: harvest verify " + name + (" --allowed-signers allowed_signers" if signer else ""),
+        "With Harvest installed: harvest verify " + name + (" --allowed-signers allowed_signers" if signer else
+                                                            " --allow-unsigned"),
         "",
     ]
+    if not signer:  # SHA256SUMS travels with the zip: it shows damage, not who made the copy
+        lines += ["This copy is not signed: these checks find damage, but cannot prove who made it.", ""]
     return "\n".join(lines)
 
 
