@@ -93,3 +93,113 @@ def test_hostile_contribution_builds_to_inert_html(project, page, tmp_path):
     page.locator(".md-search-result__item").first.hover()
     assert page.evaluate("window.pwned") is None
     assert dialogs == [] and page.request_log.outside == []
+
+
+# --- issue 13: hostile stories make no request to another host, on the web and from the copy -------
+
+def _outside(urls: list[str], port: int | None) -> list[str]:
+    """Requests to anything but the site itself: this test server, or the copy on the reader's disk."""
+    from urllib.parse import urlsplit
+    found = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about") or (parts.scheme == "file" and parts.hostname in (None, "localhost")):
+            continue
+        if parts.scheme in ("http", "https") and parts.hostname == "127.0.0.1" and parts.port == port:
+            continue
+        found.append(url)
+    return found
+
+
+class _Recorder:
+    """Every request of a fresh browser context, also those the route blocks (anything not local)."""
+
+    def __init__(self, browser, port: int | None):
+        self.urls: list[str] = []
+        self.port = port
+        self.context = browser.new_context()
+        self.context.on("request", lambda request: self.urls.append(request.url))
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+
+    def _route(self, route):
+        if _outside([route.request.url], self.port):
+            self.urls.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    @property
+    def outside(self) -> list[str]:
+        return _outside(self.urls, self.port)
+
+
+def _visit(recorder: _Recorder, urls: list[str], clobber_url: str) -> None:
+    page = recorder.page
+    for url in urls:
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        base = page.evaluate("() => JSON.parse(document.getElementById('__config').textContent).base")
+        assert "evil" not in base, (url, base)
+    page.goto(clobber_url)
+    page.wait_for_load_state("networkidle")
+    # the read-aloud view finds only its own parts; the footnote link still lands on its note
+    assert page.evaluate("() => document.querySelectorAll('.harvest-ra-section').length") == 4
+    assert page.evaluate("() => document.querySelector('.harvest-ra-sections').id") == "read-aloud"
+    page.locator("a[href='#user-content-fn:1']").first.click()
+    assert page.evaluate("() => location.hash") == "#user-content-fn:1"
+    assert page.evaluate("() => !!document.getElementById(decodeURIComponent(location.hash.slice(1)))")
+    # search, typed as a reader would: results come from the local index
+    button = page.locator(".harvest-search__button")
+    if button.is_visible():
+        button.click()
+    else:
+        page.locator(".md-search__input").click()
+    page.locator(".md-search__input").fill("clobbering theme")
+    page.wait_for_selector(".md-search-result__item")
+    assert "Clobbering the theme" in page.locator(".md-search-result__item h1").all_inner_texts()
+    page.wait_for_load_state("networkidle")
+
+
+def test_hostile_stories_make_no_outside_request_on_the_web_or_from_the_copy(browser, tmp_path):
+    import functools
+    import threading
+    import zipfile
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from test_fail_closed_html import hostile_project
+
+    project = hostile_project(tmp_path / "archive")
+    site = build(project)
+    stories = sorted(p.parent.relative_to(site).as_posix() for p in site.glob("20*/*/index.html"))
+    assert {"2026/clobber", "2026/urls", "2026/flood-drill"} <= set(stories)
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        root = f"http://127.0.0.1:{server.server_port}/"
+        web = _Recorder(browser, server.server_port)
+        _visit(web, [root] + [f"{root}{s}/" for s in stories] + [f"{root}answers/surprised/"],
+               f"{root}2026/clobber/")
+        assert any(u.startswith(root) for u in web.urls)
+        assert web.outside == []
+        web.context.close()
+    finally:
+        server.shutdown()
+
+    result = run_harvest("pack", cwd=project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [copy] = (project / "dist").glob("*.zip")
+    with zipfile.ZipFile(copy) as archive:
+        archive.extractall(tmp_path / "stick")
+    stick = tmp_path / "stick" / "site"
+    offline = _Recorder(browser, None)
+    _visit(offline, [(tmp_path / "stick" / "START-HERE.html").as_uri()]
+           + [(stick / f"{s}.html").as_uri() for s in stories], (stick / "2026/clobber.html").as_uri())
+    assert any(u.startswith("file://") for u in offline.urls)
+    assert offline.outside == []
+    offline.context.close()

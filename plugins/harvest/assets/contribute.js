@@ -179,7 +179,10 @@
     if (!event) { problems.push(["hc-event", label("hc-event") + ": choose one"]); }
     var place = line("hc-place", "place", label("hc-place"), problems);
     var lessons = Array.from(form.querySelectorAll("input[name=lessons]:checked"), function (box) { return box.value; });
-    if (!lessons.length) { problems.push(["hc-lessons", "Lessons: choose at least one"]); }
+    // The page offers only lessons published stories use; with none offered, reviewers choose them.
+    if (!lessons.length && form.querySelector("input[name=lessons]")) {
+      problems.push(["hc-lessons", "Lessons: choose at least one"]);
+    }
     var summary = line("hc-summary", "summary", label("hc-summary"), problems);
     var answers = {};
     form.querySelectorAll("textarea[data-prompt]").forEach(function (area) {

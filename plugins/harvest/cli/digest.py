@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from harvest.core.archive import load_archive
 from harvest.cli.main import UsageError, add_common, load_settings
+from harvest.core.fileio import write_files
 from harvest.core.problems import HarvestError, did_you_mean
+from harvest.core.safepaths import published_folders, refuse_output
 
 
 def register(sub) -> None:
@@ -68,6 +68,9 @@ def run_digest(args) -> int:
 
     settings = load_settings(args)
     mkdocs_config = load_mkdocs_config(Path(args.config_file))
+    if args.out:
+        refuse_output(Path(args.out), "--out", [*published_folders(mkdocs_config), (
+            Path(mkdocs_config.site_dir), "the site folder (site_dir)")])
     plugin_config = find_plugin_config(mkdocs_config, DigestsConfig)
     options = options_from(plugin_config, settings) if isinstance(plugin_config, DigestsConfig) else DigestOptions()
     archive, _ = load_archive(settings)
@@ -98,22 +101,8 @@ def run_digest(args) -> int:
 
 
 def _write_all(folder: Path, contents: dict[str, bytes]) -> list[Path]:
-    """Write every file to a temporary name first, then rename them all: never a half-written set."""
+    """Every file under a temporary name first, then all renamed: never a half-written set."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        return write_files(folder, contents)
     except OSError as error:
-        raise HarvestError(f"cannot create {folder}: {error.strerror}") from None
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, content in contents.items():
-            handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-            with os.fdopen(handle, "wb") as file:
-                file.write(content)
-            staged.append((temp, folder / name))
-        for temp, target in staged:
-            os.replace(temp, target)
-    except OSError as error:
-        for temp, _ in staged:
-            Path(temp).unlink(missing_ok=True)
         raise HarvestError(f"cannot write into {folder}: {error.strerror}") from None
-    return [target for _, target in staged]

@@ -10,6 +10,7 @@ from harvest.intake.check import load_vocabulary
 from harvest.intake.inbox import inbox_folder, read_items, take_in
 from harvest.intake.issueform import ISSUE_FORM_PATH, issue_form
 from harvest.intake.spreadsheet import MAX_ROWS, load_mapping
+from harvest.core.safepaths import named_file_problem, refuse
 
 
 def register(sub) -> None:
@@ -41,6 +42,8 @@ def run_intake(args) -> int:
         raise UsageError("--mapping only applies to .csv files")
     settings = load_settings(args)
     vocabulary = load_vocabulary(settings)
+    if args.mapping:
+        refuse(named_file_problem(Path(args.mapping), args.mapping, "--mapping"))
     mapping = load_mapping(Path(args.mapping), settings) if args.mapping else None
     folder = inbox_folder(settings)
     written = rejected = 0
@@ -74,6 +77,12 @@ def run_forms(args) -> int:
     settings = load_settings(args)
     text = issue_form(settings, load_vocabulary(settings))
     target = Path(args.output) if args.output else settings.project_dir / ISSUE_FORM_PATH
+    if args.output:
+        from harvest.site.project import load_mkdocs_config
+        from harvest.core.safepaths import published_folders, refuse_output
+        config = load_mkdocs_config(Path(args.config_file))
+        refuse_output(target, "--output", [*published_folders(config),
+                                           (Path(config.site_dir), "the site folder (site_dir)")])
     shown = settings.display_path(target)
     current = target.read_text("utf-8") if target.is_file() else None
     if args.check:

@@ -19,10 +19,19 @@ def register(sub) -> None:
                       help="the name recipients put in allowed_signers (default: the site name as a slug)")
     pack.set_defaults(run=run_pack)
 
-    verify = sub.add_parser("verify", help="check an offline copy: digest, signature and every file inside")
+    verify = sub.add_parser("verify", help="check an offline copy: who signed it, its digest and every file inside",
+                            description="Exit status 0 only for a copy signed by a key you trust (--key or "
+                                        "--allowed-signers) whose every file is intact; with --allow-unsigned, "
+                                        "also for an unsigned copy that is merely consistent. 1 otherwise.")
     verify.add_argument("zip", metavar="ZIP")
-    verify.add_argument("--allowed-signers", default=None, metavar="FILE",
-                        help="OpenSSH allowed_signers file with the collective's public key")
+    trust = verify.add_mutually_exclusive_group()
+    trust.add_argument("--allowed-signers", default=None, metavar="FILE",
+                       help="OpenSSH allowed_signers file with the collective's public key")
+    trust.add_argument("--key", default=None, metavar="KEY",
+                       help="the collective's public key: a .pub file, or its one line (ssh-ed25519 AAAA…)")
+    verify.add_argument("--allow-unsigned", action="store_true",
+                        help="accept a copy no trusted key signed, if it is consistent (exit 0, still "
+                             "reported as NOT AUTHENTICATED)")
     verify.add_argument("--sums", default=None, metavar="FILE", help="SHA256SUMS file (default: beside the zip)")
     verify.set_defaults(run=run_verify)
 
@@ -52,19 +61,29 @@ def run_pack(args) -> int:
 
 
 def run_verify(args) -> int:
+    """Exit 0 only when a trusted key signed the copy (or, with --allow-unsigned, when it is at least
+    consistent): SHA256SUMS travels with the zip, so on its own it proves nothing about who made it,
+    and a script that only checks the exit status must not take "consistent" for "authentic"."""
+    import tempfile
+
     from harvest.cli.main import UsageError
-    from harvest.offline.verify import FAILED, verify
+    from harvest.offline.verify import TrustedKey, trusted_key, verdict, verify
 
     zip_path = Path(args.zip)
     if not zip_path.is_file():
         raise UsageError(f"{zip_path}: no such file")
-    checks = verify(zip_path, Path(args.allowed_signers) if args.allowed_signers else None,
-                    Path(args.sums) if args.sums else None)
+    with tempfile.TemporaryDirectory(prefix="harvest-verify-") as tmp:
+        key = None
+        if args.key:
+            key = trusted_key(args.key, Path(tmp))
+        elif args.allowed_signers:
+            key = TrustedKey(Path(args.allowed_signers), args.allowed_signers)
+        checks = verify(zip_path, sums=Path(args.sums) if args.sums else None, key=key)
     for check in checks:
         print(check.format())
-    failed = [c.name for c in checks if c.status == FAILED]
-    print(f"{zip_path.name}: " + (f"NOT verified ({', '.join(failed)} failed)" if failed else "verified"))
-    return 1 if failed else 0
+    line, status = verdict(zip_path, checks, args.allow_unsigned)
+    print(line)
+    return status
 
 
 def run_offline_check(site_dir: str) -> int:

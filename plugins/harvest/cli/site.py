@@ -7,7 +7,8 @@ from pathlib import Path
 from harvest.core.archive import scan
 from harvest.cli.main import add_common, load_settings
 from harvest.core.ids import unrecorded
-from harvest.core.problems import summarize
+from harvest.core.images import image_problems
+from harvest.core.problems import sort_key, summarize
 from harvest.core.withheld import image_warnings, withheld_report
 
 
@@ -41,7 +42,8 @@ def run_check(args) -> int:
         return run_offline_check(args.offline)
     settings = load_settings(args)
     collection = scan(settings, include_inbox=True)
-    collection.problems += image_warnings(collection)
+    collection.problems += image_warnings(collection) + image_problems(settings, collection.stories)
+    collection.problems.sort(key=sort_key)
     if args.profile:
         report = withheld_report(collection)
         print(f"profile '{settings.profile}' will withhold or change:" if report else
@@ -80,18 +82,34 @@ def profile_options(args) -> dict[str, dict]:
 def run_build(args) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
+    from harvest.core.fileio import staged_tree
     from harvest.site.project import load_mkdocs_config, log_to_console
+    from harvest.core.problems import HarvestError, Problem
+    from harvest.core.safepaths import real, refuse_site_dir
 
     settings = load_settings(args)  # fail early, with a clear message, on a bad config or profile
     log_to_console()
     overrides = {"site_dir": args.site_dir} if args.site_dir else {}
     config = load_mkdocs_config(args.config_file, profile_options(args), strict=True, **overrides)
+    site_dir = Path(config.site_dir)
+    refuse_site_dir(site_dir, config, "--site-dir" if args.site_dir else "site_dir", args.site_dir)
+    # Built beside the site folder and swapped in only when the whole build succeeded: a build
+    # that stops half-way (a warning in strict mode, a crash, Ctrl-C) publishes nothing.
+    target = real(site_dir)
     try:
-        build(config)
+        with staged_tree(target) as staging:
+            config.site_dir = str(staging)
+            build(config)
     except (MkDocsException, Abort) as error:
         print(f"harvest build: {error}", file=sys.stderr)
+        print(f"harvest build: nothing was written; {site_dir} is as it was", file=sys.stderr)
         return 1
-    print(f"built {config.site_dir} (profile {settings.profile})")
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        raise HarvestError([Problem(str(site_dir), None, "site_dir", f"the build failed, nothing was written: "
+                                    f"{error.strerror or error}{where}",
+                                    "check that the site folder's parent is writable and on a local disk")]) from None
+    print(f"built {site_dir} (profile {settings.profile})")
     return 0
 
 

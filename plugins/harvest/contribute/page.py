@@ -20,6 +20,8 @@ def page_data(archive: Archive, forge: dict | None, title: str) -> dict:
     }
     return {
         "fields": FIELDS_BY_NAME, "prompts": settings.prompts, "event_kinds": settings.event_kinds,
+        # the archive's lessons are those its published stories use: one only withheld stories use
+        # would say what they are about
         "lessons": list(archive.lessons.values()),
         "levels": [(level, VISIBILITY_HELP.get(level, "")) for level in levels],
         "default_visibility": settings.default_visibility, "max_length": lengths, "max_answer": MAX_ANSWER_CHARS,

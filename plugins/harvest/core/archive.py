@@ -21,7 +21,10 @@ from harvest.core.parse import read_story
 from harvest.core.privacy import Credits, Person, RegistryEntry, apply_redactions, is_visible, REDACT_TAG
 from harvest.core.problems import HarvestError, Problem, did_you_mean, sort_key
 from harvest.core.prompts import PromptMatcher, Section, count_words, split_sections
+from harvest.core.safepaths import symlink_problems
 from harvest.core.settings import Settings
+from harvest.core.sitepaths import inline_image_problems, page_collisions, path_problems
+from harvest.core.text import slugify
 
 INBOX = "_inbox"
 
@@ -30,14 +33,16 @@ def iter_story_files(stories_dir: Path, include_inbox: bool = False) -> Iterator
     """(file, path relative to the stories folder) for every story, in a stable order.
 
     Folders starting with `_` or `.` hold other things (inbox, digests notes, reading
-    sessions), except the inbox when asked for.
+    sessions), except the inbox when asked for. Symbolic links (files, and folders, which
+    os.walk lists but does not enter) are never read: `safepaths.symlink_problems` reports them.
     """
-    for root, dirs, files in os.walk(stories_dir):
+    for root, dirs, files in os.walk(stories_dir, followlinks=False):
         rel_root = Path(root).relative_to(stories_dir)
-        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")) or
+        dirs[:] = sorted(d for d in dirs if (not d.startswith((".", "_")) or
                          (include_inbox and rel_root == Path(".") and d == INBOX))
+                         and not os.path.islink(os.path.join(root, d)))
         for name in sorted(files):
-            if name.endswith(".md") and not name.startswith((".", "_")):
+            if name.endswith(".md") and not name.startswith((".", "_")) and not os.path.islink(os.path.join(root, name)):
                 yield Path(root) / name, (rel_root / name).as_posix()
 
 
@@ -67,12 +72,17 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
     lessons, lesson_problems = load_lessons(settings)
     registry, registry_problems = load_registry(settings)
     problems += lesson_problems + registry_problems
+    problems += symlink_problems(settings, skip=(settings.lessons_file, settings.contributors_file))
     matcher = PromptMatcher(settings.prompts)
     stories: list[Story] = []
     seen = 0
     for file, rel in iter_story_files(settings.stories_dir, include_inbox):
         seen += 1
         display = settings.display_path(file)
+        name_problems = path_problems(rel.removeprefix(INBOX + "/"), display)
+        problems += name_problems
+        if name_problems:
+            continue
         raw, file_problems = read_story(file, display, settings.max_story_bytes)
         problems += file_problems
         if raw is None:
@@ -83,6 +93,7 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
             problems += _check_references(story, raw.line_of, file, display, settings)
             stories.append(story)
     problems += _check_collisions(stories, settings)
+    problems += page_collisions([(s.path, settings.display_path(settings.stories_dir / s.path)) for s in stories])
     problems += check_ids(stories, settings)
     problems.sort(key=sort_key)
     return Collection(settings, stories, lessons, registry, problems, seen)
@@ -95,6 +106,7 @@ def _check_references(story: Story, line_of, file: Path, display: str, settings:
             problems.append(Problem(display, line_of(name), name, "redaction markup only works in the story text",
                                     "leave this out of the field, or raise the story's `visibility`"))
     root = settings.stories_dir.resolve()
+    problems += inline_image_problems(story.markdown, story.body_line, file, root, display)
     for image in story.images:
         target = (file.parent / image).resolve()
         if not target.is_relative_to(root):
@@ -155,7 +167,11 @@ def publish(collection: Collection) -> "Archive":
     stories = [s if not s.translation_of or s.translation_of in visible_ids else replace(s, translation_of=None)
                for s in stories]
     stories.sort(key=lambda s: (s.date, s.id), reverse=True)
-    return Archive(settings, stories, collection.lessons, Credits(collection.registry, settings),
+    # Only lessons a published story uses: a lesson only hidden stories use would name them
+    # (lessons.yml is config, but a lesson's title can say what a withheld story is about).
+    used = {lesson for s in stories for lesson in s.lessons}
+    lessons = {key: lesson for key, lesson in collection.lessons.items() if key in used}
+    return Archive(settings, stories, lessons, Credits(collection.registry, settings),
                    withheld=len(collection.stories) - len(stories))
 
 

@@ -18,6 +18,7 @@ from harvest.core.fileio import atomic_write
 from harvest.core.model import Story
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.settings import Settings
+from harvest.core.textchars import unsafe_char
 
 LEDGER_NAME = "ids.txt"
 INBOX_PREFIX = "_inbox/"
@@ -53,7 +54,8 @@ def read_ledger(settings: Settings) -> tuple[dict[str, Entry] | None, list[Probl
         return {}, [Problem(display, None, "file", f"cannot be read ({error})", "it must be UTF-8 text")]
     entries: dict[str, Entry] = {}
     problems = []
-    for number, line in enumerate(text.splitlines(), 1):
+    # Split on "\n" only, as written: str.splitlines() also splits on other control characters.
+    for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         fields = line.split(maxsplit=2)
@@ -118,6 +120,10 @@ def record_ids(settings: Settings, stories: list[Story]) -> tuple[int, int]:
             updated += 1
     if added or updated or ledger is None:
         lines = [f"{e.id} {e.date} {e.path}" for e in sorted(entries.values(), key=lambda e: (e.date, e.id))]
+        broken = [line for line in lines if unsafe_char(line)]
+        if broken:  # `check` refuses such ids and file names; never let one split a ledger line
+            raise HarvestError([Problem(settings.display_path(ledger_file(settings)), None, "ids",
+                                        f"refusing to write {broken[0]!r}: it contains {unsafe_char(broken[0])}")])
         atomic_write(ledger_file(settings), (HEADER + "\n".join(lines) + "\n").encode("utf-8"))
     return added, updated
 

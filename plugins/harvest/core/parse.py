@@ -4,6 +4,7 @@ Every way a file can be unreadable becomes a `Problem`; nothing raises for user 
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,18 +74,80 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int] | Problem:
     return Problem(path, 1, "front matter", "front matter is not closed", "add a line '---' after the last field")
 
 
+MAX_DEPTH = 20  # lists/mappings inside each other; stories need 2, vocabularies 3
+MERGE_KEY = "<<"
+
+
+def _scan_events(source: str, path: str, at) -> list[Problem]:
+    """Refuse anchors/aliases and deep nesting on the event stream, before any node is built:
+    composing or printing a 20,000-deep value would end in a RecursionError."""
+    depth = 0
+    for event in yaml.parse(source, Loader=FrontMatterLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return [Problem(path, at(event.start_mark), "front matter",
+                            "YAML anchors and aliases (&name, *name) are not allowed", "write the value out in full")]
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return [Problem(path, at(event.start_mark), "front matter",
+                                f"values are nested more than {MAX_DEPTH} levels deep",
+                                "fields are plain text, dates and short lists: remove the extra brackets")]
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+    return []
+
+
+def key_form(name: str) -> str:
+    """What a field name looks like to a reader: case, surrounding spaces and invisible characters aside."""
+    name = unicodedata.normalize("NFKC", name)
+    return "".join(ch for ch in name if unicodedata.category(ch) != "Cf").strip().casefold()
+
+
+def _mapping_problems(node, path: str, at, where: str = "") -> list[Problem]:
+    """Duplicate keys (exact, or equal but for case/spaces) and non-text or merge keys, at every level.
+    PyYAML keeps the last of two equal keys silently: `visibility: private` … `visibility: public`."""
+    problems = []
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            problems += _mapping_problems(item, path, at, f"{where}[{index}]")
+        return problems
+    if not isinstance(node, yaml.MappingNode):
+        return problems
+    seen: dict[str, tuple[str, int]] = {}
+    for key_node, value_node in node.value:
+        line = at(key_node.start_mark)
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.append(Problem(path, line, where or "front matter", "field names must be text",
+                                    "write each field as `name: value`"))
+            continue
+        name = key_node.value
+        field = f"{where}.{name}" if where else name
+        if name == MERGE_KEY or key_node.tag == "tag:yaml.org,2002:merge":
+            problems.append(Problem(path, line, field, "YAML merge keys (<<) are not allowed",
+                                    "write each field out in full"))
+            continue
+        form = key_form(name)
+        if form in seen:
+            first, first_line = seen[form]
+            same = "is given twice" if first == name else f"clashes with '{first}'"
+            problems.append(Problem(path, line, field, f"{same} (lines {first_line} and {line})",
+                                    "keep one of them: YAML would silently use only the last one"))
+        else:
+            seen[form] = (name, line)
+        problems += _mapping_problems(value_node, path, at, field)
+    return problems
+
+
 def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict | None, dict[str, int], list[Problem]]:
-    """Safe-load a YAML mapping; report anchors/aliases, unsafe tags and syntax errors by line."""
+    """Safe-load a YAML mapping; anchors/aliases, deep nesting, duplicate keys, unsafe tags and
+    syntax errors are problems with their line."""
     def at(mark) -> int:
         return first_line + mark.line
 
     try:
-        events = yaml.parse(source, Loader=FrontMatterLoader) if ("&" in source or "*" in source) else ()
-        for event in events:
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                return None, {}, [Problem(path, at(event.start_mark), "front matter",
-                                          "YAML anchors and aliases (&name, *name) are not allowed",
-                                          "write the value out in full")]
+        problems = _scan_events(source, path, at)
+        if problems:
+            return None, {}, problems
         loader = FrontMatterLoader(source)
         try:
             node = loader.get_single_node()
@@ -93,10 +156,10 @@ def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict | N
             if not isinstance(node, yaml.MappingNode):
                 return None, {}, [Problem(path, at(node.start_mark), "front matter",
                                           "front matter must be a list of `field: value` lines", FRONT_MATTER_HINT)]
-            lines = {}
-            for key_node, _ in node.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    lines.setdefault(key_node.value, at(key_node.start_mark))
+            problems = _mapping_problems(node, path, at)
+            if problems:
+                return None, {}, problems
+            lines = {key_node.value: at(key_node.start_mark) for key_node, _ in node.value}
             data = loader.construct_document(node)
         finally:
             loader.dispose()

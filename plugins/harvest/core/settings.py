@@ -62,6 +62,7 @@ class Settings:
     words_per_minute_aloud: int = 130
     related_count: int = 5
     max_story_bytes: int = 1_000_000
+    extra_fields: tuple[str, ...] = ()  # front-matter fields a project allows besides the schema's
     project_dir: Path = Path(".")
     today: dt.date = field(default_factory=lambda: today_from_env())
 

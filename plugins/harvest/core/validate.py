@@ -9,19 +9,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Mapping
 
 import jsonschema
 
+from harvest.core.fieldnames import field_name_problems
 from harvest.core.model import Lesson, Story
+from harvest.core.nearmiss import comment_problems, near_miss_redactions
 from harvest.core.parse import RawStory
 from harvest.core.privacy import RegistryEntry, find_redactions
 from harvest.core.problems import WARNING, Problem, did_you_mean
 from harvest.core.prompts import PromptMatcher, count_words, split_sections
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
+from harvest.core.textchars import unsafe_char
 
 EXAMPLES = {
     "id": "id: 2026-03-flood-drill",
@@ -39,6 +43,7 @@ EXAMPLES = {
     "translation_of": "translation_of: 2026-03-flood-drill",
 }
 DATE_FIELDS = ("date", "embargo_until")
+ONE_LINE_FIELDS = ("title", "place", "summary", "imported_from", "import_digest")
 TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping", "integer": "a whole number"}
 
 
@@ -47,9 +52,20 @@ def story_schema() -> dict:
     return json.loads(resources.files("harvest").joinpath("schema/story.schema.json").read_text("utf-8"))
 
 
+def _whole_text_pattern(validator, pattern, instance, schema):
+    """JSON Schema patterns are ECMA-262 regexes, where `$` is the end of the text; Python's `$` also
+    matches before a final newline, so `id: "x\\n"` would pass `^[a-z0-9-]+$` (and split a line of
+    ids.txt). Here the pattern must match the whole text."""
+    if validator.is_type(instance, "string") and not re.search(pattern.removesuffix("$") + r"\Z", instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_StoryValidator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _whole_text_pattern})
+
+
 @lru_cache(maxsize=1)
 def _schema_validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(story_schema())
+    return _StoryValidator(story_schema())
 
 
 def _example(name: str) -> str:
@@ -95,6 +111,28 @@ def _parse_date(raw: RawStory, name: str, path: str, problems: list[Problem]) ->
         return None
 
 
+def _text_problems(meta: Mapping, raw: RawStory, path: str, bad_fields: set) -> list[Problem]:
+    """One-line text fields hold no line breaks, control or bidi-override characters, and nothing
+    that looks like a redaction mark (redaction works only in the story text)."""
+    problems = []
+    for name in ONE_LINE_FIELDS:
+        value = meta.get(name)
+        if name in bad_fields or not isinstance(value, str):
+            continue
+        reason = unsafe_char(value.strip())
+        if reason:
+            problems.append(Problem(path, raw.line_of(name), name, f"contains {reason}",
+                                    "write it as plain text on one line"))
+        else:
+            problems += near_miss_redactions(value, raw.line_of(name), path, name)
+    for image in meta.get("images") or () if "images" not in bad_fields else ():
+        reason = isinstance(image, str) and unsafe_char(image)
+        if reason:
+            problems.append(Problem(path, raw.line_of("images"), "images", f"{image!r} contains {reason}",
+                                    "rename the image file using visible letters, digits, '-' and '_'"))
+    return problems
+
+
 def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
                 lessons: Mapping[str, Lesson], registry: Mapping[str, RegistryEntry],
                 matcher: PromptMatcher) -> tuple[Story | None, list[Problem]]:
@@ -105,11 +143,8 @@ def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
     bad_fields = {p.field for p in problems}
 
     known = story_schema()["properties"]
-    for name in meta:
-        if name not in known:
-            hint = did_you_mean(name, known)
-            if hint.startswith("did you mean"):  # only likely typos: other fields are allowed
-                problems.append(Problem(display, raw.line_of(name), name, "unknown field", hint, WARNING))
+    problems += field_name_problems(meta, known, settings.extra_fields, raw.line_of, display)
+    problems += _text_problems(meta, raw, display, bad_fields)
 
     date = None if "date" in bad_fields else _parse_date(raw, "date", display, problems)
     embargo = None if "embargo_until" in bad_fields else _parse_date(raw, "embargo_until", display, problems)
@@ -143,6 +178,8 @@ def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
                                 "write the story below the front matter, with a `## What surprised us?` section"))
     spans, redaction_problems = find_redactions(raw.body, raw.body_line, settings, display)
     problems += redaction_problems
+    problems += near_miss_redactions(raw.body, raw.body_line, display)
+    problems += comment_problems(raw.body, raw.body_line, display)
     intro, sections = split_sections(raw.body, raw.body_line, matcher)
     for section in sections:
         if section.prompt_id is None:
@@ -161,6 +198,6 @@ def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
         content_hash=hashlib.sha256(raw.text.encode("utf-8")).hexdigest(),
         embargo_until=embargo, images=tuple(meta.get("images") or ()),
         translation_of=meta.get("translation_of"), redactions=tuple(spans),
-        extra={k: v for k, v in meta.items() if k not in known},
+        extra={k: v for k, v in meta.items() if k in settings.extra_fields},
     )
     return story, problems

@@ -7,13 +7,35 @@ from harvest.core.model import Lesson
 from harvest.core.parse import decode_text, load_yaml_mapping
 from harvest.core.privacy import CREDIT_RULES, RegistryEntry
 from harvest.core.problems import Problem, did_you_mean
+from harvest.core.safepaths import is_within, linked_out
 from harvest.core.settings import Settings
+from harvest.core.textchars import unsafe_char
 
 _ID_HINT = "use lowercase letters, digits and hyphens, e.g. mutual-care"
+LESSON_KEYS = ("title", "description")
+REGISTRY_KEYS = ("name", "credit", "pseudonym")
+
+
+def _entry_problems(value: dict, allowed: tuple[str, ...], key: str, line, display: str) -> list[Problem]:
+    """Unknown keys (`Credit:`, `hidden: true`) would be ignored: refuse them. Text shown on pages
+    holds no control or bidi-override characters."""
+    problems = []
+    for name, item in value.items():
+        if name not in allowed:
+            problems.append(Problem(display, line, f"{key}.{name}", "unknown field",
+                                    did_you_mean(str(name), allowed)))
+        elif isinstance(item, str) and (reason := unsafe_char(item.strip())):
+            problems.append(Problem(display, line, f"{key}.{name}", f"contains {reason}",
+                                    "write it as plain text on one line"))
+    return problems
 
 
 def _load_mapping(file: Path, settings: Settings, required: bool) -> tuple[dict | None, dict, list[Problem], str]:
     display = settings.display_path(file)
+    # A vocabulary file may not be a link out of its folder (the stories folder when it is inside).
+    root = settings.stories_dir if is_within(file.parent, settings.stories_dir) else file.parent
+    if file.is_symlink() and (problem := linked_out(file, root, display, root_display=f"its folder ({settings.display_path(root)})")):
+        return None, {}, [problem], display
     if not file.exists():
         if required:
             return None, {}, [Problem(display, None, "file", "file not found",
@@ -44,6 +66,10 @@ def load_lessons(settings: Settings) -> tuple[dict[str, Lesson], list[Problem]]:
             problems.append(Problem(display, line, key, "a lesson needs `title:` and `description:`",
                                     "indent two lines under the id: `title: …` and `description: …`"))
             continue
+        entry_problems = _entry_problems(value, LESSON_KEYS, key, line, display)
+        if entry_problems:
+            problems += entry_problems
+            continue
         title, description = value.get("title"), value.get("description")
         if not isinstance(title, str) or not title.strip():
             problems.append(Problem(display, line, f"{key}.title", "missing or not text", "give the lesson a short title"))
@@ -66,6 +92,10 @@ def load_registry(settings: Settings) -> tuple[dict[str, RegistryEntry], list[Pr
         if not isinstance(value, dict):
             problems.append(Problem(display, line, handle, "an entry needs `credit:` (and `name:` or `pseudonym:`)",
                                     "e.g. credit: pseudonym / pseudonym: Kitchen Crew"))
+            continue
+        entry_problems = _entry_problems(value, REGISTRY_KEYS, str(handle), line, display)
+        if entry_problems:
+            problems += entry_problems
             continue
         credit = value.get("credit", "anonymous")
         name = str(value.get("name") or "").strip()

@@ -19,7 +19,7 @@ import nh3
 
 from harvest.core.model import Story
 from harvest.core.prompts import Section
-from harvest.core.sanitize import ATTRIBUTES, TAGS, clean_html, local_only
+from harvest.core.sanitize import ATTRIBUTES, TAGS, clean_html, filter_attribute
 from harvest.site.storyhtml import StoryHtml, strip_permalinks
 
 EXTENSIONS = ["attr_list", "md_in_html", "tables", "fenced_code", "sane_lists"]
@@ -66,7 +66,7 @@ def portable_html(html: str, base_url: str | None) -> str:
             if urlsplit(value).scheme:
                 return value
             return urljoin(base_url, value) if base_url else None
-        return local_only(tag, attribute, value)
+        return filter_attribute(tag, attribute, value)
 
     return nh3.clean(strip_permalinks(html), tags=PORTABLE_TAGS, attributes=ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, attribute_filter=rewrite,

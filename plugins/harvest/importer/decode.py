@@ -13,6 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 
+from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded, depth, MAX_DEPTH
 from harvest.core.parse import load_yaml_mapping
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -23,9 +24,22 @@ _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 class Skip(Exception):
     """This source item cannot be imported; `reason` says why (and `line` where, if known)."""
 
+    fatal = False
+
     def __init__(self, reason: str, line: int | None = None, hint: str = ""):
         super().__init__(reason)
         self.reason, self.line, self.hint = reason, line, hint
+
+
+class Refused(Skip):
+    """Not a sloppy post but a hostile or unsafe one (a link out of the source, structure nested
+    thousands deep): the whole import stops, naming it, and writes nothing."""
+
+    fatal = True
+
+
+def too_deep(line: int | None = 1) -> Refused:
+    return Refused(str(TooDeep()), line, DEPTH_HINT)
 
 
 def decode(data: bytes) -> tuple[str, str | None]:
@@ -86,7 +100,12 @@ def split_post(text: str, display: str) -> Post:
 def _yaml(source: str, display: str) -> tuple[dict, dict[str, int]]:
     if not source.strip():
         return {}, {}
-    meta, field_lines, problems = load_yaml_mapping(source, display, first_line=2)
+    try:
+        meta, field_lines, problems = load_yaml_mapping(source, display, first_line=2)
+    except RecursionError:
+        raise too_deep() from None
+    if meta is not None and depth(meta) > MAX_DEPTH:
+        raise too_deep()
     if meta is None:
         problem = problems[0]
         raise Skip(problem.message, problem.line, problem.hint)
@@ -95,7 +114,9 @@ def _yaml(source: str, display: str) -> tuple[dict, dict[str, int]]:
 
 def _toml(source: str) -> dict:
     try:
-        return _plain(tomllib.loads(source))
+        return _plain(bounded(tomllib.loads, source))
+    except TooDeep:
+        raise too_deep() from None
     except tomllib.TOMLDecodeError as exc:
         match = _TOML_LINE.search(str(exc))
         raise Skip(f"invalid TOML front matter: {_TOML_LINE.sub('', str(exc)).strip()}",
@@ -105,7 +126,9 @@ def _toml(source: str) -> dict:
 
 def _json_front(text: str) -> tuple[dict, int]:
     try:
-        meta, end = json.JSONDecoder().raw_decode(text)
+        meta, end = bounded(json.JSONDecoder().raw_decode, text)
+    except TooDeep:
+        raise too_deep() from None
     except json.JSONDecodeError as exc:
         raise Skip(f"invalid JSON front matter: {exc.msg}", exc.lineno) from None
     return meta, end

@@ -270,7 +270,7 @@ class BodyCleaner:
             return ""
         if any(key.startswith("on") or key == "style" for key in values):
             notes.add(line, f"HTML <{name}>: scripts and styles removed from its attributes")
-        cleaned = clean_html(match.group(0))
+        cleaned = clean_html(match.group(0), namespace=False)  # the build namespaces ids
         opening = re.match(r"<[^>]*>", cleaned)
         if not opening:
             return ""

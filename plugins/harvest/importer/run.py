@@ -23,6 +23,7 @@ from harvest.core.parse import load_yaml_mapping, parse_story_text
 from harvest.core.privacy import RegistryEntry
 from harvest.core.problems import WARNING, HarvestError, Problem, did_you_mean
 from harvest.core.prompts import PromptMatcher
+from harvest.core.safepaths import inbox_problem, named_file_problem, refuse
 from harvest.core.settings import Settings
 from harvest.core.storyfile import dump_story, write_new_story
 from harvest.core.text import slugify
@@ -61,6 +62,7 @@ class Outcome:
     line: int | None = None
     reason: str = ""
     hint: str = ""
+    fatal: bool = False   # refused, not merely skipped: stops the whole import
 
 
 @dataclass
@@ -84,9 +86,9 @@ class Report:
 
 def shown_path(path: Path) -> str:
     """A source path as the user can find it: relative to where they are, else absolute."""
-    absolute = path.resolve()
+    absolute = Path(os.path.abspath(path))  # as named: a symlink is shown as itself, not its target
     try:
-        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+        return absolute.relative_to(os.getcwd()).as_posix()
     except ValueError:
         return absolute.as_posix()
 
@@ -95,6 +97,7 @@ def target_folder(settings: Settings, into: Path | None) -> Path:
     """The folder stories go to: the inbox, or `--into` if it is inside the stories folder."""
     root = settings.stories_dir.resolve()
     if into is None:
+        refuse(inbox_problem(settings.stories_dir / INBOX, settings))
         return root / INBOX
     folder = into.resolve()
     if not folder.is_relative_to(root):
@@ -133,10 +136,13 @@ def run_import(settings: Settings, options: Options) -> Report:
         result = item if isinstance(item, SkippedItem) else converter.convert(item)
         if isinstance(result, SkippedItem):
             report.outcomes.append(Outcome(result.display, SKIPPED, line=result.line, reason=result.reason,
-                                           hint=result.hint))
+                                           hint=result.hint, fatal=result.fatal))
         else:
             drafts.append(result)
             report.notes += result.notes
+    refused = [o for o in (*source.problems, *report.outcomes) if getattr(o, "fatal", False)]
+    if refused:  # a link out of the source, or a hostile structure: nothing is imported
+        raise HarvestError([Problem(o.display, o.line, "file", o.reason, o.hint) for o in refused])
     if not report.outcomes and not drafts:
         raise HarvestError([Problem(report.source, None, "SOURCE", f"found nothing to import (read as {kind})",
                                     "point at the folder holding the posts, or check --kind")])
@@ -160,6 +166,9 @@ def _check_options(settings: Settings, options: Options) -> str:
     if not source.exists():
         raise HarvestError([Problem(str(source), None, "SOURCE", "not found",
                                     "give a folder of posts, a .json file or folder, or a .csv file")])
+    refuse(named_file_problem(source, str(source), "SOURCE"))
+    if options.mapping is not None:
+        refuse(named_file_problem(options.mapping, str(options.mapping), "--mapping"))
     kind = options.kind or detect_kind(source)
     if kind is None:
         raise HarvestError([Problem(str(source), None, "SOURCE", "found no posts or records to import here",

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from harvest.core.nesting import TooDeep, bounded
 from harvest.core.parse import load_yaml_mapping
-from harvest.importer.decode import Skip, decode, split_post
+from harvest.core.safepaths import LINK_HINT, leaves, link_target
+from harvest.importer.decode import Refused, Skip, decode, split_post, too_deep
 
 KINDS = ("jekyll", "hugo", "material", "json", "csv")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -52,6 +54,11 @@ class SkippedItem:
     line: int | None
     reason: str
     hint: str = ""
+    fatal: bool = False   # refused: the whole import stops (see reading.Refused)
+
+    @classmethod
+    def of(cls, display: str, skip: Skip) -> "SkippedItem":
+        return cls(display, skip.line, skip.reason, skip.hint, skip.fatal)
 
 
 @dataclass
@@ -61,6 +68,20 @@ class Source:
     root: Path                              # keys are relative to this folder
     authors: dict[str, dict] = field(default_factory=dict)  # Material's .authors.yml
     problems: list[SkippedItem] = field(default_factory=list)
+
+    @property
+    def boundary(self) -> Path:
+        """Nothing is read from outside this folder: the folder named, or the named file's folder.
+        (A symlink inside it may point elsewhere inside it; one leading out is refused.)"""
+        return self.path if self.path.is_dir() else Path(os.path.abspath(self.path)).parent
+
+
+def check_link(file: Path, source: Source) -> None:
+    """Raise Refused when `file` is a symlink (or sits in a linked folder) leading out of the source."""
+    if leaves(file, source.boundary):
+        how = f"a symbolic link to '{link_target(file)}'" if file.is_symlink() else "reached through a symbolic link"
+        raise Refused(f"{how}, outside the folder being imported ({source.boundary}); it is not read", None,
+                      LINK_HINT)
 
 
 def detect_kind(path: Path) -> str | None:
@@ -126,25 +147,40 @@ def iter_items(source: Source, display: Callable[[Path], str], max_bytes: int) -
     if source.kind == "json":
         files = [source.path] if source.path.is_file() else sorted(source.path.glob("*.json"))
         for file in files:
-            yield from _json_items(file, source, display(file), max_bytes)
+            yield from _checked(file, source, display(file)) or _json_items(file, source, display(file), max_bytes)
     elif source.kind == "csv":
         files = [source.path] if source.path.is_file() else sorted(source.path.glob("*.csv"))
         for file in files:
-            yield from _csv_items(file, source, display(file), max_bytes)
+            yield from _checked(file, source, display(file)) or _csv_items(file, source, display(file), max_bytes)
     else:
         files = [source.path] if source.path.is_file() else _markdown_files(
-            source.root if source.root.is_relative_to(source.path) else source.path)
+            source.root if source.root.is_relative_to(source.path) else source.path, links=True)
         for file in files:
-            yield _post_item(file, source, display(file), max_bytes)
+            yield from _checked(file, source, display(file)) or [_post_item(file, source, display(file), max_bytes)]
+
+
+def _checked(file: Path, source: Source, shown: str) -> list[SkippedItem]:
+    """[] when `file` may be read, else the refusal (a link leading out of the source)."""
+    try:
+        check_link(file, source)
+    except Refused as refused:
+        return [SkippedItem.of(shown, refused)]
+    return []
 
 
 # --- Markdown posts -------------------------------------------------------------------------------
 
-def _markdown_files(folder: Path, limit: int | None = None) -> Iterator[Path]:
+def _markdown_files(folder: Path, limit: int | None = None, links: bool = False) -> Iterator[Path]:
+    """Post files under `folder`. os.walk lists folder links without entering them; with `links`,
+    a folder link is yielded as it is, so that `_checked` refuses it when it leads out."""
     count = 0
-    for root, dirs, files in os.walk(folder):
+    for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS
                          and not (d.startswith("_") and d != "_posts"))
+        linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]
+        dirs[:] = [d for d in dirs if d not in linked]
+        if links:
+            yield from (Path(root) / d for d in linked if leaves(Path(root) / d, folder))
         for name in sorted(files):
             if name.lower().endswith(MARKDOWN_SUFFIXES) and not name.startswith("."):
                 yield Path(root) / name
@@ -170,7 +206,7 @@ def _post_item(file: Path, source: Source, shown: str, max_bytes: int) -> Source
         text, encoding_note = decode(_read_bytes(file, max_bytes))
         post = split_post(text, shown)
     except Skip as skip:
-        return SkippedItem(shown, skip.line, skip.reason, skip.hint)
+        return SkippedItem.of(shown, skip)
     stem, lang, translation_of = file.stem, None, None
     if source.kind == "hugo" and (match := _LANG_SUFFIX.match(stem)):
         stem, lang = match.group(1), match.group(2)  # Hugo translations: post.es.md next to post.md
@@ -209,8 +245,14 @@ def _authors_file(folder: Path) -> Path | None:
 
 
 def _read_authors(file: Path, source: Source) -> dict[str, dict]:
-    """Material's `.authors.yml`: {authors: {key: {name: …}}}; problems are reported, not fatal."""
+    """Material's `.authors.yml`: {authors: {key: {name: …}}}; problems are reported, not fatal
+    (except a link leading out of the source)."""
     shown = file.name
+    try:
+        check_link(file, source)
+    except Refused as refused:
+        source.problems.append(SkippedItem.of(shown, refused))
+        return {}
     try:
         text, _ = decode(file.read_bytes())
     except (OSError, Skip) as exc:
@@ -230,10 +272,13 @@ def _json_items(file: Path, source: Source, shown: str, max_bytes: int) -> Itera
     try:
         text, encoding_note = decode(_read_bytes(file, max_bytes * 50))
     except Skip as skip:
-        yield SkippedItem(shown, skip.line, skip.reason, skip.hint)
+        yield SkippedItem.of(shown, skip)
         return
     try:
-        data = json.loads(text)
+        data = bounded(json.loads, text)
+    except TooDeep:
+        yield SkippedItem.of(shown, too_deep())
+        return
     except json.JSONDecodeError as exc:
         yield SkippedItem(shown, exc.lineno, f"invalid JSON: {exc.msg}", "check commas and quotes near that line")
         return
@@ -278,7 +323,7 @@ def _csv_items(file: Path, source: Source, shown: str, max_bytes: int) -> Iterat
     try:
         text, encoding_note = decode(_read_bytes(file, max_bytes * 50))
     except Skip as skip:
-        yield SkippedItem(shown, skip.line, skip.reason, skip.hint)
+        yield SkippedItem.of(shown, skip)
         return
     header = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in header else (";" if header.count(";") > header.count(",") else ",")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from harvest.core.archive import INBOX
 from harvest.core.problems import HarvestError, Problem
+from harvest.core.safepaths import inbox_problem, named_file_problem, refuse
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
 from harvest.intake.check import Vocabulary, check_story, check_text, write_story
@@ -33,7 +34,10 @@ class Outcome:
 
 
 def inbox_folder(settings: Settings) -> Path:
-    return settings.stories_dir / INBOX
+    """stories/_inbox, refused when it is a symbolic link (see safepaths.inbox_problem)."""
+    folder = settings.stories_dir / INBOX
+    refuse(inbox_problem(folder, settings))
+    return folder
 
 
 def read_items(path: str, settings: Settings, mapping: Mapping | None = None,
@@ -43,6 +47,8 @@ def read_items(path: str, settings: Settings, mapping: Mapping | None = None,
     -> (items, notes for the report)."""
     from harvest.core.parse import decode_text
 
+    if path != "-":
+        refuse(named_file_problem(Path(path), path))
     if path.lower().endswith(".csv"):
         items, ignored = read_csv(Path(path), settings, mapping or Mapping(), max_rows, display=path)
         notes = [f"{path}: ignored columns (never written): {', '.join(ignored)}"] if ignored else []

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded
 from harvest.core.problems import Problem
 from harvest.core.prompts import normalize_heading
 from harvest.core.settings import Settings
@@ -75,7 +76,9 @@ def parse_issue_body(text: str, settings: Settings, source: str) -> Item:
 def parse_forge_json(text: str, settings: Settings, source: str) -> list[Item]:
     """An issue object, a workflow event payload (`{"issue": {...}}`), or a list of issues."""
     try:
-        data = json.loads(text)
+        data = bounded(json.loads, text)
+    except TooDeep as exc:
+        return [Item(source, problems=[Problem(source, 1, "file", str(exc), DEPTH_HINT)])]
     except json.JSONDecodeError as exc:
         return [Item(source, problems=[Problem(source, exc.lineno, "file", f"invalid JSON: {exc.msg}",
                                                "pass the issue as the forge's API returns it")])]

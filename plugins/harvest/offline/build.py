@@ -97,7 +97,8 @@ def offline_config(config_file: Path, site_dir: Path, profile: str | None = None
     from harvest.site.project import load_mkdocs_config, plugins_with
 
     listed = {next(iter(entry)) for entry in plugins_with(config_file, {})}
-    options: dict[str, dict] = {"harvest": {"profile": profile}} if profile else {}
+    # pack reads every page of its copy for outside requests: the build need not read some first
+    options: dict[str, dict] = {"harvest": {"check_site": False, **({"profile": profile} if profile else {})}}
     offline = next((name for name in ("material/offline", "offline") if name in listed), "material/offline")
     options[offline] = {"enabled": True}
     if "harvest-digests" in listed:

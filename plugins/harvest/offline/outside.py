@@ -14,23 +14,31 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlsplit
 
-NETWORK_SCHEMES = {"http", "https", "ftp", "ws", "wss"}
+from harvest.core.problems import Problem
+from harvest.core.urls import outside_host  # the sanitiser's judgement too: the two never disagree
+
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".svg"}
 CSS_SUFFIXES = {".css"}
 JS_SUFFIXES = {".js", ".mjs"}
 JSON_SUFFIXES = {".json"}  # search indexes and feeds: their strings may be shown as HTML
 
-# Attributes whose URL the browser fetches by itself, per element.
+# Attributes whose URL the browser fetches by itself, per element ("*": on any element).
 LOADING_ATTRS = {
-    "script": ("src",), "img": ("src", "srcset"), "source": ("src", "srcset"), "iframe": ("src",),
-    "frame": ("src",), "embed": ("src",), "object": ("data",), "video": ("src", "poster"),
-    "audio": ("src",), "track": ("src",), "input": ("src",), "image": ("href", "xlink:href"),
+    "*": ("background", "ping"),  # <body|table|td background>; ping: a request on every click
+    "script": ("src", "href", "xlink:href"), "img": ("src", "srcset"), "source": ("src", "srcset"),
+    "iframe": ("src",), "frame": ("src",), "embed": ("src",), "object": ("data", "codebase"),
+    "applet": ("code", "codebase", "archive"), "video": ("src", "poster"), "audio": ("src",),
+    "track": ("src",), "input": ("src",), "html": ("manifest",),
+    "image": ("href", "xlink:href", "src", "srcset"),  # SVG <image>; in HTML the parser reads <image> as <img>
     "use": ("href", "xlink:href"), "feimage": ("href", "xlink:href"),
     "base": ("href",),  # a remote <base> sends every relative load to that host
 }
-LINK_ATTRS = {"a": ("href",), "area": ("href",), "form": ("action",)}
+LINK_ATTRS = {"a": ("href",), "area": ("href",), "form": ("action",), "button": ("formaction",),
+              "input": ("formaction",)}
+# Attributes read as CSS: a url() in them loads (SVG presentation attributes take url() too).
+CSS_ATTRS = {"style", "fill", "stroke", "filter", "mask", "clip-path", "marker-start", "marker-mid",
+             "marker-end", "cursor"}
 LOADING_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "apple-touch-icon-precomposed",
                 "mask-icon", "preload", "prefetch", "preconnect", "dns-prefetch", "modulepreload",
                 "prerender", "manifest", "import", "subresource"}
@@ -39,7 +47,11 @@ XML_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink", 
                   "http://www.w3.org/1998/Math/MathML", "http://www.w3.org/XML/1998/namespace",
                   "http://www.w3.org/2000/xmlns"}
 
-_JS_URL = re.compile(r"""(?<=["'`])(?:https?|wss?|ftp)://[^\s"'`<>()\\]*""", re.IGNORECASE)
+# A string literal that starts with a network scheme, with slashes, backslashes or neither
+# (`https:\\host`, `https:host` reach a host too); judged by outside_host. (`"//host"` is not
+# looked for: without a tokenizer it cannot be told from a comment after a string.)
+_JS_URL = re.compile(r"""(?<=["'`])(?:https?|wss?|ftp|file):[^\s"'`<>()]+""", re.IGNORECASE)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})\s?|(.))", re.DOTALL)
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 _CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)"'\s]*))\s*\)""", re.IGNORECASE)
 _CSS_IMPORT = re.compile(r"""@import\s+(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -110,24 +122,9 @@ class Report:
         return dict(sorted(found.items()))
 
 
-def outside_host(url: str) -> str | None:
-    """The host a URL would be fetched from, or None when it stays inside the copy."""
-    value = re.sub(r"[\t\n\r]", "", url).strip(" \f\x00").replace("\\", "/")  # as browsers read it
-    try:
-        if value.startswith("//"):  # protocol-relative; from file:// it becomes a network share
-            return urlsplit("http:" + value).hostname or value
-        parts = urlsplit(value)
-        scheme = parts.scheme.lower()
-        if scheme in NETWORK_SCHEMES:
-            return parts.hostname or value
-        if scheme == "file" and parts.hostname not in (None, "", "localhost"):
-            return parts.hostname
-    except ValueError:  # e.g. a broken IPv6 literal: report it rather than guess
-        return value
-    return None
-
-
-def scan_site(site_dir: Path) -> Report:
+def scan_site(site_dir: Path, html_pages: set[str] | None = None) -> Report:
+    """Every HTML, CSS, script and JSON file under `site_dir`; with `html_pages` (paths relative
+    to it), only those of the HTML files."""
     report = Report()
     pages: list[tuple[str, set[str]]] = []
     scripts: list[Finding] = []
@@ -135,6 +132,8 @@ def scan_site(site_dir: Path) -> Report:
         rel = path.relative_to(site_dir).as_posix()
         suffix = path.suffix.lower()
         if suffix not in HTML_SUFFIXES | CSS_SUFFIXES | JS_SUFFIXES | JSON_SUFFIXES:
+            continue
+        if html_pages is not None and suffix in HTML_SUFFIXES and rel not in html_pages:
             continue
         text = path.read_text("utf-8", errors="replace")
         report.files_scanned += 1
@@ -156,8 +155,31 @@ def scan_site(site_dir: Path) -> Report:
     return report
 
 
+def _css_unescape(match: re.Match) -> str:
+    if match.group(1) is None:
+        return match.group(2)
+    code = int(match.group(1), 16)
+    return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
+
+
+OVERRIDES_HINT = ("files under the theme's custom_dir are published as they are: put the file inside "
+                  "that folder and reference it by a relative path, or remove the reference")
+SITE_HINT = ("no page of the archive may make a reader's browser contact another host (it tells that host "
+             "who reads): ship the file inside the site (overrides/) or remove it from mkdocs.yml")
+
+
+def outside_problems(report: Report, folder: str, hint: str) -> list[Problem]:
+    """One problem per URL and way of loading it (a theme-wide load shows once, with a count)."""
+    return [Problem(f"{folder}/{f.file}", f.line, "outside request", f"{f.what} loads {f.url}"
+                    + (f" (and in {files - 1} more files)" if files > 1 else ""),
+                    f"because of {f.because}" if f.because else hint)
+            for f, files in report.grouped_loads()]
+
+
 def scan_css(text: str, file: str, first_line: int = 1) -> list[Finding]:
     text = _CSS_COMMENT.sub(lambda m: "\n" * m.group().count("\n"), text)  # keep line numbers
+    if "\\" in text:  # `\75 rl(` is `url(` to the browser
+        text = _CSS_ESCAPE.sub(_css_unescape, text)
     found = []
     for pattern, what in ((_CSS_URL, "CSS url()"), (_CSS_IMPORT, "CSS @import")):
         for match in pattern.finditer(text):
@@ -174,8 +196,13 @@ def scan_css(text: str, file: str, first_line: int = 1) -> list[Finding]:
 
 def scan_js(text: str, file: str, first_line: int = 1) -> list[Finding]:
     """Network URLs written as string literals: code that names a host is assumed to fetch from it."""
-    return [Finding(file, first_line + text.count("\n", 0, m.start()), "script string", m.group())
-            for m in _JS_URL.finditer(text) if m.group().rstrip("/") not in XML_NAMESPACES]
+    found = []
+    for match in _JS_URL.finditer(text):
+        url = match.group()
+        if url.rstrip("/") in XML_NAMESPACES or not outside_host(url.replace("\\\\", "\\")):
+            continue
+        found.append(Finding(file, first_line + text.count("\n", 0, match.start()), "script string", url))
+    return found
 
 
 def scan_json(text: str, file: str) -> list[Finding]:
@@ -244,7 +271,9 @@ class _PageScanner(HTMLParser):
     def handle_starttag(self, tag, attrs):
         self._element(tag, attrs)
         if tag in ("script", "style"):
-            self._raw = (tag, self.getpos()[0])
+            values = dict(attrs)
+            kind = "json" if tag == "script" and _is_json_type(values.get("type") or "") else tag
+            self._raw = (tag, self.getpos()[0], kind, values.get("id"))
             self._raw_text = []
 
     def handle_startendtag(self, tag, attrs):
@@ -256,10 +285,14 @@ class _PageScanner(HTMLParser):
 
     def handle_endtag(self, tag):
         if self._raw and tag == self._raw[0]:
-            kind, line = self._raw
+            _, line, kind, element_id = self._raw
             text = "".join(self._raw_text)
             if kind == "style":
                 self.loads += scan_css(text, self.file, line)
+            elif kind == "json":  # a data island (e.g. a form's settings): read, never run
+                self.loads += [Finding(f.file, line, f.what, f.url) for f in scan_json(text, self.file)]
+                if element_id == "__config":
+                    self.loads += _material_config_loads(text, self.file, line)
             else:
                 self.script_urls += scan_js(text, self.file, line)
             self._raw = None
@@ -273,27 +306,50 @@ class _PageScanner(HTMLParser):
             self.has_mermaid = True
         if values.get("data-md-component") == "source":
             self.has_source = True
-        loading = set(LOADING_ATTRS.get(tag, ()))
-        if tag == "link" and LOADING_RELS & set(values.get("rel", "").lower().split()):
-            loading.add("href")
+        loading = set(LOADING_ATTRS.get(tag, ())) | set(LOADING_ATTRS["*"])
+        if tag == "link":
+            rels = set(values.get("rel", "").lower().split())
+            loading |= {"href", "imagesrcset"} if LOADING_RELS & rels else set()
+        links = set(LINK_ATTRS.get(tag, ())) | ({"href"} if tag == "link" else set())
         for name, value in values.items():
-            if name == "style":
+            if name in CSS_ATTRS:
                 self.loads += scan_css(value, self.file, line)
-                continue
-            if name == "content" and tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
+            elif name == "content" and tag == "meta" and values.get("http-equiv", "").lower() == "refresh":
                 match = _REFRESH_URL.search(value)
-                if match and outside_host(match.group(1)):
+                if match and outside_host(match.group(1).strip()):
                     self.loads.append(Finding(self.file, line, "<meta refresh>", match.group(1).strip()))
-                continue
-            urls = _srcset_urls(value) if name == "srcset" else value.split() if name == "ping" else [value]
-            for url in urls:
-                if not outside_host(url):
-                    continue
-                finding = Finding(self.file, line, f"<{tag} {name}>", url.strip())
-                if name in loading or name == "ping":  # ping: a request to that host on every click
-                    self.loads.append(finding)
-                elif name in LINK_ATTRS.get(tag, ()) or (tag == "link" and name == "href"):
-                    self.links.append(finding)
+            elif name == "srcdoc":  # an inline document: it loads what its markup loads
+                inner = _PageScanner(self.file)
+                inner.feed(value)
+                inner.close()
+                self.loads += [Finding(f.file, line, f"<{tag} srcdoc> {f.what}", f.url) for f in inner.loads]
+            elif name in loading or name in links:
+                urls = _srcset_urls(value) if name.endswith("srcset") else value.split() if name == "ping" else [value]
+                for url in urls:
+                    if outside_host(url):
+                        finding = Finding(self.file, line, f"<{tag} {name}>", url.strip())
+                        (self.loads if name in loading else self.links).append(finding)
+
+
+def _material_config_loads(text: str, file: str, line: int) -> list[Finding]:
+    """Material's settings name what its bundle loads: the search worker, and `base` (versions.json)."""
+    try:
+        config = json.loads(text)
+    except ValueError:
+        return [Finding(file, line, "Material's __config", "(not JSON)")]
+    found = []
+    for key in ("search", "base"):
+        value = config.get(key) if isinstance(config, dict) else None
+        if isinstance(value, str) and outside_host(value):
+            found.append(Finding(file, line, f"Material's __config {key}", value))
+    return found
+
+
+def _is_json_type(value: str) -> bool:
+    """`<script type="application/json">` holds data the browser never runs or fetches from (an
+    importmap or speculationrules block does make it fetch: those are read as script)."""
+    mime = value.split(";")[0].strip().lower()
+    return mime == "application/json" or mime.endswith("+json")
 
 
 def _srcset_urls(value: str) -> list[str]:

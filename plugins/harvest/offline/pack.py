@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import html
-import os
 import shutil
 import subprocess
 import tempfile
@@ -23,8 +22,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvest.core.fileio import atomic_write
+from harvest.core.fileio import atomic_write, staged_file
 from harvest.core.problems import HarvestError, Problem
+from harvest.core.safepaths import published_folders, refuse_output
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
 from harvest.offline.build import build_offline
@@ -66,11 +66,12 @@ def pack(config_file: Path, out_dir: Path, profile: str | None = None,
     config_file = Path(config_file)
     settings = settings_from_file(config_file, profile)  # a bad config or profile fails here, before building
     signer = signer or default_signer(settings)
+    config = load_mkdocs_config(config_file)
+    refuse_output(out_dir, "--out", [*published_folders(config),
+                                     (Path(config.site_dir), "the site folder (site_dir)")])
     if sign_key is not None:
-        config = load_mkdocs_config(config_file)
         _check_key_location(Path(sign_key), settings,
                             [Path(config.docs_dir), Path(config.theme.custom_dir or config.docs_dir), out_dir])
-    out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="harvest-pack-") as tmp:
         site = Path(tmp) / SITE_FOLDER
         assets = build_offline(config_file, site, settings.profile)
@@ -88,16 +89,22 @@ def pack(config_file: Path, out_dir: Path, profile: str | None = None,
         entries = _entries(site, settings, name, date, signer if sign_key else None)
         _refuse_private_keys(entries)
         target = out_dir / name
-        _write_zip(entries, assets.epoch, target)
-    digest = sha256_file(target)
+        signature = target.with_name(target.name + ".sig")
+        # The zip and its signature are made under temporary names and put in place together, only
+        # once both exist: a failure leaves the folder as it was (no new zip, no stale sums or .sig).
+        with staged_file(target) as zip_tmp:
+            _write_zip(entries, assets.epoch, zip_tmp)
+            digest = sha256_file(zip_tmp)
+            if sign_key is not None:
+                with staged_file(signature) as sig_tmp:
+                    _sign(zip_tmp, Path(sign_key), sig_tmp)
+    if sign_key is None and signature.exists():
+        signature.unlink()  # a signature of an earlier zip would only confuse the recipient
     _update_sums(out_dir, name, digest)
     packed = Packed(target, digest, target.stat().st_size, len(entries) + 1, date, report)
-    signature = target.with_name(target.name + ".sig")
     if sign_key is not None:
-        packed.signature = _sign(target, Path(sign_key), signature)
+        packed.signature = signature
         packed.allowed_signers_line, packed.fingerprint = _public_key(Path(sign_key), signer)
-    elif signature.exists():
-        signature.unlink()  # a signature of an earlier zip would only confuse the recipient
     return packed
 
 
@@ -194,9 +201,12 @@ def readme(settings: Settings, name: str, date: dt.date, signer: str | None) -> 
         "",
         f"    sha256sum -c {MANIFEST}",
         "",
-        "With Harvest installed: harvest verify " + name + (" --allowed-signers allowed_signers" if signer else ""),
+        "With Harvest installed: harvest verify " + name + (" --allowed-signers allowed_signers" if signer else
+                                                            " --allow-unsigned"),
         "",
     ]
+    if not signer:  # SHA256SUMS travels with the zip: it shows damage, not who made the copy
+        lines += ["This copy is not signed: these checks find damage, but cannot prove who made it.", ""]
     return "\n".join(lines)
 
 
@@ -232,24 +242,18 @@ def _check_key_location(key: Path, settings: Settings, published: list[Path]) ->
 # --- zip --------------------------------------------------------------------------------------
 
 def _write_zip(entries: dict[str, Path | bytes], epoch: int, target: Path) -> None:
-    """Sorted entries, one timestamp, fixed permissions and compression: the same bytes every run."""
+    """Sorted entries, one timestamp, fixed permissions and compression: the same bytes every run.
+    `target` is a staging file (see `pack`)."""
     stamp = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).timetuple()[:6]
     everything = {MANIFEST: manifest(entries), **entries}
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".zip.part")
-    try:
-        with os.fdopen(fd, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
-            for entry, source in sorted(everything.items()):
-                info = zipfile.ZipInfo(entry, date_time=stamp)
-                info.create_system = 3  # unix, so external_attr holds the mode
-                info.external_attr = FILE_MODE << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                data = source if isinstance(source, bytes) else source.read_bytes()
-                archive.writestr(info, data, compresslevel=9)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with open(target, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
+        for entry, source in sorted(everything.items()):
+            info = zipfile.ZipInfo(entry, date_time=stamp)
+            info.create_system = 3  # unix, so external_attr holds the mode
+            info.external_attr = FILE_MODE << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            data = source if isinstance(source, bytes) else source.read_bytes()
+            archive.writestr(info, data, compresslevel=9)
 
 
 def _update_sums(out_dir: Path, name: str, digest: str) -> None:
@@ -278,20 +282,14 @@ def ssh_keygen() -> str:
 
 
 def _sign(target: Path, key: Path, signature: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".sig.part")
-    try:
-        with open(target, "rb") as data, os.fdopen(fd, "wb") as out:
-            result = subprocess.run([ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", NAMESPACE],
-                                    stdin=data, stdout=out, stderr=subprocess.PIPE, text=False)
-        if result.returncode != 0:
-            message = result.stderr.decode("utf-8", "replace").strip()
-            raise HarvestError([Problem(str(key), None, "sign-key", f"ssh-keygen could not sign: {message}",
-                                        "use an OpenSSH private key (ssh-keygen -t ed25519)")])
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, signature)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Sign `target` into `signature` (a staging file, see `pack`)."""
+    with open(target, "rb") as data, open(signature, "wb") as out:
+        result = subprocess.run([ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", NAMESPACE],
+                                stdin=data, stdout=out, stderr=subprocess.PIPE, text=False)
+    if result.returncode != 0:
+        message = result.stderr.decode("utf-8", "replace").strip()
+        raise HarvestError([Problem(str(key), None, "sign-key", f"ssh-keygen could not sign: {message}",
+                                    "use an OpenSSH private key (ssh-keygen -t ed25519)")])
     return signature
 
 

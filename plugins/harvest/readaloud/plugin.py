@@ -20,7 +20,7 @@ from harvest.core.problems import HarvestError
 from harvest.core.text import escape
 from harvest.readaloud.config import ReadAloudConfig
 from harvest.readaloud.parts import Part, for_other_page, format_duration, story_parts, total_seconds
-from harvest.readaloud.sessions import Session, load_session_files, plan_sessions, session_files
+from harvest.readaloud.sessions import Session, load_session_files, plan_sessions
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.pages import PageSpec, human_date
 from harvest.site.storyhtml import StoryHtml
@@ -48,8 +48,7 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
         return config
 
     def nav_sections(self, config: MkDocsConfig) -> list[tuple[str, str]]:
-        folder = Path(config.docs_dir) / self.config.sessions_dir
-        return [(self.config.nav_title, INDEX_URI)] if session_files(folder) else []
+        return [(self.config.nav_title, INDEX_URI)]  # whether or not any session is shown
 
     def pages(self, context: BuildContext) -> Iterable[PageSpec]:
         self.context = context
@@ -65,8 +64,8 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             raise PluginError("Harvest found problems in the reading sessions:\n" + HarvestError(problems).report())
         for note in notes:
             log.info(note)
-        if not session_files(self.folder):
-            return []
+        # The index is there even with no session files: with only withheld ones, it must look
+        # the same as with none at all ("No reading sessions to show yet").
         return [index_page(sessions), *(PageSpec(session.src_uri, session.title, "", "harvest/reading.html",
                                                  {"session": session}) for session in sessions)]
 

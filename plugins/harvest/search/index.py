@@ -312,7 +312,7 @@ def source_signature(settings: Settings, config_file: Path | None = None) -> str
         newest = max(newest, os.stat(root).st_mtime_ns)
         for name in files:
             count += 1
-            newest = max(newest, os.stat(os.path.join(root, name)).st_mtime_ns)
+            newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime_ns)  # a dangling link: no crash
     if config_file is not None and Path(config_file).exists():
         newest = max(newest, Path(config_file).stat().st_mtime_ns)
     return f"{count}:{newest}:{settings.profile}:{settings.today.isoformat()}"

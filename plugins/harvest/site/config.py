@@ -12,10 +12,12 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 
+from harvest.core.fieldnames import extra_fields_config_problems
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.settings import (DEFAULT_EVENT_KINDS, DEFAULT_PROFILES, DEFAULT_PROMPTS,
                                    DEFAULT_VISIBILITY_LEVELS, Prompt, Settings, profile_from_env,
                                    today_from_env)
+from harvest.core.validate import story_schema
 
 WHERE = "plugins → harvest"
 
@@ -40,6 +42,10 @@ class HarvestConfig(base.Config):
     words_per_minute_silent = c.Type(int, default=200)
     related_count = c.Type(int, default=5)
     max_story_bytes = c.Type(int, default=1_000_000)
+    extra_fields = c.ListOfItems(c.Type(str), default=[])     # story fields allowed besides Harvest's own
+    # Read the built site for requests to other hosts (stylesheets, scripts, data, one page per
+    # template). The offline build turns it off: `harvest pack` reads every page of its copy.
+    check_site = c.Type(bool, default=True)
 
 
 def find_plugin_config(config: MkDocsConfig, config_class: type[base.Config]) -> base.Config | None:
@@ -69,6 +75,8 @@ def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: s
             problem(f"profiles.{name}", f"'{level}' is not one of visibility_levels ({', '.join(levels)})")
     if plugin_config.default_visibility not in levels:
         problem("default_visibility", f"'{plugin_config.default_visibility}' is not one of {', '.join(levels)}")
+    for message in extra_fields_config_problems(plugin_config.extra_fields, story_schema()["properties"]):
+        problem("extra_fields", message.removeprefix("extra_fields: "))
     if len({p.id for p in prompts}) != len(prompts):
         problem("prompts", "two prompts share an id", "give each prompt its own id")
     try:
@@ -87,5 +95,5 @@ def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: s
         words_per_minute_silent=plugin_config.words_per_minute_silent,
         words_per_minute_aloud=plugin_config.words_per_minute_aloud,
         related_count=plugin_config.related_count, max_story_bytes=plugin_config.max_story_bytes,
-        project_dir=Path(config_file).parent, today=today,
+        extra_fields=tuple(plugin_config.extra_fields), project_dir=Path(config_file).parent, today=today,
     )

@@ -13,12 +13,10 @@ from typing import Callable, Mapping
 from harvest.core.archive import Archive
 from harvest.core.model import Story
 from harvest.core.prompts import minutes
+from harvest.core.sitepaths import RESERVED_DIRS  # noqa: F401  (where Harvest's own pages live; re-exported)
 from harvest.core.text import escape
 
 HOME = "index.md"
-# Folders Harvest's own pages (and its feature plugins') live in: a story there would collide.
-RESERVED_DIRS = ("lessons", "contributors", "events", "places", "timeline", "answers", "assets",
-                 "digests", "feeds", "readings", "contribute", "search")
 UrlFor = Callable[[str], str]  # a page's src_uri -> its address relative to the page being rendered
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 from importlib import resources
+from pathlib import Path
 from types import MappingProxyType
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -19,10 +20,12 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from harvest.core.archive import Archive, publish, scan
-from harvest.core.images import published_images, strip_metadata
+from harvest.core.fileio import published_name
+from harvest.core.images import publish_images
 from harvest.core.model import Story
 from harvest.core.problems import HarvestError
-from harvest.core.sanitize import clean_html
+from harvest.core.sanitize import clean_html, clean_toc
+from harvest.offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
 from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
@@ -51,6 +54,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.specs: dict[str, PageSpec] = {}
         self.story_html: dict[str, StoryHtml] = {}   # story id -> its rendered page, cut into parts
         self.files: Files | None = None
+        self.page_per_template: dict[str, str] = {}  # template -> one page built with it (site-relative)
         try:
             self.settings = settings_from(self.config, config)
         except HarvestError as error:
@@ -105,7 +109,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         for feature in features(config):
             for spec in feature.pages(self.context):
                 self.add_page(spec, config)
-        self.add_assets(archive, config)
+        self.add_assets(archive, collection.stories, config)
         return self.files
 
     def related_stories(self, archive: Archive, config: MkDocsConfig) -> dict[str, list[Story]]:
@@ -127,13 +131,13 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         # held twice (file and page) for every page at once.
         self.files.append(File.generated(config, spec.src_uri, content=_front_matter(spec), inclusion=inclusion))
 
-    def add_assets(self, archive: Archive, config: MkDocsConfig) -> None:
+    def add_assets(self, archive: Archive, every_story: list[Story], config: MkDocsConfig) -> None:
         assert self.files is not None
-        for uri, source in published_images(archive).items():
-            try:
-                self.files.append(File.generated(config, uri, content=strip_metadata(source)))
-            except ValueError as exc:
-                raise PluginError(f"{self.settings.display_path(source)}: {exc}") from None
+        images, image_errors = publish_images(archive, every_story)
+        if image_errors:  # the same problems `harvest check` reports
+            raise PluginError("Harvest found problems in the stories:\n" + HarvestError(image_errors).report())
+        for uri, content in images.items():
+            self.files.append(File.generated(config, uri, content=content))
         css = resources.files("harvest").joinpath("assets/harvest.css")
         self.files.append(File.generated(config, ASSET_URI, content=css.read_bytes(),
                                          inclusion=InclusionLevel.NOT_IN_NAV))
@@ -141,6 +145,33 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         for name in RESIZE_OBSERVER:
             self.files.append(File.generated(config, VENDOR_URI + name, content=vendor.joinpath(name).read_bytes(),
                                              inclusion=InclusionLevel.NOT_IN_NAV))
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """The theme's custom_dir (overrides/) is published as it is: it may load nothing from elsewhere."""
+        overrides = config.theme.custom_dir
+        if overrides and Path(overrides).is_dir():
+            self._refuse_outside_loads(Path(overrides), OVERRIDES_HINT)
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        self.page_per_template.setdefault(page.meta.get("template") or "main.html", page.file.dest_uri)
+        return output
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        """Every build, not only `pack`: the site makes no request to another host. Every CSS,
+        script and JSON file is read, and one page per template (plus 404.html): pages of a kind
+        differ only in escaped data and sanitised story HTML, judged by the same function, while
+        reading all of them cost 5 s at 1,000 stories. The offline build (`check_site: false`)
+        skips it: `pack` reads every page of its copy."""
+        if self.config.check_site:
+            pages = set(self.page_per_template.values()) | {"404.html"}
+            self._refuse_outside_loads(Path(config.site_dir), SITE_HINT, pages)
+
+    def _refuse_outside_loads(self, folder: Path, hint: str, html_pages: set[str] | None = None) -> None:
+        shown = self.settings.display_path(published_name(folder))  # `site`, not its staging folder
+        problems = outside_problems(scan_site(folder, html_pages), shown, hint)
+        if problems:
+            raise PluginError("Harvest refuses to publish what would load from another host:\n"
+                              + HarvestError(problems).report())
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         spec = self.specs.get(page.file.src_uri)
@@ -154,6 +185,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             return html
         page.markdown = ""  # rendered: nothing reads the source again, so don't keep it for every page
         html = clean_html(html)  # stories are contributors' text: nothing in them may run
+        clean_toc(page.toc)      # the sidebar's links follow the headings' namespaced ids
         story = spec.data.get("story")
         if story is not None:
             self.story_html[story.id] = split_story_html(html, len(story.sections))
