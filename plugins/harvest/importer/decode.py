@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 
 from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded, depth, MAX_DEPTH
-from harvest.core.parse import load_yaml_mapping
+from harvest.core.parse import TOO_DEEP, load_yaml_mapping
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -108,6 +108,8 @@ def _yaml(source: str, display: str) -> tuple[dict, dict[str, int]]:
         raise too_deep()
     if meta is None:
         problem = problems[0]
+        if problem.message == TOO_DEEP:  # hostile, not merely broken: refused like deep TOML and JSON
+            raise too_deep()
         raise Skip(problem.message, problem.line, problem.hint)
     return meta, field_lines
 
