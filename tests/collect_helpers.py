@@ -26,6 +26,7 @@ class Collecting:
     token: str
     log: Path           # the server's stderr
     project: Path
+    banner: str = ""
 
     @property
     def inbox(self) -> Path:
@@ -71,7 +72,7 @@ def start_collect(project: Path, site: Path | None, *extra: str, timeout: float 
         proc.kill()
         raise AssertionError("collect did not start:\n" + "".join(lines) + log.read_text())
     _wait_for(url)
-    return Collecting(proc, url, token, log, project)
+    return Collecting(proc, url, token, log, project, "".join(lines))
 
 
 def _wait_for(url: str) -> None:

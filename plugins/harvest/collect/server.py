@@ -26,7 +26,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from harvest.collect.form import FIELD_ORDER, Collector
-from harvest.collect.guard import BodyGuard, BodyTimeout, BodyTooLarge, RateLimiter
+from harvest.collect.guard import (
+    BODY_CHUNK_TIMEOUT, BODY_TOTAL_TIMEOUT, BodyGuard, BodyTimeout, BodyTooLarge, RateLimiter,
+)
 from harvest.collect.moderation import accept, find_entry, list_inbox, reject
 from harvest.collect.qr import qr_svg
 from harvest.core.problems import HarvestError
@@ -51,6 +53,8 @@ class ServerOptions:
     token: str                     # the moderation token (printed in the maintainer's terminal only)
     max_body_bytes: int = 10_000_000
     per_minute: int = 10           # submissions per client address per minute
+    body_chunk_timeout: float = BODY_CHUNK_TIMEOUT
+    body_total_timeout: float = BODY_TOTAL_TIMEOUT
 
 
 def moderation_token() -> str:
@@ -212,7 +216,7 @@ def create_app(collector: Collector, options: ServerOptions):
         Mount("/", app=StaticFiles(directory=options.site_dir, html=True)),
     ]
     app = Starlette(routes=routes)
-    return BodyGuard(app, options.max_body_bytes)
+    return BodyGuard(app, options.max_body_bytes, options.body_chunk_timeout, options.body_total_timeout)
 
 
 class StrictMultiPartParser(MultiPartParser):
