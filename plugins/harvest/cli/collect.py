@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import socket
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from harvest.cli.main import UsageError, add_common, load_settings
+from harvest.core.fileio import STAGING_PREFIX
 from harvest.core.problems import HarvestError, Problem
 
+WORK_PREFIX = "harvest-collect-"
 EXTRA_HINT = "install the optional web server: pip install -c constraints.txt -e '.[collect]'"
 _TERMINAL_JUNK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -127,7 +131,9 @@ def run_collect(args) -> int:
                          "leave it out to build one")
     sock = _listen("0.0.0.0" if args.lan else "127.0.0.1", args.port)
     port = sock.getsockname()[1]
-    work = Path(tempfile.mkdtemp(prefix="harvest-collect-"))
+    _remove_leftovers(inbox)
+    work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX))
+    (work / "pid").write_text(str(os.getpid()))
     try:
         site_dir = Path(args.site_dir) if args.site_dir else _build(args, work / "site")
         if site_dir is None:
@@ -154,6 +160,27 @@ def run_collect(args) -> int:
     finally:
         sock.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _remove_leftovers(inbox: Path) -> None:
+    """What a killed collection point (SIGKILL, power cut) left: half-written temporary files in the
+    inbox (never a story: a story appears only whole, by a link) and its own temporary folder, which
+    may hold a photo as it arrived, with its location."""
+    for tmp in inbox.glob(f"{STAGING_PREFIX}*.tmp"):
+        tmp.unlink(missing_ok=True)
+    for work in Path(tempfile.gettempdir()).glob(f"{WORK_PREFIX}*"):
+        try:
+            pid = int((work / "pid").read_text())
+        except (OSError, ValueError):
+            if time.time() - work.stat().st_mtime > 300:  # not one that is starting right now
+                shutil.rmtree(work, ignore_errors=True)
+            continue
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(work, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's, alive
 
 
 def _listen(host: str, port: int) -> socket.socket:
