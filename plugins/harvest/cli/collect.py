@@ -16,6 +16,7 @@ from harvest.core.fileio import STAGING_PREFIX
 from harvest.core.problems import HarvestError, Problem
 
 WORK_PREFIX = "harvest-collect-"
+PACKAGES = {"multipart": "python-multipart"}  # module -> the package to install
 EXTRA_HINT = "install the optional web server: pip install -c constraints.txt -e '.[collect]'"
 _TERMINAL_JUNK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -107,7 +108,7 @@ def run_collect(args) -> int:
         import starlette  # noqa: F401
         import uvicorn
     except ImportError as error:
-        raise HarvestError([Problem("harvest collect", None, "install", f"needs {error.name}, which is not "
+        raise HarvestError([Problem("harvest collect", None, "install", f"needs {PACKAGES.get(error.name, error.name)}, which is not "
                                     "installed", EXTRA_HINT)]) from None
     from harvest.collect.form import Collector
     from harvest.collect.guard import CollectServer, HeaderTimeoutH11
@@ -152,7 +153,8 @@ def run_collect(args) -> int:
         _log_to_console()
         config = uvicorn.Config(app, http=HeaderTimeoutH11, lifespan="off", access_log=False, log_level="warning",
                                 timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024,
-                                limit_concurrency=200, server_header=False, timeout_graceful_shutdown=5)
+                                limit_concurrency=200, server_header=False, timeout_graceful_shutdown=5,
+                                proxy_headers=False)  # the rate limit keys on the real peer address
         CollectServer(config).run(sockets=[sock])
         print("collection point closed; stories received are in "
               f"{settings.display_path(inbox)}/ (`harvest inbox list`)", flush=True)
