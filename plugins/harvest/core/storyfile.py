@@ -60,14 +60,19 @@ def safe_stem(name: str) -> str:
 
 def write_new_story(folder: Path, stem: str, text: str) -> Path:
     """Write `text` to folder/<safe stem>.md (…-2.md, …-3.md if taken) atomically; returns the path."""
+    return write_new_file(folder, stem, ".md", text.encode("utf-8"))
+
+
+def write_new_file(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
+    """Write `data` to folder/<safe stem><suffix> (…-2, …-3 if taken) atomically, never overwriting."""
     folder.mkdir(parents=True, exist_ok=True)
     stem = safe_stem(stem)
     for n in range(1, 1000):
-        target = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
+        target = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".harvest-", suffix=".tmp")
         try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
             try:
                 os.link(tmp, target)  # fails if the name exists: never overwrites
             except FileExistsError:
@@ -75,4 +80,4 @@ def write_new_story(folder: Path, stem: str, text: str) -> Path:
             return target
         finally:
             os.unlink(tmp)
-    raise FileExistsError(f"no free file name for {stem} in {folder}")
+    raise FileExistsError(f"no free file name for {stem}{suffix} in {folder}")
