@@ -49,7 +49,7 @@ def test_jekyll_posts(project):
     meta, body, text = story(inbox, "river-drill")
     assert "\r" not in text
     assert meta["title"] == "The night the river drill went sideways"  # from `Title:`
-    assert meta["date"] == "2019-03-05" and meta["event"] == "crisis-sim" and meta["place"] == "Unknown"
+    assert meta["date"] == "2019-03-05" and meta["event"] == "crisis-sim" and meta["place"] == ""  # not "Unknown"
     assert meta["contributors"] == ["ana-ruiz", "ben-okafor", "carla"]
     assert meta["lessons"] == ["logistics", "safety"]
     assert meta["summary"] == "We ran the flood drill at dusk."
