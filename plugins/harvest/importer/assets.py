@@ -129,10 +129,10 @@ class ImageFinder:
             try:
                 download.write_bytes(self.fetcher(url))
                 self._fetched[url] = self._keep(strip_metadata(download))  # decoding is the type check
+            except ImageRefused as refused:  # before ValueError, which it is too
+                self._fetched[url] = f"it {refused.message}"
             except ValueError as exc:
                 self._fetched[url] = str(exc)
-            except ImageRefused as refused:
-                self._fetched[url] = f"it {refused.message}"
             finally:
                 download.unlink(missing_ok=True)
         return self._fetched[url]
@@ -170,7 +170,7 @@ class StoryImages:
             return self._remember(url, reused.name, None), None
         clean = self.finder.remote(url)
         if isinstance(clean, str):
-            return None, f"remote image {src} not fetched: {clean}; left as a link"
+            return None, f"remote image {src} not fetched: {clean}"
         return self._stage(url, name, clean, exact=True), None
 
     def _reusable(self, name: str) -> Path | None:
