@@ -62,7 +62,7 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|(?=[^#\s]))(.*?)(?:[ \t]+#+)?[ \t]*
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*:?\s*$")
 _NOT_PARAGRAPH = re.compile(r"^\s*(?:[-*+>|]|\d+[.)]\s|<|#|$)")
-SHORTCODE_LINE = re.compile(r"[^\n]*:[a-z0-9][a-z0-9_+-]*:[^\n]*")  # a line that may hold an emoji shortcode
+SHORTCODE_LINE = re.compile(r"[^\n]*:[a-z0-9+-][a-z0-9_+-]*:[^\n]*")  # a line that may hold an emoji shortcode
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 SAFE_SCHEMES = ("http", "https", "mailto")
 VIDEO_SITES = {"youtube": "YouTube", "vimeo": "Vimeo"}

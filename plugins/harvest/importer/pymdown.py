@@ -28,7 +28,7 @@ _BARE_BLOCK = re.compile(r'^(?P<indent>[ \t]*)(?P<marker>!!!|\?\?\?\+?)[ \t]*(?:
 _TAB = re.compile(r'^(?P<indent>[ \t]*)===[!+]?[ \t]+"(?P<title>[^"]*)"[ \t]*$')
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 # `:name:` not inside a word, a time (10:30:00) or a URL; names as pymdownx writes them.
-SHORTCODE = re.compile(r"(?<![\w:/]):([a-z0-9][a-z0-9_+-]*):(?![\w/])")
+SHORTCODE = re.compile(r"(?<![\w:/]):([a-z0-9+-][a-z0-9_+-]*):(?![\w/])")
 ICON_SETS = ("material-", "fontawesome-", "octicons-", "simple-")
 ADMONITION_KINDS = frozenset({
     "note", "abstract", "summary", "tldr", "info", "todo", "tip", "hint", "important", "success", "check",

@@ -357,8 +357,8 @@ def _no_lesson(draft: Draft, add_lessons: bool) -> tuple[str, str]:
                 "set `lessons_default: [a-lesson]` in a mapping file (--mapping) for posts without tags, "
                 "or tag the post in the source")
     if add_lessons:
-        return ("no lesson: its tags cannot be lesson names (" + ", ".join(t for t, _ in draft.tags) + ")",
-                "map its tags under `lessons:` in a mapping file, or set `lessons_default`")
+        return ("no lesson: the mapping leaves out all its tags (" + ", ".join(t for t, _ in draft.tags) + ")",
+                "map one of them to a lesson under `lessons:` in the mapping file, or set `lessons_default`")
     return ("no lesson: none of its tags or categories is a lesson",
             "map its tags under `lessons:` in a mapping file, set `lessons_default`, or use --add-lessons")
 
