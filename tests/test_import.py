@@ -49,7 +49,7 @@ def test_jekyll_posts(project):
     meta, body, text = story(inbox, "river-drill")
     assert "\r" not in text
     assert meta["title"] == "The night the river drill went sideways"  # from `Title:`
-    assert meta["date"] == "2019-03-05" and meta["event"] == "crisis-sim" and meta["place"] == "Unknown"
+    assert meta["date"] == "2019-03-05" and meta["event"] == "crisis-sim" and meta["place"] == ""  # not "Unknown"
     assert meta["contributors"] == ["ana-ruiz", "ben-okafor", "carla"]
     assert meta["lessons"] == ["logistics", "safety"]
     assert meta["summary"] == "We ran the flood drill at dusk."
@@ -351,3 +351,44 @@ def test_odd_files_are_imported_or_skipped_with_a_reason(project, tmp_path):
     assert "2019-04-08-redact.md:1: the story would not pass `harvest check`: body: [[redact]] is never closed" in out
     assert "hidden" not in out.lower()
     assert run_harvest("check", cwd=project).returncode == 0
+
+
+@pytest.mark.parametrize("front, args, reason, hint", [
+    ("tags: []", ["--add-lessons"], "the post has no tags or categories", "set `lessons_default: [a-lesson]`"),
+    ("", ["--add-lessons"], "the post has no tags or categories", "set `lessons_default: [a-lesson]`"),
+    ("", [], "the post has no tags or categories", "set `lessons_default: [a-lesson]`"),
+    ("tags: [Photos]", ["--add-lessons", "--mapping", "{ignore}"], "the mapping leaves out all its tags (Photos)",
+     "or set `lessons_default`"),
+    ("tags: [unmapped]", [], "none of its tags or categories is a lesson", "or use --add-lessons"),
+])
+def test_a_post_without_lessons_gets_a_hint_that_fits(project, tmp_path, front, args, reason, hint):
+    posts = tmp_path / "site" / "_posts"
+    posts.mkdir(parents=True)
+    (posts / "2020-02-02-quiet.md").write_text(f"---\ntitle: Quiet\n{front}\n---\n\nText.\n", "utf-8")
+    (tmp_path / "ignore.yml").write_text("lessons: {Photos: ~}\n", "utf-8")
+    args = [a.format(ignore=tmp_path / "ignore.yml") for a in args]
+    out = harvest_import(project, tmp_path / "site", "--event", "action", *args)
+    skipped = out.split("Skipped:")[1]
+    assert f"2020-02-02-quiet.md:1: no lesson: {reason}" in skipped and hint in skipped, out
+    if "--add-lessons" in args:
+        assert "--add-lessons" not in skipped
+    mapping = tmp_path / "map.yml"
+    mapping.write_text("lessons_default: [joy]\n", "utf-8")
+    if "unmapped" not in front and "Photos" not in front:
+        out = harvest_import(project, tmp_path / "site", "--event", "action", "--mapping", mapping, *args)
+        assert counts(out)["imported"] == 1
+
+
+@pytest.mark.parametrize("extra, errors", [
+    ("imported_from: 'jekyll:_posts/x.md'\n", 0),   # an import whose source did not say where
+    ("", 1),                                          # a story written here must name its place
+    ("imported_from: 7\n", 2),                       # not written by an import: place and imported_from wrong
+])
+def test_an_empty_place_is_allowed_only_for_imported_stories(project, extra, errors):
+    (project / "stories" / "2026" / "no-place.md").write_text(
+        f"---\ntitle: No place\ndate: 2026-01-05\nevent: action\nplace: ''\ncontributors: []\nlessons: [joy]\n"
+        f"summary: Somewhere.\n{extra}---\n\nText.\n", "utf-8")
+    result = run_harvest("check", cwd=project)
+    assert f" {errors} error(s)" in result.stdout, result.stdout
+    if errors:
+        assert "no-place.md:5: place: is empty" in result.stdout

@@ -1,6 +1,9 @@
 """Table-driven tests for the importer's pure parts: reading, body clean-up, field mapping, ids, digests."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from harvest.importer.convert import _split_list, _take_title_heading, parse_date, story_id
@@ -289,3 +292,128 @@ def test_record_ids_never_leak_into_addresses(record, stem, digits):
     assert item.stem == stem
     assert len(story_id(item).rsplit("-", 1)[1]) == digits
     assert "jane" not in story_id(item) and "example" not in story_id(item)
+
+
+# --- issue 19: Material/pymdownx syntax, links between posts, dates by format ---------------------
+
+from harvest.importer.links import LinkIndex, Post, write_story_links  # noqa: E402
+from harvest.importer.oldsite import OldSite  # noqa: E402
+from harvest.importer.pymdown import convert_blocks, replace_shortcodes  # noqa: E402
+
+
+@pytest.mark.parametrize("source, expected", [
+    ('!!! warning "Heads up"\n    Bring water.',
+     '<div class="admonition warning" markdown="1">\n<p class="admonition-title">Heads up</p>\n\nBring water.\n\n</div>'),
+    ("!!! tip\n    Knock twice.",
+     '<div class="admonition tip" markdown="1">\n<p class="admonition-title">Tip</p>\n\nKnock twice.\n\n</div>'),
+    ('!!! note ""\n    No title.', '<div class="admonition note" markdown="1">\n\nNo title.\n\n</div>'),
+    ('!!! note inline end "Side"\n    Aside.',
+     '<div class="admonition note" markdown="1">\n<p class="admonition-title">Side</p>\n\nAside.\n\n</div>'),
+    ('!!! custom-kind "<b>x</b>"\n    Text.',  # unknown kind: styled as a note; the title is text
+     '<div class="admonition note" markdown="1">\n<p class="admonition-title">&lt;b&gt;x&lt;/b&gt;</p>\n\nText.\n\n</div>'),
+    ('??? question "Why?"\n    Because.',
+     '<details class="question" markdown="1">\n<summary>Why?</summary>\n\nBecause.\n\n</details>'),
+    ("???+ note\n    Open.\n\n    Two paragraphs.\nAfter.",
+     '<details class="note" open markdown="1">\n<summary>Note</summary>\n\nOpen.\n\nTwo paragraphs.\n\n</details>\n\nAfter.'),
+    ('!!! info\n    ??? note "Inner"\n        Deep.',
+     '<div class="admonition info" markdown="1">\n<p class="admonition-title">Info</p>\n\n'
+     '<details class="note" markdown="1">\n<summary>Inner</summary>\n\nDeep.\n\n</details>\n\n</div>'),
+    ('=== "One"\n\n    First.\n\n=== "Two"\n    Second.', "**One**\n\nFirst.\n\n**Two**\n\nSecond."),
+    ("```\n!!! note\n    code\n```", "```\n!!! note\n    code\n```"),
+    ("~~~md\n=== \"Tab\"\n~~~", "~~~md\n=== \"Tab\"\n~~~"),
+    ("Text !!! in a sentence.", "Text !!! in a sentence."),
+])
+def test_material_blocks_become_plain_markdown(source, expected):
+    converted = "\n".join(convert_blocks(source.split("\n")))
+    assert re.sub(r"\n{3,}", "\n\n", converted).strip("\n") == expected
+
+
+@pytest.mark.parametrize("text, expected, dropped", [
+    (":calendar: today", "📆 today", []),
+    ("Yes :+1: and :thumbsup:", "Yes 👍 and 👍", []),
+    ("Icon :material-calendar: here", "Icon 📆 here", []),
+    ("A :octicons-mark-github-16: logo", "A  logo", [":octicons-mark-github-16:"]),
+    ("At 10:30:00 sharp", "At 10:30:00 sharp", []),
+    ("https://example.org/a:tada:b", "https://example.org/a:tada:b", []),
+    (":notanemojiname: stays", ":notanemojiname: stays", []),
+])
+def test_emoji_shortcodes(text, expected, dropped):
+    found: list[str] = []
+    assert replace_shortcodes(text, found) == expected
+    assert found == dropped
+
+
+def test_cleaner_converts_material_syntax_and_keeps_code():
+    text, notes = clean('!!! note "N"\n    See :tada:.\n\n`:tada:` and ```{{ x }}```')
+    assert '<div class="admonition note" markdown="1">' in text and "See 🎉." in text
+    assert "`:tada:`" in text
+
+
+SITE = OldSite("jekyll", Path("/site"), Path("/site"), (), ("/blog",), ("riverside.example.org",))
+POSTS = [Post("2019-03-04-river-drill.md", "imp-river", "2019-03-04", ("river-drill",), ()),
+         Post("2019-02-01-first-drill.md", "imp-first", "2019-02-01", ("first-drill",), ()),
+         Post("2019-05-01-radio.md", "imp-radio", "2019-05-01", ("radio",), ("/radio/",)),
+         Post("2020-01-01-meeting.md", "imp-meet-2020", "2020-01-01", ("meeting",), ()),
+         Post("2021-06-01-meeting.md", "imp-meet-2021", "2021-06-01", ("meeting",), ()),
+         Post("posts/assembly/index.md", "imp-assembly", "2021-02-20", ("assembly",), ()),
+         Post("posts/soup-line.md", "imp-soup", "2021-01-15", ("soup-line", "winter-soup"), ())]
+
+
+@pytest.mark.parametrize("url, from_key, expected", [
+    ("post-url:2019-02-01-first-drill", "2019-03-04-river-drill.md", "imp-first"),
+    ("post-url:2017-01-01-gone", "2019-03-04-river-drill.md", None),
+    ("site-file:_posts/2019-03-04-river-drill.md", "x.md", "imp-river"),
+    ("/2019/03/04/river-drill.html", "x.md", "imp-river"),
+    ("/blog/2019/03/04/river-drill/", "x.md", "imp-river"),
+    ("https://riverside.example.org/blog/drill/2019/03/04/river-drill.html#map", "x.md", "imp-river"),
+    ("https://elsewhere.example.org/2019/03/04/river-drill.html", "x.md", None),
+    ("/blog/radio/", "x.md", "imp-radio"),
+    ("/2021/06/01/meeting.html", "x.md", "imp-meet-2021"),      # two posts share the slug: the date decides
+    ("/meeting/", "x.md", None),                                   # and without a date nothing is guessed
+    ("hugo-ref:assembly", "posts/soup-line.md", "imp-assembly"),
+    ("hugo-ref:/posts/soup-line.md", "posts/assembly/index.md", "imp-soup"),
+    ("hugo-ref:rota.md", "posts/soup-line.md", None),
+    ("/posts/assembly/", "posts/soup-line.md", "imp-assembly"),
+    ("../soup-line.md", "posts/assembly/index.md", "imp-soup"),
+    ("../posts/soup-line.md#top", "posts/assembly/index.md", "imp-soup"),
+    ("/blog/2021/01/15/winter-soup/", "x.md", "imp-soup"),       # Material: the title's slug
+    ("/about/", "x.md", None),
+    ("#section", "x.md", None),
+    ("mailto:a@example.org", "x.md", None),
+])
+def test_links_between_posts_are_matched_as_the_generators_made_them(url, from_key, expected):
+    assert LinkIndex(POSTS, SITE).resolve(url, from_key) == expected
+
+
+def test_story_links_are_written_as_relative_paths_or_text():
+    body = "See [one](harvest-import:imp-a) and [two [x]](harvest-import:imp-b)."
+    assert write_story_links(body, {"imp-a": "../2019/imp-a.md"}.get) == (
+        "See [one](../2019/imp-a.md) and two [x].", ["imp-b"])
+
+
+@pytest.mark.parametrize("value, formats, expected", [
+    ("05/11/2020", ("%d/%m/%Y",), "2020-11-05"),
+    ("05/11/2020", ("%m/%d/%Y",), "2020-05-11"),
+    ("05/11/2020", (), None),                        # never guessed
+    ("5.11.20", ("%d/%m/%Y", "%d.%m.%y"), "2020-11-05"),
+    ("2020-11-05", ("%d/%m/%Y",), "2020-11-05"),     # ISO dates still read
+    ("31/02/2020", ("%d/%m/%Y",), None),
+])
+def test_dates_in_the_format_the_mapping_names(value, formats, expected):
+    assert parse_date(value, formats) == expected
+
+
+@pytest.mark.parametrize("value, ok", [
+    ('"%d/%m/%Y"', True), ('["%d/%m/%Y", "%Y.%m.%d"]', True), ('"%d/%m"', False), ('"dd/mm/yyyy"', False),
+    ("5", False), ("[]", False),
+])
+def test_mapping_date_format_is_checked(tmp_path, value, ok):
+    from harvest.importer.mapping import load_mapping
+    file = tmp_path / "map.yml"
+    file.write_text(f"date_format: {value}\n", "utf-8")
+    settings = Settings.for_directory(tmp_path)
+    if ok:
+        assert load_mapping(file, "jekyll", settings).date_formats
+    else:
+        with pytest.raises(HarvestError, match="date_format"):
+            load_mapping(file, "jekyll", settings)

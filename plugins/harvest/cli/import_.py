@@ -25,7 +25,13 @@ def register(sub) -> None:
                         help="folder inside the stories folder to write to (default: stories/_inbox)")
     parser.add_argument("--event", metavar="KIND", help="event kind for items that do not say (blogs never do)")
     parser.add_argument("--place", metavar="PLACE", type=_place,
-                        help="place for items that do not say (default: Unknown)")
+                        help="place for items that do not say (default: none; pages then show no place)")
+    parser.add_argument("--assets", type=Path, metavar="DIR",
+                        help="folder the old site served its images from, when it is not the source's own "
+                             "(Jekyll site root, Hugo static/ and page bundles, MkDocs docs_dir are searched anyway)")
+    parser.add_argument("--fetch-remote-images", action="store_true",
+                        help="fetch images the posts load from other sites once, now, and keep them next to the "
+                             "story without metadata (default: they stay links)")
     parser.add_argument("--add-lessons", action="store_true",
                         help="add tags that match no lesson to the lessons file, with a placeholder description")
     parser.add_argument("--add-contributors", action="store_true",
@@ -49,7 +55,7 @@ def run_import_command(args) -> int:
     report = run_import(settings, Options(
         source=args.source, kind=args.kind, mapping=args.mapping, into=args.into, dry_run=args.dry_run,
         add_lessons=args.add_lessons, add_contributors=args.add_contributors, event=args.event,
-        place=args.place, drafts=args.drafts))
+        place=args.place, drafts=args.drafts, assets=args.assets, fetch_remote_images=args.fetch_remote_images))
     print(format_report(report))
     return 0
 

@@ -218,7 +218,8 @@ class Archive:
     def by_place(self) -> dict[str, tuple[str, list[Story]]]:
         groups: dict[str, tuple[str, list[Story]]] = {}
         for story in self.stories:
-            groups.setdefault(story.place_key, (story.place, []))[1].append(story)
+            if story.place_key:  # an imported story with no known place has no place page
+                groups.setdefault(story.place_key, (story.place, []))[1].append(story)
         return dict(sorted(groups.items(), key=lambda item: item[1][0].casefold()))
 
     @cached_property

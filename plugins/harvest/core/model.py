@@ -42,7 +42,7 @@ class Story:
     @property
     def place_key(self) -> str:
         from harvest.core.text import slugify
-        return slugify(self.place)
+        return slugify(self.place) if self.place.strip() else ""  # no place (an import that did not say)
 
     @property
     def month(self) -> str:

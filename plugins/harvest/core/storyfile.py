@@ -17,8 +17,9 @@ from harvest.core.text import slugify
 
 FIELD_ORDER = ("id", "title", "date", "event", "place", "contributors", "lessons", "summary",
                "lang", "visibility", "embargo_until", "images", "translation_of")
-# Required even when empty: an anonymous story says so with `contributors: []`.
-KEEP_EMPTY = ("contributors",)
+# Required even when empty: an anonymous story says so with `contributors: []`; an imported story
+# whose source did not say where with `place: ""` (shown as nothing; a reviewer may fill it in).
+KEEP_EMPTY = ("contributors", "place")
 WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 

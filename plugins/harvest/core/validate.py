@@ -133,12 +133,20 @@ def _text_problems(meta: Mapping, raw: RawStory, path: str, bad_fields: set) -> 
     return problems
 
 
+def _place_left_open(error: jsonschema.ValidationError, meta: Mapping) -> bool:
+    """`place: ""` in an imported story: the source did not say where, and the pages say nothing
+    rather than "Unknown". A story written here must still name its place."""
+    return (error.validator == "minLength" and list(error.absolute_path) == ["place"]
+            and isinstance(meta.get("imported_from"), str))
+
+
 def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
                 lessons: Mapping[str, Lesson], registry: Mapping[str, RegistryEntry],
                 matcher: PromptMatcher) -> tuple[Story | None, list[Problem]]:
     """Check one parsed file; -> (Story, problems). The Story is None when an error makes it unusable."""
     meta, problems = raw.meta, []
-    schema_errors = sorted(_schema_validator().iter_errors(meta), key=lambda e: list(e.absolute_path))
+    schema_errors = sorted((e for e in _schema_validator().iter_errors(meta) if not _place_left_open(e, meta)),
+                           key=lambda e: list(e.absolute_path))
     problems += [_schema_problem(error, raw, display) for error in schema_errors]
     bad_fields = {p.field for p in problems}
 

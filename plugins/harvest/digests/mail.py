@@ -60,7 +60,7 @@ def render_text(view: DigestView) -> str:
     if view.answers:
         heading(view.answers_title)
         for story, answer in view.answers:
-            lines.append(wrap(f"From “{story.title}” ({story.place}, {story.date}):"))
+            lines.append(wrap(f"From “{story.title}” ({', '.join(p for p in (story.place, story.date) if p)}):"))
             lines.extend([html_text(answer, "  "), ""])
     if view.thanks:
         heading("Thanks")

@@ -53,7 +53,7 @@ class DigestView:
 def story_view(archive: Archive, story: Story, url_for: UrlFor, primary: str | None = None) -> StoryView:
     settings = archive.settings
     others = [archive.lessons[l].title for l in story.lessons if l != primary and l in archive.lessons]
-    meta = " · ".join((settings.event_kinds.get(story.event, story.event), story.place, human(story.date)))
+    meta = " · ".join(p for p in (settings.event_kinds.get(story.event, story.event), story.place, human(story.date)) if p)
     return StoryView(story.title, url_for(story.path), story.summary, meta,
                      ("Also about: " + ", ".join(others)) if others else "", story.place, human(story.date), story.lang)
 

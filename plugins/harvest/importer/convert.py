@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from harvest.core.model import Lesson
 from harvest.core.privacy import RegistryEntry
@@ -13,6 +14,8 @@ from harvest.core.prompts import PromptMatcher, normalize_heading
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
 from harvest.importer.mapping import HANDLE, Mapping, normalize_lang
+from harvest.importer.assets import ImageFinder, StagedImage
+from harvest.importer.links import LinkIndex, Post, post_permalinks, post_slugs
 from harvest.importer.markup import IMAGE_FILE, BodyCleaner
 from harvest.importer.plaintext import first_sentence, plain_text, shorten
 from harvest.importer.decode import Skip
@@ -33,6 +36,7 @@ class Draft:
     tags: list[tuple[str, tuple[str, ...]]]  # each tag (as written) and the lesson ids it maps to
     unmapped: list[str]           # tags that matched no lesson or event (as written)
     notes: list[Problem] = field(default_factory=list)
+    images: list[StagedImage] = field(default_factory=list)  # copied next to the story when it is written
 
 
 def story_id(item: SourceItem) -> str:
@@ -46,10 +50,17 @@ def story_id(item: SourceItem) -> str:
     return f"imp-{name}-{digest}"
 
 
-def parse_date(value) -> str | None:
-    """A date written as 2019-03-04, 2019-3-4, 2019/03/04 or a timestamp starting with one -> ISO date."""
+def parse_date(value, formats: tuple[str, ...] = ()) -> str | None:
+    """A date written as 2019-03-04, 2019-3-4, 2019/03/04 or a timestamp starting with one -> ISO date;
+    with `formats` (the mapping's `date_format`, e.g. "%d/%m/%Y"), dates written that way too.
+    05/11/2020 is never guessed: only a format the mapping names says which number is the day."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()[:10]
+    for pattern in formats:
+        try:
+            return dt.datetime.strptime(str(value).strip(), pattern).date().isoformat()
+        except ValueError:
+            continue
     match = _DATE.match(str(value)) if isinstance(value, (str, int)) else None
     if not match:
         return None
@@ -62,12 +73,16 @@ def parse_date(value) -> str | None:
 class Converter:
     def __init__(self, settings: Settings, mapping: Mapping, lessons: dict[str, Lesson],
                  registry: dict[str, RegistryEntry], authors: dict[str, dict], *, event: str | None = None,
-                 place: str | None = None, drafts: bool = False):
+                 place: str | None = None, drafts: bool = False, links: LinkIndex | None = None,
+                 images: ImageFinder | None = None, posts_root: Path | None = None,
+                 existing: dict[str, Path] | None = None):
         self.settings, self.mapping, self.lessons, self.registry = settings, mapping, lessons, registry
         self.authors = {slugify(k): v for k, v in authors.items()}
         self.event_default = event or mapping.event_default
-        self.place_default = place or mapping.place_default or "Unknown"
+        # No place known and none given: the story says nothing rather than "Unknown" on every page.
+        self.place_default = place or mapping.place_default or ""
         self.include_drafts = drafts
+        self.links, self.images, self.posts_root, self.existing = links, images, posts_root, existing or {}
         self.matcher = PromptMatcher(settings.prompts)
         self.lesson_titles = {slugify(lesson.title): lesson.id for lesson in lessons.values()}
         self.event_labels = {slugify(label): kind for kind, label in settings.event_kinds.items()}
@@ -94,7 +109,13 @@ class Converter:
         body, body_line = self._body(item, fields)
         if item.body is not None:
             body, title, body_line = _take_title_heading(body, title, body_line)
-        cleaner = BodyCleaner(self.matcher, lambda name: fields.get(name.casefold(), (None, None))[1])
+        new_id = story_id(item)
+        post_file = self.posts_root / item.key if self.posts_root is not None and item.body is not None else None
+        images = self.images.for_story(new_id, post_file, self.existing.get(new_id)) if self.images else None
+        cleaner = BodyCleaner(self.matcher, lambda name: fields.get(name.casefold(), (None, None))[1],
+                              story_link=(lambda url: self.links.resolve(url, item.key)) if self.links
+                              else (lambda url: None),
+                              image=images.place if images else (lambda src: (None, None)))
         body, cleaned = cleaner.clean(body, body_line)
         for line, message in cleaned.items:
             notes.append(self._note(item, line if item.body is not None else item.line, "body", message))
@@ -106,7 +127,7 @@ class Converter:
             note("title", "title shortened to 200 characters")
             title = shorten(title, 200)
 
-        meta = {"id": story_id(item), "title": title, "date": self._date(item, fields, note),
+        meta = {"id": new_id, "title": title, "date": self._date(item, fields, note),
                 "event": self._event(fields, note)}
         tags, unmapped, tag_event = self._tags(fields, item.kind)
         meta["event"] = meta["event"] or tag_event or self.event_default
@@ -123,7 +144,7 @@ class Converter:
             note("lang", f"{lang!r} is not a language tag; left out")
         meta["visibility"] = self._visibility(fields, note)
         meta["imported_from"] = f"{item.kind}:{item.key}"
-        return Draft(item, meta, body, tags, unmapped, notes)
+        return Draft(item, meta, body, tags, unmapped, notes, images.staged if images else [])
 
     # --- fields ----------------------------------------------------------------------------------
 
@@ -174,12 +195,15 @@ class Converter:
         value = self._first(fields, self.mapping.fields["date"])
         if isinstance(value, dict):  # Material: date: {created: …, updated: …}
             value = value.get("created") or value.get("date")
-        written = parse_date(value) if value is not None else None
+        formats = self.mapping.date_formats
+        written = parse_date(value, formats) if value is not None else None
         file_date = parse_date(item.file_date)  # 2019-13-45-x.md is a name, not a date
         if value is not None and written is None:
             if not file_date:
-                raise Skip(f"date {value!r} is not a date like 2019-03-04", self._line(item, "date", fields),
-                           "write dates as YYYY-MM-DD (day-first and month-first dates cannot be told apart)")
+                shown = f"a date like {' or '.join(formats)}" if formats else "a date like 2019-03-04"
+                raise Skip(f"date {value!r} is not {shown}", self._line(item, "date", fields),
+                           "name the source's date format in the mapping, e.g. `date_format: \"%d/%m/%Y\"` for "
+                           "05/11/2020 as 5 November (day-first and month-first dates cannot be told apart)")
             note("date", f"date {value!r} is not a date; used {file_date} from the file name")
         if written and file_date and written != file_date:
             note("date", f"front matter says {written} but the file name says {file_date}; "
@@ -259,7 +283,8 @@ class Converter:
     def _summary(self, fields: dict, body: str, title: str, note) -> str:
         value = self._first(fields, self.mapping.fields["summary"])
         text = self._text(value)
-        if text and not (IMAGE_FILE.search(text) and " " not in text):
+        same_as_title = normalize_heading(text) == normalize_heading(title)
+        if text and not (IMAGE_FILE.search(text) and " " not in text) and not (same_as_title and body.strip()):
             if len(text) > 400:
                 note("summary", "summary shortened to 400 characters")
             return shorten(text, 400)
@@ -316,3 +341,19 @@ def _take_title_heading(body: str, title: str, body_line: int) -> tuple[str, str
 def _humanize(stem: str) -> str:
     words = re.sub(r"[-_]+", " ", stem).strip()
     return words[:1].upper() + words[1:]
+
+
+def link_post(item: SourceItem) -> Post | None:
+    """What the old site called this post (for links from the others); None for records."""
+    if item.body is None:
+        return None
+    fields = {str(k).strip().casefold(): v for k, v in item.meta.items()}
+    title = fields.get("title") if isinstance(fields.get("title"), str) else None
+    if title is None and (heading := next((m for m in map(_H1.match, item.body.split("\n")) if m), None)):
+        title = plain_text(heading.group(1))
+    value = fields.get("date")
+    if isinstance(value, dict):
+        value = value.get("created") or value.get("date")
+    date = parse_date(value) if value is not None else None
+    return Post(item.key, story_id(item), date or parse_date(item.file_date),
+                post_slugs(item.stem, item.meta, title, item.kind), post_permalinks(item.meta))

@@ -12,6 +12,7 @@ A mapping file (``--mapping map.yml``) may set any of:
     lessons_default: [outreach]
     lang_default:    en
     visibility_default: members
+    date_format:     "%d/%m/%Y"                                 # or a list; dates written like 05/11/2020
 
 Tags, categories, authors and event values are matched by their slug, so
 "Food Bank", "food-bank" and "food_bank" are the same key.
@@ -48,7 +49,7 @@ RECORD_FIELDS = {
 DEFAULT_FIELDS = {"jekyll": COMMON_FIELDS, "hugo": COMMON_FIELDS, "material": COMMON_FIELDS,
                   "json": RECORD_FIELDS, "csv": RECORD_FIELDS}
 MAPPING_KEYS = ("fields", "lessons", "events", "contributors", "sections", "event_default", "place_default",
-                "lessons_default", "lang_default", "visibility_default")
+                "lessons_default", "lang_default", "visibility_default", "date_format")
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -66,6 +67,7 @@ class Mapping:
     lessons_default: tuple[str, ...] = ()
     lang_default: str | None = None
     visibility_default: str | None = None
+    date_formats: tuple[str, ...] = ()                                   # strptime patterns, tried in order
     display: str = ""                                                    # the mapping file, for messages
     lines: dict[str, int] = field(default_factory=dict)
 
@@ -188,3 +190,24 @@ def _read_defaults(data: dict, mapping: Mapping, settings: Settings, bad) -> Non
             bad("visibility_default", f"unknown visibility {visibility!r}",
                 did_you_mean(str(visibility), settings.visibility_levels))
         mapping.visibility_default = visibility
+    formats = data.get("date_format")
+    if formats is not None:
+        formats = formats if isinstance(formats, list) else [formats]
+        if not formats or not all(isinstance(f, str) and _is_date_format(f) for f in formats):
+            bad("date_format", f"{data.get('date_format')!r} is not a date format with a day, month and year",
+                'e.g. "%d/%m/%Y" for 05/11/2020 meaning 5 November, or "%m/%d/%Y" for November 5')
+        else:
+            mapping.date_formats = tuple(formats)
+
+
+def _is_date_format(pattern: str) -> bool:
+    """A strptime pattern that names the day, the month and the year, and reads back what it writes."""
+    import datetime as dt
+    if not all(any(code in pattern for code in codes) for codes in (("%d", "%j"), ("%m", "%b", "%B", "%j"),
+                                                                     ("%Y", "%y"))):
+        return False
+    sample = dt.datetime(2001, 11, 5)
+    try:
+        return dt.datetime.strptime(sample.strftime(pattern), pattern).date() == sample.date()
+    except ValueError:
+        return False

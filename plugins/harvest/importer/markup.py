@@ -6,10 +6,16 @@
   naming the line. Code (fences, inline code, `{% raw %}`) is never touched.
 - Raw HTML goes through the project's sanitiser tag by tag: the text stays, scripts,
   embeds, event handlers and styles go.
-- Links and images into the old site cannot resolve in the archive (and would fail
-  the strict build), so a link keeps only its text, and an image keeps its alt text
-  with a note saying which file to bring over. Images are never loaded from other
-  hosts: a remote image becomes a plain link.
+- A link to another post imported in the same run (every form the generators write:
+  `{% post_url %}`, `{{< ref >}}`, permalinks, `../posts/x.md`) becomes a link to that
+  story (`story_link`; the run writes the relative path once it knows which stories made
+  it). Other links into the old site keep only their text, with a note.
+- A local image the old site showed is copied next to the story without its metadata
+  (`image`); one that cannot be found keeps its alt text, with a note saying which file
+  to bring over. Images are never loaded from other hosts: a remote image becomes a
+  plain link, unless the import was asked to fetch it once (`image` again).
+- Material/pymdownx blocks (admonitions, details, tabs) and emoji shortcodes are
+  converted to what the archive renders by itself (see `pymdown.py`).
 - Headings that match a harvest prompt become `## prompt` sections; other top-level
   headings become `###`, so the story's structure stays the prompts'.
 
@@ -23,6 +29,7 @@ from typing import Callable
 
 from harvest.core.prompts import PromptMatcher
 from harvest.core.sanitize import TAGS, clean_html
+from harvest.importer.pymdown import convert_blocks, has_blocks, replace_shortcodes
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _LIQUID_HIGHLIGHT = re.compile(r"^\s*\{%-?\s*highlight\s+([\w+#.-]+)[^%]*-?%\}\s*$")
@@ -55,10 +62,15 @@ _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|(?=[^#\s]))(.*?)(?:[ \t]+#+)?[ \t]*
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BOLD_LINE = re.compile(r"^\s*(\*\*|__)(.+?)\1\s*:?\s*$")
 _NOT_PARAGRAPH = re.compile(r"^\s*(?:[-*+>|]|\d+[.)]\s|<|#|$)")
+SHORTCODE_LINE = re.compile(r"[^\n]*:[a-z0-9+-][a-z0-9_+-]*:[^\n]*")  # a line that may hold an emoji shortcode
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 SAFE_SCHEMES = ("http", "https", "mailto")
 VIDEO_SITES = {"youtube": "YouTube", "vimeo": "Vimeo"}
 IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|avif)(?:[?#].*)?$", re.I)
+STORY_LINK = "harvest-import:"      # a link to an imported story, by id, until the run knows its path
+POST_URL, HUGO_REF, SITE_FILE = "post-url:", "hugo-ref:", "site-file:"  # generator link forms, to resolve
+_LINK_TOKEN = re.compile("\x01([^\x01\n]*)\x01")  # a generator's link tag, until the link around it reads it
+_KEPT = re.compile("\x00(\\d+)\x00")  # Markdown this pass wrote, kept out of the later patterns
 
 
 @dataclass
@@ -109,6 +121,10 @@ def _args(text: str) -> tuple[list[str], dict[str, str]]:
     return positional, named
 
 
+def _link_token(kind: str, target: str) -> str:
+    return f"\x01{kind}{target.replace(' ', '%20')}\x01"
+
+
 def _video_link(service: str, video: str) -> str | None:
     if not re.fullmatch(r"[\w-]+", video or ""):
         return None
@@ -116,12 +132,26 @@ def _video_link(service: str, video: str) -> str | None:
     return f"[Video on {VIDEO_SITES[service]}]({url})"
 
 
-class BodyCleaner:
-    """Clean one post's body. `lookup(name)` gives the post's own front-matter values (for `{{ page.x }}`)."""
+def _no_story(url: str) -> str | None:
+    return None
 
-    def __init__(self, matcher: PromptMatcher, lookup: Callable[[str], object] = lambda name: None):
+
+def _no_image(src: str) -> tuple[str | None, str | None]:
+    return None, None
+
+
+class BodyCleaner:
+    """Clean one post's body. `lookup(name)` gives the post's own front-matter values (for `{{ page.x }}`);
+    `story_link(url)` the id of the imported story a link leads to (or None); `image(src)` the
+    reference of the image's copy next to the story, or None and why not (None, None: not found)."""
+
+    def __init__(self, matcher: PromptMatcher, lookup: Callable[[str], object] = lambda name: None,
+                 story_link: Callable[[str], str | None] = _no_story,
+                 image: Callable[[str], tuple[str | None, str | None]] = _no_image):
         self.matcher = matcher
         self.lookup = lookup
+        self.story_link = story_link
+        self.place_image = image
 
     def clean(self, body: str, first_line: int) -> tuple[str, Notes]:
         notes = Notes()
@@ -131,7 +161,7 @@ class BodyCleaner:
             pieces.append(chunk if protected else self._text(chunk, cursor_line, notes))
             cursor_line += chunk.count("\n")
         text = self._structure("".join(pieces), first_line, notes)
-        return text, notes
+        return _LINK_TOKEN.sub("", text), notes  # a link tag outside any link: nothing to show
 
     # --- stage 1: Liquid/Hugo highlight blocks become code fences ------------------------------
 
@@ -176,6 +206,7 @@ class BodyCleaner:
                 return _same_lines(match.group(0), handler(match, line))
             return pattern.sub(replace, text)
 
+        self._kept: list[str] = []
         text = sub(_SHORTCODE, lambda m, line: self._shortcode(m, line, notes))
         text = sub(_LIQUID_TAG, lambda m, line: self._liquid_tag(m, line, notes))
         text = sub(_LIQUID_OUTPUT, lambda m, line: self._liquid_output(m, line, notes))
@@ -184,6 +215,19 @@ class BodyCleaner:
         text = sub(_TAG, lambda m, line: self._html_tag(m, line, notes, dropped_anchors))
         text = sub(_IMAGE, lambda m, line: self._image(m.group(2), m.group(1), line, notes))
         text = sub(_LINK, lambda m, line: self._link(m, line, notes))
+        text = sub(SHORTCODE_LINE, lambda m, line: self._emoji(m.group(0), line, notes))
+        return _KEPT.sub(lambda m: self._kept[int(m.group(1))], text)
+
+    def _keep(self, markdown: str) -> str:
+        """`markdown` is final: later patterns of this pass must not read it again."""
+        self._kept.append(markdown)
+        return f"\x00{len(self._kept) - 1}\x00"
+
+    def _emoji(self, text: str, line: int, notes: Notes) -> str:
+        dropped: list[str] = []
+        text = replace_shortcodes(text, dropped)
+        for code in dropped:
+            notes.add(line, f"icon `{code}` removed (Material draws it with an SVG the archive does not keep)")
         return text
 
     def _shortcode(self, match: re.Match, line: int, notes: Notes) -> str:
@@ -197,8 +241,8 @@ class BodyCleaner:
         if name == "figure" and named.get("src"):
             return self._image(named["src"], named.get("alt", ""), line, notes,
                                caption=named.get("caption") or named.get("title", ""))
-        if name in ("ref", "relref"):
-            return ""  # the link around it keeps its text (see _link)
+        if name in ("ref", "relref"):  # the link around it leads to that post, or keeps its text (see _link)
+            return _link_token(HUGO_REF, positional[0] if positional else named.get("path", ""))
         if name in ("youtube", "vimeo"):
             link = _video_link(name, named.get("id") or (positional[0] if positional else ""))
             if link:
@@ -215,8 +259,9 @@ class BodyCleaner:
         name = name.lower()
         if name in ("raw", "endraw", "endhighlight"):
             return ""
-        if name in ("link", "post_url"):
-            return ""  # the link around it keeps its text (see _link)
+        if name in ("link", "post_url"):  # the link around it leads to that post, or keeps its text (see _link)
+            target = rest.strip().split()[0] if rest.strip() else ""
+            return _link_token(POST_URL if name == "post_url" else SITE_FILE, target.strip("\"'"))
         if name == "include":
             positional, named = _args(rest)
             src = next((v for k, v in named.items() if k in ("image_path", "src", "image", "url", "file", "path")
@@ -282,6 +327,9 @@ class BodyCleaner:
     def _html_image(self, values: dict, line: int, notes: Notes) -> str:
         src, alt = values.get("src", ""), values.get("alt", "")
         kind = target_kind(src)
+        copied = self._copied(src, kind, alt, line, notes)
+        if copied is not None:
+            return copied
         if kind == "external":
             notes.add(line, f"remote image {src} turned into a link (the archive never loads other sites)")
             return clean_html(f'<a href="{_external(src)}">{alt or "Image"}</a>')
@@ -291,11 +339,26 @@ class BodyCleaner:
     def _image(self, src: str, alt: str, line: int, notes: Notes, caption: str = "") -> str:
         kind = target_kind(src)
         label = " ".join((alt or caption).split())
+        copied = self._copied(src, kind, label, line, notes)
+        if copied is not None:
+            return copied
         if kind == "external":
             notes.add(line, f"remote image {src} turned into a link (the archive never loads other sites)")
             return f"[{label or 'Image'}]({_external(src)})"
         self._image_note(src, kind, line, notes)
         return f"*(image: {label})*" if label else ""
+
+    def _copied(self, src: str, kind: str, label: str, line: int, notes: Notes) -> str | None:
+        """The image as Markdown pointing at its copy next to the story, or None (not copied)."""
+        if kind not in ("internal", "external"):
+            return None
+        reference, problem = self.place_image(src)
+        if problem:
+            notes.add(line, problem)
+        if reference is None:
+            return None
+        alt = label.replace("[", "(").replace("]", ")")
+        return self._keep(f"![{alt}]({reference})")
 
     @staticmethod
     def _image_note(src: str, kind: str, line: int, notes: Notes) -> None:
@@ -306,7 +369,14 @@ class BodyCleaner:
             notes.add(line, "image removed (not a file the archive can publish)")
 
     def _link(self, match: re.Match, line: int, notes: Notes) -> str:
-        text, target = match.group(1), match.group(2)
+        text, target = match.group(1), _LINK_TOKEN.sub(r"\1", match.group(2))
+        story = self.story_link(target) if not target.startswith("#") else None
+        if story:
+            return self._keep(f"[{text}]({STORY_LINK}{story})")
+        if target.startswith((POST_URL, HUGO_REF, SITE_FILE)):
+            notes.add(line, f"link to '{target.split(':', 1)[1]}' removed: it pointed into the old site, to a post "
+                            "not in this import (its text is kept)")
+            return text
         if target_kind(target) in ("external", "anchor"):
             return match.group(0).replace(target, _external(target), 1) if target.startswith("//") else match.group(0)
         self._link_note(target, line, notes)
@@ -325,13 +395,19 @@ class BodyCleaner:
     def _structure(self, text: str, first_line: int, notes: Notes) -> str:
         lines = text.split("\n")
         internal_refs = set()
+        story_refs: dict[str, str] = {}
         fence = None
         for index, line in enumerate(lines):  # reference definitions into the old site go
             fence = fence_state(line, fence)
             definition = None if fence else _REF_DEF.match(line)
-            if definition and target_kind(definition.group(2)) not in ("external", "anchor"):
+            target = _LINK_TOKEN.sub(r"\1", definition.group(2)) if definition else ""
+            story = definition and not target.startswith("#") and self.story_link(target)
+            if story:
+                story_refs[definition.group(1).casefold()] = story
+                lines[index] = ""
+            elif definition and target_kind(target) not in ("external", "anchor"):
                 internal_refs.add(definition.group(1).casefold())
-                self._link_note(definition.group(2), first_line + index, notes)
+                self._link_note(target, first_line + index, notes)
                 lines[index] = ""
         out, fence = [], None
         for index, line in enumerate(lines):
@@ -340,8 +416,8 @@ class BodyCleaner:
             if was_fence or fence:
                 out.append(line)
                 continue
-            if internal_refs:
-                line = _REF_USE.sub(lambda m: _ref_text(m, internal_refs), line)
+            if internal_refs or story_refs:
+                line = _REF_USE.sub(lambda m: _ref_text(m, internal_refs, story_refs), line)
             following = lines[index + 1] if index + 1 < len(lines) else ""
             previous = out[-1] if out else ""
             atx = _ATX.match(line)
@@ -355,6 +431,8 @@ class BodyCleaner:
                 if bold and not previous.strip() and self.matcher.match(bold.group(2)):
                     line = f"## {bold.group(2).strip()}"
             out.append(line)
+        if has_blocks(text):
+            out = convert_blocks(out)
         return _collapse_blank_lines(out)
 
     def _heading(self, text: str, level: int) -> str:
@@ -364,8 +442,11 @@ class BodyCleaner:
         return f"### {text}" if level <= 2 else f"{'#' * level} {text}"
 
 
-def _ref_text(match: re.Match, internal: set[str]) -> str:
+def _ref_text(match: re.Match, internal: set[str], stories: dict[str, str]) -> str:
     is_image, text, ref = match.groups()
+    story = stories.get((ref or text).casefold())
+    if story and not is_image:
+        return f"[{text}]({STORY_LINK}{story})"
     if (ref or text).casefold() not in internal:
         return match.group(0)
     return f"*(image: {text})*" if is_image and text else ("" if is_image else text)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +30,11 @@ from harvest.core.storyfile import dump_story, write_new_story
 from harvest.core.text import slugify
 from harvest.core.validate import build_story
 from harvest.core.vocab import load_lessons, load_registry
-from harvest.importer.convert import Converter, Draft
+from harvest.importer.assets import ImageFinder
+from harvest.importer.convert import Converter, Draft, link_post
+from harvest.importer.links import LinkIndex, write_story_links
 from harvest.importer.mapping import LESSON_ID, load_mapping
+from harvest.importer.oldsite import old_site
 from harvest.importer.sources import KINDS, SkippedItem, detect_kind, iter_items, open_source
 
 DIGEST_FIELD = "import_digest"
@@ -52,6 +56,8 @@ class Options:
     event: str | None = None
     place: str | None = None
     drafts: bool = False
+    assets: Path | None = None            # where the old site's images are, when not in its own folders
+    fetch_remote_images: bool = False     # fetch images from other sites once, now, and keep them locally
 
 
 @dataclass
@@ -129,10 +135,23 @@ def run_import(settings: Settings, options: Options) -> Report:
     report.notes += [Problem(p.display, p.line, "file", p.reason, p.hint, WARNING) for p in source.problems]
 
     new_lessons = _mapping_lessons(mapping, lessons, options.add_lessons)
+    with tempfile.TemporaryDirectory(prefix="harvest-import-") as staging:
+        return _import(settings, options, kind, target, lessons, registry, mapping, source, report, new_lessons,
+                       Path(staging))
+
+
+def _import(settings, options, kind, target, lessons, registry, mapping, source, report, new_lessons,
+            staging: Path) -> Report:
+    existing = _existing_imports(settings.stories_dir)
+    items = list(iter_items(source, shown_path, settings.max_story_bytes))
+    site = old_site(kind, options.source, source.root, options.assets) if kind not in ("json", "csv") else None
+    posts = [post for item in items if not isinstance(item, SkippedItem) and (post := link_post(item))]
     converter = Converter(settings, mapping, lessons, registry, source.authors, event=options.event,
-                          place=options.place, drafts=options.drafts)
+                          place=options.place, drafts=options.drafts, links=LinkIndex(posts, site),
+                          images=ImageFinder(site, staging, options.fetch_remote_images),
+                          posts_root=source.root, existing=existing)
     drafts: list[Draft] = []
-    for item in iter_items(source, shown_path, settings.max_story_bytes):
+    for item in items:
         result = item if isinstance(item, SkippedItem) else converter.convert(item)
         if isinstance(result, SkippedItem):
             report.outcomes.append(Outcome(result.display, SKIPPED, line=result.line, reason=result.reason,
@@ -150,9 +169,10 @@ def run_import(settings: Settings, options: Options) -> Report:
     vocabulary = _settle_lessons(drafts, lessons, new_lessons, mapping, options.add_lessons, report)
     people, new_people = _settle_contributors(drafts, registry, options.add_contributors, report)
 
-    planned = _plan(drafts, settings, target, vocabulary, people, report)
-    used_lessons = {lesson for draft, _ in planned for lesson in draft.meta["lessons"]}
-    used_handles = {handle for draft, _ in planned for handle in draft.meta["contributors"]}
+    planned = _plan(drafts, settings, target, vocabulary, people, report, existing, options.add_lessons)
+    written = [draft for draft, (outcome, _, _) in planned if outcome.status in (IMPORTED, UPDATED)]
+    used_lessons = {lesson for draft in written for lesson in draft.meta["lessons"]}
+    used_handles = {handle for draft in written for handle in draft.meta["contributors"]}
     report.added_lessons = [lesson for lesson in new_lessons if lesson in used_lessons]
     report.added_contributors = sorted(handle for handle in new_people if handle in used_handles)
     if not options.dry_run:
@@ -163,6 +183,9 @@ def run_import(settings: Settings, options: Options) -> Report:
 def _check_options(settings: Settings, options: Options) -> str:
     """The source kind, once the source and options make sense."""
     source = options.source
+    if options.assets is not None and not options.assets.is_dir():
+        raise HarvestError([Problem(str(options.assets), None, "--assets", "not a folder",
+                                    "give the folder the old site served its images from (e.g. its static/ folder)")])
     if not source.exists():
         raise HarvestError([Problem(str(source), None, "SOURCE", "not found",
                                     "give a folder of posts, a .json file or folder, or a .csv file")])
@@ -234,21 +257,40 @@ def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: 
         _append_entries(settings.contributors_file, {h: {"credit": "anonymous"} for h in report.added_contributors},
                         "Added by `harvest import` as anonymous: ask each person how they want to be credited "
                         "(named + name, or pseudonym + pseudonym).", settings)
-    for _, (outcome, text, path) in planned:
+    for draft, (outcome, text, path) in planned:
+        # Images before the story that shows them; an unchanged story gets back only missing ones.
+        _install_images(draft, path.parent, only_missing=outcome.status == UNCHANGED)
         if outcome.status == IMPORTED:
             outcome.target = settings.display_path(write_new_story(path.parent, path.stem, text))
         elif outcome.status == UPDATED:
             _replace(path, text)
 
 
+def _install_images(draft: Draft, folder: Path, only_missing: bool) -> None:
+    """The story's images, without metadata, into <folder>/<story id>/ (each written only if it changed)."""
+    for image in draft.images:
+        if image.staged is None:  # the copy already next to the story is reused
+            continue
+        destination = folder / image.reference
+        data = image.staged.read_bytes()
+        if destination.is_file() and (only_missing or destination.read_bytes() == data):
+            continue
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(destination, data)
+
+
 def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[str, Lesson],
-          registry: dict[str, RegistryEntry], report: Report) -> list[tuple[Draft, tuple[Outcome, str, Path]]]:
-    """Render and check every draft, and decide what happens to it (nothing is written here)."""
-    existing = _existing_imports(settings.stories_dir)
+          registry: dict[str, RegistryEntry], report: Report, existing: dict[str, Path], add_lessons: bool = False
+          ) -> list[tuple[Draft, tuple[Outcome, str, Path]]]:
+    """Render and check every draft, and decide what happens to it (nothing is written here).
+
+    First every draft is checked with its links to other posts as plain text (links do not change
+    what `harvest check` says); then, knowing which stories will exist and where, the links are
+    written as relative paths to them, so none leads to a story that was skipped."""
     matcher = PromptMatcher(settings.prompts)
     seen: dict[str, str] = {}
-    available: set[str] = set()  # ids that will exist after the import
-    planned = []
+    located: dict[str, Path] = {}  # ids that will exist after the import -> their file
+    checked: list[tuple[Draft, Path, str]] = []
     # Originals before translations, so a translation only points at an original that made it.
     for draft in sorted(drafts, key=lambda d: "translation_of" in d.meta):
         display, story_id = draft.item.display, draft.meta["id"]
@@ -261,20 +303,19 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
             continue
         seen[story_id] = display
         if not draft.meta["lessons"]:
-            skip("no lesson: none of its tags or categories is a lesson",
-                 "map its tags under `lessons:` in a mapping file, set `lessons_default`, or use --add-lessons")
+            skip(*_no_lesson(draft, add_lessons))
             continue
-        if draft.meta.get("translation_of") not in (None, *available):
+        if draft.meta.get("translation_of") not in (None, *located):
             del draft.meta["translation_of"]
         path = existing.get(story_id) or target / f"{story_id}.md"
         shown = settings.display_path(path)
         if not path.is_relative_to(target):
-            available.add(story_id)
+            located[story_id] = path
             report.outcomes.append(Outcome(display, SKIPPED, shown, reason=f"already in the archive at {shown}; "
                                            "left as it is", hint="to import it again, move that file back into "
                                            "the import folder"))
             continue
-        text = render(draft.meta, draft.body)
+        text = render(draft.meta, write_story_links(draft.body, lambda _: None)[0])
         if len(text.encode("utf-8")) > settings.max_story_bytes:
             skip(f"the story would be over the {settings.max_story_bytes // 1024} KB limit for one story",
                  "split it in the source, or raise max_story_bytes in mkdocs.yml")
@@ -285,14 +326,41 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
             skip(f"the story would not pass `harvest check`: {errors[0].field}: {errors[0].message}", errors[0].hint)
             continue
         report.notes += [p for p in problems if p.field != "contributors"]
-        available.add(story_id)
-        outcome = Outcome(display, _compare(path, text) if story_id in existing else IMPORTED, shown)
+        located[story_id] = path
+        checked.append((draft, path, shown))
+
+    planned = []
+    for draft, path, shown in checked:
+        def relative(story_id: str, here: Path = path) -> str | None:
+            there = located.get(story_id)
+            return None if there is None else Path(os.path.relpath(there, here.parent)).as_posix()
+
+        body, missing = write_story_links(draft.body, relative)
+        for story_id in dict.fromkeys(missing):
+            report.notes.append(Problem(draft.item.display, None, "body", f"link to the post imported as {story_id} "
+                                        "removed: that post was skipped (its text is kept)", "", WARNING))
+        text = render(draft.meta, body)
+        outcome = Outcome(draft.item.display, _compare(path, text) if draft.meta["id"] in existing else IMPORTED,
+                          shown)
         if outcome.status == KEPT:
             outcome.reason = "edited since the last import; not overwritten"
         report.outcomes.append(outcome)
-        if outcome.status in (IMPORTED, UPDATED):
+        if outcome.status in (IMPORTED, UPDATED, UNCHANGED):
             planned.append((draft, (outcome, text, path)))
     return planned
+
+
+def _no_lesson(draft: Draft, add_lessons: bool) -> tuple[str, str]:
+    """Why a draft has no lesson, and the way out that fits its case."""
+    if not draft.tags:
+        return ("no lesson: the post has no tags or categories to take lessons from",
+                "set `lessons_default: [a-lesson]` in a mapping file (--mapping) for posts without tags, "
+                "or tag the post in the source")
+    if add_lessons:
+        return ("no lesson: the mapping leaves out all its tags (" + ", ".join(t for t, _ in draft.tags) + ")",
+                "map one of them to a lesson under `lessons:` in the mapping file, or set `lessons_default`")
+    return ("no lesson: none of its tags or categories is a lesson",
+            "map its tags under `lessons:` in a mapping file, set `lessons_default`, or use --add-lessons")
 
 
 def render(meta: dict, body: str) -> str:

@@ -23,6 +23,8 @@ from harvest.importer.decode import Refused, Skip, decode, split_post, too_deep
 KINDS = ("jekyll", "hugo", "material", "json", "csv")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 SKIP_DIRS = {"node_modules", "_site", "site", "public", "resources", "_drafts", "drafts"}
+# Folders of page templates, which generators never publish as posts (`templates/template_article.md`).
+TEMPLATE_DIRS = {"templates", "template", "archetypes", "layouts"}
 RECORD_LISTS = ("stories", "posts", "items", "records", "entries", "data", "rows")
 RECORD_IDS = ("id", "uuid", "slug", "key")
 POSTS_FOLDERS = {"jekyll": "_posts", "hugo": "content", "material": "posts"}
@@ -202,6 +204,10 @@ def _read_bytes(file: Path, max_bytes: int) -> bytes:
 def _post_item(file: Path, source: Source, shown: str, max_bytes: int) -> SourceItem | SkippedItem:
     if file.name == "_index.md":
         return SkippedItem(shown, None, "a Hugo section page (_index.md), not a post")
+    folders = set(Path(_key(file, source.root)).parts[:-1])
+    if folders & TEMPLATE_DIRS:
+        return SkippedItem(shown, None, f"a template (in a `{sorted(folders & TEMPLATE_DIRS)[0]}/` folder), "
+                                        "not a post: the old site never published it")
     try:
         text, encoding_note = decode(_read_bytes(file, max_bytes))
         post = split_post(text, shown)

@@ -74,7 +74,8 @@ def story_header(archive: Archive, story: Story, url: UrlFor) -> str:
         f"<h1>{e(story.title)}</h1>",
         f'<p class="harvest-summary">{e(story.summary)}</p>',
         f'<p class="harvest-meta"><time datetime="{story.date.isoformat()}">{human_date(story.date)}</time> · '
-        f"{a(event_uri(story.event), event_label)} · {a(place_uri(story.place_key), story.place)}</p>",
+        f"{a(event_uri(story.event), event_label)}"
+        + (f" · {a(place_uri(story.place_key), story.place)}" if story.place_key else "") + "</p>",
     ]
     if credits:
         blocks.append(f'<p class="harvest-credits">Shared by {", ".join(credits)}</p>')

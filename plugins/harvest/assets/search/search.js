@@ -214,7 +214,7 @@
       result.cards.forEach(function (card) {
         var article = el("article", {"class": "md-search-result__article md-typeset"}, [
           el("h1", {}, marked(card[1], result.words)),
-          el("p", {"class": "harvest-search__meta"}, [card[2] + " · "].concat(marked(card[3], result.words))),
+          el("p", {"class": "harvest-search__meta"}, card[3] ? [card[2] + " · "].concat(marked(card[3], result.words)) : [card[2]]),
           el("p", {}, marked(card[4], result.words))]);
         list.appendChild(el("li", {"class": "md-search-result__item"}, [
           el("a", {href: href(card[0]), "class": "md-search-result__link", tabindex: "-1"}, [article])]));
