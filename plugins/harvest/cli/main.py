@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "harvest.cli.new",
     "harvest.cli.intake",
     "harvest.cli.search",
+    "harvest.cli.federation",
 ]
 
 

@@ -281,10 +281,11 @@ def ssh_keygen() -> str:
     return found
 
 
-def _sign(target: Path, key: Path, signature: Path) -> Path:
-    """Sign `target` into `signature` (a staging file, see `pack`)."""
+def _sign(target: Path, key: Path, signature: Path, namespace: str = NAMESPACE) -> Path:
+    """Sign `target` into `signature` (a staging file, see `pack`). The namespace says what was
+    signed (an offline copy, a federation bundle): a signature made for one never passes for another."""
     with open(target, "rb") as data, open(signature, "wb") as out:
-        result = subprocess.run([ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", NAMESPACE],
+        result = subprocess.run([ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", namespace],
                                 stdin=data, stdout=out, stderr=subprocess.PIPE, text=False)
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip()
@@ -293,7 +294,7 @@ def _sign(target: Path, key: Path, signature: Path) -> Path:
     return signature
 
 
-def _public_key(key: Path, signer: str) -> tuple[str | None, str | None]:
+def _public_key(key: Path, signer: str, namespace: str = NAMESPACE) -> tuple[str | None, str | None]:
     """The allowed_signers line to publish, and the key's fingerprint (never the private key)."""
     public = key.with_name(key.name + ".pub")
     if public.is_file():
@@ -304,7 +305,7 @@ def _public_key(key: Path, signer: str) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     key_type, blob = text.split()[:2]
-    line = f'{signer} namespaces="{NAMESPACE}" {key_type} {blob}'
+    line = f'{signer} namespaces="{namespace}" {key_type} {blob}'
     result = subprocess.run([ssh_keygen(), "-l", "-f", "-"], input=f"{key_type} {blob}\n",
                             capture_output=True, text=True)
     fingerprint = result.stdout.split()[1] if result.returncode == 0 and result.stdout.split()[1:] else None
