@@ -60,7 +60,7 @@ def default_signer(settings: Settings) -> str:
 
 
 def pack(config_file: Path, out_dir: Path, profile: str | None = None,
-         sign_key: Path | None = None, signer: str | None = None) -> Packed:
+         sign_key: Path | None = None, signer: str | None = None, federation: bool = False) -> Packed:
     from harvest.site.project import load_mkdocs_config, settings_from_file
 
     config_file = Path(config_file)
@@ -74,7 +74,7 @@ def pack(config_file: Path, out_dir: Path, profile: str | None = None,
                             [Path(config.docs_dir), Path(config.theme.custom_dir or config.docs_dir), out_dir])
     with tempfile.TemporaryDirectory(prefix="harvest-pack-") as tmp:
         site = Path(tmp) / SITE_FOLDER
-        assets = build_offline(config_file, site, settings.profile)
+        assets = build_offline(config_file, site, settings.profile, federation)
         report = scan_site(site)
         if report.loads:
             raise HarvestError([Problem(f"{SITE_FOLDER}/{f.file}", f.line, "offline", f"{f.what} loads {f.url}"
