@@ -411,22 +411,49 @@ def test_federation_file_is_validated_fail_closed(tmp_path, yaml_text, expected)
     assert not (b / "site").exists()
 
 
-def test_a_broken_peer_story_is_left_out_with_a_warning(tmp_path, bundles):
+def _png(path: Path) -> None:
+    from PIL import Image
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (4, 4), "red").save(path)
+
+
+BROKEN = [
+    (lambda t: t.replace("event: crisis-sim", "event: flood-party"),
+     ":5: event: unknown event kind 'flood-party' (in riverside's story) (warning)"),
+    # An image path out of the peer's folder would publish one of ours (a withheld story's photo).
+    (lambda t: t.replace("About thirty people", "![](../../../2026/our-private.png) About thirty people"),
+     ":25: images: '../../../2026/our-private.png' is outside the peer's folder (in riverside's story) (warning)"),
+    (lambda t: t.replace("lang: en\n", "lang: en\nimages: [../../../2026/our-private.png]\n"),
+     ":12: images: '../../../2026/our-private.png' is outside the peer's folder (in riverside's story) (warning)"),
+    (lambda t: t.replace("  peer: riverside\n", "  peer: orchard\n"),
+     ":13: federation: no provenance (origin archive, id, digest) (in riverside's story) (warning)"),
+]
+
+
+@pytest.mark.parametrize("breakage, warning", BROKEN, ids=["unknown-event", "inline-image-out", "image-field-out",
+                                                          "wrong-provenance"])
+def test_a_broken_peer_story_is_left_out_with_a_warning(tmp_path, bundles, breakage, warning):
     b = follower(tmp_path, bundles, bundles["v1"])
     shutil.copy(copy_project(tmp_path / "sample") / "stories" / "lessons.yml", b / "stories" / "lessons.yml")
+    _png(b / "stories" / "2026" / "our-private.png")
     harvest(b, "federation", "pull")
     broken = story(b, "_federation/riverside/2026/flood-drill.md")
-    broken.write_text(broken.read_text().replace("event: crisis-sim", "event: flood-party"))
-    forged = story(b, "2026/forged.md")  # our own story may not claim to come from a peer
-    forged.parent.mkdir(parents=True, exist_ok=True)
+    text = broken.read_text()
+    assert breakage(text) != text
+    broken.write_text(breakage(text))
     checked = harvest(b, "check")
-    assert ("stories/_federation/riverside/2026/flood-drill.md:5: event: unknown event kind 'flood-party' "
-            "(in riverside's story) (warning)") in checked.stdout, checked.stdout
+    assert "stories/_federation/riverside/2026/flood-drill.md" + warning in checked.stdout, checked.stdout
     assert "it is left out of our site until they fix it" in checked.stdout
     harvest(b, "build")
     assert not (b / "site/_federation/riverside/2026/flood-drill").exists()
+    assert not list((b / "site").rglob("our-private.png"))
     assert (b / "site/_federation/riverside/2026/street-festival-childcare/index.html").is_file()
-    forged.write_text("---\ntitle: T\ndate: 2026-01-01\nevent: action\nplace: P\ncontributors: []\nlessons: [joy]\n"
-                      "summary: S\nfederation: {peer: riverside, id: x, digest: y}\n---\n\nText.\n")
+
+
+def test_our_own_story_cannot_claim_a_peers_provenance(tmp_path):
+    b = make_archive(tmp_path / "b", "Harbour Tenants")
+    (b / "stories/2026/forged.md").write_text(
+        "---\ntitle: T\ndate: 2026-01-01\nevent: action\nplace: P\ncontributors: []\nlessons: [joy]\n"
+        "summary: S\nfederation: {peer: riverside, id: x, digest: y}\n---\n\nText.\n")
     refused = harvest(b, "check", ok=False)
     assert "stories/2026/forged.md:9: federation: unknown field" in refused.stdout, refused.stdout

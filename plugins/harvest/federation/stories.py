@@ -94,6 +94,7 @@ def _scan_peer(settings: Settings, peer: Peer, folder: Path, ours: dict[str, Les
                 story_problems += built
                 if story is not None:
                     story_problems += _check_references(story, raw.line_of, file, display, settings)
+                    story_problems += _images_outside(story, file, folder, display, raw.line_of)
                     story = _as_peer_story(story, peer, origin, ours, theirs, used)
                     if story.visibility not in settings.visibility_levels:
                         story = replace(story, visibility=settings.top_level)
@@ -105,6 +106,26 @@ def _scan_peer(settings: Settings, peer: Peer, folder: Path, ours: dict[str, Les
     stories = [s if not s.translation_of or s.translation_of in ids else replace(s, translation_of=None)
                for s in stories]
     return stories, used, problems, seen
+
+
+def _images_outside(story: Story, file: Path, folder: Path, display: str, line_of) -> list[Problem]:
+    """A peer's story shows only images it brought: a path out of its folder could show one of ours
+    (a withheld story's photo) or another peer's."""
+    from harvest.core.images import image_refs
+
+    root = folder.resolve()
+    problems = []
+    for ref in (*story.images, *image_refs(story.markdown)):
+        if "://" in ref or ref.startswith(("data:", "#")):
+            continue
+        target = (file.parent / ref.split("#")[0].split("?")[0]).resolve()
+        if ref.startswith("/") or not target.is_relative_to(root):
+            at = story.markdown.find(ref)
+            line = line_of("images") if at < 0 else story.body_line + story.markdown.count("\n", 0, at)
+            problems.append(Problem(display, line,
+                                    "images", f"'{ref}' is outside the peer's folder",
+                                    "a peer's story may show only the images its bundle brought"))
+    return problems
 
 
 def _origin(provenance, peer: Peer, archive_name: str) -> Origin | None:
