@@ -457,3 +457,14 @@ def test_our_own_story_cannot_claim_a_peers_provenance(tmp_path):
         "summary: S\nfederation: {peer: riverside, id: x, digest: y}\n---\n\nText.\n")
     refused = harvest(b, "check", ok=False)
     assert "stories/2026/forged.md:9: federation: unknown field" in refused.stdout, refused.stdout
+
+
+@pytest.mark.parametrize("state", ["{not json", "[1, 2]"])
+def test_pull_refuses_to_forget_what_it_pulled(tmp_path, bundles, state):
+    """An unreadable record of the last pull is not "never pulled": that would let a replay in."""
+    b = follower(tmp_path, bundles, bundles["v1"])
+    harvest(b, "federation", "pull")
+    (b / "stories/_federation/riverside/_pulled.json").write_text(state)
+    result = harvest(b, "federation", "pull", ok=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "riverside: REFUSED: _pulled.json in stories/_federation/riverside/ is " in result.stdout, result.stdout

@@ -150,13 +150,19 @@ def verify_bundle(zip_path: Path, peer: Peer, workdir: Path) -> None:
 
 
 def read_state(folder: Path) -> dict | None:
+    """What was pulled last (None: never). Unreadable is an error, not "never": forgetting the last
+    sequence number would let a replayed older bundle in."""
     file = folder / STATE
-    if not file.is_file():
+    if not file.exists():
         return None
     try:
-        return json.loads(file.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+        state = json.loads(file.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        raise BundleRefused(f"{file.name} in stories/{FEDERATION_DIR}/{folder.name}/ is unreadable ({error}); "
+                            "restore it from your history (git)") from None
+    if not isinstance(state, dict):
+        raise BundleRefused(f"{file.name} in stories/{FEDERATION_DIR}/{folder.name}/ is not a mapping; restore it")
+    return state
 
 
 def _check_order(manifest: BundleManifest, bundle_sha: str, state: dict | None, peer: Peer) -> bool:
@@ -189,8 +195,8 @@ def _pull_one(settings: Settings, peer: Peer, workdir: Path, dry_run: bool, resu
     from harvest.offline.pack import sha256_file
     bundle_sha = sha256_file(zip_path)
     folder = peer_folder(settings, peer.name)
-    if folder.is_symlink():
-        raise BundleRefused(f"stories/{FEDERATION_DIR}/{peer.name} is a symbolic link: refused")
+    if folder.is_symlink() or (folder / STATE).is_symlink():
+        raise BundleRefused(f"stories/{FEDERATION_DIR}/{peer.name} (or its {STATE}) is a symbolic link: refused")
     state = read_state(folder)
     try:
         with zipfile.ZipFile(zip_path) as archive:

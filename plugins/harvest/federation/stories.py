@@ -18,6 +18,7 @@ from harvest.core.problems import WARNING, Problem
 from harvest.core.prompts import PromptMatcher
 from harvest.core.settings import Settings
 from harvest.federation.peers import Peer, load_peers
+from harvest.federation.bundle import BundleRefused
 from harvest.federation.pull import PEER_LESSONS, peer_folder, read_state
 
 SEPARATOR = "--"
@@ -65,7 +66,10 @@ def _scan_peer(settings: Settings, peer: Peer, folder: Path, ours: dict[str, Les
     from harvest.core.archive import _check_references, iter_story_files
     from harvest.core.validate import build_story
 
-    state = read_state(folder) or {}
+    try:
+        state = read_state(folder) or {}
+    except BundleRefused:
+        state = {}  # only its archive name is used here; `pull` refuses to go on from it
     archive_name = str(state.get("archive_name") or peer.title)
     theirs = _vocabulary(folder, settings.display_path(folder / PEER_LESSONS))
     root = settings.stories_dir
