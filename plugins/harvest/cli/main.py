@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "harvest.cli.intake",
     "harvest.cli.search",
     "harvest.cli.collect",
+    "harvest.cli.federation",
 ]
 
 

@@ -17,6 +17,8 @@ def register(sub) -> None:
                       help=f"OpenSSH private key to sign the zip with (or ${SIGN_KEY_ENV}); never copied anywhere")
     pack.add_argument("--signer", default=None, metavar="NAME",
                       help="the name recipients put in allowed_signers (default: the site name as a slug)")
+    pack.add_argument("--federation", action="store_true",
+                      help="also carry the stories we show from the archives we follow (stories/_federation/)")
     pack.set_defaults(run=run_pack)
 
     verify = sub.add_parser("verify", help="check an offline copy: who signed it, its digest and every file inside",
@@ -44,7 +46,7 @@ def run_pack(args) -> int:
     log_to_console()
     out = Path(args.out) if args.out else Path(args.config_file).resolve().parent / "dist"
     packed = pack(Path(args.config_file), out, args.profile, Path(args.sign_key) if args.sign_key else None,
-                  args.signer)
+                  args.signer, args.federation)
     hosts = sorted({link.url.split("/")[2] for link in packed.report.links if "//" in link.url})
     print(f"checked {packed.report.files_scanned} HTML/CSS/JS files: nothing loads from another host; "
           f"{len(packed.report.link_urls())} link(s) out to {len(hosts)} site(s), followed only if a reader clicks")

@@ -92,9 +92,18 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
         if story is not None:
             problems += _check_references(story, raw.line_of, file, display, settings)
             stories.append(story)
+    problems += check_ids(stories, settings)
+    if settings.federation:
+        # The archives we follow (stories/_federation/, which the walk above skips): their problems
+        # are reported as theirs, as warnings, and their broken stories left out.
+        from harvest.federation.stories import scan_peers
+        peer_stories, peer_lessons, peer_problems, peer_files = scan_peers(settings, lessons, matcher)
+        stories += peer_stories
+        lessons = {**peer_lessons, **lessons}
+        problems += peer_problems
+        seen += peer_files
     problems += _check_collisions(stories, settings)
     problems += page_collisions([(s.path, settings.display_path(settings.stories_dir / s.path)) for s in stories])
-    problems += check_ids(stories, settings)
     problems.sort(key=sort_key)
     return Collection(settings, stories, lessons, registry, problems, seen)
 

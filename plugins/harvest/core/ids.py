@@ -96,7 +96,7 @@ def unrecorded(stories: list[Story], settings: Settings) -> list[str]:
     ledger, _ = read_ledger(settings)
     if ledger is None:
         return []
-    return [s.id for s in stories if s.id not in ledger and not s.path.startswith(INBOX_PREFIX)]
+    return [s.id for s in stories if s.id not in ledger and not s.path.startswith(INBOX_PREFIX) and s.origin is None]
 
 
 def record_ids(settings: Settings, stories: list[Story]) -> tuple[int, int]:
@@ -109,8 +109,8 @@ def record_ids(settings: Settings, stories: list[Story]) -> tuple[int, int]:
     entries = dict(ledger or {})
     added = updated = 0
     for story in sorted(stories, key=lambda s: (s.date, s.path)):
-        if story.path.startswith(INBOX_PREFIX):
-            continue  # not accepted yet: its id is recorded once it moves into the archive
+        if story.path.startswith(INBOX_PREFIX) or story.origin is not None:
+            continue  # not accepted yet (recorded once it moves into the archive), or a peer's (theirs)
         date, entry = story.date.isoformat(), entries.get(story.id)
         if entry is None:
             entries[story.id] = Entry(story.id, date, story.path)

@@ -14,6 +14,20 @@ class Lesson:
     description: str
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a peer archive's story came from (federation): shown as "from <archive>", and its
+    credit as the origin gave it (our contributors registry never applies to it)."""
+    peer: str                      # our name for the peer (federation.yml), its stories' id namespace
+    archive_name: str
+    archive_id: str
+    origin_id: str                 # the story's id in its own archive
+    digest: str                    # sha256 of the story file as the origin exported it
+    credits: tuple[str, ...] = ()  # names as the origin's profile shows them
+    anonymous: int = 0
+    digests: bool = True           # may our digests and feeds include it (federation.yml)
+
+
 @dataclass
 class Story:
     id: str
@@ -38,6 +52,7 @@ class Story:
     translation_of: str | None = None
     redactions: tuple = ()       # privacy.RedactedSpan over `markdown`; empty once published
     extra: dict = field(default_factory=dict)
+    origin: Origin | None = None  # set for a peer archive's story (federation), None for our own
 
     @property
     def place_key(self) -> str:

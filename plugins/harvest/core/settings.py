@@ -64,6 +64,7 @@ class Settings:
     max_story_bytes: int = 1_000_000
     extra_fields: tuple[str, ...] = ()  # front-matter fields a project allows besides the schema's
     project_dir: Path = Path(".")
+    federation: bool = True  # show the peers' stories pulled into stories/_federation/ (federation.yml)
     today: dt.date = field(default_factory=lambda: today_from_env())
 
     @classmethod

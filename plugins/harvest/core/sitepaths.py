@@ -20,7 +20,7 @@ from harvest.core.textchars import unsafe_name_char
 
 # Top-level names Harvest and its plugins write into the site (pages, feeds, search index, assets).
 RESERVED_DIRS = ("lessons", "contributors", "events", "places", "timeline", "answers", "assets",
-                 "digests", "feeds", "readings", "contribute", "search")
+                 "digests", "feeds", "readings", "contribute", "search", "federation")
 RESERVED_TOP = frozenset((*RESERVED_DIRS, "index", "readme", "404", "sitemap.xml", "sitemap.xml.gz",
                           "sitemap", "robots.txt"))
 INDEX_NAMES = ("index", "readme")  # MkDocs makes `README.md` a folder's index page too

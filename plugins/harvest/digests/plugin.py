@@ -44,6 +44,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.context = None
+        self.archive: Archive | None = None             # what digests and feeds may carry (`pages`)
         self.files: Files | None = None
         self.head_feeds: list[tuple[str, str]] = []     # (feed name, title) linked from every page's <head>
         self.digests_feed: tuple[str, str] = ("digests", "")
@@ -67,7 +68,8 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
 
     def pages(self, context: BuildContext) -> Iterable[PageSpec]:
         self.context = context
-        archive, settings = context.archive, context.settings
+        archive, settings = digest_archive(context.archive), context.settings
+        self.archive = archive
         for story in archive.stories:
             if story.path.split("/", 1)[0] in (DIGESTS_DIR, FEEDS_DIR):
                 raise PluginError(f"{settings.display_path(settings.stories_dir / story.path)}: the "
@@ -118,7 +120,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
         if not self.outputs or self.context is None:
             return env
-        archive = self.context.archive
+        archive = self.archive
         text = StoryText(self.context.story_html)  # every story page has been rendered and cut by now
         written = set()
         try:
@@ -169,3 +171,13 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
                 tags.append(f'<link rel="alternate" type="{media_type}" title="{escape(title)} ({label})" '
                             f'href="{escape(href)}">')
         return output.replace("</head>", "".join(tags) + "</head>", 1)
+
+
+def digest_archive(archive: Archive) -> Archive:
+    """The stories digests and feeds may carry: ours, and peers' whose federation.yml entry allows it."""
+    if all(s.origin is None or s.origin.digests for s in archive.stories):
+        return archive
+    stories = [s for s in archive.stories if s.origin is None or s.origin.digests]
+    used = {lesson for s in stories for lesson in s.lessons}
+    return Archive(archive.settings, stories, {k: v for k, v in archive.lessons.items() if k in used},
+                   archive.credits, archive.withheld)

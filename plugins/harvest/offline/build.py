@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -92,13 +92,15 @@ def _source_date_epoch(epoch: int):
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def offline_config(config_file: Path, site_dir: Path, profile: str | None = None):
+def offline_config(config_file: Path, site_dir: Path, profile: str | None = None, federation: bool = False):
     """mkdocs.yml as the offline build sees it: every change made as plugin options, in memory."""
     from harvest.site.project import load_mkdocs_config, plugins_with
 
     listed = {next(iter(entry)) for entry in plugins_with(config_file, {})}
     # pack reads every page of its copy for outside requests: the build need not read some first
-    options: dict[str, dict] = {"harvest": {"check_site": False, **({"profile": profile} if profile else {})}}
+    # Peers' stories only when asked (`pack --federation`): a copy is ours unless we choose to carry theirs.
+    options: dict[str, dict] = {"harvest": {"check_site": False, "federation": federation,
+                                            **({"profile": profile} if profile else {})}}
     offline = next((name for name in ("material/offline", "offline") if name in listed), "material/offline")
     options[offline] = {"enabled": True}
     if "harvest-digests" in listed:
@@ -113,7 +115,8 @@ def offline_config(config_file: Path, site_dir: Path, profile: str | None = None
     return config
 
 
-def build_offline(config_file: Path, site_dir: Path, profile: str | None = None) -> OfflineBuild:
+def build_offline(config_file: Path, site_dir: Path, profile: str | None = None,
+                  federation: bool = False) -> OfflineBuild:
     """Build the site into `site_dir`, dated by SOURCE_DATE_EPOCH or the newest published story."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
@@ -122,14 +125,14 @@ def build_offline(config_file: Path, site_dir: Path, profile: str | None = None)
     from harvest.site.project import settings_from_file
 
     epoch = epoch_from_env()  # a bad value fails before anything is built
-    settings = settings_from_file(config_file, profile)
+    settings = replace(settings_from_file(config_file, profile), federation=federation)
     archive, _ = load_archive(settings)
     if not archive.stories:
         raise HarvestError(f"harvest pack: profile '{settings.profile}' publishes no stories, "
                            "so there is nothing to pack")
     if epoch is None:
         epoch = day_epoch(archive.stories[0].date)  # newest first
-    config = offline_config(config_file, site_dir, profile)
+    config = offline_config(config_file, site_dir, profile, federation)
     with _source_date_epoch(epoch):
         try:
             build(config)

@@ -60,7 +60,7 @@ def default_signer(settings: Settings) -> str:
 
 
 def pack(config_file: Path, out_dir: Path, profile: str | None = None,
-         sign_key: Path | None = None, signer: str | None = None) -> Packed:
+         sign_key: Path | None = None, signer: str | None = None, federation: bool = False) -> Packed:
     from harvest.site.project import load_mkdocs_config, settings_from_file
 
     config_file = Path(config_file)
@@ -74,7 +74,7 @@ def pack(config_file: Path, out_dir: Path, profile: str | None = None,
                             [Path(config.docs_dir), Path(config.theme.custom_dir or config.docs_dir), out_dir])
     with tempfile.TemporaryDirectory(prefix="harvest-pack-") as tmp:
         site = Path(tmp) / SITE_FOLDER
-        assets = build_offline(config_file, site, settings.profile)
+        assets = build_offline(config_file, site, settings.profile, federation)
         report = scan_site(site)
         if report.loads:
             raise HarvestError([Problem(f"{SITE_FOLDER}/{f.file}", f.line, "offline", f"{f.what} loads {f.url}"
@@ -281,10 +281,11 @@ def ssh_keygen() -> str:
     return found
 
 
-def _sign(target: Path, key: Path, signature: Path) -> Path:
-    """Sign `target` into `signature` (a staging file, see `pack`)."""
+def _sign(target: Path, key: Path, signature: Path, namespace: str = NAMESPACE) -> Path:
+    """Sign `target` into `signature` (a staging file, see `pack`). The namespace says what was
+    signed (an offline copy, a federation bundle): a signature made for one never passes for another."""
     with open(target, "rb") as data, open(signature, "wb") as out:
-        result = subprocess.run([ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", NAMESPACE],
+        result = subprocess.run([ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", namespace],
                                 stdin=data, stdout=out, stderr=subprocess.PIPE, text=False)
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip()
@@ -293,7 +294,7 @@ def _sign(target: Path, key: Path, signature: Path) -> Path:
     return signature
 
 
-def _public_key(key: Path, signer: str) -> tuple[str | None, str | None]:
+def _public_key(key: Path, signer: str, namespace: str = NAMESPACE) -> tuple[str | None, str | None]:
     """The allowed_signers line to publish, and the key's fingerprint (never the private key)."""
     public = key.with_name(key.name + ".pub")
     if public.is_file():
@@ -304,7 +305,7 @@ def _public_key(key: Path, signer: str) -> tuple[str | None, str | None]:
     if not text:
         return None, None
     key_type, blob = text.split()[:2]
-    line = f'{signer} namespaces="{NAMESPACE}" {key_type} {blob}'
+    line = f'{signer} namespaces="{namespace}" {key_type} {blob}'
     result = subprocess.run([ssh_keygen(), "-l", "-f", "-"], input=f"{key_type} {blob}\n",
                             capture_output=True, text=True)
     fingerprint = result.stdout.split()[1] if result.returncode == 0 and result.stdout.split()[1:] else None

@@ -119,7 +119,7 @@ def check_digest(zip_path: Path, sums: Path) -> Check:
 
 # --- signature --------------------------------------------------------------------------------
 
-def trusted_key(value: str, workdir: Path) -> TrustedKey | Check:
+def trusted_key(value: str, workdir: Path, namespace: str = NAMESPACE) -> TrustedKey | Check:
     """`--key`: a public key file, or the key itself ("ssh-ed25519 AAAA… comment"), written to a
     one-line allowed_signers file in `workdir`. A Check (FAILED) when it is not a usable public key."""
     path = Path(value)
@@ -142,7 +142,7 @@ def trusted_key(value: str, workdir: Path) -> TrustedKey | Check:
                                            "(expected one line like `ssh-ed25519 AAAA… name`)"])
     principal = "key-given-with-key"
     signers = workdir / "allowed_signers"
-    signers.write_text(f'{principal} namespaces="{NAMESPACE}" {fields[0][0]} {fields[0][1]}\n', "utf-8")
+    signers.write_text(f'{principal} namespaces="{namespace}" {fields[0][0]} {fields[0][1]}\n', "utf-8")
     return TrustedKey(signers, source, principal)
 
 
@@ -158,7 +158,7 @@ def _is_public_key(key_type: str, blob: str) -> bool:
     return len(data) > 4 + length and data[4:4 + length] == key_type.encode("ascii", "replace")
 
 
-def check_signature(zip_path: Path, key: TrustedKey | Check | None) -> Check:
+def check_signature(zip_path: Path, key: TrustedKey | Check | None, namespace: str = NAMESPACE) -> Check:
     signature = zip_path.with_name(zip_path.name + ".sig")
     if isinstance(key, Check):
         return key
@@ -184,7 +184,7 @@ def check_signature(zip_path: Path, key: TrustedKey | Check | None) -> Check:
                                            "(signed by someone else, or the signature was changed)"])
     with open(zip_path, "rb") as data:
         result = subprocess.run([keygen, "-Y", "verify", "-f", str(key.allowed_signers), "-I", principals[0],
-                                 "-n", NAMESPACE, "-s", str(signature)], stdin=data, capture_output=True)
+                                 "-n", namespace, "-s", str(signature)], stdin=data, capture_output=True)
     said = (result.stdout + result.stderr).decode("utf-8", "replace").strip()
     if result.returncode != 0:
         who = "the key given with --key" if key.principal else key.source

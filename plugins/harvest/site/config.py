@@ -46,6 +46,9 @@ class HarvestConfig(base.Config):
     # Read the built site for requests to other hosts (stylesheets, scripts, data, one page per
     # template). The offline build turns it off: `harvest pack` reads every page of its copy.
     check_site = c.Type(bool, default=True)
+    # Show the stories of the archives we follow (stories/federation.yml). `harvest pack` turns it
+    # off unless asked (`--federation`).
+    federation = c.Type(bool, default=True)
 
 
 def find_plugin_config(config: MkDocsConfig, config_class: type[base.Config]) -> base.Config | None:
@@ -96,4 +99,5 @@ def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: s
         words_per_minute_aloud=plugin_config.words_per_minute_aloud,
         related_count=plugin_config.related_count, max_story_bytes=plugin_config.max_story_bytes,
         extra_fields=tuple(plugin_config.extra_fields), project_dir=Path(config_file).parent, today=today,
+        federation=plugin_config.federation,
     )

@@ -39,6 +39,7 @@ def place_uri(key: str) -> str: return f"places/{key}.md"
 def person_uri(key: str) -> str: return f"contributors/{key}.md"
 def year_uri(year: int) -> str: return f"timeline/{year}.md"
 def answers_uri(prompt_id: str) -> str: return f"answers/{prompt_id}.md"
+def peer_uri(peer: str) -> str: return f"federation/{peer}.md"
 
 
 def human_date(date) -> str:
@@ -63,8 +64,11 @@ def story_header(archive: Archive, story: Story, url: UrlFor) -> str:
         css_attr = f' class="{css}"' if css else ""
         return f'<a{css_attr} href="{e(url(src_uri))}">{e(text)}</a>'
 
-    people, anonymous = archive.people_of(story)
-    credits = [a(person_uri(p.key), p.label) for p in people]
+    if story.origin is None:
+        people, anonymous = archive.people_of(story)
+        credits = [a(person_uri(p.key), p.label) for p in people]
+    else:  # a peer's story: credit as its archive gave it, never through our registry
+        credits, anonymous = [e(name) for name in story.origin.credits], story.origin.anonymous
     if anonymous:
         credits.append(f"{anonymous} anonymous contributor" + ("s" if anonymous > 1 else ""))
     chips = " ".join(a(lesson_uri(l), archive.lessons[l].title, "harvest-chip") for l in story.lessons)
@@ -77,6 +81,8 @@ def story_header(archive: Archive, story: Story, url: UrlFor) -> str:
         f"{a(event_uri(story.event), event_label)}"
         + (f" · {a(place_uri(story.place_key), story.place)}" if story.place_key else "") + "</p>",
     ]
+    if story.origin is not None:
+        blocks.append(f'<p class="harvest-origin">From {a(peer_uri(story.origin.peer), story.origin.archive_name)}</p>')
     if credits:
         blocks.append(f'<p class="harvest-credits">Shared by {", ".join(credits)}</p>')
     blocks += [f'<p class="harvest-lessons">{chips}</p>',
