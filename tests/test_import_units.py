@@ -245,7 +245,7 @@ def test_digest_detects_edits_but_not_a_fresh_render():
     text = render(meta, "Body text.")
     assert not edited_since_import(text)
     assert edited_since_import(text.replace("Body text.", "Body text, edited."))
-    assert edited_since_import(text.replace("place: P", "place: Q"))
+    assert edited_since_import(text.replace('place: "P"', 'place: "Q"'))
     assert edited_since_import(text.replace("import_digest", "digest"))
 
 
