@@ -38,8 +38,9 @@ SPLITS = {
         '<p title="a>b <h2 x">I</p>\n<h2 title="x>y">A</h2>\n<p>z</p>', 1,
         ['<p title="a>b <h2 x">I</p>', '<h2 title="x>y">A</h2>\n<p>z</p>'], ""),
     "entities are kept as written": (
-        "<p>Tom &amp; Jerry &lt;3 &#8212;</p>\n<h2>Q &amp; A</h2>\n<p>&nbsp;x</p>", 1,
-        ["<p>Tom &amp; Jerry &lt;3 &#8212;</p>", "<h2>Q &amp; A</h2>\n<p>&nbsp;x</p>"], ""),
+        "<p>Tom &amp; Jerry &lt;3 &#8212; AT&T &amp co</p>\n<h2>Q &amp; A</h2>\n<p>&nbsp;x</p>" + FIG.format("a&amp;b.jpg"),
+        1, ["<p>Tom &amp; Jerry &lt;3 &#8212; AT&T &amp co</p>", "<h2>Q &amp; A</h2>\n<p>&nbsp;x</p>"],
+        FIG.format("a&amp;b.jpg")),
     "headings that do not match the sections: one part": (
         "<p>I</p>\n<h2>A</h2>\n<p>x</p>", 2, ["<p>I</p>\n<h2>A</h2>\n<p>x</p>"], ""),
     "trailing figures are set apart": (

@@ -74,17 +74,11 @@ class _Reader(HTMLParser):
                 pass
         self.items.append(Tag(tag, [], start, self.html.index(">", start) + 1, closing=True, depth=len(self.open)))
 
-    def _text(self, data: str) -> None:
-        start = self._offset()
-        self.items.append(Text(start, start + len(data), len(self.open)))
+    def _text(self, *_) -> None:  # text runs until the next tag (read_tags sets its end)
+        if not (self.items and isinstance(self.items[-1], Text) and self.items[-1].end < 0):
+            self.items.append(Text(self._offset(), -1, len(self.open)))
 
-    handle_data = _text
-
-    def handle_entityref(self, name):
-        self._text(f"&{name};")
-
-    def handle_charref(self, name):
-        self._text(f"&#{name};")
+    handle_data = handle_entityref = handle_charref = _text
 
 
 def read_tags(html: str) -> list[Tag | Text]:
@@ -92,7 +86,12 @@ def read_tags(html: str) -> list[Tag | Text]:
     reader = _Reader(html)
     reader.feed(html)
     reader.close()
-    return reader.items
+    items = reader.items
+    for index, item in enumerate(items):
+        if isinstance(item, Text):
+            following = items[index + 1].start if index + 1 < len(items) else len(html)
+            items[index] = Text(item.start, following, item.depth)
+    return items
 
 
 @dataclass(frozen=True)
