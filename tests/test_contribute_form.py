@@ -92,6 +92,13 @@ def test_download_is_a_story_harvest_check_accepts(page, github_site, project):
     name = download.value.suggested_filename
     text = Path(download.value.path()).read_text("utf-8")
     assert text == preview and name.startswith("2026-03-night-of-the-long-queue-yes-") and name.endswith(".md")
+    tail = name.removeprefix("2026-03-night-of-the-long-queue-yes-").removesuffix(".md")
+    assert len(tail) == 4 and text == (  # the form `harvest new` writes: JSON-quoted values, a plain date
+        f'---\nid: "2026-03-night-of-the-long-queue-yes-{tail}"\ntitle: "Night of the long queue: yes"\n'
+        'date: 2026-03-14\nevent: "mutual-aid"\nplace: "Kestrel Row"\ncontributors: []\n'
+        'lessons: ["mutual-care", "logistics"]\nsummary: "The soup ran out at nine and neighbours brought more."\n'
+        'visibility: "public"\n---\n\n## What surprised us?\n\nHow many came.\n\n### A heading we did not mean\n'
+        'The queue went round the block.\n\n## What resource was missing?\n\nA second pot.\n')
     assert "Nothing was sent anywhere" in page.text_content("#hc-status")
     assert page.request_log.outside == [] and page.errors == []
 
@@ -117,11 +124,11 @@ def test_pull_request_link_carries_file_name_and_content(page, github_site):
     open_form(page, github_site)
     fill(page, contributors="Night Moth, priya")
     text = page.input_value("#hc-preview")
-    assert "contributors: [night-moth, priya]\n" in text
+    assert 'contributors: ["night-moth", "priya"]\n' in text
     link = urlparse(page.get_attribute("#hc-propose", "href"))
     query = parse_qs(link.query, strict_parsing=True)
     assert (link.scheme, link.netloc, link.path) == ("https", "github.com", "/our-group/archive/new/main")
-    story_id = text.split("\nid: ", 1)[1].split("\n", 1)[0]
+    story_id = text.split('\nid: "', 1)[1].split('"\n', 1)[0]
     assert query["filename"] == [f"stories/_inbox/{story_id}.md"]
     assert query["value"] == [text]
     assert page.get_attribute("#hc-propose", "aria-disabled") == "false"
@@ -167,7 +174,7 @@ def test_forgejo_link_and_offline_file_names(page, forgejo_zip_site):
     link = urlparse(page.get_attribute("#hc-propose", "href"))
     assert (link.netloc, link.path) == ("codeberg.org", "/our-group/archive/_new/stories/inbox")
     query = parse_qs(link.query)
-    story_id = text.split("\nid: ", 1)[1].split("\n", 1)[0]
+    story_id = text.split('\nid: "', 1)[1].split('"\n', 1)[0]
     assert query["filename"] == [f"archive/stories/_inbox/{story_id}.md"] and query["value"] == [text]
     with page.expect_download() as download:
         page.click("#hc-download")
@@ -190,6 +197,9 @@ TRICKY = ["yes", "No", "null", "~", "123", "0x1F", "0o17", "017", "1_000", "1.5"
           "!bang", "&amp", "*star", "|pipe", ">gt", "---", "...", "--- x", "...x", "<<", "=", "é ü", "emoji 🌊 x",
           "true story", "on", "Off", "NULL", "=x", "a ? b", "a ?b", "a - b", "x: 'y'", "tab:end"]
 
+JSON_TRICKY = ["a\\b", 'q"q', "\x7f", "\x85", "\x9f", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff",
+               "\x00\x01\x1f", "\t", "\n", "\r", "\b\f", "/", "</script>", "é🌊\U0010fffd", "\u00a0\u3000"]
+
 
 def _fuzz(seed: int, count: int) -> list[str]:
     rng = random.Random(seed)
@@ -211,12 +221,15 @@ def test_js_front_matter_is_byte_for_byte_dump_story(page, github_site):
     for n, text in enumerate(strings):
         meta = {"id": f"2026-03-case-{n}", "title": text, "date": "2026-03-14", "event": strings[-n - 1],
                 "place": clean_line(text[:120]), "contributors": lists[n % len(lists)], "lessons": lists[(n + 1) % len(lists)] or ["joy"],
-                "summary": (text + " ") * (n % 4 + 1), "visibility": "public"}
+                "summary": clean_line((text + " ") * (n % 4 + 1)), "visibility": "public"}
         cases.append(meta)
+    for n, text in enumerate(JSON_TRICKY):  # not cleaned: the escaping both sides add to JSON
+        cases.append({"id": f"2026-03-raw-{n}", "title": text, "date": "2026-03-14", "place": text + "x",
+                      "contributors": [text], "summary": "s", "visibility": "public"})
     body = "## What surprised us?\n\nSomething.\u3000"
     js = page.evaluate("([cases, body]) => cases.map(m => HarvestContribute.dumpStory(m, body))", [cases, body])
     for meta, js_text in zip(cases, js):
-        py_meta = {**meta, "date": dt.date(2026, 3, 14), "summary": clean_line(meta["summary"])}
+        py_meta = {**meta, "date": dt.date(2026, 3, 14)}  # both write what they are given (read() cleans it)
         js_meta_text = js_text
         assert js_meta_text == dump_story(py_meta, body), meta
 

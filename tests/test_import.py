@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harvest.core.parse import FrontMatterLoader
+
 from conftest import build, run_harvest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
@@ -35,7 +37,8 @@ def story(folder: Path, name: str) -> tuple[dict, str, str]:
     assert len(files) == 1, (name, sorted(p.name for p in folder.iterdir()))
     text = files[0].read_text("utf-8")
     _, front, body = text.split("---\n", 2)
-    return yaml.safe_load(front), body, text
+    # Read as Harvest reads it: dates (written plain, `date: 2019-03-05`) stay text.
+    return yaml.load(front, Loader=FrontMatterLoader), body, text
 
 
 def test_jekyll_posts(project):

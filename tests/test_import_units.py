@@ -114,6 +114,13 @@ def test_split_post_reports_what_is_wrong(text, reason, line):
     ('<img src="photos/a.jpg" alt="Banner">', ["Banner"], ["<img"], "not imported"),
     ('<img src="https://t.example.com/p.gif">', ['<a href="https://t.example.com/p.gif"'], ["<img"], "remote image"),
     ("<font color=red>Red</font>", ["Red"], ["font"], "<font>"),
+    # tags read as a browser reads them: `>` inside a quoted value, entities decoded then escaped
+    ('<a title="a>b" href="/old/x.html">Old</a> end', ["Old end"], ["/old/x", 'b"', "title"], "old site"),
+    ("<div title='1 > 0' onclick=\"x()\">Maths</div>", ['<div title="1 &gt; 0">Maths</div>'], ["onclick", "> 0'"],
+     "attributes"),
+    ("<img src=\"https://t.example.com/p.gif\" alt='say \"hi\" <b>'>",
+     ['<a href="https://t.example.com/p.gif" rel="noopener noreferrer">say "hi" &lt;b&gt;</a>'], ["<b>"], "remote image"),
+    ('<img src="photos/a.jpg" alt="Fish &amp; chips &lt;3">', ["Fish &amp; chips &lt;3"], ["<img", "<3"], "not imported"),
     ('<a id="top"></a>Top', ['<a id="top" rel="noopener noreferrer"></a>Top'], [], None),
     ("Braces {{ open\n\nnever closed }} here", ["{{ open", "never closed }} here"], [], None),
     ('<div markdown="1">**bold**</div>', ['<div markdown="1">**bold**</div>'], [], None),
@@ -248,7 +255,7 @@ def test_digest_detects_edits_but_not_a_fresh_render():
     text = render(meta, "Body text.")
     assert not edited_since_import(text)
     assert edited_since_import(text.replace("Body text.", "Body text, edited."))
-    assert edited_since_import(text.replace("place: P", "place: Q"))
+    assert edited_since_import(text.replace('place: "P"', 'place: "Q"'))
     assert edited_since_import(text.replace("import_digest", "digest"))
 
 

@@ -40,7 +40,10 @@ def test_options_write_a_valid_story(project):
     meta = meta_of(path)
     assert meta["date"] == "2026-05-20" and meta["id"].startswith("2026-05-soup-night-")
     assert meta["lessons"] == ["logistics", "mutual-care"] and meta["contributors"] == []
-    assert "## What surprised us?\n\nThe queue went round the block.\nTwice.\n" in path.read_text("utf-8")
+    assert path.read_text("utf-8") == (  # JSON-quoted values (valid YAML), a plain date
+        f'---\nid: "{meta["id"]}"\ntitle: "Soup night"\ndate: 2026-05-20\nevent: "mutual-aid"\nplace: "Kestrel Row"\n'
+        'contributors: []\nlessons: ["logistics", "mutual-care"]\nsummary: "We fed eighty people."\n'
+        'visibility: "public"\n---\n\n## What surprised us?\n\nThe queue went round the block.\nTwice.\n')
     check = run_harvest("check", cwd=project)
     assert check.returncode == 0 and "soup-night" not in check.stdout
 

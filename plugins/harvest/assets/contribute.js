@@ -1,5 +1,6 @@
 /* Harvest: the "Contribute a story" form. Builds the story file in the browser, byte for byte as
- * `harvest new` would write it (storyfile.dump_story + intake/compose.py: keep the rules in step).
+ * `harvest new` would write it (storyfile.dump_story + intake/compose.py: keep the rules in step;
+ * the front matter is JSON, so that part is JSON.stringify on both sides).
  * Nothing here makes a request: the file is downloaded, copied, or handed to the forge only when
  * the contributor follows the "propose" link themselves. Works from file:// too. */
 (function () {
@@ -43,70 +44,17 @@
     return date.slice(0, 7) + "-" + stem + "-" + tail;
   }
 
-  // --- front matter: what PyYAML's safe dumper writes for these values (width 100) --------------
-  var NOT_TEXT = [  // YAML 1.1 implicit types: a plain scalar matching one is quoted
-    /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-    /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
-    /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
-    /^(?:<<|=|!|&|\*)$/,
-    /^(?:~|null|Null|NULL|)$/,
-    /^(?:[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9]{2})?))?)$/
-  ];
+  // --- front matter: storyfile.dump_story's form, which needs no YAML library --------------------
+  // Every value JSON-quoted (valid YAML), the date plain, one field per line.
   var FIELD_ORDER = ["id", "title", "date", "event", "place", "contributors", "lessons", "summary",
                      "lang", "visibility"];
-  var WIDTH = 100, INDENT = 2;
+  // Left raw by JSON, but read by YAML as line breaks or refused: \u-escaped (storyfile._NOT_YAML_SAFE).
+  var NOT_YAML_SAFE = /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g;
 
-  // Which plain styles a one-line scalar allows (PyYAML's analyze_scalar, for cleaned text).
-  function plainAllowed(text) {
-    var chars = Array.from(text), n = chars.length, block = true, flow = true;
-    if (!n || text !== cleanLine(text) || text.indexOf("  ") >= 0) { return {block: false, flow: false}; }
-    if (/^(?:---|\.\.\.)/.test(text)) { block = flow = false; }
-    for (var i = 0; i < n; i++) {
-      var ch = chars[i], spaceAfter = i + 1 >= n || chars[i + 1] === " ", spaceBefore = i === 0 || chars[i - 1] === " ";
-      if (i === 0) {
-        if ("#,[]{}&*!|>'\"%@`".indexOf(ch) >= 0) { block = flow = false; }
-        if (ch === "?" || ch === ":") { flow = false; if (spaceAfter) { block = false; } }
-        if (ch === "-" && spaceAfter) { block = flow = false; }
-      } else {
-        if (",?[]{}".indexOf(ch) >= 0) { flow = false; }
-        if (ch === ":") { flow = false; if (spaceAfter) { block = false; } }
-        if (ch === "#" && spaceBefore) { block = flow = false; }
-      }
-    }
-    var isText = !NOT_TEXT.some(function (re) { return re.test(text); });
-    return {block: block && isText, flow: flow && isText};
-  }
-
-  function Lines(key) { this.out = key + ":"; this.column = length(key) + 1; }
-  Lines.prototype.write = function (text) { this.out += text; this.column += length(text); };
-  Lines.prototype.wrap = function () { this.out += "\n" + " ".repeat(INDENT); this.column = INDENT; };
-  // Words separated by single spaces; a line breaks at a space once it is past the width.
-  Lines.prototype.words = function (text) {
-    var self = this;
-    text.split(" ").forEach(function (word, i) {
-      if (i > 0) { if (self.column > WIDTH) { self.wrap(); } else { self.write(" "); } }
-      self.write(word);
+  function yamlValue(value) {
+    return JSON.stringify(value).replace(NOT_YAML_SAFE, function (c) {
+      return "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0");
     });
-  };
-
-  function scalarLine(key, value) {
-    var lines = new Lines(key), text = cleanLine(value);
-    if (plainAllowed(text).block) { lines.write(" "); lines.words(text); }
-    else { lines.write(" '"); lines.words(text.replace(/'/g, "''")); lines.write("'"); }
-    return lines.out;
-  }
-
-  function listLine(key, items) {
-    var lines = new Lines(key), spaced = true;
-    lines.write(" [");
-    items.forEach(function (item, i) {
-      if (i > 0) { lines.write(","); spaced = false; if (lines.column > WIDTH) { lines.wrap(); spaced = true; } }
-      var plain = plainAllowed(item).flow;
-      lines.write((spaced ? "" : " ") + (plain ? item : "'" + item.replace(/'/g, "''") + "'"));
-      spaced = false;
-    });
-    lines.write("]");
-    return lines.out;
   }
 
   function dumpStory(meta, body) {
@@ -114,9 +62,9 @@
       var value = meta[key];
       return value !== undefined && value !== null && value !== "" && (key === "contributors" || !(Array.isArray(value) && !value.length));
     }).map(function (key) {
-      if (Array.isArray(meta[key])) { return listLine(key, meta[key]); }
-      if (key === "date") { return "date: " + meta.date; }  // written like a date, unquoted
-      return scalarLine(key, meta[key]);
+      if (key === "date") { return "date: " + meta.date; }  // YYYY-MM-DD (realDate): written like a date
+      if (Array.isArray(meta[key])) { return key + ": [" + meta[key].map(yamlValue).join(", ") + "]"; }
+      return key + ": " + yamlValue(meta[key]);
     });
     return "---\n" + front.join("\n") + "\n---\n\n" + body.replace(PY_STRIP, "") + "\n";
   }

@@ -6,12 +6,13 @@ overwriting an existing story.
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
-
-import yaml
 
 from harvest.core.text import slugify
 
@@ -21,27 +22,44 @@ FIELD_ORDER = ("id", "title", "date", "event", "place", "contributors", "lessons
 # whose source did not say where with `place: ""` (shown as nothing; a reviewer may fill it in).
 KEEP_EMPTY = ("contributors", "place")
 WINDOWS_DEVICES = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+DATE_FIELDS = ("date", "embargo_until")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# JSON leaves these raw, but YAML reads them as line breaks (U+0085, U+2028, U+2029) or refuses them
+# (C1 controls, U+FFFE/F, lone surrogates): written as \u escapes they mean the same to both.
+_NOT_YAML_SAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
-class _Dumper(yaml.SafeDumper):
-    pass
+def yaml_value(value) -> str:
+    """A front-matter value as JSON (valid YAML, read back as the same value).
+
+    The contribute form writes the same bytes with `JSON.stringify` (contribute.js: `yamlValue`):
+    no emulation of a YAML library's quoting rules to keep in step.
+    """
+    text = json.dumps(value, ensure_ascii=False, default=str)  # str: a date elsewhere
+    return _NOT_YAML_SAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _str_representer(dumper, value: str):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str_representer)
+def _line(key: str, value) -> str:
+    if key in DATE_FIELDS and isinstance(value, dt.date):
+        value = value.isoformat()[:10]
+    if key in DATE_FIELDS and isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        shown = value  # a date is written as a date, as people write it by hand
+    else:
+        shown = yaml_value(value)
+    return f"{key if _PLAIN_KEY.fullmatch(key) else yaml_value(key)}: {shown}"
 
 
 def dump_story(meta: dict, body: str) -> str:
-    """Front matter (known fields first, in the documented order) + body, with a final newline."""
+    """Front matter (known fields first, in the documented order) + body, with a final newline.
+
+    Every value is JSON-quoted (`title: "Night of the long queue"`, `lessons: ["logistics"]`) and
+    dates are plain (`date: 2026-03-14`), one field per line.
+    """
     ordered = {k: meta[k] for k in FIELD_ORDER
                if k in meta and (meta[k] not in (None, "", []) or k in KEEP_EMPTY)}
     ordered.update({k: v for k, v in meta.items() if k not in ordered and v not in (None, "", [])})
-    front = yaml.dump(ordered, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100,
-                      default_flow_style=None)
+    front = "".join(_line(key, value) + "\n" for key, value in ordered.items())
     return f"---\n{front}---\n\n{body.strip()}\n"
 
 

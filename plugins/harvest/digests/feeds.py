@@ -22,7 +22,8 @@ from harvest.core.sanitize import clean_html
 from harvest.digests.digest import Digest, build_time, midnight
 from harvest.digests.links import FORMATS, Links, digests_index_uri, feed_file, lesson_feed_name
 from harvest.digests.render import StoryText, portable_html
-from harvest.digests.view import digest_view, template_env
+from harvest.core.templating import template_env
+from harvest.digests.view import digest_view
 
 FEED_TEMPLATE = "harvest/digest-feed.html"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"

@@ -9,11 +9,11 @@ site folder one by one (at 5,000 stories they weigh ~60 MB).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from html import escape
 from importlib import resources
 from itertools import chain
 from typing import Iterator
 
+from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
@@ -168,8 +168,8 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
                 if target is None:
                     continue
                 href = self.links.site(path) if self.links.absolute else target.url_relative_to(page.file)
-                tags.append(f'<link rel="alternate" type="{media_type}" title="{escape(title)} ({label})" '
-                            f'href="{escape(href)}">')
+                tags.append(Markup('<link rel="alternate" type="{}" title="{} ({})" href="{}">')
+                            .format(media_type, title, label, href))
         return output.replace("</head>", "".join(tags) + "</head>", 1)
 
 

@@ -6,8 +6,6 @@ site's address is known, relative ones for a feed without it, or None (no link).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 from typing import Callable
 
 from harvest.core.archive import Archive
@@ -79,12 +77,3 @@ def digest_view(archive: Archive, digest: Digest, url_for: UrlFor, text: StoryTe
         read_aloud_url=first_url + READ_ALOUD_HASH if first_url else None, first_title=first.title,
         groups=groups, answers_title=digest.answers_title, answers=answers, thanks=digest.thanks(),
     )
-
-
-@lru_cache(maxsize=1)  # compiled templates are kept: one environment per process
-def template_env():
-    """Jinja2 for the email and feed templates (autoescaped), from Harvest's templates folder."""
-    import jinja2
-    folder = str(resources.files("harvest").joinpath("templates"))
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

@@ -23,9 +23,13 @@ Every pass keeps the number of lines, so notes point at the source file's lines.
 """
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Callable
+
+from markupsafe import Markup
 
 from harvest.core.prompts import PromptMatcher
 from harvest.core.sanitize import TAGS, clean_html
@@ -52,8 +56,9 @@ _ARG = re.compile(r"""(?:(\w+)=)?(?:"([^"]*)"|'([^']*)'|(\S+))""")
 DROP_WITH_CONTENT = ("script", "style", "iframe", "noscript", "template", "object", "embed", "svg", "math",
                      "form", "select", "textarea", "button", "canvas", "audio", "video")
 _DANGEROUS_ELEMENT = re.compile(r"<(%s)\b[^>]*>.*?</\1\s*>" % "|".join(DROP_WITH_CONTENT), re.S | re.I)
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*?)?\s*(/?)>", re.S)
-_ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+# A tag: a quoted attribute value may hold `>` or `<` (as a browser reads it); an unmatched quote is
+# an ordinary character. The atomic group keeps a line of stray quotes from backtracking for ever.
+_TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9-]*)(\s(?>"[^"\n]*"|'[^'\n]*'|[^<>"']|["'])*)?/?>""", re.S)
 _IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
 _LINK = re.compile(r"(?<!!)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S*?)>?(?:\s+.*)?$")
@@ -81,6 +86,26 @@ class Notes:
     def add(self, line: int, message: str) -> None:
         if (line, message) not in self.items:
             self.items.append((line, message))
+
+
+class _FirstTag(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.attrs: dict[str, str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if self.attrs is None:  # names lower-cased, entities decoded; the first of a repeated name wins
+            self.attrs = {}
+            for key, value in attrs:
+                self.attrs.setdefault(key, value or "")
+
+
+def tag_attributes(tag: str) -> dict[str, str]:
+    """The attributes of one start tag, read as a browser reads them (the standard library's parser)."""
+    parser = _FirstTag()
+    parser.feed(tag)
+    parser.close()
+    return parser.attrs or {}
 
 
 def target_kind(url: str) -> str:
@@ -296,14 +321,13 @@ class BodyCleaner:
         return ""
 
     def _html_tag(self, match: re.Match, line: int, notes: Notes, dropped_anchors: list[int]) -> str:
-        closing, name, attrs, _ = match.groups()
-        name, attrs = name.lower(), attrs or ""
+        closing, name = match.group(1), match.group(2).lower()
         if closing:
             if name == "a" and dropped_anchors[0]:
                 dropped_anchors[0] -= 1
                 return ""
             return f"</{name}>" if name in TAGS else ""
-        values = {m.group(1).lower(): next(g for g in m.group(2, 3, 4) if g is not None) for m in _ATTR.finditer(attrs)}
+        values = tag_attributes(match.group(0))
         if name in DROP_WITH_CONTENT or name not in TAGS:
             notes.add(line, f"HTML <{name}> removed (its text is kept)")
             return ""
@@ -332,9 +356,9 @@ class BodyCleaner:
             return copied
         if kind == "external":
             notes.add(line, f"remote image {src} turned into a link (the archive never loads other sites)")
-            return clean_html(f'<a href="{_external(src)}">{alt or "Image"}</a>')
+            return clean_html(Markup('<a href="{}">{}</a>').format(_external(src), alt or "Image"))
         self._image_note(src, kind, line, notes)
-        return alt
+        return html.escape(alt, quote=False)  # stays text in the Markdown
 
     def _image(self, src: str, alt: str, line: int, notes: Notes, caption: str = "") -> str:
         kind = target_kind(src)

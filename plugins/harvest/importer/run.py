@@ -39,7 +39,8 @@ from harvest.importer.sources import KINDS, SkippedItem, detect_kind, iter_items
 
 DIGEST_FIELD = "import_digest"
 _ID_LINE = re.compile(r"^id:\s*['\"]?(imp-[a-z0-9-]+)['\"]?\s*$", re.M)
-_DIGEST_LINE = re.compile(rf"^{DIGEST_FIELD}:\s*([0-9a-f]+)\s*\n", re.M)
+# `import_digest: "…"` as written now; unquoted as files imported before JSON-quoted front matter have it.
+_DIGEST_LINE = re.compile(rf'^{DIGEST_FIELD}:\s*("?)([0-9a-f]+)\1\s*\n', re.M)
 LESSON_PLACEHOLDER = "Imported from the tag “{tag}”; describe this lesson in one line."
 IMPORTED, UPDATED, UNCHANGED, KEPT, SKIPPED = "imported", "updated", "unchanged", "kept", "skipped"
 
@@ -375,7 +376,7 @@ def edited_since_import(text: str) -> bool:
     if not match:
         return True
     original = text[:match.start()] + text[match.end():]
-    return hashlib.sha256(original.encode("utf-8")).hexdigest()[:16] != match.group(1)
+    return hashlib.sha256(original.encode("utf-8")).hexdigest()[:16] != match.group(2)
 
 
 def _compare(path: Path, text: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import html
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +25,7 @@ from harvest.core.fileio import atomic_write, staged_file
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.safepaths import published_folders, refuse_output
 from harvest.core.settings import Settings
+from harvest.core.templating import render
 from harvest.core.text import slugify
 from harvest.offline.build import build_offline
 from harvest.offline.outside import Report, scan_site
@@ -140,22 +140,7 @@ def _left_out(rel: str, site: Path) -> bool:
 
 
 def start_here(settings: Settings) -> str:
-    title = html.escape(settings.site_name)
-    return f"""<!doctype html>
-<html lang="{html.escape(settings.default_lang)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="0; url={SITE_FOLDER}/index.html">
-<title>{title}</title>
-</head>
-<body>
-<h1>{title}</h1>
-<p><a href="{SITE_FOLDER}/index.html">Open the archive</a></p>
-<p>This copy works without internet. Keep this file next to the <code>{SITE_FOLDER}</code> folder.</p>
-</body>
-</html>
-"""
+    return render("harvest/start-here.html", title=settings.site_name, lang=settings.default_lang, folder=SITE_FOLDER)
 
 
 def readme(settings: Settings, name: str, date: dt.date, signer: str | None) -> str:

@@ -16,11 +16,11 @@ from mkdocs.utils import get_relative_url
 
 from harvest.core.model import Story
 from harvest.core.prompts import count_words
-from harvest.site.storyhtml import strip_permalinks
+from harvest.site.htmltags import Tag, read_tags, replace_ranges, start_tag
+from harvest.site.storyhtml import permalink_ranges
 
-_ID = re.compile(r'(\sid=")([^"]*)(")')
-_URL_ATTR = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
-_HEADING_TAG = re.compile(r"<(/?)h([1-5])([\s>])")
+URL_ATTRS = ("href", "src")
+HEADINGS = {f"h{n}": f"h{n + 1}" for n in range(1, 6)}  # h6 stays: there is no h7
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,36 @@ def rebase_url(url: str, from_page: str, to_page: str) -> str:
 
 def for_other_page(html: str, from_page: str, to_page: str, id_prefix: str) -> str:
     """A chunk of a story page made fit for another page (a reading session's):
-    relative links rebased, headings one level down, ids made unique, permalink marks dropped."""
-    html = strip_permalinks(html)
-    html = _URL_ATTR.sub(lambda m: m.group(1) + _rebase_or_anchor(m.group(2), from_page, to_page, id_prefix) + m.group(3), html)
-    html = _ID.sub(lambda m: f"{m.group(1)}{id_prefix}{m.group(2)}{m.group(3)}", html)
-    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}{m.group(3)}", html)
+    relative links rebased, headings one level down, ids made unique, permalink marks dropped.
+
+    Tags are read with an HTML parser and only the ones that change are written anew, so text
+    that merely looks like an attribute (` id="x"` in a paragraph) or a tag inside a quoted
+    value (`title="<h2>"`) is left alone."""
+    items = read_tags(html)
+    dropped = permalink_ranges(items, len(html))
+    edits = [(start, end, "") for start, end in dropped]
+    for item in items:
+        if not isinstance(item, Tag) or any(start <= item.start < end for start, end in dropped):
+            continue
+        name = HEADINGS.get(item.name, item.name)
+        if item.closing:
+            if name != item.name:
+                edits.append((item.start, item.end, f"</{name}>"))
+            continue
+        attrs = [(key, _moved(key, value, from_page, to_page, id_prefix)) for key, value in item.attrs]
+        if name != item.name or attrs != item.attrs:
+            edits.append((item.start, item.end, start_tag(name, attrs)))
+    return replace_ranges(html, sorted(edits))
+
+
+def _moved(key: str, value: str | None, from_page: str, to_page: str, id_prefix: str) -> str | None:
+    if value is None:
+        return value
+    if key == "id":
+        return id_prefix + value
+    if key in URL_ATTRS:
+        return _rebase_or_anchor(value, from_page, to_page, id_prefix)
+    return value
 
 
 def _rebase_or_anchor(url: str, from_page: str, to_page: str, id_prefix: str) -> str:

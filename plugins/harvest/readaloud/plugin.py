@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
+from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
@@ -17,7 +18,6 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from harvest.core.problems import HarvestError
-from harvest.core.text import escape
 from harvest.readaloud.config import ReadAloudConfig
 from harvest.readaloud.parts import Part, for_other_page, format_duration, story_parts, total_seconds
 from harvest.readaloud.sessions import Session, load_session_files, plan_sessions
@@ -93,8 +93,8 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
         if rendered is not None:
             return rendered
         # Not rendered in this build (e.g. a dirty `serve` rebuild): plain escaped text is still readable.
-        return StoryHtml([f"<p>{escape(story.intro)}</p>"] + [
-            f"<h2>{escape(s.heading)}</h2>\n<p>{escape(s.markdown)}</p>" for s in story.sections], "")
+        return StoryHtml([Markup("<p>{}</p>").format(story.intro)] + [
+            Markup("<h2>{}</h2>\n<p>{}</p>").format(s.heading, s.markdown) for s in story.sections], "")
 
     def story_view(self, story, wpm: int) -> dict:
         rendered = self.html_of(story)

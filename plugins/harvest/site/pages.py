@@ -6,7 +6,6 @@ are left out of search so a query lands on the story itself.
 """
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
@@ -17,7 +16,6 @@ from harvest.core.sitepaths import RESERVED_DIRS  # noqa: F401  (where Harvest's
 from harvest.core.text import escape
 
 HOME = "index.md"
-UrlFor = Callable[[str], str]  # a page's src_uri -> its address relative to the page being rendered
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 
@@ -51,46 +49,50 @@ def month_label(month: str) -> str:
     return f"{MONTHS[int(number) - 1]} {year}"
 
 
-def story_header(archive: Archive, story: Story, url: UrlFor) -> str:
-    """The title, then what, where, when, who, lessons and times: HTML above the story text.
+@dataclass(frozen=True)
+class StoryHeader:
+    """What a story page shows above its text; the template `harvest/story-header.html` writes it
+    (autoescaped), resolving each src_uri with `harvest_url`."""
+    title: str
+    summary: str
+    date: str                          # ISO, for <time datetime>
+    human_date: str
+    event: tuple[str, str]             # (src_uri, label)
+    place: tuple[str, str] | None      # None: an imported story that names no place
+    credits: list[tuple[str | None, str]]  # credited people: (src_uri or None for a peer's, label)
+    anonymous: int                     # how many contributors are not named
+    lessons: list[tuple[str, str]]
+    minutes_silent: int
+    minutes_aloud: int
+    translation_of: tuple[str, str] | None
+    origin: tuple[str, str] | None = None  # a peer's story: (its archive's page, the archive's name)
 
-    The story template writes it, with links resolved by `url`; it is not part of the page's
-    Markdown, where parsing it (even as raw HTML) and resolving its links cost ~1 ms per page.
+
+def story_header(archive: Archive, story: Story) -> StoryHeader:
+    """The title, then what, where, when, who, lessons and times.
+
+    Written by the story template, not put in the page's Markdown, where parsing it (even as
+    raw HTML) and resolving its links cost ~1 ms per page.
     """
-    settings, e = archive.settings, html.escape
-    event_label = settings.event_kinds[story.event]
-
-    def a(src_uri: str, text: str, css: str = "") -> str:
-        css_attr = f' class="{css}"' if css else ""
-        return f'<a{css_attr} href="{e(url(src_uri))}">{e(text)}</a>'
-
+    settings = archive.settings
     if story.origin is None:
         people, anonymous = archive.people_of(story)
-        credits = [a(person_uri(p.key), p.label) for p in people]
+        credits: list[tuple[str | None, str]] = [(person_uri(p.key), p.label) for p in people]
+        origin = None
     else:  # a peer's story: credit as its archive gave it, never through our registry
-        credits, anonymous = [e(name) for name in story.origin.credits], story.origin.anonymous
-    if anonymous:
-        credits.append(f"{anonymous} anonymous contributor" + ("s" if anonymous > 1 else ""))
-    chips = " ".join(a(lesson_uri(l), archive.lessons[l].title, "harvest-chip") for l in story.lessons)
-    silent = minutes(story.words, settings.words_per_minute_silent)
-    aloud = minutes(story.words, settings.words_per_minute_aloud)
-    blocks = [
-        f"<h1>{e(story.title)}</h1>",
-        f'<p class="harvest-summary">{e(story.summary)}</p>',
-        f'<p class="harvest-meta"><time datetime="{story.date.isoformat()}">{human_date(story.date)}</time> · '
-        f"{a(event_uri(story.event), event_label)}"
-        + (f" · {a(place_uri(story.place_key), story.place)}" if story.place_key else "") + "</p>",
-    ]
-    if story.origin is not None:
-        blocks.append(f'<p class="harvest-origin">From {a(peer_uri(story.origin.peer), story.origin.archive_name)}</p>')
-    if credits:
-        blocks.append(f'<p class="harvest-credits">Shared by {", ".join(credits)}</p>')
-    blocks += [f'<p class="harvest-lessons">{chips}</p>',
-               f'<p class="harvest-times">Reading time {silent} min · read aloud {aloud} min</p>']
+        credits = [(None, name) for name in story.origin.credits]
+        anonymous = story.origin.anonymous
+        origin = (peer_uri(story.origin.peer), story.origin.archive_name)
     translation = archive.story(story.translation_of) if story.translation_of else None
-    if translation:
-        blocks.append(f'<p class="harvest-translation">Translation of {a(translation.path, translation.title)}</p>')
-    return "\n".join(blocks)
+    return StoryHeader(
+        title=story.title, summary=story.summary, date=story.date.isoformat(), human_date=human_date(story.date),
+        event=(event_uri(story.event), settings.event_kinds[story.event]),
+        place=(place_uri(story.place_key), story.place) if story.place_key else None,
+        credits=credits, anonymous=anonymous, origin=origin,
+        lessons=[(lesson_uri(l), archive.lessons[l].title) for l in story.lessons],
+        minutes_silent=minutes(story.words, settings.words_per_minute_silent),
+        minutes_aloud=minutes(story.words, settings.words_per_minute_aloud),
+        translation_of=(translation.path, translation.title) if translation else None)
 
 
 def story_markdown(story: Story) -> str:
@@ -102,7 +104,7 @@ def story_page(archive: Archive, story: Story, related: list[Story]) -> PageSpec
     # Built when the page is rendered, not held for every story at once (memory at 5,000 stories).
     return PageSpec(story.path, story.title, lambda: story_markdown(story), "harvest/story.html",
                     {"story": story, "related": related,
-                     "header": lambda url: story_header(archive, story, url)}, search=True, lang=story.lang)
+                     "header": lambda: story_header(archive, story)}, search=True, lang=story.lang)
 
 
 def plan_pages(archive: Archive, related: Mapping[str, list[Story]]) -> list[PageSpec]:

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
+from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
@@ -201,8 +202,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             html = cut.answer(story, section) if cut else None
             if html is not None:
                 return html
-            from markupsafe import escape
-            return f"<p>{escape(section.markdown)}</p>"
+            return Markup("<p>{}</p>").format(section.markdown)  # unrendered: shown as text
 
         context["harvest"] = spec.data
         context["harvest_url"] = url_from(page, self.files)
