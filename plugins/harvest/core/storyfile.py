@@ -6,13 +6,12 @@ overwriting an existing story.
 """
 from __future__ import annotations
 
-import os
 import secrets
-import tempfile
 from pathlib import Path
 
 import yaml
 
+from harvest.core.fileio import write_new
 from harvest.core.text import slugify
 
 FIELD_ORDER = ("id", "title", "date", "event", "place", "contributors", "lessons", "summary",
@@ -59,20 +58,11 @@ def safe_stem(name: str) -> str:
 
 
 def write_new_story(folder: Path, stem: str, text: str) -> Path:
-    """Write `text` to folder/<safe stem>.md (…-2.md, …-3.md if taken) atomically; returns the path."""
-    folder.mkdir(parents=True, exist_ok=True)
+    """Write `text` to folder/<safe stem>.md (…-2.md, …-3.md if taken) atomically; returns the path.
+    Readable by its owner only, until someone has checked it (names not yet cleared for the site)."""
     stem = safe_stem(stem)
-    for n in range(1, 1000):
-        target = folder / (f"{stem}.md" if n == 1 else f"{stem}-{n}.md")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".harvest-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            try:
-                os.link(tmp, target)  # fails if the name exists: never overwrites
-            except FileExistsError:
-                continue
-            return target
-        finally:
-            os.unlink(tmp)
-    raise FileExistsError(f"no free file name for {stem} in {folder}")
+    names = (f"{stem}.md" if n == 1 else f"{stem}-{n}.md" for n in range(1, 1000))
+    try:
+        return write_new(folder, names, text, mode=0o600)
+    except FileExistsError:
+        raise FileExistsError(f"no free file name for {stem} in {folder}") from None

@@ -12,7 +12,7 @@ from harvest.core.problems import WARNING, Problem
 from harvest.core.prompts import PromptMatcher, normalize_heading
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
-from harvest.importer.mapping import HANDLE, Mapping, normalize_lang
+from harvest.importer.mapping import HANDLE, ImportMapping, normalize_lang
 from harvest.importer.markup import IMAGE_FILE, BodyCleaner
 from harvest.importer.plaintext import first_sentence, plain_text, shorten
 from harvest.importer.decode import Skip
@@ -60,7 +60,7 @@ def parse_date(value) -> str | None:
 
 
 class Converter:
-    def __init__(self, settings: Settings, mapping: Mapping, lessons: dict[str, Lesson],
+    def __init__(self, settings: Settings, mapping: ImportMapping, lessons: dict[str, Lesson],
                  registry: dict[str, RegistryEntry], authors: dict[str, dict], *, event: str | None = None,
                  place: str | None = None, drafts: bool = False):
         self.settings, self.mapping, self.lessons, self.registry = settings, mapping, lessons, registry

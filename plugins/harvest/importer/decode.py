@@ -13,11 +13,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 
+from harvest.core import textfile
 from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded, depth, MAX_DEPTH
 from harvest.core.parse import load_yaml_mapping
 
-UTF8_BOM = b"\xef\xbb\xbf"
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -43,28 +42,12 @@ def too_deep(line: int | None = 1) -> Refused:
 
 
 def decode(data: bytes) -> tuple[str, str | None]:
-    """Bytes -> (text with '\\n' line endings, warning or None). Raises Skip."""
-    if data.startswith(UTF16_BOMS):
-        try:
-            text, note = data.decode("utf-16"), None
-        except UnicodeDecodeError:
-            raise Skip("file starts like UTF-16 but is not valid UTF-16", hint="save it as UTF-8") from None
-    else:
-        if b"\x00" in data:
-            raise Skip("not a text file (it contains binary data)")
-        if data.startswith(UTF8_BOM):
-            data = data[len(UTF8_BOM):]
-        try:
-            text, note = data.decode("utf-8"), None
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
-            note = (f"not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); read as Windows-1252/Latin-1 — "
-                    "check accented letters in the imported story")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), note
+    """Bytes -> (text with '\\n' line endings, warning or None), read leniently as old blogs need
+    (`harvest.core.textfile`, legacy). Raises Skip."""
+    try:
+        return textfile.decode(data, legacy=True)
+    except textfile.Undecodable as exc:
+        raise Skip(exc.message, exc.line, exc.hint) from None
 
 
 @dataclass

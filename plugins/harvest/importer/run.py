@@ -30,7 +30,7 @@ from harvest.core.text import slugify
 from harvest.core.validate import build_story
 from harvest.core.vocab import load_lessons, load_registry
 from harvest.importer.convert import Converter, Draft
-from harvest.importer.mapping import LESSON_ID, load_mapping
+from harvest.importer.mapping import LESSON_ID, load_import_mapping
 from harvest.importer.sources import KINDS, SkippedItem, detect_kind, iter_items, open_source
 
 DIGEST_FIELD = "import_digest"
@@ -55,7 +55,7 @@ class Options:
 
 
 @dataclass
-class Outcome:
+class ImportOutcome:
     display: str          # the source item
     status: str
     target: str = ""      # the story file, as the user knows it
@@ -66,12 +66,12 @@ class Outcome:
 
 
 @dataclass
-class Report:
+class ImportReport:
     kind: str
     source: str
     target: str
     dry_run: bool
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[ImportOutcome] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     unmapped_tags: Counter = field(default_factory=Counter)
     unknown_contributors: Counter = field(default_factory=Counter)
@@ -114,16 +114,16 @@ def target_folder(settings: Settings, into: Path | None) -> Path:
     return folder
 
 
-def run_import(settings: Settings, options: Options) -> Report:
+def run_import(settings: Settings, options: Options) -> ImportReport:
     kind = _check_options(settings, options)
     target = target_folder(settings, options.into)
     lessons, lesson_problems = load_lessons(settings)
     registry, registry_problems = load_registry(settings)
     if any(p.is_error for p in lesson_problems + registry_problems):
         raise HarvestError([p for p in lesson_problems + registry_problems if p.is_error])
-    mapping = load_mapping(options.mapping, kind, settings)
+    mapping = load_import_mapping(options.mapping, kind, settings)
     source = open_source(options.source, kind)
-    report = Report(kind, shown_path(options.source), settings.display_path(target), options.dry_run,
+    report = ImportReport(kind, shown_path(options.source), settings.display_path(target), options.dry_run,
                     lessons_file=settings.display_path(settings.lessons_file),
                     contributors_file=settings.display_path(settings.contributors_file))
     report.notes += [Problem(p.display, p.line, "file", p.reason, p.hint, WARNING) for p in source.problems]
@@ -135,7 +135,7 @@ def run_import(settings: Settings, options: Options) -> Report:
     for item in iter_items(source, shown_path, settings.max_story_bytes):
         result = item if isinstance(item, SkippedItem) else converter.convert(item)
         if isinstance(result, SkippedItem):
-            report.outcomes.append(Outcome(result.display, SKIPPED, line=result.line, reason=result.reason,
+            report.outcomes.append(ImportOutcome(result.display, SKIPPED, line=result.line, reason=result.reason,
                                            hint=result.hint, fatal=result.fatal))
         else:
             drafts.append(result)
@@ -189,7 +189,7 @@ def _link_translations(drafts: list[Draft]) -> None:
 
 
 def _settle_lessons(drafts: list[Draft], lessons: dict[str, Lesson], new_lessons: dict[str, Lesson], mapping,
-                    add: bool, report: Report) -> dict[str, Lesson]:
+                    add: bool, report: ImportReport) -> dict[str, Lesson]:
     """Give each draft its lessons (adding unmapped tags to the vocabulary when asked); -> vocabulary."""
     spellings: dict[str, str] = {}
     for draft in drafts:
@@ -212,7 +212,7 @@ def _settle_lessons(drafts: list[Draft], lessons: dict[str, Lesson], new_lessons
 
 
 def _settle_contributors(drafts: list[Draft], registry: dict[str, RegistryEntry], add: bool,
-                         report: Report) -> tuple[dict[str, RegistryEntry], dict[str, RegistryEntry]]:
+                         report: ImportReport) -> tuple[dict[str, RegistryEntry], dict[str, RegistryEntry]]:
     """Count handles missing from the registry; with `add`, they join it as anonymous (never named)."""
     new_people: dict[str, RegistryEntry] = {}
     for draft in drafts:
@@ -224,7 +224,7 @@ def _settle_contributors(drafts: list[Draft], registry: dict[str, RegistryEntry]
     return {**registry, **new_people}, new_people
 
 
-def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: Report) -> None:
+def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: ImportReport) -> None:
     """Vocabulary first (so no story names a lesson that is not there yet), then the stories."""
     if new_lessons:
         _append_entries(settings.lessons_file,
@@ -242,7 +242,8 @@ def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: 
 
 
 def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[str, Lesson],
-          registry: dict[str, RegistryEntry], report: Report) -> list[tuple[Draft, tuple[Outcome, str, Path]]]:
+          registry: dict[str, RegistryEntry],
+          report: ImportReport) -> list[tuple[Draft, tuple[ImportOutcome, str, Path]]]:
     """Render and check every draft, and decide what happens to it (nothing is written here)."""
     existing = _existing_imports(settings.stories_dir)
     matcher = PromptMatcher(settings.prompts)
@@ -254,7 +255,7 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
         display, story_id = draft.item.display, draft.meta["id"]
 
         def skip(reason: str, hint: str = "") -> None:
-            report.outcomes.append(Outcome(display, SKIPPED, line=draft.item.line, reason=reason, hint=hint))
+            report.outcomes.append(ImportOutcome(display, SKIPPED, line=draft.item.line, reason=reason, hint=hint))
 
         if story_id in seen:
             skip(f"same source key as {seen[story_id]}", "give each record its own `id`")
@@ -270,7 +271,7 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
         shown = settings.display_path(path)
         if not path.is_relative_to(target):
             available.add(story_id)
-            report.outcomes.append(Outcome(display, SKIPPED, shown, reason=f"already in the archive at {shown}; "
+            report.outcomes.append(ImportOutcome(display, SKIPPED, shown, reason=f"already in the archive at {shown}; "
                                            "left as it is", hint="to import it again, move that file back into "
                                            "the import folder"))
             continue
@@ -286,7 +287,7 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
             continue
         report.notes += [p for p in problems if p.field != "contributors"]
         available.add(story_id)
-        outcome = Outcome(display, _compare(path, text) if story_id in existing else IMPORTED, shown)
+        outcome = ImportOutcome(display, _compare(path, text) if story_id in existing else IMPORTED, shown)
         if outcome.status == KEPT:
             outcome.reason = "edited since the last import; not overwritten"
         report.outcomes.append(outcome)

@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 from harvest.core.nesting import TooDeep, bounded
 from harvest.core.parse import load_yaml_mapping
 from harvest.core.safepaths import LINK_HINT, leaves, link_target
+from harvest.core.textfile import csv_delimiter
 from harvest.importer.decode import Refused, Skip, decode, split_post, too_deep
 
 KINDS = ("jekyll", "hugo", "material", "json", "csv")
@@ -325,9 +326,7 @@ def _csv_items(file: Path, source: Source, shown: str, max_bytes: int) -> Iterat
     except Skip as skip:
         yield SkippedItem.of(shown, skip)
         return
-    header = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in header else (";" if header.count(";") > header.count(",") else ",")
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     try:
         if not reader.fieldnames:
             yield SkippedItem(shown, 1, "empty CSV file (no header row)")
