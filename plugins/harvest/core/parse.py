@@ -1,6 +1,15 @@
 """Read one story file: bytes -> front matter (with line numbers) + Markdown body.
 
 Every way a file can be unreadable becomes a `Problem`; nothing raises for user input.
+
+Our own reader, not python-frontmatter's `frontmatter.load`: that one calls `yaml.load` and
+returns a dict, and every rule below needs the YAML event stream or node tree it throws
+away. We refuse anchors/aliases and deep nesting before any node is built (`_scan_events`),
+refuse a key given twice, or twice but for case or spaces, which PyYAML resolves silently
+by keeping the last (`visibility: private` … `visibility: public`), keep dates as the text
+written, and report the line of every field (`RawStory.field_lines`) so each problem names
+file, line and field. Its fence splitting also differs (`----` accepted, `...` not) and
+drops the blank lines after the closing fence, so the body's first line would be unknown.
 """
 from __future__ import annotations
 
