@@ -9,15 +9,15 @@ or spaces, is refused in every format (YAML through `core.parse`, JSON through `
 TOML through `tomllib` + `unique_keys`); YAML is safe-loaded with anchors refused; nesting is
 bounded (`core.nesting`); errors carry the line where the parser knows it.
 
-python-frontmatter (pinned until issue 14) is not used: with 1.3.0 each of those rules would
-be lost. Its YAML handler is `yaml.load(SafeLoader)`: the last of two `visibility:` keys wins
-silently, `&anchor`/`*alias` are expanded, dates become `datetime`s and no key has a line. Its
-TOML handler exists only with the unmaintained `toml` package (it is None without it). Its
-JSON handler keeps the last duplicate key, does not detect one-line `{"title": …}` front
-matter, and splits at the first line that is just `}` (a nested object's end). Its splitter
-accepts `----` but not YAML's `...` end marker, and strips the blank lines after the closing
-fence, so the body's first line number is lost. What is left of it (finding the fences) is
-the ten lines of `split_post`.
+python-frontmatter is not used (its pin was dropped in issue 14): with 1.3.0 each of those
+rules would be lost. Its YAML handler is `yaml.load(SafeLoader)`: the last of two
+`visibility:` keys wins silently, `&anchor`/`*alias` are expanded, dates become `datetime`s
+and no key has a line. Its TOML handler exists only with the unmaintained `toml` package (it
+is None without it). Its JSON handler keeps the last duplicate key, does not detect one-line
+`{"title": …}` front matter, and splits at the first line that is just `}` (a nested object's
+end). Its splitter accepts `----` but not YAML's `...` end marker, and strips the blank lines
+after the closing fence, so the body's first line number is lost. What is left of it (finding
+the fences) is the ten lines of `split_post`.
 """
 from __future__ import annotations
 
