@@ -75,6 +75,7 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int] | Problem:
 
 
 MAX_DEPTH = 20  # lists/mappings inside each other; stories need 2, vocabularies 3
+TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep"
 MERGE_KEY = "<<"
 
 
@@ -89,8 +90,7 @@ def _scan_events(source: str, path: str, at) -> list[Problem]:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                return [Problem(path, at(event.start_mark), "front matter",
-                                f"values are nested more than {MAX_DEPTH} levels deep",
+                return [Problem(path, at(event.start_mark), "front matter", TOO_DEEP,
                                 "fields are plain text, dates and short lists: remove the extra brackets")]
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1

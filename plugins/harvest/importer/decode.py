@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from harvest.core import textfile
 from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded, depth, MAX_DEPTH
-from harvest.core.parse import key_form, load_yaml_mapping
+from harvest.core.parse import TOO_DEEP, key_form, load_yaml_mapping
 
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
@@ -127,6 +127,8 @@ def _yaml(source: str, display: str) -> tuple[dict, dict[str, int]]:
         raise too_deep()
     if meta is None:
         problem = problems[0]
+        if problem.message == TOO_DEEP:  # hostile, not sloppy: the whole import stops
+            raise too_deep()
         raise Skip(problem.message, problem.line, problem.hint)
     return meta, field_lines
 
