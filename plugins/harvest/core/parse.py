@@ -90,7 +90,8 @@ def _scan_events(source: str, path: str, at) -> list[Problem]:
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                return [Problem(path, at(event.start_mark), "front matter", TOO_DEEP,
+                return [Problem(path, at(event.start_mark), "front matter",
+                                TOO_DEEP,
                                 "fields are plain text, dates and short lists: remove the extra brackets")]
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1

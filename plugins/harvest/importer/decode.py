@@ -127,7 +127,7 @@ def _yaml(source: str, display: str) -> tuple[dict, dict[str, int]]:
         raise too_deep()
     if meta is None:
         problem = problems[0]
-        if problem.message == TOO_DEEP:  # hostile, not sloppy: the whole import stops
+        if problem.message == TOO_DEEP:  # hostile, not merely broken: refused like deep TOML and JSON
             raise too_deep()
         raise Skip(problem.message, problem.line, problem.hint)
     return meta, field_lines
