@@ -27,9 +27,9 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-from harvest.core import textfile
+from harvest.core import parse, textfile
 from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded, depth, MAX_DEPTH
-from harvest.core.parse import TOO_DEEP, key_form, load_yaml_mapping
+from harvest.core.parse import TOO_DEEP, load_yaml_mapping
 
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
@@ -70,7 +70,7 @@ def unique_keys(pairs: list[tuple[str, object]]) -> dict:
     (`core.parse.key_form`); JSON parsers keep the last one silently. Raises DuplicateKey."""
     seen: dict[str, str] = {}
     for key, _ in pairs:
-        form = key_form(str(key))
+        form = parse.key_form(str(key))
         if form in seen:
             raise DuplicateKey(seen[form], str(key))
         seen[form] = str(key)
