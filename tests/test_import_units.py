@@ -415,12 +415,12 @@ def test_dates_in_the_format_the_mapping_names(value, formats, expected):
     ("5", False), ("[]", False),
 ])
 def test_mapping_date_format_is_checked(tmp_path, value, ok):
-    from harvest.importer.mapping import load_mapping
+    from harvest.importer.mapping import load_import_mapping
     file = tmp_path / "map.yml"
     file.write_text(f"date_format: {value}\n", "utf-8")
     settings = Settings.for_directory(tmp_path)
     if ok:
-        assert load_mapping(file, "jekyll", settings).date_formats
+        assert load_import_mapping(file, "jekyll", settings).date_formats
     else:
         with pytest.raises(HarvestError, match="date_format"):
-            load_mapping(file, "jekyll", settings)
+            load_import_mapping(file, "jekyll", settings)

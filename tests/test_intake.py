@@ -222,7 +222,7 @@ def test_csv_mapping_file(project):
 
 @pytest.mark.parametrize("mapping, message", [
     ("columns:\n  titel: Nombre\n", "columns.titel: not a field or prompt id"),
-    ("colums:\n  title: Nombre\n", "colums: unknown setting"),
+    ("colums:\n  title: Nombre\n", "colums: unknown mapping key"),
     ("columns:\n  title: Nome\n", "title: no column is headed 'Nome'"),
     ("columns: [a, b]\n", "columns: should be a list"),
     ("columns:\n  title: !!python/object:os.system x\n", "YAML tag not allowed"),

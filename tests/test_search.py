@@ -13,7 +13,7 @@ from harvest.search.documents import documents
 from harvest.search.index import index_dir, open_index, update_index
 from harvest.search.plaintext import markdown_to_text
 from harvest.search.query import QueryError, open_searcher
-from harvest.search.vocabulary import Vocabulary
+from harvest.search.vocabulary import SearchVocabulary
 
 from conftest import PROJECT
 
@@ -208,7 +208,7 @@ def test_update_reindexes_only_what_changed(project):
     kept_up = dict(searcher.vocabulary.counts)
     searcher.close()
     rebuilt_settings, _ = index_project(project, rebuild=True)  # counted afresh from every story
-    assert Vocabulary.load(index_dir(rebuilt_settings)).counts == kept_up
+    assert SearchVocabulary.load(index_dir(rebuilt_settings)).counts == kept_up
 
 
 def test_a_credit_rule_change_reindexes_that_persons_stories(project):

@@ -9,7 +9,7 @@ from harvest.cli.main import UsageError, add_common, load_settings
 from harvest.intake.check import load_vocabulary
 from harvest.intake.inbox import inbox_folder, read_items, take_in
 from harvest.intake.issueform import ISSUE_FORM_PATH, issue_form
-from harvest.intake.spreadsheet import MAX_ROWS, load_mapping
+from harvest.intake.spreadsheet import MAX_ROWS, load_column_mapping
 from harvest.core.safepaths import named_file_problem, refuse
 
 
@@ -44,7 +44,7 @@ def run_intake(args) -> int:
     vocabulary = load_vocabulary(settings)
     if args.mapping:
         refuse(named_file_problem(Path(args.mapping), args.mapping, "--mapping"))
-    mapping = load_mapping(Path(args.mapping), settings) if args.mapping else None
+    mapping = load_column_mapping(Path(args.mapping), settings) if args.mapping else None
     folder = inbox_folder(settings)
     written = rejected = 0
     for name in args.files:

@@ -11,17 +11,15 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 STAGING_PREFIX = ".harvest-"
 
 
 def atomic_write(path: Path, data: bytes | str, mode: int = 0o644) -> None:
     """Write to a temporary file beside `path`, then rename it over `path` in one step."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
     with staged_file(path, mode) as tmp:
-        tmp.write_bytes(data)
+        tmp.write_bytes(_as_bytes(data))
 
 
 @contextmanager
@@ -29,14 +27,13 @@ def staged_file(path: Path, mode: int = 0o644) -> Iterator[Path]:
     """A temporary file beside `path` to write; renamed over `path` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=STAGING_PREFIX, suffix=".tmp")
-    os.close(fd)
+    tmp = _temp_file(path.parent)
     try:
-        yield Path(tmp)
+        yield tmp
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -45,21 +42,52 @@ def write_files(folder: Path, contents: dict[str, bytes], mode: int = 0o644) -> 
     writing leaves none of them changed."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
+    staged: list[tuple[Path, Path]] = []
     try:
         for name, content in contents.items():
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=STAGING_PREFIX, suffix=".tmp")
+            tmp = _temp_file(folder)
             staged.append((tmp, folder / name))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
+            tmp.write_bytes(content)
             os.chmod(tmp, mode)
         for tmp, target in staged:
             os.replace(tmp, target)
     except BaseException:
         for tmp, _ in staged:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
         raise
     return [target for _, target in staged]
+
+
+def write_new(folder: Path, names: Iterable[str], data: bytes | str, mode: int = 0o644) -> Path:
+    """Write `data` complete under the first of `names` that is free in `folder`, never replacing
+    a file: the staged file is hard-linked to the name, which fails if the name exists, even when
+    another process took it a moment ago. Returns the path written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_file(folder)
+    try:
+        tmp.write_bytes(_as_bytes(data))
+        os.chmod(tmp, mode)
+        for name in names:
+            try:
+                os.link(tmp, folder / name)
+            except FileExistsError:
+                continue
+            return folder / name
+    finally:
+        tmp.unlink(missing_ok=True)
+    raise FileExistsError(errno.EEXIST, "no free file name", str(folder))
+
+
+def _temp_file(folder: Path) -> Path:
+    """A new, empty file in `folder`: on the target's file system, so renaming it is one step."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=STAGING_PREFIX, suffix=".tmp")
+    os.close(fd)
+    return Path(tmp)
+
+
+def _as_bytes(data: bytes | str) -> bytes:
+    return data.encode("utf-8") if isinstance(data, str) else data
 
 
 # --- whole folders ---------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ HEADER = """\
 
 
 @dataclass(frozen=True)
-class Entry:
+class LedgerEntry:
     id: str
     date: str      # ISO date of the story that had the id
     path: str      # its file, relative to the stories folder
@@ -42,7 +42,7 @@ def ledger_file(settings: Settings) -> Path:
     return settings.stories_dir / LEDGER_NAME
 
 
-def read_ledger(settings: Settings) -> tuple[dict[str, Entry] | None, list[Problem]]:
+def read_ledger(settings: Settings) -> tuple[dict[str, LedgerEntry] | None, list[Problem]]:
     """-> (id -> entry, problems); None when the archive keeps no ledger."""
     path = ledger_file(settings)
     if not path.is_file():
@@ -52,7 +52,7 @@ def read_ledger(settings: Settings) -> tuple[dict[str, Entry] | None, list[Probl
         text = path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         return {}, [Problem(display, None, "file", f"cannot be read ({error})", "it must be UTF-8 text")]
-    entries: dict[str, Entry] = {}
+    entries: dict[str, LedgerEntry] = {}
     problems = []
     # Split on "\n" only, as written: str.splitlines() also splits on other control characters.
     for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), 1):
@@ -68,7 +68,7 @@ def read_ledger(settings: Settings) -> tuple[dict[str, Entry] | None, list[Probl
             problems.append(Problem(display, number, "ids", f"'{story_id}' is listed twice (also line "
                                     f"{entries[story_id].line})", "keep the line of the story that had it first"))
             continue
-        entries[story_id] = Entry(story_id, date, file, number)
+        entries[story_id] = LedgerEntry(story_id, date, file, number)
     return entries, problems
 
 
@@ -113,10 +113,10 @@ def record_ids(settings: Settings, stories: list[Story]) -> tuple[int, int]:
             continue  # not accepted yet (recorded once it moves into the archive), or a peer's (theirs)
         date, entry = story.date.isoformat(), entries.get(story.id)
         if entry is None:
-            entries[story.id] = Entry(story.id, date, story.path)
+            entries[story.id] = LedgerEntry(story.id, date, story.path)
             added += 1
         elif entry.date == date and entry.path != story.path:
-            entries[story.id] = Entry(story.id, date, story.path, entry.line)
+            entries[story.id] = LedgerEntry(story.id, date, story.path, entry.line)
             updated += 1
     if added or updated or ledger is None:
         lines = [f"{e.id} {e.date} {e.path}" for e in sorted(entries.values(), key=lambda e: (e.date, e.id))]

@@ -1,6 +1,15 @@
 """Read one story file: bytes -> front matter (with line numbers) + Markdown body.
 
 Every way a file can be unreadable becomes a `Problem`; nothing raises for user input.
+
+Our own reader, not python-frontmatter's `frontmatter.load`: that one calls `yaml.load` and
+returns a dict, and every rule below needs the YAML event stream or node tree it throws
+away. We refuse anchors/aliases and deep nesting before any node is built (`_scan_events`),
+refuse a key given twice, or twice but for case or spaces, which PyYAML resolves silently
+by keeping the last (`visibility: private` … `visibility: public`), keep dates as the text
+written, and report the line of every field (`RawStory.field_lines`) so each problem names
+file, line and field. Its fence splitting also differs (`----` accepted, `...` not) and
+drops the blank lines after the closing fence, so the body's first line would be unknown.
 """
 from __future__ import annotations
 
@@ -10,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from harvest.core import textfile
 from harvest.core.problems import Problem
 
 _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same rules, faster
@@ -25,8 +35,7 @@ FrontMatterLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
-UTF8_BOM = b"\xef\xbb\xbf"
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+BINARY_HINT = "story files must be Markdown text; put images next to the story and list them under `images`"
 FRONT_MATTER_HINT = "start the file with a line '---', then the fields (title: …), then another '---'"
 
 
@@ -43,24 +52,15 @@ class RawStory:
 
 
 def decode_text(data: bytes, path: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
-    """Bytes -> text with '\\n' line endings, or the problem that stops us."""
+    """Bytes -> text with '\\n' line endings (`harvest.core.textfile`, strict), or the problem that stops us."""
     if len(data) > max_bytes:
         return None, [Problem(path, None, "file", f"file is {len(data) // 1024} KB, over the {max_bytes // 1024} KB limit",
                               "split it into several stories, or move large media out of the text")]
-    if data.startswith(UTF16_BOMS):
-        return None, [Problem(path, 1, "file", "file is UTF-16 encoded", "save it as UTF-8")]
-    if b"\x00" in data:
-        return None, [Problem(path, None, "file", "not a text file (it contains binary data)",
-                              "story files must be Markdown text; put images next to the story and list them under `images`")]
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM):]
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        return None, [Problem(path, line, "file", f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
-                              "save the file as UTF-8 (in most editors: Save with encoding → UTF-8)")]
-    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+        text, _ = textfile.decode(data, binary_hint=BINARY_HINT)
+    except textfile.Undecodable as exc:
+        return None, [Problem(path, exc.line, "file", exc.message, exc.hint)]
+    return text, []
 
 
 def split_front_matter(text: str, path: str) -> tuple[str, str, int] | Problem:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import secrets
-import tempfile
 from pathlib import Path
 
+from harvest.core.fileio import write_new
 from harvest.core.text import slugify
 
 FIELD_ORDER = ("id", "title", "date", "event", "place", "contributors", "lessons", "summary",
@@ -78,25 +77,16 @@ def safe_stem(name: str) -> str:
 
 
 def write_new_story(folder: Path, stem: str, text: str) -> Path:
-    """Write `text` to folder/<safe stem>.md (…-2.md, …-3.md if taken) atomically; returns the path."""
+    """Write `text` to folder/<safe stem>.md (…-2.md, …-3.md if taken) atomically; returns the path.
+    Readable by its owner only, until someone has checked it (names not yet cleared for the site)."""
     return write_new_file(folder, stem, ".md", text.encode("utf-8"))
 
 
-def write_new_file(folder: Path, stem: str, suffix: str, data: bytes) -> Path:
+def write_new_file(folder: Path, stem: str, suffix: str, data: bytes, mode: int = 0o600) -> Path:
     """Write `data` to folder/<safe stem><suffix> (…-2, …-3 if taken) atomically, never overwriting."""
-    folder.mkdir(parents=True, exist_ok=True)
     stem = safe_stem(stem)
-    for n in range(1, 1000):
-        target = folder / (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".harvest-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            try:
-                os.link(tmp, target)  # fails if the name exists: never overwrites
-            except FileExistsError:
-                continue
-            return target
-        finally:
-            os.unlink(tmp)
-    raise FileExistsError(f"no free file name for {stem}{suffix} in {folder}")
+    names = (f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}" for n in range(1, 1000))
+    try:
+        return write_new(folder, names, data, mode=mode)
+    except FileExistsError:
+        raise FileExistsError(f"no free file name for {stem}{suffix} in {folder}") from None

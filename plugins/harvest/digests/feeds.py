@@ -31,7 +31,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # lxml refuse
 
 
 @dataclass(frozen=True)
-class Entry:
+class FeedEntry:
     id: str
     title: str
     url: str
@@ -49,7 +49,7 @@ class Feed:
     title: str
     description: str
     home: str         # src_uri of the page it mirrors
-    entries: tuple[Entry, ...]
+    entries: tuple[FeedEntry, ...]
 
 
 def _uuid(kind: str, key: str) -> str:
@@ -68,13 +68,13 @@ class FeedMaker:
         self._html: dict[str, str] = {}
         self.site = archive.settings.site_url or archive.settings.site_name
 
-    def _story_entry(self, story: Story, base: str) -> Entry:
+    def _story_entry(self, story: Story, base: str) -> FeedEntry:
         if story.id not in self._html:
             self._html[story.id] = self.text.body(story)
         url = self.links.page(story.path, base)
         people, _ = self.archive.people_of(story)
         lessons = self.archive.lessons
-        return Entry(_uuid("story", story.id), story.title, url, story.summary,
+        return FeedEntry(_uuid("story", story.id), story.title, url, story.summary,
                      portable_html(self._html[story.id], url), story.date,
                      tuple(p.label for p in people),
                      tuple((l, lessons[l].title) for l in story.lessons if l in lessons), story.lang)
@@ -102,7 +102,7 @@ class FeedMaker:
         for digest in digests[:self.limit]:
             view = digest_view(self.archive, digest, lambda uri: self.links.page(uri, base), self.text)
             titles = "; ".join(s.title for s in digest.stories[:5]) + ("; …" if len(digest.stories) > 5 else "")
-            entries.append(Entry(_uuid("digest", f"{self.site}/{digest.key}"), digest.title, view.digest_url,
+            entries.append(FeedEntry(_uuid("digest", f"{self.site}/{digest.key}"), digest.title, view.digest_url,
                                  f"{digest.period.span} · {view.count}: {titles}",
                                  clean_html(template.render(view=view)), digest.newest,  # links already set
                                  (), (), self.archive.settings.default_lang))

@@ -13,7 +13,7 @@ from harvest.core.problems import WARNING, Problem
 from harvest.core.prompts import PromptMatcher, normalize_heading
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
-from harvest.importer.mapping import HANDLE, Mapping, normalize_lang
+from harvest.importer.mapping import HANDLE, ImportMapping, normalize_lang
 from harvest.importer.assets import ImageFinder, StagedImage
 from harvest.importer.links import LinkIndex, Post, post_permalinks, post_slugs
 from harvest.importer.markup import IMAGE_FILE, BodyCleaner
@@ -71,7 +71,7 @@ def parse_date(value, formats: tuple[str, ...] = ()) -> str | None:
 
 
 class Converter:
-    def __init__(self, settings: Settings, mapping: Mapping, lessons: dict[str, Lesson],
+    def __init__(self, settings: Settings, mapping: ImportMapping, lessons: dict[str, Lesson],
                  registry: dict[str, RegistryEntry], authors: dict[str, dict], *, event: str | None = None,
                  place: str | None = None, drafts: bool = False, links: LinkIndex | None = None,
                  images: ImageFinder | None = None, posts_root: Path | None = None,

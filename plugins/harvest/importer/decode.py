@@ -1,9 +1,23 @@
-"""Read source files as text, and split Markdown posts into front matter + body.
+"""Split foreign Markdown posts into front matter (YAML `---`, TOML `+++`, JSON `{`) + body.
 
-Old blogs were written by many tools: we accept a BOM, CRLF/CR line endings,
-UTF-16 with a BOM, and files that are not UTF-8 (read as Windows-1252, which
-also covers Latin-1, with a warning so someone checks the accents). Anything
-else that cannot be read is skipped with its reason, never fatal.
+Old blogs were written by many tools: files are decoded leniently (`decode`, see
+`harvest.core.textfile`). An item that cannot be read is skipped with its reason; a hostile
+one (nested thousands deep) is refused and stops the import.
+
+The fail-closed rules of story files hold here too: a key given twice, or twice but for case
+or spaces, is refused in every format (YAML through `core.parse`, JSON through `unique_keys`,
+TOML through `tomllib` + `unique_keys`); YAML is safe-loaded with anchors refused; nesting is
+bounded (`core.nesting`); errors carry the line where the parser knows it.
+
+python-frontmatter is not used (its pin was dropped in issue 14): with 1.3.0 each of those
+rules would be lost. Its YAML handler is `yaml.load(SafeLoader)`: the last of two
+`visibility:` keys wins silently, `&anchor`/`*alias` are expanded, dates become `datetime`s
+and no key has a line. Its TOML handler exists only with the unmaintained `toml` package (it
+is None without it). Its JSON handler keeps the last duplicate key, does not detect one-line
+`{"title": …}` front matter, and splits at the first line that is just `}` (a nested object's
+end). Its splitter accepts `----` but not YAML's `...` end marker, and strips the blank lines
+after the closing fence, so the body's first line number is lost. What is left of it (finding
+the fences) is the ten lines of `split_post`.
 """
 from __future__ import annotations
 
@@ -13,11 +27,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 
+from harvest.core import parse, textfile
 from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded, depth, MAX_DEPTH
 from harvest.core.parse import TOO_DEEP, load_yaml_mapping
 
-UTF8_BOM = b"\xef\xbb\xbf"
-UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -42,29 +55,35 @@ def too_deep(line: int | None = 1) -> Refused:
     return Refused(str(TooDeep()), line, DEPTH_HINT)
 
 
+class DuplicateKey(Skip):
+    """A field named twice: a reader would silently keep one of the two values."""
+
+    def __init__(self, first: str, second: str, line: int | None = None):
+        same = "is given twice" if first == second else f"clashes with '{first}'"
+        super().__init__(f"field '{second}' {same}", line,
+                         "keep one of them: the other value would be silently dropped")
+
+
+def unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """`object_pairs_hook` for JSON (and a check for TOML tables): refuse a key given twice, or
+    twice but for case, spaces or invisible characters, as YAML front matter is refused
+    (`core.parse.key_form`); JSON parsers keep the last one silently. Raises DuplicateKey."""
+    seen: dict[str, str] = {}
+    for key, _ in pairs:
+        form = parse.key_form(str(key))
+        if form in seen:
+            raise DuplicateKey(seen[form], str(key))
+        seen[form] = str(key)
+    return dict(pairs)
+
+
 def decode(data: bytes) -> tuple[str, str | None]:
-    """Bytes -> (text with '\\n' line endings, warning or None). Raises Skip."""
-    if data.startswith(UTF16_BOMS):
-        try:
-            text, note = data.decode("utf-16"), None
-        except UnicodeDecodeError:
-            raise Skip("file starts like UTF-16 but is not valid UTF-16", hint="save it as UTF-8") from None
-    else:
-        if b"\x00" in data:
-            raise Skip("not a text file (it contains binary data)")
-        if data.startswith(UTF8_BOM):
-            data = data[len(UTF8_BOM):]
-        try:
-            text, note = data.decode("utf-8"), None
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            try:
-                text = data.decode("cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
-            note = (f"not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); read as Windows-1252/Latin-1 — "
-                    "check accented letters in the imported story")
-    return text.replace("\r\n", "\n").replace("\r", "\n"), note
+    """Bytes -> (text with '\\n' line endings, warning or None), read leniently as old blogs need
+    (`harvest.core.textfile`, legacy). Raises Skip."""
+    try:
+        return textfile.decode(data, legacy=True)
+    except textfile.Undecodable as exc:
+        raise Skip(exc.message, exc.line, exc.hint) from None
 
 
 @dataclass
@@ -128,7 +147,7 @@ def _toml(source: str) -> dict:
 
 def _json_front(text: str) -> tuple[dict, int]:
     try:
-        meta, end = bounded(json.JSONDecoder().raw_decode, text)
+        meta, end = bounded(json.JSONDecoder(object_pairs_hook=unique_keys).raw_decode, text)
     except TooDeep:
         raise too_deep() from None
     except json.JSONDecodeError as exc:
@@ -137,9 +156,10 @@ def _json_front(text: str) -> tuple[dict, int]:
 
 
 def _plain(value):
-    """TOML dates/times become ISO strings, like the YAML loader keeps them."""
+    """TOML dates/times become ISO strings, like the YAML loader keeps them; keys that differ
+    only in case are refused (tomllib itself refuses exact duplicates)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return unique_keys([(str(k), _plain(v)) for k, v in value.items()])
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, (dt.date, dt.time)):

@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvest.core.parse import decode_text, load_yaml_mapping
-from harvest.core.problems import HarvestError, Problem, did_you_mean
+from harvest.core.mappingfile import load_mapping_file
+from harvest.core.problems import did_you_mean
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
 
@@ -56,7 +56,8 @@ LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass
-class Mapping:
+class ImportMapping:
+    """How a source's fields, tags and authors become story fields (defaults + a `--mapping` file)."""
     fields: dict[str, tuple[str, ...]]
     lessons: dict[str, tuple[str, ...]] = field(default_factory=dict)   # slug(tag) -> lesson ids
     events: dict[str, str] = field(default_factory=dict)                # slug(tag) -> event kind
@@ -84,30 +85,14 @@ def normalize_lang(value) -> str | None:
     return tag if LANG.match(tag) else None
 
 
-def load_mapping(file: Path | None, kind: str, settings: Settings) -> Mapping:
+def load_import_mapping(file: Path | None, kind: str, settings: Settings) -> ImportMapping:
     """Defaults for `kind`, overridden by the mapping file. Mistakes raise HarvestError naming file and key."""
-    mapping = Mapping(fields=dict(DEFAULT_FIELDS[kind]))
+    mapping = ImportMapping(fields=dict(DEFAULT_FIELDS[kind]))
     if file is None:
         return mapping
-    display = settings.display_path(file)
-    mapping.display = display
-    if not file.is_file():
-        raise HarvestError([Problem(display, None, "file", "mapping file not found")])
-    text, problems = decode_text(file.read_bytes(), display, 1_000_000)
-    if text is None:
-        raise HarvestError(problems)
-    data, lines, problems = load_yaml_mapping(text, display, first_line=1) if text.strip() else ({}, {}, [])
-    if data is None:
-        raise HarvestError(problems)
-    mapping.lines = lines
-    problems = []
-
-    def bad(key: str, message: str, hint: str = "") -> None:
-        problems.append(Problem(display, lines.get(key), key, message, hint))
-
-    for key in data:
-        if key not in MAPPING_KEYS:
-            bad(key, "unknown mapping key", did_you_mean(key, MAPPING_KEYS))
+    loaded = load_mapping_file(file, settings.display_path(file), MAPPING_KEYS)
+    data, bad = loaded.data, loaded.refuse
+    mapping.display, mapping.lines = loaded.display, loaded.lines
     _read_fields(data.get("fields"), mapping, kind, bad)
     for tag, targets in _table(data.get("lessons"), "lessons", bad).items():
         ids = [] if targets is None else (targets if isinstance(targets, list) else [targets])
@@ -136,8 +121,7 @@ def load_mapping(file: Path | None, kind: str, settings: Settings) -> Mapping:
         else:
             mapping.sections[prompt_id] = tuple(names)
     _read_defaults(data, mapping, settings, bad)
-    if problems:
-        raise HarvestError(problems)
+    loaded.raise_problems()
     return mapping
 
 
@@ -150,7 +134,7 @@ def _table(value, key: str, bad) -> dict:
     return {str(k): v for k, v in value.items()}
 
 
-def _read_fields(value, mapping: Mapping, kind: str, bad) -> None:
+def _read_fields(value, mapping: ImportMapping, kind: str, bad) -> None:
     for name, sources in _table(value, "fields", bad).items():
         if name not in DEFAULT_FIELDS[kind]:
             bad("fields", f"unknown story field '{name}'", did_you_mean(name, DEFAULT_FIELDS[kind]))
@@ -162,7 +146,7 @@ def _read_fields(value, mapping: Mapping, kind: str, bad) -> None:
         mapping.fields[name] = tuple(s.strip() for s in sources)
 
 
-def _read_defaults(data: dict, mapping: Mapping, settings: Settings, bad) -> None:
+def _read_defaults(data: dict, mapping: ImportMapping, settings: Settings, bad) -> None:
     event = data.get("event_default")
     if event is not None:
         if event not in settings.event_kinds:

@@ -33,7 +33,7 @@ from harvest.core.vocab import load_lessons, load_registry
 from harvest.importer.assets import ImageFinder
 from harvest.importer.convert import Converter, Draft, link_post
 from harvest.importer.links import LinkIndex, write_story_links
-from harvest.importer.mapping import LESSON_ID, load_mapping
+from harvest.importer.mapping import LESSON_ID, load_import_mapping
 from harvest.importer.oldsite import old_site
 from harvest.importer.sources import KINDS, SkippedItem, detect_kind, iter_items, open_source
 
@@ -62,7 +62,7 @@ class Options:
 
 
 @dataclass
-class Outcome:
+class ImportOutcome:
     display: str          # the source item
     status: str
     target: str = ""      # the story file, as the user knows it
@@ -73,12 +73,12 @@ class Outcome:
 
 
 @dataclass
-class Report:
+class ImportReport:
     kind: str
     source: str
     target: str
     dry_run: bool
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[ImportOutcome] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     unmapped_tags: Counter = field(default_factory=Counter)
     unknown_contributors: Counter = field(default_factory=Counter)
@@ -121,16 +121,16 @@ def target_folder(settings: Settings, into: Path | None) -> Path:
     return folder
 
 
-def run_import(settings: Settings, options: Options) -> Report:
+def run_import(settings: Settings, options: Options) -> ImportReport:
     kind = _check_options(settings, options)
     target = target_folder(settings, options.into)
     lessons, lesson_problems = load_lessons(settings)
     registry, registry_problems = load_registry(settings)
     if any(p.is_error for p in lesson_problems + registry_problems):
         raise HarvestError([p for p in lesson_problems + registry_problems if p.is_error])
-    mapping = load_mapping(options.mapping, kind, settings)
+    mapping = load_import_mapping(options.mapping, kind, settings)
     source = open_source(options.source, kind)
-    report = Report(kind, shown_path(options.source), settings.display_path(target), options.dry_run,
+    report = ImportReport(kind, shown_path(options.source), settings.display_path(target), options.dry_run,
                     lessons_file=settings.display_path(settings.lessons_file),
                     contributors_file=settings.display_path(settings.contributors_file))
     report.notes += [Problem(p.display, p.line, "file", p.reason, p.hint, WARNING) for p in source.problems]
@@ -142,7 +142,7 @@ def run_import(settings: Settings, options: Options) -> Report:
 
 
 def _import(settings, options, kind, target, lessons, registry, mapping, source, report, new_lessons,
-            staging: Path) -> Report:
+            staging: Path) -> ImportReport:
     existing = _existing_imports(settings.stories_dir)
     items = list(iter_items(source, shown_path, settings.max_story_bytes))
     site = old_site(kind, options.source, source.root, options.assets) if kind not in ("json", "csv") else None
@@ -155,7 +155,7 @@ def _import(settings, options, kind, target, lessons, registry, mapping, source,
     for item in items:
         result = item if isinstance(item, SkippedItem) else converter.convert(item)
         if isinstance(result, SkippedItem):
-            report.outcomes.append(Outcome(result.display, SKIPPED, line=result.line, reason=result.reason,
+            report.outcomes.append(ImportOutcome(result.display, SKIPPED, line=result.line, reason=result.reason,
                                            hint=result.hint, fatal=result.fatal))
         else:
             drafts.append(result)
@@ -213,7 +213,7 @@ def _link_translations(drafts: list[Draft]) -> None:
 
 
 def _settle_lessons(drafts: list[Draft], lessons: dict[str, Lesson], new_lessons: dict[str, Lesson], mapping,
-                    add: bool, report: Report) -> dict[str, Lesson]:
+                    add: bool, report: ImportReport) -> dict[str, Lesson]:
     """Give each draft its lessons (adding unmapped tags to the vocabulary when asked); -> vocabulary."""
     spellings: dict[str, str] = {}
     for draft in drafts:
@@ -236,7 +236,7 @@ def _settle_lessons(drafts: list[Draft], lessons: dict[str, Lesson], new_lessons
 
 
 def _settle_contributors(drafts: list[Draft], registry: dict[str, RegistryEntry], add: bool,
-                         report: Report) -> tuple[dict[str, RegistryEntry], dict[str, RegistryEntry]]:
+                         report: ImportReport) -> tuple[dict[str, RegistryEntry], dict[str, RegistryEntry]]:
     """Count handles missing from the registry; with `add`, they join it as anonymous (never named)."""
     new_people: dict[str, RegistryEntry] = {}
     for draft in drafts:
@@ -248,7 +248,7 @@ def _settle_contributors(drafts: list[Draft], registry: dict[str, RegistryEntry]
     return {**registry, **new_people}, new_people
 
 
-def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: Report) -> None:
+def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: ImportReport) -> None:
     """Vocabulary first (so no story names a lesson that is not there yet), then the stories."""
     if new_lessons:
         _append_entries(settings.lessons_file,
@@ -281,8 +281,8 @@ def _install_images(draft: Draft, folder: Path, only_missing: bool) -> None:
 
 
 def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[str, Lesson],
-          registry: dict[str, RegistryEntry], report: Report, existing: dict[str, Path], add_lessons: bool = False
-          ) -> list[tuple[Draft, tuple[Outcome, str, Path]]]:
+          registry: dict[str, RegistryEntry], report: ImportReport, existing: dict[str, Path], add_lessons: bool = False
+          ) -> list[tuple[Draft, tuple[ImportOutcome, str, Path]]]:
     """Render and check every draft, and decide what happens to it (nothing is written here).
 
     First every draft is checked with its links to other posts as plain text (links do not change
@@ -297,7 +297,7 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
         display, story_id = draft.item.display, draft.meta["id"]
 
         def skip(reason: str, hint: str = "") -> None:
-            report.outcomes.append(Outcome(display, SKIPPED, line=draft.item.line, reason=reason, hint=hint))
+            report.outcomes.append(ImportOutcome(display, SKIPPED, line=draft.item.line, reason=reason, hint=hint))
 
         if story_id in seen:
             skip(f"same source key as {seen[story_id]}", "give each record its own `id`")
@@ -312,7 +312,7 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
         shown = settings.display_path(path)
         if not path.is_relative_to(target):
             located[story_id] = path
-            report.outcomes.append(Outcome(display, SKIPPED, shown, reason=f"already in the archive at {shown}; "
+            report.outcomes.append(ImportOutcome(display, SKIPPED, shown, reason=f"already in the archive at {shown}; "
                                            "left as it is", hint="to import it again, move that file back into "
                                            "the import folder"))
             continue
@@ -341,7 +341,7 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
             report.notes.append(Problem(draft.item.display, None, "body", f"link to the post imported as {story_id} "
                                         "removed: that post was skipped (its text is kept)", "", WARNING))
         text = render(draft.meta, body)
-        outcome = Outcome(draft.item.display, _compare(path, text) if draft.meta["id"] in existing else IMPORTED,
+        outcome = ImportOutcome(draft.item.display, _compare(path, text) if draft.meta["id"] in existing else IMPORTED,
                           shown)
         if outcome.status == KEPT:
             outcome.reason = "edited since the last import; not overwritten"

@@ -18,7 +18,9 @@ from typing import Callable, Iterator
 from harvest.core.nesting import TooDeep, bounded
 from harvest.core.parse import load_yaml_mapping
 from harvest.core.safepaths import LINK_HINT, leaves, link_target
-from harvest.importer.decode import Refused, Skip, decode, split_post, too_deep
+from harvest.core.textfile import csv_delimiter
+from harvest.importer.decode import (DuplicateKey, Refused, Skip, decode, split_post, too_deep,
+                                     unique_keys)
 
 KINDS = ("jekyll", "hugo", "material", "json", "csv")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -274,6 +276,10 @@ def _read_authors(file: Path, source: Source) -> dict[str, dict]:
 
 # --- JSON records ---------------------------------------------------------------------------------
 
+def _load_json(text: str):
+    return json.loads(text, object_pairs_hook=unique_keys)
+
+
 def _json_items(file: Path, source: Source, shown: str, max_bytes: int) -> Iterator[SourceItem | SkippedItem]:
     try:
         text, encoding_note = decode(_read_bytes(file, max_bytes * 50))
@@ -281,7 +287,10 @@ def _json_items(file: Path, source: Source, shown: str, max_bytes: int) -> Itera
         yield SkippedItem.of(shown, skip)
         return
     try:
-        data = bounded(json.loads, text)
+        data = bounded(_load_json, text)
+    except DuplicateKey as duplicate:
+        yield SkippedItem.of(shown, duplicate)
+        return
     except TooDeep:
         yield SkippedItem.of(shown, too_deep())
         return
@@ -331,12 +340,16 @@ def _csv_items(file: Path, source: Source, shown: str, max_bytes: int) -> Iterat
     except Skip as skip:
         yield SkippedItem.of(shown, skip)
         return
-    header = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in header else (";" if header.count(";") > header.count(",") else ",")
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     try:
         if not reader.fieldnames:
             yield SkippedItem(shown, 1, "empty CSV file (no header row)")
+            return
+        try:
+            unique_keys([(name, None) for name in reader.fieldnames if name.strip()])
+        except DuplicateKey as duplicate:  # DictReader would keep the last column of the two
+            duplicate.line = 1
+            yield SkippedItem.of(shown, duplicate)
             return
         key_base = _key(file, source.root)
         start, number = 2, 0

@@ -23,29 +23,29 @@ from harvest.core.vocab import load_lessons, load_registry
 
 
 @dataclass
-class Vocabulary:
+class StoryVocabulary:
     lessons: dict[str, Lesson]
     registry: dict[str, RegistryEntry]
 
 
-def load_vocabulary(settings: Settings) -> Vocabulary:
+def load_vocabulary(settings: Settings) -> StoryVocabulary:
     """The lessons and contributors registry; a broken vocabulary stops everything."""
     lessons, problems = load_lessons(settings)
     registry, registry_problems = load_registry(settings)
     problems += registry_problems
     if any(p.is_error for p in problems):
         raise HarvestError(problems)
-    return Vocabulary(lessons, registry)
+    return StoryVocabulary(lessons, registry)
 
 
-def check_story(meta: Mapping, body: str, settings: Settings, vocabulary: Vocabulary,
+def check_story(meta: Mapping, body: str, settings: Settings, vocabulary: StoryVocabulary,
                 source: str, rel_path: str = "_inbox/new.md") -> tuple[str, list[Problem]]:
     """-> (the file's text, problems). Problems name `source` (e.g. 'data.csv row 4'), not the text's lines."""
     text = dump_story(dict(meta), body)
     return text, check_text(text, settings, vocabulary, source, rel_path)[1]
 
 
-def check_text(text: str, settings: Settings, vocabulary: Vocabulary, source: str,
+def check_text(text: str, settings: Settings, vocabulary: StoryVocabulary, source: str,
                rel_path: str = "_inbox/new.md") -> tuple[dict | None, list[Problem]]:
     """Validate a whole story file's text; -> (its front matter or None, problems naming `source`)."""
     size = len(text.encode("utf-8"))

@@ -14,16 +14,16 @@ from harvest.core.problems import HarvestError, Problem
 from harvest.core.safepaths import inbox_problem, named_file_problem, refuse
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
-from harvest.intake.check import Vocabulary, check_story, check_text, write_story
+from harvest.intake.check import StoryVocabulary, check_story, check_text, write_story
 from harvest.intake.compose import Composer
 from harvest.intake.issueform import Item, parse_forge_json, parse_issue_body
-from harvest.intake.spreadsheet import MAX_ROWS, Mapping, read_csv
+from harvest.intake.spreadsheet import MAX_ROWS, ColumnMapping, read_csv
 
 MAX_TEXT_BYTES = 1_000_000   # an issue body or a forge JSON export
 
 
 @dataclass
-class Outcome:
+class InboxOutcome:
     source: str
     path: Path | None = None                  # the file written (None: rejected, or a dry run)
     problems: list[Problem] = field(default_factory=list)
@@ -40,7 +40,7 @@ def inbox_folder(settings: Settings) -> Path:
     return folder
 
 
-def read_items(path: str, settings: Settings, mapping: Mapping | None = None,
+def read_items(path: str, settings: Settings, mapping: ColumnMapping | None = None,
                max_rows: int = MAX_ROWS) -> tuple[list[Item], list[str]]:
     """Items from a CSV file, a forge JSON file, or an issue body (Markdown or text); `-` is stdin.
 
@@ -50,7 +50,7 @@ def read_items(path: str, settings: Settings, mapping: Mapping | None = None,
     if path != "-":
         refuse(named_file_problem(Path(path), path))
     if path.lower().endswith(".csv"):
-        items, ignored = read_csv(Path(path), settings, mapping or Mapping(), max_rows, display=path)
+        items, ignored = read_csv(Path(path), settings, mapping or ColumnMapping(), max_rows, display=path)
         notes = [f"{path}: ignored columns (never written): {', '.join(ignored)}"] if ignored else []
         return items, notes
     display = "stdin" if path == "-" else path
@@ -69,13 +69,13 @@ def read_items(path: str, settings: Settings, mapping: Mapping | None = None,
     return [parse_issue_body(text, settings, display)], []
 
 
-def take_in(items: list[Item], settings: Settings, vocabulary: Vocabulary, folder: Path,
-            date_format: str | None = None, dry_run: bool = False) -> list[Outcome]:
+def take_in(items: list[Item], settings: Settings, vocabulary: StoryVocabulary, folder: Path,
+            date_format: str | None = None, dry_run: bool = False) -> list[InboxOutcome]:
     """Compose, check and (unless dry_run) write each item; a bad item never stops the others."""
     composer = Composer(settings, vocabulary.lessons, vocabulary.registry, date_format=date_format)
     outcomes = []
     for item in items:
-        outcome = Outcome(item.source, problems=list(item.problems))
+        outcome = InboxOutcome(item.source, problems=list(item.problems))
         outcomes.append(outcome)
         if outcome.rejected:
             continue
@@ -95,7 +95,7 @@ def take_in(items: list[Item], settings: Settings, vocabulary: Vocabulary, folde
     return outcomes
 
 
-def _take_story_file(item: Item, outcome: Outcome, settings: Settings, vocabulary: Vocabulary, folder: Path,
+def _take_story_file(item: Item, outcome: InboxOutcome, settings: Settings, vocabulary: StoryVocabulary, folder: Path,
                      dry_run: bool) -> None:
     """A ready story file is checked as it is and kept byte for byte; only its file name is ours."""
     meta, problems = check_text(item.story_text, settings, vocabulary, item.source)

@@ -18,7 +18,7 @@ from harvest.core.problems import Problem
 from harvest.core.prompts import normalize_heading
 from harvest.core.settings import Settings
 from harvest.intake.fields import CONSENT_LABEL, CONSENT_OPTIONS, FIELDS_BY_NAME, heading_index
-from harvest.intake.check import Vocabulary
+from harvest.intake.check import StoryVocabulary
 
 ISSUE_FORM_PATH = ".github/ISSUE_TEMPLATE/story.yml"
 ISSUE_TITLE_PREFIX = "Story: "
@@ -112,7 +112,7 @@ def _block(kind: str, name: str, label: str, description: str, required: bool, *
     return {"type": kind, "id": name, "attributes": attributes, "validations": {"required": required}}
 
 
-def issue_form(settings: Settings, vocabulary: Vocabulary) -> str:
+def issue_form(settings: Settings, vocabulary: StoryVocabulary) -> str:
     """The issue form YAML (GitHub issue-forms syntax, which Forgejo and Gitea read too)."""
     f = FIELDS_BY_NAME
     body: list[dict] = [{"type": "markdown", "attributes": {"value": (

@@ -20,10 +20,12 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harvest.core.parse import decode_text, load_yaml_mapping
+from harvest.core.mappingfile import load_mapping_file
+from harvest.core.parse import decode_text
 from harvest.core.problems import HarvestError, Problem, did_you_mean
 from harvest.core.prompts import normalize_heading
 from harvest.core.settings import Settings
+from harvest.core.textfile import csv_delimiter
 from harvest.intake.fields import FIELDS_BY_NAME, answer_keys, heading_index
 from harvest.intake.issueform import Item
 
@@ -33,64 +35,43 @@ MAPPING_KEYS = ("columns", "date_format", "defaults")
 
 
 @dataclass
-class Mapping:
+class ColumnMapping:
+    """Which spreadsheet column holds which answer, from a `--mapping` file."""
     columns: dict[str, str] = field(default_factory=dict)   # answers key -> column heading
     date_format: str | None = None
     defaults: dict[str, str] = field(default_factory=dict)  # answers key -> value
 
 
-def _answers_key(name: str, settings: Settings) -> str:
+def _answers_key(name: str) -> str:
     return name if name in FIELDS_BY_NAME else f"prompt:{name}"
 
 
-def load_mapping(path: Path, settings: Settings) -> Mapping:
-    display = settings.display_path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise HarvestError([Problem(display, None, "file", f"cannot read the mapping file: {exc.strerror}")])
-    text, problems = decode_text(data, display, max_bytes=100_000)
-    if text is None:
-        raise HarvestError(problems)
-    mapping, lines, problems = load_yaml_mapping(text or "{}", display, first_line=1)
-    if mapping is None:
-        raise HarvestError(problems)
+def load_column_mapping(path: Path, settings: Settings) -> ColumnMapping:
+    file = load_mapping_file(path, settings.display_path(path), MAPPING_KEYS)
     known = answer_keys(settings)
-    for key in mapping:
-        if key not in MAPPING_KEYS:
-            problems.append(Problem(display, lines.get(key), key, "unknown setting", did_you_mean(key, MAPPING_KEYS)))
-    result = Mapping(date_format=mapping.get("date_format"))
+    result = ColumnMapping(date_format=file.data.get("date_format"))
     if result.date_format is not None and not isinstance(result.date_format, str):
-        problems.append(Problem(display, lines.get("date_format"), "date_format", "should be text",
-                                'e.g. date_format: "%d/%m/%Y"'))
+        file.refuse("date_format", "should be text", 'e.g. date_format: "%d/%m/%Y"')
     for section in ("columns", "defaults"):
-        value = mapping.get(section) or {}
+        value = file.data.get(section) or {}
         if not isinstance(value, dict):
-            problems.append(Problem(display, lines.get(section), section, "should be a list of `answer: value` lines",
-                                    f"e.g. {section}:\\n  title: Name of the action"))
+            file.refuse(section, "should be a list of `answer: value` lines",
+                        f"e.g. {section}:\\n  title: Name of the action")
             continue
         for name, cell in value.items():
             if name not in known:
-                problems.append(Problem(display, lines.get(section), f"{section}.{name}", "not a field or prompt id",
-                                        did_you_mean(str(name), known)))
+                file.refuse(section, "not a field or prompt id", did_you_mean(str(name), known),
+                            field=f"{section}.{name}")
             elif not isinstance(cell, (str, int, float)) or isinstance(cell, bool):
-                problems.append(Problem(display, lines.get(section), f"{section}.{name}", "should be text",
-                                        "quote it if it looks like something else"))
+                file.refuse(section, "should be text", "quote it if it looks like something else",
+                            field=f"{section}.{name}")
             else:
-                getattr(result, section)[_answers_key(name, settings)] = str(cell)
-    if problems:
-        raise HarvestError(problems)
+                getattr(result, section)[_answers_key(name)] = str(cell)
+    file.raise_problems()
     return result
 
 
-def _delimiter(header_line: str) -> str:
-    """Spreadsheets write ',' or, in many locales, ';' (or tabs): the heading row tells which."""
-    counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
-
-
-def read_csv(path: Path, settings: Settings, mapping: Mapping, max_rows: int = MAX_ROWS,
+def read_csv(path: Path, settings: Settings, mapping: ColumnMapping, max_rows: int = MAX_ROWS,
              display: str | None = None) -> tuple[list[Item], list[str]]:
     """-> (one Item per non-empty row, the headings that were ignored). File-level problems raise."""
     display = display or str(path)
@@ -104,7 +85,7 @@ def read_csv(path: Path, settings: Settings, mapping: Mapping, max_rows: int = M
             p.path, p.line, p.field, p.message, "export or save the sheet as 'CSV UTF-8'") for p in problems])
     if not text.strip():
         raise HarvestError([Problem(display, None, "file", "the file is empty", "export the sheet with its heading row")])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text.split("\n", 1)[0]))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     try:
         headings = next(reader)
     except csv.Error as exc:
@@ -142,7 +123,8 @@ def read_csv(path: Path, settings: Settings, mapping: Mapping, max_rows: int = M
     return items, ignored
 
 
-def _columns(headings: list[str], mapping: Mapping, settings: Settings, display: str) -> tuple[dict[int, str], list[str]]:
+def _columns(headings: list[str], mapping: ColumnMapping, settings: Settings,
+             display: str) -> tuple[dict[int, str], list[str]]:
     """Column index -> answers key, from the mapping file first, then from the headings themselves."""
     by_heading = {normalize_heading(h): i for i, h in reversed(list(enumerate(headings)))}
     columns: dict[int, str] = {}

@@ -94,7 +94,7 @@ class Finding:
 
 
 @dataclass
-class Report:
+class OutsideReport:
     loads: list[Finding] = field(default_factory=list)     # fail the check
     links: list[Finding] = field(default_factory=list)     # allowed: links the reader may follow
     dormant: list[Finding] = field(default_factory=list)   # Material's conditional loads no page triggers
@@ -122,10 +122,10 @@ class Report:
         return dict(sorted(found.items()))
 
 
-def scan_site(site_dir: Path, html_pages: set[str] | None = None) -> Report:
+def scan_site(site_dir: Path, html_pages: set[str] | None = None) -> OutsideReport:
     """Every HTML, CSS, script and JSON file under `site_dir`; with `html_pages` (paths relative
     to it), only those of the HTML files."""
-    report = Report()
+    report = OutsideReport()
     pages: list[tuple[str, set[str]]] = []
     scripts: list[Finding] = []
     for path in sorted(p for p in Path(site_dir).rglob("*") if p.is_file()):
@@ -168,7 +168,7 @@ SITE_HINT = ("no page of the archive may make a reader's browser contact another
              "who reads): ship the file inside the site (overrides/) or remove it from mkdocs.yml")
 
 
-def outside_problems(report: Report, folder: str, hint: str) -> list[Problem]:
+def outside_problems(report: OutsideReport, folder: str, hint: str) -> list[Problem]:
     """One problem per URL and way of loading it (a theme-wide load shows once, with a count)."""
     return [Problem(f"{folder}/{f.file}", f.line, "outside request", f"{f.what} loads {f.url}"
                     + (f" (and in {files - 1} more files)" if files > 1 else ""),
@@ -227,7 +227,7 @@ def scan_json(text: str, file: str) -> list[Finding]:
     return found
 
 
-def _judge_script_urls(scripts: list[Finding], pages: list[tuple[str, set[str]]], report: Report) -> None:
+def _judge_script_urls(scripts: list[Finding], pages: list[tuple[str, set[str]]], report: OutsideReport) -> None:
     for finding in scripts:
         rule = next((r for r in CONDITIONAL_LOADS if r.url.search(finding.url)), None)
         if rule is None:

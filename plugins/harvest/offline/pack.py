@@ -28,7 +28,7 @@ from harvest.core.settings import Settings
 from harvest.core.templating import render
 from harvest.core.text import slugify
 from harvest.offline.build import build_offline
-from harvest.offline.outside import Report, scan_site
+from harvest.offline.outside import OutsideReport, scan_site
 
 NAMESPACE = "harvest-archive"  # ssh-keygen -n: a signature made for this cannot be replayed elsewhere
 SITE_FOLDER = "site"
@@ -45,7 +45,7 @@ class Packed:
     size: int
     entries: int
     date: dt.date
-    report: Report
+    report: OutsideReport
     signature: Path | None = None
     allowed_signers_line: str | None = None
     fingerprint: str | None = None

@@ -30,11 +30,12 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 
+from harvest.core.fileio import atomic_write
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.settings import Prompt, Settings
 from harvest.search.analysis import ANALYSIS_VERSION, WORD, fold
 from harvest.search.documents import SearchDocument
-from harvest.search.vocabulary import Vocabulary, words_of
+from harvest.search.vocabulary import SearchVocabulary, words_of
 
 INDEX_FORMAT = "3"
 MANIFEST = "harvest-manifest.json"
@@ -155,9 +156,7 @@ def read_manifest(folder: Path) -> dict | None:
 
 
 def _write_manifest(folder: Path, data: dict) -> None:
-    tmp = folder / (MANIFEST + ".tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True, separators=(",", ":")), "utf-8")
-    os.replace(tmp, folder / MANIFEST)
+    atomic_write(folder / MANIFEST, json.dumps(data, sort_keys=True, separators=(",", ":")))
 
 
 def _entry(doc: SearchDocument) -> list:
@@ -201,9 +200,9 @@ def update_index(docs: Iterable[SearchDocument], folder: Path, prompts: Iterable
         ix = index.create_in(str(folder), build_schema(prompts))
     entries: dict[str, list] = {}
     withdrawal = False
-    vocabulary = None if report.rebuilt else Vocabulary.load(folder, ix.latest_generation())
+    vocabulary = None if report.rebuilt else SearchVocabulary.load(folder, ix.latest_generation())
     recount = vocabulary is None  # (re)built from every document instead of updated
-    vocabulary = vocabulary or Vocabulary()
+    vocabulary = vocabulary or SearchVocabulary()
     previous = ix.searcher()      # the versions being replaced, to take their words away
     writer = None
     try:

@@ -21,7 +21,7 @@ from harvest.core.problems import did_you_mean
 from harvest.core.settings import Prompt
 from harvest.search.analysis import WORD, fold
 from harvest.search.index import CORE_FIELDS, answer_field, index_dir, open_index
-from harvest.search.vocabulary import Vocabulary
+from harvest.search.vocabulary import SearchVocabulary
 
 SNIPPET_CHARS = 220
 ALIASES = {"lesson": ["lessons"], "contributor": ["contributors", "by"], "body": ["text"]}
@@ -59,13 +59,13 @@ class Results:
 def open_searcher(settings) -> "Searcher":
     """A Searcher on the profile's index (a clear `HarvestError` when there is none yet)."""
     ix = open_index(settings)
-    return Searcher(ix, settings.prompts, Vocabulary.load(index_dir(settings), ix.latest_generation()))
+    return Searcher(ix, settings.prompts, SearchVocabulary.load(index_dir(settings), ix.latest_generation()))
 
 
 class Searcher:
     """A parser and a whoosh searcher for one index; reuse it for many queries."""
 
-    def __init__(self, ix, prompts: tuple[Prompt, ...], vocabulary: Vocabulary | None = None):
+    def __init__(self, ix, prompts: tuple[Prompt, ...], vocabulary: SearchVocabulary | None = None):
         self.ix = ix
         self.vocabulary = vocabulary
         self.answers = [answer_field(p.id) for p in prompts if answer_field(p.id) in ix.schema]

@@ -9,11 +9,11 @@ with the index: words of new versions added, words of old versions taken away.
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from pathlib import Path
 from typing import Iterable
 
+from harvest.core.fileio import atomic_write
 from harvest.search.analysis import tokens
 
 FILE = "harvest-words.json"
@@ -26,7 +26,7 @@ def words_of(*texts: str) -> set[str]:
     return found
 
 
-class Vocabulary:
+class SearchVocabulary:
     def __init__(self, counts: Counter | None = None):
         self.counts: Counter = counts if counts is not None else Counter()
         self._by_letter: dict[str, list[str]] | None = None
@@ -65,7 +65,7 @@ class Vocabulary:
     # --- on disk, tied to one index generation -------------------------------------------------
 
     @classmethod
-    def load(cls, folder: Path, generation: int | None = None) -> "Vocabulary | None":
+    def load(cls, folder: Path, generation: int | None = None) -> "SearchVocabulary | None":
         try:
             data = json.loads((folder / FILE).read_text("utf-8"))
         except (OSError, ValueError):
@@ -75,7 +75,5 @@ class Vocabulary:
         return cls(Counter(data.get("words", {})))
 
     def save(self, folder: Path, generation: int) -> None:
-        tmp = folder / (FILE + ".tmp")
-        tmp.write_text(json.dumps({"generation": generation, "words": dict(sorted(self.counts.items()))},
-                                  ensure_ascii=False, separators=(",", ":")), "utf-8")
-        os.replace(tmp, folder / FILE)
+        atomic_write(folder / FILE, json.dumps({"generation": generation, "words": dict(sorted(self.counts.items()))},
+                                               ensure_ascii=False, separators=(",", ":")))
