@@ -89,7 +89,7 @@ def test_semicolon_csv_with_commas_in_a_heading_is_imported_by_columns(project, 
     assert result.returncode == 0, result.stdout + result.stderr
     [written] = (project / "stories" / "_inbox").glob("imp-*.md")
     text = written.read_text("utf-8")
-    assert "title: Bread run\n" in text and "date: '2023-03-18'\n" in text and "We baked, then we walked." in text
+    assert 'title: "Bread run"\n' in text and "date: 2023-03-18\n" in text and "We baked, then we walked." in text
 
 
 # --- mapping files --------------------------------------------------------------------------------
