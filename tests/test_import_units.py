@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from harvest.importer.convert import _split_list, _take_title_heading, parse_date, story_id
-from harvest.importer.markup import BodyCleaner, target_kind
-from harvest.importer.plaintext import first_sentence
-from harvest.importer.decode import Skip, decode, split_post
-from harvest.importer.run import _append_entries, edited_since_import, render, target_folder
-from harvest.importer.sources import SourceItem
 from harvest.core.problems import HarvestError
 from harvest.core.prompts import PromptMatcher
 from harvest.core.settings import Prompt, Settings
+from harvest.importer.convert import _split_list, _take_title_heading, parse_date, story_id
+from harvest.importer.decode import Skip, decode, split_post
+from harvest.importer.markup import BodyCleaner, target_kind
+from harvest.importer.plaintext import first_sentence
+from harvest.importer.run import _append_entries, edited_since_import, render, target_folder
+from harvest.importer.sources import SourceItem
 
 PROMPTS = (Prompt("surprised", "What surprised us?", ("What surprised you?", "¿Qué nos sorprendió?")),
            Prompt("stepped-forward", "Who stepped forward?"),

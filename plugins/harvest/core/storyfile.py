@@ -10,6 +10,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -26,7 +27,7 @@ class _Dumper(yaml.SafeDumper):
     pass
 
 
-def _str_representer(dumper, value: str):
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -34,7 +35,7 @@ def _str_representer(dumper, value: str):
 _Dumper.add_representer(str, _str_representer)
 
 
-def dump_story(meta: dict, body: str) -> str:
+def dump_story(meta: dict[str, Any], body: str) -> str:
     """Front matter (known fields first, in the documented order) + body, with a final newline."""
     ordered = {k: meta[k] for k in FIELD_ORDER
                if k in meta and (meta[k] not in (None, "", []) or k in KEEP_EMPTY)}

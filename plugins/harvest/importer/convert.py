@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from harvest.core.model import Lesson
 from harvest.core.privacy import RegistryEntry
@@ -12,10 +13,10 @@ from harvest.core.problems import WARNING, Problem
 from harvest.core.prompts import PromptMatcher, normalize_heading
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
+from harvest.importer.decode import Skip
 from harvest.importer.mapping import HANDLE, Mapping, normalize_lang
 from harvest.importer.markup import IMAGE_FILE, BodyCleaner
 from harvest.importer.plaintext import first_sentence, plain_text, shorten
-from harvest.importer.decode import Skip
 from harvest.importer.sources import SkippedItem, SourceItem
 
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:$|[T\s])")
@@ -106,7 +107,7 @@ class Converter:
             note("title", "title shortened to 200 characters")
             title = shorten(title, 200)
 
-        meta = {"id": story_id(item), "title": title, "date": self._date(item, fields, note),
+        meta: dict[str, Any] = {"id": story_id(item), "title": title, "date": self._date(item, fields, note),
                 "event": self._event(fields, note)}
         tags, unmapped, tag_event = self._tags(fields, item.kind)
         meta["event"] = meta["event"] or tag_event or self.event_default
@@ -118,7 +119,7 @@ class Converter:
         meta["contributors"] = self._contributors(fields, note)
         meta["summary"] = self._summary(fields, body, title, note)
         lang = self._first(fields, self.mapping.fields["lang"])
-        meta["lang"] = normalize_lang(lang) or item.lang_hint and normalize_lang(item.lang_hint) or self.mapping.lang_default
+        meta["lang"] = normalize_lang(lang) or (item.lang_hint and normalize_lang(item.lang_hint)) or self.mapping.lang_default
         if lang is not None and not normalize_lang(lang):
             note("lang", f"{lang!r} is not a language tag; left out")
         meta["visibility"] = self._visibility(fields, note)

@@ -13,7 +13,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded, depth, MAX_DEPTH
+from harvest.core.nesting import DEPTH_HINT, MAX_DEPTH, TooDeep, bounded, depth
 from harvest.core.parse import load_yaml_mapping
 
 UTF8_BOM = b"\xef\xbb\xbf"

@@ -18,8 +18,8 @@ Every pass keeps the number of lines, so notes point at the source file's lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from harvest.core.prompts import PromptMatcher
 from harvest.core.sanitize import TAGS, clean_html
@@ -44,7 +44,7 @@ _KRAMDOWN_TOC = re.compile(r"^[ \t]*[*-][ \t]+TOC[ \t]*\n[ \t]*\{:[ \t]*toc[ \t]
 _ARG = re.compile(r"""(?:(\w+)=)?(?:"([^"]*)"|'([^']*)'|(\S+))""")
 DROP_WITH_CONTENT = ("script", "style", "iframe", "noscript", "template", "object", "embed", "svg", "math",
                      "form", "select", "textarea", "button", "canvas", "audio", "video")
-_DANGEROUS_ELEMENT = re.compile(r"<(%s)\b[^>]*>.*?</\1\s*>" % "|".join(DROP_WITH_CONTENT), re.S | re.I)
+_DANGEROUS_ELEMENT = re.compile(rf"<({'|'.join(DROP_WITH_CONTENT)})\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)(\s[^<>]*?)?\s*(/?)>", re.S)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
@@ -218,7 +218,7 @@ class BodyCleaner:
         if name in ("link", "post_url"):
             return ""  # the link around it keeps its text (see _link)
         if name == "include":
-            positional, named = _args(rest)
+            _, named = _args(rest)
             src = next((v for k, v in named.items() if k in ("image_path", "src", "image", "url", "file", "path")
                         and IMAGE_FILE.search(v)), None)
             if src:
@@ -325,7 +325,7 @@ class BodyCleaner:
     def _structure(self, text: str, first_line: int, notes: Notes) -> str:
         lines = text.split("\n")
         internal_refs = set()
-        fence = None
+        fence: str | None = None
         for index, line in enumerate(lines):  # reference definitions into the old site go
             fence = fence_state(line, fence)
             definition = None if fence else _REF_DEF.match(line)
@@ -333,9 +333,10 @@ class BodyCleaner:
                 internal_refs.add(definition.group(1).casefold())
                 self._link_note(definition.group(2), first_line + index, notes)
                 lines[index] = ""
-        out, fence = [], None
+        out: list[str] = []
+        fence = None
         for index, line in enumerate(lines):
-            was_fence = fence
+            was_fence: str | None = fence
             fence = fence_state(line, fence)
             if was_fence or fence:
                 out.append(line)
@@ -402,7 +403,9 @@ def _segments(lines: list[str]) -> list[tuple[bool, str]]:
 
 
 def _collapse_blank_lines(lines: list[str]) -> str:
-    out, fence, blank = [], None, False
+    out: list[str] = []
+    fence: str | None = None
+    blank = False
     for line in lines:
         was_fence = fence
         fence = fence_state(line, fence)

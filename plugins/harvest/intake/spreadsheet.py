@@ -48,7 +48,7 @@ def load_mapping(path: Path, settings: Settings) -> Mapping:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise HarvestError([Problem(display, None, "file", f"cannot read the mapping file: {exc.strerror}")])
+        raise HarvestError([Problem(display, None, "file", f"cannot read the mapping file: {exc.strerror}")]) from None
     text, problems = decode_text(data, display, max_bytes=100_000)
     if text is None:
         raise HarvestError(problems)
@@ -86,7 +86,7 @@ def load_mapping(path: Path, settings: Settings) -> Mapping:
 def _delimiter(header_line: str) -> str:
     """Spreadsheets write ',' or, in many locales, ';' (or tabs): the heading row tells which."""
     counts = {d: header_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] else ","
 
 
@@ -97,7 +97,7 @@ def read_csv(path: Path, settings: Settings, mapping: Mapping, max_rows: int = M
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise HarvestError([Problem(display, None, "file", f"cannot read file: {exc.strerror}")])
+        raise HarvestError([Problem(display, None, "file", f"cannot read file: {exc.strerror}")]) from None
     text, problems = decode_text(data, display, max_bytes=MAX_CSV_BYTES)
     if text is None:
         raise HarvestError([p if "UTF-8" not in p.hint else Problem(
@@ -159,9 +159,9 @@ def _columns(headings: list[str], mapping: Mapping, settings: Settings, display:
     index_of = heading_index(settings)
     taken = set(columns.values())
     for index, heading in enumerate(headings):
-        key = index_of.get(normalize_heading(heading))
-        if index not in columns and key and key != "consent" and key not in taken:
-            columns[index] = key
-            taken.add(key)
+        known = index_of.get(normalize_heading(heading))
+        if index not in columns and known and known != "consent" and known not in taken:
+            columns[index] = known
+            taken.add(known)
     ignored = [h for i, h in enumerate(headings) if i not in columns and h.strip()]
     return columns, ignored

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from harvest.search.analysis import tokens
 
@@ -65,7 +65,7 @@ class Vocabulary:
     # --- on disk, tied to one index generation -------------------------------------------------
 
     @classmethod
-    def load(cls, folder: Path, generation: int | None = None) -> "Vocabulary | None":
+    def load(cls, folder: Path, generation: int | None = None) -> Vocabulary | None:
         try:
             data = json.loads((folder / FILE).read_text("utf-8"))
         except (OSError, ValueError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ class StoryHtml:
         end = chunk.find("</h2>")
         return chunk[end + 5:].strip() if end >= 0 else chunk
 
-    def answer(self, story: "Story", section: "Section") -> str | None:
+    def answer(self, story: Story, section: Section) -> str | None:
         """The HTML of one of `story`'s sections, when the cut matched its sections."""
         if len(self.parts) != len(story.sections) + 1:
             return None
@@ -52,8 +53,8 @@ def split_story_html(html: str, section_count: int) -> StoryHtml:
     starts = [m.start() for m in _H2_START.finditer(body)]
     if len(starts) != section_count:
         return StoryHtml([body.strip()], figures_html.strip())
-    bounds = [0] + starts + [len(body)]
-    return StoryHtml([body[a:b].strip() for a, b in zip(bounds, bounds[1:])], figures_html.strip())
+    bounds = [0, *starts, len(body)]
+    return StoryHtml([body[a:b].strip() for a, b in pairwise(bounds)], figures_html.strip())
 
 
 def strip_permalinks(html: str) -> str:
