@@ -161,7 +161,7 @@ def test_the_checker_reads_urls_as_the_browser_does(url, host):
 ])
 def test_the_fast_path_agrees_with_the_url_parser(url):
     """Plain relative references skip the parser; the answer must be the parser's."""
-    from harvest import urls
+    from harvest.core import urls
     parsed = [urls._resolve(url, base) for base, _, _ in urls._PAGES]
     stays = all(r is not None and (r.protocol, r.host) == (p, h) for r, (_, p, h) in zip(parsed, urls._PAGES, strict=True))
     assert urls.stays_in_site(url) == stays
