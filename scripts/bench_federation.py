@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import REPO, generate_stories, timed  # noqa: E402
+from bench import REPO, generate_stories, timed
 
 
 def project(folder: Path, n: int) -> Path:
@@ -73,7 +73,7 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="harvest-bench-federation-"))
     results = []
     try:
-        for peers, stories in zip(args.peers, args.stories):
+        for peers, stories in zip(args.peers, args.stories, strict=True):
             result = run(peers, stories, work, env)
             results.append(result)
             print(f"{peers} peers × {stories} = {peers * stories} stories: export {result['export_s']} s, "

@@ -94,7 +94,7 @@ def generate_stories(folder: Path, n: int, seed: int = 11, contributors: int = 3
         people = sorted({f"person-{rng.randrange(contributors)}" for _ in range(rng.randint(1, 3))})
         tags = sorted(set(rng.sample(lessons, rng.randint(1, 3))))
         body = [paragraph(150)] + [f"## {p}\n\n{paragraph(150)}" for p in PROMPTS]
-        title = " ".join(words(3) + [rng.choice(REAL_WORDS), rng.choice(REAL_WORDS)]).capitalize()
+        title = " ".join([*words(3), rng.choice(REAL_WORDS), rng.choice(REAL_WORDS)]).capitalize()
         text = (f"---\nid: s{i:05d}\ntitle: \"{title}\"\ndate: {date}\n"
                 f"event: {EVENTS[i % len(EVENTS)]}\nplace: {rng.choice(PLACES)}\n"
                 f"contributors: [{', '.join(people)}]\nlessons: [{', '.join(tags)}]\n"
@@ -117,16 +117,16 @@ def _size_mb(folder: Path) -> float:
 
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def measure(project_dir: Path, site_dir: Path) -> dict:
     """Index full / one-story update, query latency and browser first results for a built project."""
     from harvest.core.archive import load_archive
-    from harvest.site.project import settings_from_file
     from harvest.search.documents import documents
     from harvest.search.index import index_dir, update_index
     from harvest.search.query import open_searcher
+    from harvest.site.project import settings_from_file
 
     project_dir, site_dir = Path(project_dir).resolve(), Path(site_dir).resolve()
     env, py = _env(), sys.executable

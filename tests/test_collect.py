@@ -259,7 +259,7 @@ def _raw(server, request: bytes, body_chunks=()) -> bytes:
         try:
             while chunk := sock.recv(65536):
                 data += chunk
-        except (ConnectionResetError, socket.timeout):
+        except (TimeoutError, ConnectionResetError):
             pass
         return data
 

@@ -21,6 +21,7 @@ from conftest import run_harvest
 def fast_server(project, sample_site):
     """create_app + uvicorn with 1 s header and body-chunk deadlines and a 3 s body deadline."""
     import uvicorn
+
     from harvest.collect.form import Collector
     from harvest.collect.guard import CollectServer, HeaderTimeoutH11
     from harvest.collect.server import ServerOptions, create_app

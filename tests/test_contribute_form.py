@@ -8,13 +8,12 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from harvest.intake.compose import clean_line, clean_text, compose_body, is_blank, to_handle
-from harvest.site.project import settings_from_file
+from conftest import build, copy_project, run_harvest
 from harvest.core.parse import read_story
 from harvest.core.storyfile import dump_story
 from harvest.core.text import slugify
-
-from conftest import build, copy_project, run_harvest
+from harvest.intake.compose import clean_line, clean_text, compose_body, is_blank, to_handle
+from harvest.site.project import settings_from_file
 
 GITHUB = "      forge: {type: github, repo: our-group/archive, branch: main}\n"
 FORGEJO = ('      forge: {type: forgejo, url: "https://codeberg.org/", repo: our-group/archive, '
@@ -203,7 +202,7 @@ JSON_TRICKY = ["a\\b", 'q"q', "\x7f", "\x85", "\x9f", "\u2028", "\u2029", "\ufef
 
 def _fuzz(seed: int, count: int) -> list[str]:
     rng = random.Random(seed)
-    alphabet = list("abcdefghij  XYZ0123456789'\":#-?,[]{}&*!|>%@`.=~_/\\") + ["é", "ß", "🌊", "字", "\t", "\u00a0"]
+    alphabet = [*"abcdefghij  XYZ0123456789'\":#-?,[]{}&*!|>%@`.=~_/\\", "é", "ß", "🌊", "字", "\t", "\u00a0"]
     out = []
     for _ in range(count):
         size = rng.choice([1, 2, 3, 5, 8, 20, 60, 95, 99, 100, 101, 140, 230])
@@ -228,7 +227,7 @@ def test_js_front_matter_is_byte_for_byte_dump_story(page, github_site):
                       "contributors": [text], "summary": "s", "visibility": "public"})
     body = "## What surprised us?\n\nSomething.\u3000"
     js = page.evaluate("([cases, body]) => cases.map(m => HarvestContribute.dumpStory(m, body))", [cases, body])
-    for meta, js_text in zip(cases, js):
+    for meta, js_text in zip(cases, js, strict=True):
         py_meta = {**meta, "date": dt.date(2026, 3, 14)}  # both write what they are given (read() cleans it)
         js_meta_text = js_text
         assert js_meta_text == dump_story(py_meta, body), meta
@@ -244,7 +243,7 @@ def test_js_cleaning_rules_match_python(page, github_site):
     js = page.evaluate("""samples => samples.map(s => [HarvestContribute.cleanLine(s), HarvestContribute.cleanText(s),
                           HarvestContribute.toHandle(s), HarvestContribute.slugify(s), HarvestContribute.isBlank(s)])""",
                        samples)
-    for sample, (line, text, handle, slug, blank) in zip(samples, js):
+    for sample, (line, text, handle, slug, blank) in zip(samples, js, strict=True):
         assert line == clean_line(sample), repr(sample)
         assert text == clean_text(sample), repr(sample)
         assert handle == to_handle(sample), repr(sample)
@@ -286,7 +285,9 @@ def test_copy_puts_the_file_on_the_clipboard(page, github_site):
 ])
 def test_forge_settings(options, expected):
     from types import SimpleNamespace
+
     from mkdocs.exceptions import PluginError
+
     from harvest.contribute.config import forge_settings
     config = SimpleNamespace(config_file_path="/archive/mkdocs.yml", docs_dir="/archive/stories")
     if isinstance(expected, str):

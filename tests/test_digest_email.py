@@ -38,7 +38,7 @@ def parse(path: Path):
 
 
 def test_writes_eml_html_and_txt(march):
-    project, out, result = march
+    _, out, result = march
     assert sorted(p.name for p in out.iterdir()) == ["2026-03.eml", "2026-03.html", "2026-03.txt"]
     assert "2 stories" in result.stdout and str(out / "2026-03.eml") in result.stdout
 

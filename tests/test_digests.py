@@ -11,13 +11,12 @@ import feedparser
 import jsonschema
 import pytest
 
+from conftest import build, run_harvest
+from digest_helpers import SITE_URL, archive_of, set_digest_options, set_site_url, site_text, write_story
 from harvest.core.archive import publish, scan
 from harvest.digests.digest import DigestOptions, build_digests, thanks_line
 from harvest.digests.links import Links, page_url
 from harvest.site.project import settings_from_file
-
-from conftest import build, run_harvest
-from digest_helpers import SITE_URL, archive_of, set_digest_options, set_site_url, site_text, write_story
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
@@ -170,10 +169,10 @@ def test_feeds_parse_and_hold_exactly_the_expected_entries(built, fmt):
         assert feed.version == {"atom": "atom10", "rss": "rss20"}[fmt]
         assert [e.link for e in feed.entries] == [story_url(s) for s in stories], name
         assert [e.title for e in feed.entries] == [s.title for s in stories]
-        for entry, story in zip(feed.entries, stories):
+        for entry, story in zip(feed.entries, stories, strict=True):
             assert entry.published_parsed[:3] == story.date.timetuple()[:3]  # the story's own date, unshifted
     assert not (site / "feeds" / "lessons" / "no-such-lesson.atom.xml").exists()
-    unused = [l for l, s in archive.by_lesson.items() if not s]
+    unused = [lesson for lesson, members in archive.by_lesson.items() if not members]
     for lesson in unused:  # like lesson pages: no feed for a lesson no published story has
         assert not (site / "feeds" / "lessons" / f"{lesson}{suffix}").exists()
     digests = feedparser.parse((site / "feeds" / f"digests{suffix}").read_bytes())

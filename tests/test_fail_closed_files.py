@@ -129,7 +129,7 @@ SHOWN = [
 @pytest.mark.parametrize("name,data,message", BAD_IMAGES, ids=[b[0] for b in BAD_IMAGES])
 def test_check_opens_every_image(tmp_path, name, data, message):
     project = copy_project(tmp_path / "archive")
-    for how, shown, field, line in SHOWN:
+    for how, shown, _, _ in SHOWN:
         folder = project / "stories" / "2025" / how
         folder.mkdir()
         (folder / name).write_bytes(data())
@@ -278,7 +278,7 @@ OUTSIDE_OUTPUTS = [
 ]
 
 
-@pytest.mark.parametrize("name,out,what", OUTSIDE_OUTPUTS + [("site", lambda p: "site/downloads", "the site folder")],
+@pytest.mark.parametrize("name,out,what", [*OUTSIDE_OUTPUTS, ("site", lambda p: "site/downloads", "the site folder")],
                          ids=[o[0] for o in OUTSIDE_OUTPUTS] + ["site"])
 @pytest.mark.parametrize("command", [("pack", "--profile", "archive", "--out"), ("digest", "2025-06", "--out")])
 def test_outputs_inside_published_folders_are_refused(tmp_path, command, name, out, what):

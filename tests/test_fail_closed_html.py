@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from harvest.offline.outside import outside_host as checker_outside_host, scan_site
-from harvest.core.sanitize import clean_html
-
 from conftest import build, copy_project, run_harvest
+from harvest.core.sanitize import clean_html
+from harvest.offline.outside import outside_host as checker_outside_host
+from harvest.offline.outside import scan_site
 
 EVIL = "evil.example"
 
@@ -163,7 +163,7 @@ def test_the_fast_path_agrees_with_the_url_parser(url):
     """Plain relative references skip the parser; the answer must be the parser's."""
     from harvest.core import urls
     parsed = [urls._resolve(url, base) for base, _, _ in urls._PAGES]
-    stays = all(r is not None and (r.protocol, r.host) == (p, h) for r, (_, p, h) in zip(parsed, urls._PAGES))
+    stays = all(r is not None and (r.protocol, r.host) == (p, h) for r, (_, p, h) in zip(parsed, urls._PAGES, strict=True))
     assert urls.stays_in_site(url) == stays
     if urls._PLAIN_RELATIVE.fullmatch(url):
         assert stays and urls.outside_host(url) is None

@@ -7,18 +7,16 @@ nowhere in the site folder) on a copy of the sample archive.
 """
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
+from conftest import copy_project, run_harvest
 from harvest.core.archive import scan
 from harvest.core.ids import read_ledger, record_ids
 from harvest.core.parse import load_yaml_mapping
 from harvest.core.problems import HarvestError
 from harvest.core.settings import Settings
-
-from conftest import copy_project, run_harvest
 
 LESSONS = "care:\n  title: Care\n  description: Looking after each other.\n"
 REGISTRY = "ana:\n  name: Ana Ruiz\n  credit: named\n"
@@ -220,7 +218,7 @@ def test_prose_about_redaction_is_not_a_near_miss(text):
 def test_near_miss_marks_in_fields_are_errors(tmp_path, field, value):
     meta = "".join(f"{field}: \"{value}\"\n" if line.startswith(field + ":") else line + "\n"
                    for line in META.splitlines())
-    line = 2 + [l.split(":")[0] for l in META.splitlines()].index(field)
+    line = 2 + [row.split(":")[0] for row in META.splitlines()].index(field)
     assert_error(archive(tmp_path, {"a.md": story(meta)}), f"stories/a.md:{line}: {field}:", "redaction mark")
 
 
@@ -289,7 +287,7 @@ def test_inline_images_outside_the_stories_folder_are_errors(tmp_path, ref):
     ("contributors", '["ana\\n"]', 6), ("id", '"other\\n"', 9), ("lang", '"es-ES\\n"', 9),
 ])
 def test_patterns_match_the_whole_value(tmp_path, field, value, line):
-    meta = "".join(l + "\n" for l in META.splitlines() if not l.startswith(field + ":")) + f"{field}: {value}\n"
+    meta = "".join(row + "\n" for row in META.splitlines() if not row.startswith(field + ":")) + f"{field}: {value}\n"
     if field == "contributors":
         meta = META.replace("contributors: [ana]", f"contributors: {value}")
     files = {"a.md": story(meta), "b.md": story(META.replace("title: Soup", "title: Other") + "id: soup\n")}
@@ -303,8 +301,8 @@ def test_patterns_match_the_whole_value(tmp_path, field, value, line):
     ("title", '"So\\u2069up"', "bidirectional override"),
 ])
 def test_one_line_fields_refuse_line_breaks_controls_and_bidi(tmp_path, field, value, fragment):
-    meta = "".join(f"{field}: {value}\n" if l.startswith(field + ":") else l + "\n" for l in META.splitlines())
-    line = 2 + [l.split(":")[0] for l in META.splitlines()].index(field)
+    meta = "".join(f"{field}: {value}\n" if row.startswith(field + ":") else row + "\n" for row in META.splitlines())
+    line = 2 + [row.split(":")[0] for row in META.splitlines()].index(field)
     assert_error(archive(tmp_path, {"a.md": story(meta)}), f"stories/a.md:{line}: {field}:", fragment)
 
 

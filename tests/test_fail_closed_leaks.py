@@ -81,7 +81,8 @@ def add_hidden(project: Path, names: list[str], sessions: list[str]) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(hidden_story(n, date, extra, shared=(n == "busy-month")), "utf-8")
     for n in sessions:
-        ids = [f"hidden-{h}" for h in names if h != "inbox"][:1] + [VISIBLE_ID]
+        hidden_ids = [f"hidden-{h}" for h in names if h != "inbox"]
+        ids = [*hidden_ids[:1], VISIBLE_ID]
         (project / "stories" / "_readings" / f"hidden-{n}.yml").write_text(
             f"title: Hidden {n} session\ndate: 2015-01-01\nstories: [{', '.join(ids)}]\n"
             f"readers: [priya]\n{HIDDEN_SESSIONS[n]}", "utf-8")

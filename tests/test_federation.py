@@ -398,7 +398,7 @@ GOOD_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAeVmE5w8mg3yvsCXOPi1WD0M/tU9If+
      "stories/federation.yml:6: peers.riverside.reshare: re-sharing a peer's stories in our own exports is not supported"),
     (f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    show: 'yes'\n",
      "stories/federation.yml:6: peers.riverside.show: should be true or false"),
-    (f"peer:\n  riverside:\n    name: R\n",
+    ("peer:\n  riverside:\n    name: R\n",
      "stories/federation.yml:1: peer: unknown field"),
 ])
 def test_federation_file_is_validated_fail_closed(tmp_path, yaml_text, expected):

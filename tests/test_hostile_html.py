@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 import shutil
+from html.parser import HTMLParser
 
 from conftest import browser_search_text, build, open_search, run_harvest
 

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import run_harvest
+from digest_helpers import write_story
 from harvest.core.archive import scan
 from harvest.core.ids import ledger_file, read_ledger
 from harvest.site.project import settings_from_file
-
-from conftest import run_harvest
-from digest_helpers import write_story
 
 FLOOD = "2026/flood-drill.md"  # a sample story: id 2026-03-flood-drill, dated 2026-03-14
 

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harvest.core.parse import FrontMatterLoader
-
 from conftest import build, run_harvest
+from harvest.core.parse import FrontMatterLoader
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 STATUS = {"imported (new)": "imported", "updated": "updated", "unchanged": "unchanged", "kept (edited)": "kept",
@@ -330,7 +329,7 @@ def test_odd_files_are_imported_or_skipped_with_a_reason(project, tmp_path):
     front = "---\ntitle: {title}\ndate: {date}\ntags: [joy]\n---\n\n"
     files = {
         "2019-13-45-not-a-date.md": (front.format(title="Odd name", date="2019-04-01") + "Text.").encode(),
-        "2019-04-02-Ünïcode title!.markdown": "---\ntags: [joy]\n---\n\nNo title field.".encode(),
+        "2019-04-02-Ünïcode title!.markdown": b"---\ntags: [joy]\n---\n\nNo title field.",
         "2019-04-03-bom.md": b"\xef\xbb\xbf" + (front.format(title="With BOM", date="2019-04-03") + "Text.").encode(),
         "2019-04-04-utf16.md": (front.format(title="UTF-16 post", date="2019-04-04") + "Text.").encode("utf-16"),
         "2019-04-05-binary.md": b"---\x00\x01\x02",

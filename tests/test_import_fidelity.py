@@ -16,6 +16,7 @@ import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import unquote, urljoin
 
 import pytest
@@ -152,7 +153,7 @@ def test_placeholders_do_not_read_as_content(imported):
 def test_built_pages_show_no_generator_syntax(imported):
     project, _, site, _ = imported
     for kind in IMPORTS:
-        for name, (meta, body, _) in stories(project, kind).items():
+        for name, (meta, _body, _) in stories(project, kind).items():
             text, _ = article(site, meta, kind)
             visible = html.unescape(re.sub(r"<pre.*?</pre>|<[^>]+>", " ", text, flags=re.S))
             assert not REMNANTS.search(visible), (kind, name, REMNANTS.search(visible).group(0))
@@ -205,7 +206,7 @@ def test_links_between_posts_lead_to_the_imported_stories(imported, kind):
 def test_local_images_are_copied_next_to_the_story_without_metadata(imported, kind):
     project, _, site, _ = imported
     shown = 0
-    for name, (meta, body, file) in stories(project, kind).items():
+    for _name, (meta, body, file) in stories(project, kind).items():
         for ref in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", body):
             if ref.startswith("http"):
                 continue
@@ -247,7 +248,7 @@ def test_reimport_is_idempotent_and_keeps_reviewers_edits(tmp_path):
         again = harvest_import(project, kind, source)
         assert count(again, "unchanged") == count(first, "imported (new)") and count(again, "updated") == 0
         assert {p: p.read_bytes() for p in (project / "stories" / "imported").rglob("*") if p.is_file()} == files
-        meta, body, file = next(iter(stories(project, kind).values()))
+        meta, _body, file = next(iter(stories(project, kind).values()))
         edited = file.read_text("utf-8").replace(meta["title"], meta["title"] + " (reviewed)")
         file.write_text(edited, "utf-8")
         third = harvest_import(project, kind, source)
@@ -257,10 +258,10 @@ def test_reimport_is_idempotent_and_keeps_reviewers_edits(tmp_path):
 # --- remote images, fetched once when asked (from a server on this machine) -----------------------
 
 class _Images(BaseHTTPRequestHandler):
-    hits: list[str] = []
-    routes: dict[str, tuple[str, bytes, dict]] = {}
+    hits: ClassVar[list[str]] = []  # shared by the handler's instances: one per request
+    routes: ClassVar[dict[str, tuple[str, bytes, dict]]] = {}
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         type(self).hits.append(self.path)
         content_type, data, headers = self.routes.get(self.path, ("text/plain", b"missing", {"status": 404}))
         self.send_response(headers.get("status", 200))

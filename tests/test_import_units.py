@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from harvest.importer.convert import _split_list, _take_title_heading, parse_date, story_id
-from harvest.importer.markup import BodyCleaner, target_kind
-from harvest.importer.plaintext import first_sentence
-from harvest.importer.decode import Skip, decode, split_post
-from harvest.importer.run import _append_entries, edited_since_import, render, target_folder
-from harvest.importer.sources import SourceItem
 from harvest.core.problems import HarvestError
 from harvest.core.prompts import PromptMatcher
 from harvest.core.settings import Prompt, Settings
+from harvest.importer.convert import _split_list, _take_title_heading, parse_date, story_id
+from harvest.importer.decode import Skip, decode, split_post
+from harvest.importer.markup import BodyCleaner, target_kind
+from harvest.importer.plaintext import first_sentence
+from harvest.importer.run import _append_entries, edited_since_import, render, target_folder
+from harvest.importer.sources import SourceItem
 
 PROMPTS = (Prompt("surprised", "What surprised us?", ("What surprised you?", "¿Qué nos sorprendió?")),
            Prompt("stepped-forward", "Who stepped forward?"),
@@ -351,7 +351,7 @@ def test_emoji_shortcodes(text, expected, dropped):
 
 
 def test_cleaner_converts_material_syntax_and_keeps_code():
-    text, notes = clean('!!! note "N"\n    See :tada:.\n\n`:tada:` and ```{{ x }}```')
+    text, _notes = clean('!!! note "N"\n    See :tada:.\n\n`:tada:` and ```{{ x }}```')
     assert '<div class="admonition note" markdown="1">' in text and "See 🎉." in text
     assert "`:tada:`" in text
 

@@ -8,15 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from conftest import PROJECT, browser_search_text, build, run_harvest
+from harvest.core.parse import read_story
+from harvest.core.storyfile import WINDOWS_DEVICES
 from harvest.intake.check import check_story, load_vocabulary
 from harvest.intake.compose import Composer, clean_line, clean_text, to_handle
 from harvest.intake.inbox import take_in
 from harvest.intake.issueform import parse_forge_json, parse_issue_body
 from harvest.site.project import settings_from_file
-from harvest.core.parse import read_story
-from harvest.core.storyfile import WINDOWS_DEVICES
-
-from conftest import browser_search_text, PROJECT, build, run_harvest
 
 FIXTURES = Path(__file__).parent / "fixtures" / "intake"
 
@@ -337,6 +336,7 @@ def test_issue_form_follows_mkdocs_yml(project):
 def test_issue_form_round_trip(settings):
     """A body written the way the forges render our form reads back into a valid story."""
     import yaml
+
     from harvest.intake.issueform import issue_form
     vocabulary = load_vocabulary(settings)
     form = yaml.safe_load(issue_form(settings, vocabulary))

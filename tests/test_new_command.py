@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_harvest
 from harvest.core.parse import read_story
 from harvest.core.storyfile import WINDOWS_DEVICES
-
-from conftest import run_harvest
 
 TODAY = {"HARVEST_TODAY": "2026-05-20"}
 OPTIONS = ["--yes", "--title", "Soup night", "--event", "mutual-aid", "--place", "Kestrel Row",

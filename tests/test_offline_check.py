@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from harvest.offline.outside import outside_host, scan_css, scan_js, scan_site
-
 from conftest import run_harvest
+from harvest.offline.outside import outside_host, scan_css, scan_js, scan_site
 
 
 @pytest.mark.parametrize("url, host", [

@@ -5,7 +5,6 @@ import datetime as dt
 import gzip
 import io
 import re
-import shlex
 import subprocess
 import time
 import zipfile
@@ -13,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from conftest import copy_project, run_harvest
 from harvest.core.archive import load_archive
-from harvest.site.project import settings_from_file
 from harvest.offline.pack import MANIFEST
 from harvest.offline.verify import FAILED, OK, check_manifest, verify
-
-from conftest import copy_project, run_harvest
+from harvest.site.project import settings_from_file
 
 
 def pack(project: Path, *args: str, env: dict | None = None) -> Path:
@@ -115,7 +113,7 @@ def test_dates_come_from_source_date_epoch_or_the_newest_story_never_the_clock(t
         gz = gzip.GzipFile(fileobj=io.BytesIO(archive.read("site/sitemap.xml.gz")))
         gz.read()
     assert set(re.findall(r"<lastmod>([^<]+)</lastmod>", sitemap)) == {newest.isoformat()}
-    assert gz.mtime == int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.timezone.utc).timestamp())
+    assert gz.mtime == int(dt.datetime(newest.year, newest.month, newest.day, tzinfo=dt.UTC).timestamp())
 
     zip_path.unlink()
     pinned = pack(project, env={"SOURCE_DATE_EPOCH": "1780000000"})  # 2026-05-28 20:26:40 UTC
@@ -207,7 +205,7 @@ def test_flipping_a_byte_of_any_file_inside_fails_verify(packed, tmp_path):
     with zipfile.ZipFile(packed) as archive:
         names = archive.namelist()
     for name in names:
-        copy.write_bytes(rezip(packed, lambda n, d: flip(d, len(d) // 2) if n == name else d))
+        copy.write_bytes(rezip(packed, lambda n, d, name=name: flip(d, len(d) // 2) if n == name else d))
         check = check_manifest(copy)
         assert check.status == FAILED, name
         assert any(name in line or line.startswith(MANIFEST) for line in check.details), (name, check.details)
@@ -242,13 +240,13 @@ def test_signature_verifies_with_ssh_keygen_and_fails_after_tampering(project, k
     result = run_harvest("pack", "--sign-key", str(key), cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     zip_path = next((project / "dist").glob("*.zip"))
-    line = next(l.strip() for l in result.stdout.splitlines() if 'namespaces="harvest-archive"' in l)
+    line = next(row.strip() for row in result.stdout.splitlines() if 'namespaces="harvest-archive"' in row)
     assert line.split()[0] == "harvest-stories-from-our-movements"
     (project / "dist" / "allowed_signers").write_text(line + "\n")
 
     with zipfile.ZipFile(zip_path) as archive:
         readme = archive.read("README.txt").decode()
-    command = next(l.strip() for l in readme.splitlines() if l.strip().startswith("ssh-keygen -Y verify"))
+    command = next(row.strip() for row in readme.splitlines() if row.strip().startswith("ssh-keygen -Y verify"))
     documented = subprocess.run(command, shell=True, cwd=project / "dist", capture_output=True, text=True)
     assert documented.returncode == 0, documented.stdout + documented.stderr
     assert 'Good "harvest-archive" signature' in documented.stdout + documented.stderr
@@ -273,7 +271,7 @@ def test_signature_verifies_with_ssh_keygen_and_fails_after_tampering(project, k
 def test_the_private_key_is_never_written_into_the_zip_or_dist(project, key):
     result = run_harvest("pack", "--sign-key", str(key), cwd=project, env={})
     assert result.returncode == 0, result.stderr
-    secret_lines = [l for l in key.read_text().splitlines() if "PRIVATE KEY" not in l]
+    secret_lines = [row for row in key.read_text().splitlines() if "PRIVATE KEY" not in row]
     zip_path = next((project / "dist").glob("*.zip"))
     with zipfile.ZipFile(zip_path) as archive:
         contents = [archive.read(n) for n in archive.namelist()]

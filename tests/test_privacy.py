@@ -17,13 +17,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from harvest.core.archive import publish, scan
+from conftest import build, copy_project, run_harvest
 from harvest.core.images import has_gps
 from harvest.core.privacy import Credits, RegistryEntry
 from harvest.core.sanitize import clean_html
 from harvest.core.settings import Settings
-
-from conftest import build, copy_project, run_harvest
 
 TODAY = "2026-11-21"
 # canary -> the lowest profile allowed to contain it (None: no profile, ever)
@@ -218,6 +216,7 @@ def test_credit_rules(tmp_path, profile, handles, shown, anonymous):
 ])
 def test_visibility_and_embargo(tmp_path, profile, visibility, embargo, visible):
     import datetime as dt
+
     from harvest.core.privacy import is_visible
     settings = Settings.for_directory(tmp_path, profile=profile, today=dt.date(2026, 11, 21))
     assert is_visible(visibility, embargo and dt.date.fromisoformat(embargo), settings) is visible

@@ -4,9 +4,8 @@ from __future__ import annotations
 import html as htmllib
 import re
 
-from harvest.readaloud.parts import format_duration, story_parts, total_seconds
-
 from conftest import run_harvest
+from harvest.readaloud.parts import format_duration, story_parts, total_seconds
 from test_readaloud_unit import sample_archive
 from test_site_build import links, page
 

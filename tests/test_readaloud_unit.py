@@ -7,14 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from harvest.core.archive import publish, scan
-from harvest.site.project import settings_from_file
-from harvest.readaloud.parts import aloud_seconds, for_other_page, format_duration, rebase_url, story_parts, total_seconds
-from harvest.site.storyhtml import split_story_html
-from harvest.readaloud.sessions import assign_readers, load_session_files, plan_sessions, read_session_file
-from harvest.core.settings import Settings
-
 from conftest import PROJECT
+from harvest.core.archive import publish, scan
+from harvest.core.settings import Settings
+from harvest.readaloud.parts import (
+    aloud_seconds,
+    for_other_page,
+    format_duration,
+    rebase_url,
+    story_parts,
+    total_seconds,
+)
+from harvest.readaloud.sessions import assign_readers, load_session_files, plan_sessions, read_session_file
+from harvest.site.project import settings_from_file
+from harvest.site.storyhtml import split_story_html
 
 
 @pytest.mark.parametrize("words, per_minute, seconds", [

@@ -134,12 +134,12 @@ def test_withheld_names_and_stories_appear_nowhere(site, text):
 
 def test_archive_groups_match_the_tables():
     """The same tables, one level down: the core's groups (before any template)."""
-    from harvest.core.archive import publish, scan
-    from harvest.site.project import settings_from_file
     import datetime as dt
     from dataclasses import replace
 
     from conftest import PROJECT
+    from harvest.core.archive import publish, scan
+    from harvest.site.project import settings_from_file
     settings = replace(settings_from_file(PROJECT / "mkdocs.yml"), today=dt.date.fromisoformat(TODAY))
     archive = publish(scan(settings))
     name = {path + ".md": short for short, path in PUBLIC.items()}

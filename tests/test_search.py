@@ -7,15 +7,13 @@ from pathlib import Path
 import pytest
 
 from harvest.core.archive import load_archive
-from harvest.site.project import settings_from_file
 from harvest.search.analysis import tokens
 from harvest.search.documents import documents
 from harvest.search.index import index_dir, open_index, update_index
 from harvest.search.plaintext import markdown_to_text
 from harvest.search.query import QueryError, open_searcher
 from harvest.search.vocabulary import SearchVocabulary
-
-from conftest import PROJECT
+from harvest.site.project import settings_from_file
 
 # Words that only occur in text the public profile must not show.
 MEMBERS_ONLY = "brambleford"          # place and text of a members-only story

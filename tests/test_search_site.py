@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import build, open_search, run_harvest
 from harvest.search.analysis import tokens
 from harvest.search.browser import shard_of
-
-from conftest import build, run_harvest, open_search
 from test_search import ARCHIVE_REDACTED, EMBARGOED, MEMBERS_ONLY, MEMBERS_REDACTED, PRIVATE, UNCREDITED
 
 TODAY = {"HARVEST_TODAY": "2026-11-21"}

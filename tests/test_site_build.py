@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harvest.core.archive import iter_story_files, publish, scan
+from conftest import PROJECT, run_harvest
+from harvest.core.archive import publish, scan
 from harvest.core.settings import Settings
-
-from conftest import PROJECT, build, copy_project, run_harvest
 
 
 def public_archive():
@@ -35,11 +34,11 @@ def test_every_public_story_has_a_page(sample_site):
     assert len(archive.stories) >= 8
     for story in archive.stories:
         html = page(sample_site, story.path.removesuffix(".md"))
-        assert f"<h1" in html and story.summary[:30] in html
+        assert "<h1" in html and story.summary[:30] in html
         assert f'lang="{story.lang}"' in html
         # The header's links (written by the template, not MkDocs) reach this story's own pages.
         header = html.split('class="harvest-meta"', 1)[1].split('class="harvest-times"', 1)[0]
-        expected = {f"events/{story.event}", f"places/{story.place_key}", *(f"lessons/{l}" for l in story.lessons),
+        expected = {f"events/{story.event}", f"places/{story.place_key}", *(f"lessons/{lesson}" for lesson in story.lessons),
                     *(f"contributors/{p.key}" for p in archive.people_of(story)[0])}
         assert {href.removeprefix("../../").rstrip("/") for href in links(header)} == expected, story.path
 
@@ -68,7 +67,7 @@ def test_each_index_page_lists_exactly_its_stories(sample_site, kind):
         html = page(sample_site, f"{kind}/{key}")
         listed = {href.strip("./").rstrip("/") for href in links(html.split('class="harvest-list"', 1)[1])}
         expected = {s.path.removesuffix(".md") for s in stories}
-        assert {l for l in listed if re.match(r"\d{4}/", l)} == expected
+        assert {uri for uri in listed if re.match(r"\d{4}/", uri)} == expected
 
 
 def test_rollup_collects_every_answer(sample_site):

@@ -63,6 +63,7 @@ def test_the_header_template_can_be_overridden_alone(tmp_path):
 
 def test_start_here_page_escapes_the_site_name():
     from types import SimpleNamespace
+
     from harvest.offline.pack import start_here
     settings = SimpleNamespace(site_name='Tom\'s "<b>archive</b>" & co', default_lang="en")
     assert start_here(settings) == """<!doctype html>

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import run_harvest
 from harvest.core.archive import scan
 from harvest.core.settings import Settings
-
-from conftest import run_harvest
 
 LESSONS = "care:\n  title: Care\n  description: Looking after each other.\nlogistics:\n  title: Logistics\n  description: Moving things.\n"
 REGISTRY = "ana:\n  name: Ana Ruiz\n  credit: named\n"
@@ -16,7 +15,7 @@ GOOD_BODY = "Opening.\n\n## What surprised us?\n\nEverything.\n"
 
 
 def story(meta: str = GOOD_META, body: str = GOOD_BODY) -> bytes:
-    return f"---\n{meta}---\n\n{body}".encode("utf-8")
+    return f"---\n{meta}---\n\n{body}".encode()
 
 
 def make_archive(tmp_path, files: dict[str, bytes], lessons: str = LESSONS, registry: str = REGISTRY) -> Settings:

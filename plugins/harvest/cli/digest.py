@@ -5,8 +5,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from harvest.core.archive import load_archive
 from harvest.cli.main import UsageError, add_common, load_settings
+from harvest.core.archive import load_archive
 from harvest.core.fileio import write_files
 from harvest.core.problems import HarvestError, did_you_mean
 from harvest.core.safepaths import published_folders, refuse_output

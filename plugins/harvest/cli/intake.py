@@ -4,13 +4,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from harvest.core.fileio import atomic_write
 from harvest.cli.main import UsageError, add_common, load_settings
+from harvest.core.fileio import atomic_write
+from harvest.core.safepaths import named_file_problem, refuse
 from harvest.intake.check import load_vocabulary
 from harvest.intake.inbox import inbox_folder, read_items, take_in
 from harvest.intake.issueform import ISSUE_FORM_PATH, issue_form
 from harvest.intake.spreadsheet import MAX_ROWS, load_column_mapping
-from harvest.core.safepaths import named_file_problem, refuse
 
 
 def register(sub) -> None:
@@ -78,8 +78,8 @@ def run_forms(args) -> int:
     text = issue_form(settings, load_vocabulary(settings))
     target = Path(args.output) if args.output else settings.project_dir / ISSUE_FORM_PATH
     if args.output:
-        from harvest.site.project import load_mkdocs_config
         from harvest.core.safepaths import published_folders, refuse_output
+        from harvest.site.project import load_mkdocs_config
         config = load_mkdocs_config(Path(args.config_file))
         refuse_output(target, "--output", [*published_folders(config),
                                            (Path(config.site_dir), "the site folder (site_dir)")])

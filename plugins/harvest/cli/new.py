@@ -11,12 +11,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from harvest.cli.main import UsageError, add_common, load_settings
-from harvest.intake.check import check_story, load_vocabulary, write_story
-from harvest.intake.compose import Composer, FieldProblem, compose_body
-from harvest.intake.fields import VISIBILITY_HELP
 from harvest.core.problems import HarvestError, Problem, did_you_mean
 from harvest.core.storyfile import new_story_id
 from harvest.core.text import slugify
+from harvest.intake.check import check_story, load_vocabulary, write_story
+from harvest.intake.compose import Composer, FieldProblem, compose_body
+from harvest.intake.fields import VISIBILITY_HELP
 
 OPTION_OF = {"title": "--title", "date": "--date", "event": "--event", "place": "--place", "lessons": "--lesson",
              "contributors": "--contributor", "summary": "--summary", "visibility": "--visibility",
@@ -194,7 +194,7 @@ class Interview:
 
     def _multiline(self, title: str) -> str:
         self.say(f"\n## {title}")
-        lines = []
+        lines: list[str] = []
         while True:
             line = input()
             if line.strip() in ("", "."):
@@ -230,8 +230,8 @@ def _completion(words: list[str]):
     """Tab-completes lesson ids when a terminal is attached and readline exists."""
     try:
         import readline
-    except ImportError:
-        readline = None
+    except ImportError:  # not on every platform
+        readline = None  # type: ignore[assignment]  # the module, or None without one
     if readline is None or not sys.stdin.isatty():
         yield
         return

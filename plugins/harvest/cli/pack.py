@@ -39,8 +39,8 @@ def register(sub) -> None:
 
 
 def run_pack(args) -> int:
-    from harvest.site.project import log_to_console
     from harvest.offline.pack import pack
+    from harvest.site.project import log_to_console
 
     load_settings(args)  # a bad config or profile fails before anything is built
     log_to_console()
@@ -102,8 +102,8 @@ def run_offline_check(site_dir: str) -> int:
     links = report.link_urls()
     if links:
         print(f"links out (allowed: fetched only if a reader follows them), {len(links)}:")
-        for url, files in links.items():
-            print(f"  {url}  ({files[0]}" + (f" and {len(files) - 1} more)" if len(files) > 1 else ")"))
+        for url, pages in links.items():
+            print(f"  {url}  ({pages[0]}" + (f" and {len(pages) - 1} more)" if len(pages) > 1 else ")"))
     print(f"checked {report.files_scanned} HTML/CSS/JS files in {site_dir}: "
           + (f"{len(report.loads)} load(s) from other hosts" if report.loads else "nothing loads from another host"))
     return 1 if report.loads else 0

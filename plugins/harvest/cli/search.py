@@ -9,7 +9,6 @@ from pathlib import Path
 
 from harvest.cli.main import UsageError, add_common
 
-
 QUERY_HELP = """\
 query language (whoosh):
   flood drill              stories with both words (and their variants: drills, drilled)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-from harvest.core.archive import scan
 from harvest.cli.main import add_common, load_settings
+from harvest.core.archive import scan
 from harvest.core.ids import unrecorded
 from harvest.core.images import image_problems
 from harvest.core.problems import sort_key, summarize
@@ -82,10 +83,11 @@ def profile_options(args) -> dict[str, dict]:
 def run_build(args) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
+
     from harvest.core.fileio import staged_tree
-    from harvest.site.project import load_mkdocs_config, log_to_console
     from harvest.core.problems import HarvestError, Problem
     from harvest.core.safepaths import real, refuse_site_dir
+    from harvest.site.project import load_mkdocs_config, log_to_console
 
     settings = load_settings(args)  # fail early, with a clear message, on a bad config or profile
     log_to_console()
@@ -115,11 +117,12 @@ def run_build(args) -> int:
 
 def run_serve(args) -> int:
     from mkdocs.commands.serve import serve
+
     from harvest.site.project import log_to_console, plugins_with
 
     load_settings(args)
     log_to_console()
     options = profile_options(args)
-    plugins = {"plugins": plugins_with(Path(args.config_file), options)} if options else {}
+    plugins: dict[str, Any] = {"plugins": plugins_with(Path(args.config_file), options)} if options else {}
     serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, **plugins)
     return 0

@@ -9,10 +9,12 @@ keep everything the person typed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
+from harvest.collect.photos import MAX_PHOTO_BYTES, clean_photo
+from harvest.collect.receipts import new_code, read_receipts, record_receipt
 from harvest.core.archive import INBOX
 from harvest.core.images import ImageRefused
 from harvest.core.model import Lesson
@@ -20,9 +22,7 @@ from harvest.core.problems import Problem
 from harvest.core.settings import Settings
 from harvest.core.storyfile import dump_story, write_new_file, write_new_story
 from harvest.core.validate import story_schema
-from harvest.collect.photos import MAX_PHOTO_BYTES, clean_photo
-from harvest.collect.receipts import new_code, read_receipts, record_receipt
-from harvest.intake.check import Vocabulary, check_story
+from harvest.intake.check import StoryVocabulary, check_story
 from harvest.intake.compose import MAX_ANSWER_CHARS, Composer
 from harvest.intake.fields import CONSENT_OPTIONS, FIELDS, FIELDS_BY_NAME, VISIBILITY_HELP
 
@@ -50,7 +50,7 @@ class Outcome:
 class Collector:
     """One archive's form: the choices it offers and the inbox it writes to. Thread-safe."""
 
-    def __init__(self, settings: Settings, vocabulary: Vocabulary, lessons: Mapping[str, Lesson],
+    def __init__(self, settings: Settings, vocabulary: StoryVocabulary, lessons: Mapping[str, Lesson],
                  inbox: Path, workdir: Path, max_photo_bytes: int = MAX_PHOTO_BYTES):
         self.settings, self.vocabulary, self.inbox, self.workdir = settings, vocabulary, inbox, workdir
         self.lessons = dict(lessons)   # only those the served profile may show (see contribute/page.py)

@@ -72,7 +72,7 @@ class BodyGuard:
                 raise BodyTimeout()
             try:
                 message = await asyncio.wait_for(receive(), timeout)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise BodyTimeout() from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))

@@ -12,15 +12,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harvest.collect.receipts import (
+    log_decision,
+    normalise_code,
+    read_decisions,
+    read_receipts,
+)
 from harvest.core.archive import INBOX, scan
 from harvest.core.ids import record_ids
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.settings import Settings
 from harvest.core.storyfile import write_new_story
-from harvest.collect.receipts import (
-    log_decision, normalise_code, read_decisions, read_receipts,
-)
-from harvest.intake.check import Vocabulary, check_text
+from harvest.intake.check import StoryVocabulary, check_text
 from harvest.intake.compose import clean_line
 
 
@@ -62,7 +65,7 @@ def inbox_path(settings: Settings) -> Path:
     return settings.stories_dir / INBOX
 
 
-def list_inbox(settings: Settings, vocabulary: Vocabulary) -> list[InboxEntry]:
+def list_inbox(settings: Settings, vocabulary: StoryVocabulary) -> list[InboxEntry]:
     """Every story file in the inbox, oldest first, each checked as `harvest check` would."""
     inbox = inbox_path(settings)
     if not inbox.is_dir() or inbox.is_symlink():
@@ -84,7 +87,7 @@ def list_inbox(settings: Settings, vocabulary: Vocabulary) -> list[InboxEntry]:
     return entries
 
 
-def find_entry(settings: Settings, vocabulary: Vocabulary, key: str) -> InboxEntry:
+def find_entry(settings: Settings, vocabulary: StoryVocabulary, key: str) -> InboxEntry:
     """The inbox story with this receipt code, id or file name; a clear error otherwise."""
     entries = list_inbox(settings, vocabulary)
     code = normalise_code(key)
@@ -120,7 +123,7 @@ def _target_folder(settings: Settings, entry: InboxEntry, into: Path | None) -> 
     return folder
 
 
-def accept(settings: Settings, vocabulary: Vocabulary, entry: InboxEntry, into: Path | None = None) -> Path:
+def accept(settings: Settings, vocabulary: StoryVocabulary, entry: InboxEntry, into: Path | None = None) -> Path:
     """Move the story (and its photos) into the archive; record its id; log it. -> the new file."""
     meta, problems = check_text(entry.text(), settings, vocabulary, settings.display_path(entry.file),
                                 rel_path=f"{INBOX}/{entry.name}")

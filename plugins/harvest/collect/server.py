@@ -27,7 +27,12 @@ from starlette.staticfiles import StaticFiles
 
 from harvest.collect.form import FIELD_ORDER, Collector
 from harvest.collect.guard import (
-    BODY_CHUNK_TIMEOUT, BODY_TOTAL_TIMEOUT, BodyGuard, BodyTimeout, BodyTooLarge, RateLimiter,
+    BODY_CHUNK_TIMEOUT,
+    BODY_TOTAL_TIMEOUT,
+    BodyGuard,
+    BodyTimeout,
+    BodyTooLarge,
+    RateLimiter,
 )
 from harvest.collect.moderation import accept, find_entry, list_inbox, reject
 from harvest.collect.qr import qr_svg
@@ -104,7 +109,7 @@ def create_app(collector: Collector, options: ServerOptions):
             detail = error.detail if isinstance(error, HTTPException) else error.message
             return message(400, "The form could not be read", str(detail))
         try:
-            lists = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form.keys()}
+            lists = {key: [v for v in form.getlist(key) if isinstance(v, str)] for key in form}
             values = collector.read(lists)
             upload = form.get("photo")
             photo = await upload.read() if isinstance(upload, UploadFile) and upload.filename else None

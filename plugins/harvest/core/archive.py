@@ -10,21 +10,20 @@ from __future__ import annotations
 import os
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Iterator
 
 from harvest.core.ids import check_ids
 from harvest.core.model import Lesson, Story
 from harvest.core.parse import read_story
-from harvest.core.privacy import Credits, Person, RegistryEntry, apply_redactions, is_visible, REDACT_TAG
+from harvest.core.privacy import REDACT_TAG, Credits, Person, RegistryEntry, apply_redactions, is_visible
 from harvest.core.problems import HarvestError, Problem, did_you_mean, sort_key
 from harvest.core.prompts import PromptMatcher, Section, count_words, split_sections
 from harvest.core.safepaths import symlink_problems
 from harvest.core.settings import Settings
 from harvest.core.sitepaths import inline_image_problems, page_collisions, path_problems
-from harvest.core.text import slugify
 
 INBOX = "_inbox"
 
@@ -108,7 +107,7 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
     return Collection(settings, stories, lessons, registry, problems, seen)
 
 
-def _check_references(story: Story, line_of, file: Path, display: str, settings: Settings) -> list[Problem]:
+def _check_references(story: Story, line_of: Callable[[str], int], file: Path, display: str, settings: Settings) -> list[Problem]:
     problems = []
     for name in ("title", "summary", "place"):
         if REDACT_TAG.search(getattr(story, name)):
@@ -167,7 +166,7 @@ def redacted(story: Story, settings: Settings, matcher: PromptMatcher) -> Story:
                    words=count_words(intro) + sum(sec.words for sec in sections), redactions=())
 
 
-def publish(collection: Collection) -> "Archive":
+def publish(collection: Collection) -> Archive:
     settings = collection.settings
     matcher = PromptMatcher(settings.prompts)
     visible = [s for s in collection.stories if is_visible(s.visibility, s.embargo_until, settings)]
@@ -184,7 +183,7 @@ def publish(collection: Collection) -> "Archive":
                    withheld=len(collection.stories) - len(stories))
 
 
-def load_archive(settings: Settings) -> tuple["Archive", list[Problem]]:
+def load_archive(settings: Settings) -> tuple[Archive, list[Problem]]:
     """Scan + publish, raising `HarvestError` with every problem when any is an error."""
     collection = scan(settings)
     if collection.errors:
@@ -200,9 +199,9 @@ class Archive:
     lessons: dict[str, Lesson]
     credits: Credits
     withheld: int = 0             # for the build log only; never rendered
-    _by_id: dict = field(default_factory=dict, repr=False)
+    _by_id: dict[str, Story] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self._by_id = {s.id: s for s in self.stories}
 
     def story(self, story_id: str) -> Story | None:
@@ -210,7 +209,7 @@ class Archive:
 
     @cached_property
     def by_lesson(self) -> dict[str, list[Story]]:
-        groups = {lesson: [] for lesson in self.lessons}
+        groups: dict[str, list[Story]] = {lesson: [] for lesson in self.lessons}
         for story in self.stories:
             for lesson in story.lessons:
                 groups[lesson].append(story)
@@ -218,7 +217,7 @@ class Archive:
 
     @cached_property
     def by_event(self) -> dict[str, list[Story]]:
-        groups = {kind: [] for kind in self.settings.event_kinds}
+        groups: dict[str, list[Story]] = {kind: [] for kind in self.settings.event_kinds}
         for story in self.stories:
             groups[story.event].append(story)
         return groups

@@ -8,7 +8,7 @@ sounds like it controls who sees the story: only `visibility` and `embargo_until
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Callable, Iterable
 
 from harvest.core.parse import key_form
 from harvest.core.problems import Problem, did_you_mean
@@ -29,7 +29,7 @@ def sounds_private(name: str) -> bool:
 
 
 def field_name_problems(meta_keys: Iterable[str], known: Iterable[str], allowed_extras: Iterable[str],
-                        line_of, path: str) -> list[Problem]:
+                        line_of: Callable[[str], int], path: str) -> list[Problem]:
     """Every top-level field that is neither in the schema nor an allowed extra is an error."""
     known = list(known)
     by_form = {key_form(name): name for name in known}

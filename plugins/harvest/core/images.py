@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from PIL import Image, UnidentifiedImageError
 
 from harvest.core.archive import Archive
+from harvest.core.model import Story
 from harvest.core.problems import Problem
 from harvest.core.settings import Settings
 
@@ -59,12 +60,12 @@ def has_gps(file: Path) -> bool:
         return False
 
 
-def story_image_files(stories_dir: Path, story) -> list[tuple[str, Path]]:
+def story_image_files(stories_dir: Path, story: Story) -> list[tuple[str, Path]]:
     """(reference, file) for every existing local image a story shows, before any redaction."""
     return [(ref, file) for ref, file, _ in _located(stories_dir, story)]
 
 
-def _located(stories_dir: Path, story) -> list[tuple[str, Path, int | None]]:
+def _located(stories_dir: Path, story: Story) -> list[tuple[str, Path, int | None]]:
     """(reference, file, offset in the body or None for front matter) for each local image file."""
     root = stories_dir.resolve()
     base = (stories_dir / story.path).parent
@@ -89,7 +90,7 @@ class ImageRefused(ValueError):
 
 
 @contextmanager
-def _bounded():
+def _bounded() -> Iterator[None]:
     # Pillow only warns between its own limit and twice that: here a warning is a refusal too.
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -147,7 +148,7 @@ def inspect_image(file: Path) -> ImageRefused | None:
     return None
 
 
-def image_problems(settings: Settings, stories, judge: Callable[[Path], ImageRefused | None] | None = None
+def image_problems(settings: Settings, stories: Iterable[Story], judge: Callable[[Path], ImageRefused | None] | None = None
                    ) -> list[Problem]:
     """A Problem for every image a story shows that cannot be published, naming the story, the line
     (of `images:`, or of the inline image in the text) and the image. Each file is opened once."""
@@ -190,7 +191,7 @@ def _field_line(file: Path, name: str) -> int | None:
     return None
 
 
-def publish_images(archive: Archive, stories) -> tuple[dict[str, bytes], list[Problem]]:
+def publish_images(archive: Archive, stories: Iterable[Story]) -> tuple[dict[str, bytes], list[Problem]]:
     """src_uri -> the image without metadata, for every image the archive publishes; and the problems
     (as `harvest check` words them; `stories` are the unredacted stories, for line numbers)."""
     contents: dict[str, bytes] = {}
@@ -218,8 +219,8 @@ def strip_metadata(file: Path) -> bytes:
                 return _without_jpeg_app_segments(out.getvalue())
             # A fresh image from raw pixels carries no `info` at all, whatever the format.
             clean = Image.frombytes(image.mode, image.size, image.tobytes())
-            if image.mode in ("P", "PA") and image.getpalette():
-                clean.putpalette(image.getpalette())
+            if image.mode in ("P", "PA") and (palette := image.getpalette()):
+                clean.putpalette(palette)
             clean.save(out, format=image.format or "PNG")
             return out.getvalue()
     except ImageRefused:

@@ -8,9 +8,10 @@ and reports every mistake at once.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from harvest.core.parse import decode_text, load_yaml_mapping
 from harvest.core.problems import HarvestError, Problem, did_you_mean

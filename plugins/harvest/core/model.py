@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from harvest.core.prompts import Section
+
+if TYPE_CHECKING:
+    pass
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ _COMMENT_NEAR = re.compile(rf"[<\uff1c\ufe64][ \t]*[!\uff01\ufe57][ \t]*{_DASH}(
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[re.Pattern, re.Pattern]:
+def _tables() -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(any bracket: a line can hold a mark only if it has one, invisible characters to drop).
     Built once, on first use: the planes that hold brackets and format characters."""
     brackets, invisible = [], []
@@ -51,14 +51,14 @@ def _normal(text: str) -> str:
 def _is_open(text: str, i: int) -> bool:
     ch = text[i]
     if ch == "(":  # one round bracket is prose: "(redacted)"; two are markup
-        return text[i + 1:i + 2] == "(" or i > 0 and text[i - 1] == "("
+        return text[i + 1:i + 2] == "(" or (i > 0 and text[i - 1] == "(")
     return ch in _OPEN or unicodedata.category(ch) == "Ps"
 
 
 def _is_close(text: str, i: int) -> bool:
     ch = text[i]
     if ch == ")":
-        return text[i + 1:i + 2] == ")" or i > 0 and text[i - 1] == ")"
+        return text[i + 1:i + 2] == ")" or (i > 0 and text[i - 1] == ")")
     return ch in _CLOSE or unicodedata.category(ch) == "Pe"
 
 

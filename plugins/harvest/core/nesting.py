@@ -6,7 +6,8 @@ handful of levels deep, so anything deeper than MAX_DEPTH is refused as a whole.
 """
 from __future__ import annotations
 
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 MAX_DEPTH = 32
 DEPTH_HINT = f"fields are text, lists and tables at most {MAX_DEPTH} levels deep; this looks like a broken or hostile file"
@@ -14,11 +15,11 @@ T = TypeVar("T")
 
 
 class TooDeep(ValueError):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(f"nested more than {MAX_DEPTH} levels deep")
 
 
-def depth(value) -> int:
+def depth(value: object) -> int:
     """How many lists/dicts deep `value` goes (without recursion)."""
     deepest, stack = 0, [(value, 1)]
     while stack:

@@ -14,16 +14,29 @@ drops the blank lines after the closing fence, so the body's first line would be
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
 import yaml
 
 from harvest.core import textfile
 from harvest.core.problems import Problem
 
-_SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same rules, faster
+if TYPE_CHECKING:  # the C loader has the Python one's interface
+    _SafeBase = yaml.SafeLoader
+else:
+    _SafeBase = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: same rules, faster
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _Mark(Protocol):  # where PyYAML (or libyaml) read something
+    @property
+    def line(self) -> int: ...
+
+
+LineOf = Callable[[_Mark | None], int]  # a mark -> its line in the story file
 
 
 class FrontMatterLoader(_SafeBase):
@@ -41,7 +54,7 @@ FRONT_MATTER_HINT = "start the file with a line '---', then the fields (title: â
 
 @dataclass
 class RawStory:
-    meta: dict
+    meta: dict[Any, Any]                           # as YAML gave it: keys are not always text
     body: str
     body_line: int                                 # file line where the body starts
     field_lines: dict[str, int] = field(default_factory=dict)
@@ -79,7 +92,7 @@ TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep"
 MERGE_KEY = "<<"
 
 
-def _scan_events(source: str, path: str, at) -> list[Problem]:
+def _scan_events(source: str, path: str, at: LineOf) -> list[Problem]:
     """Refuse anchors/aliases and deep nesting on the event stream, before any node is built:
     composing or printing a 20,000-deep value would end in a RecursionError."""
     depth = 0
@@ -104,7 +117,7 @@ def key_form(name: str) -> str:
     return "".join(ch for ch in name if unicodedata.category(ch) != "Cf").strip().casefold()
 
 
-def _mapping_problems(node, path: str, at, where: str = "") -> list[Problem]:
+def _mapping_problems(node: yaml.Node, path: str, at: LineOf, where: str = "") -> list[Problem]:
     """Duplicate keys (exact, or equal but for case/spaces) and non-text or merge keys, at every level.
     PyYAML keeps the last of two equal keys silently: `visibility: private` â€¦ `visibility: public`."""
     problems = []
@@ -139,11 +152,11 @@ def _mapping_problems(node, path: str, at, where: str = "") -> list[Problem]:
     return problems
 
 
-def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict | None, dict[str, int], list[Problem]]:
+def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict[Any, Any] | None, dict[str, int], list[Problem]]:
     """Safe-load a YAML mapping; anchors/aliases, deep nesting, duplicate keys, unsafe tags and
     syntax errors are problems with their line."""
-    def at(mark) -> int:
-        return first_line + mark.line
+    def at(mark: _Mark | None) -> int:
+        return first_line + (mark.line if mark else 0)
 
     try:
         problems = _scan_events(source, path, at)

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from harvest.core.problems import Problem
 from harvest.core.settings import Settings
@@ -93,9 +93,8 @@ def is_visible(visibility: str, embargo_until: dt.date | None, settings: Setting
     levels = settings.visibility_levels
     if levels.index(visibility) > levels.index(settings.profile_level):
         return False
-    if embargo_until and embargo_until > settings.today and settings.profile_level != settings.top_level:
-        return False
-    return True
+    # An embargo hides the story from every profile but the top one until its date.
+    return not (embargo_until and embargo_until > settings.today and settings.profile_level != settings.top_level)
 
 
 @dataclass(frozen=True)
@@ -131,7 +130,7 @@ class Credits:
             return Person(slugify(entry.pseudonym), entry.pseudonym)
         return Person(slugify(entry.name), entry.name)
 
-    def people(self, handles) -> tuple[list[Person], int]:
+    def people(self, handles: Iterable[str]) -> tuple[list[Person], int]:
         """-> (distinct credited people in order, number of anonymous contributors)."""
         shown, anonymous, seen = [], 0, set()
         for handle in handles:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -44,7 +44,7 @@ class Problem:
         return f"::{self.severity} file={self.path}{line}::{message}"
 
 
-def sort_key(problem: Problem) -> tuple:
+def sort_key(problem: Problem) -> tuple[str, int, str, str]:
     return (problem.path, problem.line or 0, problem.field, problem.message)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from harvest.core.settings import Prompt
 
@@ -66,9 +66,9 @@ def split_sections(body: str, body_line: int, matcher: PromptMatcher) -> tuple[s
                 fence = marker[0] * 3
             elif marker.startswith(fence):
                 fence = None
-        heading = None if fence else _H2.match(line)
-        if heading:
-            sections.append((heading.group(1).strip(), body_line + offset, []))
+        heading_match = None if fence else _H2.match(line)
+        if heading_match:
+            sections.append((heading_match.group(1).strip(), body_line + offset, []))
         elif sections:
             sections[-1][2].append(line)
         else:

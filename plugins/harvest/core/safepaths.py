@@ -9,9 +9,26 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Protocol
 
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.settings import Settings
+
+
+class _Theme(Protocol):
+    @property
+    def custom_dir(self) -> str | None: ...
+
+
+class SiteConfig(Protocol):
+    """What these checks read of an MkDocs config (the core does not import MkDocs)."""
+    @property
+    def docs_dir(self) -> str: ...
+    @property
+    def config_file_path(self) -> str | None: ...
+    @property
+    def theme(self) -> _Theme | None: ...
+
 
 LINK_HINT = "replace the link with the file itself (copy it into the folder), or remove it"
 
@@ -139,7 +156,7 @@ def refuse(problem: Problem | None) -> None:
 
 # --- output paths ----------------------------------------------------------------------------------
 
-def published_folders(config) -> list[tuple[Path, str]]:
+def published_folders(config: SiteConfig) -> list[tuple[Path, str]]:
     """(folder, what it is) for the folders a build publishes from: the stories and the theme overrides."""
     folders = [(Path(config.docs_dir), "the stories folder (docs_dir)")]
     custom = config.theme.custom_dir if config.theme else None
@@ -164,7 +181,7 @@ def refuse_output(path: Path, option: str, forbidden: list[tuple[Path, str]], di
 SITE_HINT = "build the site into a folder of its own, e.g. site/ (the default)"
 
 
-def refuse_site_dir(site_dir: Path, config, option: str = "site_dir", shown: str | None = None) -> None:
+def refuse_site_dir(site_dir: Path, config: SiteConfig, option: str = "site_dir", shown: str | None = None) -> None:
     """A site folder is emptied and replaced on every build: it may not hold the stories, the theme
     overrides or mkdocs.yml, nor lie inside what is published."""
     project = Path(os.path.abspath(config.config_file_path or "mkdocs.yml")).parent

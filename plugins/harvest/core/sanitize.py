@@ -17,12 +17,23 @@ handlers, no scripts, iframes, forms or style attributes. On top of that:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from functools import partial
+from typing import Protocol
 
 import nh3
 from pygments.token import STANDARD_TYPES
 
 from harvest.core.urls import stays_in_site
+
+
+class TocEntry(Protocol):
+    """An entry of MkDocs' table of contents (`AnchorLink`); the core does not import MkDocs."""
+    id: str
+    title: str
+
+    @property
+    def children(self) -> Sequence[TocEntry]: ...
 
 TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
@@ -97,7 +108,7 @@ def clean_html(html: str, *, namespace: bool = True) -> str:
     )
 
 
-def clean_toc(toc) -> None:
+def clean_toc(toc: Iterable[TocEntry]) -> None:
     """Namespace the ids of MkDocs' table of contents (page.toc) as `clean_html` did the headings',
     and keep its titles text: the theme prints them unescaped in the sidebar."""
     for item in toc:

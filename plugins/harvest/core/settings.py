@@ -9,6 +9,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 DEFAULT_EVENT_KINDS = {
     "action": "Action",
@@ -68,7 +69,7 @@ class Settings:
     today: dt.date = field(default_factory=lambda: today_from_env())
 
     @classmethod
-    def for_directory(cls, stories_dir: Path | str, **overrides) -> "Settings":
+    def for_directory(cls, stories_dir: Path | str, **overrides: Any) -> Settings:
         """Defaults for a stories folder (vocabularies inside it); handy for tests and scripts."""
         stories_dir = Path(stories_dir)
         base = cls(
@@ -79,7 +80,7 @@ class Settings:
         )
         return replace(base, **overrides)
 
-    def with_profile(self, profile: str | None) -> "Settings":
+    def with_profile(self, profile: str | None) -> Settings:
         return replace(self, profile=profile or self.profile)
 
     def display_path(self, path: Path) -> str:

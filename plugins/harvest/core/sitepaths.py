@@ -14,9 +14,9 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import unquote
 
-from harvest.core.urls import outside_host
 from harvest.core.problems import Problem
 from harvest.core.textchars import unsafe_name_char
+from harvest.core.urls import outside_host
 
 # Top-level names Harvest and its plugins write into the site (pages, feeds, search index, assets).
 RESERVED_DIRS = ("lessons", "contributors", "events", "places", "timeline", "answers", "assets",
@@ -60,7 +60,7 @@ def page_collisions(paths: list[tuple[str, str]]) -> list[Problem]:
         by_key[page_key(rel)].append((rel, display))
     problems = []
     for same in by_key.values():
-        for rel, display in same[1:]:
+        for _rel, display in same[1:]:
             problems.append(Problem(display, 1, "file", f"its page would be the same file as "
                                     f"{same[0][1]}'s ({page_key(same[0][0])}, letter case aside)",
                                     "rename one of the two files"))

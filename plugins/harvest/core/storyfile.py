@@ -42,10 +42,9 @@ def yaml_value(value) -> str:
 def _line(key: str, value) -> str:
     if key in DATE_FIELDS and isinstance(value, dt.date):
         value = value.isoformat()[:10]
-    if key in DATE_FIELDS and isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        shown = value  # a date is written as a date, as people write it by hand
-    else:
-        shown = yaml_value(value)
+    # a date is written as a date, as people write it by hand
+    is_date = key in DATE_FIELDS and isinstance(value, str) and _ISO_DATE.fullmatch(value)
+    shown = value if is_date else yaml_value(value)
     return f"{key if _PLAIN_KEY.fullmatch(key) else yaml_value(key)}: {shown}"
 
 

@@ -10,11 +10,13 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from importlib import resources
-from typing import Mapping
+from typing import Any
 
 import jsonschema
+from jsonschema.protocols import Validator
 
 from harvest.core.fieldnames import field_name_problems
 from harvest.core.model import Lesson, Story
@@ -48,23 +50,25 @@ TYPE_NAMES = {"string": "text", "array": "a list", "object": "a mapping", "integ
 
 
 @lru_cache(maxsize=1)
-def story_schema() -> dict:
-    return json.loads(resources.files("harvest").joinpath("schema/story.schema.json").read_text("utf-8"))
+def story_schema() -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads(resources.files("harvest").joinpath("schema/story.schema.json").read_text("utf-8"))
+    return schema
 
 
-def _whole_text_pattern(validator, pattern, instance, schema):
+def _whole_text_pattern(validator: Validator, pattern: str, instance: object,
+                        schema: object) -> Iterator[jsonschema.ValidationError]:
     """JSON Schema patterns are ECMA-262 regexes, where `$` is the end of the text; Python's `$` also
     matches before a final newline, so `id: "x\\n"` would pass `^[a-z0-9-]+$` (and split a line of
     ids.txt). Here the pattern must match the whole text."""
-    if validator.is_type(instance, "string") and not re.search(pattern.removesuffix("$") + r"\Z", instance):
+    if isinstance(instance, str) and not re.search(pattern.removesuffix("$") + r"\Z", instance):
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-_StoryValidator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _whole_text_pattern})
+_StoryValidator: type[Validator] = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _whole_text_pattern})
 
 
 @lru_cache(maxsize=1)
-def _schema_validator() -> jsonschema.Draft202012Validator:
+def _schema_validator() -> Validator:
     return _StoryValidator(story_schema())
 
 
@@ -73,16 +77,18 @@ def _example(name: str) -> str:
 
 
 def _schema_problem(error: jsonschema.ValidationError, raw: RawStory, path: str) -> Problem:
+    # Set on every error a validator yields (jsonschema types them as possibly unset).
+    rule: Any = error.validator_value
+    value: Any = error.instance
     if error.validator == "required":
-        name = next(n for n in error.validator_value if n not in error.instance)
+        name = next(n for n in rule if n not in value)
         return Problem(path, 1, name, "missing", "add " + _example(name).removeprefix("e.g. "))
     name = str(error.absolute_path[0]) if error.absolute_path else "front matter"
     line = raw.line_of(name)
-    value = error.instance
     if name in DATE_FIELDS and error.validator in ("type", "pattern"):
         return Problem(path, line, name, f"{value!r} is not a date in YYYY-MM-DD form", _example(name))
     if error.validator == "type":
-        expected = TYPE_NAMES.get(error.validator_value, error.validator_value)
+        expected = TYPE_NAMES.get(rule, rule)
         return Problem(path, line, name, f"should be {expected}, not {type(value).__name__} {value!r}", _example(name))
     if error.validator == "pattern":
         return Problem(path, line, name, f"{value!r} has characters that are not allowed here",
@@ -94,7 +100,7 @@ def _schema_problem(error: jsonschema.ValidationError, raw: RawStory, path: str)
     if error.validator == "minLength":
         return Problem(path, line, name, "is empty", _example(name))
     if error.validator == "maxLength":
-        return Problem(path, line, name, f"is too long ({len(value)} characters, at most {error.validator_value})",
+        return Problem(path, line, name, f"is too long ({len(value)} characters, at most {rule})",
                        "shorten it")
     return Problem(path, line, name, error.message, _example(name))
 
@@ -111,7 +117,7 @@ def _parse_date(raw: RawStory, name: str, path: str, problems: list[Problem]) ->
         return None
 
 
-def _text_problems(meta: Mapping, raw: RawStory, path: str, bad_fields: set) -> list[Problem]:
+def _text_problems(meta: Mapping[Any, Any], raw: RawStory, path: str, bad_fields: set[str]) -> list[Problem]:
     """One-line text fields hold no line breaks, control or bidi-override characters, and nothing
     that looks like a redaction mark (redaction works only in the story text)."""
     problems = []
@@ -126,7 +132,7 @@ def _text_problems(meta: Mapping, raw: RawStory, path: str, bad_fields: set) -> 
         else:
             problems += near_miss_redactions(value, raw.line_of(name), path, name)
     for image in meta.get("images") or () if "images" not in bad_fields else ():
-        reason = isinstance(image, str) and unsafe_char(image)
+        reason = unsafe_char(image) if isinstance(image, str) else None
         if reason:
             problems.append(Problem(path, raw.line_of("images"), "images", f"{image!r} contains {reason}",
                                     "rename the image file using visible letters, digits, '-' and '_'"))
@@ -197,6 +203,8 @@ def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
 
     if any(p.is_error for p in problems):
         return None, problems
+    # Both are required: a story without them has an error above.
+    assert date is not None and event is not None
     story_id = meta.get("id") or slugify(rel_path.rsplit("/", 1)[-1].removesuffix(".md"))
     story = Story(
         id=story_id, path=rel_path, title=meta["title"].strip(), date=date, event=event,

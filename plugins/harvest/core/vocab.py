@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from harvest.core.model import Lesson
 from harvest.core.parse import decode_text, load_yaml_mapping
@@ -16,7 +17,7 @@ LESSON_KEYS = ("title", "description")
 REGISTRY_KEYS = ("name", "credit", "pseudonym")
 
 
-def _entry_problems(value: dict, allowed: tuple[str, ...], key: str, line, display: str) -> list[Problem]:
+def _entry_problems(value: dict[Any, Any], allowed: tuple[str, ...], key: str, line: int | None, display: str) -> list[Problem]:
     """Unknown keys (`Credit:`, `hidden: true`) would be ignored: refuse them. Text shown on pages
     holds no control or bidi-override characters."""
     problems = []
@@ -30,7 +31,7 @@ def _entry_problems(value: dict, allowed: tuple[str, ...], key: str, line, displ
     return problems
 
 
-def _load_mapping(file: Path, settings: Settings, required: bool) -> tuple[dict | None, dict, list[Problem], str]:
+def _load_mapping(file: Path, settings: Settings, required: bool) -> tuple[dict[Any, Any] | None, dict[str, int], list[Problem], str]:
     display = settings.display_path(file)
     # A vocabulary file may not be a link out of its folder (the stories folder when it is inside).
     root = settings.stories_dir if is_within(file.parent, settings.stories_dir) else file.parent
@@ -116,6 +117,6 @@ def load_registry(settings: Settings) -> tuple[dict[str, RegistryEntry], list[Pr
     return registry, problems
 
 
-def _is_slug(value) -> bool:
+def _is_slug(value: object) -> bool:
     import re
     return isinstance(value, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", value) is not None

@@ -35,7 +35,7 @@ def withheld_report(collection: Collection) -> list[str]:
             continue
         if not is_visible(story.visibility, story.embargo_until, settings):
             reason = (f"visibility {story.visibility}" if levels.index(story.visibility) > allowed
-                      else f"embargoed until {story.embargo_until.isoformat()}")
+                      else f"embargoed until {story.embargo_until}")  # a date prints as YYYY-MM-DD
             lines.append(f"{where}: whole story withheld ({reason})")
             continue
         for span in story.redactions:

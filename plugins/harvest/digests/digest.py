@@ -87,7 +87,7 @@ def make_digest(archive: Archive, period: Period, stories: list[Story], options:
     stories = sorted(stories, key=lambda s: (s.date, s.id))
     by_lesson: dict[str, list[Story]] = {}
     for story in stories:
-        primary = next((l for l in story.lessons if l in archive.lessons), "")
+        primary = next((lesson for lesson in story.lessons if lesson in archive.lessons), "")
         by_lesson.setdefault(primary, []).append(story)
     order = {lesson: index for index, lesson in enumerate(archive.lessons)}
     groups = [(archive.lessons.get(lesson, NO_LESSON), members)
@@ -113,7 +113,8 @@ def make_digest(archive: Archive, period: Period, stories: list[Story], options:
 def build_digests(archive: Archive, options: DigestOptions, notes: dict[str, str] | None = None) -> list[Digest]:
     """Every period's digest, newest first. One pass over the stories."""
     periods = group(archive.stories, lambda s: s.date, options.kind, options.ranges)
-    return [make_digest(archive, period, stories, options, notes) for period, stories in periods]
+    digests = (make_digest(archive, period, stories, options, notes) for period, stories in periods)
+    return [digest for digest in digests if digest is not None]  # none is: `group` makes no empty period
 
 
 def digest_between(archive: Archive, period: Period, options: DigestOptions,
@@ -183,13 +184,13 @@ def build_time(dates) -> dt.datetime:
     value = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
     if value:
         try:
-            return dt.datetime.fromtimestamp(int(value), dt.timezone.utc)
+            return dt.datetime.fromtimestamp(int(value), dt.UTC)
         except (ValueError, OverflowError, OSError):
             raise HarvestError(f"{SOURCE_DATE_EPOCH} must be a whole number of seconds since 1970, not '{value}'") from None
     newest = max(dates, default=None)
-    return midnight(newest) if newest else dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    return midnight(newest) if newest else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def midnight(date: dt.date) -> dt.datetime:
     """A story's date as a moment: midnight UTC of that same calendar date (never shifted a day)."""
-    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+    return dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC)

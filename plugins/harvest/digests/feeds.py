@@ -12,18 +12,19 @@ import json
 import posixpath
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any
 
 from harvest.core.archive import Archive
 from harvest.core.model import Lesson, Story
-from harvest.site.pages import lesson_uri
 from harvest.core.sanitize import clean_html
+from harvest.core.templating import template_env
 from harvest.digests.digest import Digest, build_time, midnight
 from harvest.digests.links import FORMATS, Links, digests_index_uri, feed_file, lesson_feed_name
 from harvest.digests.render import StoryText, portable_html
-from harvest.core.templating import template_env
 from harvest.digests.view import digest_view
+from harvest.site.pages import lesson_uri
 
 FEED_TEMPLATE = "harvest/digest-feed.html"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -77,7 +78,7 @@ class FeedMaker:
         return FeedEntry(_uuid("story", story.id), story.title, url, story.summary,
                      portable_html(self._html[story.id], url), story.date,
                      tuple(p.label for p in people),
-                     tuple((l, lessons[l].title) for l in story.lessons if l in lessons), story.lang)
+                     tuple((lesson, lessons[lesson].title) for lesson in story.lessons if lesson in lessons), story.lang)
 
     def _stories_feed(self, name: str, title: str, description: str, home: str, stories: list[Story]) -> Feed:
         base = posixpath.dirname(feed_file(name, "atom"))
@@ -101,6 +102,7 @@ class FeedMaker:
         entries = []
         for digest in digests[:self.limit]:
             view = digest_view(self.archive, digest, lambda uri: self.links.page(uri, base), self.text)
+            assert view.digest_url is not None  # `self.links.page` always makes one
             titles = "; ".join(s.title for s in digest.stories[:5]) + ("; …" if len(digest.stories) > 5 else "")
             entries.append(FeedEntry(_uuid("digest", f"{self.site}/{digest.key}"), digest.title, view.digest_url,
                                  f"{digest.period.span} · {view.count}: {titles}",
@@ -155,7 +157,7 @@ def _json_feed(feed: Feed, archive: Archive, links: Links) -> bytes:
     data.update({"description": feed.description, "language": settings.default_lang,
                  "authors": [{"name": settings.site_name}], "items": []})
     for entry in feed.entries:
-        item = {"id": entry.id, "url": entry.url, "title": entry.title, "summary": entry.summary,
+        item: dict[str, Any] = {"id": entry.id, "url": entry.url, "title": entry.title, "summary": entry.summary,
                 "content_html": entry.html, "date_published": midnight(entry.date).isoformat(),
                 "language": entry.lang}
         if entry.authors:
@@ -175,7 +177,7 @@ def feed_files(archive: Archive) -> list[str]:
     """The site path of every feed file `feed_outputs` writes for this archive."""
     if not archive.stories:
         return []
-    names = ["stories", *(lesson_feed_name(l.id) for l in lessons_with_feeds(archive)), "digests"]
+    names = ["stories", *(lesson_feed_name(lesson.id) for lesson in lessons_with_feeds(archive)), "digests"]
     return [feed_file(name, fmt) for name in names for fmt in FORMATS]
 
 

@@ -13,8 +13,8 @@ from email.policy import SMTP
 
 import css_inline
 
-from harvest.digests.render import html_text, wrap
 from harvest.core.templating import template_env
+from harvest.digests.render import html_text, wrap
 from harvest.digests.view import DigestView
 
 EMAIL_TEMPLATE = "harvest/digest-email.html"

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from harvest.core.archive import Archive
-from harvest.site.pages import PageSpec, lesson_uri, person_uri
 from harvest.digests.digest import Digest, DigestOptions
 from harvest.digests.links import FORMATS, digest_uri, digests_index_uri, email_file, feed_file, lesson_feed_name
 from harvest.digests.periods import human
+from harvest.site.pages import PageSpec, lesson_uri, person_uri
 
 EMAIL_SUFFIXES = (".eml", ".html", ".txt")
 EMAIL_LABELS = ("ready-to-send email (.eml)", "HTML", "plain text")
@@ -24,10 +24,10 @@ def digest_page(archive: Archive, digest: Digest, newer: Digest | None, older: D
     lessons = archive.lessons
     groups = [(lesson, lesson_uri(lesson.id) if lesson.id else None,
                [(story, human(story.date), archive.settings.event_kinds.get(story.event, story.event),
-                 [(lessons[l].title, lesson_uri(l)) for l in story.lessons if l != lesson.id and l in lessons])
+                 [(lessons[other].title, lesson_uri(other)) for other in story.lessons if other != lesson.id and other in lessons])
                 for story in stories])
               for lesson, stories in digest.groups]
-    thanks = [(p.label, person_uri(p.key)) for p in digest.people]
+    thanks: list[tuple[str, str | None]] = [(p.label, person_uri(p.key)) for p in digest.people]
     if digest.anonymous:
         thanks.append((f"{digest.anonymous} anonymous contribution" + ("s" if digest.anonymous > 1 else ""), None))
     count = len(digest.stories)
@@ -35,7 +35,7 @@ def digest_page(archive: Archive, digest: Digest, newer: Digest | None, older: D
         "digest": digest, "groups": groups, "thanks": _joined(thanks),
         "count": f"{count} {'story' if count == 1 else 'stories'}",
         "answers": [(story, section, human(story.date)) for story, section in digest.answers],
-        "emails": [(label, email_file(digest.key, suffix)) for suffix, label in zip(EMAIL_SUFFIXES, EMAIL_LABELS)]
+        "emails": [(label, email_file(digest.key, suffix)) for suffix, label in zip(EMAIL_SUFFIXES, EMAIL_LABELS, strict=True)]
         if emails else [],
         "newer": (newer.period.label, digest_uri(newer.key)) if newer else None,
         "older": (older.period.label, digest_uri(older.key)) if older else None,
@@ -58,6 +58,6 @@ def index_page(archive: Archive, digests: list[Digest], options: DigestOptions, 
     feed_rows = []
     if feeds:
         feed_rows = [("New stories", formats("stories")), ("Digests", formats("digests"))]
-        feed_rows += [(f"Lesson: {archive.lessons[l].title}", formats(lesson_feed_name(l))) for l in lesson_ids]
+        feed_rows += [(f"Lesson: {archive.lessons[lesson].title}", formats(lesson_feed_name(lesson))) for lesson in lesson_ids]
     return PageSpec(digests_index_uri(), "Digests", intro, "harvest/digests.html",
                     {"entries": entries, "feeds": feed_rows}, search=False)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence, TypeVar
+from typing import TypeVar
 
-from harvest.site.pages import MONTHS
 from harvest.core.text import slugify
+from harvest.site.pages import MONTHS
 
 KINDS = ("monthly", "weekly", "quarterly")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")

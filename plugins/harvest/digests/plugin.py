@@ -8,10 +8,9 @@ site folder one by one (at 5,000 stories they weigh ~60 MB).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from itertools import chain
-from typing import Iterator
 
 from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
@@ -26,8 +25,16 @@ from harvest.core.problems import HarvestError
 from harvest.digests.config import DigestsConfig, options_from
 from harvest.digests.digest import Digest, build_digests, load_notes
 from harvest.digests.feeds import feed_files, feed_outputs, lessons_with_feeds
-from harvest.digests.links import (DIGESTS_DIR, FEEDS_DIR, FORMATS, Links, digests_index_uri, email_file,
-                                   feed_file, lesson_feed_name)
+from harvest.digests.links import (
+    DIGESTS_DIR,
+    FEEDS_DIR,
+    FORMATS,
+    Links,
+    digests_index_uri,
+    email_file,
+    feed_file,
+    lesson_feed_name,
+)
 from harvest.digests.mail import render_email
 from harvest.digests.pages import EMAIL_SUFFIXES, digest_page, index_page
 from harvest.digests.render import StoryText
@@ -145,7 +152,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
             email = render_email(digest_view(archive, digest, self.links.email_page, text),
                                  self.config.email_from, self.config.email_to)
             for suffix, content in zip(EMAIL_SUFFIXES, (email.eml, email.html.encode("utf-8"),
-                                                        email.text.encode("utf-8"))):
+                                                        email.text.encode("utf-8")), strict=True):
                 yield email_file(digest.key, suffix), content
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:

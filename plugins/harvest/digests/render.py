@@ -10,8 +10,8 @@ there is no address to make them absolute with.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html.parser import HTMLParser
-from typing import Mapping
 from urllib.parse import urljoin, urlsplit
 
 import markdown
@@ -80,7 +80,7 @@ _BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "
 class _TextExtractor(HTMLParser):
     """HTML -> paragraphs of plain text; list items start with "- ", links keep their address."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.paragraphs: list[str] = []
         self._words: list[str] = []

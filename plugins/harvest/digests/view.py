@@ -5,8 +5,8 @@ site's address is known, relative ones for a feed without it, or None (no link).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
@@ -50,7 +50,7 @@ class DigestView:
 
 def story_view(archive: Archive, story: Story, url_for: UrlFor, primary: str | None = None) -> StoryView:
     settings = archive.settings
-    others = [archive.lessons[l].title for l in story.lessons if l != primary and l in archive.lessons]
+    others = [archive.lessons[lesson].title for lesson in story.lessons if lesson != primary and lesson in archive.lessons]
     meta = " · ".join(p for p in (settings.event_kinds.get(story.event, story.event), story.place, human(story.date)) if p)
     return StoryView(story.title, url_for(story.path), story.summary, meta,
                      ("Also about: " + ", ".join(others)) if others else "", story.place, human(story.date), story.lang)

@@ -21,7 +21,15 @@ from harvest.core.model import Story
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.safepaths import published_folders, refuse_output
 from harvest.core.storyfile import dump_story
-from harvest.federation.bundle import BUNDLE_NAME, LESSONS, MANIFEST_JSON, NAMESPACE, STORIES, BundleManifest, SharedStory
+from harvest.federation.bundle import (
+    BUNDLE_NAME,
+    LESSONS,
+    MANIFEST_JSON,
+    NAMESPACE,
+    STORIES,
+    BundleManifest,
+    SharedStory,
+)
 from harvest.federation.ledger import read_ledger, write_ledger
 from harvest.offline import pack as packing
 
@@ -132,5 +140,5 @@ def lessons_file(archive: Archive) -> str:
 def _content_digest(name: str, profile: str, entries: dict[str, bytes], withdrawn: tuple[str, ...]) -> str:
     digest = hashlib.sha256(json.dumps([name, profile, list(withdrawn)]).encode("utf-8"))
     for entry, data in sorted(entries.items()):
-        digest.update(f"{entry}\0{hashlib.sha256(data).hexdigest()}\n".encode("utf-8"))
+        digest.update(f"{entry}\0{hashlib.sha256(data).hexdigest()}\n".encode())
     return digest.hexdigest()

@@ -27,8 +27,16 @@ from harvest.core.parse import decode_text, parse_story_text
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.settings import Settings
 from harvest.core.storyfile import dump_story
-from harvest.federation.bundle import (BUNDLE_NAME, LESSONS, NAMESPACE, STORIES, BundleManifest, BundleRefused,
-                                       read_manifest, read_member)
+from harvest.federation.bundle import (
+    BUNDLE_NAME,
+    LESSONS,
+    NAMESPACE,
+    STORIES,
+    BundleManifest,
+    BundleRefused,
+    read_manifest,
+    read_member,
+)
 from harvest.federation.peers import Peer, load_peers
 
 FEDERATION_DIR = "_federation"

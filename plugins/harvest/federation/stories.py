@@ -17,8 +17,8 @@ from harvest.core.parse import decode_text, load_yaml_mapping, read_story
 from harvest.core.problems import WARNING, Problem
 from harvest.core.prompts import PromptMatcher
 from harvest.core.settings import Settings
-from harvest.federation.peers import Peer, load_peers
 from harvest.federation.bundle import BundleRefused
+from harvest.federation.peers import Peer, load_peers
 from harvest.federation.pull import PEER_LESSONS, peer_folder, read_state
 
 SEPARATOR = "--"
@@ -75,7 +75,7 @@ def _scan_peer(settings: Settings, peer: Peer, folder: Path, ours: dict[str, Les
     root = settings.stories_dir
     stories, problems, used = [], [], {}
     seen = 0
-    for file, rel in iter_story_files(folder):
+    for file, _rel in iter_story_files(folder):
         seen += 1
         display = settings.display_path(file)
         raw, file_problems = read_story(file, display, settings.max_story_bytes)
@@ -156,9 +156,8 @@ def _as_peer_story(story: Story, peer: Peer, origin: Origin, ours: dict[str, Les
             mapped = peer_story_id(peer.name, lesson)
             source = theirs[lesson]
             used[mapped] = Lesson(mapped, f"{source.title} ({origin.archive_name})", source.description)
-        if mapped in ours or mapped in used:
-            if mapped not in lessons:
-                lessons.append(mapped)
+        if (mapped in ours or mapped in used) and mapped not in lessons:
+            lessons.append(mapped)
     translation = peer_story_id(peer.name, story.translation_of) if story.translation_of else None
     return replace(story, id=peer_story_id(peer.name, origin.origin_id), lessons=tuple(lessons), contributors=(),
                    translation_of=translation, origin=origin)

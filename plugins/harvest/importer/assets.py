@@ -84,7 +84,7 @@ class ImageFinder:
         self._cleaned: dict[Path, Path | ImageRefused] = {}   # source file -> its clean copy in staging
         self._fetched: dict[str, Path | str] = {}             # address -> its clean copy, or why not
 
-    def for_story(self, story_id: str, post_file: Path | None, existing_story: Path | None) -> "StoryImages":
+    def for_story(self, story_id: str, post_file: Path | None, existing_story: Path | None) -> StoryImages:
         return StoryImages(self, story_id, post_file, existing_story)
 
     def local_file(self, src: str, post_file: Path | None) -> Path | None:

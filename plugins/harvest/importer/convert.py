@@ -13,12 +13,12 @@ from harvest.core.problems import WARNING, Problem
 from harvest.core.prompts import PromptMatcher, normalize_heading
 from harvest.core.settings import Settings
 from harvest.core.text import slugify
-from harvest.importer.mapping import HANDLE, ImportMapping, normalize_lang
 from harvest.importer.assets import ImageFinder, StagedImage
+from harvest.importer.decode import Skip
 from harvest.importer.links import LinkIndex, Post, post_permalinks, post_slugs
+from harvest.importer.mapping import HANDLE, ImportMapping, normalize_lang
 from harvest.importer.markup import IMAGE_FILE, BodyCleaner
 from harvest.importer.plaintext import first_sentence, plain_text, shorten
-from harvest.importer.decode import Skip
 from harvest.importer.sources import SkippedItem, SourceItem
 
 _DATE = re.compile(r"^\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:$|[T\s])")
@@ -139,7 +139,7 @@ class Converter:
         meta["contributors"] = self._contributors(fields, note)
         meta["summary"] = self._summary(fields, body, title, note)
         lang = self._first(fields, self.mapping.fields["lang"])
-        meta["lang"] = normalize_lang(lang) or item.lang_hint and normalize_lang(item.lang_hint) or self.mapping.lang_default
+        meta["lang"] = normalize_lang(lang) or (item.lang_hint and normalize_lang(item.lang_hint)) or self.mapping.lang_default
         if lang is not None and not normalize_lang(lang):
             note("lang", f"{lang!r} is not a language tag; left out")
         meta["visibility"] = self._visibility(fields, note)

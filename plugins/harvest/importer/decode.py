@@ -28,7 +28,7 @@ import tomllib
 from dataclasses import dataclass
 
 from harvest.core import parse, textfile
-from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded, depth, MAX_DEPTH
+from harvest.core.nesting import DEPTH_HINT, MAX_DEPTH, TooDeep, bounded, depth
 from harvest.core.parse import TOO_DEEP, load_yaml_mapping
 
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 from harvest.core.text import slugify

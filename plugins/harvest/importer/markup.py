@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import Callable
 
 from markupsafe import Markup
 
@@ -55,7 +55,7 @@ _KRAMDOWN_TOC = re.compile(r"^[ \t]*[*-][ \t]+TOC[ \t]*\n[ \t]*\{:[ \t]*toc[ \t]
 _ARG = re.compile(r"""(?:(\w+)=)?(?:"([^"]*)"|'([^']*)'|(\S+))""")
 DROP_WITH_CONTENT = ("script", "style", "iframe", "noscript", "template", "object", "embed", "svg", "math",
                      "form", "select", "textarea", "button", "canvas", "audio", "video")
-_DANGEROUS_ELEMENT = re.compile(r"<(%s)\b[^>]*>.*?</\1\s*>" % "|".join(DROP_WITH_CONTENT), re.S | re.I)
+_DANGEROUS_ELEMENT = re.compile(r"<(" + "|".join(DROP_WITH_CONTENT) + r")\b[^>]*>.*?</\1\s*>", re.S | re.I)
 # A tag: a quoted attribute value may hold `>` or `<` (as a browser reads it); an unmatched quote is
 # an ordinary character. The atomic group keeps a line of stray quotes from backtracking for ever.
 _TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9-]*)(\s(?>"[^"\n]*"|'[^'\n]*'|[^<>"']|["'])*)?/?>""", re.S)
@@ -288,7 +288,7 @@ class BodyCleaner:
             target = rest.strip().split()[0] if rest.strip() else ""
             return _link_token(POST_URL if name == "post_url" else SITE_FILE, target.strip("\"'"))
         if name == "include":
-            positional, named = _args(rest)
+            _, named = _args(rest)
             src = next((v for k, v in named.items() if k in ("image_path", "src", "image", "url", "file", "path")
                         and IMAGE_FILE.search(v)), None)
             if src:
@@ -433,9 +433,10 @@ class BodyCleaner:
                 internal_refs.add(definition.group(1).casefold())
                 self._link_note(target, first_line + index, notes)
                 lines[index] = ""
-        out, fence = [], None
+        out: list[str] = []
+        fence = None
         for index, line in enumerate(lines):
-            was_fence = fence
+            was_fence: str | None = fence
             fence = fence_state(line, fence)
             if was_fence or fence:
                 out.append(line)
@@ -507,7 +508,9 @@ def _segments(lines: list[str]) -> list[tuple[bool, str]]:
 
 
 def _collapse_blank_lines(lines: list[str]) -> str:
-    out, fence, blank = [], None, False
+    out: list[str] = []
+    fence: str | None = None
+    blank = False
     for line in lines:
         was_fence = fence
         fence = fence_state(line, fence)

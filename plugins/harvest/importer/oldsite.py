@@ -61,10 +61,8 @@ def _read_config(file: Path, boundary: Path) -> dict:
         if not file.is_file() or leaves(file, boundary) or file.stat().st_size > MAX_CONFIG_BYTES:
             return {}
         text = file.read_text("utf-8-sig", errors="replace")
-        if file.suffix == ".toml":
-            data = tomllib.loads(text)
-        else:
-            data = yaml.load(text, Loader=_IgnoreTags)  # mkdocs.yml uses !!python/name and !ENV tags
+        # mkdocs.yml uses !!python/name and !ENV tags: a safe loader that ignores them
+        data = tomllib.loads(text) if file.suffix == ".toml" else yaml.load(text, Loader=_IgnoreTags)
     except (OSError, ValueError, yaml.YAMLError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}

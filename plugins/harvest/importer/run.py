@@ -19,7 +19,6 @@ import yaml
 from harvest.core.archive import INBOX
 from harvest.core.fileio import atomic_write
 from harvest.core.model import Lesson
-from harvest.site.pages import RESERVED_DIRS
 from harvest.core.parse import load_yaml_mapping, parse_story_text
 from harvest.core.privacy import RegistryEntry
 from harvest.core.problems import WARNING, HarvestError, Problem, did_you_mean
@@ -36,6 +35,7 @@ from harvest.importer.links import LinkIndex, write_story_links
 from harvest.importer.mapping import LESSON_ID, load_import_mapping
 from harvest.importer.oldsite import old_site
 from harvest.importer.sources import KINDS, SkippedItem, detect_kind, iter_items, open_source
+from harvest.site.pages import RESERVED_DIRS
 
 DIGEST_FIELD = "import_digest"
 _ID_LINE = re.compile(r"^id:\s*['\"]?(imp-[a-z0-9-]+)['\"]?\s*$", re.M)
@@ -160,7 +160,8 @@ def _import(settings, options, kind, target, lessons, registry, mapping, source,
         else:
             drafts.append(result)
             report.notes += result.notes
-    refused = [o for o in (*source.problems, *report.outcomes) if getattr(o, "fatal", False)]
+    found: list[SkippedItem | ImportOutcome] = [*source.problems, *report.outcomes]
+    refused = [o for o in found if o.fatal]
     if refused:  # a link out of the source, or a hostile structure: nothing is imported
         raise HarvestError([Problem(o.display, o.line, "file", o.reason, o.hint) for o in refused])
     if not report.outcomes and not drafts:
@@ -252,7 +253,8 @@ def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: 
     """Vocabulary first (so no story names a lesson that is not there yet), then the stories."""
     if new_lessons:
         _append_entries(settings.lessons_file,
-                        {l.id: {"title": l.title, "description": l.description} for l in new_lessons.values()},
+                        {lesson.id: {"title": lesson.title, "description": lesson.description}
+                         for lesson in new_lessons.values()},
                         "Added by `harvest import`: give each a real one-line description.", settings)
     if report.added_contributors:
         _append_entries(settings.contributors_file, {h: {"credit": "anonymous"} for h in report.added_contributors},
@@ -296,7 +298,7 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
     for draft in sorted(drafts, key=lambda d: "translation_of" in d.meta):
         display, story_id = draft.item.display, draft.meta["id"]
 
-        def skip(reason: str, hint: str = "") -> None:
+        def skip(reason: str, hint: str = "", display: str = display, draft: Draft = draft) -> None:
             report.outcomes.append(ImportOutcome(display, SKIPPED, line=draft.item.line, reason=reason, hint=hint))
 
         if story_id in seen:
@@ -424,9 +426,9 @@ def _mapping_lessons(mapping, lessons: dict[str, Lesson], add: bool) -> dict[str
     missing = sorted(mapping.lesson_targets() - set(lessons))
     if missing and not add:
         raise HarvestError([Problem(mapping.display or "mapping", mapping.lines.get("lessons"), "lessons",
-                                    f"unknown lesson '{l}'", "add it to the lessons file, or run with --add-lessons")
-                            for l in missing])
-    return {l: Lesson(l, _title(l.replace("-", " ")), LESSON_PLACEHOLDER.format(tag=l)) for l in missing}
+                                    f"unknown lesson '{tag}'", "add it to the lessons file, or run with --add-lessons")
+                            for tag in missing])
+    return {tag: Lesson(tag, _title(tag.replace("-", " ")), LESSON_PLACEHOLDER.format(tag=tag)) for tag in missing}
 
 
 def _lesson_id(tag: str) -> str:
@@ -444,7 +446,7 @@ def _append_entries(file: Path, entries: dict, comment: str, settings: Settings)
     old = file.read_text("utf-8") if file.exists() else ""
     block = yaml.safe_dump(entries, allow_unicode=True, sort_keys=False, width=1000, default_flow_style=False)
     new = old + ("\n" if old and not old.endswith("\n") else "") + f"# {comment}\n" + block
-    data, _, problems = load_yaml_mapping(new, settings.display_path(file), first_line=1)
+    data, _, _problems = load_yaml_mapping(new, settings.display_path(file), first_line=1)
     if data is None or any(key not in data for key in entries):
         raise HarvestError([Problem(settings.display_path(file), None, "file",
                                     "could not add entries to this file automatically (its layout is unusual)",

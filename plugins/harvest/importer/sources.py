@@ -11,16 +11,15 @@ import io
 import json
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from harvest.core.nesting import TooDeep, bounded
 from harvest.core.parse import load_yaml_mapping
 from harvest.core.safepaths import LINK_HINT, leaves, link_target
 from harvest.core.textfile import csv_delimiter
-from harvest.importer.decode import (DuplicateKey, Refused, Skip, decode, split_post, too_deep,
-                                     unique_keys)
+from harvest.importer.decode import DuplicateKey, Refused, Skip, decode, split_post, too_deep, unique_keys
 
 KINDS = ("jekyll", "hugo", "material", "json", "csv")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
@@ -61,7 +60,7 @@ class SkippedItem:
     fatal: bool = False   # refused: the whole import stops (see reading.Refused)
 
     @classmethod
-    def of(cls, display: str, skip: Skip) -> "SkippedItem":
+    def of(cls, display: str, skip: Skip) -> SkippedItem:
         return cls(display, skip.line, skip.reason, skip.hint, skip.fatal)
 
 
@@ -149,7 +148,7 @@ def open_source(path: Path, kind: str) -> Source:
 
 def iter_items(source: Source, display: Callable[[Path], str], max_bytes: int) -> Iterator[SourceItem | SkippedItem]:
     if source.kind == "json":
-        files = [source.path] if source.path.is_file() else sorted(source.path.glob("*.json"))
+        files: Iterable[Path] = [source.path] if source.path.is_file() else sorted(source.path.glob("*.json"))
         for file in files:
             yield from _checked(file, source, display(file)) or _json_items(file, source, display(file), max_bytes)
     elif source.kind == "csv":
@@ -163,7 +162,7 @@ def iter_items(source: Source, display: Callable[[Path], str], max_bytes: int) -
             yield from _checked(file, source, display(file)) or [_post_item(file, source, display(file), max_bytes)]
 
 
-def _checked(file: Path, source: Source, shown: str) -> list[SkippedItem]:
+def _checked(file: Path, source: Source, shown: str) -> list[SourceItem | SkippedItem]:
     """[] when `file` may be read, else the refusal (a link leading out of the source)."""
     try:
         check_link(file, source)

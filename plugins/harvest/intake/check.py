@@ -7,9 +7,9 @@ that `harvest check` would refuse.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 from harvest.core.model import Lesson
 from harvest.core.parse import parse_story_text

@@ -12,8 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 from harvest.core.model import Lesson
 from harvest.core.privacy import RegistryEntry

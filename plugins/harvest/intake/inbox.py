@@ -98,9 +98,12 @@ def take_in(items: list[Item], settings: Settings, vocabulary: StoryVocabulary, 
 def _take_story_file(item: Item, outcome: InboxOutcome, settings: Settings, vocabulary: StoryVocabulary, folder: Path,
                      dry_run: bool) -> None:
     """A ready story file is checked as it is and kept byte for byte; only its file name is ours."""
-    meta, problems = check_text(item.story_text, settings, vocabulary, item.source)
+    text = item.story_text
+    assert text is not None  # only story-file items come here
+    meta, problems = check_text(text, settings, vocabulary, item.source)
     outcome.problems += problems
     if meta is None or outcome.rejected or dry_run:
         return
-    stem = meta.get("id") if isinstance(meta.get("id"), str) else slugify(meta["title"])
-    outcome.path = write_story(folder, stem, item.story_text)
+    story_id = meta.get("id")
+    stem = story_id if isinstance(story_id, str) else slugify(meta["title"])
+    outcome.path = write_story(folder, stem, text)

@@ -17,8 +17,8 @@ from harvest.core.nesting import DEPTH_HINT, TooDeep, bounded
 from harvest.core.problems import Problem
 from harvest.core.prompts import normalize_heading
 from harvest.core.settings import Settings
-from harvest.intake.fields import CONSENT_LABEL, CONSENT_OPTIONS, FIELDS_BY_NAME, heading_index
 from harvest.intake.check import StoryVocabulary
+from harvest.intake.fields import CONSENT_LABEL, CONSENT_OPTIONS, FIELDS_BY_NAME, heading_index
 
 ISSUE_FORM_PATH = ".github/ISSUE_TEMPLATE/story.yml"
 ISSUE_TITLE_PREFIX = "Story: "

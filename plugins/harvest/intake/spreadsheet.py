@@ -78,7 +78,7 @@ def read_csv(path: Path, settings: Settings, mapping: ColumnMapping, max_rows: i
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise HarvestError([Problem(display, None, "file", f"cannot read file: {exc.strerror}")])
+        raise HarvestError([Problem(display, None, "file", f"cannot read file: {exc.strerror}")]) from None
     text, problems = decode_text(data, display, max_bytes=MAX_CSV_BYTES)
     if text is None:
         raise HarvestError([p if "UTF-8" not in p.hint else Problem(
@@ -141,9 +141,9 @@ def _columns(headings: list[str], mapping: ColumnMapping, settings: Settings,
     index_of = heading_index(settings)
     taken = set(columns.values())
     for index, heading in enumerate(headings):
-        key = index_of.get(normalize_heading(heading))
-        if index not in columns and key and key != "consent" and key not in taken:
-            columns[index] = key
-            taken.add(key)
+        known = index_of.get(normalize_heading(heading))
+        if index not in columns and known and known != "consent" and known not in taken:
+            columns[index] = known
+            taken.add(known)
     ignored = [h for i, h in enumerate(headings) if i not in columns and h.strip()]
     return columns, ignored

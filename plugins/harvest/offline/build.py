@@ -64,7 +64,7 @@ class OfflineBuild:
 
 
 def day_epoch(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
 def epoch_from_env() -> int | None:

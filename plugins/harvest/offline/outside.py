@@ -9,7 +9,6 @@ allowed: nothing is fetched until the reader chooses to follow one; they are lis
 from __future__ import annotations
 
 import json
-
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser

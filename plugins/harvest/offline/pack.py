@@ -84,7 +84,7 @@ def pack(config_file: Path, out_dir: Path, profile: str | None = None,
                                         "ship the file inside the site or remove it")
                                 for f, files in report.grouped_loads()])
         settings = settings.with_profile(assets.profile)  # name the copy after what was built
-        date = dt.datetime.fromtimestamp(assets.epoch, dt.timezone.utc).date()
+        date = dt.datetime.fromtimestamp(assets.epoch, dt.UTC).date()
         name = archive_name(settings, date)
         entries = _entries(site, settings, name, date, signer if sign_key else None)
         _refuse_private_keys(entries)
@@ -229,7 +229,7 @@ def _check_key_location(key: Path, settings: Settings, published: list[Path]) ->
 def _write_zip(entries: dict[str, Path | bytes], epoch: int, target: Path) -> None:
     """Sorted entries, one timestamp, fixed permissions and compression: the same bytes every run.
     `target` is a staging file (see `pack`)."""
-    stamp = dt.datetime.fromtimestamp(epoch, dt.timezone.utc).timetuple()[:6]
+    stamp = dt.datetime.fromtimestamp(epoch, dt.UTC).timetuple()[:6]
     everything = {MANIFEST: manifest(entries), **entries}
     with open(target, "wb") as stream, zipfile.ZipFile(stream, "w") as archive:
         for entry, source in sorted(everything.items()):

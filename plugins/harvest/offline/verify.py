@@ -20,7 +20,6 @@ import posixpath
 import re
 import stat
 import subprocess
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -69,7 +68,7 @@ DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImp
 
 
 def verify(zip_path: Path, allowed_signers: Path | None = None, sums: Path | None = None,
-           key: "TrustedKey | Check | None" = None) -> list[Check]:
+           key: TrustedKey | Check | None = None) -> list[Check]:
     zip_path = Path(zip_path)
     if key is None and allowed_signers is not None:
         key = TrustedKey(Path(allowed_signers), str(allowed_signers))
@@ -189,8 +188,8 @@ def check_signature(zip_path: Path, key: TrustedKey | Check | None, namespace: s
     if result.returncode != 0:
         who = "the key given with --key" if key.principal else key.source
         return Check("signature", FAILED, [f"the signature does not match this zip, or was not made by {who}: {said}"])
-    fingerprint = re.search(r"key (SHA256:[A-Za-z0-9+/=]+)", said)
-    fingerprint = fingerprint.group(1) if fingerprint else "fingerprint unknown"
+    key_match = re.search(r"key (SHA256:[A-Za-z0-9+/=]+)", said)
+    fingerprint = key_match.group(1) if key_match else "fingerprint unknown"
     who = (f"by the key given with {key.source} ({fingerprint})" if key.principal
            else f"by {principals[0]} (key {fingerprint}) from {key.source}")
     return Check("signature", OK, [said, f"was signed {who}"])
@@ -231,10 +230,10 @@ def _entry_count(zip_path: Path) -> int | None:
     """Entries the zip declares, read from its end record before the directory is loaded."""
     try:
         with open(zip_path, "rb") as stream:
-            record = zipfile._EndRecData(stream)  # noqa: SLF001 (stable since Python 2; no public API)
+            record = zipfile._EndRecData(stream)  # type: ignore[attr-defined]  # private, stable since Python 2; no public API
     except (OSError, ValueError, zipfile.BadZipFile):
         return None
-    return record[zipfile._ECD_ENTRIES_TOTAL] if record else None  # noqa: SLF001
+    return record[zipfile._ECD_ENTRIES_TOTAL] if record else None  # type: ignore[attr-defined]  # as above
 
 
 def _stream_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> str:

@@ -131,7 +131,7 @@ def part_views(parts: list[Part], chunks: list[str], start: int, left: int | Non
     """What the templates need for each part: anchor number, '2 / 5', times (from Python, not the browser)."""
     left = total_seconds(parts) if left is None else left
     views = []
-    for number, (part, chunk) in enumerate(zip(parts, chunks), 1):
+    for number, (part, chunk) in enumerate(zip(parts, chunks, strict=True), 1):
         views.append({"index": start + number - 1, "progress": f"{number} / {len(parts)}", "heading": part.heading,
                       "html": chunk, "words": part.words, "seconds": part.seconds,
                       "time": format_duration(part.seconds), "left": format_duration(left)})

@@ -28,8 +28,8 @@ from harvest.core.model import Story
 from harvest.core.parse import FRONT_MATTER_HINT, FrontMatterLoader, decode_text, load_yaml_mapping
 from harvest.core.privacy import is_visible
 from harvest.core.problems import Problem, did_you_mean
-from harvest.readaloud.parts import Part, story_parts, total_seconds
 from harvest.core.settings import Settings
+from harvest.readaloud.parts import Part, story_parts, total_seconds
 
 FIELDS = ("title", "date", "description", "stories", "readers", "visibility", "embargo_until")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
@@ -44,7 +44,7 @@ class SessionFile:
     title: str
     date: dt.date | None
     description: str
-    stories: tuple[tuple[str, int], ...]   # (story id, line)
+    stories: tuple[tuple[str, int | None], ...]   # (story id, line)
     readers: tuple[str, ...]
     visibility: str
     embargo_until: dt.date | None
@@ -151,7 +151,7 @@ def read_session_file(file: Path, settings: Settings) -> tuple[SessionFile | Non
     if not isinstance(readers, list) or not all(isinstance(r, str) and r.strip() for r in readers):
         problem("readers", "must be a list of names or contributor handles", "e.g. `readers: [priya, marisol]`")
         readers = []
-    if problems:
+    if problems or not isinstance(title, str):  # a title that is not text is one of the problems
         return None, problems
     return SessionFile(file.stem, display, title.strip(), date, description.strip(), tuple(stories),
                        tuple(r.strip() for r in readers), visibility, embargo), []
@@ -168,7 +168,7 @@ def _date(data: dict, field: str, problem) -> dt.date | None:
         return None
 
 
-def _id_list(value, item_lines: list[int], field_line: int | None, problem) -> list[tuple[str, int]]:
+def _id_list(value, item_lines: list[int], field_line: int | None, problem) -> list[tuple[str, int | None]]:
     if value is None:
         problem("stories", "missing", "list the story ids to read, in order: `stories: [2026-03-flood-drill, ...]`")
         return []
@@ -219,8 +219,8 @@ def plan_sessions(files: list[SessionFile], archive: Archive, known_ids: frozens
         if not is_visible(file.visibility, file.embargo_until, settings):
             notes.append(f"{file.path}: not in profile '{settings.profile}' (visibility or embargo)")
             continue
-        stories = [archive.story(sid) for sid, _ in file.stories]
-        if any(story is None for story in stories):
+        stories = [story for sid, _ in file.stories if (story := archive.story(sid)) is not None]
+        if len(stories) < len(file.stories):
             notes.append(f"{file.path}: left out of profile '{settings.profile}': it lists a story "
                          f"this profile does not show")
             continue
@@ -233,7 +233,7 @@ def make_session(file: SessionFile, stories: list[Story], archive: Archive) -> S
     wpm = archive.settings.words_per_minute_aloud
     labels = {handle: reader_label(handle, index, archive) for index, handle in enumerate(file.readers)}
     items = []
-    for story, reader in zip(stories, assign_readers(len(stories), file.readers)):
+    for story, reader in zip(stories, assign_readers(len(stories), file.readers), strict=True):
         parts = tuple(story_parts(story, wpm))
         items.append(SessionItem(story, labels[reader] if reader else None, parts, total_seconds(list(parts))))
     return Session(file.name, file.title, file.date, file.description, tuple(items), len(file.readers))

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from functools import cache
+from itertools import pairwise
 
 from harvest.search.analysis import ANALYSIS_VERSION
 from harvest.search.corpus import FIELD_BITS, Corpus
@@ -29,7 +30,7 @@ MAX_SHARDS = 1024
 MIN_TERM_CHARS = 2           # the browser searches from the second letter typed
 
 
-@lru_cache(maxsize=None)
+@cache
 def shard_of(term: str, shards: int) -> int:
     """FNV-1a over the code points of the term's first two characters (the browser repeats it)."""
     if len(term) > 2:
@@ -43,7 +44,7 @@ def shard_of(term: str, shards: int) -> int:
 
 def _js(call: str, *args) -> bytes:
     body = ",".join(json.dumps(a, ensure_ascii=False, separators=(",", ":"), sort_keys=True) for a in args)
-    return f"harvestSearch.{call}({body});\n".encode("utf-8")
+    return f"harvestSearch.{call}({body});\n".encode()
 
 
 def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes]:
@@ -80,5 +81,5 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
 def _delta(values) -> list[int]:
     """[doc, code, doc, code, ...] with each doc number stored as the gap from the previous one."""
     gaps = values.tolist()
-    gaps[2::2] = [b - a for a, b in zip(values[0::2], values[2::2])]
+    gaps[2::2] = [b - a for a, b in pairwise(values[0::2])]
     return gaps

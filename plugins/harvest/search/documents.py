@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
-from typing import Iterator
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
@@ -67,7 +67,7 @@ def document(archive: Archive, story: Story) -> SearchDocument:
     return SearchDocument(
         id=story.id, page=page_of(story), title=one_line(story.title), summary=one_line(story.summary),
         body="\n\n".join(p for p in parts if p), answers=tuple(answers), lessons=lessons,
-        lesson_titles=tuple(archive.lessons[l].title if l in archive.lessons else l for l in lessons),
+        lesson_titles=tuple(archive.lessons[lesson].title if lesson in archive.lessons else lesson for lesson in lessons),
         contributors=tuple(p.label for p in people), event=story.event,
         event_label=archive.settings.event_kinds.get(story.event, story.event),
         place=one_line(story.place), lang=story.lang, date=story.date,

@@ -20,9 +20,9 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from whoosh import fields, index
 from whoosh.analysis import Filter, RegexTokenizer
@@ -177,7 +177,7 @@ def _usable(folder: Path, key: str) -> tuple[index.Index | None, dict]:
     try:
         ix = index.open_dir(str(folder))
         generation = ix.latest_generation()
-    except Exception:  # a damaged or foreign index: start again rather than fail the build
+    except Exception:  # noqa: BLE001 - a damaged or foreign index: start again rather than fail the build
         return None, {}
     if manifest.get("generation") != generation:  # interrupted between commit and manifest
         ix.close()
@@ -263,7 +263,7 @@ def _writer(ix, folder: Path):
         return ix.writer(limitmb=WRITER_MB, timeout=LOCK_WAIT_S, codec=CODEC)
     except LockError:
         raise HarvestError([Problem(str(folder), None, "index", "another harvest command is updating this index",
-                                    "wait for it to finish; if none is running, delete the folder and run `harvest index`")])
+                                    "wait for it to finish; if none is running, delete the folder and run `harvest index`")]) from None
 
 
 def _merge_small_tier(writer, segments):
@@ -302,12 +302,12 @@ def _purge_deleted(ix, folder: Path) -> None:
         _writer(ix, folder).commit(mergetype=rewrite)
 
 
-def source_signature(settings: Settings, config_file: Path | None = None) -> str:
+def source_signature(settings: Settings, config_file: Path | str | None = None) -> str:
     """Cheap fingerprint of everything an index depends on: file count and newest change under
     the stories folder (folders too: a deletion touches its folder), the config, the profile and
     today's date (embargoes end). A stat per file: milliseconds, where a re-scan takes seconds."""
     count, newest = 0, 0
-    for root, dirs, files in os.walk(settings.stories_dir):
+    for root, _dirs, files in os.walk(settings.stories_dir):
         newest = max(newest, os.stat(root).st_mtime_ns)
         for name in files:
             count += 1

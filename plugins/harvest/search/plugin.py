@@ -92,7 +92,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             files.append(File.generated(config, f"{INDEX_DIR}/{name}", content=content,
                                         inclusion=InclusionLevel.NOT_IN_NAV))
         folder = index_dir(context.settings)
-        self.update_whoosh = self.config.whoosh == "always" or (self.config.whoosh == "auto" and read_manifest(folder))
+        self.update_whoosh = self.config.whoosh == "always" or (self.config.whoosh == "auto" and bool(read_manifest(folder)))
         if not self.update_whoosh:
             self.corpus = None  # related stories and the browser index are done: free it for the pages
         return files

@@ -56,7 +56,7 @@ class Results:
     suggestion: str | None = None
 
 
-def open_searcher(settings) -> "Searcher":
+def open_searcher(settings) -> Searcher:
     """A Searcher on the profile's index (a clear `HarvestError` when there is none yet)."""
     ix = open_index(settings)
     return Searcher(ix, settings.prompts, SearchVocabulary.load(index_dir(settings), ix.latest_generation()))
@@ -95,7 +95,7 @@ class Searcher:
         _check_syntax(text, self.field_names)
         try:
             parsed = self.parser.parse(text)
-        except Exception as error:  # whoosh raises plain exceptions for impossible dates
+        except Exception as error:  # noqa: BLE001 - whoosh raises plain exceptions for impossible dates
             raise QueryError(f"{_message(error)}; {DATE_HINT}") from None
         if _has_null(parsed):
             raise QueryError(f"part of the query could not be read (a date?); {DATE_HINT}")

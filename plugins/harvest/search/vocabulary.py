@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from harvest.core.fileio import atomic_write
 from harvest.search.analysis import tokens
@@ -65,7 +65,7 @@ class SearchVocabulary:
     # --- on disk, tied to one index generation -------------------------------------------------
 
     @classmethod
-    def load(cls, folder: Path, generation: int | None = None) -> "SearchVocabulary | None":
+    def load(cls, folder: Path, generation: int | None = None) -> SearchVocabulary | None:
         try:
             data = json.loads((folder / FILE).read_text("utf-8"))
         except (OSError, ValueError):

@@ -11,12 +11,20 @@ from pathlib import Path
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import SomeConfig
 
 from harvest.core.fieldnames import extra_fields_config_problems
 from harvest.core.problems import HarvestError, Problem
-from harvest.core.settings import (DEFAULT_EVENT_KINDS, DEFAULT_PROFILES, DEFAULT_PROMPTS,
-                                   DEFAULT_VISIBILITY_LEVELS, Prompt, Settings, profile_from_env,
-                                   today_from_env)
+from harvest.core.settings import (
+    DEFAULT_EVENT_KINDS,
+    DEFAULT_PROFILES,
+    DEFAULT_PROMPTS,
+    DEFAULT_VISIBILITY_LEVELS,
+    Prompt,
+    Settings,
+    profile_from_env,
+    today_from_env,
+)
 from harvest.core.validate import story_schema
 
 WHERE = "plugins → harvest"
@@ -51,7 +59,7 @@ class HarvestConfig(base.Config):
     federation = c.Type(bool, default=True)
 
 
-def find_plugin_config(config: MkDocsConfig, config_class: type[base.Config]) -> base.Config | None:
+def find_plugin_config(config: MkDocsConfig, config_class: type[SomeConfig]) -> SomeConfig | None:
     """The options of the plugin whose config is of `config_class` (no plugin class needed)."""
     for plugin in config.plugins.values():
         if isinstance(plugin.config, config_class):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Generic
 
 from mkdocs.config.defaults import MkDocsConfig
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, SomeConfig
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
@@ -33,11 +34,15 @@ class BuildContext:
     story_html: Mapping[str, StoryHtml]
 
 
-class FeaturePlugin(BasePlugin):
+class FeaturePlugin(BasePlugin, Generic[SomeConfig]):
     """A Harvest feature's MkDocs plugin. The core plugin calls these hooks, in this order,
     for every feature listed in mkdocs.yml; each returns its part explicitly.
     Subclass it as MkDocs plugins are: `class SearchPlugin(FeaturePlugin[SearchConfig])`."""
+    # Generic for the type checker; at run time `FeaturePlugin[X]` is MkDocs' `BasePlugin[X]`
+    # (its `__class_getitem__` sets `config_class`). `BasePlugin[SomeConfig]` as the base would
+    # run that hook with the type variable itself.
 
+    config: SomeConfig
     context: BuildContext | None = None
 
     def nav_sections(self, config: MkDocsConfig) -> list[tuple[str, str]]:

@@ -6,8 +6,8 @@ are left out of search so a query lands on the story itself.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
@@ -89,7 +89,7 @@ def story_header(archive: Archive, story: Story) -> StoryHeader:
         event=(event_uri(story.event), settings.event_kinds[story.event]),
         place=(place_uri(story.place_key), story.place) if story.place_key else None,
         credits=credits, anonymous=anonymous, origin=origin,
-        lessons=[(lesson_uri(l), archive.lessons[l].title) for l in story.lessons],
+        lessons=[(lesson_uri(lesson), archive.lessons[lesson].title) for lesson in story.lessons],
         minutes_silent=minutes(story.words, settings.words_per_minute_silent),
         minutes_aloud=minutes(story.words, settings.words_per_minute_aloud),
         translation_of=(translation.path, translation.title) if translation else None)
@@ -125,8 +125,9 @@ def plan_pages(archive: Archive, related: Mapping[str, list[Story]]) -> list[Pag
         pages.append(PageSpec(uri, title, intro, "harvest/list.html", {"stories": stories, **extra}))
 
     index("lessons/index.md", "Lessons", "What our stories taught us, one page per lesson.",
-          [(lesson_uri(l.id), l.title, l.description, len(archive.by_lesson[l.id])) for l in archive.lessons.values()
-           if archive.by_lesson[l.id]])
+          [(lesson_uri(lesson.id), lesson.title, lesson.description, len(archive.by_lesson[lesson.id]))
+           for lesson in archive.lessons.values()
+           if archive.by_lesson[lesson.id]])
     for lesson in archive.lessons.values():
         if archive.by_lesson[lesson.id]:
             listing(lesson_uri(lesson.id), lesson.title, escape(lesson.description), archive.by_lesson[lesson.id])
@@ -162,7 +163,7 @@ def plan_pages(archive: Archive, related: Mapping[str, list[Story]]) -> list[Pag
         pages.append(PageSpec(answers_uri(prompt.id), prompt.title,
                               "Every answer to this prompt, grouped by lesson. Each links to its story.",
                               "harvest/answers.html",
-                              {"prompt": prompt, "groups": [(archive.lessons[l], answers) for l, answers in groups.items()]}))
+                              {"prompt": prompt, "groups": [(archive.lessons[lesson], answers) for lesson, answers in groups.items()]}))
     return pages
 
 

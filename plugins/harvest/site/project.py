@@ -52,10 +52,10 @@ def plugins_with(config_file: Path, plugin_options: dict[str, dict]) -> list:
 def log_to_console(verbose: bool = False) -> None:
     """Show MkDocs' (and our plugins') messages as `mkdocs build` would."""
     logger = logging.getLogger("mkdocs")
-    if not any(getattr(h, "_harvest", False) for h in logger.handlers):
+    if not any(h.get_name() == "harvest-console" for h in logger.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
-        handler._harvest = True
+        handler.set_name("harvest-console")  # added once, however often this is called
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
 

@@ -7,6 +7,7 @@ splitting any story twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from harvest.site.htmltags import Node, Tag, Text, element_end, read_tags, replace_ranges, top_level
@@ -34,7 +35,7 @@ class StoryHtml:
         end = chunk.find("</h2>")
         return chunk[end + 5:].strip() if end >= 0 else chunk
 
-    def answer(self, story: "Story", section: "Section") -> str | None:
+    def answer(self, story: Story, section: Section) -> str | None:
         """The HTML of one of `story`'s sections, when the cut matched its sections."""
         if len(self.parts) != len(story.sections) + 1:
             return None
@@ -62,8 +63,8 @@ def split_story_html(html: str, section_count: int) -> StoryHtml:
               if node.start < figures_at and isinstance(node.item, Tag) and node.item.name == "h2"]
     if len(starts) != section_count:
         return StoryHtml([body.strip()], figures_html)
-    bounds = [0] + starts + [len(body)]
-    return StoryHtml([body[a:b].strip() for a, b in zip(bounds, bounds[1:])], figures_html)
+    bounds = [0, *starts, len(body)]
+    return StoryHtml([body[a:b].strip() for a, b in pairwise(bounds)], figures_html)
 
 
 def _is_figure(node: Node, html: str) -> bool:
