@@ -25,6 +25,17 @@ COMMAND_MODULES = [
     "harvest.cli.collect",
     "harvest.cli.federation",
 ]
+# Which module registers each sub-command: `harvest search x` imports only the search module
+# (each module imports what its commands need; all of them would cost a new process ~0.5 s).
+# tests/test_incremental.py checks this table against what the modules register.
+COMMANDS = {
+    "check": "harvest.cli.site", "build": "harvest.cli.site", "ids": "harvest.cli.site",
+    "serve": "harvest.cli.site", "readings": "harvest.cli.readings", "pack": "harvest.cli.pack",
+    "verify": "harvest.cli.pack", "import": "harvest.cli.import_", "digest": "harvest.cli.digest",
+    "new": "harvest.cli.new", "intake": "harvest.cli.intake", "forms": "harvest.cli.intake",
+    "index": "harvest.cli.search", "search": "harvest.cli.search", "collect": "harvest.cli.collect",
+    "inbox": "harvest.cli.collect",
+}
 
 
 class UsageError(Exception):
@@ -45,17 +56,22 @@ def load_settings(args):
     return settings_from_file(Path(args.config_file), getattr(args, "profile", None))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with `argv`, only the named command's module is imported when it is known
+    (help, a typo or no command: every module, so the usage lists them all)."""
     parser = argparse.ArgumentParser(prog="harvest", description="Harvest: a living archive of movement stories.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    words = [a for a in (argv or []) if not a.startswith("-")]
+    wanted = COMMANDS.get(words[0]) if argv and words and not argv[0].startswith("-") else None
+    for name in [wanted] if wanted else COMMAND_MODULES:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args) or 0)

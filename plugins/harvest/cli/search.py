@@ -45,53 +45,103 @@ def register(sub) -> None:
 
 
 def _load(args):
-    """-> (settings, use_directory_urls), reading mkdocs.yml once."""
+    """-> (settings, use_directory_urls, profile option), reading mkdocs.yml once, as the build does."""
+    from harvest.site.config import HarvestConfig, find_plugin_config
     from harvest.site.project import load_project
 
     config, settings = load_project(Path(args.config_file), args.profile)
-    return settings, config.use_directory_urls
+    option = getattr(find_plugin_config(config, HarvestConfig), "profile", None)
+    return settings, config.use_directory_urls, option
 
 
 def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = False):
     from harvest.core.archive import load_archive
     from harvest.search.documents import documents
-    from harvest.search.index import index_dir, source_signature, update_index
+    from harvest.search.freshness import sources_signature, write_sources
+    from harvest.search.index import index_dir, update_index
 
-    signature = source_signature(settings, config_file)
+    signature, detail = sources_signature(settings, config_file)  # before reading: a later edit shows
     archive, _warnings = load_archive(settings)
-    return update_index(documents(archive), index_dir(settings), settings.prompts,
-                        rebuild=rebuild, compact=compact, extra={"sources": signature})
+    folder = index_dir(settings)
+    report = update_index(documents(archive), folder, settings.prompts,
+                          rebuild=rebuild, compact=compact, extra={"sources": signature})
+    write_sources(folder, signature, detail)
+    return report
+
+
+def _remember(args, settings, directory_urls: bool, option) -> None:
+    from harvest.search.freshness import write_query_settings
+    write_query_settings(settings, Path(args.config_file), directory_urls, option)
+
+
+def _settings(args):
+    """-> (settings, use_directory_urls): as the last `harvest index` wrote them down when mkdocs.yml
+    is unchanged (no MkDocs to load), else from mkdocs.yml (and written down for next time)."""
+    from harvest.search.freshness import read_query_settings
+    known = read_query_settings(Path(args.config_file), args.profile)
+    if known is not None:
+        return known
+    settings, directory_urls, option = _load(args)
+    index_dir_root = Path(settings.project_dir) / ".harvest" / "index"
+    index_dir_root.mkdir(parents=True, exist_ok=True)
+    _remember(args, settings, directory_urls, option)
+    return settings, directory_urls
 
 
 def run_index(args) -> int:
-    from harvest.search.index import index_dir
-    settings, _ = _load(args)
-    report = _update(settings, Path(args.config_file), rebuild=args.rebuild, compact=args.compact)
+    from harvest.search.index import current_report, index_dir
+    settings, _ = _settings(args)
+    report = None
+    if not (args.rebuild or args.compact):  # nothing changed since the last update: nothing to read
+        from harvest.search.freshness import sources_signature
+        report = current_report(index_dir(settings), sources_signature(settings, Path(args.config_file))[0])
+    if report is None:
+        report = _update(settings, Path(args.config_file), rebuild=args.rebuild, compact=args.compact)
     print(f"{report.summary()} in {settings.display_path(index_dir(settings))} (profile {settings.profile})")
     return 0
 
 
 def run_search(args) -> int:
-    from harvest.search.index import index_dir, read_manifest, source_signature
+    from harvest.search.freshness import changed_stories, sources_signature
+    from harvest.search.index import index_dir, read_manifest
     from harvest.search.query import QueryError, open_searcher
 
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
     text = " ".join(args.query)
-    settings, directory_urls = _load(args)
-    manifest = read_manifest(index_dir(settings))
-    if manifest is None or (not args.no_update and
-                            manifest.get("sources") != source_signature(settings, Path(args.config_file))):
+    config_file = Path(args.config_file)
+    settings, directory_urls = _settings(args)
+    folder = index_dir(settings)
+    manifest = read_manifest(folder)
+    signature = sources_signature(settings, config_file)[0]
+    hidden: set[str] = set()  # pages whose story changed since indexing (--no-update): never shown
+    update = manifest is None or manifest.get("sources") != signature
+    if update and manifest is not None and args.no_update:
+        changed = changed_stories(folder, settings, config_file, manifest.get("sources"))
+        if changed is None:  # settings, vocabularies or the date changed: any story may be hidden now
+            print("mkdocs.yml, the vocabularies or the date changed since the index was made: "
+                  "updating it despite --no-update", file=sys.stderr)
+        else:
+            hidden, update = {rel.removesuffix(".md") for rel in changed}, False
+    if update:
         print("updating the search index first…", file=sys.stderr)
-        report = _update(settings, Path(args.config_file))
+        report = _update(settings, config_file)
         print(report.summary(), file=sys.stderr)
     searcher = open_searcher(settings)
     try:
-        results = searcher.search(text, limit=args.limit, newest=args.newest)
+        results = searcher.search(text, limit=args.limit + (len(hidden) if hidden else 0), newest=args.newest)
     except QueryError as error:
         raise UsageError(f"query: {error}") from None
     finally:
         searcher.close()
+
+    if hidden:
+        shown_hits = [h for h in results.hits if h.page not in hidden]
+        left_out = len(results.hits) - len(shown_hits)
+        results.hits, results.total = shown_hits[:args.limit], results.total - left_out
+        if left_out:
+            print(f"{left_out} {'story' if left_out == 1 else 'stories'} left out: changed since the index "
+                  f"was made (run `harvest index`)", file=sys.stderr)
 
     def url(page: str) -> str:
         path = page + ("/" if directory_urls else ".html")

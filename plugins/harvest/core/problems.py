@@ -1,7 +1,6 @@
 """Problems found in user input, reported all at once, never as tracebacks."""
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -57,6 +56,7 @@ def summarize(problems: Iterable[Problem]) -> tuple[int, int]:
 def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """A hint naming the closest known choice(s), or listing a few of them."""
     choices = sorted(set(choices))
+    import difflib  # here: `harvest search` starts faster without it
     close = difflib.get_close_matches(str(value), choices, n=2, cutoff=0.6)
     if close:
         return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

@@ -100,13 +100,15 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.context is None or self.corpus is None:
             return
-        from harvest.search.index import index_dir, source_signature, update_index
+        from harvest.search.freshness import sources_signature, write_sources
+        from harvest.search.index import index_dir, update_index
 
         try:
             settings = self.context.settings
             folder = index_dir(settings)
-            signature = source_signature(settings, config.config_file_path)
+            signature, detail = sources_signature(settings, config.config_file_path)
             report = update_index(self.corpus.docs, folder, settings.prompts, extra={"sources": signature})
+            write_sources(folder, signature, detail)
             log.info(f"{report.summary()} in {settings.display_path(folder)}")
         except HarvestError as error:
             raise PluginError(error.report()) from None
