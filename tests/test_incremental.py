@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harvest.cli import main as cli
-
 from conftest import run_harvest
+from harvest.cli import main as cli
 
 TODAY = {"HARVEST_TODAY": "2026-11-21", "NO_COLOR": "1"}
 FLOOD = "stories/2026/flood-drill.md"
@@ -113,7 +112,7 @@ WITHDRAWALS = {"private": make_private, "members": make_members, "embargoed": em
 
 @pytest.mark.parametrize("no_update", [False, True], ids=["auto-update", "no-update"])
 @pytest.mark.parametrize("keep_mtime", [False, True], ids=["new-mtime", "old-mtime"])
-@pytest.mark.parametrize("how", sorted(WITHDRAWALS) + ["moved-to-drafts", "deleted"])
+@pytest.mark.parametrize("how", [*sorted(WITHDRAWALS), "moved-to-drafts", "deleted"])
 def test_withdrawn_story_never_shown_by_a_stale_index(project, how, keep_mtime, no_update):
     assert search_ids(project, "boathouse")[0] == [FLOOD_ID]  # the probe works (and indexes)
     story = project / FLOOD

@@ -34,7 +34,7 @@ COMMANDS = {
     "verify": "harvest.cli.pack", "import": "harvest.cli.import_", "digest": "harvest.cli.digest",
     "new": "harvest.cli.new", "intake": "harvest.cli.intake", "forms": "harvest.cli.intake",
     "index": "harvest.cli.search", "search": "harvest.cli.search", "collect": "harvest.cli.collect",
-    "inbox": "harvest.cli.collect",
+    "inbox": "harvest.cli.collect", "export": "harvest.cli.federation", "federation": "harvest.cli.federation",
 }
 
 

@@ -23,7 +23,7 @@ def _import_whoosh_lightly() -> None:
             module.__dict__.update(attributes)
             stand_ins[name] = _sys.modules[name] = module
     try:
-        import whoosh.compat  # noqa: F401
+        import whoosh.compat
         import whoosh.reading  # noqa: F401  (imports cached_property)
     finally:
         for name, module in stand_ins.items():

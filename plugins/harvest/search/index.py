@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 import time
 from collections.abc import Iterable
@@ -323,7 +322,7 @@ def current_report(folder: Path, signature: str) -> UpdateReport | None:
         ix = FileStorage(str(folder), supports_mmap=False, readonly=True).open_index()
         whole = ix.latest_generation() == manifest.get("generation")
         ix.close()
-    except Exception:  # damaged: the update rebuilds it
+    except Exception:  # noqa: BLE001 - damaged in any way whoosh may raise: the update rebuilds it
         return None
     if not whole:
         return None
