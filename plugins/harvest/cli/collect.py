@@ -108,7 +108,9 @@ def run_collect(args) -> int:
         import starlette  # noqa: F401
         import uvicorn
     except ImportError as error:
-        raise HarvestError([Problem("harvest collect", None, "install", f"needs {PACKAGES.get(error.name, error.name)}, which is not "
+        # `name` is None when a module is found but fails to import: then say which group to install
+        missing = PACKAGES.get(error.name, error.name) if error.name else "the optional web server packages"
+        raise HarvestError([Problem("harvest collect", None, "install", f"needs {missing}, which is not "
                                     "installed", EXTRA_HINT)]) from None
     from harvest.collect.form import Collector
     from harvest.collect.guard import CollectServer, HeaderTimeoutH11

@@ -24,7 +24,9 @@ def lan_addresses() -> list[str]:
         probe.close()
     try:
         for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET):
-            found.append(info[4][0])
+            host = info[4][0]
+            if isinstance(host, str):  # always, for AF_INET: (host, port)
+                found.append(host)
     except OSError:
         pass
     usable = []

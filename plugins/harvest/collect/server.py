@@ -123,6 +123,8 @@ def create_app(collector: Collector, options: ServerOptions):
                                                "computer. Nothing was kept; please tell a maintainer."]}, 500)
         if outcome.errors:
             return form_page(values, outcome.errors, 400)
+        if outcome.path is None:  # not reached: `submit` writes the story whenever it finds no errors
+            raise RuntimeError("a submission without errors was not written")
         log.info("story received: receipt %s (%s)", outcome.code, outcome.path.name)
         return page("receipt.html", code=outcome.code)
 

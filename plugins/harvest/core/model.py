@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from harvest.core.prompts import Section
 
 if TYPE_CHECKING:
-    pass
+    from harvest.core.privacy import RedactedSpan
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,8 @@ class Story:
     embargo_until: dt.date | None = None
     images: tuple[str, ...] = ()
     translation_of: str | None = None
-    redactions: tuple = ()       # privacy.RedactedSpan over `markdown`; empty once published
-    extra: dict = field(default_factory=dict)
+    redactions: tuple[RedactedSpan, ...] = ()  # over `markdown`; empty once published
+    extra: dict[str, Any] = field(default_factory=dict)
     origin: Origin | None = None  # set for a peer archive's story (federation), None for our own
 
     @property

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 
 from harvest.core.fileio import write_new
@@ -29,7 +30,7 @@ _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _NOT_YAML_SAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
-def yaml_value(value) -> str:
+def yaml_value(value: object) -> str:
     """A front-matter value as JSON (valid YAML, read back as the same value).
 
     The contribute form writes the same bytes with `JSON.stringify` (contribute.js: `yamlValue`):
@@ -39,7 +40,7 @@ def yaml_value(value) -> str:
     return _NOT_YAML_SAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _line(key: str, value) -> str:
+def _line(key: str, value: object) -> str:
     if key in DATE_FIELDS and isinstance(value, dt.date):
         value = value.isoformat()[:10]
     # a date is written as a date, as people write it by hand
@@ -48,7 +49,7 @@ def _line(key: str, value) -> str:
     return f"{key if _PLAIN_KEY.fullmatch(key) else yaml_value(key)}: {shown}"
 
 
-def dump_story(meta: dict, body: str) -> str:
+def dump_story(meta: Mapping[str, object], body: str) -> str:
     """Front matter (known fields first, in the documented order) + body, with a final newline.
 
     Every value is JSON-quoted (`title: "Night of the long queue"`, `lessons: ["logistics"]`) and

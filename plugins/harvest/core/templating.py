@@ -21,6 +21,6 @@ def template_env() -> jinja2.Environment:
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def render(name: str, **context) -> str:
+def render(name: str, **context: object) -> str:
     """`harvest/<name>` from Harvest's templates folder, autoescaped."""
     return template_env().get_template(name).render(**context)

@@ -139,7 +139,7 @@ def _text_problems(meta: Mapping[Any, Any], raw: RawStory, path: str, bad_fields
     return problems
 
 
-def _place_left_open(error: jsonschema.ValidationError, meta: Mapping) -> bool:
+def _place_left_open(error: jsonschema.ValidationError, meta: Mapping[Any, Any]) -> bool:
     """`place: ""` in an imported story: the source did not say where, and the pages say nothing
     rather than "Unknown". A story written here must still name its place."""
     return (error.validator == "minLength" and list(error.absolute_path) == ["place"]

@@ -125,9 +125,9 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         return files
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
-        if not self.outputs or self.context is None:
+        archive = self.archive  # set with the context, in `pages`
+        if not self.outputs or self.context is None or archive is None:
             return env
-        archive = self.archive
         text = StoryText(self.context.story_html)  # every story page has been rendered and cut by now
         written = set()
         try:

@@ -70,7 +70,7 @@ class BundleRefused(Exception):
     """The bundle is not accepted; the message says why, in the reader's words."""
 
 
-def unsafe_path(path: str, suffixes: tuple[str, ...]) -> str | None:
+def unsafe_path(path: object, suffixes: tuple[str, ...]) -> str | None:
     """Why `path` (relative, from a bundle) could not be written inside a peer's folder, or None."""
     if not isinstance(path, str) or not path:
         return "an empty path"
@@ -88,6 +88,14 @@ def unsafe_path(path: str, suffixes: tuple[str, ...]) -> str | None:
     return None
 
 
+def anonymous_count(value: object) -> int:
+    """A story's count of anonymous contributors as an origin gave it: a whole number 0-999, else 0
+    (never a boolean: `true` would be shown as "True anonymous contributor")."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return 0
+    return max(0, min(value, 999))
+
+
 def parse_manifest(data: bytes) -> BundleManifest:
     """federation.json -> BundleManifest, refusing anything malformed, any id or path that could
     leave the peer's folder, and duplicates."""
@@ -98,6 +106,8 @@ def parse_manifest(data: bytes) -> BundleManifest:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
         raise BundleRefused(f"{MANIFEST_JSON}: not a {FORMAT} manifest")
     archive = raw.get("archive") or {}
+    if not isinstance(archive, dict):
+        raise BundleRefused(f"{MANIFEST_JSON}: archive id missing or malformed")
     archive_id, name = archive.get("id"), archive.get("name")
     if not isinstance(archive_id, str) or not ARCHIVE_ID.fullmatch(archive_id):
         raise BundleRefused(f"{MANIFEST_JSON}: archive id missing or malformed")
@@ -106,12 +116,20 @@ def parse_manifest(data: bytes) -> BundleManifest:
     sequence = raw.get("sequence")
     if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
         raise BundleRefused(f"{MANIFEST_JSON}: sequence number missing or malformed")
+    date_text = raw.get("date")
     try:
-        date = dt.date.fromisoformat(raw.get("date"))
-    except (TypeError, ValueError):
-        raise BundleRefused(f"{MANIFEST_JSON}: export date missing or malformed") from None
-    stories, seen_ids, seen_paths = [], set(), set()
-    for entry in raw.get("stories") or []:
+        date = dt.date.fromisoformat(date_text) if isinstance(date_text, str) else None
+    except ValueError:
+        date = None
+    if date is None:
+        raise BundleRefused(f"{MANIFEST_JSON}: export date missing or malformed")
+    listed_stories, listed_images = raw.get("stories") or [], raw.get("images") or []
+    if not isinstance(listed_stories, list) or not isinstance(listed_images, list):
+        raise BundleRefused(f"{MANIFEST_JSON}: the stories or images are not a list")
+    stories: list[SharedStory] = []
+    seen_ids: set[str] = set()
+    seen_paths: set[str] = set()
+    for entry in listed_stories:
         if not isinstance(entry, dict):
             raise BundleRefused(f"{MANIFEST_JSON}: a story entry is not a mapping")
         story_id, path, digest = entry.get("id"), entry.get("path"), entry.get("sha256")
@@ -119,7 +137,7 @@ def parse_manifest(data: bytes) -> BundleManifest:
             raise BundleRefused(f"story id {story_id!r} is not a plain id: refused (an id may not leave "
                                 "the peer's namespace)")
         why = unsafe_path(path, (".md",))
-        if why:
+        if why or not isinstance(path, str):  # (a path that is not text has its `why` too)
             raise BundleRefused(f"story {story_id}: path {path!r} is {why}: refused")
         if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
             raise BundleRefused(f"story {story_id}: sha256 missing or malformed")
@@ -128,10 +146,10 @@ def parse_manifest(data: bytes) -> BundleManifest:
         seen_ids.add(story_id)
         seen_paths.add(path.casefold())
         stories.append(SharedStory(story_id, path, digest))
-    images = []
-    for path in raw.get("images") or []:
+    images: list[str] = []
+    for path in listed_images:
         why = unsafe_path(path, tuple(IMAGE_SUFFIXES))
-        if why:
+        if why or not isinstance(path, str):
             raise BundleRefused(f"image path {path!r} is {why}: refused")
         if path.casefold() in seen_paths:
             raise BundleRefused(f"image {path!r}: listed twice")

@@ -73,14 +73,15 @@ def read_ledger(settings: Settings) -> Ledger:
     if ledger is None and not problems:
         problems.append(Problem(display, 1, "federation", "no `archive` line",
                                 "restore the file from your history (git): peers know this archive by its id"))
-    if problems:
+    if ledger is None or problems:  # (no ledger is a problem above)
         raise HarvestError(problems)
     return ledger
 
 
 def ledger_text(ledger: Ledger) -> str:
-    lines = [f"archive {ledger.archive_id}",
-             f"last {ledger.sequence} {ledger.date.isoformat()} {ledger.digest}"]
+    lines = [f"archive {ledger.archive_id}"]
+    if ledger.date is not None:  # no `last` line before the first export (read_ledger reads it so)
+        lines.append(f"last {ledger.sequence} {ledger.date.isoformat()} {ledger.digest}")
     lines += [f"exported {story_id}" for story_id in sorted(ledger.exported)]
     return HEADER + "\n".join(lines) + "\n"
 

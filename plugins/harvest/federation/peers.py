@@ -162,7 +162,8 @@ def _peer(name: str, value, display: str, line_of) -> tuple[Peer | None, list[Pr
     if flags["reshare"]:
         problem("reshare", "re-sharing a peer's stories in our own exports is not supported yet",
                 "remove the line (re-sharing is off by default); their stories stay theirs to share")
-    if problems:
+    # each of the last three is already a problem when it fails; named here for the checker
+    if problems or not isinstance(title, str) or not isinstance(key, str) or source is None:
         return None, problems
     return Peer(name, title.strip(), " ".join(key.split()[:2]), source, maps["lessons"], maps["events"],
                 flags["show"], flags["digests"], line), problems

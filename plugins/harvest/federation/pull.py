@@ -34,6 +34,7 @@ from harvest.federation.bundle import (
     STORIES,
     BundleManifest,
     BundleRefused,
+    anonymous_count,
     read_manifest,
     read_member,
 )
@@ -265,12 +266,12 @@ def with_provenance(data: bytes, origin_id: str, digest: str, peer: Peer, manife
     meta = dict(raw.meta)
     given = meta.pop("federation", None)
     given = given if isinstance(given, dict) else {}
-    credits = given.get("credits") if isinstance(given.get("credits"), list) else []
-    anonymous = given.get("anonymous") if isinstance(given.get("anonymous"), int) else 0
+    given_credits, given_anonymous = given.get("credits"), given.get("anonymous")
+    credits = given_credits if isinstance(given_credits, list) else []
     meta["id"] = origin_id
     meta["federation"] = {
         "peer": peer.name, "archive": manifest.archive_name, "archive_id": manifest.archive_id,
         "id": origin_id, "digest": digest,
-        "credits": [str(c) for c in credits if isinstance(c, str)][:50], "anonymous": max(0, min(anonymous, 999)),
+        "credits": [str(c) for c in credits if isinstance(c, str)][:50], "anonymous": anonymous_count(given_anonymous),
     }
     return dump_story(meta, raw.body)

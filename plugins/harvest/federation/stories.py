@@ -17,7 +17,7 @@ from harvest.core.parse import decode_text, load_yaml_mapping, read_story
 from harvest.core.problems import WARNING, Problem
 from harvest.core.prompts import PromptMatcher
 from harvest.core.settings import Settings
-from harvest.federation.bundle import BundleRefused
+from harvest.federation.bundle import BundleRefused, anonymous_count
 from harvest.federation.peers import Peer, load_peers
 from harvest.federation.pull import PEER_LESSONS, peer_folder, read_state
 
@@ -73,7 +73,9 @@ def _scan_peer(settings: Settings, peer: Peer, folder: Path, ours: dict[str, Les
     archive_name = str(state.get("archive_name") or peer.title)
     theirs = _vocabulary(folder, settings.display_path(folder / PEER_LESSONS))
     root = settings.stories_dir
-    stories, problems, used = [], [], {}
+    stories: list[Story] = []
+    problems: list[Problem] = []
+    used: dict[str, Lesson] = {}
     seen = 0
     for file, _rel in iter_story_files(folder):
         seen += 1
@@ -141,10 +143,10 @@ def _origin(provenance, peer: Peer, archive_name: str) -> Origin | None:
     from harvest.federation.bundle import STORY_ID
     if not STORY_ID.fullmatch(origin_id):
         return None
-    credits = tuple(str(c) for c in provenance.get("credits") or () if isinstance(c, str))
-    anonymous = provenance.get("anonymous") if isinstance(provenance.get("anonymous"), int) else 0
+    given_credits = provenance.get("credits")  # a number here would stop the scan with a traceback
+    credits = tuple(c for c in given_credits if isinstance(c, str)) if isinstance(given_credits, list) else ()
     return Origin(peer.name, archive_name, str(provenance.get("archive_id") or ""), origin_id, digest,
-                  credits, anonymous, peer.digests)
+                  credits, anonymous_count(provenance.get("anonymous")), peer.digests)
 
 
 def _as_peer_story(story: Story, peer: Peer, origin: Origin, ours: dict[str, Lesson], theirs: dict[str, Lesson],

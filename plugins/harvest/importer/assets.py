@@ -168,10 +168,10 @@ class StoryImages:
         reused = self._reusable(name)
         if reused is not None:
             return self._remember(url, reused.name, None), None
-        clean = self.finder.remote(url)
-        if isinstance(clean, str):
-            return None, f"remote image {src} not fetched: {clean}"
-        return self._stage(url, name, clean, exact=True), None
+        fetched = self.finder.remote(url)
+        if isinstance(fetched, str):
+            return None, f"remote image {src} not fetched: {fetched}"
+        return self._stage(url, name, fetched, exact=True), None
 
     def _reusable(self, name: str) -> Path | None:
         """The copy a previous import fetched, next to the story (so it is fetched only once)."""

@@ -112,8 +112,9 @@ class Converter:
         new_id = story_id(item)
         post_file = self.posts_root / item.key if self.posts_root is not None and item.body is not None else None
         images = self.images.for_story(new_id, post_file, self.existing.get(new_id)) if self.images else None
+        links = self.links
         cleaner = BodyCleaner(self.matcher, lambda name: fields.get(name.casefold(), (None, None))[1],
-                              story_link=(lambda url: self.links.resolve(url, item.key)) if self.links
+                              story_link=(lambda url: links.resolve(url, item.key)) if links
                               else (lambda url: None),
                               image=images.place if images else (lambda src: (None, None)))
         body, cleaned = cleaner.clean(body, body_line)
@@ -127,7 +128,7 @@ class Converter:
             note("title", "title shortened to 200 characters")
             title = shorten(title, 200)
 
-        meta = {"id": new_id, "title": title, "date": self._date(item, fields, note),
+        meta: dict[str, object] = {"id": new_id, "title": title, "date": self._date(item, fields, note),
                 "event": self._event(fields, note)}
         tags, unmapped, tag_event = self._tags(fields, item.kind)
         meta["event"] = meta["event"] or tag_event or self.event_default

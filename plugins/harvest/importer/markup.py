@@ -89,7 +89,7 @@ class Notes:
 
 
 class _FirstTag(HTMLParser):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.attrs: dict[str, str] | None = None
 
@@ -424,13 +424,16 @@ class BodyCleaner:
         for index, line in enumerate(lines):  # reference definitions into the old site go
             fence = fence_state(line, fence)
             definition = None if fence else _REF_DEF.match(line)
-            target = _LINK_TOKEN.sub(r"\1", definition.group(2)) if definition else ""
-            story = definition and not target.startswith("#") and self.story_link(target)
+            if definition is None:
+                continue
+            label = definition.group(1).casefold()
+            target = _LINK_TOKEN.sub(r"\1", definition.group(2))
+            story = self.story_link(target) if not target.startswith("#") else None
             if story:
-                story_refs[definition.group(1).casefold()] = story
+                story_refs[label] = story
                 lines[index] = ""
-            elif definition and target_kind(target) not in ("external", "anchor"):
-                internal_refs.add(definition.group(1).casefold())
+            elif target_kind(target) not in ("external", "anchor"):
+                internal_refs.add(label)
                 self._link_note(target, first_line + index, notes)
                 lines[index] = ""
         out: list[str] = []

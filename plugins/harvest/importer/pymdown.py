@@ -97,19 +97,18 @@ def convert_blocks(lines: list[str]) -> list[str]:
             index += 1
             continue
         block = _BLOCK.match(line) or _BARE_BLOCK.match(line)
-        tab = None if block else _TAB.match(line)
-        if not (block or tab):
+        found = block or _TAB.match(line)
+        if found is None:
             out.append(line)
             index += 1
             continue
-        found = block or tab
         indent = found.group("indent").replace("\t", "    ")
         body, index = _indented_body(lines, index + 1, len(indent) + 4)
         body = convert_blocks(body)
-        if tab:
-            out += ["", f"{indent}**{tab.group('title').strip() or 'Tab'}**", "", *_reindent(body, indent), ""]
-        else:
+        if block:
             out += _html_block(block, indent, body)
+        else:  # a content tab
+            out += ["", f"{indent}**{found.group('title').strip() or 'Tab'}**", "", *_reindent(body, indent), ""]
     return out
 
 

@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,7 +196,7 @@ def readme(settings: Settings, name: str, date: dt.date, signer: str | None) -> 
     return "\n".join(lines)
 
 
-def manifest(entries: dict[str, Path | bytes]) -> bytes:
+def manifest(entries: Mapping[str, Path | bytes]) -> bytes:
     lines = []
     for entry, source in sorted(entries.items()):
         data = source if isinstance(source, bytes) else source.read_bytes()
@@ -203,7 +204,7 @@ def manifest(entries: dict[str, Path | bytes]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def _refuse_private_keys(entries: dict[str, Path | bytes]) -> None:
+def _refuse_private_keys(entries: Mapping[str, Path | bytes]) -> None:
     for entry, source in sorted(entries.items()):
         data = source if isinstance(source, bytes) else source.read_bytes()
         if PRIVATE_KEY_MARK in data:
@@ -226,7 +227,7 @@ def _check_key_location(key: Path, settings: Settings, published: list[Path]) ->
 
 # --- zip --------------------------------------------------------------------------------------
 
-def _write_zip(entries: dict[str, Path | bytes], epoch: int, target: Path) -> None:
+def _write_zip(entries: Mapping[str, Path | bytes], epoch: int, target: Path) -> None:
     """Sorted entries, one timestamp, fixed permissions and compression: the same bytes every run.
     `target` is a staging file (see `pack`)."""
     stamp = dt.datetime.fromtimestamp(epoch, dt.UTC).timetuple()[:6]

@@ -6,7 +6,7 @@ template context of story and session pages.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -127,7 +127,7 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
                 "date": human_date(session.date) if session.date else ""}
 
 
-def part_views(parts: list[Part], chunks: list[str], start: int, left: int | None = None) -> list[dict]:
+def part_views(parts: list[Part], chunks: Sequence[str], start: int, left: int | None = None) -> list[dict]:
     """What the templates need for each part: anchor number, '2 / 5', times (from Python, not the browser)."""
     left = total_seconds(parts) if left is None else left
     views = []

@@ -74,11 +74,19 @@ class _Reader(HTMLParser):
                 pass
         self.items.append(Tag(tag, [], start, self.html.index(">", start) + 1, closing=True, depth=len(self.open)))
 
-    def _text(self, *_) -> None:  # text runs until the next tag (read_tags sets its end)
+    # Text, `&name;` and `&#n;` (convert_charrefs=False) all extend one run of text.
+    def handle_data(self, data: str) -> None:
+        self._text()
+
+    def handle_entityref(self, name: str) -> None:
+        self._text()
+
+    def handle_charref(self, name: str) -> None:
+        self._text()
+
+    def _text(self) -> None:  # text runs until the next tag (read_tags sets its end)
         if not (self.items and isinstance(self.items[-1], Text) and self.items[-1].end < 0):
             self.items.append(Text(self._offset(), -1, len(self.open)))
-
-    handle_data = handle_entityref = handle_charref = _text
 
 
 def read_tags(html: str) -> list[Tag | Text]:

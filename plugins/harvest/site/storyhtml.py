@@ -6,6 +6,7 @@ splitting any story twice.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -24,7 +25,7 @@ FIGURE_CLASS = "harvest-image"   # the story's images (pages.story_markdown), af
 class StoryHtml:
     """A story page's rendered text (its header is not in it: the template writes that), cut
     where the read-aloud parts start."""
-    parts: list[str]     # opening text (without title), then each prompt section (with its <h2>)
+    parts: Sequence[str]  # opening text (without title), then each prompt section (with its <h2>)
     figures: str         # the story's images, shown after the text, not in the read-aloud view
 
     def section(self, index: int) -> str | None:
