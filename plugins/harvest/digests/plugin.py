@@ -166,6 +166,10 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
                 if target is None:
                     continue
                 href = self.links.site(path) if self.links.absolute else target.url_relative_to(page.file)
-                tags.append(f'<link rel="alternate" type="{media_type}" title="{escape(title)} ({label})" '
+                # "alternate feed", not "alternate" alone: Material's script takes every
+                # link[rel=alternate] for a language version and asks for sitemap.xml next to it
+                # (GET /feeds/sitemap.xml, 404, three times per page view). Feed readers read
+                # rel as the set of words it is, and still find the feed.
+                tags.append(f'<link rel="alternate feed" type="{media_type}" title="{escape(title)} ({label})" '
                             f'href="{escape(href)}">')
         return output.replace("</head>", "".join(tags) + "</head>", 1)

@@ -131,7 +131,7 @@ def bar_chart(title: str, description: str, bars: list[tuple[str, int, str | Non
                        f'class="hc-value">{value}</text>' if value else "")
                     + f'<text x="{x + col / 2}" y="{bar_max + 40}" text-anchor="middle" class="hc-label">{e(label)}</text>')
             parts.append(f'<a href="{e(link)}">{item}</a>' if link else item)
-    return (f'<svg class="harvest-chart" role="img" aria-labelledby="{uid}-t {uid}-d" viewBox="0 0 {width} {height}" '
+    return (f'<svg class="harvest-chart" aria-labelledby="{uid}-t {uid}-d" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
             f'<title id="{uid}-t">{e(title)}</title><desc id="{uid}-d">{e(desc)}</desc>{"".join(parts)}</svg>')
 
