@@ -22,6 +22,7 @@ from harvest.site.pages import HOME, MONTHS, PageSpec, answers_uri, lesson_uri, 
 CARDS = 9                 # story cards on the home page, besides the featured story
 HOME_ANSWERS = 3          # latest answers to the home page's prompt
 RECURRING = 6             # lessons in the "what we keep learning" strip
+LESSON_ANSWERS = 3        # latest answers per prompt on a lesson's page (the rest: Answers, filtered)
 # Bare "en" is written day first ("14 March 2026"), as the archive's readers write it, not as en_US does.
 DATE_LOCALES = {"en": "en_GB"}
 
@@ -232,7 +233,10 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
         in_lesson = spec.data["stories"]
         spec.data.update({
             "lesson": lesson,
-            "lesson_answers": [(p, unique_answers(archive, p.id, versions, in_lesson)) for p in prompts],
+            # (prompt, latest answers, how many in all, the Answers page filtered to this lesson)
+            "lesson_answers": [(p, found[:LESSON_ANSWERS], len(found), answers_uri(p.id), f"#lesson-{lesson.id}")
+                               for p in prompts
+                               for found in [unique_answers(archive, p.id, versions, in_lesson)]],
             "feed": f"feeds/lessons/{lesson.id}.atom.xml",
         })
 
