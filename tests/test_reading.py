@@ -314,3 +314,17 @@ def test_no_serious_accessibility_violations(browser, sample_site, scheme):
         assert problems == [], "\n".join(problems)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width, height, smallest", [(1920, 1080, 24), (1440, 900, 24), (390, 844, 14)])
+def test_read_aloud_status_bar_is_readable_from_the_lectern(browser, sample_site, width, height, smallest):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        tab = context.new_page()
+        tab.goto((sample_site / ORIGINAL / "index.html").as_uri() + "#read-aloud-2")
+        tab.wait_for_selector(".harvest-ra__bar")
+        sizes = tab.evaluate("[...document.querySelectorAll('.harvest-ra__bar p, .harvest-ra__bar button')]"
+                             ".filter(e => e.offsetParent).map(e => parseFloat(getComputedStyle(e).fontSize))")
+        assert sizes and min(sizes) >= smallest, sizes
+    finally:
+        context.close()
