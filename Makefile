@@ -7,13 +7,16 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt 2>/dev/n
 PROFILE ?= public
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: build test lint format serve check pack clean
+.PHONY: build test lint format serve check pack clean screenshots
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit("Harvest needs Python 3.11 or newer (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	@echo "First run (or pyproject.toml/constraints.txt changed): installing Harvest and its pinned"
+	@echo "dependencies into $(VENV)/ (MkDocs, Material, whoosh, Playwright...). This takes about 30 s, once."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,collect]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,collect]'
 	@rm -f $(VENV)/.installed-* && touch $@
+	@echo "Installed. Next runs start at once."
 
 build: $(STAMP)  ## Build the archive site into site/
 	$(BIN)/harvest build --profile $(PROFILE)
@@ -39,6 +42,9 @@ check: $(STAMP)  ## Validate every story and the vocabularies
 
 pack: $(STAMP)   ## Offline copy for USB sticks: dist/<site>-<profile>-<date>.zip (+ SHA256SUMS, .sig with HARVEST_SIGN_KEY)
 	$(BIN)/harvest pack --profile $(PROFILE)
+
+screenshots: $(STAMP)  ## Build the sample and photograph its pages at phone, laptop and projector sizes into screenshots/
+	$(BIN)/python scripts/screenshots.py --out screenshots
 
 clean:
 	rm -rf site dist .harvest

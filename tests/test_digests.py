@@ -218,7 +218,7 @@ def test_feed_content_is_clean_and_loads_nothing(built):
 def test_pages_announce_feeds_in_head(built):
     _, site = built
     head = page(site, "lessons/safety").split("</head>", 1)[0]
-    hrefs = re.findall(r'<link rel="alternate" type="application/[a-z+]+" title="[^"]*" href="([^"]+)"', head)
+    hrefs = re.findall(r'<link rel="alternate feed" type="application/[a-z+]+" title="[^"]*" href="([^"]+)"', head)
     assert f"{SITE_URL}feeds/stories.atom.xml" in hrefs and f"{SITE_URL}feeds/lessons/safety.rss.xml" in hrefs
     head = page(site, "2026/flood-drill").split("</head>", 1)[0]
     assert 'type="application/rss+xml"' in head and "feeds/digests" not in head

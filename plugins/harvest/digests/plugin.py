@@ -175,7 +175,11 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
                 if target is None:
                     continue
                 href = self.links.site(path) if self.links.absolute else target.url_relative_to(page.file)
-                tags.append(Markup('<link rel="alternate" type="{}" title="{} ({})" href="{}">')
+                # "alternate feed", not "alternate" alone: Material's script takes every
+                # link[rel=alternate] for a language version and asks for sitemap.xml next to it
+                # (GET /feeds/sitemap.xml, 404, three times per page view). Feed readers read
+                # rel as the set of words it is, and still find the feed.
+                tags.append(Markup('<link rel="alternate feed" type="{}" title="{} ({})" href="{}">')
                             .format(media_type, title, label, href))
         return output.replace("</head>", "".join(tags) + "</head>", 1)
 

@@ -9,6 +9,7 @@ real words. Mistakes become a `QueryError` with a one-line message.
 from __future__ import annotations
 
 import re
+from itertools import islice
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -196,6 +197,10 @@ def _ascii_pattern(words: frozenset[str]) -> re.Pattern:
     return re.compile(rf"(?<![^\W_])(?:{options or '(?!)'})(?![^\W_])", re.IGNORECASE)
 
 
+PREFIX_MIN = 3    # shorter words would match half the vocabulary
+PREFIX_MAX = 50   # index words one prefix may stand for (the most common first in whoosh's order)
+
+
 class _Variations(Variations):
     """whoosh's `Variations` (drill finds drills, drilled), trying only forms the index has anywhere
     (`forms`) and remembering per segment which it has: whoosh asks several times per search."""
@@ -206,7 +211,11 @@ class _Variations(Variations):
         cache = self.__dict__.setdefault("_found", {})
         key = id(ixreader)
         if key not in cache:
-            cache[key] = [f for f in self.forms(self.text) if (self.fieldname, f) in ixreader]
+            found = [f for f in self.forms(self.text) if (self.fieldname, f) in ixreader]
+            if len(self.text) >= PREFIX_MIN:  # as the site's search does: "heat" finds "heatwave"
+                found += [f for f in islice(ixreader.expand_prefix(self.fieldname, self.text), PREFIX_MAX)
+                          if f not in found]
+            cache[key] = found
         return iter(cache[key])
 
 

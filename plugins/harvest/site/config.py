@@ -57,6 +57,13 @@ class HarvestConfig(base.Config):
     # Show the stories of the archives we follow (stories/federation.yml). `harvest pack` turns it
     # off unless asked (`--federation`).
     federation = c.Type(bool, default=True)
+    # The front door (README "Customising"): a welcome paragraph in Markdown (else stories/_welcome.md),
+    # the story shown first on the home page (else the newest), the footer's licence line and the
+    # address of the published offline copy (a "Take the offline copy" link when set).
+    welcome = c.Type(str, default="")
+    featured = c.Optional(c.Type(str))
+    licence = c.Type(str, default="")
+    offline_copy = c.Type(str, default="")
 
 
 def find_plugin_config(config: MkDocsConfig, config_class: type[SomeConfig]) -> SomeConfig | None:

@@ -29,6 +29,8 @@ from harvest.core.sanitize import clean_html, clean_toc
 from harvest.offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
 from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
+from harvest.site.front import enrich_pages, language_name, people_date
+from harvest.site.frontconfig import footer_globals, front_options
 from harvest.site.pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from harvest.site.storyhtml import StoryHtml, split_story_html
 
@@ -62,7 +64,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             raise PluginError(error.report()) from None
         templates = str(resources.files("harvest").joinpath("templates"))
         if templates not in config.theme.dirs:
-            config.theme.dirs.append(templates)  # after the user's overrides/, which therefore win
+            # After the user's overrides/ (which therefore win), before Material's own templates:
+            # Harvest's partials (the archive's footer) replace the theme's.
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, templates)
         for extension in ("attr_list", "md_in_html"):
             if extension not in config.markdown_extensions:
                 config.markdown_extensions.append(extension)
@@ -105,7 +109,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             settings=self.settings, archive=archive,
             known_story_ids=frozenset(s.id for s in collection.stories),
             pages=MappingProxyType(self.specs), story_html=MappingProxyType(self.story_html))
-        for spec in plan_pages(archive, self.related_stories(archive, config)):
+        planned = plan_pages(archive, self.related_stories(archive, config))
+        enrich_pages(planned, archive, front_options(self.config, self.settings, self.context.known_story_ids))
+        for spec in planned:
             self.add_page(spec, config)
         for feature in features(config):
             for spec in feature.pages(self.context):
@@ -146,6 +152,12 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         for name in RESIZE_OBSERVER:
             self.files.append(File.generated(config, VENDOR_URI + name, content=vendor.joinpath(name).read_bytes(),
                                              inclusion=InclusionLevel.NOT_IN_NAV))
+
+    def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        env.globals["harvest_footer"] = footer_globals(self.config, config)
+        env.filters["people_date"] = people_date
+        env.filters["language_name"] = language_name
+        return env
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         """The theme's custom_dir (overrides/) is published as it is: it may load nothing from elsewhere."""

@@ -207,9 +207,12 @@
         return;
       }
       var count = result.partial ? 0 : result.total;
-      meta.textContent = count === 0 ? translation("search.result.none", "No matching documents")
-        : count === 1 ? translation("search.result.one", "1 matching document")
-        : translation("search.result.other", "# matching documents").replace("#", count);
+      // An archive holds stories, not "documents" (Material's words): said so in English; other
+      // languages keep Material's translation until Harvest has its own.
+      var english = !document.documentElement.lang || /^en\b/i.test(document.documentElement.lang);
+      meta.textContent = count === 0 ? (english ? "No matching stories" : translation("search.result.none", "No matching stories"))
+        : count === 1 ? (english ? "1 matching story" : translation("search.result.one", "1 matching story"))
+        : (english ? "# matching stories" : translation("search.result.other", "# matching stories")).replace("#", count);
       if (result.partial && result.cards.length) meta.textContent += " (showing stories with some of the words)";
       result.cards.forEach(function (card) {
         var article = el("article", {"class": "md-search-result__article md-typeset"}, [
