@@ -6,6 +6,7 @@ generator-pantry, so 9 stories."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 
 import pytest
@@ -251,7 +252,7 @@ def test_heading_order_on_every_index_page(browser, sample_site):
             levels = tab.evaluate("[...document.querySelectorAll('article h1, article h2, article h3, article h4')]"
                                   ".map(h => Number(h.tagName[1]))")
             assert levels and levels[0] == 1 and levels.count(1) == 1, (path, levels)
-            jumps = [(a, b) for a, b in zip(levels, levels[1:]) if b > a + 1]
+            jumps = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
             assert jumps == [], (path, levels)
     finally:
         tab.close()
@@ -276,7 +277,7 @@ def test_no_horizontal_scroll_on_a_phone(browser, sample_site):
     context = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         tab = context.new_page()
-        for path in INDEX_PAGES + [ORIGINAL, TRANSLATION]:
+        for path in [*INDEX_PAGES, ORIGINAL, TRANSLATION]:
             tab.goto((sample_site / path / "index.html").as_uri())
             width = tab.evaluate("document.documentElement.scrollWidth")
             assert width <= 390, (path, width)
@@ -296,7 +297,7 @@ def test_no_serious_accessibility_violations(browser, sample_site, scheme):
     try:
         tab = context.new_page()
         problems = []
-        for uri in AXE_PAGES + ["search"]:
+        for uri in [*AXE_PAGES, "search"]:
             if uri == "search":
                 tab.goto((sample_site / "index.html").as_uri())
                 button = tab.locator(".harvest-search__button")

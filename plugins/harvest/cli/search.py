@@ -117,7 +117,7 @@ def run_search(args) -> int:
     hidden: set[str] = set()  # pages whose story changed since indexing (--no-update): never shown
     update = manifest is None or manifest.get("sources") != signature
     if update and manifest is not None and args.no_update:
-        changed = changed_stories(folder, settings, config_file, manifest.get("sources"))
+        changed = changed_stories(folder, settings, config_file, str(manifest.get("sources") or ""))
         if changed is None:  # settings, vocabularies or the date changed: any story may be hidden now
             print("mkdocs.yml, the vocabularies or the date changed since the index was made: "
                   "updating it despite --no-update", file=sys.stderr)

@@ -38,13 +38,13 @@ def tree_stamps(folder: Path) -> dict[str, Stamp]:
     """Every entry under `folder` (files, links, folders: a deletion changes its folder), by path
     relative to it. Links are stamped, never followed."""
     found: dict[str, Stamp] = {}
-    folder = str(folder)
-    if not os.path.isdir(folder):
+    root = str(folder)
+    if not os.path.isdir(root):
         return found
     stack = [""]
     while stack:
         rel = stack.pop()
-        full = os.path.join(folder, rel) if rel else folder
+        full = os.path.join(root, rel) if rel else root
         try:
             entries = list(os.scandir(full))
         except OSError:
@@ -64,7 +64,7 @@ def tree_stamps(folder: Path) -> dict[str, Stamp]:
     return found
 
 
-def digest(*parts) -> str:
+def digest(*parts: object) -> str:
     """A short hash of JSON-like parts (stamps, names, settings)."""
     raw = repr(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(raw).hexdigest()[:32]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from importlib import resources
+from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
@@ -106,7 +107,8 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         try:
             settings = self.context.settings
             folder = index_dir(settings)
-            signature, detail = sources_signature(settings, config.config_file_path)
+            config_file = Path(config.config_file_path) if config.config_file_path else None
+            signature, detail = sources_signature(settings, config_file)
             report = update_index(self.corpus.docs, folder, settings.prompts, extra={"sources": signature})
             write_sources(folder, signature, detail)
             log.info(f"{report.summary()} in {settings.display_path(folder)}")

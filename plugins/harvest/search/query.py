@@ -9,9 +9,9 @@ real words. Mistakes become a `QueryError` with a one-line message.
 from __future__ import annotations
 
 import re
-from itertools import islice
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 from whoosh import query as q
 from whoosh.lang.morph_en import variations

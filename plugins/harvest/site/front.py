@@ -11,12 +11,13 @@ import datetime as dt
 import html
 import zlib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
+from harvest.core.prompts import Section
 from harvest.site.pages import HOME, MONTHS, PageSpec, answers_uri, lesson_uri, year_uri
 
 CARDS = 9                 # story cards on the home page, besides the featured story
@@ -89,9 +90,9 @@ def home_prompt(archive: Archive) -> str | None:
 
 
 def unique_answers(archive: Archive, prompt_id: str, versions: dict[str, list[Story]],
-                   stories: Iterable[Story] | None = None) -> list[tuple[Story, object]]:
+                   stories: Iterable[Story] | None = None) -> list[tuple[Story, Section]]:
     """(story, section) for every non-empty answer to `prompt_id`, newest first, each story once."""
-    answers = []
+    answers: list[tuple[Story, Section]] = []
     for story in one_per_story(archive.stories if stories is None else stories, versions):
         section = story.answer(prompt_id)
         if section is not None and section.markdown.strip():
@@ -209,17 +210,17 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
             home.markdown = options.welcome.strip() + "\n"
 
     for prompt in prompts:
-        spec = by_uri.get(answers_uri(prompt.id))
-        if spec is None:
+        answers_spec = by_uri.get(answers_uri(prompt.id))
+        if answers_spec is None:
             continue
         answers = unique_answers(archive, prompt.id, versions)
         used = Counter(lesson for story, _ in answers for lesson in story.lessons)
-        spec.data.update({
+        answers_spec.data.update({
             "answers": answers,
             "filters": [(lid, archive.lessons[lid].title, n) for lid, n in
                         sorted(used.items(), key=lambda item: archive.lessons[item[0]].title.casefold())],
         })
-        spec.markdown = "Every story's answer, newest first, each once. Choose a lesson to see only its stories."
+        answers_spec.markdown = "Every story's answer, newest first, each once. Choose a lesson to see only its stories."
 
     index = by_uri.get("answers/index.md")
     if index is not None:
@@ -227,11 +228,11 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
                                  for p in prompts]
 
     for lesson in archive.lessons.values():
-        spec = by_uri.get(lesson_uri(lesson.id))
-        if spec is None:
+        lesson_spec = by_uri.get(lesson_uri(lesson.id))
+        if lesson_spec is None:
             continue
-        in_lesson = spec.data["stories"]
-        spec.data.update({
+        in_lesson = lesson_spec.data["stories"]
+        lesson_spec.data.update({
             "lesson": lesson,
             # (prompt, latest answers, how many in all, the Answers page filtered to this lesson)
             "lesson_answers": [(p, found[:LESSON_ANSWERS], len(found), answers_uri(p.id), f"#lesson-{lesson.id}")
