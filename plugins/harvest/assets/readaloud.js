@@ -3,6 +3,8 @@
  * The page already holds every part (div.harvest-ra-sections > section.harvest-ra-section), with its
  * times worked out at build time. This script only shows one at a time, keeps it in the URL hash
  * (#read-aloud, #read-aloud-N) and answers keys, clickers and taps. No request leaves the page.
+ * Served by `harvest collect`, the page also holds a <template id="harvest-collect-join"> (its QR
+ * code): it becomes the last screen, "Tell your story: scan this".
  */
 (function () {
   "use strict";
@@ -11,6 +13,7 @@
   document.documentElement.classList.add("harvest-js");
 
   var sections = Array.prototype.slice.call(root.querySelectorAll(".harvest-ra-section"));
+  var closing = joinScreen();
   var HASH = /^#read-aloud(?:-(\d+))?$/;
   var view = null, stage, fields = {}, placeholder, current = -1, opener = null, hidden = [];
 
@@ -19,6 +22,19 @@
     if (className) node.className = className;
     if (content) node.textContent = content;
     return node;
+  }
+
+  function joinScreen() {
+    var join = document.getElementById("harvest-collect-join");
+    if (!join || !join.content) return null;
+    var screen = text("section", "harvest-ra-section harvest-ra-join");
+    screen.id = "read-aloud-" + (sections.length + 1);
+    screen.setAttribute("data-ra-progress", "Tell your story");
+    screen.appendChild(join.content.cloneNode(true));
+    screen.hidden = true;  // only inside the read-aloud view, never on the page itself
+    root.appendChild(screen);
+    sections.push(screen);
+    return screen;
   }
 
   function button(label, className, action, shortcut) {
@@ -111,6 +127,7 @@
       });
       hidden.forEach(function (node) { node.inert = true; });
       document.body.appendChild(view);
+      if (closing) closing.hidden = false;
       document.documentElement.classList.add("harvest-ra-open");
       stage.focus({ preventScroll: true });
     }
@@ -120,6 +137,7 @@
   function close() {
     if (!view || !view.parentNode) return;
     if (document.fullscreenElement && document.exitFullscreen) toggleFullScreen();
+    if (closing) closing.hidden = true;
     placeholder.parentNode.replaceChild(root, placeholder);
     view.parentNode.removeChild(view);
     hidden.forEach(function (node) { node.inert = false; });
@@ -146,7 +164,7 @@
     fields.context.textContent = holder.getAttribute("data-ra-context") || "";
     fields.context.hidden = !fields.context.textContent;
     fields.progress.textContent = section.getAttribute("data-ra-progress");
-    fields.time.textContent = "This part about " + section.getAttribute("data-ra-time") +
+    fields.time.textContent = section === closing ? "" : "This part about " + section.getAttribute("data-ra-time") +
       " · " + section.getAttribute("data-ra-left") + " left";
     fields.prev.disabled = index === 0;
     fields.next.disabled = index === sections.length - 1;

@@ -15,13 +15,14 @@ from importlib import resources
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -220,10 +221,44 @@ def create_app(collector: Collector, options: ServerOptions):
         Route("/moderate", moderate),
         Route("/moderate/story", moderate_story),
         Route("/moderate/{action:str}", decide, methods=["POST"]),
-        Mount("/", app=StaticFiles(directory=options.site_dir, html=True)),
+        Mount("/", app=ArchiveFiles(directory=options.site_dir, html=True, closing=join_snippet(options.join_url))),
     ]
     app = Starlette(routes=routes)
     return BodyGuard(app, options.max_body_bytes, options.body_chunk_timeout, options.body_total_timeout)
+
+
+READ_ALOUD_MARK = b'class="harvest-ra-sections'
+
+
+def join_snippet(url: str) -> bytes:
+    """The read-aloud view's closing screen, as an inert <template> readaloud.js shows last.
+
+    Only pages served by `harvest collect` carry it: the built site stays as it is, and the QR
+    code is inline SVG (no request anywhere)."""
+    html = Markup('<template id="harvest-collect-join"><h2>Tell your story: scan this</h2>'
+                  '<div class="harvest-ra-qr">{svg}</div><p class="harvest-ra-join-url">{url}</p></template>\n')
+    return html.format(svg=Markup(qr_svg(url)), url=escape(url)).encode()
+
+
+class ArchiveFiles(StaticFiles):
+    """The built archive; pages with a read-aloud view get the closing screen right after <body>
+    (before the page's scripts, so readaloud.js finds it when it runs)."""
+
+    def __init__(self, *, closing: bytes, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.closing = closing
+
+    async def get_response(self, path: str, scope) -> Response:
+        response = await super().get_response(path, scope)
+        if not isinstance(response, FileResponse) or response.media_type != "text/html":
+            return response
+        html = await run_in_threadpool(Path(response.path).read_bytes)
+        body = html.find(b"<body")
+        end = html.find(b">", body) + 1 if body >= 0 else 0
+        if READ_ALOUD_MARK not in html or end <= 0:
+            return response
+        page = html[:end] + self.closing + html[end:]
+        return Response(page, status_code=response.status_code, media_type="text/html")
 
 
 class StrictMultiPartParser(MultiPartParser):

@@ -2,7 +2,9 @@
 
 The page's fields come from the same configuration as `harvest new` and the issue form
 (prompts, event kinds, lessons, visibility levels). Its script (assets/contribute.js)
-assembles the story file in the browser; the page itself sends nothing anywhere.
+assembles the story file in the browser; the page itself sends nothing anywhere: the
+channels set in mkdocs.yml (email, issue form, drop point, pull request) are links the
+contributor follows, or words telling them where to take the file.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from importlib import resources
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from harvest.contribute.config import ContributeConfig, forge_settings
+from harvest.contribute.config import ContributeConfig, channel_settings
 from harvest.contribute.page import page_data
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.pages import PageSpec
@@ -24,9 +26,15 @@ ASSETS = ("contribute.js", "contribute.css")
 class ContributePlugin(FeaturePlugin[ContributeConfig]):
     supports_multiple_instances = False
 
+    def load_config(self, options, config_file_path=None):
+        # An unknown option (`emial:`) would drop a channel without a word outside strict mode: refuse it.
+        errors, warnings = super().load_config(options, config_file_path)
+        unknown = [(key, w) for key, w in warnings if "Unrecognised configuration name" in str(w)]
+        return errors + unknown, [item for item in warnings if item not in unknown]
+
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.context = None
-        self.forge = forge_settings(self.config.forge, config)
+        self.channels = channel_settings(self.config, config)
         return config
 
     def nav_sections(self, config: MkDocsConfig) -> list[tuple[str, str]]:
@@ -34,7 +42,7 @@ class ContributePlugin(FeaturePlugin[ContributeConfig]):
 
     def pages(self, context: BuildContext) -> Iterable[PageSpec]:
         self.context = context
-        data = page_data(context.archive, self.forge, self.config.title)
+        data = page_data(context.archive, self.channels, self.config.title)
         return [PageSpec(PAGE_URI, self.config.title, "", "harvest/contribute.html", data)]
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:

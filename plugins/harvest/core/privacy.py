@@ -112,15 +112,33 @@ class RegistryEntry:
     pseudonym: str = ""
 
 
+def pseudonym_keys(registry: Mapping[str, RegistryEntry]) -> dict[str, str]:
+    """The slug of each registered pseudonym -> the pseudonym.
+
+    A contributor may be credited by a registered pseudonym's slug (`spoke-collective`): the public
+    "Contribute" page can match what someone types to a pseudonym without ever showing the handles
+    behind it, and a collective pseudonym need not say which member wrote. A handle always wins
+    over a pseudonym's slug (vocab refuses a pseudonym whose slug is another entry's handle)."""
+    return {slugify(entry.pseudonym): entry.pseudonym for entry in registry.values()
+            if entry.credit == "pseudonym" and slugify(entry.pseudonym)}
+
+
+def is_registered(handle: str, registry: Mapping[str, RegistryEntry]) -> bool:
+    return handle in registry or handle in pseudonym_keys(registry)
+
+
 class Credits:
     """Maps handles to what a profile may show of them; `None` means anonymous."""
 
     def __init__(self, registry: Mapping[str, RegistryEntry], settings: Settings):
         self.registry = registry
+        self.pseudonyms = pseudonym_keys(registry)
         self.full_view = settings.profile_level == settings.top_level  # the archivists' own copy
 
     def person(self, handle: str) -> Person | None:
         entry = self.registry.get(handle)
+        if entry is None and handle in self.pseudonyms:  # credited by the pseudonym itself, in every view
+            return Person(handle, self.pseudonyms[handle])
         if self.full_view:
             label = entry.name if entry and entry.name else handle
             return Person(slugify(handle), label)

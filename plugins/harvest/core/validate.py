@@ -22,7 +22,7 @@ from harvest.core.fieldnames import field_name_problems
 from harvest.core.model import Lesson, Story
 from harvest.core.nearmiss import comment_problems, near_miss_redactions
 from harvest.core.parse import RawStory
-from harvest.core.privacy import RegistryEntry, find_redactions
+from harvest.core.privacy import RegistryEntry, find_redactions, is_registered
 from harvest.core.problems import WARNING, Problem, did_you_mean
 from harvest.core.prompts import PromptMatcher, count_words, split_sections
 from harvest.core.settings import Settings
@@ -175,7 +175,7 @@ def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
                                         f"{settings.display_path(settings.lessons_file)})"))
     if "contributors" not in bad_fields:
         for handle in meta.get("contributors") or ():
-            if handle not in registry:
+            if not is_registered(handle, registry):
                 hint = did_you_mean(handle, registry)
                 problems.append(Problem(display, raw.line_of("contributors"), "contributors",
                                         f"'{handle}' is not in the contributors registry, so they will be shown as anonymous",

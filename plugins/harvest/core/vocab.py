@@ -10,6 +10,7 @@ from harvest.core.privacy import CREDIT_RULES, RegistryEntry
 from harvest.core.problems import Problem, did_you_mean
 from harvest.core.safepaths import is_within, linked_out
 from harvest.core.settings import Settings
+from harvest.core.text import slugify
 from harvest.core.textchars import unsafe_char
 
 _ID_HINT = "use lowercase letters, digits and hyphens, e.g. mutual-care"
@@ -114,6 +115,14 @@ def load_registry(settings: Settings) -> tuple[dict[str, RegistryEntry], list[Pr
                                     "add `pseudonym:` (several people may share one collective pseudonym)"))
             continue
         registry[str(handle)] = RegistryEntry(str(handle), name, credit, pseudonym)
+    for entry in registry.values():
+        # a pseudonym's slug credits the pseudonym (privacy.pseudonym_keys); one that is another
+        # person's handle would credit that person instead
+        other = registry.get(slugify(entry.pseudonym)) if entry.credit == "pseudonym" else None
+        if other is not None and other.handle != entry.handle and other.pseudonym != entry.pseudonym:
+            problems.append(Problem(display, lines.get(entry.handle), f"{entry.handle}.pseudonym",
+                                    f"pseudonym '{entry.pseudonym}' reads as the handle '{other.handle}' of "
+                                    "another entry", "choose a pseudonym that is not someone else's handle"))
     return registry, problems
 
 

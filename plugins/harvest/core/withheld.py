@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from harvest.core.archive import Collection
 from harvest.core.images import has_gps, story_image_files
-from harvest.core.privacy import is_visible
+from harvest.core.privacy import is_visible, pseudonym_keys
 from harvest.core.problems import WARNING, Problem
 
 
@@ -47,6 +47,8 @@ def withheld_report(collection: Collection) -> list[str]:
             if is_visible(story.visibility, story.embargo_until, settings):
                 for handle in story.contributors:
                     entry = collection.registry.get(handle)
+                    if entry is None and handle in pseudonym_keys(collection.registry):
+                        continue  # credited by the pseudonym itself: nothing hidden
                     if entry is None:
                         hidden[handle] = "not in the registry: shown as anonymous"
                     elif entry.credit == "anonymous":

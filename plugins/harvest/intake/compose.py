@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from harvest.core.model import Lesson
-from harvest.core.privacy import RegistryEntry
+from harvest.core.privacy import RegistryEntry, is_registered
 from harvest.core.problems import WARNING, Problem, did_you_mean
 from harvest.core.settings import Settings
 from harvest.core.storyfile import new_story_id
@@ -194,7 +194,7 @@ class Composer:
         if len(handles) > MAX_LIST_ITEMS:
             raise FieldProblem("contributors", f"too many contributors ({len(handles)})", f"at most {MAX_LIST_ITEMS}")
         for handle in handles:
-            if handle not in self.registry:
+            if not is_registered(handle, self.registry):
                 self.warnings.append(("contributors", f"'{handle}' is not in the contributors registry, so they "
                                       "will be shown as anonymous", "a maintainer adds them to "
                                       f"{self.settings.display_path(self.settings.contributors_file)} "

@@ -121,7 +121,8 @@ def issue_form(settings: Settings, vocabulary: StoryVocabulary) -> str:
         "not agreed to it, and leave out addresses, routes, meeting times and anything else that could "
         "help someone find or harm people. For a story only members may read, use the archive's "
         "\"Contribute a story\" page instead and give the file to a maintainer you trust.\n")}}]
-    body.append(_block("input", "title", f["title"].label, f["title"].help, True))
+    # not `title`: a link's `?title=` fills the issue's own title, `?story-title=` this field
+    body.append(_block("input", "story-title", f["title"].label, f["title"].help, True))
     body.append(_block("input", "date", f["date"].label, f["date"].help, True, placeholder="2026-03-14"))
     body.append(_block("dropdown", "event", f["event"].label, f["event"].help, True,
                        options=list(settings.event_kinds.values())))
