@@ -64,7 +64,7 @@ def test_a_phone_sends_a_story_and_sees_its_receipt(browser, server, javascript)
         context.close()
     [story] = server.stories()
     text = story.read_text("utf-8")
-    assert "title: Soup for the night shift" in text and "contributors: []" in text
+    assert 'title: "Soup for the night shift"' in text and "contributors: []" in text
     assert "## What surprised us?\n\nEveryone stayed." in text
     assert "Bowls. We had forty people & twelve bowls <honestly>." in text
     assert run_harvest("check", cwd=server.project).returncode == 0

@@ -5,10 +5,9 @@ written by hand from the sample stories (tests/../stories).
 """
 from __future__ import annotations
 
-import re
-
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import zipfile
