@@ -53,15 +53,15 @@ def test_submission_becomes_an_inbox_story_with_a_receipt(server):
     [story] = server.stories()
     text = story.read_text("utf-8")
     assert re.fullmatch(
-        r"---\nid: 2026-03-the-kettle-brigade-[0-9a-f]{4}\ntitle: The kettle brigade\ndate: 2026-03-02\n"
-        r"event: assembly\nplace: Saltwick Yards\ncontributors: \[\]\nlessons: \[mutual-care, logistics\]\n"
-        r"summary: Tea kept everyone going\.\nvisibility: public\n---\n\n## What surprised us\?\n\n"
+        r'---\nid: "2026-03-the-kettle-brigade-[0-9a-f]{4}"\ntitle: "The kettle brigade"\ndate: 2026-03-02\n'
+        r'event: "assembly"\nplace: "Saltwick Yards"\ncontributors: \[\]\nlessons: \["mutual-care", "logistics"\]\n'
+        r'summary: "Tea kept everyone going\."\nvisibility: "public"\n---\n\n## What surprised us\?\n\n'
         r"How much tea we needed\.\n", text), text
     check = run_harvest("check", cwd=server.project)
     assert check.returncode == 0, check.stdout + check.stderr
     shown = run_harvest("inbox", "show", code.lower().replace("-", " "), cwd=server.project)
     assert shown.returncode == 0, shown.stderr
-    assert f"receipt: {code}" in shown.stdout and "title: The kettle brigade" in shown.stdout
+    assert f"receipt: {code}" in shown.stdout and 'title: "The kettle brigade"' in shown.stdout
     listed = run_harvest("inbox", "list", cwd=server.project)
     assert code in listed.stdout and "1 story in stories/_inbox/" in listed.stdout
 
