@@ -73,9 +73,6 @@ def _example(name: str) -> str:
 
 
 def _schema_problem(error: jsonschema.ValidationError, raw: RawStory, path: str) -> Problem:
-    if error.validator == "required":
-        name = next(n for n in error.validator_value if n not in error.instance)
-        return Problem(path, 1, name, "missing", "add " + _example(name).removeprefix("e.g. "))
     name = str(error.absolute_path[0]) if error.absolute_path else "front matter"
     line = raw.line_of(name)
     value = error.instance
@@ -139,7 +136,10 @@ def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
     """Check one parsed file; -> (Story, problems). The Story is None when an error makes it unusable."""
     meta, problems = raw.meta, []
     schema_errors = sorted(_schema_validator().iter_errors(meta), key=lambda e: list(e.absolute_path))
-    problems += [_schema_problem(error, raw, display) for error in schema_errors]
+    # One problem per missing field: jsonschema raises one `required` error per field, naming none.
+    problems += [Problem(display, 1, name, "missing", "add " + _example(name).removeprefix("e.g. "))
+                 for name in story_schema()["required"] if name not in meta]
+    problems += [_schema_problem(error, raw, display) for error in schema_errors if error.validator != "required"]
     bad_fields = {p.field for p in problems}
 
     known = story_schema()["properties"]
