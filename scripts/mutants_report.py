@@ -28,6 +28,8 @@ def summarise(mutants_dir: Path) -> tuple[dict[str, Counter], dict[str, list[str
         tally = Counter()
         for name, code in codes.items():
             status = STATUS.get(code, "suspicious")
+            if status == "not checked":  # a run that was stopped early
+                continue
             tally[status if status in COLUMNS else "other"] += 1
             if status in ("survived", "no tests"):
                 survivors.setdefault(module, []).append(f"{name} ({status})")

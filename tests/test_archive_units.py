@@ -294,3 +294,46 @@ def test_load_archive(tmp_path):
         load_archive(settings)
     assert [(p.path, p.field) for p in caught.value.problems] == [("stories/b.md", "contributors"),
                                                                  ("stories/d.md", "front matter")]
+
+
+def test_scan_runs_every_archive_wide_check(tmp_path):
+    """Inline images, page collisions and symbolic links are each reported once, on the right file."""
+    files = {"a.md": GOOD.replace("Intro.", "Intro ![x](../../out.png)."), "2026/b.md": GOOD,
+             "2026/B.md": GOOD.replace("title: T", "id: other\ntitle: T")}
+    settings = make(tmp_path, files)
+    os.symlink(settings.stories_dir / "2026" / "b.md", settings.stories_dir / "link.md")
+    collection = scan(settings)
+    assert [(p.path, p.line, p.field) for p in collection.problems] == [
+        ("stories/2026/b.md", 1, "file"), ("stories/a.md", 11, "body"), ("stories/link.md", None, "file")]
+    assert "stories/2026/B.md" in collection.problems[0].message
+    assert "'../../out.png' is outside the stories folder" in collection.problems[1].message
+    assert "symbolic link" in collection.problems[2].message
+    assert ids(collection.stories) == ["a", "other", "b"]
+
+
+def test_vocabulary_problems_and_link_problems_are_both_kept(tmp_path):
+    settings = make(tmp_path, {"a.md": GOOD})
+    (settings.stories_dir / "lessons.yml").write_text("care: just text\n", "utf-8")
+    os.symlink(settings.stories_dir / "a.md", settings.stories_dir / "b.md")
+    assert [(p.path, p.field) for p in scan(settings).problems] == [
+        ("stories/a.md", "lessons"), ("stories/b.md", "file"), ("stories/lessons.yml", "care")]
+
+
+def test_a_vocabulary_file_linked_out_of_the_folder_is_reported_once(tmp_path):
+    """The vocabulary reader refuses the link itself; the folder-wide link check leaves it to it."""
+    settings = make(tmp_path, {"a.md": GOOD})
+    shared = tmp_path / "shared-lessons.yml"
+    (settings.stories_dir / "lessons.yml").rename(shared)
+    os.symlink(shared, settings.stories_dir / "lessons.yml")
+    problems = scan(settings).problems
+    assert [(p.path, p.field) for p in problems] == [("stories/a.md", "lessons"), ("stories/lessons.yml", "file")]
+    assert problems[1].message.startswith("is a symbolic link to ")
+
+
+def test_an_inbox_story_is_named_as_it_will_be_published(tmp_path):
+    """A story waiting in the inbox is judged by the path it gets once moved out of it."""
+    settings = make(tmp_path, {"_inbox/lessons.md": GOOD, "_inbox/2026/ok.md": GOOD})
+    collection = scan(settings, include_inbox=True)
+    assert [(p.path, p.line, p.field) for p in collection.problems] == [("stories/_inbox/lessons.md", 1, "file")]
+    assert "'lessons.md' is used by Harvest's own pages" in collection.problems[0].message
+    assert ids(collection.stories) == ["ok"]

@@ -156,6 +156,9 @@ def nested(depth: int) -> str:
                                            YAML_HINT)),
     ("a: 1\n b: 2\n", 2, Problem(P, 3, "front matter", "invalid YAML: mapping values are not allowed in this context", YAML_HINT)),
     ("a: 'open\n", 2, Problem(P, 2, "front matter", "invalid YAML: found unexpected end of stream", YAML_HINT)),
+    # a character YAML refuses to read at all (a reader error, without a line)
+    ("a: b\x07\n", 2, Problem(P, 2, "front matter", "invalid YAML: unacceptable character #x0007: control characters "
+                             "are not allowed\n  in \"<unicode string>\", position 4", FRONT_MATTER_HINT)),
     # libyaml's wording (CSafeLoader); the line is where the first document starts
     ("a: 1\n---\nb: 2\n", 2, Problem(P, 2, "front matter", "invalid YAML: but found another document", YAML_HINT)),
 ])

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 
 import pytest
+from jsonschema import ValidationError
 
 from harvest.core.model import Lesson
 from harvest.core.parse import parse_story_text
@@ -16,7 +17,7 @@ from harvest.core.privacy import RedactedSpan, RegistryEntry
 from harvest.core.problems import WARNING, Problem
 from harvest.core.prompts import PromptMatcher
 from harvest.core.settings import Settings
-from harvest.core.validate import build_story
+from harvest.core.validate import _schema_problem, build_story
 
 P = "stories/2026/a.md"
 LESSONS = {"care": Lesson("care", "Care", "Looking after each other."),
@@ -70,6 +71,8 @@ def test_a_good_story_has_every_field():
     (("title: Soup", "id: soup-2026\ntitle: Soup"), "2026/a.md", {}, "id", "soup-2026"),
     (("", ""), "2026/Winter Soup.md", {}, "id", "winter-soup"),
     (("", ""), "winter.md", {}, "id", "winter"),
+    (("", ""), "x/2026/Soup Day.md", {}, "id", "soup-day"),
+    (("title: Soup", "title: \"\\nSoup\\n\""), "2026/a.md", {}, "title", "Soup"),   # line breaks at the ends are trimmed
     (("", ""), "2026/a.md", {"default_lang": "es"}, "lang", "es"),
     (("title: Soup", "lang: fr\ntitle: Soup"), "2026/a.md", {"default_lang": "es"}, "lang", "fr"),
     (("", ""), "2026/a.md", {"default_visibility": "members"}, "visibility", "members"),
@@ -234,8 +237,25 @@ def test_redaction_problems_in_the_body_are_errors():
 
 def test_a_near_miss_redaction_in_a_field_is_an_error():
     _, problems = check(swap("summary: We made soup.", "summary: 'We met at [redact]X[/redact].'"))
-    assert [(p.line, p.field) for p in problems] == [(8, "summary")]
+    assert [(p.path, p.line, p.field) for p in problems] == [(P, 8, "summary")]
     assert problems[0].message.startswith("this looks like a redaction mark")
+
+
+@pytest.mark.parametrize("body, line, start", [
+    ("Opening.\n\nWe met at [redact]X[/redact].\n", 13, "this looks like a redaction mark"),
+    ("Opening.\n<!-- a note never closed\n", 12, "this HTML comment is never closed"),
+    ("Opening.\n\n\n<!- a note ->\n", 14, "this looks like an HTML comment"),
+])
+def test_near_misses_in_the_body_are_errors(body, line, start):
+    story, problems = check(body=body)
+    assert [(p.path, p.line, p.field, p.is_error) for p in problems] == [(P, line, "body", True)]
+    assert problems[0].message.startswith(start) and story is None
+
+
+def test_an_error_with_a_warning_still_stops_the_story():
+    story, problems = check(swap("event: action", "event: acton").replace("[ana]", "[zed]"))
+    assert [(p.field, p.severity) for p in problems] == [("event", "error"), ("contributors", WARNING)]
+    assert story is None
 
 
 def test_custom_vocabularies():
@@ -246,3 +266,26 @@ def test_custom_vocabularies():
     _, problems = check(META + "visibility: public\n", **overrides)
     assert problems == [Problem(P, 4, "event", "unknown event kind 'action'", "known values: drill"),
                         Problem(P, 9, "visibility", "unknown visibility 'public'", "known values: closed, open")]
+
+
+def test_a_field_without_an_example_gets_no_hint():
+    _, problems = check(add("imported_from: 5"))
+    assert problems == [Problem(P, 9, "imported_from", "should be text, not int 5", "")]
+
+
+RAW = parse_story_text(f"---\n{META}---\n\n{BODY}", P)[0]
+
+
+@pytest.mark.parametrize("error, expected", [
+    # What the schema does not use today still reads well: jsonschema's own message, the field's line.
+    (ValidationError("'x' is not one of ['a']", validator="enum", path=["event"], instance="x", validator_value=["a"]),
+     Problem(P, 4, "event", "'x' is not one of ['a']", "e.g. `event: crisis-sim`")),
+    (ValidationError("too many", validator="maxItems", path=["source_url"], instance=[1, 2], validator_value=1),
+     Problem(P, 1, "source_url", "too many", "")),
+    (ValidationError("not an object", validator="type", path=[], instance=[], validator_value="object"),
+     Problem(P, 1, "front matter", "should be a mapping, not list []", "")),
+    (ValidationError("not a boolean", validator="type", path=["title"], instance="x", validator_value="boolean"),
+     Problem(P, 2, "title", "should be boolean, not str 'x'", "e.g. `title: The night the river drill went sideways`")),
+])
+def test_schema_errors_of_other_kinds(error, expected):
+    assert _schema_problem(error, RAW, P) == expected
