@@ -46,7 +46,7 @@ mutants: $(MUTANTS_STAMP)  ## Mutation testing of the core; prints killed/surviv
 	cp -r plugins/harvest tests mkdocs.yml overrides stories pyproject.toml .mutants/
 	find .mutants -name __pycache__ -prune -exec rm -rf {} +
 	cd .mutants && ../$(BIN)/mutmut run --max-children $(MUTANTS_JOBS) > mutmut.log 2>&1 || { tail -40 mutmut.log; exit 1; }
-	@tail -3 .mutants/mutmut.log
+	@tr '\r' '\n' < .mutants/mutmut.log | tail -2  # the last progress line, and the rate
 	$(BIN)/python scripts/mutants_report.py .mutants/mutants
 
 clean:

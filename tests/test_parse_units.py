@@ -175,6 +175,24 @@ def test_nesting_is_counted_per_branch():
     assert problems == [] and data["k9"] == [[[[["x"]]]]]
 
 
+def test_a_closed_list_gives_its_levels_back_exactly():
+    """After `[x]` closes, the next list is at level 3 again: 19 more brackets make 21 levels."""
+    source = "v: [[x], " + "[" * 19 + "x" + "]" * 19 + "]\n"
+    assert load_yaml_mapping(source, P, first_line=1)[2] == [
+        Problem(P, 1, "front matter", "values are nested more than 20 levels deep",
+                "fields are plain text, dates and short lists: remove the extra brackets")]
+
+
+@pytest.mark.parametrize("source, found", [
+    ("a:\n  - {x: 1, x: 2}\n  - {y: 1, y: 2}\n", [(2, "a[0].x"), (3, "a[1].y")]),
+    ("<<: {b: 2}\na: 1\na: 2\n", [(1, "<<"), (3, "a")]),
+    ("a:\n  <<: {b: 2}\n  c: 1\n  C: 2\n", [(2, "a.<<"), (4, "a.C")]),
+])
+def test_one_problem_does_not_hide_the_next(source, found):
+    _, _, problems = load_yaml_mapping(source, P, first_line=1)
+    assert [(p.line, p.field) for p in problems] == found
+
+
 def test_every_duplicate_is_reported_in_one_pass():
     source = "a: 1\na: 2\nb:\n  c: 1\n  C: 2\n"
     _, _, problems = load_yaml_mapping(source, P, first_line=2)

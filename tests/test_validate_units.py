@@ -181,6 +181,8 @@ ERRORS = {
     "two unknown lessons": (swap("lessons: [care]", "lessons: [zzz, care, yyy]"),
                             [Problem(P, 7, "lessons", "unknown lesson 'zzz'", "known values: care, logistics" + LESSONS_HINT),
                              Problem(P, 7, "lessons", "unknown lesson 'yyy'", "known values: care, logistics" + LESSONS_HINT)]),
+    "misspelt visibility": (add("visibility: pubic"),
+                            [Problem(P, 9, "visibility", "unknown visibility 'pubic'", "did you mean 'public'?")]),
     "unknown visibility": (add("visibility: secret"),
                            [Problem(P, 9, "visibility", "unknown visibility 'secret'",
                                     "known values: members, private, public")]),
@@ -218,9 +220,19 @@ def test_a_field_with_a_schema_error_is_not_checked_again():
         (6, "contributors"), (3, "date"), (10, "embargo_until"), (4, "event"), (7, "lessons"), (9, "visibility")]
 
 
-def test_a_bad_image_list_is_not_read_for_characters():
-    _, problems = check(add("images: a.jpg"))
-    assert problems == [Problem(P, 9, "images", "should be a list, not str 'a.jpg'", "e.g. `images: [photos/kitchen.jpg]`")]
+@pytest.mark.parametrize("line, message", [
+    ("images: a.jpg", "should be a list, not str 'a.jpg'"),
+    ('images: "a\\u0007.jpg"', "should be a list, not str 'a\\x07.jpg'"),   # not read letter by letter
+])
+def test_a_bad_image_list_is_not_read_for_characters(line, message):
+    _, problems = check(add(line))
+    assert problems == [Problem(P, 9, "images", message, "e.g. `images: [photos/kitchen.jpg]`")]
+
+
+def test_every_one_line_field_is_read_after_a_mistyped_one():
+    _, problems = check(swap("title: Soup", "title: [a]").replace("place: Riverside", 'place: "a\\u0007"'))
+    assert [(p.line, p.field, p.message) for p in problems] == [
+        (2, "title", "should be text, not list ['a']"), (5, "place", "contains a control character (U+0007)")]
 
 
 def test_a_mistyped_one_line_field_is_not_read_for_characters():
@@ -289,3 +301,15 @@ RAW = parse_story_text(f"---\n{META}---\n\n{BODY}", P)[0]
 ])
 def test_schema_errors_of_other_kinds(error, expected):
     assert _schema_problem(error, RAW, P) == expected
+
+
+def test_a_misspelt_prompt_heading_gets_a_suggestion():
+    _, problems = check(body=BODY + "\n## What surprized us?\n\nx\n")
+    assert problems == [Problem(P, 17, "body", "unknown prompt heading '## What surprized us?'",
+                                "did you mean 'What surprised us?'? (prompts and their accepted variants are set in "
+                                "mkdocs.yml)", WARNING)]
+
+
+def test_an_unknown_field_names_the_file_and_line():
+    _, problems = check(add("colour: red"))
+    assert [(p.path, p.line, p.field, p.is_error) for p in problems] == [(P, 9, "colour", True)]

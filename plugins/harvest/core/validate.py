@@ -134,11 +134,11 @@ def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
                 lessons: Mapping[str, Lesson], registry: Mapping[str, RegistryEntry],
                 matcher: PromptMatcher) -> tuple[Story | None, list[Problem]]:
     """Check one parsed file; -> (Story, problems). The Story is None when an error makes it unusable."""
-    meta, problems = raw.meta, []
+    meta = raw.meta
     schema_errors = sorted(_schema_validator().iter_errors(meta), key=lambda e: list(e.absolute_path))
     # One problem per missing field: jsonschema raises one `required` error per field, naming none.
-    problems += [Problem(display, 1, name, "missing", "add " + _example(name).removeprefix("e.g. "))
-                 for name in story_schema()["required"] if name not in meta]
+    problems = [Problem(display, 1, name, "missing", "add " + _example(name).removeprefix("e.g. "))
+                for name in story_schema()["required"] if name not in meta]
     problems += [_schema_problem(error, raw, display) for error in schema_errors if error.validator != "required"]
     bad_fields = {p.field for p in problems}
 
