@@ -80,9 +80,6 @@ def _schema_problem(error: jsonschema.ValidationError, raw: RawStory, path: str)
     # Set on every error a validator yields (jsonschema types them as possibly unset).
     rule: Any = error.validator_value
     value: Any = error.instance
-    if error.validator == "required":
-        name = next(n for n in rule if n not in value)
-        return Problem(path, 1, name, "missing", "add " + _example(name).removeprefix("e.g. "))
     name = str(error.absolute_path[0]) if error.absolute_path else "front matter"
     line = raw.line_of(name)
     if name in DATE_FIELDS and error.validator in ("type", "pattern"):
@@ -150,10 +147,13 @@ def build_story(raw: RawStory, rel_path: str, display: str, settings: Settings,
                 lessons: Mapping[str, Lesson], registry: Mapping[str, RegistryEntry],
                 matcher: PromptMatcher) -> tuple[Story | None, list[Problem]]:
     """Check one parsed file; -> (Story, problems). The Story is None when an error makes it unusable."""
-    meta, problems = raw.meta, []
+    meta = raw.meta
     schema_errors = sorted((e for e in _schema_validator().iter_errors(meta) if not _place_left_open(e, meta)),
                            key=lambda e: list(e.absolute_path))
-    problems += [_schema_problem(error, raw, display) for error in schema_errors]
+    # One problem per missing field: jsonschema raises one `required` error per field, naming none.
+    problems = [Problem(display, 1, name, "missing", "add " + _example(name).removeprefix("e.g. "))
+                for name in story_schema()["required"] if name not in meta]
+    problems += [_schema_problem(error, raw, display) for error in schema_errors if error.validator != "required"]
     bad_fields = {p.field for p in problems}
 
     known = story_schema()["properties"]
