@@ -132,7 +132,7 @@ def test_a_photo_arrives_without_its_location(server, tmp_path):
     code = receipt(post(server, VALID, files={"photo": ("IMG_0001.jpg", data.getvalue(), "image/jpeg")}))
     [story] = server.stories()
     photo = server.inbox / f"{story.stem}.jpg"
-    assert f"images: [{photo.name}]" in story.read_text()
+    assert f'images: ["{photo.name}"]' in story.read_text()
     stored = photo.read_bytes()
     assert b"exifcanary" not in stored and b"Exif" not in stored
     with Image.open(photo) as saved:

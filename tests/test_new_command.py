@@ -69,10 +69,11 @@ def test_option_mistakes_are_reported_with_hints_and_nothing_is_written(project)
 
 
 def test_unregistered_contributor_is_a_warning(project):
-    result = run_harvest("new", *OPTIONS, "--contributor", "priya", "--contributor", "Night Moth", cwd=project, env=TODAY)
+    # (a registered pseudonym such as "Night Moth" is credited by its own key: see test_intake)
+    result = run_harvest("new", *OPTIONS, "--contributor", "priya", "--contributor", "Ada Lowe", cwd=project, env=TODAY)
     assert result.returncode == 0, result.stderr
-    assert meta_of(project / result.stdout.strip())["contributors"] == ["priya", "night-moth"]
-    assert "'night-moth' is not in the contributors registry" in result.stderr
+    assert meta_of(project / result.stdout.strip())["contributors"] == ["priya", "ada-lowe"]
+    assert "'ada-lowe' is not in the contributors registry" in result.stderr
 
 
 @pytest.mark.parametrize("into", ["../elsewhere", "/tmp", "stories/../..", "stories"])

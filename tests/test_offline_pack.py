@@ -322,7 +322,7 @@ def test_the_unzipped_copy_works_from_file_urls_with_no_outside_request(tmp_path
     page.wait_for_url("**/site/lessons/safety.html")
     assert page.locator("h1").first.inner_text() == "Safety"
 
-    page.click(".harvest-list a[href$='flood-drill.html']")
+    page.click(".md-content a[href$='flood-drill.html']")
     page.wait_for_url("**/site/2026/flood-drill.html")
     assert "flood drill" in page.locator("h1").first.inner_text()
     image = page.locator("img[alt='Map of the three streets']")

@@ -7,8 +7,16 @@ from __future__ import annotations
 
 import pytest
 
-from harvest.core.parse import (FRONT_MATTER_HINT, RawStory, decode_text, key_form, load_yaml_mapping,
-                                parse_story_text, read_story, split_front_matter)
+from harvest.core.parse import (
+    FRONT_MATTER_HINT,
+    RawStory,
+    decode_text,
+    key_form,
+    load_yaml_mapping,
+    parse_story_text,
+    read_story,
+    split_front_matter,
+)
 from harvest.core.problems import Problem
 
 P = "stories/a.md"

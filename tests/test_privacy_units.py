@@ -8,8 +8,17 @@ import datetime as dt
 
 import pytest
 
-from harvest.core.privacy import (WITHHELD_MARK, Credits, Person, RedactedSpan, RegistryEntry, apply_redactions,
-                                  find_redactions, is_visible, strip_redaction_tags)
+from harvest.core.privacy import (
+    WITHHELD_MARK,
+    Credits,
+    Person,
+    RedactedSpan,
+    RegistryEntry,
+    apply_redactions,
+    find_redactions,
+    is_visible,
+    strip_redaction_tags,
+)
 from harvest.core.problems import Problem
 from harvest.core.settings import Settings
 

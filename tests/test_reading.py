@@ -305,6 +305,9 @@ def test_no_serious_accessibility_violations(browser, sample_site, scheme):
                 tab.locator(".md-search__input").fill("generator")
                 tab.wait_for_selector(".md-search-result__item")
                 assert "matching stor" in tab.inner_text(".md-search-result__meta")  # stories, not documents
+                # Material fades results in: judge the colours once the transitions have ended,
+                # not a half-transparent frame.
+                tab.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
             else:
                 path, _, fragment = uri.partition("#")
                 tab.goto((sample_site / path / "index.html").as_uri() + (f"#{fragment}" if fragment else ""))
