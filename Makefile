@@ -26,8 +26,7 @@ test: lint       ## Lint and type-check, then run the whole test suite
 
 lint: $(STAMP)   ## ruff (lint) and mypy (types; strict in harvest.core): the settings are in pyproject.toml
 	$(BIN)/ruff check .
-# TODO(lead): enable the next line once `make format` has been run over the whole tree (after the issue-14 merges):
-#	$(BIN)/ruff format --check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 format: $(STAMP) ## Sort imports and apply the safe lint fixes, then format the code (ruff)

@@ -12,6 +12,7 @@ reported (a shared or virtual machine's noise moves single runs by 10% or more).
 line per N and, last, all figures as JSON.
 Targets (issue 2): ratio <= 1.10, t(5000)/t(1000) <= 5.2, peak RSS <= 400 MB at 5000.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,15 +28,20 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-WORDS = ("we the neighbours kitchen phone tree generator water childcare bike couriers assembly rota "
-         "shift volunteers flood drill heat soup bread interpreters banner leaflets tenants rent strike "
-         "festival stage sound music dancing elders youth meeting circle facilitator consensus vote "
-         "budget coop bakery pantry shelves tins blankets shelter radio batteries torches maps route "
-         "van driver fuel keys storage tables chairs tarp rain wind sun morning evening night together "
-         "listened learned surprised stepped forward missing resource needed shared carried cooked "
-         "called knocked wrote printed counted waited laughed argued agreed rested").split()
-PLACES = [f"{a} {b}" for a in ("Lower", "Upper", "North", "South", "Old", "New", "East") for b in
-          ("Marsh", "Green", "Yards", "Reach", "Row", "Ford", "Hill")]
+WORDS = (
+    "we the neighbours kitchen phone tree generator water childcare bike couriers assembly rota "
+    "shift volunteers flood drill heat soup bread interpreters banner leaflets tenants rent strike "
+    "festival stage sound music dancing elders youth meeting circle facilitator consensus vote "
+    "budget coop bakery pantry shelves tins blankets shelter radio batteries torches maps route "
+    "van driver fuel keys storage tables chairs tarp rain wind sun morning evening night together "
+    "listened learned surprised stepped forward missing resource needed shared carried cooked "
+    "called knocked wrote printed counted waited laughed argued agreed rested"
+).split()
+PLACES = [
+    f"{a} {b}"
+    for a in ("Lower", "Upper", "North", "South", "Old", "New", "East")
+    for b in ("Marsh", "Green", "Yards", "Reach", "Row", "Ford", "Hill")
+]
 EVENTS = ("action", "crisis-sim", "festival", "assembly", "mutual-aid", "training")
 PROMPTS = ("What surprised us?", "Who stepped forward?", "What resource was missing?")
 
@@ -59,8 +65,11 @@ def generate_stories(folder: Path, n: int, seed: int = 7, contributors: int = 20
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "stories" / "lessons.yml", folder / "lessons.yml")
-    lessons = [line.split(":")[0] for line in (folder / "lessons.yml").read_text().splitlines()
-               if line and not line.startswith((" ", "#"))]
+    lessons = [
+        line.split(":")[0]
+        for line in (folder / "lessons.yml").read_text().splitlines()
+        if line and not line.startswith((" ", "#"))
+    ]
     credits = ("named", "named", "pseudonym", "anonymous")
     with open(folder / "contributors.yml", "w") as registry:
         for i in range(contributors):
@@ -74,10 +83,12 @@ def generate_stories(folder: Path, n: int, seed: int = 7, contributors: int = 20
         people = sorted({f"person-{rng.randrange(contributors)}" for _ in range(rng.randint(1, 3))})
         tags = sorted(set(rng.sample(lessons, rng.randint(1, 3))))
         body = [paragraph(rng, 150)] + [f"## {p}\n\n{paragraph(rng, 150)}" for p in PROMPTS]
-        text = (f"---\nid: s{i:05d}\ntitle: \"{sentence(rng, 5)[:-1]}\"\ndate: {date}\n"
-                f"event: {EVENTS[i % len(EVENTS)]}\nplace: {rng.choice(PLACES)}\n"
-                f"contributors: [{', '.join(people)}]\nlessons: [{', '.join(tags)}]\n"
-                f"summary: \"{sentence(rng, 12)}\"\n---\n\n" + "\n\n".join(body) + "\n")
+        text = (
+            f'---\nid: s{i:05d}\ntitle: "{sentence(rng, 5)[:-1]}"\ndate: {date}\n'
+            f"event: {EVENTS[i % len(EVENTS)]}\nplace: {rng.choice(PLACES)}\n"
+            f"contributors: [{', '.join(people)}]\nlessons: [{', '.join(tags)}]\n"
+            f'summary: "{sentence(rng, 12)}"\n---\n\n' + "\n\n".join(body) + "\n"
+        )
         (folder / str(year)).mkdir(exist_ok=True)
         (folder / str(year) / f"story-{i:05d}.md").write_text(text)
 
@@ -131,19 +142,33 @@ def bench(n: int, work: Path, repeat: int = 1) -> dict:
     t_bare = statistics.median(t for t, _ in bare_runs)
     rss_harvest, rss_bare = max(r for _, r in harvest_runs), max(r for _, r in bare_runs)
     result = {
-        "n": n, "harvest_s": round(t_harvest, 2), "bare_s": round(t_bare, 2),
+        "n": n,
+        "harvest_s": round(t_harvest, 2),
+        "bare_s": round(t_bare, 2),
         "ratio": round(t_harvest / t_bare, 3),
-        **({"harvest_runs_s": [round(t, 2) for t, _ in harvest_runs],
-            "bare_runs_s": [round(t, 2) for t, _ in bare_runs]} if repeat > 1 else {}),
-        "harvest_site_mb": round(size_mb(harvest_dir / "site"), 1), "bare_site_mb": round(size_mb(bare_dir / "site"), 1),
-        "harvest_peak_rss_mb": round(rss_harvest), "bare_peak_rss_mb": round(rss_bare),
+        **(
+            {
+                "harvest_runs_s": [round(t, 2) for t, _ in harvest_runs],
+                "bare_runs_s": [round(t, 2) for t, _ in bare_runs],
+            }
+            if repeat > 1
+            else {}
+        ),
+        "harvest_site_mb": round(size_mb(harvest_dir / "site"), 1),
+        "bare_site_mb": round(size_mb(bare_dir / "site"), 1),
+        "harvest_peak_rss_mb": round(rss_harvest),
+        "bare_peak_rss_mb": round(rss_bare),
     }
     for name in ("bench_search", "bench_pack"):  # feature benchmarks, when present
         module_file = Path(__file__).with_name(f"{name}.py")
         if module_file.exists():
             sys.path.insert(0, str(module_file.parent))
-            result.update({f"{name.split('_')[1]}_{k}": v for k, v in
-                           __import__(name).measure(harvest_dir, harvest_dir / "site").items()})
+            result.update(
+                {
+                    f"{name.split('_')[1]}_{k}": v
+                    for k, v in __import__(name).measure(harvest_dir, harvest_dir / "site").items()
+                }
+            )
     return result
 
 

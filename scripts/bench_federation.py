@@ -10,6 +10,7 @@ process's peak RSS are reported. With two sizes, prints t(large)/t(small) for th
 Issue 18's target, 20 × 2,500 (50,000 stories), is far beyond a shared 2-core machine's
 budget; run it on a quiet machine: --peers 20 --stories 2500 and --peers 2 --stories 2500.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,22 +43,34 @@ def run(peers: int, stories: int, work: Path, env: dict) -> dict:
     case.mkdir(parents=True)
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     origin = project(case / "origin", stories)
-    export_s, export_mb = timed([py, "-m", "harvest.cli", "export", "--sign-key", str(key), "--out",
-                                 str(case / "bundle")], origin, env)
+    export_s, export_mb = timed(
+        [py, "-m", "harvest.cli", "export", "--sign-key", str(key), "--out", str(case / "bundle")], origin, env
+    )
     follower = project(case / "follower", 0)
     public = " ".join((case / "key.pub").read_text().split()[:2])
     lines = ["peers:"]
     for p in range(peers):
         shutil.copytree(case / "bundle", case / f"bundle-{p}")
-        lines += [f"  peer-{p}:", f"    name: Peer {p}", f"    key: {public}",
-                  f"    source: {{folder: {case / f'bundle-{p}'}}}"]
+        lines += [
+            f"  peer-{p}:",
+            f"    name: Peer {p}",
+            f"    key: {public}",
+            f"    source: {{folder: {case / f'bundle-{p}'}}}",
+        ]
     (follower / "stories" / "federation.yml").write_text("\n".join(lines) + "\n")
     pull_s, pull_mb = timed([py, "-m", "harvest.cli", "federation", "pull"], follower, env)
     build_s, build_mb = timed([py, "-m", "harvest.cli", "build"], follower, env)
-    return {"peers": peers, "stories_each": stories, "total": peers * stories,
-            "export_s": round(export_s, 2), "export_peak_rss_mb": round(export_mb),
-            "pull_s": round(pull_s, 2), "pull_peak_rss_mb": round(pull_mb),
-            "build_s": round(build_s, 2), "build_peak_rss_mb": round(build_mb)}
+    return {
+        "peers": peers,
+        "stories_each": stories,
+        "total": peers * stories,
+        "export_s": round(export_s, 2),
+        "export_peak_rss_mb": round(export_mb),
+        "pull_s": round(pull_s, 2),
+        "pull_peak_rss_mb": round(pull_mb),
+        "build_s": round(build_s, 2),
+        "build_peak_rss_mb": round(build_mb),
+    }
 
 
 def main() -> None:
@@ -76,13 +89,18 @@ def main() -> None:
         for peers, stories in zip(args.peers, args.stories, strict=True):
             result = run(peers, stories, work, env)
             results.append(result)
-            print(f"{peers} peers × {stories} = {peers * stories} stories: export {result['export_s']} s, "
-                  f"pull {result['pull_s']} s ({result['pull_peak_rss_mb']} MB), build {result['build_s']} s "
-                  f"({result['build_peak_rss_mb']} MB)", flush=True)
+            print(
+                f"{peers} peers × {stories} = {peers * stories} stories: export {result['export_s']} s, "
+                f"pull {result['pull_s']} s ({result['pull_peak_rss_mb']} MB), build {result['build_s']} s "
+                f"({result['build_peak_rss_mb']} MB)",
+                flush=True,
+            )
         if len(results) >= 2:
             small, large = min(results, key=lambda r: r["total"]), max(results, key=lambda r: r["total"])
-            print(f"t({large['total']})/t({small['total']}) build: {large['build_s'] / small['build_s']:.2f}, "
-                  f"pull: {large['pull_s'] / small['pull_s']:.2f} (linear: {large['total'] / small['total']:.1f})")
+            print(
+                f"t({large['total']})/t({small['total']}) build: {large['build_s'] / small['build_s']:.2f}, "
+                f"pull: {large['pull_s'] / small['pull_s']:.2f} (linear: {large['total'] / small['total']:.1f})"
+            )
         print(json.dumps(results, indent=1))
     finally:
         if not args.keep:

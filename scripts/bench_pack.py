@@ -9,6 +9,7 @@ own build, as `measure(project_dir, site_dir)`; the site is rebuilt for file:// 
 when it is there, else the small one below), measures, and with --bare also zips a bare
 Material build of the same Markdown for comparison. Prints the figures as JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,12 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-WORDS = ("we the neighbours kitchen phone tree generator water childcare bike couriers assembly rota shift "
-         "volunteers flood drill heat soup bread interpreters banner leaflets tenants rent strike festival "
-         "stage music elders youth meeting circle consensus vote budget bakery pantry blankets radio batteries "
-         "torches maps route van fuel keys tables tarp rain wind morning evening night listened learned").split()
+WORDS = (
+    "we the neighbours kitchen phone tree generator water childcare bike couriers assembly rota shift "
+    "volunteers flood drill heat soup bread interpreters banner leaflets tenants rent strike festival "
+    "stage music elders youth meeting circle consensus vote budget bakery pantry blankets radio batteries "
+    "torches maps route van fuel keys tables tarp rain wind morning evening night listened learned"
+).split()
 PROMPTS = ("What surprised us?", "Who stepped forward?", "What resource was missing?")
 EVENTS = ("action", "crisis-sim", "festival", "assembly", "mutual-aid", "training")
 
@@ -39,8 +42,13 @@ def measure(project_dir: Path, site_dir: Path | None = None) -> dict:
     env.pop("SOURCE_DATE_EPOCH", None)
     with tempfile.TemporaryDirectory(prefix="harvest-bench-pack-") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "harvest.cli", "pack", "--out", out], cwd=project_dir,
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "harvest.cli", "pack", "--out", out],
+            cwd=project_dir,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         if os.waitstatus_to_exitcode(status):
@@ -78,10 +86,16 @@ def generate_stories(folder: Path, n: int, seed: int = 7) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("lessons.yml", "contributors.yml"):
         shutil.copy(REPO / "stories" / name, folder / name)
-    lessons = [line.split(":")[0] for line in (folder / "lessons.yml").read_text().splitlines()
-               if line and not line.startswith((" ", "#"))]
-    people = [line.split(":")[0] for line in (folder / "contributors.yml").read_text().splitlines()
-              if line and not line.startswith((" ", "#"))]
+    lessons = [
+        line.split(":")[0]
+        for line in (folder / "lessons.yml").read_text().splitlines()
+        if line and not line.startswith((" ", "#"))
+    ]
+    people = [
+        line.split(":")[0]
+        for line in (folder / "contributors.yml").read_text().splitlines()
+        if line and not line.startswith((" ", "#"))
+    ]
 
     def sentence(k: int) -> str:
         return " ".join(rng.choice(WORDS) for _ in range(k)).capitalize() + "."
@@ -91,13 +105,16 @@ def generate_stories(folder: Path, n: int, seed: int = 7) -> None:
 
     for i in range(n):
         year = 2019 + i % 8
-        text = (f"---\nid: s{i:05d}\ntitle: \"{sentence(5)[:-1]}\"\n"
-                f"date: {year}-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}\n"
-                f"event: {EVENTS[i % len(EVENTS)]}\nplace: Place {rng.randrange(40)}\n"
-                f"contributors: [{', '.join(sorted(set(rng.sample(people, 2))))}]\n"
-                f"lessons: [{', '.join(sorted(set(rng.sample(lessons, rng.randint(1, 3)))))}]\n"
-                f"summary: \"{sentence(12)}\"\n---\n\n"
-                + "\n\n".join([paragraph(150)] + [f"## {p}\n\n{paragraph(150)}" for p in PROMPTS]) + "\n")
+        text = (
+            f'---\nid: s{i:05d}\ntitle: "{sentence(5)[:-1]}"\n'
+            f"date: {year}-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}\n"
+            f"event: {EVENTS[i % len(EVENTS)]}\nplace: Place {rng.randrange(40)}\n"
+            f"contributors: [{', '.join(sorted(set(rng.sample(people, 2))))}]\n"
+            f"lessons: [{', '.join(sorted(set(rng.sample(lessons, rng.randint(1, 3)))))}]\n"
+            f'summary: "{sentence(12)}"\n---\n\n'
+            + "\n\n".join([paragraph(150)] + [f"## {p}\n\n{paragraph(150)}" for p in PROMPTS])
+            + "\n"
+        )
         (folder / str(year)).mkdir(exist_ok=True)
         (folder / str(year) / f"story-{i:05d}.md").write_text(text)
 
@@ -116,8 +133,12 @@ def bare_zip_mb(stories: Path, work: Path) -> float:
     bare = work / "bare"
     shutil.copytree(stories, bare / "docs", ignore=shutil.ignore_patterns("*.yml"), dirs_exist_ok=True)
     (bare / "mkdocs.yml").write_text(BARE_CONFIG)
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q"], cwd=bare, check=True,
-                   env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q"],
+        cwd=bare,
+        check=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     target = work / "bare.zip"
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for file in sorted((bare / "site").rglob("*")):

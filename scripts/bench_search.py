@@ -9,6 +9,7 @@ are spread like real prose), builds the site once with `harvest build` and
 measures. Targets (issue 3, at 5,000 stories): one-story re-index <= 1 s, median
 query <= 15 ms, browser first results <= 1.0 s from file://.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,18 +29,41 @@ sys.path.insert(0, str(REPO / "plugins"))
 sys.path.insert(0, str(Path(__file__).parent))
 from bench import BARE_CONFIG, timed  # noqa: E402  (the same bare site and timer as the build benchmark)
 
-QUERIES = ["flood", "generator", "phone tree", '"phone tree"', "kitchen water", "lesson:communication",
-           "place:marsh", "contributor:crew", "event:festival", "date:[2021-01 to 2021-06]",
-           "flood OR heat", "bread NOT soup", "missing:batteries", "drills", "torches AND maps",
-           "vakomi", "selunar", "kestrel", "assembly budget", "couriers"]
-REAL_WORDS = ("neighbours kitchen phone tree generator water childcare bike couriers assembly rota shift "
-              "volunteers flood drill heat soup bread interpreters banner leaflets tenants rent strike "
-              "festival stage sound music elders youth meeting circle facilitator consensus vote budget "
-              "bakery pantry shelves tins blankets shelter radio batteries torches maps route van driver "
-              "fuel keys storage tables chairs tarp rain wind morning evening night").split()
+QUERIES = [
+    "flood",
+    "generator",
+    "phone tree",
+    '"phone tree"',
+    "kitchen water",
+    "lesson:communication",
+    "place:marsh",
+    "contributor:crew",
+    "event:festival",
+    "date:[2021-01 to 2021-06]",
+    "flood OR heat",
+    "bread NOT soup",
+    "missing:batteries",
+    "drills",
+    "torches AND maps",
+    "vakomi",
+    "selunar",
+    "kestrel",
+    "assembly budget",
+    "couriers",
+]
+REAL_WORDS = (
+    "neighbours kitchen phone tree generator water childcare bike couriers assembly rota shift "
+    "volunteers flood drill heat soup bread interpreters banner leaflets tenants rent strike "
+    "festival stage sound music elders youth meeting circle facilitator consensus vote budget "
+    "bakery pantry shelves tins blankets shelter radio batteries torches maps route van driver "
+    "fuel keys storage tables chairs tarp rain wind morning evening night"
+).split()
 GLUE = "the a of and to in we it was that for on with as at by our they".split()
-PLACES = [f"{a} {b}" for a in ("Lower", "Upper", "North", "South", "Old", "New", "East", "West")
-          for b in ("Marsh", "Green", "Yards", "Reach", "Row", "Ford", "Hill", "Quay")]
+PLACES = [
+    f"{a} {b}"
+    for a in ("Lower", "Upper", "North", "South", "Old", "New", "East", "West")
+    for b in ("Marsh", "Green", "Yards", "Reach", "Row", "Ford", "Hill", "Quay")
+]
 EVENTS = ("action", "crisis-sim", "festival", "assembly", "mutual-aid", "training")
 PROMPTS = ("What surprised us?", "Who stepped forward?", "What resource was missing?")
 
@@ -79,8 +103,11 @@ def generate_stories(folder: Path, n: int, seed: int = 11, contributors: int = 3
 
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "stories" / "lessons.yml", folder / "lessons.yml")
-    lessons = [line.split(":")[0] for line in (folder / "lessons.yml").read_text().splitlines()
-               if line and not line.startswith((" ", "#"))]
+    lessons = [
+        line.split(":")[0]
+        for line in (folder / "lessons.yml").read_text().splitlines()
+        if line and not line.startswith((" ", "#"))
+    ]
     rules = ("named", "named", "pseudonym", "anonymous")
     with open(folder / "contributors.yml", "w") as registry:
         for i in range(contributors):
@@ -95,15 +122,18 @@ def generate_stories(folder: Path, n: int, seed: int = 11, contributors: int = 3
         tags = sorted(set(rng.sample(lessons, rng.randint(1, 3))))
         body = [paragraph(150)] + [f"## {p}\n\n{paragraph(150)}" for p in PROMPTS]
         title = " ".join([*words(3), rng.choice(REAL_WORDS), rng.choice(REAL_WORDS)]).capitalize()
-        text = (f"---\nid: s{i:05d}\ntitle: \"{title}\"\ndate: {date}\n"
-                f"event: {EVENTS[i % len(EVENTS)]}\nplace: {rng.choice(PLACES)}\n"
-                f"contributors: [{', '.join(people)}]\nlessons: [{', '.join(tags)}]\n"
-                f"summary: \"{sentence(14)}\"\n---\n\n" + "\n\n".join(body) + "\n")
+        text = (
+            f'---\nid: s{i:05d}\ntitle: "{title}"\ndate: {date}\n'
+            f"event: {EVENTS[i % len(EVENTS)]}\nplace: {rng.choice(PLACES)}\n"
+            f"contributors: [{', '.join(people)}]\nlessons: [{', '.join(tags)}]\n"
+            f'summary: "{sentence(14)}"\n---\n\n' + "\n\n".join(body) + "\n"
+        )
         (folder / str(year)).mkdir(exist_ok=True)
         (folder / str(year) / f"story-{i:05d}.md").write_text(text)
 
 
 # --- measuring -------------------------------------------------------------------------------------
+
 
 def _env() -> dict:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HARVEST_TODAY": "2026-11-21"}
@@ -166,18 +196,27 @@ def measure(project_dir: Path, site_dir: Path) -> dict:
                     times.append(time.perf_counter() - start)
     finally:
         searcher.close()
-    result.update(query_median_ms=round(statistics.median(times) * 1000, 1),
-                  query_p90_ms=round(_percentile(times, 0.9) * 1000, 1))
+    result.update(
+        query_median_ms=round(statistics.median(times) * 1000, 1), query_p90_ms=round(_percentile(times, 0.9) * 1000, 1)
+    )
     start = time.perf_counter()
-    found = subprocess.run([py, "-m", "harvest.cli", "search", "--no-update", "flood"], cwd=project_dir, env=env,
-                           capture_output=True, text=True)
+    found = subprocess.run(
+        [py, "-m", "harvest.cli", "search", "--no-update", "flood"],
+        cwd=project_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     result["search_cli_s"] = round(time.perf_counter() - start, 2)
     assert found.returncode == 0, found.stderr
 
     search_dir = site_dir / "search"
     sizes = [f.stat().st_size for f in search_dir.rglob("*.js")]
-    result.update(browser_index_mb=round(sum(sizes) / 1e6, 2), browser_largest_file_kb=round(max(sizes) / 1e3),
-                  browser_files=len(sizes))
+    result.update(
+        browser_index_mb=round(sum(sizes) / 1e6, 2),
+        browser_largest_file_kb=round(max(sizes) / 1e3),
+        browser_files=len(sizes),
+    )
     result.update(_browser_first_results(site_dir))
     return result
 
@@ -193,8 +232,10 @@ def _browser_first_results(site_dir: Path) -> dict:
         return {}
     times, outside = [], []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         for query in ("generator", "phone tree", "marsh", "couriers", "crew", "bread soup"):
             context = browser.new_context()
             context.on("request", lambda r: outside.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
@@ -208,17 +249,22 @@ def _browser_first_results(site_dir: Path) -> dict:
             times.append(time.perf_counter() - start)
             context.close()
         browser.close()
-    return {"browser_first_results_s": round(max(times), 3),
-            "browser_first_results_median_s": round(statistics.median(times), 3),
-            "browser_outside_requests": len(outside)}
+    return {
+        "browser_first_results_s": round(max(times), 3),
+        "browser_first_results_median_s": round(statistics.median(times), 3),
+        "browser_outside_requests": len(outside),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", type=int, nargs="?", default=1000, help="number of synthetic stories")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder, removed)")
-    parser.add_argument("--compare", action="store_true",
-                        help="also build the same stories with Material's search instead, and bare Material")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="also build the same stories with Material's search instead, and bare Material",
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="harvest-bench-search-"))
     project = work / f"search-{args.n}"

@@ -13,6 +13,7 @@ partial or temporary file is left in the inbox. A story written just before the 
 acknowledged is sent again by its client: such extra copies are counted and reported (at most
 one per client in flight at the kill).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,9 +37,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from collect_helpers import CODE, start_collect  # noqa: E402
 
-BASE = {"date": "2026-03-02", "event": "assembly", "place": "Saltwick Yards", "lessons": ["mutual-care"],
-        "summary": "A story sent by the load test.", "consent": ["1", "2"], "visibility": "public",
-        "contributors": "", "website": ""}
+BASE = {
+    "date": "2026-03-02",
+    "event": "assembly",
+    "place": "Saltwick Yards",
+    "lessons": ["mutual-care"],
+    "summary": "A story sent by the load test.",
+    "consent": ["1", "2"],
+    "visibility": "public",
+    "contributors": "",
+    "website": "",
+}
 
 
 def photo_bytes() -> bytes:
@@ -61,12 +70,20 @@ def peak_rss_kb(pid: int) -> int:
 
 
 class Run:
-    def __init__(self, project: Path, site: Path, clients: int, stories: int, photo_every: int, deadline: float,
-                 kill_at: int | None = None):
+    def __init__(
+        self,
+        project: Path,
+        site: Path,
+        clients: int,
+        stories: int,
+        photo_every: int,
+        deadline: float,
+        kill_at: int | None = None,
+    ):
         self.project, self.site, self.clients, self.total = project, site, clients, stories
         self.photo_every, self.deadline, self.kill_at = photo_every, deadline, kill_at
         self.photo = photo_bytes()
-        self.acked: dict[int, str] = {}      # story number -> receipt
+        self.acked: dict[int, str] = {}  # story number -> receipt
         self.latencies: list[float] = []
         self.failures = 0
         self.peak_kb = 0
@@ -136,6 +153,7 @@ class Run:
         def sample():
             while not sampler_stop.wait(0.2):
                 self.peak_kb = max(self.peak_kb, peak_rss_kb(self.server.proc.pid))
+
         sampler = threading.Thread(target=sample)
         sampler.start()
         for thread in threads:
@@ -173,11 +191,21 @@ class Run:
         for photo in photos:
             with Image.open(photo) as image:
                 with_exif += bool(image.getexif())
-        check = subprocess.run([sys.executable, "-m", "harvest.cli", "check"], cwd=self.project,
-                               capture_output=True, text=True)
-        return {"files": len(files), "acked": len(self.acked), "lost": len(lost), "corrupt": corrupt,
-                "duplicates": extra, "temporary_left": temporary, "photos": len(photos), "photos_with_exif": with_exif,
-                "check": check.returncode, "check_tail": check.stdout.strip().splitlines()[-1:]}
+        check = subprocess.run(
+            [sys.executable, "-m", "harvest.cli", "check"], cwd=self.project, capture_output=True, text=True
+        )
+        return {
+            "files": len(files),
+            "acked": len(self.acked),
+            "lost": len(lost),
+            "corrupt": corrupt,
+            "duplicates": extra,
+            "temporary_left": temporary,
+            "photos": len(photos),
+            "photos_with_exif": with_exif,
+            "check": check.returncode,
+            "check_tail": check.stdout.strip().splitlines()[-1:],
+        }
 
 
 def main() -> int:
@@ -199,8 +227,12 @@ def main() -> int:
             (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, template / name)
         shutil.rmtree(template / "stories" / "_inbox", ignore_errors=True)
         site = work / "site"
-        subprocess.run([sys.executable, "-m", "harvest.cli", "build", "-d", str(site)], cwd=template, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "harvest.cli", "build", "-d", str(site)],
+            cwd=template,
+            check=True,
+            capture_output=True,
+        )
         for label, kill in (("steady", None), ("SIGKILL mid-run", args.stories // 2)):
             project = work / label.split()[0].lower()
             shutil.copytree(template, project)
@@ -211,13 +243,21 @@ def main() -> int:
             lat = sorted(run.latencies)
             p50 = statistics.median(lat) * 1000 if lat else 0
             p95 = lat[max(0, int(len(lat) * 0.95) - 1)] * 1000 if lat else 0
-            print(f"{label}: {args.clients} clients, {args.stories} stories "
-                  f"({args.stories // args.photo_every} with a photo) in {took:.1f} s; "
-                  f"p50 {p50:.0f} ms, p95 {p95:.0f} ms; server peak RSS {run.peak_kb / 1024:.0f} MB; "
-                  f"failed attempts retried: {run.failures}")
+            print(
+                f"{label}: {args.clients} clients, {args.stories} stories "
+                f"({args.stories // args.photo_every} with a photo) in {took:.1f} s; "
+                f"p50 {p50:.0f} ms, p95 {p95:.0f} ms; server peak RSS {run.peak_kb / 1024:.0f} MB; "
+                f"failed attempts retried: {run.failures}"
+            )
             print(f"  {result}")
-            good = (result["acked"] == args.stories and result["lost"] == 0 and result["corrupt"] == 0
-                    and result["temporary_left"] == [] and result["photos_with_exif"] == 0 and result["check"] == 0)
+            good = (
+                result["acked"] == args.stories
+                and result["lost"] == 0
+                and result["corrupt"] == 0
+                and result["temporary_left"] == []
+                and result["photos_with_exif"] == 0
+                and result["check"] == 0
+            )
             if kill is None:
                 good = good and result["duplicates"] == 0 and result["files"] == args.stories
             ok = ok and good

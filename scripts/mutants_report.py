@@ -5,6 +5,7 @@ how many mutants the tests killed, how many survived (a changed line no test not
 timed out and how many no test reached; `--list` names the survivors (`mutmut show NAME` prints one).
 A surviving mutant is one that survived or that no test ran: both are changes nothing would catch.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,23 @@ from collections import Counter
 from pathlib import Path
 
 # mutmut's exit codes (mutmut/stats.py, status_by_exit_code); anything else counts as "suspicious"
-STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests", 34: "skipped",
-          36: "timeout", -24: "timeout", 24: "timeout", 152: "timeout", 255: "timeout", None: "not checked",
-          37: "type check", -11: "segfault", -9: "segfault"}
+STATUS = {
+    1: "killed",
+    3: "killed",
+    0: "survived",
+    5: "no tests",
+    33: "no tests",
+    34: "skipped",
+    36: "timeout",
+    -24: "timeout",
+    24: "timeout",
+    152: "timeout",
+    255: "timeout",
+    None: "not checked",
+    37: "type check",
+    -11: "segfault",
+    -9: "segfault",
+}
 COLUMNS = ("killed", "survived", "no tests", "timeout", "other")
 
 

@@ -8,6 +8,7 @@ opens each page from file:// in headless Chromium (Debian's /usr/bin/chromium, o
 $HARVEST_CHROMIUM) and writes <out>/<page>-<width>x<height>.png, full page. Requests to other
 hosts are blocked and listed. Look at them before calling a layout change done.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SIZES = [(390, 844), (1440, 900), (1920, 1080)]
-STORY = "2025/generator-pantry/"   # has a translation, a read-aloud view and answers
+STORY = "2025/generator-pantry/"  # has a translation, a read-aloud view and answers
 # name -> (site-relative page, what to do once it is open)
 PAGES = {
     "home": ("", None),
@@ -48,21 +49,25 @@ def build_sample(folder: Path) -> Path:
     shutil.copytree(REPO / "overrides", project / "overrides")
     shutil.copytree(REPO / "stories", project / "stories", ignore=shutil.ignore_patterns("_inbox"))
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    subprocess.run([sys.executable, "-m", "harvest.cli", "build"], cwd=project, env=env, check=True,
-                   capture_output=True, text=True)
+    subprocess.run(
+        [sys.executable, "-m", "harvest.cli", "build"], cwd=project, env=env, check=True, capture_output=True, text=True
+    )
     return project / "site"
 
 
 def shoot(site: Path, out: Path, only: list[str]) -> list[str]:
     from playwright.sync_api import sync_playwright
+
     outside: list[str] = []
     chromium = os.environ.get("HARVEST_CHROMIUM", "/usr/bin/chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
         for width, height in SIZES:
             context = browser.new_context(viewport={"width": width, "height": height})
-            context.route(lambda url: url.startswith(("http:", "https:")),
-                          lambda route: (outside.append(route.request.url), route.abort()))
+            context.route(
+                lambda url: url.startswith(("http:", "https:")),
+                lambda route: (outside.append(route.request.url), route.abort()),
+            )
             tab = context.new_page()
             for name, (path, action) in PAGES.items():
                 if only and name not in only:

@@ -10,6 +10,7 @@ Run it on two commits to check that a refactoring left the site byte for byte th
 The build uses a copy of the project in a temporary folder, a fixed HARVEST_TODAY and
 SOURCE_DATE_EPOCH, and each profile given (default: public members archive).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,13 @@ def main() -> int:
             shutil.copytree(PROJECT / folder, project / folder)
         for profile in args.profiles:
             site = Path(tmp) / f"site-{profile}"
-            result = subprocess.run([sys.executable, "-m", "harvest.cli", "build", "--profile", profile,
-                                     "-d", str(site)], cwd=project, env=env, capture_output=True, text=True)
+            result = subprocess.run(
+                [sys.executable, "-m", "harvest.cli", "build", "--profile", profile, "-d", str(site)],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+            )
             if result.returncode != 0:
                 print(result.stdout + result.stderr, file=sys.stderr)
                 return 1

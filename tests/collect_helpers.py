@@ -1,4 +1,5 @@
 """A real `harvest collect` server on 127.0.0.1 (random free port) for the collection tests."""
+
 from __future__ import annotations
 
 import os
@@ -12,19 +13,26 @@ from pathlib import Path
 
 CODE = re.compile(r'id="hc-code">([0-9A-Z]{4}-[0-9A-Z]{4})<')
 VALID = {
-    "title": "The kettle brigade", "date": "2026-03-02", "event": "assembly", "place": "Saltwick Yards",
-    "lessons": ["mutual-care", "logistics"], "summary": "Tea kept everyone going.",
-    "answer-surprised": "How much tea we needed.", "consent": ["1", "2"], "visibility": "public",
-    "contributors": "", "website": "",
+    "title": "The kettle brigade",
+    "date": "2026-03-02",
+    "event": "assembly",
+    "place": "Saltwick Yards",
+    "lessons": ["mutual-care", "logistics"],
+    "summary": "Tea kept everyone going.",
+    "answer-surprised": "How much tea we needed.",
+    "consent": ["1", "2"],
+    "visibility": "public",
+    "contributors": "",
+    "website": "",
 }
 
 
 @dataclass
 class Collecting:
     proc: subprocess.Popen
-    url: str            # http://127.0.0.1:PORT
+    url: str  # http://127.0.0.1:PORT
     token: str
-    log: Path           # the server's stderr
+    log: Path  # the server's stderr
     project: Path
     banner: str = ""
 
@@ -77,6 +85,7 @@ def start_collect(project: Path, site: Path | None, *extra: str, timeout: float 
 
 def _wait_for(url: str) -> None:
     import requests
+
     for _ in range(100):
         try:
             requests.get(url + "/join", timeout=2)

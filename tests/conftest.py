@@ -1,4 +1,5 @@
 """Shared fixtures: copies of the sample project in tmp_path, builds, and a real headless Chromium."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,16 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("HARVEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def _skip_inbox(folder: str, names: list[str]) -> list[str]:
@@ -33,12 +42,21 @@ def copy_project(target: Path, stories: bool = True) -> Path:
     return target
 
 
-def run_harvest(*args: str, cwd: Path, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+def run_harvest(
+    *args: str, cwd: Path, env: dict | None = None, input: str | None = None
+) -> subprocess.CompletedProcess:
     """Run the real `harvest` command as a user would."""
     full_env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     full_env.pop("HARVEST_PROFILE", None) if "HARVEST_PROFILE" not in (env or {}) else None
-    return subprocess.run([sys.executable, "-m", "harvest.cli", *args], cwd=cwd, env=full_env, input=input,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "harvest.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def build(project: Path, *args: str, env: dict | None = None) -> Path:
@@ -66,6 +84,7 @@ def sample_site(tmp_path_factory) -> Path:
 
 
 # --- browser -------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def browser():
@@ -99,8 +118,11 @@ class RequestLog:
     @property
     def outside(self) -> list[str]:
         local = {"127.0.0.1", "localhost", "[::1]", "::1"}
-        return [u for u in self.urls if urlparse(u).scheme not in ("file", "data", "blob", "about")
-                and urlparse(u).hostname not in local]
+        return [
+            u
+            for u in self.urls
+            if urlparse(u).scheme not in ("file", "data", "blob", "about") and urlparse(u).hostname not in local
+        ]
 
 
 @pytest.fixture
@@ -109,8 +131,12 @@ def page(browser):
     context = browser.new_context(accept_downloads=True)
     log = RequestLog()
     context.on("request", log.record)
-    context.route(lambda url: urlparse(url).scheme in ("http", "https") and
-                  urlparse(url).hostname not in ("127.0.0.1", "localhost"), lambda route: route.abort())
+    context.route(
+        lambda url: (
+            urlparse(url).scheme in ("http", "https") and urlparse(url).hostname not in ("127.0.0.1", "localhost")
+        ),
+        lambda route: route.abort(),
+    )
     tab = context.new_page()
     tab.request_log = log
     yield tab

@@ -1,4 +1,5 @@
 """Helpers shared by the digest tests: edit a copied project's mkdocs.yml, add stories, read archives."""
+
 from __future__ import annotations
 
 import email
@@ -29,16 +30,36 @@ def set_digest_options(project: Path, options: str) -> None:
     config.write_text(text, "utf-8")
 
 
-def write_story(project: Path, rel: str, *, id: str, title: str, date: str, lessons=("safety",),
-                contributors=("priya",), visibility: str | None = None, missing: str = "Whistles.",
-                summary: str = "What happened, and what we learned.") -> Path:
-    meta = [f"id: {id}", f"title: {title}", f"date: {date}", "event: action", "place: Testville",
-            f"contributors: [{', '.join(contributors)}]", f"lessons: [{', '.join(lessons)}]",
-            f"summary: {summary}", "lang: en"]
+def write_story(
+    project: Path,
+    rel: str,
+    *,
+    id: str,
+    title: str,
+    date: str,
+    lessons=("safety",),
+    contributors=("priya",),
+    visibility: str | None = None,
+    missing: str = "Whistles.",
+    summary: str = "What happened, and what we learned.",
+) -> Path:
+    meta = [
+        f"id: {id}",
+        f"title: {title}",
+        f"date: {date}",
+        "event: action",
+        "place: Testville",
+        f"contributors: [{', '.join(contributors)}]",
+        f"lessons: [{', '.join(lessons)}]",
+        f"summary: {summary}",
+        "lang: en",
+    ]
     if visibility:
         meta.append(f"visibility: {visibility}")
-    body = (f"We did a thing in Testville.\n\n## What surprised us?\n\nEverything.\n\n"
-            f"## Who stepped forward?\n\nNeighbours.\n\n## What resource was missing?\n\n{missing}\n")
+    body = (
+        f"We did a thing in Testville.\n\n## What surprised us?\n\nEverything.\n\n"
+        f"## Who stepped forward?\n\nNeighbours.\n\n## What resource was missing?\n\n{missing}\n"
+    )
     path = project / "stories" / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("---\n" + "\n".join(meta) + "\n---\n\n" + body, "utf-8")

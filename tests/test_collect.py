@@ -5,6 +5,7 @@ errors beside their fields with the text kept; `harvest inbox accept` + `harvest
 hostile submissions are refused or neutralised, nothing is written outside the inbox, and the
 server's log never shows a traceback.
 """
+
 from __future__ import annotations
 
 import html
@@ -34,8 +35,9 @@ def server(project, sample_site):
 @pytest.fixture(scope="module")
 def shared_server(tmp_path_factory, sample_site):
     """One server for the tests that must write nothing (each checks the inbox stays empty)."""
-    collecting = start_collect(copy_project(tmp_path_factory.mktemp("shared") / "archive"), sample_site,
-                               "--per-minute", "1000")
+    collecting = start_collect(
+        copy_project(tmp_path_factory.mktemp("shared") / "archive"), sample_site, "--per-minute", "1000"
+    )
     yield collecting
     log = collecting.stop()
     assert "Traceback" not in log, log
@@ -47,6 +49,7 @@ def post(server, data, files=None, **kwargs):
 
 # --- the happy path ------------------------------------------------------------------------------
 
+
 def test_submission_becomes_an_inbox_story_with_a_receipt(server):
     assert requests.get(server.url + "/contribute/", timeout=10).status_code == 200
     code = receipt(post(server, VALID))
@@ -56,7 +59,9 @@ def test_submission_becomes_an_inbox_story_with_a_receipt(server):
         r'---\nid: "2026-03-the-kettle-brigade-[0-9a-f]{4}"\ntitle: "The kettle brigade"\ndate: 2026-03-02\n'
         r'event: "assembly"\nplace: "Saltwick Yards"\ncontributors: \[\]\nlessons: \["mutual-care", "logistics"\]\n'
         r'summary: "Tea kept everyone going\."\nvisibility: "public"\n---\n\n## What surprised us\?\n\n'
-        r"How much tea we needed\.\n", text), text
+        r"How much tea we needed\.\n",
+        text,
+    ), text
     check = run_harvest("check", cwd=server.project)
     assert check.returncode == 0, check.stdout + check.stderr
     shown = run_harvest("inbox", "show", code.lower().replace("-", " "), cwd=server.project)
@@ -71,17 +76,20 @@ def test_two_stories_with_the_same_title_never_overwrite(server):
     assert len(codes) == 3 and len(server.stories()) == 3
 
 
-@pytest.mark.parametrize("changes, field, message", [
-    ({"title": ""}, "title", "This is needed."),
-    ({"date": "2026-02-30"}, "date", "'2026-02-30' is not a real date."),
-    ({"event": "picnic"}, "event", "Unknown event kind 'picnic'"),
-    ({"lessons": []}, "lessons", "Choose at least one lesson."),
-    ({"lessons": ["not-a-lesson"]}, "lessons", "Unknown lesson 'not-a-lesson'"),
-    ({"answer-surprised": ""}, "answers", "No prompt is answered."),
-    ({"consent": ["1"]}, "consent", "Please confirm both points before sending."),
-    ({"visibility": "everyone"}, "visibility", "Unknown visibility 'everyone'"),
-    ({"contributors": "???"}, "contributors", "'???' cannot be used as a handle"),
-])
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"title": ""}, "title", "This is needed."),
+        ({"date": "2026-02-30"}, "date", "'2026-02-30' is not a real date."),
+        ({"event": "picnic"}, "event", "Unknown event kind 'picnic'"),
+        ({"lessons": []}, "lessons", "Choose at least one lesson."),
+        ({"lessons": ["not-a-lesson"]}, "lessons", "Unknown lesson 'not-a-lesson'"),
+        ({"answer-surprised": ""}, "answers", "No prompt is answered."),
+        ({"consent": ["1"]}, "consent", "Please confirm both points before sending."),
+        ({"visibility": "everyone"}, "visibility", "Unknown visibility 'everyone'"),
+        ({"contributors": "???"}, "contributors", "'???' cannot be used as a handle"),
+    ],
+)
 def test_bad_answers_are_shown_beside_their_field_and_the_text_is_kept(shared_server, changes, field, message):
     server = shared_server
     data = {**VALID, "place": "Cups <&> saucers", **changes}
@@ -151,21 +159,32 @@ def test_join_page_shows_the_qr_code_inline(server):
 
 # --- hostile submissions -------------------------------------------------------------------------
 
+
 def _png_bomb() -> bytes:
     """A tiny PNG that claims 100000×100000 pixels."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+        + chunk(b"IEND", b"")
+    )
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("bomb.png", _png_bomb(), "megapixels"),
-    ("notes.jpg", b"Just some text pretending to be a photo.\n", "is not a JPEG, PNG, GIF or WebP image"),
-    ("../../../../evil.md", b"---\ntitle: evil\n---\n", "is not a JPEG, PNG, GIF or WebP image"),
-    ("cut.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01", "The photo"),
-    ("svg.jpg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "is not a JPEG"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("bomb.png", _png_bomb(), "megapixels"),
+        ("notes.jpg", b"Just some text pretending to be a photo.\n", "is not a JPEG, PNG, GIF or WebP image"),
+        ("../../../../evil.md", b"---\ntitle: evil\n---\n", "is not a JPEG, PNG, GIF or WebP image"),
+        ("cut.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01", "The photo"),
+        ("svg.jpg", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "is not a JPEG"),
+    ],
+)
 def test_hostile_photos_are_refused(shared_server, name, content, message):
     server = shared_server
     before = tree(server.project.parent, skip=server.inbox)
@@ -173,29 +192,44 @@ def test_hostile_photos_are_refused(shared_server, name, content, message):
     assert response.status_code == 400
     errors = re.search(r'<ul class="hc-error" id="err-photo">(.*?)</ul>', response.text, re.S)
     assert errors and message in html.unescape(errors.group(1))
-    assert "The kettle brigade" in response.text          # the text is kept
+    assert "The kettle brigade" in response.text  # the text is kept
     assert server.stories() == [] and not list(server.inbox.glob("*.png")) and not list(server.inbox.glob("*.jpg"))
     after = tree(server.project.parent, skip=server.inbox)
     assert {k for k in after if not k.startswith("collect-")} == {k for k in before if not k.startswith("collect-")}
 
 
-SCRIPTS = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '" onmouseover="alert(1)',
-           "<svg onload=alert(1)>", "javascript:alert(1)", "{{ 7*7 }}"]
+SCRIPTS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '" onmouseover="alert(1)',
+    "<svg onload=alert(1)>",
+    "javascript:alert(1)",
+    "{{ 7*7 }}",
+]
 
 
 def test_scripts_in_every_field_are_neutralised(server):
     codes = []
     for number, script in enumerate(SCRIPTS):
-        data = {**VALID, "title": f"Title {number} {script}", "place": f"Place {script}",
-                "summary": f"Summary {script}", "answer-surprised": f"Answer {script} [link]({script})",
-                "contributors": script, "event": script, "visibility": script, "lessons": [script],
-                "date": script, "consent": [script]}
-        response = post(server, data)   # refused (the choices are wrong): everything shown again, escaped
+        data = {
+            **VALID,
+            "title": f"Title {number} {script}",
+            "place": f"Place {script}",
+            "summary": f"Summary {script}",
+            "answer-surprised": f"Answer {script} [link]({script})",
+            "contributors": script,
+            "event": script,
+            "visibility": script,
+            "lessons": [script],
+            "date": script,
+            "consent": [script],
+        }
+        response = post(server, data)  # refused (the choices are wrong): everything shown again, escaped
         assert response.status_code == 400
         form = response.text.split("<form", 1)[1]
         assert "<script>alert" not in form and "<img src=x" not in form and "<svg onload" not in form
         assert 'onmouseover="alert' not in form and "49" not in form.replace("490", "")
-        assert f"Title {number} {script}" in html.unescape(form)   # kept, as text
+        assert f"Title {number} {script}" in html.unescape(form)  # kept, as text
         # With the choices right, the free text goes in as text and is published escaped.
         data.update({k: VALID[k] for k in ("event", "visibility", "lessons", "date", "consent")})
         response = post(server, data)
@@ -214,22 +248,34 @@ def test_scripts_in_every_field_are_neutralised(server):
         assert "Summary " in body
         tree_ = lxml.html.fromstring(body)
         assert not [s for s in tree_.iter("script") if "alert(1)" in (s.text or "")]
-        handlers = [(el.tag, name) for el in tree_.iter() if isinstance(el.tag, str)
-                    for name, value in el.attrib.items() if name.startswith("on") and "alert" in value]
+        handlers = [
+            (el.tag, name)
+            for el in tree_.iter()
+            if isinstance(el.tag, str)
+            for name, value in el.attrib.items()
+            if name.startswith("on") and "alert" in value
+        ]
         assert handlers == []
         assert not [el for el in tree_.iter("a") if "javascript:" in (el.get("href") or "")]
 
 
-@pytest.mark.parametrize("body, content_type", [
-    (b"title=%FF%FEbad&" + b"&".join(f"{k}={v}".encode() for k, v in VALID.items() if isinstance(v, str)
-                                      and k != "title"), "application/x-www-form-urlencoded"),
-    (b"--b\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\n\xff\xfe\xc3(bad\r\n--b--\r\n",
-     "multipart/form-data; boundary=b"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (
+            b"title=%FF%FEbad&"
+            + b"&".join(f"{k}={v}".encode() for k, v in VALID.items() if isinstance(v, str) and k != "title"),
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\n\xff\xfe\xc3(bad\r\n--b--\r\n',
+            "multipart/form-data; boundary=b",
+        ),
+    ],
+)
 def test_invalid_utf8_is_refused(shared_server, body, content_type):
     server = shared_server
-    response = requests.post(server.url + "/contribute/", data=body, headers={"Content-Type": content_type},
-                             timeout=10)
+    response = requests.post(server.url + "/contribute/", data=body, headers={"Content-Type": content_type}, timeout=10)
     assert response.status_code == 400
     errors = re.search(r'<ul class="hc-error" id="err-title">(.*?)</ul>', response.text, re.S)
     assert errors and "not valid UTF-8" in errors.group(1)
@@ -266,13 +312,17 @@ def _raw(server, request: bytes, body_chunks=()) -> bytes:
 
 def test_a_50_mb_body_gets_413(shared_server):
     server = shared_server
-    head = (b"POST /contribute/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-            b"Content-Length: 52428800\r\n\r\n")
+    head = (
+        b"POST /contribute/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        b"Content-Length: 52428800\r\n\r\n"
+    )
     assert _raw(server, head).startswith(b"HTTP/1.1 413")
-    chunked = (b"POST /contribute/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-               b"Transfer-Encoding: chunked\r\n\r\n")
+    chunked = (
+        b"POST /contribute/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
     piece = b"x" * 1_000_000
-    chunks = [b"--b\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n\r\n"]
+    chunks = [b'--b\r\nContent-Disposition: form-data; name="photo"; filename="a.jpg"\r\n\r\n']
     chunks = [f"{len(c):x}\r\n".encode() + c + b"\r\n" for c in chunks + [piece] * 50]
     assert _raw(server, chunked, chunks).startswith(b"HTTP/1.1 413")
     assert server.stories() == []
@@ -293,6 +343,7 @@ def test_rate_limit_per_client(project, sample_site):
 
 # --- moderation in the server --------------------------------------------------------------------
 
+
 def test_moderation_page_needs_the_token_and_a_csrf_token(server):
     code = receipt(post(server, VALID))
     [story] = server.stories()
@@ -302,19 +353,25 @@ def test_moderation_page_needs_the_token_and_a_csrf_token(server):
     session = requests.Session()
     listing = session.get(server.url + f"/moderate?token={server.token}", timeout=10)
     assert listing.status_code == 200 and code in listing.text and "The kettle brigade" in listing.text
-    assert listing.url == server.url + "/moderate"                 # the token is not left in the address
+    assert listing.url == server.url + "/moderate"  # the token is not left in the address
     shown = session.get(server.url + f"/moderate/story?name={story.name}", timeout=10)
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', shown.text).group(1)
-    for data, headers in [({"name": story.name}, {}),                                  # no CSRF token
-                          ({"name": story.name, "csrf": "0" * 64}, {}),                # a wrong one
-                          ({"name": story.name, "csrf": csrf}, {"Origin": "http://evil.example"}),
-                          ({"name": story.name, "csrf": csrf}, {"Sec-Fetch-Site": "cross-site"})]:
+    for data, headers in [
+        ({"name": story.name}, {}),  # no CSRF token
+        ({"name": story.name, "csrf": "0" * 64}, {}),  # a wrong one
+        ({"name": story.name, "csrf": csrf}, {"Origin": "http://evil.example"}),
+        ({"name": story.name, "csrf": csrf}, {"Sec-Fetch-Site": "cross-site"}),
+    ]:
         refused = session.post(server.url + "/moderate/accept", data=data, headers=headers, timeout=10)
         assert refused.status_code == 403 and story.exists()
     outsider = requests.post(server.url + "/moderate/accept", data={"name": story.name, "csrf": csrf}, timeout=10)
     assert outsider.status_code == 403 and story.exists()
-    done = session.post(server.url + "/moderate/accept", data={"name": story.name, "csrf": csrf},
-                        headers={"Origin": server.url}, timeout=10)
+    done = session.post(
+        server.url + "/moderate/accept",
+        data={"name": story.name, "csrf": csrf},
+        headers={"Origin": server.url},
+        timeout=10,
+    )
     assert done.status_code == 200 and "Accepted" in done.text and not story.exists()
     assert (server.project / "stories" / "2026" / story.name).is_file()
     assert f"\taccept\t{code}\t" in (server.inbox / "moderation.log").read_text()

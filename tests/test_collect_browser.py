@@ -1,5 +1,6 @@
 """The collection form in Chromium at a phone's size (390×844), with JavaScript on and off:
 fill it, send it, see the receipt; a bad story shows its errors and keeps the text."""
+
 from __future__ import annotations
 
 import re

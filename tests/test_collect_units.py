@@ -1,6 +1,7 @@
 """The collection point's parts on their own: timeouts against slow clients (a real uvicorn on
 127.0.0.1 with short deadlines), receipt codes, the terminal banner with --lan, building the
 archive when no --site-dir is given, and a clear message when the optional extra is missing."""
+
 from __future__ import annotations
 
 import io
@@ -32,10 +33,13 @@ def fast_server(project, sample_site):
     settings = settings_from_file(project / "mkdocs.yml")
     archive, _ = load_archive(settings)
     (project / "uploads").mkdir()
-    collector = Collector(settings, load_vocabulary(settings), archive.lessons, settings.stories_dir / "_inbox",
-                          project / "uploads")
-    app = create_app(collector, ServerOptions(sample_site, "http://127.0.0.1/contribute/", "token",
-                                              body_chunk_timeout=1, body_total_timeout=3))
+    collector = Collector(
+        settings, load_vocabulary(settings), archive.lessons, settings.stories_dir / "_inbox", project / "uploads"
+    )
+    app = create_app(
+        collector,
+        ServerOptions(sample_site, "http://127.0.0.1/contribute/", "token", body_chunk_timeout=1, body_total_timeout=3),
+    )
 
     class Quick(HeaderTimeoutH11):
         header_timeout = 1
@@ -43,8 +47,9 @@ def fast_server(project, sample_site):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
-    server = CollectServer(uvicorn.Config(app, http=Quick, lifespan="off", access_log=False, log_level="warning",
-                                          timeout_keep_alive=1))
+    server = CollectServer(
+        uvicorn.Config(app, http=Quick, lifespan="off", access_log=False, log_level="warning", timeout_keep_alive=1)
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     while not server.started:
@@ -81,26 +86,49 @@ def _closed_after(port: int, first: bytes, trickle: bytes, every: float, limit: 
         return time.monotonic() - start, answer
 
 
-@pytest.mark.parametrize("first, trickle, every, expected", [
-    (b"GET / HTTP/1.1\r\nHost: x\r\n", b"X-Slow: " + b"a" * 200, 0.1, b""),                 # slow headers
-    (b"", b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 50, 0.1, b""),                # slower still
-    (b"POST /contribute/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-     b"Content-Length: 1000\r\n\r\ntitle=", b"a" * 100, 1.5, b"HTTP/1.1 408"),          # a body that stalls
-    (b"POST /contribute/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-     b"Content-Length: 1000\r\n\r\ntitle=", b"a" * 100, 0.5, b"HTTP/1.1 408"),          # one that trickles
-])
+@pytest.mark.parametrize(
+    "first, trickle, every, expected",
+    [
+        (b"GET / HTTP/1.1\r\nHost: x\r\n", b"X-Slow: " + b"a" * 200, 0.1, b""),  # slow headers
+        (b"", b"GET / HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 50, 0.1, b""),  # slower still
+        (
+            b"POST /contribute/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 1000\r\n\r\ntitle=",
+            b"a" * 100,
+            1.5,
+            b"HTTP/1.1 408",
+        ),  # a body that stalls
+        (
+            b"POST /contribute/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: 1000\r\n\r\ntitle=",
+            b"a" * 100,
+            0.5,
+            b"HTTP/1.1 408",
+        ),  # one that trickles
+    ],
+)
 def test_slow_clients_cannot_hold_a_connection(fast_server, first, trickle, every, expected):
     seconds, answer = _closed_after(fast_server, first, trickle, every, limit=15)
     assert seconds < 6, seconds
     assert answer.startswith(expected), answer[:200]
 
 
-@pytest.mark.parametrize("typed, code", [
-    ("K7QM-4XPD", "K7QM-4XPD"), ("k7qm 4xpd", "K7QM-4XPD"), ("K7QM4XPD", "K7QM-4XPD"),
-    ("o1lI-0000", "0111-0000"), ("K7QM-4XP", None), ("K7QM-4XPDU", None), ("../../etc", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "typed, code",
+    [
+        ("K7QM-4XPD", "K7QM-4XPD"),
+        ("k7qm 4xpd", "K7QM-4XPD"),
+        ("K7QM4XPD", "K7QM-4XPD"),
+        ("o1lI-0000", "0111-0000"),
+        ("K7QM-4XP", None),
+        ("K7QM-4XPDU", None),
+        ("../../etc", None),
+        ("", None),
+    ],
+)
 def test_receipt_codes_are_read_forgivingly(typed, code):
     from harvest.collect.receipts import ALPHABET, new_code, normalise_code
+
     assert normalise_code(typed) == code
     made = new_code()
     assert re.fullmatch(rf"[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}", made) and normalise_code(made) == made
@@ -126,6 +154,7 @@ def test_lan_banner_prints_every_address_and_a_qr_code():
 
 def test_collect_builds_the_chosen_profile_when_no_site_dir_is_given(project):
     import requests
+
     server = start_collect(project, None, "--profile", "members")
     try:
         home = requests.get(server.url + "/", timeout=10)
@@ -147,7 +176,9 @@ def test_without_the_extra_collect_says_what_to_install(project, tmp_path):
     blocker.mkdir()
     (blocker / "starlette.py").write_text("raise ImportError('blocked for the test', name='starlette')\n")
     import os
-    result = run_harvest("collect", cwd=project,
-                         env={"PYTHONPATH": f"{blocker}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"})
+
+    result = run_harvest(
+        "collect", cwd=project, env={"PYTHONPATH": f"{blocker}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    )
     assert result.returncode == 1 and "needs starlette" in result.stderr and "[collect]" in result.stderr
     assert "Traceback" not in result.stderr

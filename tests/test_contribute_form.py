@@ -1,4 +1,5 @@
 """The "Contribute a story" page in a real headless Chromium, opened from file:// as from the offline zip."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,10 @@ from harvest.intake.compose import clean_line, clean_text, compose_body, is_blan
 from harvest.site.project import settings_from_file
 
 GITHUB = "      forge: {type: github, repo: our-group/archive, branch: main}\n"
-FORGEJO = ('      forge: {type: forgejo, url: "https://codeberg.org/", repo: our-group/archive, '
-           'branch: stories/inbox, path: archive/stories/_inbox}\n')
+FORGEJO = (
+    '      forge: {type: forgejo, url: "https://codeberg.org/", repo: our-group/archive, '
+    "branch: stories/inbox, path: archive/stories/_inbox}\n"
+)
 
 
 def site_with(tmp_path_factory, name: str, forge: str, extra: str = "") -> Path:
@@ -58,7 +61,9 @@ def fill(page, title="Night of the long queue: yes", visibility=None, contributo
     page.check("input[name=lessons][value=logistics]")
     page.check("input[name=lessons][value=mutual-care]")
     page.fill("#hc-summary", "The soup ran out at nine and neighbours brought more.")
-    page.fill("#hc-answer-1", answer or "How many came.\n\n## A heading we did not mean\nThe queue went round the block.")
+    page.fill(
+        "#hc-answer-1", answer or "How many came.\n\n## A heading we did not mean\nThe queue went round the block."
+    )
     page.fill("#hc-answer-3", "A second pot.")
     if visibility:
         page.check(f"input[name=visibility][value={visibility}]")
@@ -97,7 +102,8 @@ def test_download_is_a_story_harvest_check_accepts(page, github_site, project):
         'date: 2026-03-14\nevent: "mutual-aid"\nplace: "Kestrel Row"\ncontributors: []\n'
         'lessons: ["mutual-care", "logistics"]\nsummary: "The soup ran out at nine and neighbours brought more."\n'
         'visibility: "public"\n---\n\n## What surprised us?\n\nHow many came.\n\n### A heading we did not mean\n'
-        'The queue went round the block.\n\n## What resource was missing?\n\nA second pot.\n')
+        "The queue went round the block.\n\n## What resource was missing?\n\nA second pot.\n"
+    )
     assert "Nothing was sent anywhere" in page.text_content("#hc-status")
     assert page.request_log.outside == [] and page.errors == []
 
@@ -116,7 +122,9 @@ def test_download_is_a_story_harvest_check_accepts(page, github_site, project):
     assert raw.meta["title"] == "Night of the long queue: yes" and raw.meta["lessons"] == ["mutual-care", "logistics"]
     assert "### A heading we did not mean" in raw.body  # could not start a new prompt section
     site = build(project)
-    assert "Night of the long queue: yes" in (site / "2026" / name.removesuffix(".md") / "index.html").read_text("utf-8")
+    assert "Night of the long queue: yes" in (site / "2026" / name.removesuffix(".md") / "index.html").read_text(
+        "utf-8"
+    )
 
 
 def test_pull_request_link_carries_file_name_and_content(page, github_site):
@@ -155,8 +163,14 @@ def test_mistakes_are_listed_and_nothing_is_downloaded(page, github_site):
     page.fill("#hc-date", "")
     page.click("#hc-download")
     problems = page.text_content("#hc-problems")
-    for expected in ("Title: missing", "Date: give a real date", "Kind of event: choose one",
-                     "Lessons: choose at least one", "Answer at least one of the questions", "Please confirm"):
+    for expected in (
+        "Title: missing",
+        "Date: give a real date",
+        "Kind of event: choose one",
+        "Lessons: choose at least one",
+        "Answer at least one of the questions",
+        "Please confirm",
+    ):
         assert expected in problems
     assert page.evaluate("document.activeElement.id") == "hc-title"
     fill(page, contributors="Имя")
@@ -190,14 +204,90 @@ def test_long_story_gets_the_upload_page_instead_of_a_link(page, github_site):
 
 # --- the page's JavaScript writes exactly what the Python side writes ---------------------------
 
-TRICKY = ["yes", "No", "null", "~", "123", "0x1F", "0o17", "017", "1_000", "1.5", ".inf", "-.5", "2026-03-14",
-          "2026-3-4 10:00:00", "12:30", "190:20:30", "a: b", "a:b", "a:", ":a", "#hash", "a #b", "a#b", "- dash",
-          "-dash", "? q", "?q", "'quoted'", '"dq"', "it's", "[x]", "x]", "{y}", "a, b", "@at", "`tick", "%pct",
-          "!bang", "&amp", "*star", "|pipe", ">gt", "---", "...", "--- x", "...x", "<<", "=", "é ü", "emoji 🌊 x",
-          "true story", "on", "Off", "NULL", "=x", "a ? b", "a ?b", "a - b", "x: 'y'", "tab:end"]
+TRICKY = [
+    "yes",
+    "No",
+    "null",
+    "~",
+    "123",
+    "0x1F",
+    "0o17",
+    "017",
+    "1_000",
+    "1.5",
+    ".inf",
+    "-.5",
+    "2026-03-14",
+    "2026-3-4 10:00:00",
+    "12:30",
+    "190:20:30",
+    "a: b",
+    "a:b",
+    "a:",
+    ":a",
+    "#hash",
+    "a #b",
+    "a#b",
+    "- dash",
+    "-dash",
+    "? q",
+    "?q",
+    "'quoted'",
+    '"dq"',
+    "it's",
+    "[x]",
+    "x]",
+    "{y}",
+    "a, b",
+    "@at",
+    "`tick",
+    "%pct",
+    "!bang",
+    "&amp",
+    "*star",
+    "|pipe",
+    ">gt",
+    "---",
+    "...",
+    "--- x",
+    "...x",
+    "<<",
+    "=",
+    "é ü",
+    "emoji 🌊 x",
+    "true story",
+    "on",
+    "Off",
+    "NULL",
+    "=x",
+    "a ? b",
+    "a ?b",
+    "a - b",
+    "x: 'y'",
+    "tab:end",
+]
 
-JSON_TRICKY = ["a\\b", 'q"q', "\x7f", "\x85", "\x9f", "\u2028", "\u2029", "\ufeff", "\ufffe", "\uffff",
-               "\x00\x01\x1f", "\t", "\n", "\r", "\b\f", "/", "</script>", "é🌊\U0010fffd", "\u00a0\u3000"]
+JSON_TRICKY = [
+    "a\\b",
+    'q"q',
+    "\x7f",
+    "\x85",
+    "\x9f",
+    "\u2028",
+    "\u2029",
+    "\ufeff",
+    "\ufffe",
+    "\uffff",
+    "\x00\x01\x1f",
+    "\t",
+    "\n",
+    "\r",
+    "\b\f",
+    "/",
+    "</script>",
+    "é🌊\U0010fffd",
+    "\u00a0\u3000",
+]
 
 
 def _fuzz(seed: int, count: int) -> list[str]:
@@ -214,17 +304,38 @@ def _fuzz(seed: int, count: int) -> list[str]:
 def test_js_front_matter_is_byte_for_byte_dump_story(page, github_site):
     open_form(page, github_site)
     strings = [s for s in (clean_line(v) for v in TRICKY + _fuzz(7, 400)) if s]
-    lists = [["yes", "123", "2026-01-01", "1.5", "a_b", "x.y"], [f"lesson-{n}" for n in range(30)], [],
-             ["abcdefghij" * 6, "k" * 50, "m" * 10]]
+    lists = [
+        ["yes", "123", "2026-01-01", "1.5", "a_b", "x.y"],
+        [f"lesson-{n}" for n in range(30)],
+        [],
+        ["abcdefghij" * 6, "k" * 50, "m" * 10],
+    ]
     cases = []
     for n, text in enumerate(strings):
-        meta = {"id": f"2026-03-case-{n}", "title": text, "date": "2026-03-14", "event": strings[-n - 1],
-                "place": clean_line(text[:120]), "contributors": lists[n % len(lists)], "lessons": lists[(n + 1) % len(lists)] or ["joy"],
-                "summary": clean_line((text + " ") * (n % 4 + 1)), "visibility": "public"}
+        meta = {
+            "id": f"2026-03-case-{n}",
+            "title": text,
+            "date": "2026-03-14",
+            "event": strings[-n - 1],
+            "place": clean_line(text[:120]),
+            "contributors": lists[n % len(lists)],
+            "lessons": lists[(n + 1) % len(lists)] or ["joy"],
+            "summary": clean_line((text + " ") * (n % 4 + 1)),
+            "visibility": "public",
+        }
         cases.append(meta)
     for n, text in enumerate(JSON_TRICKY):  # not cleaned: the escaping both sides add to JSON
-        cases.append({"id": f"2026-03-raw-{n}", "title": text, "date": "2026-03-14", "place": text + "x",
-                      "contributors": [text], "summary": "s", "visibility": "public"})
+        cases.append(
+            {
+                "id": f"2026-03-raw-{n}",
+                "title": text,
+                "date": "2026-03-14",
+                "place": text + "x",
+                "contributors": [text],
+                "summary": "s",
+                "visibility": "public",
+            }
+        )
     body = "## What surprised us?\n\nSomething.\u3000"
     js = page.evaluate("([cases, body]) => cases.map(m => HarvestContribute.dumpStory(m, body))", [cases, body])
     for meta, js_text in zip(cases, js, strict=True):
@@ -236,13 +347,50 @@ def test_js_front_matter_is_byte_for_byte_dump_story(page, github_site):
 def test_js_cleaning_rules_match_python(page, github_site):
     open_form(page, github_site)
     rng = random.Random(11)
-    pieces = ["a", "B", " ", "  ", "\t", "\n", "\r\n", "\r", "\u2028", "\x85", "\x00", "\x07", "\x1f", "\x7f",
-              "\u00a0", "\u3000", "\ufeff", "\u200b", "é", "ß", "İ", "🌊", "#", "## ", "# x", "   ## y", "-", "_", ".",
-              "n/a", "_No response_", "Ω", "ﬁ", "Ⅻ", "\U0010ffff", "\ufffe"]
+    pieces = [
+        "a",
+        "B",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\r",
+        "\u2028",
+        "\x85",
+        "\x00",
+        "\x07",
+        "\x1f",
+        "\x7f",
+        "\u00a0",
+        "\u3000",
+        "\ufeff",
+        "\u200b",
+        "é",
+        "ß",
+        "İ",
+        "🌊",
+        "#",
+        "## ",
+        "# x",
+        "   ## y",
+        "-",
+        "_",
+        ".",
+        "n/a",
+        "_No response_",
+        "Ω",
+        "ﬁ",
+        "Ⅻ",
+        "\U0010ffff",
+        "\ufffe",
+    ]
     samples = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(600)]
-    js = page.evaluate("""samples => samples.map(s => [HarvestContribute.cleanLine(s), HarvestContribute.cleanText(s),
+    js = page.evaluate(
+        """samples => samples.map(s => [HarvestContribute.cleanLine(s), HarvestContribute.cleanText(s),
                           HarvestContribute.toHandle(s), HarvestContribute.slugify(s), HarvestContribute.isBlank(s)])""",
-                       samples)
+        samples,
+    )
     for sample, (line, text, handle, slug, blank) in zip(samples, js, strict=True):
         assert line == clean_line(sample), repr(sample)
         assert text == clean_text(sample), repr(sample)
@@ -271,24 +419,32 @@ def test_copy_puts_the_file_on_the_clipboard(page, github_site):
     assert page.evaluate("navigator.clipboard.readText()") == page.input_value("#hc-preview")
 
 
-@pytest.mark.parametrize("options, expected", [
-    ({"type": "github", "repo": "our-group/archive"},
-     {"url": "https://github.com", "branch": "main", "path": "stories/_inbox", "public": True}),
-    ({"type": "gitea", "url": "https://git.example.org/", "repo": "a/b", "branch": "dev", "public": False},
-     {"url": "https://git.example.org", "branch": "dev", "public": False}),
-    ({"type": "gitlab", "repo": "a/b"}, "Expected one of"),
-    ({"type": "forgejo", "repo": "a/b"}, "`url` is needed for Forgejo"),
-    ({"type": "github", "repo": "a/b/c"}, "should be owner/name"),
-    ({"type": "github", "repo": "a/b", "branch": "no spaces"}, "is not a branch name"),
-    ({"type": "github", "repo": "a/b", "path": "../outside"}, "should be a folder inside the repository"),
-    ({"type": "github", "repo": "a/b", "url": "javascript:alert(1)"}, "url"),
-])
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (
+            {"type": "github", "repo": "our-group/archive"},
+            {"url": "https://github.com", "branch": "main", "path": "stories/_inbox", "public": True},
+        ),
+        (
+            {"type": "gitea", "url": "https://git.example.org/", "repo": "a/b", "branch": "dev", "public": False},
+            {"url": "https://git.example.org", "branch": "dev", "public": False},
+        ),
+        ({"type": "gitlab", "repo": "a/b"}, "Expected one of"),
+        ({"type": "forgejo", "repo": "a/b"}, "`url` is needed for Forgejo"),
+        ({"type": "github", "repo": "a/b/c"}, "should be owner/name"),
+        ({"type": "github", "repo": "a/b", "branch": "no spaces"}, "is not a branch name"),
+        ({"type": "github", "repo": "a/b", "path": "../outside"}, "should be a folder inside the repository"),
+        ({"type": "github", "repo": "a/b", "url": "javascript:alert(1)"}, "url"),
+    ],
+)
 def test_forge_settings(options, expected):
     from types import SimpleNamespace
 
     from mkdocs.exceptions import PluginError
 
     from harvest.contribute.config import forge_settings
+
     config = SimpleNamespace(config_file_path="/archive/mkdocs.yml", docs_dir="/archive/stories")
     if isinstance(expected, str):
         with pytest.raises(PluginError, match=expected.replace("`", ".")):

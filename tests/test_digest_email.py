@@ -1,4 +1,5 @@
 """`harvest digest`: ready-to-send emails, checked with Python's own `email` parser."""
+
 from __future__ import annotations
 
 import email
@@ -15,7 +16,7 @@ HOSTILE_ANSWER = (
     'Whistles. <img src="https://tracker.example/pixel.png"> <script>alert(1)</script>'
     '<div style="background:url(https://tracker.example/bg.png)">styled</div> '
     '<a href="javascript:alert(1)">click</a> <link rel="stylesheet" href="https://tracker.example/x.css">'
-    ' ![photo](https://tracker.example/photo.jpg) and [our map](https://maps.example.org/m)'
+    " ![photo](https://tracker.example/photo.jpg) and [our map](https://maps.example.org/m)"
 )
 
 
@@ -24,9 +25,16 @@ def march(tmp_path_factory):
     """`harvest digest 2026-03` on the sample archive with site_url set and one more story."""
     project = copy_project(tmp_path_factory.mktemp("email") / "archive")
     set_site_url(project)
-    write_story(project, "2026/end-of-march.md", id="end-of-march", title="Sirens on the last day of March",
-                date="2026-03-31", lessons=("communication", "joy"), contributors=("marisol", "willow"),
-                missing=HOSTILE_ANSWER)
+    write_story(
+        project,
+        "2026/end-of-march.md",
+        id="end-of-march",
+        title="Sirens on the last day of March",
+        date="2026-03-31",
+        lessons=("communication", "joy"),
+        contributors=("marisol", "willow"),
+        missing=HOSTILE_ANSWER,
+    )
     result = run_harvest("digest", "2026-03", cwd=project)
     assert result.returncode == 0, result.stderr
     out = project / "dist" / "digests"
@@ -55,10 +63,15 @@ def test_eml_is_multipart_alternative_and_its_parts_match_the_files(march):
     text, html = (p.get_content().replace("\r\n", "\n") for p in parts)
     assert text == (out / "2026-03.txt").read_text("utf-8")
     assert html == (out / "2026-03.html").read_text("utf-8")
-    for expected in ("The night the flood drill went sideways", "Sirens on the last day of March",
-                     "What resource was missing?", "A second channel that does not depend on phones",
-                     "Thanks to Priya Dandekar, Spoke Collective, Marisol Ibarra and 2 anonymous contributions.",
-                     SITE_URL + "2026/flood-drill/#read-aloud", SITE_URL + "digests/2026-03/"):
+    for expected in (
+        "The night the flood drill went sideways",
+        "Sirens on the last day of March",
+        "What resource was missing?",
+        "A second channel that does not depend on phones",
+        "Thanks to Priya Dandekar, Spoke Collective, Marisol Ibarra and 2 anonymous contributions.",
+        SITE_URL + "2026/flood-drill/#read-aloud",
+        SITE_URL + "digests/2026-03/",
+    ):
         assert expected in " ".join(text.split()), expected
         assert expected in " ".join(html.split()), expected
 
@@ -75,8 +88,21 @@ def test_html_loads_nothing_from_anywhere(march):
     _, out, _ = march
     html = (out / "2026-03.html").read_text("utf-8")
     lowered = html.lower()
-    for forbidden in ("<img", "<script", "<link", "<iframe", "<object", "<embed", "<style", "url(", "@import",
-                      " src=", "background=", "javascript:", "tracker.example"):
+    for forbidden in (
+        "<img",
+        "<script",
+        "<link",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<style",
+        "url(",
+        "@import",
+        " src=",
+        "background=",
+        "javascript:",
+        "tracker.example",
+    ):
         assert forbidden not in lowered, forbidden
     without_links = re.sub(r'<a\s([^>]*\s)?href="https?://[^"]*"', "<a", html)
     assert "http://" not in without_links and "https://" not in without_links
@@ -87,7 +113,8 @@ def test_html_is_a_600px_table_layout_with_inlined_css(march):
     _, out, _ = march
     html = (out / "2026-03.html").read_text("utf-8")
     assert re.search(r'<table[^>]*class="main"[^>]*width="600"', html) or re.search(
-        r'<table[^>]*width="600"[^>]*class="main"', html)
+        r'<table[^>]*width="600"[^>]*class="main"', html
+    )
     assert all(int(w) <= 600 for w in re.findall(r'width="(\d+)"', html))
     assert all(int(w) <= 600 for w in re.findall(r"width:\s*(\d+)px", html))
     assert 'style="' in html and "max-width: 600px" in html
@@ -122,13 +149,16 @@ def test_members_only_stories_need_the_members_profile(project):
     assert "Heatwave" not in (project / "dist" / "digests" / "2025-Q2.txt").read_text("utf-8")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["2026-13"], "'2026-13' is not a period"),
-    ([], "name a PERIOD"),
-    (["2026-03", "--since", "2026-01-01"], "not both"),
-    (["--since", "2026-02-30"], "--since: '2026-02-30' is not a date"),
-    (["--since", "2026-03-01", "--until", "2026-01-01"], "--until 2026-01-01 is before --since 2026-03-01"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["2026-13"], "'2026-13' is not a period"),
+        ([], "name a PERIOD"),
+        (["2026-03", "--since", "2026-01-01"], "not both"),
+        (["--since", "2026-02-30"], "--since: '2026-02-30' is not a date"),
+        (["--since", "2026-03-01", "--until", "2026-01-01"], "--until 2026-01-01 is before --since 2026-03-01"),
+    ],
+)
 def test_usage_mistakes(project, args, message):
     result = run_harvest("digest", *args, cwd=project)
     assert result.returncode == 2
@@ -149,9 +179,12 @@ def test_ad_hoc_range_week_and_quarter(project):
 
 
 def test_configured_range_key_sender_and_recipient(project):
-    set_digest_options(project, "      ranges:\n        - {key: spring-2026, title: Spring 2026, since: 2026-03-01, "
-                                "until: 2026-05-31}\n      email_from: \"Harvest <news@example.org>\"\n"
-                                "      email_to: members@lists.example.org")
+    set_digest_options(
+        project,
+        "      ranges:\n        - {key: spring-2026, title: Spring 2026, since: 2026-03-01, "
+        'until: 2026-05-31}\n      email_from: "Harvest <news@example.org>"\n'
+        "      email_to: members@lists.example.org",
+    )
     result = run_harvest("digest", "spring-2026", cwd=project)
     assert result.returncode == 0, result.stderr
     message = parse(project / "dist" / "digests" / "spring-2026.eml")

@@ -1,4 +1,5 @@
 """Digest pages and feeds, from real `harvest build`s of the sample archive in tmp folders."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -19,20 +20,34 @@ from harvest.digests.links import Links, page_url
 from harvest.site.project import settings_from_file
 
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
-RFC822 = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
-                    r"\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
+RFC822 = re.compile(
+    r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"\d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$"
+)
 # The parts of JSON Feed 1.1 we produce, as a schema (feedparser 6 does not read JSON Feed).
 JSON_FEED_SCHEMA = {
-    "type": "object", "required": ["version", "title", "items"],
+    "type": "object",
+    "required": ["version", "title", "items"],
     "properties": {
         "version": {"const": "https://jsonfeed.org/version/1.1"},
-        "title": {"type": "string"}, "home_page_url": {"type": "string"}, "feed_url": {"type": "string"},
-        "items": {"type": "array", "items": {
-            "type": "object", "required": ["id", "url", "title", "content_html", "date_published"],
-            "properties": {"id": {"type": "string"}, "url": {"type": "string"}, "content_html": {"type": "string"},
-                           "date_published": {"type": "string", "pattern": RFC3339.pattern},
-                           "authors": {"type": "array", "items": {"type": "object", "required": ["name"]}},
-                           "tags": {"type": "array", "items": {"type": "string"}}}}},
+        "title": {"type": "string"},
+        "home_page_url": {"type": "string"},
+        "feed_url": {"type": "string"},
+        "items": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["id", "url", "title", "content_html", "date_published"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "url": {"type": "string"},
+                    "content_html": {"type": "string"},
+                    "date_published": {"type": "string", "pattern": RFC3339.pattern},
+                    "authors": {"type": "array", "items": {"type": "object", "required": ["name"]}},
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
     },
 }
 
@@ -46,6 +61,7 @@ def story_url(story, site_url: str = SITE_URL) -> str:
 
 
 # --- digests from the archive (no MkDocs) --------------------------------------------------------
+
 
 def test_each_public_story_is_in_exactly_one_monthly_digest_once(project):
     archive = archive_of(project)
@@ -81,13 +97,16 @@ def test_answers_and_thanks_come_from_the_published_view(project):
     assert "willow" not in digest.thanks() and "Petra" not in digest.thanks() and "Kit Alder" not in digest.thanks()
 
 
-@pytest.mark.parametrize("labels, anonymous, text", [
-    ([], 0, ""),
-    (["A"], 0, "Thanks to A."),
-    (["A", "B"], 0, "Thanks to A and B."),
-    (["A", "B", "C"], 2, "Thanks to A, B, C and 2 anonymous contributions."),
-    ([], 1, "Thanks to 1 anonymous contribution."),
-])
+@pytest.mark.parametrize(
+    "labels, anonymous, text",
+    [
+        ([], 0, ""),
+        (["A"], 0, "Thanks to A."),
+        (["A", "B"], 0, "Thanks to A and B."),
+        (["A", "B", "C"], 2, "Thanks to A, B, C and 2 anonymous contributions."),
+        ([], 1, "Thanks to 1 anonymous contribution."),
+    ],
+)
 def test_thanks_line(labels, anonymous, text):
     assert thanks_line(labels, anonymous) == text
 
@@ -101,15 +120,18 @@ def test_anonymous_contributions_are_counted_per_story_never_linked(project):
 
 # --- the built site ------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """The sample archive with site_url set, built once for the read-only checks below."""
     from conftest import copy_project
+
     project = copy_project(tmp_path_factory.mktemp("digests") / "archive")
     set_site_url(project)
     (project / "stories" / "_digests").mkdir()
     (project / "stories" / "_digests" / "2026-03.md").write_text(
-        "A word from the editors: **bring a whistle** to the next drill.\n", "utf-8")
+        "A word from the editors: **bring a whistle** to the next drill.\n", "utf-8"
+    )
     return project, build(project)
 
 
@@ -242,8 +264,9 @@ def test_without_site_url_links_are_relative_and_the_strict_build_passes(project
     feed = feedparser.parse((site / "feeds" / "stories.rss.xml").read_bytes())
     assert feed.bozo == 0
     assert all(e.link.startswith("../") for e in feed.entries)
-    assert "http" not in re.sub(r'href="https?://[^"]*"', "", "".join(
-        (site / "digests" / "2026-03" / "2026-03.html").read_text("utf-8")))
+    assert "http" not in re.sub(
+        r'href="https?://[^"]*"', "", "".join((site / "digests" / "2026-03" / "2026-03.html").read_text("utf-8"))
+    )
 
 
 def test_feeds_true_without_site_url_fails_the_strict_build(project):
@@ -266,23 +289,33 @@ def test_weekly_and_explicit_range_pages(project):
     site = build(project)
     assert "The night the flood drill went sideways" in page(site, "digests/2026-W11")  # 14 March 2026
     config = project / "mkdocs.yml"
-    config.write_text(config.read_text("utf-8").replace(
-        "      period: weekly\n",
-        "      ranges:\n"
-        "        - {key: spring-2026, title: Spring 2026, since: 2026-03-01, until: 2026-05-31}\n"
-        "        - {key: all-of-2025, since: 2025-01-01, until: 2025-12-31}\n"), "utf-8")
+    config.write_text(
+        config.read_text("utf-8").replace(
+            "      period: weekly\n",
+            "      ranges:\n"
+            "        - {key: spring-2026, title: Spring 2026, since: 2026-03-01, until: 2026-05-31}\n"
+            "        - {key: all-of-2025, since: 2025-01-01, until: 2025-12-31}\n",
+        ),
+        "utf-8",
+    )
     site = build(project)
     assert "Spring 2026" in page(site, "digests/spring-2026")
     assert "1 January – 31 December 2025" in page(site, "digests/all-of-2025")
     assert sorted(p.name for p in (site / "digests").iterdir() if p.is_dir()) == ["all-of-2025", "spring-2026"]
 
 
-@pytest.mark.parametrize("options, message", [
-    ("      answers_prompt: lacking", "no prompt has the id 'lacking'"),
-    ("      ranges:\n        - {key: x, since: 2026-05-01, until: 2026-04-01}", "ends (2026-04-01) before it starts"),
-    ("      ranges:\n        - {key: Bad Key, since: 2026-01-01, until: 2026-02-01}", "key must be lowercase"),
-    ("      period: fortnightly", "fortnightly"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ("      answers_prompt: lacking", "no prompt has the id 'lacking'"),
+        (
+            "      ranges:\n        - {key: x, since: 2026-05-01, until: 2026-04-01}",
+            "ends (2026-04-01) before it starts",
+        ),
+        ("      ranges:\n        - {key: Bad Key, since: 2026-01-01, until: 2026-02-01}", "key must be lowercase"),
+        ("      period: fortnightly", "fortnightly"),
+    ],
+)
 def test_config_mistakes_are_named(project, options, message):
     set_digest_options(project, options)
     result = run_harvest("build", cwd=project)
@@ -305,8 +338,9 @@ def test_digests_follow_edits_and_removals(project):
     # The sample reading session lists that story; a session naming a missing story is an error.
     (project / "stories" / "_readings" / "2026-12-assembly.yml").unlink()
     flood = project / "stories" / "2026" / "flood-drill.md"
-    flood.write_text(flood.read_text("utf-8").replace("The night the flood drill went sideways",
-                                                      "The flood drill, retold"), "utf-8")
+    flood.write_text(
+        flood.read_text("utf-8").replace("The night the flood drill went sideways", "The flood drill, retold"), "utf-8"
+    )
     site = build(project)
     assert not (site / "digests" / "2025-08").exists()
     assert "The flood drill, retold" in page(site, "digests/2026-03")
@@ -362,6 +396,7 @@ def test_no_time_zone_moves_a_story_into_another_month(project, zone):
 
 def test_feed_size_keeps_the_newest_entries(project):
     from harvest.digests.feeds import FeedMaker
+
     archive = archive_of(project)
     feeds = {f.name: f for f in FeedMaker(archive, Links(SITE_URL), limit=2).story_feeds()}
     assert [e.title for e in feeds["stories"].entries] == [s.title for s in archive.stories[:2]]
@@ -377,8 +412,14 @@ def test_the_gathered_prompt_is_configurable(project):
 
 
 def test_markup_in_story_fields_is_shown_as_text_never_run(project):
-    write_story(project, "2026/markup.md", id="markup", title="Bad <script>alert(1)</script> title",
-                date="2026-03-03", summary="Summary <img src=x onerror=alert(2)> here")
+    write_story(
+        project,
+        "2026/markup.md",
+        id="markup",
+        title="Bad <script>alert(1)</script> title",
+        date="2026-03-03",
+        summary="Summary <img src=x onerror=alert(2)> here",
+    )
     site = build(project)
     for html in (page(site, "digests/2026-03"), (site / "digests" / "2026-03" / "2026-03.html").read_text("utf-8")):
         assert "<script>alert(1)" not in html and "<img src=x" not in html
@@ -391,12 +432,19 @@ def test_feeds_and_emails_show_the_story_as_its_page_does(project):
     """Feeds and emails take each story's HTML from its rendered page: links between stories
     resolve to the other page's address, and the page's ¶ permalinks are left behind."""
     set_site_url(project)
-    write_story(project, "2026/linking.md", id="linking", title="Linking", date="2026-10-05",
-                missing="A [map like the flood drill's](flood-drill.md), printed.")
+    write_story(
+        project,
+        "2026/linking.md",
+        id="linking",
+        title="Linking",
+        date="2026-10-05",
+        missing="A [map like the flood drill's](flood-drill.md), printed.",
+    )
     site = build(project)
     target = SITE_URL + "2026/flood-drill/"
-    item = next(i for i in json.loads((site / "feeds" / "stories.json").read_text("utf-8"))["items"]
-                if i["title"] == "Linking")
+    item = next(
+        i for i in json.loads((site / "feeds" / "stories.json").read_text("utf-8"))["items"] if i["title"] == "Linking"
+    )
     assert f'href="{target}"' in item["content_html"]
     assert "<h2" in item["content_html"] and "What surprised us?" in item["content_html"]
     email_html = (site / "digests" / "2026-10" / "2026-10.html").read_text("utf-8")

@@ -4,6 +4,7 @@ nested imports are refused with one clear `path:line: field:` message, never a t
 
 Everything runs through the real `harvest` command on copies of the sample project.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,11 +25,14 @@ FIXTURES = PROJECT / "tests" / "fixtures"
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+
 def story_text(story_id: str, extra: str = "", body: str = "") -> str:
     # `images:` (when given in `extra`) is on line 10.
-    return (f"---\nid: {story_id}\ntitle: Story {story_id}\ndate: 2025-05-01\nevent: action\n"
-            f"place: Brambleford\ncontributors: []\nlessons: [safety]\nsummary: One sentence.\n{extra}---\n\n"
-            f"We met on the corner.\n\n{body}")
+    return (
+        f"---\nid: {story_id}\ntitle: Story {story_id}\ndate: 2025-05-01\nevent: action\n"
+        f"place: Brambleford\ncontributors: []\nlessons: [safety]\nsummary: One sentence.\n{extra}---\n\n"
+        f"We met on the corner.\n\n{body}"
+    )
 
 
 def add_story(project: Path, rel: str, story_id: str, extra: str = "", body: str = "") -> Path:
@@ -42,8 +46,10 @@ def tree(folder: Path) -> dict[str, str]:
     """Every file (and folder) under `folder` with a digest of its bytes: the listing compared before/after."""
     if not folder.exists():
         return {}
-    return {p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
-            for p in sorted(folder.rglob("*"))}
+    return {
+        p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir")
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 def refused(result, *expected: str) -> None:
@@ -77,15 +83,22 @@ def site_project(built, tmp_path) -> Path:
 
 def png_header(width: int, height: int) -> bytes:
     """A tiny PNG file that claims to be width×height pixels (a decompression bomb's header)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+        + chunk(b"IEND", b"")
+    )
 
 
 def jpeg_bytes(size=(64, 48)) -> bytes:
     import io
+
     out = io.BytesIO()
     Image.new("RGB", size, "teal").save(out, "JPEG")
     return out.getvalue()
@@ -93,6 +106,7 @@ def jpeg_bytes(size=(64, 48)) -> bytes:
 
 def png_bytes(size=(64, 48)) -> bytes:
     import io
+
     out = io.BytesIO()
     Image.new("RGB", size, "teal").save(out, "PNG")
     return out.getvalue()
@@ -100,6 +114,7 @@ def png_bytes(size=(64, 48)) -> bytes:
 
 def bmp_bytes() -> bytes:
     import io
+
     out = io.BytesIO()
     Image.new("RGB", (8, 8), "teal").save(out, "BMP")
     return out.getvalue()
@@ -122,7 +137,7 @@ BAD_IMAGES = [
 SHOWN = [
     ("front", lambda name: (f"images: [{name}]\n", ""), "images", 10),
     ("markdown", lambda name: ("", f"Before.\n\n![the corner]({name})\n"), "body", 16),
-    ("html", lambda name: ("", f"Line one.\nLine two.\n\n<img src=\"{name}\" alt=\"x\">\n"), "body", 17),
+    ("html", lambda name: ("", f'Line one.\nLine two.\n\n<img src="{name}" alt="x">\n'), "body", 17),
 ]
 
 
@@ -144,12 +159,16 @@ def test_oversized_image_file_is_refused(tmp_path):
     project = copy_project(tmp_path / "archive")
     (project / "stories" / "2025" / "huge.jpg").write_bytes(jpeg_bytes() + b"\0" * 26_000_000)
     add_story(project, "2025/huge.md", "huge", "images: [huge.jpg]\n")
-    refused(run_harvest("check", cwd=project), "stories/2025/huge.md:10: images: image 'huge.jpg' is 26.",
-            "over the 25 MB limit")
+    refused(
+        run_harvest("check", cwd=project),
+        "stories/2025/huge.md:10: images: image 'huge.jpg' is 26.",
+        "over the 25 MB limit",
+    )
 
 
-@pytest.mark.parametrize("name,data,message", [BAD_IMAGES[i] for i in (0, 2, 3, 4)],
-                         ids=[BAD_IMAGES[i][0] for i in (0, 2, 3, 4)])
+@pytest.mark.parametrize(
+    "name,data,message", [BAD_IMAGES[i] for i in (0, 2, 3, 4)], ids=[BAD_IMAGES[i][0] for i in (0, 2, 3, 4)]
+)
 @pytest.mark.parametrize("how", ["front", "markdown"])
 def test_build_refuses_bad_images_with_checks_words_and_writes_nothing(site_project, name, data, message, how):
     _, shown, field, line = next(s for s in SHOWN if s[0] == how)
@@ -171,10 +190,13 @@ def test_good_images_still_pass_check_and_build(site_project):
     assert run_harvest("check", cwd=site_project).returncode == 0
     result = run_harvest("build", cwd=site_project)
     assert result.returncode == 0, result.stderr
-    assert (site_project / "site" / "2025" / "ok.jpg").is_file() and (site_project / "site" / "2025" / "ok.png").is_file()
+    assert (site_project / "site" / "2025" / "ok.jpg").is_file() and (
+        site_project / "site" / "2025" / "ok.png"
+    ).is_file()
 
 
 # --- class 4: a failed build leaves the previous site (or nothing) --------------------------------
+
 
 def _nav_warning(project: Path) -> None:
     """A strict-mode warning MkDocs only raises while building (a nav entry to a missing page)."""
@@ -185,8 +207,13 @@ def _nav_warning(project: Path) -> None:
 FAILURES = [
     ("strict-warning", _nav_warning),
     ("story-error", lambda p: add_story(p, "2025/broken.md", "broken", "visibility: secretive\n")),
-    ("bomb-image", lambda p: ((p / "stories/2025/bomb.png").write_bytes(png_header(30000, 30000)),
-                              add_story(p, "2025/bomb.md", "bomb", "images: [bomb.png]\n"))),
+    (
+        "bomb-image",
+        lambda p: (
+            (p / "stories/2025/bomb.png").write_bytes(png_header(30000, 30000)),
+            add_story(p, "2025/bomb.md", "bomb", "images: [bomb.png]\n"),
+        ),
+    ),
 ]
 
 
@@ -260,10 +287,12 @@ def test_pack_whose_build_fails_leaves_no_dist_folder(tmp_path):
 
 # --- class 5: outputs never land in what gets published, nor eat the stories ---------------------
 
+
 def _link(name: str, to: str, then: str = ""):
     def make(project: Path) -> str:
         (project / name).symlink_to(to)
         return name + then
+
     return make
 
 
@@ -278,8 +307,11 @@ OUTSIDE_OUTPUTS = [
 ]
 
 
-@pytest.mark.parametrize("name,out,what", [*OUTSIDE_OUTPUTS, ("site", lambda p: "site/downloads", "the site folder")],
-                         ids=[o[0] for o in OUTSIDE_OUTPUTS] + ["site"])
+@pytest.mark.parametrize(
+    "name,out,what",
+    [*OUTSIDE_OUTPUTS, ("site", lambda p: "site/downloads", "the site folder")],
+    ids=[o[0] for o in OUTSIDE_OUTPUTS] + ["site"],
+)
 @pytest.mark.parametrize("command", [("pack", "--profile", "archive", "--out"), ("digest", "2025-06", "--out")])
 def test_outputs_inside_published_folders_are_refused(tmp_path, command, name, out, what):
     project = copy_project(tmp_path / "archive")
@@ -335,12 +367,15 @@ def test_site_dir_mkdocs_already_refuses_stays_refused(tmp_path, site_dir):
 def test_forms_output_inside_overrides_is_refused(tmp_path):
     project = copy_project(tmp_path / "archive")
     before = tree(project / "overrides")
-    refused(run_harvest("forms", "-o", "overrides/issue.yml", cwd=project),
-            "overrides/issue.yml: --output: is inside the theme overrides folder")
+    refused(
+        run_harvest("forms", "-o", "overrides/issue.yml", cwd=project),
+        "overrides/issue.yml: --output: is inside the theme overrides folder",
+    )
     assert tree(project / "overrides") == before
 
 
 # --- class 6: symlinks never lead out of their folder -----------------------------------------------
+
 
 def _outside(project: Path) -> Path:
     folder = project.parent / "elsewhere"
@@ -385,6 +420,7 @@ def link_vocabulary_out(name):
         (project / "stories" / name).rename(moved)
         (project / "stories" / name).symlink_to(moved)
         return f"stories/{name}", "outside its folder"
+
     return link
 
 
@@ -402,6 +438,7 @@ def link_image_out(how: str):
         extra, body = ("images: [photo.jpg]\n", "") if how == "front" else ("", "![the corner](photo.jpg)\n")
         add_story(project, "2025/pictured.md", "pictured", extra, body)
         return "stories/2025/photo.jpg", "outside the stories folder"
+
     return make
 
 
@@ -413,12 +450,17 @@ def link_digest_note_out(project):
 
 
 STORY_LINKS = [
-    ("image-out-inline", link_image_out("inline")), ("image-out-front", link_image_out("front")),
+    ("image-out-inline", link_image_out("inline")),
+    ("image-out-front", link_image_out("front")),
     ("digest-note-out", link_digest_note_out),
-    ("story-out", link_story_out), ("story-out-relative", link_story_out_relative),
-    ("folder-out", link_folder_out), ("story-to-inbox", link_story_to_inbox),
-    ("readings-out", link_readings_out), ("lessons-out", link_vocabulary_out("lessons.yml")),
-    ("contributors-out", link_vocabulary_out("contributors.yml")), ("inbox-out", link_inbox_out),
+    ("story-out", link_story_out),
+    ("story-out-relative", link_story_out_relative),
+    ("folder-out", link_folder_out),
+    ("story-to-inbox", link_story_to_inbox),
+    ("readings-out", link_readings_out),
+    ("lessons-out", link_vocabulary_out("lessons.yml")),
+    ("contributors-out", link_vocabulary_out("contributors.yml")),
+    ("inbox-out", link_inbox_out),
 ]
 
 
@@ -429,8 +471,9 @@ def test_check_refuses_symlinks_out_of_the_stories_folder(tmp_path, name, make):
     refused(run_harvest("check", cwd=project), f"{path}: file: ", why)
 
 
-@pytest.mark.parametrize("name,make", [s for s in STORY_LINKS if s[0] != "inbox-out"],
-                         ids=[s[0] for s in STORY_LINKS if s[0] != "inbox-out"])
+@pytest.mark.parametrize(
+    "name,make", [s for s in STORY_LINKS if s[0] != "inbox-out"], ids=[s[0] for s in STORY_LINKS if s[0] != "inbox-out"]
+)
 def test_build_refuses_symlinks_and_publishes_nothing(site_project, name, make):
     before = tree(site_project / "site")
     path, why = make(site_project)
@@ -445,8 +488,10 @@ def test_inbox_link_refused_by_intake(tmp_path):
     target = project / "stories" / "2025"
     (project / "stories" / "_inbox").symlink_to(target)  # inside, but straight into a published folder
     before = tree(target)
-    refused(run_harvest("intake", str(FIXTURES / "intake" / "issue-body.md"), cwd=project),
-            "stories/_inbox: file: the review inbox is a symbolic link")
+    refused(
+        run_harvest("intake", str(FIXTURES / "intake" / "issue-body.md"), cwd=project),
+        "stories/_inbox: file: the review inbox is a symbolic link",
+    )
     assert tree(target) == before
 
 
@@ -502,9 +547,14 @@ def import_authors_out(tmp_path):
     return source / "docs", (".authors.yml", "outside the folder being imported")
 
 
-IMPORT_LINKS = [("post-out", import_post_out), ("post-out-relative", import_post_out_relative),
-                ("folder-out", import_folder_out), ("named-file-out", import_named_file_out),
-                ("json-out", import_json_out), ("authors-out", import_authors_out)]
+IMPORT_LINKS = [
+    ("post-out", import_post_out),
+    ("post-out-relative", import_post_out_relative),
+    ("folder-out", import_folder_out),
+    ("named-file-out", import_named_file_out),
+    ("json-out", import_json_out),
+    ("authors-out", import_authors_out),
+]
 
 
 @pytest.mark.parametrize("name,make", IMPORT_LINKS, ids=[i[0] for i in IMPORT_LINKS])
@@ -512,8 +562,7 @@ def test_import_refuses_links_out_of_the_source_and_writes_nothing(tmp_path, nam
     project = copy_project(tmp_path / "archive")
     source, expected = make(tmp_path)
     before = tree(project / "stories")
-    result = run_harvest("import", str(source), "--add-lessons", "--add-contributors", "--event", "action",
-                         cwd=project)
+    result = run_harvest("import", str(source), "--add-lessons", "--add-contributors", "--event", "action", cwd=project)
     refused(result, *expected)
     assert tree(project / "stories") == before
 
@@ -533,8 +582,11 @@ def test_intake_refuses_an_input_file_linked_out_of_its_folder(tmp_path):
     shutil.copy(FIXTURES / "intake" / "issue-body.md", tmp_path / "private" / "body.md")
     (tmp_path / "incoming").mkdir()
     (tmp_path / "incoming" / "body.md").symlink_to(tmp_path / "private" / "body.md")
-    refused(run_harvest("intake", str(tmp_path / "incoming" / "body.md"), cwd=project),
-            "body.md: file: is a symbolic link to", "outside its folder")
+    refused(
+        run_harvest("intake", str(tmp_path / "incoming" / "body.md"), cwd=project),
+        "body.md: file: is a symbolic link to",
+        "outside its folder",
+    )
     assert not (project / "stories" / "_inbox").exists()
 
 
@@ -544,10 +596,14 @@ DEEP = 20_000
 DEEP_POSTS = [
     ("yaml-list", "---\ntitle: Deep\ndate: 2020-01-01\ntags: " + "[" * DEEP + "]" * DEEP + "\n---\nbody\n"),
     ("yaml-map", "---\ntitle: Deep\ndate: 2020-01-01\nextra: " + "{a: " * 2000 + "1" + "}" * 2000 + "\n---\nbody\n"),
-    ("yaml-block", "---\ntitle: Deep\ndate: 2020-01-01\nextra:\n" + "".join(" " * i + "- \n" for i in range(1, 60))
-     + "---\nbody\n"),
-    ("toml-array", "+++\ntitle = \"Deep\"\ndate = 2020-01-01\ntags = " + "[" * DEEP + "]" * DEEP + "\n+++\nbody\n"),
-    ("toml-inline", "+++\ntitle = \"Deep\"\nx = " + "{a = " * 3000 + "1" + "}" * 3000 + "\n+++\nbody\n"),
+    (
+        "yaml-block",
+        "---\ntitle: Deep\ndate: 2020-01-01\nextra:\n"
+        + "".join(" " * i + "- \n" for i in range(1, 60))
+        + "---\nbody\n",
+    ),
+    ("toml-array", '+++\ntitle = "Deep"\ndate = 2020-01-01\ntags = ' + "[" * DEEP + "]" * DEEP + "\n+++\nbody\n"),
+    ("toml-inline", '+++\ntitle = "Deep"\nx = ' + "{a = " * 3000 + "1" + "}" * 3000 + "\n+++\nbody\n"),
     ("json-front", '{"title": "Deep", "date": "2020-01-01", "tags": ' + "[" * DEEP + "]" * DEEP + "}\nbody\n"),
 ]
 
@@ -560,29 +616,37 @@ def test_import_refuses_deeply_nested_front_matter(tmp_path, name, text):
     shutil.copy(FIXTURES / "import" / "jekyll" / "_posts" / "2019-03-04-river-drill.md", posts)
     (posts / "2020-01-01-deep.md").write_text(text)
     before = tree(project / "stories")
-    result = run_harvest("import", str(tmp_path / "blog"), "--kind", "jekyll", "--add-lessons", "--event",
-                         "action", cwd=project)
+    result = run_harvest(
+        "import", str(tmp_path / "blog"), "--kind", "jekyll", "--add-lessons", "--event", "action", cwd=project
+    )
     refused(result, "_posts/2020-01-01-deep.md:1: file: nested more than 32 levels deep")
     assert tree(project / "stories") == before
 
 
-@pytest.mark.parametrize("records", [
-    "[" * DEEP + "]" * DEEP,
-    '[{"title": "x", "date": "2020-01-01", "tags": ' + "[" * DEEP + "]" * DEEP + "}]",
-    '{"stories": [{"title": "x", "extra": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}]}",
-    '[{"title": "x", "tags": ' + "[" * 40 + "]" * 40 + "}]",  # deep enough to refuse, not to crash
-], ids=["bare", "field", "object", "forty"])
+@pytest.mark.parametrize(
+    "records",
+    [
+        "[" * DEEP + "]" * DEEP,
+        '[{"title": "x", "date": "2020-01-01", "tags": ' + "[" * DEEP + "]" * DEEP + "}]",
+        '{"stories": [{"title": "x", "extra": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}]}",
+        '[{"title": "x", "tags": ' + "[" * 40 + "]" * 40 + "}]",  # deep enough to refuse, not to crash
+    ],
+    ids=["bare", "field", "object", "forty"],
+)
 def test_import_refuses_deeply_nested_json_records(tmp_path, records):
     project = copy_project(tmp_path / "archive")
     (tmp_path / "data.json").write_text(records)
     before = tree(project / "stories")
-    refused(run_harvest("import", str(tmp_path / "data.json"), cwd=project),
-            "data.json:1: file: nested more than 32 levels deep")
+    refused(
+        run_harvest("import", str(tmp_path / "data.json"), cwd=project),
+        "data.json:1: file: nested more than 32 levels deep",
+    )
     assert tree(project / "stories") == before
 
 
-@pytest.mark.parametrize("payload", ["[" * DEEP + "]" * DEEP, '{"issue": ' + '{"a": ' * 5000 + "1" + "}" * 5001],
-                         ids=["list", "object"])
+@pytest.mark.parametrize(
+    "payload", ["[" * DEEP + "]" * DEEP, '{"issue": ' + '{"a": ' * 5000 + "1" + "}" * 5001], ids=["list", "object"]
+)
 def test_intake_refuses_deeply_nested_json(tmp_path, payload):
     project = copy_project(tmp_path / "archive")
     (tmp_path / "issue.json").write_text(payload)

@@ -1,6 +1,7 @@
 """Issue 13, class 3 and overrides/: a story cannot take the theme's ids or classes, nor make a
 reader's browser contact another host, judged as the browser reads URLs; overrides/ and the
 finished site are checked for outside requests in every build."""
+
 from __future__ import annotations
 
 import re
@@ -43,58 +44,93 @@ class Elements(HTMLParser):
 
 # --- ids, names and classes -------------------------------------------------------------------
 
-@pytest.mark.parametrize("html, ids", [
-    ('<div id="__config">{"base": "https://evil.example/"}</div>', ["user-content-__config"]),
-    ('<span id="__search"></span><a id="__drawer"></a>', ["user-content-__search", "user-content-__drawer"]),
-    ('<p id="__palette_0">x</p><div id="__toc"></div><a id="__skip">s</a>',
-     ["user-content-__palette_0", "user-content-__toc", "user-content-__skip"]),
-    ('<div id="read-aloud"></div><p id="read-aloud-1"></p>', ["user-content-read-aloud", "user-content-read-aloud-1"]),
-    ('<h3 id="harvest-related-title">x</h3><b id="hc-config">y</b>',
-     ["user-content-harvest-related-title", "user-content-hc-config"]),
-    ('<div id="mermaid">window.mermaid would be this element</div>', ["user-content-mermaid"]),
-    ('<h2 id="what-surprised-us">What surprised us?</h2>', ["user-content-what-surprised-us"]),  # Markdown's toc
-    ('<sup id="fnref:1"><a href="#fn:1">1</a></sup><li id="fn:1">n</li>', ["user-content-fnref:1", "user-content-fn:1"]),
-    ('<p id="user-content-x">already namespaced: unchanged</p>', ["user-content-x"]),
-])
+
+@pytest.mark.parametrize(
+    "html, ids",
+    [
+        ('<div id="__config">{"base": "https://evil.example/"}</div>', ["user-content-__config"]),
+        ('<span id="__search"></span><a id="__drawer"></a>', ["user-content-__search", "user-content-__drawer"]),
+        (
+            '<p id="__palette_0">x</p><div id="__toc"></div><a id="__skip">s</a>',
+            ["user-content-__palette_0", "user-content-__toc", "user-content-__skip"],
+        ),
+        (
+            '<div id="read-aloud"></div><p id="read-aloud-1"></p>',
+            ["user-content-read-aloud", "user-content-read-aloud-1"],
+        ),
+        (
+            '<h3 id="harvest-related-title">x</h3><b id="hc-config">y</b>',
+            ["user-content-harvest-related-title", "user-content-hc-config"],
+        ),
+        ('<div id="mermaid">window.mermaid would be this element</div>', ["user-content-mermaid"]),
+        ('<h2 id="what-surprised-us">What surprised us?</h2>', ["user-content-what-surprised-us"]),  # Markdown's toc
+        (
+            '<sup id="fnref:1"><a href="#fn:1">1</a></sup><li id="fn:1">n</li>',
+            ["user-content-fnref:1", "user-content-fn:1"],
+        ),
+        ('<p id="user-content-x">already namespaced: unchanged</p>', ["user-content-x"]),
+    ],
+)
 def test_story_ids_are_namespaced(html, ids):
     assert Elements(clean_html(html)).ids() == ids
 
 
-@pytest.mark.parametrize("html", [
-    '<img name="getElementById" src="a.png">', '<a name="__config">x</a>', '<span name="__search">x</span>',
-])
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<img name="getElementById" src="a.png">',
+        '<a name="__config">x</a>',
+        '<span name="__search">x</span>',
+    ],
+)
 def test_names_never_reach_a_page(html):
     assert not [a for _, a in Elements(clean_html(html)).found if "name" in a]
 
 
-@pytest.mark.parametrize("html, classes", [
-    ('<div class="md-search-result__item">fake result</div>', ["user-content-md-search-result__item"]),
-    ('<p class="harvest-ra-sections harvest-ra-section">x</p>',
-     ["user-content-harvest-ra-sections", "user-content-harvest-ra-section"]),
-    ('<span class="md-header__inner harvest-search">x</span>',
-     ["user-content-md-header__inner", "user-content-harvest-search"]),
-    ('<a class="md-button md-button--primary" href="x/">looks like ours</a>',
-     ["user-content-md-button", "user-content-md-button--primary"]),
-    ('<pre class="mermaid">graph TD; A-->B</pre>', []),                           # Material would fetch Mermaid
-    ('<div class="admonition warning"><p class="admonition-title">W</p></div>',  # Markdown's own: kept
-     ["admonition", "warning", "admonition-title"]),
-    ('<pre><code class="language-python">x</code></pre><a class="footnote-ref" href="#fn:1">1</a>',
-     ["language-python", "footnote-ref"]),
-    ('<p class="harvest-image md-typeset">x</p>', ["harvest-image", "user-content-md-typeset"]),
-])
+@pytest.mark.parametrize(
+    "html, classes",
+    [
+        ('<div class="md-search-result__item">fake result</div>', ["user-content-md-search-result__item"]),
+        (
+            '<p class="harvest-ra-sections harvest-ra-section">x</p>',
+            ["user-content-harvest-ra-sections", "user-content-harvest-ra-section"],
+        ),
+        (
+            '<span class="md-header__inner harvest-search">x</span>',
+            ["user-content-md-header__inner", "user-content-harvest-search"],
+        ),
+        (
+            '<a class="md-button md-button--primary" href="x/">looks like ours</a>',
+            ["user-content-md-button", "user-content-md-button--primary"],
+        ),
+        ('<pre class="mermaid">graph TD; A-->B</pre>', []),  # Material would fetch Mermaid
+        (
+            '<div class="admonition warning"><p class="admonition-title">W</p></div>',  # Markdown's own: kept
+            ["admonition", "warning", "admonition-title"],
+        ),
+        (
+            '<pre><code class="language-python">x</code></pre><a class="footnote-ref" href="#fn:1">1</a>',
+            ["language-python", "footnote-ref"],
+        ),
+        ('<p class="harvest-image md-typeset">x</p>', ["harvest-image", "user-content-md-typeset"]),
+    ],
+)
 def test_classes_outside_the_pipelines_list_are_namespaced(html, classes):
     assert Elements(clean_html(html)).classes() == classes
 
 
-@pytest.mark.parametrize("href, published", [
-    ("#__config", "#user-content-__config"),
-    ("#fn:1", "#user-content-fn:1"),
-    ("#what-surprised-us", "#user-content-what-surprised-us"),
-    ("#user-content-x", "#user-content-x"),
-    ("#", "#"),
-    ("https://example.org/#top", "https://example.org/#top"),
-    ("../other/", "../other/"),
-])
+@pytest.mark.parametrize(
+    "href, published",
+    [
+        ("#__config", "#user-content-__config"),
+        ("#fn:1", "#user-content-fn:1"),
+        ("#what-surprised-us", "#user-content-what-surprised-us"),
+        ("#user-content-x", "#user-content-x"),
+        ("#", "#"),
+        ("https://example.org/#top", "https://example.org/#top"),
+        ("../other/", "../other/"),
+    ],
+)
 def test_in_page_links_follow_the_namespaced_ids(href, published):
     assert Elements(clean_html(f'<a href="{href}">x</a>')).values("a", "href") == [published]
 
@@ -107,20 +143,20 @@ IMAGE_SOURCES = [
     ("photo.png", True),
     ("../2025/photo.png", True),
     ("/assets/photo.png", True),
-    ("%2F%2Fevil.example/a.png", True),           # percent-encoding makes no host: a path on the site
-    ("/\\evil.example/a.png", False),             # browsers read \ as / : //evil.example
+    ("%2F%2Fevil.example/a.png", True),  # percent-encoding makes no host: a path on the site
+    ("/\\evil.example/a.png", False),  # browsers read \ as / : //evil.example
     ("\\\\evil.example\\a.png", False),
-    ("https:evil.example/a.png", False),          # relative on the web, https://evil.example from file://
+    ("https:evil.example/a.png", False),  # relative on the web, https://evil.example from file://
     ("https:\\\\evil.example/a.png", False),
     ("http:/evil.example/a.png", False),
     ("//evil.example/a.png", False),
-    ("ht&#9;tps://evil.example/a.png", False),    # a tab inside the scheme is dropped
+    ("ht&#9;tps://evil.example/a.png", False),  # a tab inside the scheme is dropped
     ("h&#10;ttps://evil.example/a.png", False),
-    ("&#1;https://evil.example/a.png", False),     # leading control characters are stripped
+    ("&#1;https://evil.example/a.png", False),  # leading control characters are stripped
     (" https://evil.example/a.png", False),
     ("HTTPS://EVIL.EXAMPLE/a.png", False),
-    ("file://evil.example/a.png", False),         # a network share
-    ("file:///etc/a.png", False),                 # absolute: never a reference to the site
+    ("file://evil.example/a.png", False),  # a network share
+    ("file:///etc/a.png", False),  # absolute: never a reference to the site
     ("data:image/png;base64,iVBORw0KGgo=", False),
     ("javascript:alert(1)", False),
     ("blob:https://evil.example/uuid", False),
@@ -134,36 +170,62 @@ def test_image_sources_must_stay_in_the_site(src, kept):
     assert bool(sources) == kept, sources
 
 
-@pytest.mark.parametrize("url, host", [
-    ("/\\evil.example/a.png", EVIL),
-    ("https:evil.example/a.png", EVIL),           # from the offline copy
-    ("\x01https://evil.example/a.png", EVIL),
-    ("\x1f https://evil.example/a.png", EVIL),
-    ("ht\ntps://evil.example/a.png", EVIL),
-    ("https:\\\\evil.example\\a.png", EVIL),
-    ("smb://evil.example/share", EVIL),
-    ("//[2001:db8::1]/x", "[2001:db8::1]"),
-    ("https://xn--80ak6aa92e.com/", "xn--80ak6aa92e.com"),
-    ("https://аpple.com/", "xn--pple-43d.com"),   # IDN: the host the browser would look up
-    ("%2F%2Fevil.example/a.png", None),
-    ("a/../../..//evil.example/x", None),         # a path, however many dots
-    ("mailto:someone@example.org", None),
-    ("data:image/png;base64,AA==", None),
-    ("file:///home/reader/x.png", None),
-])
+@pytest.mark.parametrize(
+    "url, host",
+    [
+        ("/\\evil.example/a.png", EVIL),
+        ("https:evil.example/a.png", EVIL),  # from the offline copy
+        ("\x01https://evil.example/a.png", EVIL),
+        ("\x1f https://evil.example/a.png", EVIL),
+        ("ht\ntps://evil.example/a.png", EVIL),
+        ("https:\\\\evil.example\\a.png", EVIL),
+        ("smb://evil.example/share", EVIL),
+        ("//[2001:db8::1]/x", "[2001:db8::1]"),
+        ("https://xn--80ak6aa92e.com/", "xn--80ak6aa92e.com"),
+        ("https://аpple.com/", "xn--pple-43d.com"),  # IDN: the host the browser would look up
+        ("%2F%2Fevil.example/a.png", None),
+        ("a/../../..//evil.example/x", None),  # a path, however many dots
+        ("mailto:someone@example.org", None),
+        ("data:image/png;base64,AA==", None),
+        ("file:///home/reader/x.png", None),
+    ],
+)
 def test_the_checker_reads_urls_as_the_browser_does(url, host):
     assert checker_outside_host(url) == host
 
 
-@pytest.mark.parametrize("url", [
-    "a.png", "./a/b.png?x=1#y", "../../x", "/x/y", "", "#top", "?q=//evil.example", "a@b.png", "~x/%20.png",
-    "//evil.example/x", "/\\evil.example", "a:b", "https:x", "\\\\x", " x", "x\ty", "ä.png", "//", "/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "a.png",
+        "./a/b.png?x=1#y",
+        "../../x",
+        "/x/y",
+        "",
+        "#top",
+        "?q=//evil.example",
+        "a@b.png",
+        "~x/%20.png",
+        "//evil.example/x",
+        "/\\evil.example",
+        "a:b",
+        "https:x",
+        "\\\\x",
+        " x",
+        "x\ty",
+        "ä.png",
+        "//",
+        "/",
+    ],
+)
 def test_the_fast_path_agrees_with_the_url_parser(url):
     """Plain relative references skip the parser; the answer must be the parser's."""
     from harvest.core import urls
+
     parsed = [urls._resolve(url, base) for base, _, _ in urls._PAGES]
-    stays = all(r is not None and (r.protocol, r.host) == (p, h) for r, (_, p, h) in zip(parsed, urls._PAGES, strict=True))
+    stays = all(
+        r is not None and (r.protocol, r.host) == (p, h) for r, (_, p, h) in zip(parsed, urls._PAGES, strict=True)
+    )
     assert urls.stays_in_site(url) == stays
     if urls._PLAIN_RELATIVE.fullmatch(url):
         assert stays and urls.outside_host(url) is None
@@ -171,20 +233,27 @@ def test_the_fast_path_agrees_with_the_url_parser(url):
 
 # --- the outside-request check finds every way of loading ------------------------------------------
 
-@pytest.mark.parametrize("markup, what", [
-    ('<table background="https://evil.example/t.png"><tr><td>x</td></tr></table>', "<table background>"),
-    ('<td background="//evil.example/t.png">x</td>', "<td background>"),
-    ('<iframe srcdoc="&lt;img src=&quot;https://evil.example/s.png&quot;&gt;"></iframe>', "<iframe srcdoc> <img src>"),
-    ('<svg><rect fill="url(https://evil.example/p.svg#g)"/></svg>', "CSS url()"),
-    ('<svg><script href="https://evil.example/s.js"></script></svg>', "<script href>"),
-    ('<link rel="preload" as="image" imagesrcset="https://evil.example/i.png 2x">', "<link imagesrcset>"),
-    ('<p style="background: \\75 rl(https://evil.example/e.png)">x</p>', "CSS url()"),
-    ('<p style="cursor: url(https:evil.example/c.cur), auto">x</p>', "CSS url()"),
-    ('<img src="\x01https://evil.example/c.png">', "<img src>"),
-    ('<img src="/\\evil.example/b.png">', "<img src>"),
-    ('<html manifest="https://evil.example/m.appcache"></html>', "<html manifest>"),
-    ('<script>fetch("https:\\\\\\\\evil.example/x")</script>', "script string"),
-])
+
+@pytest.mark.parametrize(
+    "markup, what",
+    [
+        ('<table background="https://evil.example/t.png"><tr><td>x</td></tr></table>', "<table background>"),
+        ('<td background="//evil.example/t.png">x</td>', "<td background>"),
+        (
+            '<iframe srcdoc="&lt;img src=&quot;https://evil.example/s.png&quot;&gt;"></iframe>',
+            "<iframe srcdoc> <img src>",
+        ),
+        ('<svg><rect fill="url(https://evil.example/p.svg#g)"/></svg>', "CSS url()"),
+        ('<svg><script href="https://evil.example/s.js"></script></svg>', "<script href>"),
+        ('<link rel="preload" as="image" imagesrcset="https://evil.example/i.png 2x">', "<link imagesrcset>"),
+        ('<p style="background: \\75 rl(https://evil.example/e.png)">x</p>', "CSS url()"),
+        ('<p style="cursor: url(https:evil.example/c.cur), auto">x</p>', "CSS url()"),
+        ('<img src="\x01https://evil.example/c.png">', "<img src>"),
+        ('<img src="/\\evil.example/b.png">', "<img src>"),
+        ('<html manifest="https://evil.example/m.appcache"></html>', "<html manifest>"),
+        ('<script>fetch("https:\\\\\\\\evil.example/x")</script>', "script string"),
+    ],
+)
 def test_the_checker_finds_every_loading_attribute(tmp_path, markup, what):
     (tmp_path / "page.html").write_text(f"<!doctype html><body>\n{markup}\n</body>", "utf-8")
     loads = scan_site(tmp_path).loads
@@ -200,10 +269,27 @@ def test_a_form_button_to_another_host_is_a_link_not_a_load(tmp_path):
 
 # --- a real build with hostile stories ------------------------------------------------------------
 
-HOSTILE_IDS = ["__config", "__search", "__drawer", "__palette_0", "__toc", "__skip", "read-aloud",
-               "read-aloud-1", "harvest-related-title", "mermaid"]
-HOSTILE_CLASSES = ["md-search-result__item", "harvest-ra-sections", "harvest-ra-section", "md-header__inner",
-                   "harvest-search", "md-button", "mermaid"]
+HOSTILE_IDS = [
+    "__config",
+    "__search",
+    "__drawer",
+    "__palette_0",
+    "__toc",
+    "__skip",
+    "read-aloud",
+    "read-aloud-1",
+    "harvest-related-title",
+    "mermaid",
+]
+HOSTILE_CLASSES = [
+    "md-search-result__item",
+    "harvest-ra-sections",
+    "harvest-ra-section",
+    "md-header__inner",
+    "harvest-search",
+    "md-button",
+    "mermaid",
+]
 CLOBBER_STORY = """---
 id: 2026-05-clobber
 title: Clobbering the theme
@@ -304,6 +390,7 @@ def hostile_project(target: Path) -> Path:
         (project / "stories" / rel).write_text(text, "utf-8")
     # The one local image the URL story shows (`harvest check` refuses a missing one).
     from PIL import Image
+
     Image.new("RGB", (4, 4), "green").save(project / "stories" / "2026" / "x.png")
     config = project / "mkdocs.yml"
     config.write_text(config.read_text().replace("markdown_extensions:\n", "markdown_extensions:\n  - footnotes\n"))
@@ -348,24 +435,50 @@ def test_toc_permalinks_and_footnotes_point_at_namespaced_ids_that_exist(hostile
     assert "#user-content-__config" in in_page and "#user-content-what-surprised-us" in in_page
     assert all(h[1:] in ids for h in in_page), [h for h in in_page if h[1:] not in ids]
     story = page_elements(hostile_site, "2026/flood-drill/index.html")
-    toc = [a["href"] for t, a in story.found if t == "a" and "md-nav__link" in a.get("class", "")
-           and a.get("href", "").startswith("#")]
-    assert toc == ["#user-content-what-surprised-us", "#user-content-who-stepped-forward",
-                   "#user-content-what-resource-was-missing"]
+    toc = [
+        a["href"]
+        for t, a in story.found
+        if t == "a" and "md-nav__link" in a.get("class", "") and a.get("href", "").startswith("#")
+    ]
+    assert toc == [
+        "#user-content-what-surprised-us",
+        "#user-content-who-stepped-forward",
+        "#user-content-what-resource-was-missing",
+    ]
 
 
-LOADING = {"img": ("src", "srcset"), "source": ("src", "srcset"), "video": ("src", "poster"), "audio": ("src",),
-           "track": ("src",), "object": ("data",), "embed": ("src",), "iframe": ("src",), "link": ("href",),
-           "image": ("href", "src"), "use": ("href", "xlink:href"), "base": ("href",), "form": ("action",),
-           "button": ("formaction",), "table": ("background",), "td": ("background",), "a": ("ping",),
-           "meta": ("content",), "div": ("style",), "p": ("style",)}
+LOADING = {
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "object": ("data",),
+    "embed": ("src",),
+    "iframe": ("src",),
+    "link": ("href",),
+    "image": ("href", "src"),
+    "use": ("href", "xlink:href"),
+    "base": ("href",),
+    "form": ("action",),
+    "button": ("formaction",),
+    "table": ("background",),
+    "td": ("background",),
+    "a": ("ping",),
+    "meta": ("content",),
+    "div": ("style",),
+    "p": ("style",),
+}
 
 
 def test_no_attribute_in_any_page_names_the_hostile_host_except_links_out(hostile_site):
     for path in sorted(hostile_site.rglob("*.html")):
         for tag, attrs in Elements(path.read_text("utf-8")).found:
-            named = {k: v for k, v in attrs.items() if EVIL in v.lower() and not (tag == "a" and k == "href")
-                     and not v.endswith("%2F%2Fevil.example/m.png")}  # a path on the site, below
+            named = {
+                k: v
+                for k, v in attrs.items()
+                if EVIL in v.lower() and not (tag == "a" and k == "href") and not v.endswith("%2F%2Fevil.example/m.png")
+            }  # a path on the site, below
             assert not named, (path, tag, named)
     urls = page_elements(hostile_site, "2026/urls/index.html")
     # the one percent-encoded "host" is a path on the site: kept, and harmless
@@ -377,7 +490,7 @@ def test_no_attribute_in_any_page_names_the_hostile_host_except_links_out(hostil
 
 OVERRIDES = {
     "main.html": '{% extends "base.html" %}\n{% block scripts %}\n{{ super() }}\n'
-                 '<script src="https://cdn.example.com/x.js"></script>\n{% endblock %}\n',
+    '<script src="https://cdn.example.com/x.js"></script>\n{% endblock %}\n',
     "partials/footer.html": '<footer>\n<img src="/\\\\cdn.example.com/f.png">\n</footer>\n',
     "partials/logo.html": '<svg xmlns="http://www.w3.org/2000/svg">\n\n<image href="https:cdn.example.com/l.png"/></svg>\n',
     "assets/extra.css": 'body { color: red }\n@import url("https://fonts.example.com/f.css");\n',
@@ -390,7 +503,7 @@ EXPECTED = [
     "overrides/main.html:4: outside request: <script src> loads https://cdn.example.com/x.js",
     "overrides/partials/footer.html:2: outside request: <img src> loads /\\\\cdn.example.com/f.png",
     "overrides/partials/logo.html:3: outside request: <image href> loads https:cdn.example.com/l.png",
-    'overrides/assets/extra.css:2: outside request: CSS url() loads https://fonts.example.com/f.css',
+    "overrides/assets/extra.css:2: outside request: CSS url() loads https://fonts.example.com/f.css",
     "overrides/assets/more.css:3: outside request: CSS url() loads //cdn.example.com/b.png",
     "overrides/assets/escaped.css:1: outside request: CSS url() loads https://cdn.example.com/e.png",
     "overrides/assets/app.js:2: outside request: script string loads https://api.example.com/v1",
@@ -418,39 +531,56 @@ def test_overrides_that_stay_local_build(tmp_path):
     project = copy_project(tmp_path / "archive")
     (project / "overrides" / "main.html").write_text(
         '{% extends "base.html" %}\n{% block scripts %}{{ super() }}'
-        '<script src="{{ \'assets/local.js\' | url }}"></script>{% endblock %}\n')
+        "<script src=\"{{ 'assets/local.js' | url }}\"></script>{% endblock %}\n"
+    )
     (project / "overrides" / "assets").mkdir()
     (project / "overrides" / "assets" / "local.js").write_text('var page = "./x.html";\n')
     assert (build(project) / "assets" / "local.js").exists()
 
 
-@pytest.mark.parametrize("extra, line", [
-    ("extra_css:\n  - https://cdn.example.org/x.css\n", r"<link href> loads https://cdn\.example\.org/x\.css"),
-    ("extra_javascript:\n  - //cdn.example.org/w.js\n", r"<script src> loads //cdn\.example\.org/w\.js"),
-    ("extra_javascript:\n  - https:cdn.example.org/w.js\n", r"<script src> loads https:cdn\.example\.org/w\.js"),
-])
+@pytest.mark.parametrize(
+    "extra, line",
+    [
+        ("extra_css:\n  - https://cdn.example.org/x.css\n", r"<link href> loads https://cdn\.example\.org/x\.css"),
+        ("extra_javascript:\n  - //cdn.example.org/w.js\n", r"<script src> loads //cdn\.example\.org/w\.js"),
+        ("extra_javascript:\n  - https:cdn.example.org/w.js\n", r"<script src> loads https:cdn\.example\.org/w\.js"),
+    ],
+)
 def test_a_site_that_would_load_from_another_host_fails_every_build(tmp_path, extra, line):
     project = copy_project(tmp_path / "archive")
     (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text() + "\n" + extra)
     result = run_harvest("build", cwd=project)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
-    assert re.search(r"^site/[\w/.-]+\.html:\d+: outside request: " + line + r" \(and in \d+ more files\)$",
-                     output, re.M), output
+    assert re.search(
+        r"^site/[\w/.-]+\.html:\d+: outside request: " + line + r" \(and in \d+ more files\)$", output, re.M
+    ), output
     assert "Traceback" not in output
 
 
-@pytest.mark.parametrize("island, loads", [
-    ('<script type="application/json" id="hc-config">{"forge": {"url": "https://github.com"}}</script>', []),
-    ('<script type="application/ld+json">{"url": "https://example.org/"}</script>', []),
-    ('<script type="application/json">{"html": "<img src=\\"https://evil.example/i.png\\">"}</script>',
-     ["https://evil.example/i.png"]),
-    ('<script id="__config" type="application/json">{"base": "https://evil.example/", "search": "w.js"}</script>',
-     ["https://evil.example/"]),
-    ('<script id="__config" type="application/json">{"base": ".", "search": "//evil.example/w.js"}</script>',
-     ["//evil.example/w.js"]),
-    ('<script type="importmap">{"imports": {"x": "https://evil.example/x.js"}}</script>', ["https://evil.example/x.js"]),
-])
+@pytest.mark.parametrize(
+    "island, loads",
+    [
+        ('<script type="application/json" id="hc-config">{"forge": {"url": "https://github.com"}}</script>', []),
+        ('<script type="application/ld+json">{"url": "https://example.org/"}</script>', []),
+        (
+            '<script type="application/json">{"html": "<img src=\\"https://evil.example/i.png\\">"}</script>',
+            ["https://evil.example/i.png"],
+        ),
+        (
+            '<script id="__config" type="application/json">{"base": "https://evil.example/", "search": "w.js"}</script>',
+            ["https://evil.example/"],
+        ),
+        (
+            '<script id="__config" type="application/json">{"base": ".", "search": "//evil.example/w.js"}</script>',
+            ["//evil.example/w.js"],
+        ),
+        (
+            '<script type="importmap">{"imports": {"x": "https://evil.example/x.js"}}</script>',
+            ["https://evil.example/x.js"],
+        ),
+    ],
+)
 def test_json_data_islands_load_only_what_the_theme_fetches_from_them(tmp_path, island, loads):
     """A form's settings (the contribute page's forge address) are data, not a load; Material's
     __config names its search worker and base, which it does load."""

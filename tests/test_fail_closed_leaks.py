@@ -1,5 +1,6 @@
 """Issue 13, classes 9, 10 and the zip part of 7: nothing about a hidden story shapes a public output;
 `harvest verify` says whether a copy is authenticated, and refuses hostile zips with bounded memory."""
+
 from __future__ import annotations
 
 import filecmp
@@ -38,15 +39,20 @@ HIDDEN = {
 
 
 def hidden_story(name: str, date: str, extra: str, shared: bool) -> str:
-    lesson, place, person, event = (("safety", "Saltwick Yards", "priya", "crisis-sim") if shared else
-                                    (f"{name}-lesson", f"{name.title()} Hideout", f"{name}-person", f"{name}-event"))
-    return (f"---\nid: hidden-{name}\ntitle: Hidden {name} story\ndate: {date}\nevent: {event}\n"
-            f"place: {place}\ncontributors: [{person}]\nlessons: [{lesson}]\n"
-            f"summary: Secret {name} summary zebrafinch{name.replace('-', '')}.\nlang: es\n"
-            f"translation_of: {VISIBLE_ID}\n{extra}---\n\n"
-            f"Quokkaword{name.replace('-', '')} happened at the hideout.\n\n"
-            "## What surprised us?\n\nXylophonist neighbours.\n\n"
-            "## What resource was missing?\n\nA secret generator.\n")
+    lesson, place, person, event = (
+        ("safety", "Saltwick Yards", "priya", "crisis-sim")
+        if shared
+        else (f"{name}-lesson", f"{name.title()} Hideout", f"{name}-person", f"{name}-event")
+    )
+    return (
+        f"---\nid: hidden-{name}\ntitle: Hidden {name} story\ndate: {date}\nevent: {event}\n"
+        f"place: {place}\ncontributors: [{person}]\nlessons: [{lesson}]\n"
+        f"summary: Secret {name} summary zebrafinch{name.replace('-', '')}.\nlang: es\n"
+        f"translation_of: {VISIBLE_ID}\n{extra}---\n\n"
+        f"Quokkaword{name.replace('-', '')} happened at the hideout.\n\n"
+        "## What surprised us?\n\nXylophonist neighbours.\n\n"
+        "## What resource was missing?\n\nA secret generator.\n"
+    )
 
 
 HIDDEN_SESSIONS = {
@@ -66,7 +72,9 @@ def configure(project: Path, names: list[str], drop_sample_session: bool = False
     config.write_text(text, "utf-8")
     with open(project / "stories" / "lessons.yml", "a", encoding="utf-8") as lessons:
         for n in names:
-            lessons.write(f"{n}-lesson:\n  title: {n.title()} lesson title\n  description: Only the {n} story uses it.\n")
+            lessons.write(
+                f"{n}-lesson:\n  title: {n.title()} lesson title\n  description: Only the {n} story uses it.\n"
+            )
     with open(project / "stories" / "contributors.yml", "a", encoding="utf-8") as people:
         for n in names:
             people.write(f"{n}-person:\n  name: {n.title()} Realname\n  credit: named\n")
@@ -85,7 +93,9 @@ def add_hidden(project: Path, names: list[str], sessions: list[str]) -> None:
         ids = [*hidden_ids[:1], VISIBLE_ID]
         (project / "stories" / "_readings" / f"hidden-{n}.yml").write_text(
             f"title: Hidden {n} session\ndate: 2015-01-01\nstories: [{', '.join(ids)}]\n"
-            f"readers: [priya]\n{HIDDEN_SESSIONS[n]}", "utf-8")
+            f"readers: [priya]\n{HIDDEN_SESSIONS[n]}",
+            "utf-8",
+        )
 
 
 def differences(left: Path, right: Path) -> list[str]:
@@ -101,6 +111,7 @@ def differences(left: Path, right: Path) -> list[str]:
                 out.append(f"differs: {prefix}{name}")
         for name, sub in cmp.subdirs.items():
             walk(sub, f"{prefix}{name}/")
+
     walk(compared)
     return sorted(out)
 
@@ -121,20 +132,34 @@ def built(project: Path, profile: str = "public") -> Path:
     return project / "site"
 
 
-@pytest.mark.parametrize("names, sessions, drop_sample_session, profile", [
-    (["members"], [], False, "public"),
-    (["private"], [], False, "public"),
-    (["embargoed"], [], False, "public"),
-    (["inbox"], [], False, "public"),
-    (["busy-month"], [], False, "public"),
-    (["members"], ["members", "embargoed"], False, "public"),
-    (["members"], ["members"], True, "public"),        # the only reading sessions are hidden ones
-    (list(HIDDEN), ["members", "embargoed"], False, "public"),
-    (["private", "embargoed", "inbox"], ["embargoed"], False, "members"),
-], ids=["members", "private", "embargoed", "inbox", "busy-month", "sessions", "only-hidden-sessions", "all",
-        "members-profile"])
-def test_a_public_build_is_byte_identical_with_and_without_hidden_stories(tmp_path, names, sessions,
-                                                                          drop_sample_session, profile):
+@pytest.mark.parametrize(
+    "names, sessions, drop_sample_session, profile",
+    [
+        (["members"], [], False, "public"),
+        (["private"], [], False, "public"),
+        (["embargoed"], [], False, "public"),
+        (["inbox"], [], False, "public"),
+        (["busy-month"], [], False, "public"),
+        (["members"], ["members", "embargoed"], False, "public"),
+        (["members"], ["members"], True, "public"),  # the only reading sessions are hidden ones
+        (list(HIDDEN), ["members", "embargoed"], False, "public"),
+        (["private", "embargoed", "inbox"], ["embargoed"], False, "members"),
+    ],
+    ids=[
+        "members",
+        "private",
+        "embargoed",
+        "inbox",
+        "busy-month",
+        "sessions",
+        "only-hidden-sessions",
+        "all",
+        "members-profile",
+    ],
+)
+def test_a_public_build_is_byte_identical_with_and_without_hidden_stories(
+    tmp_path, names, sessions, drop_sample_session, profile
+):
     plain, hidden = two_projects(tmp_path, names, sessions, drop_sample_session)
     left, right = built(plain, profile), built(hidden, profile)
     assert differences(left, right) == []
@@ -195,8 +220,9 @@ def new_key(folder: Path, name: str) -> Path:
 
 
 def fingerprint(public: Path) -> str:
-    return subprocess.run(["ssh-keygen", "-l", "-f", str(public)], capture_output=True, text=True,
-                          check=True).stdout.split()[1]
+    return subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(public)], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
 
 
 @pytest.fixture(scope="module")
@@ -210,11 +236,18 @@ def copies(tmp_path_factory):
         result = run_harvest("pack", *args, cwd=project, env={"SOURCE_DATE_EPOCH": EPOCH})
         assert result.returncode == 0, result.stdout + result.stderr
     (keys / "allowed_signers").write_text(
-        f'{SIGNER} namespaces="harvest-archive" ' + " ".join(Path(f"{ours}.pub").read_text().split()[:2]) + "\n")
+        f'{SIGNER} namespaces="harvest-archive" ' + " ".join(Path(f"{ours}.pub").read_text().split()[:2]) + "\n"
+    )
     (keys / "stranger_signers").write_text(
-        f'{SIGNER} namespaces="harvest-archive" ' + " ".join(Path(f"{theirs}.pub").read_text().split()[:2]) + "\n")
-    return {"signed": next((signed / "dist").glob("*.zip")), "unsigned": next((unsigned / "dist").glob("*.zip")),
-            "keys": keys, "ours": ours, "theirs": theirs}
+        f'{SIGNER} namespaces="harvest-archive" ' + " ".join(Path(f"{theirs}.pub").read_text().split()[:2]) + "\n"
+    )
+    return {
+        "signed": next((signed / "dist").glob("*.zip")),
+        "unsigned": next((unsigned / "dist").glob("*.zip")),
+        "keys": keys,
+        "ours": ours,
+        "theirs": theirs,
+    }
 
 
 def key_arg(copies, spec: str) -> list[str]:
@@ -233,22 +266,25 @@ def key_arg(copies, spec: str) -> list[str]:
     }[spec]
 
 
-@pytest.mark.parametrize("copy, trust, status, last, detail", [
-    ("unsigned", "none", 1, "NOT AUTHENTICATED: ", "add --allow-unsigned"),
-    ("unsigned", "allow-unsigned", 0, "NOT AUTHENTICATED: ", "anyone who could swap the zip could swap SHA256SUMS"),
-    ("signed", "none", 1, "NOT AUTHENTICATED: ", "no trusted key was given"),
-    ("signed", "allow-unsigned", 0, "NOT AUTHENTICATED: ", "no trusted key was given"),
-    ("signed", "allowed", 0, "VERIFIED: ", f"signed by {SIGNER} (key {{fp}}) from "),
-    ("signed", "pub-file", 0, "VERIFIED: ", "signed by the key given with --key"),
-    ("signed", "pub-string", 0, "VERIFIED: ", "signed by the key given with --key ({fp})"),
-    ("signed", "pub-and-allow-unsigned", 0, "VERIFIED: ", "({fp})"),
-    ("signed", "other-pub", 1, "", "FAILED  signature: the signature does not match this zip, or was not made by"),
-    ("signed", "stranger-allowed", 1, "", "FAILED  signature: no key in"),
-    ("signed", "private-key", 1, "", "this is a private key; give the public one"),
-    ("signed", "garbage", 1, "", "not an OpenSSH public key"),
-    ("unsigned", "pub-file", 1, "", ".sig not found next to the zip"),
-    ("unsigned", "pub-and-allow-unsigned", 1, "", ".sig not found next to the zip"),
-])
+@pytest.mark.parametrize(
+    "copy, trust, status, last, detail",
+    [
+        ("unsigned", "none", 1, "NOT AUTHENTICATED: ", "add --allow-unsigned"),
+        ("unsigned", "allow-unsigned", 0, "NOT AUTHENTICATED: ", "anyone who could swap the zip could swap SHA256SUMS"),
+        ("signed", "none", 1, "NOT AUTHENTICATED: ", "no trusted key was given"),
+        ("signed", "allow-unsigned", 0, "NOT AUTHENTICATED: ", "no trusted key was given"),
+        ("signed", "allowed", 0, "VERIFIED: ", f"signed by {SIGNER} (key {{fp}}) from "),
+        ("signed", "pub-file", 0, "VERIFIED: ", "signed by the key given with --key"),
+        ("signed", "pub-string", 0, "VERIFIED: ", "signed by the key given with --key ({fp})"),
+        ("signed", "pub-and-allow-unsigned", 0, "VERIFIED: ", "({fp})"),
+        ("signed", "other-pub", 1, "", "FAILED  signature: the signature does not match this zip, or was not made by"),
+        ("signed", "stranger-allowed", 1, "", "FAILED  signature: no key in"),
+        ("signed", "private-key", 1, "", "this is a private key; give the public one"),
+        ("signed", "garbage", 1, "", "not an OpenSSH public key"),
+        ("unsigned", "pub-file", 1, "", ".sig not found next to the zip"),
+        ("unsigned", "pub-and-allow-unsigned", 1, "", ".sig not found next to the zip"),
+    ],
+)
 def test_verify_says_whether_a_trusted_key_signed_the_copy(copies, copy, trust, status, last, detail):
     zip_path = copies[copy]
     result = run_harvest("verify", str(zip_path), *key_arg(copies, trust), cwd=zip_path.parent)
@@ -267,8 +303,13 @@ def test_a_swapped_zip_with_swapped_sums_and_signature_is_caught_only_by_a_trust
     shutil.copy(copies["unsigned"], evil)
     (tmp_path / "SHA256SUMS").write_text(f"{hashlib.sha256(evil.read_bytes()).hexdigest()}  {evil.name}\n")
     with open(evil, "rb") as data, open(f"{evil}.sig", "wb") as sig:
-        subprocess.run(["ssh-keygen", "-Y", "sign", "-f", str(copies["theirs"]), "-n", "harvest-archive"],
-                       stdin=data, stdout=sig, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            ["ssh-keygen", "-Y", "sign", "-f", str(copies["theirs"]), "-n", "harvest-archive"],
+            stdin=data,
+            stdout=sig,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
     naive = run_harvest("verify", str(evil), cwd=tmp_path)
     assert naive.returncode == 1 and naive.stdout.strip().splitlines()[-1].startswith("NOT AUTHENTICATED")
     for trust in ("pub-file", "allowed"):
@@ -278,6 +319,7 @@ def test_a_swapped_zip_with_swapped_sums_and_signature_is_caught_only_by_a_trust
 
 
 # --- 7. hostile zips: unsafe entries, bombs -----------------------------------------------------
+
 
 def with_entries(source: Path, target: Path, extra: list[tuple[zipfile.ZipInfo, bytes]]) -> Path:
     """The packed copy plus `extra` entries, each listed in MANIFEST.sha256 with its true sha256 and
@@ -300,22 +342,39 @@ def entry(name: str, mode: int = stat.S_IFREG | 0o644) -> zipfile.ZipInfo:
     return info
 
 
-@pytest.mark.parametrize("info, data, message", [
-    (entry("site/link.html", stat.S_IFLNK | 0o777), b"/etc/passwd", "a symbolic link"),
-    (entry("site/up", stat.S_IFLNK | 0o777), b"../../..", "a symbolic link"),
-    (entry("site/tty", stat.S_IFCHR | 0o666), b"", "a device"),
-    (entry("site/disk", stat.S_IFBLK | 0o666), b"", "a device"),
-    (entry("site/pipe", stat.S_IFIFO | 0o644), b"", "a fifo"),
-    (entry("/etc/cron.d/harvest"), b"* * * * * root sh\n", "an absolute path"),
-    (entry("C:/Users/evil.bat"), b"echo\n", "an absolute path"),
-    (entry("site/../../evil.sh"), b"#!/bin/sh\n", "a '..' path"),
-    (entry("../evil.sh"), b"#!/bin/sh\n", "a '..' path"),
-    (entry("site\\..\\evil.bat"), b"echo\n", "a backslash or control character"),
-    (entry("site/a\x1b[2Jb.html"), b"<p>x</p>", "a backslash or control character"),
-    (entry("site/new\nline.html"), b"<p>x</p>", "a backslash or control character"),
-    (entry("site/index.html"), b"<p>second copy</p>", "appears twice in the zip"),
-], ids=["symlink", "symlink-up", "chardev", "blockdev", "fifo", "absolute", "drive", "dotdot", "dotdot-top",
-        "backslash", "escape", "newline", "duplicate"])
+@pytest.mark.parametrize(
+    "info, data, message",
+    [
+        (entry("site/link.html", stat.S_IFLNK | 0o777), b"/etc/passwd", "a symbolic link"),
+        (entry("site/up", stat.S_IFLNK | 0o777), b"../../..", "a symbolic link"),
+        (entry("site/tty", stat.S_IFCHR | 0o666), b"", "a device"),
+        (entry("site/disk", stat.S_IFBLK | 0o666), b"", "a device"),
+        (entry("site/pipe", stat.S_IFIFO | 0o644), b"", "a fifo"),
+        (entry("/etc/cron.d/harvest"), b"* * * * * root sh\n", "an absolute path"),
+        (entry("C:/Users/evil.bat"), b"echo\n", "an absolute path"),
+        (entry("site/../../evil.sh"), b"#!/bin/sh\n", "a '..' path"),
+        (entry("../evil.sh"), b"#!/bin/sh\n", "a '..' path"),
+        (entry("site\\..\\evil.bat"), b"echo\n", "a backslash or control character"),
+        (entry("site/a\x1b[2Jb.html"), b"<p>x</p>", "a backslash or control character"),
+        (entry("site/new\nline.html"), b"<p>x</p>", "a backslash or control character"),
+        (entry("site/index.html"), b"<p>second copy</p>", "appears twice in the zip"),
+    ],
+    ids=[
+        "symlink",
+        "symlink-up",
+        "chardev",
+        "blockdev",
+        "fifo",
+        "absolute",
+        "drive",
+        "dotdot",
+        "dotdot-top",
+        "backslash",
+        "escape",
+        "newline",
+        "duplicate",
+    ],
+)
 def test_verify_refuses_unsafe_entries(copies, tmp_path, info, data, message):
     copy = with_entries(copies["unsigned"], tmp_path / copies["unsigned"].name, [(info, data)])
     result = run_harvest("verify", str(copy), cwd=tmp_path)
@@ -333,7 +392,7 @@ def zeros_member(archive: zipfile.ZipFile, name: str, size: int, digests: dict) 
     info.compress_type = zipfile.ZIP_DEFLATED
     with archive.open(info, "w", force_zip64=size >= 1 << 31) as member:
         while left:
-            piece = chunk[:min(left, len(chunk))]
+            piece = chunk[: min(left, len(chunk))]
             member.write(piece)
             digest.update(piece)
             left -= len(piece)
@@ -354,20 +413,33 @@ def bomb(copies, target: Path, members: list[tuple[str, int]]) -> Path:
 
 
 def limited_memory():
-    limit = 1024 ** 3
+    limit = 1024**3
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-@pytest.mark.parametrize("members, message", [
-    ([("site/zeros.bin", 2 * 1024 ** 3)], "refused as a zip bomb"),                 # 2 GiB in one member
-    ([("site/zeros.bin", 100 * 1024 ** 2)], "compressed more than 200:1"),            # ratio, small total
-    ([(f"site/z{n}.bin", 3 * 1024 ** 2) for n in range(700)], "more than 2147483648"),  # total, no member above the ratio floor
-], ids=["2GiB-member", "ratio", "total"])
+@pytest.mark.parametrize(
+    "members, message",
+    [
+        ([("site/zeros.bin", 2 * 1024**3)], "refused as a zip bomb"),  # 2 GiB in one member
+        ([("site/zeros.bin", 100 * 1024**2)], "compressed more than 200:1"),  # ratio, small total
+        (
+            [(f"site/z{n}.bin", 3 * 1024**2) for n in range(700)],
+            "more than 2147483648",
+        ),  # total, no member above the ratio floor
+    ],
+    ids=["2GiB-member", "ratio", "total"],
+)
 def test_verify_refuses_zip_bombs_in_bounded_memory(copies, tmp_path, members, message):
     copy = bomb(copies, tmp_path / copies["unsigned"].name, members)
-    assert copy.stat().st_size < 20 * 1024 ** 2
-    result = subprocess.run([sys.executable, "-m", "harvest.cli", "verify", str(copy)],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=600, preexec_fn=limited_memory)
+    assert copy.stat().st_size < 20 * 1024**2
+    result = subprocess.run(
+        [sys.executable, "-m", "harvest.cli", "verify", str(copy)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=limited_memory,
+    )
     assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr, result.stderr[-2000:]
     assert result.returncode == 1, result.stdout
     assert "FAILED  manifest: " in result.stdout and message in result.stdout, result.stdout
@@ -385,8 +457,11 @@ def test_verify_refuses_a_zip_with_too_many_entries(copies, tmp_path):
     assert "FAILED  manifest: the zip holds 200001 entries, more than 200000: refused" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["2026-03"], ["--until", "2026-12-31"], ["2019-04"], ["2026-Q1"]],
-                         ids=["busy-month", "since-oldest", "hidden-only-month", "quarter"])
+@pytest.mark.parametrize(
+    "args",
+    [["2026-03"], ["--until", "2026-12-31"], ["2019-04"], ["2026-Q1"]],
+    ids=["busy-month", "since-oldest", "hidden-only-month", "quarter"],
+)
 def test_digest_command_is_the_same_with_and_without_hidden_stories(tmp_path, args):
     names = ["members", "private", "embargoed", "inbox", "busy-month"]
     plain, hidden = two_projects(tmp_path, names, [])

@@ -3,6 +3,7 @@
 Three archives in temporary folders, real `ssh-keygen` keys, real builds. Expected values are
 written by hand from the sample stories (tests/../stories).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,10 +25,18 @@ CANARY_MEMBERS = "Canarymemberszq"
 CANARY_REDACTED = "Canaryredactedzq"
 EDIT_MARK = "Editedafterthedrillzq"
 # The sample archive's public stories (10), by id, as `harvest export` shares them.
-PUBLIC_IDS = ["2025-02-winter-soup-line", "2025-03-tenant-assembly", "2025-05-may-day-bike-relay",
-              "2025-07-fiesta-plaza", "2025-08-rent-strike-phone-tree", "2025-10-first-aid-training",
-              "2025-11-generador-despensa", "2025-11-generator-pantry", "2026-03-flood-drill",
-              "2026-07-street-festival-childcare"]
+PUBLIC_IDS = [
+    "2025-02-winter-soup-line",
+    "2025-03-tenant-assembly",
+    "2025-05-may-day-bike-relay",
+    "2025-07-fiesta-plaza",
+    "2025-08-rent-strike-phone-tree",
+    "2025-10-first-aid-training",
+    "2025-11-generador-despensa",
+    "2025-11-generator-pantry",
+    "2026-03-flood-drill",
+    "2026-07-street-festival-childcare",
+]
 BUNDLE = "harvest-federation.zip"
 
 
@@ -83,6 +92,7 @@ def story(project: Path, rel: str) -> Path:
 
 # --- end to end: A exports, B follows A and C, A changes things, B pulls again ----------------------
 
+
 def test_three_archives_end_to_end(tmp_path):
     key_a, key_c = keygen(tmp_path / "key_a"), keygen(tmp_path / "key_c")
     a = make_archive(tmp_path / "a", "Riverside Commune")
@@ -91,10 +101,14 @@ def test_three_archives_end_to_end(tmp_path):
     # A: a private story and a redacted passage, both with canaries; neither may ever leave A.
     story(a, "2026/secret-meeting.md").write_text(
         "---\nid: 2026-04-secret-meeting\ntitle: Where we meet\ndate: 2026-04-02\nevent: assembly\nplace: Riverside\n"
-        f"contributors: []\nlessons: [safety]\nsummary: Private.\nvisibility: private\n---\n\n{CANARY_PRIVATE} text.\n")
+        f"contributors: []\nlessons: [safety]\nsummary: Private.\nvisibility: private\n---\n\n{CANARY_PRIVATE} text.\n"
+    )
     flood = story(a, "2026/flood-drill.md")
-    flood.write_text(flood.read_text().replace(
-        "We used the real phone tree", f"[[redact members]]{CANARY_REDACTED}[[/redact]] We used the real phone tree"))
+    flood.write_text(
+        flood.read_text().replace(
+            "We used the real phone tree", f"[[redact members]]{CANARY_REDACTED}[[/redact]] We used the real phone tree"
+        )
+    )
     harvest(a, "export", "--sign-key", str(key_a), "--out", str(tmp_path / "a-out"), env=DAY1)
     harvest(c, "export", "--sign-key", str(key_c), "--out", str(tmp_path / "c-out"), env=DAY1)
     # C publishes its bundle in a git repository; B fetches it with git (file:// remote).
@@ -104,21 +118,46 @@ def test_three_archives_end_to_end(tmp_path):
     for name in (BUNDLE, BUNDLE + ".sig"):
         shutil.copy(tmp_path / "c-out" / name, repo / name)
     subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
-    subprocess.run(["git", "-C", str(repo), "-c", "user.name=c", "-c", "user.email=c@example.invalid", "commit",
-                    "-q", "-m", "bundle 1"], check=True)
-    write_peers(b, {"riverside": {"name": "Riverside Commune", "key": public_key(key_a),
-                                  "source": f"{{folder: {tmp_path / 'a-out'}}}"},
-                    "orchard": {"name": "Orchard Union", "key": public_key(key_c),
-                                "source": f"{{git: {repo.as_uri()}}}"}})
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(repo),
+            "-c",
+            "user.name=c",
+            "-c",
+            "user.email=c@example.invalid",
+            "commit",
+            "-q",
+            "-m",
+            "bundle 1",
+        ],
+        check=True,
+    )
+    write_peers(
+        b,
+        {
+            "riverside": {
+                "name": "Riverside Commune",
+                "key": public_key(key_a),
+                "source": f"{{folder: {tmp_path / 'a-out'}}}",
+            },
+            "orchard": {"name": "Orchard Union", "key": public_key(key_c), "source": f"{{git: {repo.as_uri()}}}"},
+        },
+    )
     own_before = {p: p.read_bytes() for p in (b / "stories").rglob("*.md")}
 
     first = harvest(b, "federation", "pull")
-    assert "riverside (Riverside Commune, bundle 1 of 2026-06-01): 10 new, 0 updated, 0 withdrawn, 0 unchanged" \
-        in first.stdout, first.stdout
+    assert (
+        "riverside (Riverside Commune, bundle 1 of 2026-06-01): 10 new, 0 updated, 0 withdrawn, 0 unchanged"
+        in first.stdout
+    ), first.stdout
     assert "orchard (Orchard Union, bundle 1 of 2026-06-01): 10 new" in first.stdout
     again = harvest(b, "federation", "pull")  # idempotent
-    assert "riverside (Riverside Commune, bundle 1 of 2026-06-01): 0 new, 0 updated, 0 withdrawn, 10 unchanged" \
-        in again.stdout, again.stdout
+    assert (
+        "riverside (Riverside Commune, bundle 1 of 2026-06-01): 0 new, 0 updated, 0 withdrawn, 10 unchanged"
+        in again.stdout
+    ), again.stdout
     harvest(b, "build")
     site = b / "site"
     page = (site / "_federation/riverside/2026/flood-drill/index.html").read_text()
@@ -147,8 +186,10 @@ def test_three_archives_end_to_end(tmp_path):
     assert "1 updated, 2 withdrawn, 7 unchanged" in dry.stdout and "dry run: nothing was written" in dry.stdout
     assert story(b, "_federation/riverside/2025/winter-soup-line.md").is_file()
     second = harvest(b, "federation", "pull")
-    assert "riverside (Riverside Commune, bundle 2 of 2026-06-02): 0 new, 1 updated, 2 withdrawn, 7 unchanged" \
-        in second.stdout, second.stdout
+    assert (
+        "riverside (Riverside Commune, bundle 2 of 2026-06-02): 0 new, 1 updated, 2 withdrawn, 7 unchanged"
+        in second.stdout
+    ), second.stdout
     assert not story(b, "_federation/riverside/2025/winter-soup-line.md").exists()
     assert {p: p.read_bytes() for p in (b / "stories").rglob("*.md") if "_federation" not in p.parts} == own_before
     harvest(b, "build")
@@ -184,6 +225,7 @@ def test_three_archives_end_to_end(tmp_path):
 
 # --- export --------------------------------------------------------------------------------------
 
+
 def test_export_is_reproducible_and_keeps_its_ledger(tmp_path):
     key = keygen(tmp_path / "key")
     a = make_archive(tmp_path / "a", "Riverside Commune")
@@ -203,15 +245,19 @@ def test_export_is_reproducible_and_keeps_its_ledger(tmp_path):
     assert "contributors: []" in flood and '"credits": ["Priya Dandekar", "Spoke Collective"]' in flood
     assert "priya" not in flood.split("---")[1]  # handles never leave the archive
     assert hashlib.sha256(flood.encode()).hexdigest() == next(
-        s["sha256"] for s in manifest["stories"] if s["id"] == "2026-03-flood-drill")
+        s["sha256"] for s in manifest["stories"] if s["id"] == "2026-03-flood-drill"
+    )
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--out", "stories/out"], "--out: is inside the stories folder"),
-    (["--out", "overrides/x"], "--out: is inside the theme overrides folder"),
-    (["--out", "site"], "--out: is inside the site folder"),
-    (["--profile", "archive", "--out", "dist"], "a bundle leaves the archive, so it never carries them"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--out", "stories/out"], "--out: is inside the stories folder"),
+        (["--out", "overrides/x"], "--out: is inside the theme overrides folder"),
+        (["--out", "site"], "--out: is inside the site folder"),
+        (["--profile", "archive", "--out", "dist"], "a bundle leaves the archive, so it never carries them"),
+    ],
+)
 def test_export_refuses(tmp_path, args, message):
     a = make_archive(tmp_path / "a", "Riverside Commune")
     result = harvest(a, "export", *args, ok=False)
@@ -221,6 +267,7 @@ def test_export_refuses(tmp_path, args, message):
 
 
 # --- refusals -------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def bundles(tmp_path_factory):
@@ -237,15 +284,26 @@ def bundles(tmp_path_factory):
 
 def follower(tmp_path: Path, bundles, source: Path) -> Path:
     b = make_archive(tmp_path / "b", "Harbour Tenants", stories=False)
-    write_peers(b, {"riverside": {"name": "Riverside Commune", "key": public_key(bundles["key"]),
-                                  "source": f"{{folder: {source}}}"}})
+    write_peers(
+        b,
+        {
+            "riverside": {
+                "name": "Riverside Commune",
+                "key": public_key(bundles["key"]),
+                "source": f"{{folder: {source}}}",
+            }
+        },
+    )
     return b
 
 
 def sign(zip_path: Path, key: Path) -> None:
     Path(str(zip_path) + ".sig").unlink(missing_ok=True)
-    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(key), "-n", "harvest-federation", str(zip_path)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-Y", "sign", "-f", str(key), "-n", "harvest-federation", str(zip_path)],
+        check=True,
+        capture_output=True,
+    )
 
 
 def rebuilt(bundles, target: Path, change) -> Path:
@@ -267,12 +325,14 @@ def escape_path(path: str):
     def change(entries, manifest):
         entries[f"stories/{path}"] = entries.pop("stories/2026/flood-drill.md")
         next(s for s in manifest["stories"] if s["id"] == "2026-03-flood-drill")["path"] = path
+
     return change
 
 
 def escape_id(story_id: str):
     def change(entries, manifest):
         next(s for s in manifest["stories"] if s["id"] == "2026-03-flood-drill")["id"] = story_id
+
     return change
 
 
@@ -300,8 +360,11 @@ def offline_copy_signature(bundles, target):
     """A's signature made for an offline copy (namespace harvest-archive) does not pass for a bundle."""
     shutil.copytree(bundles["v1"], target)
     Path(str(target / BUNDLE) + ".sig").unlink()
-    subprocess.run(["ssh-keygen", "-q", "-Y", "sign", "-f", str(bundles["key"]), "-n", "harvest-archive",
-                    str(target / BUNDLE)], check=True, capture_output=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-Y", "sign", "-f", str(bundles["key"]), "-n", "harvest-archive", str(target / BUNDLE)],
+        check=True,
+        capture_output=True,
+    )
     return target
 
 
@@ -314,8 +377,14 @@ REFUSALS = [
     (flipped, "signature: not signed by the key federation.yml gives for 'riverside', or the bundle was changed"),
     (wrong_key, "signature: not signed by the key federation.yml gives for 'riverside'"),
     (offline_copy_signature, "signature: not signed by the key federation.yml gives for 'riverside'"),
-    (lambda b, t: rebuilt(b, t, escape_path("../../escape.md")), "unsafe or damaged bundle: 'stories/../../escape.md': unsafe entry"),
-    (lambda b, t: rebuilt(b, t, escape_path("_federation/other/x.md")), "path '_federation/other/x.md' is a name Harvest does not accept"),
+    (
+        lambda b, t: rebuilt(b, t, escape_path("../../escape.md")),
+        "unsafe or damaged bundle: 'stories/../../escape.md': unsafe entry",
+    ),
+    (
+        lambda b, t: rebuilt(b, t, escape_path("_federation/other/x.md")),
+        "path '_federation/other/x.md' is a name Harvest does not accept",
+    ),
     (lambda b, t: rebuilt(b, t, escape_path(".hidden/x.md")), "path '.hidden/x.md' is a name Harvest does not accept"),
     (lambda b, t: rebuilt(b, t, escape_path("2026/flood.html")), "path '2026/flood.html' is not a .md file"),
     (lambda b, t: rebuilt(b, t, escape_id("../../../etc/passwd")), "story id '../../../etc/passwd' is not a plain id"),
@@ -325,9 +394,24 @@ REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize("make, message", REFUSALS, ids=[
-    "unsigned", "flipped-byte", "wrong-key", "offline-copy-namespace", "path-dotdot", "path-underscore",
-    "path-hidden", "path-not-md", "id-dotdot", "id-slash", "id-spaces", "unlisted-entry"])
+@pytest.mark.parametrize(
+    "make, message",
+    REFUSALS,
+    ids=[
+        "unsigned",
+        "flipped-byte",
+        "wrong-key",
+        "offline-copy-namespace",
+        "path-dotdot",
+        "path-underscore",
+        "path-hidden",
+        "path-not-md",
+        "id-dotdot",
+        "id-slash",
+        "id-spaces",
+        "unlisted-entry",
+    ],
+)
 def test_pull_refuses(tmp_path, bundles, make, message):
     source = make(bundles, tmp_path / "source")
     b = follower(tmp_path, bundles, source)
@@ -349,8 +433,10 @@ def test_pull_refuses_a_replayed_older_bundle(tmp_path, bundles):
     shutil.copytree(bundles["v1"], source)
     result = harvest(b, "federation", "pull", ok=False)
     assert result.returncode == 1
-    assert ("riverside: REFUSED: bundle 1 of 2026-06-01 is older than bundle 2 of 2026-06-02, pulled before"
-            in result.stdout), result.stdout
+    assert (
+        "riverside: REFUSED: bundle 1 of 2026-06-01 is older than bundle 2 of 2026-06-02, pulled before"
+        in result.stdout
+    ), result.stdout
     assert {p: p.read_bytes() for p in (b / "stories").rglob("*") if p.is_file()} == before
 
 
@@ -363,17 +449,19 @@ def test_pull_refuses_a_2gib_zip_bomb(tmp_path, bundles):
             new.writestr(info, old.read(info))
         member = zipfile.ZipInfo("stories/zeros.jpg", (2026, 6, 1, 0, 0, 0))
         member.compress_type = zipfile.ZIP_DEFLATED
-        chunk, left = bytes(1 << 20), 2 * 1024 ** 3
+        chunk, left = bytes(1 << 20), 2 * 1024**3
         with new.open(member, "w", force_zip64=True) as stream:
             while left:
                 stream.write(chunk)
                 left -= len(chunk)
-    assert (target / BUNDLE).stat().st_size < 20 * 1024 ** 2
+    assert (target / BUNDLE).stat().st_size < 20 * 1024**2
     sign(target / BUNDLE, bundles["key"])
     b = follower(tmp_path, bundles, target)
     result = harvest(b, "federation", "pull", ok=False)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "riverside: REFUSED: unsafe or damaged bundle:" in result.stdout and "zip bomb" in result.stdout, result.stdout
+    assert "riverside: REFUSED: unsafe or damaged bundle:" in result.stdout and "zip bomb" in result.stdout, (
+        result.stdout
+    )
     assert not (b / "stories" / "_federation").exists()
 
 
@@ -382,26 +470,44 @@ def test_pull_refuses_a_2gib_zip_bomb(tmp_path, bundles):
 GOOD_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAeVmE5w8mg3yvsCXOPi1WD0M/tU9If+q7wJ1Bea7vg1"
 
 
-@pytest.mark.parametrize("yaml_text, expected", [
-    (f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    Show: true\n",
-     "stories/federation.yml:6: peers.riverside.Show: unknown field"),
-    (f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n",
-     "stories/federation.yml:5: peers.riverside.key: is given twice (lines 4 and 5)"),
-    ("peers:\n  riverside:\n    name: R\n    key: ssh-ed25519 notbase64\n    source: {folder: x}\n",
-     "stories/federation.yml:4: peers.riverside.key: missing, or not an OpenSSH public key"),
-    (f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x, git: file:///y}}\n",
-     "stories/federation.yml:5: peers.riverside.source: needs exactly one of folder, git or url"),
-    (f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{git: 'ext::sh -c touch% /tmp/pwned'}}\n",
-     "stories/federation.yml:5: peers.riverside.source.git: 'ext::sh -c touch% /tmp/pwned' is not a git remote"),
-    (f"peers:\n  River--Side:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n",
-     "stories/federation.yml:2: peers.River--Side: 'River--Side' is not a usable peer name"),
-    (f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    reshare: true\n",
-     "stories/federation.yml:6: peers.riverside.reshare: re-sharing a peer's stories in our own exports is not supported"),
-    (f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    show: 'yes'\n",
-     "stories/federation.yml:6: peers.riverside.show: should be true or false"),
-    ("peer:\n  riverside:\n    name: R\n",
-     "stories/federation.yml:1: peer: unknown field"),
-])
+@pytest.mark.parametrize(
+    "yaml_text, expected",
+    [
+        (
+            f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    Show: true\n",
+            "stories/federation.yml:6: peers.riverside.Show: unknown field",
+        ),
+        (
+            f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n",
+            "stories/federation.yml:5: peers.riverside.key: is given twice (lines 4 and 5)",
+        ),
+        (
+            "peers:\n  riverside:\n    name: R\n    key: ssh-ed25519 notbase64\n    source: {folder: x}\n",
+            "stories/federation.yml:4: peers.riverside.key: missing, or not an OpenSSH public key",
+        ),
+        (
+            f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x, git: file:///y}}\n",
+            "stories/federation.yml:5: peers.riverside.source: needs exactly one of folder, git or url",
+        ),
+        (
+            f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{git: 'ext::sh -c touch% /tmp/pwned'}}\n",
+            "stories/federation.yml:5: peers.riverside.source.git: 'ext::sh -c touch% /tmp/pwned' is not a git remote",
+        ),
+        (
+            f"peers:\n  River--Side:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n",
+            "stories/federation.yml:2: peers.River--Side: 'River--Side' is not a usable peer name",
+        ),
+        (
+            f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    reshare: true\n",
+            "stories/federation.yml:6: peers.riverside.reshare: re-sharing a peer's stories in our own exports is not supported",
+        ),
+        (
+            f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    show: 'yes'\n",
+            "stories/federation.yml:6: peers.riverside.show: should be true or false",
+        ),
+        ("peer:\n  riverside:\n    name: R\n", "stories/federation.yml:1: peer: unknown field"),
+    ],
+)
 def test_federation_file_is_validated_fail_closed(tmp_path, yaml_text, expected):
     b = make_archive(tmp_path / "b", "Harbour Tenants", stories=True)
     (b / "stories" / "federation.yml").write_text(yaml_text)
@@ -414,25 +520,35 @@ def test_federation_file_is_validated_fail_closed(tmp_path, yaml_text, expected)
 
 def _png(path: Path) -> None:
     from PIL import Image
+
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (4, 4), "red").save(path)
 
 
 BROKEN = [
-    (lambda t: re.sub(r'event: "?crisis-sim"?', "event: flood-party", t),
-     ":5: event: unknown event kind 'flood-party' (in riverside's story) (warning)"),
+    (
+        lambda t: re.sub(r'event: "?crisis-sim"?', "event: flood-party", t),
+        ":5: event: unknown event kind 'flood-party' (in riverside's story) (warning)",
+    ),
     # An image path out of the peer's folder would publish one of ours (a withheld story's photo).
-    (lambda t: t.replace("About thirty people", "![](../../../2026/our-private.png) About thirty people"),
-     ":17: images: '../../../2026/our-private.png' is outside the peer's folder (in riverside's story) (warning)"),
-    (lambda t: re.sub(r'(lang: "?en"?\n)', r"\1images: [../../../2026/our-private.png]\n", t),
-     ":11: images: '../../../2026/our-private.png' is outside the peer's folder (in riverside's story) (warning)"),
-    (lambda t: re.sub(r'("?peer"?: )"?riverside"?', r'\1"orchard"', t),
-     ":12: federation: no provenance (origin archive, id, digest) (in riverside's story) (warning)"),
+    (
+        lambda t: t.replace("About thirty people", "![](../../../2026/our-private.png) About thirty people"),
+        ":17: images: '../../../2026/our-private.png' is outside the peer's folder (in riverside's story) (warning)",
+    ),
+    (
+        lambda t: re.sub(r'(lang: "?en"?\n)', r"\1images: [../../../2026/our-private.png]\n", t),
+        ":11: images: '../../../2026/our-private.png' is outside the peer's folder (in riverside's story) (warning)",
+    ),
+    (
+        lambda t: re.sub(r'("?peer"?: )"?riverside"?', r'\1"orchard"', t),
+        ":12: federation: no provenance (origin archive, id, digest) (in riverside's story) (warning)",
+    ),
 ]
 
 
-@pytest.mark.parametrize("breakage, warning", BROKEN, ids=["unknown-event", "inline-image-out", "image-field-out",
-                                                          "wrong-provenance"])
+@pytest.mark.parametrize(
+    "breakage, warning", BROKEN, ids=["unknown-event", "inline-image-out", "image-field-out", "wrong-provenance"]
+)
 def test_a_broken_peer_story_is_left_out_with_a_warning(tmp_path, bundles, breakage, warning):
     b = follower(tmp_path, bundles, bundles["v1"])
     shutil.copy(copy_project(tmp_path / "sample") / "stories" / "lessons.yml", b / "stories" / "lessons.yml")
@@ -455,7 +571,8 @@ def test_our_own_story_cannot_claim_a_peers_provenance(tmp_path):
     b = make_archive(tmp_path / "b", "Harbour Tenants")
     (b / "stories/2026/forged.md").write_text(
         "---\ntitle: T\ndate: 2026-01-01\nevent: action\nplace: P\ncontributors: []\nlessons: [joy]\n"
-        "summary: S\nfederation: {peer: riverside, id: x, digest: y}\n---\n\nText.\n")
+        "summary: S\nfederation: {peer: riverside, id: x, digest: y}\n---\n\nText.\n"
+    )
     refused = harvest(b, "check", ok=False)
     assert "stories/2026/forged.md:9: federation: unknown field" in refused.stdout, refused.stdout
 

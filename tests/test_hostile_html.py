@@ -1,4 +1,5 @@
 """HTML and script from contributors never run anywhere in the site (title, place, summary, body, answers)."""
+
 from __future__ import annotations
 
 import re
@@ -39,6 +40,8 @@ Body {PAYLOAD}
 <a href="javascript:window.pwned=6">link</a> <iframe src="https://tracker.example/x"></iframe>
 <div onclick="window.pwned=7" style="background:url(https://tracker.example/y)">div</div>
 """
+
+
 class _Handlers(HTMLParser):
     """Event-handler attributes (onerror=, onload=…) of real tags, as a browser parses them;
     text that merely reads "onerror=" inside an escaped attribute value is not one."""
@@ -66,9 +69,15 @@ def test_hostile_contribution_builds_to_inert_html(project, page, tmp_path):
     site = build(project)
 
     story_page = site / "2026" / story.stem / "index.html"
-    pages = [story_page, site / "index.html", site / "lessons" / "safety" / "index.html",
-             site / "answers" / "surprised" / "index.html", site / "timeline" / "2026" / "index.html",
-             site / "places" / "index.html", site / "events" / "action" / "index.html"]
+    pages = [
+        story_page,
+        site / "index.html",
+        site / "lessons" / "safety" / "index.html",
+        site / "answers" / "surprised" / "index.html",
+        site / "timeline" / "2026" / "index.html",
+        site / "places" / "index.html",
+        site / "events" / "action" / "index.html",
+    ]
     for html_file in pages:
         html = html_file.read_text("utf-8")
         assert not live_handlers(html), html_file
@@ -89,7 +98,7 @@ def test_hostile_contribution_builds_to_inert_html(project, page, tmp_path):
                 page.hover(selector)
         assert page.evaluate("window.pwned") is None, html_file
     titles = open_search(page, site, "index.html", "night script window")
-    assert any("<script>" in t for t in titles), titles      # shown literally, as text
+    assert any("<script>" in t for t in titles), titles  # shown literally, as text
     page.locator(".md-search-result__item").first.hover()
     assert page.evaluate("window.pwned") is None
     assert dialogs == [] and page.request_log.outside == []
@@ -97,13 +106,17 @@ def test_hostile_contribution_builds_to_inert_html(project, page, tmp_path):
 
 # --- issue 13: hostile stories make no request to another host, on the web and from the copy -------
 
+
 def _outside(urls: list[str], port: int | None) -> list[str]:
     """Requests to anything but the site itself: this test server, or the copy on the reader's disk."""
     from urllib.parse import urlsplit
+
     found = []
     for url in urls:
         parts = urlsplit(url)
-        if parts.scheme in ("data", "blob", "about") or (parts.scheme == "file" and parts.hostname in (None, "localhost")):
+        if parts.scheme in ("data", "blob", "about") or (
+            parts.scheme == "file" and parts.hostname in (None, "localhost")
+        ):
             continue
         if parts.scheme in ("http", "https") and parts.hostname == "127.0.0.1" and parts.port == port:
             continue
@@ -183,8 +196,7 @@ def test_hostile_stories_make_no_outside_request_on_the_web_or_from_the_copy(bro
     try:
         root = f"http://127.0.0.1:{server.server_port}/"
         web = _Recorder(browser, server.server_port)
-        _visit(web, [root] + [f"{root}{s}/" for s in stories] + [f"{root}answers/surprised/"],
-               f"{root}2026/clobber/")
+        _visit(web, [root] + [f"{root}{s}/" for s in stories] + [f"{root}answers/surprised/"], f"{root}2026/clobber/")
         assert any(u.startswith(root) for u in web.urls)
         assert web.outside == []
         web.context.close()
@@ -198,8 +210,11 @@ def test_hostile_stories_make_no_outside_request_on_the_web_or_from_the_copy(bro
         archive.extractall(tmp_path / "stick")
     stick = tmp_path / "stick" / "site"
     offline = _Recorder(browser, None)
-    _visit(offline, [(tmp_path / "stick" / "START-HERE.html").as_uri()]
-           + [(stick / f"{s}.html").as_uri() for s in stories], (stick / "2026/clobber.html").as_uri())
+    _visit(
+        offline,
+        [(tmp_path / "stick" / "START-HERE.html").as_uri()] + [(stick / f"{s}.html").as_uri() for s in stories],
+        (stick / "2026/clobber.html").as_uri(),
+    )
     assert any(u.startswith("file://") for u in offline.urls)
     assert offline.outside == []
     offline.context.close()

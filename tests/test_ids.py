@@ -1,4 +1,5 @@
 """The id ledger (stories/ids.txt): a removed story's id is never given to another story."""
+
 from __future__ import annotations
 
 import pytest
@@ -24,20 +25,43 @@ def test_the_samples_ship_with_every_id_recorded(project):
     assert "0 id(s) added, 0 updated" in result.stdout
 
 
-@pytest.mark.parametrize("case, rel, front, expected", [
-    ("new file takes a removed story's id", "2027/other.md", {"id": "2026-03-flood-drill", "date": "2027-01-05"},
-     ("error", "belonged to another story (2026/flood-drill.md, 2026-03-14)")),
-    ("new story under the old file name and id", FLOOD, {"id": "2026-03-flood-drill", "date": "2027-01-05"},
-     ("error", "belonged to another story")),
-    ("no id: the old file name gives the old id", "2025/old-name.md", {"id": None, "date": "2027-01-05"},
-     ("error", "'old-name' belonged to another story (2025/old-name.md, 2024-05-01)")),
-    ("the story moved and was renamed", "2026/moved/drill.md", {"id": "2026-03-flood-drill", "date": "2026-03-14"},
-     None),
-    ("its date was corrected (its ledger line too)", FLOOD, {"id": "2026-03-flood-drill", "date": "2026-03-15"},
-     ("error", "belonged to another story")),
-    ("a new id", "2027/new.md", {"id": "2027-01-new", "date": "2027-01-05"}, None),
-    ("a new id in the inbox", "_inbox/new.md", {"id": "2027-01-new", "date": "2027-01-05"}, None),
-])
+@pytest.mark.parametrize(
+    "case, rel, front, expected",
+    [
+        (
+            "new file takes a removed story's id",
+            "2027/other.md",
+            {"id": "2026-03-flood-drill", "date": "2027-01-05"},
+            ("error", "belonged to another story (2026/flood-drill.md, 2026-03-14)"),
+        ),
+        (
+            "new story under the old file name and id",
+            FLOOD,
+            {"id": "2026-03-flood-drill", "date": "2027-01-05"},
+            ("error", "belonged to another story"),
+        ),
+        (
+            "no id: the old file name gives the old id",
+            "2025/old-name.md",
+            {"id": None, "date": "2027-01-05"},
+            ("error", "'old-name' belonged to another story (2025/old-name.md, 2024-05-01)"),
+        ),
+        (
+            "the story moved and was renamed",
+            "2026/moved/drill.md",
+            {"id": "2026-03-flood-drill", "date": "2026-03-14"},
+            None,
+        ),
+        (
+            "its date was corrected (its ledger line too)",
+            FLOOD,
+            {"id": "2026-03-flood-drill", "date": "2026-03-15"},
+            ("error", "belonged to another story"),
+        ),
+        ("a new id", "2027/new.md", {"id": "2027-01-new", "date": "2027-01-05"}, None),
+        ("a new id in the inbox", "_inbox/new.md", {"id": "2027-01-new", "date": "2027-01-05"}, None),
+    ],
+)
 def test_reuse_is_refused_and_moves_are_not(project, case, rel, front, expected):
     (project / "stories" / FLOOD).unlink()
     ledger = project / "stories" / "ids.txt"  # a removed story that had no `id:`, filed as 2025/old-name.md
@@ -92,11 +116,14 @@ def test_ids_creates_the_ledger_and_records_new_stories(project):
     assert "2027-01-new" in read_ledger(settings)[0]  # removed stories keep their line
 
 
-@pytest.mark.parametrize("line, message", [
-    ("just-an-id", "not an 'id date file' line"),
-    ("an-id 14/03/2026 2026/x.md", "not an 'id date file' line"),
-    ("2026-03-flood-drill 2026-03-14 2026/flood-drill.md", "listed twice"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("just-an-id", "not an 'id date file' line"),
+        ("an-id 14/03/2026 2026/x.md", "not an 'id date file' line"),
+        ("2026-03-flood-drill 2026-03-14 2026/flood-drill.md", "listed twice"),
+    ],
+)
 def test_a_broken_ledger_line_is_named(project, line, message):
     settings = settings_from_file(project / "mkdocs.yml")
     path = ledger_file(settings)

@@ -1,4 +1,5 @@
 """End-to-end: `harvest import` on real fixture collections, then `harvest check` and the strict build."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,14 @@ from conftest import build, run_harvest
 from harvest.core.parse import FrontMatterLoader
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
-STATUS = {"imported (new)": "imported", "updated": "updated", "unchanged": "unchanged", "kept (edited)": "kept",
-          "skipped": "skipped", "total": "total"}
+STATUS = {
+    "imported (new)": "imported",
+    "updated": "updated",
+    "unchanged": "unchanged",
+    "kept (edited)": "kept",
+    "skipped": "skipped",
+    "total": "total",
+}
 
 
 def harvest_import(project: Path, *args) -> str:
@@ -58,9 +65,16 @@ def test_jekyll_posts(project):
     assert "river-drill.md:3: date: front matter says 2019-03-05 but the file name says 2019-03-04" in out
     assert "river-drill.md:11: body: Liquid tag `{% if … %}` removed" in out
     assert "river-drill.md:15: body: HTML <script> removed" in out
-    for expected in ("## What surprised us?", "## Who stepped forward?", "### Background", "```bash",
-                     "`{{ kept }}`", "Read the plan or the earlier post.", '<div class="note">Bring a torch.</div>',
-                     "[map](https://tiles.example.com/map.png)"):
+    for expected in (
+        "## What surprised us?",
+        "## Who stepped forward?",
+        "### Background",
+        "```bash",
+        "`{{ kept }}`",
+        "Read the plan or the earlier post.",
+        '<div class="note">Bring a torch.</div>',
+        "[map](https://tiles.example.com/map.png)",
+    ):
         assert expected in body
     for unexpected in ("{%", "<script", "onclick", "track()", "Remember to remove", "!["):
         assert unexpected not in body
@@ -182,8 +196,9 @@ def test_reimport_updates_instead_of_duplicating(project, tmp_path):
 def test_dry_run_writes_nothing(project):
     stories = project / "stories"
     before = {p: p.read_bytes() for p in stories.rglob("*") if p.is_file()}
-    out = harvest_import(project, FIXTURES / "jekyll", "--event", "action", "--dry-run", "--add-lessons",
-                         "--add-contributors")
+    out = harvest_import(
+        project, FIXTURES / "jekyll", "--event", "action", "--dry-run", "--add-lessons", "--add-contributors"
+    )
     assert out.startswith("dry run — nothing written")
     assert counts(out)["imported"] == 3
     assert "would be added to stories/lessons.yml: sandbags, drill" in out
@@ -208,7 +223,8 @@ def test_add_lessons_and_contributors_keep_the_vocabularies_valid(project):
 
 def test_mapping_file(project, tmp_path):
     mapping = tmp_path / "map.yml"
-    mapping.write_text("""\
+    mapping.write_text(
+        """\
 lessons:
   Sandbags: logistics
   drill: ~
@@ -219,7 +235,9 @@ contributors:
   carla: ~
 event_default: assembly
 place_default: Riverside
-""", "utf-8")
+""",
+        "utf-8",
+    )
     out = harvest_import(project, FIXTURES / "jekyll", "--mapping", mapping)
     inbox = project / "stories" / "_inbox"
     meta, _, _ = story(inbox, "river-drill")
@@ -229,26 +247,35 @@ place_default: Riverside
     assert "Tags that match no lesson" not in out
 
     records = tmp_path / "records.json"
-    records.write_text('[{"headline": "Seed library opens", "when": "2024-04-20", "text_body": "Ninety packets.",'
-                       ' "surprise": "Kids ran it."}]', "utf-8")
-    mapping.write_text("fields: {title: headline, date: when, body: [text_body]}\nsections: {surprised: Surprise}\n"
-                       "lessons_default: [joy]\nevent_default: festival\n", "utf-8")
+    records.write_text(
+        '[{"headline": "Seed library opens", "when": "2024-04-20", "text_body": "Ninety packets.",'
+        ' "surprise": "Kids ran it."}]',
+        "utf-8",
+    )
+    mapping.write_text(
+        "fields: {title: headline, date: when, body: [text_body]}\nsections: {surprised: Surprise}\n"
+        "lessons_default: [joy]\nevent_default: festival\n",
+        "utf-8",
+    )
     harvest_import(project, records, "--mapping", mapping, "--place", "Lowmarsh Green")
     meta, body, _ = story(inbox, "records-1")
     assert (meta["title"], meta["date"], meta["lessons"]) == ("Seed library opens", "2024-04-20", ["joy"])
     assert body.strip() == "Ninety packets.\n\n## What surprised us?\n\nKids ran it."
 
 
-@pytest.mark.parametrize("args, status, message", [
-    (["missing-folder"], 1, "missing-folder: SOURCE: not found"),
-    (["{jekyll}", "--into", ".."], 1, "is outside the stories folder"),
-    (["{jekyll}", "--into", "stories/lessons"], 1, "'lessons' is used by Harvest's own pages"),
-    (["{jekyll}", "--event", "protest"], 1, "unknown event kind 'protest'"),
-    (["{jekyll}", "--kind", "wordpress"], 2, "invalid choice: 'wordpress'"),
-    (["{jekyll}", "--mapping", "{bad_mapping}"], 1, "map.yml:2: events: 'x': unknown event kind 'protest'"),
-    (["{jekyll}", "--mapping", "{bad_mapping}"], 1, "map.yml:1: lesson: unknown mapping key"),
-    (["{jekyll}", "--place", " "], 2, "--place needs a place name"),
-])
+@pytest.mark.parametrize(
+    "args, status, message",
+    [
+        (["missing-folder"], 1, "missing-folder: SOURCE: not found"),
+        (["{jekyll}", "--into", ".."], 1, "is outside the stories folder"),
+        (["{jekyll}", "--into", "stories/lessons"], 1, "'lessons' is used by Harvest's own pages"),
+        (["{jekyll}", "--event", "protest"], 1, "unknown event kind 'protest'"),
+        (["{jekyll}", "--kind", "wordpress"], 2, "invalid choice: 'wordpress'"),
+        (["{jekyll}", "--mapping", "{bad_mapping}"], 1, "map.yml:2: events: 'x': unknown event kind 'protest'"),
+        (["{jekyll}", "--mapping", "{bad_mapping}"], 1, "map.yml:1: lesson: unknown mapping key"),
+        (["{jekyll}", "--place", " "], 2, "--place needs a place name"),
+    ],
+)
 def test_mistakes_are_reported_and_nothing_is_written(project, tmp_path, args, status, message):
     bad_mapping = tmp_path / "map.yml"
     bad_mapping.write_text("lesson: {}\nevents:\n  x: protest\n", "utf-8")
@@ -263,8 +290,16 @@ def test_mistakes_are_reported_and_nothing_is_written(project, tmp_path, args, s
 def test_imported_archive_passes_check_and_strict_build(project):
     into = project / "stories" / "imported"
     for source in ("jekyll", "hugo", "material/docs", "json/actions.json", "csv/garden.csv"):
-        harvest_import(project, FIXTURES / source, "--into", "stories/imported", "--event", "action",
-                       "--add-lessons", "--add-contributors")
+        harvest_import(
+            project,
+            FIXTURES / source,
+            "--into",
+            "stories/imported",
+            "--event",
+            "action",
+            "--add-lessons",
+            "--add-contributors",
+        )
     result = run_harvest("check", cwd=project)
     assert result.returncode == 0 and "0 error(s), 0 warning(s)" in result.stdout, result.stdout
     site = build(project)
@@ -293,12 +328,14 @@ def _generated_post(n: int) -> str:
     people = ["Ana Ruiz", "Ben Okafor", "Carla", "Marisol Ibarra", "Dele"]
     authors = ", ".join(people[i % len(people)] for i in range(n % 3 + 1))
     title_key = "Title" if n % 4 == 0 else "title"
-    text = (f"---\n{title_key}: \"Action number {n}: what we learned\"\ndate: 20{10 + n % 15}-{n % 12 + 1:02d}-"
-            f"{n % 28 + 1:02d}\nauthor: {authors}\ntags: [{tags[n % 7]}, {tags[(n * 3) % 7]}]\n---\n\n"
-            f"We met at the usual place for action {n}. {{% include figure.html image_path=\"/img/{n}.jpg\" "
-            f"alt=\"Photo {n}\" %}}\nRead [the notes]({{{{ site.baseurl }}}}/notes/{n}/).\n\n")
+    text = (
+        f'---\n{title_key}: "Action number {n}: what we learned"\ndate: 20{10 + n % 15}-{n % 12 + 1:02d}-'
+        f"{n % 28 + 1:02d}\nauthor: {authors}\ntags: [{tags[n % 7]}, {tags[(n * 3) % 7]}]\n---\n\n"
+        f'We met at the usual place for action {n}. {{% include figure.html image_path="/img/{n}.jpg" '
+        f'alt="Photo {n}" %}}\nRead [the notes]({{{{ site.baseurl }}}}/notes/{n}/).\n\n'
+    )
     if n % 5 == 0:
-        text += "{{< youtube abc123 >}}\n\n<iframe src=\"https://maps.example.com\"></iframe>\n\n"
+        text += '{{< youtube abc123 >}}\n\n<iframe src="https://maps.example.com"></iframe>\n\n'
     if n % 2 == 0:
         text += "## What surprised us?\n\nHow many came.\n\n### What was missing?\n\nChairs.\n"
     else:
@@ -311,15 +348,37 @@ def test_a_few_hundred_posts_import_check_and_build(project, tmp_path):
     posts.mkdir(parents=True)
     for n in range(300):
         (posts / f"2020-01-01-action-{n:03d}.md").write_bytes(_generated_post(n).encode("utf-8"))
-    out = harvest_import(project, tmp_path / "blog", "--into", "stories/imported", "--event", "action",
-                         "--place", "Riverside", "--add-lessons", "--add-contributors")
+    out = harvest_import(
+        project,
+        tmp_path / "blog",
+        "--into",
+        "stories/imported",
+        "--event",
+        "action",
+        "--place",
+        "Riverside",
+        "--add-lessons",
+        "--add-contributors",
+    )
     assert counts(out)["imported"] == 300 and counts(out)["skipped"] == 0
     result = run_harvest("check", cwd=project)
     assert result.returncode == 0 and "0 error(s), 0 warning(s)" in result.stdout, result.stdout[-2000:]
     site = build(project)
     assert len(list((site / "imported").glob("imp-action-*/index.html"))) == 300
-    again = counts(harvest_import(project, tmp_path / "blog", "--into", "stories/imported", "--event", "action",
-                                  "--place", "Riverside", "--add-lessons", "--add-contributors"))
+    again = counts(
+        harvest_import(
+            project,
+            tmp_path / "blog",
+            "--into",
+            "stories/imported",
+            "--event",
+            "action",
+            "--place",
+            "Riverside",
+            "--add-lessons",
+            "--add-contributors",
+        )
+    )
     assert (again["imported"], again["unchanged"]) == (0, 300)
 
 
@@ -335,7 +394,9 @@ def test_odd_files_are_imported_or_skipped_with_a_reason(project, tmp_path):
         "2019-04-05-binary.md": b"---\x00\x01\x02",
         "2019-04-06-empty-body.md": (front.format(title="Empty", date="2019-04-06")).encode(),
         "2019-04-07-only-liquid.md": (front.format(title="Liquid only", date="2019-04-07") + "{% if x %}").encode(),
-        "2019-04-08-redact.md": (front.format(title="Open span", date="2019-04-08") + "[[redact]] never closed").encode(),
+        "2019-04-08-redact.md": (
+            front.format(title="Open span", date="2019-04-08") + "[[redact]] never closed"
+        ).encode(),
         ".hidden.md": (front.format(title="Hidden", date="2019-04-09") + "Text.").encode(),
     }
     for name, data in files.items():
@@ -355,14 +416,21 @@ def test_odd_files_are_imported_or_skipped_with_a_reason(project, tmp_path):
     assert run_harvest("check", cwd=project).returncode == 0
 
 
-@pytest.mark.parametrize("front, args, reason, hint", [
-    ("tags: []", ["--add-lessons"], "the post has no tags or categories", "set `lessons_default: [a-lesson]`"),
-    ("", ["--add-lessons"], "the post has no tags or categories", "set `lessons_default: [a-lesson]`"),
-    ("", [], "the post has no tags or categories", "set `lessons_default: [a-lesson]`"),
-    ("tags: [Photos]", ["--add-lessons", "--mapping", "{ignore}"], "the mapping leaves out all its tags (Photos)",
-     "or set `lessons_default`"),
-    ("tags: [unmapped]", [], "none of its tags or categories is a lesson", "or use --add-lessons"),
-])
+@pytest.mark.parametrize(
+    "front, args, reason, hint",
+    [
+        ("tags: []", ["--add-lessons"], "the post has no tags or categories", "set `lessons_default: [a-lesson]`"),
+        ("", ["--add-lessons"], "the post has no tags or categories", "set `lessons_default: [a-lesson]`"),
+        ("", [], "the post has no tags or categories", "set `lessons_default: [a-lesson]`"),
+        (
+            "tags: [Photos]",
+            ["--add-lessons", "--mapping", "{ignore}"],
+            "the mapping leaves out all its tags (Photos)",
+            "or set `lessons_default`",
+        ),
+        ("tags: [unmapped]", [], "none of its tags or categories is a lesson", "or use --add-lessons"),
+    ],
+)
 def test_a_post_without_lessons_gets_a_hint_that_fits(project, tmp_path, front, args, reason, hint):
     posts = tmp_path / "site" / "_posts"
     posts.mkdir(parents=True)
@@ -381,15 +449,20 @@ def test_a_post_without_lessons_gets_a_hint_that_fits(project, tmp_path, front, 
         assert counts(out)["imported"] == 1
 
 
-@pytest.mark.parametrize("extra, errors", [
-    ("imported_from: 'jekyll:_posts/x.md'\n", 0),   # an import whose source did not say where
-    ("", 1),                                          # a story written here must name its place
-    ("imported_from: 7\n", 2),                       # not written by an import: place and imported_from wrong
-])
+@pytest.mark.parametrize(
+    "extra, errors",
+    [
+        ("imported_from: 'jekyll:_posts/x.md'\n", 0),  # an import whose source did not say where
+        ("", 1),  # a story written here must name its place
+        ("imported_from: 7\n", 2),  # not written by an import: place and imported_from wrong
+    ],
+)
 def test_an_empty_place_is_allowed_only_for_imported_stories(project, extra, errors):
     (project / "stories" / "2026" / "no-place.md").write_text(
         f"---\ntitle: No place\ndate: 2026-01-05\nevent: action\nplace: ''\ncontributors: []\nlessons: [joy]\n"
-        f"summary: Somewhere.\n{extra}---\n\nText.\n", "utf-8")
+        f"summary: Somewhere.\n{extra}---\n\nText.\n",
+        "utf-8",
+    )
     result = run_harvest("check", cwd=project)
     assert f" {errors} error(s)" in result.stdout, result.stdout
     if errors:

@@ -8,6 +8,7 @@ every local image is there without its metadata, no outside request in Chromium,
 changes nothing and keeps a reviewer's edit. Images are written by the test (with EXIF, GPS and a
 text chunk), so the fixtures stay text.
 """
+
 from __future__ import annotations
 
 import html
@@ -76,8 +77,16 @@ def collection(tmp: Path, kind: str) -> Path:
 
 def harvest_import(project: Path, kind: str, source: Path, *more: str) -> str:
     folder, extra = IMPORTS[kind]
-    args = [str(source), "--into", f"stories/imported/{folder}", "--event", "action", "--add-contributors",
-            *[a.format(source=source) for a in extra], *more]
+    args = [
+        str(source),
+        "--into",
+        f"stories/imported/{folder}",
+        "--event",
+        "action",
+        "--add-contributors",
+        *[a.format(source=source) for a in extra],
+        *more,
+    ]
     result = run_harvest("import", *args, cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -100,7 +109,7 @@ def stories(project: Path, kind: str) -> dict[str, tuple[dict, str, Path]]:
 def article(site: Path, meta: dict, kind: str) -> tuple[str, Path]:
     page = site / "imported" / IMPORTS[kind][0] / meta["id"] / "index.html"
     text = page.read_text("utf-8")
-    return text[text.index("<article"):text.index("</article>")], page
+    return text[text.index("<article") : text.index("</article>")], page
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +126,10 @@ def imported(tmp_path_factory):
 def test_each_collection_imports_what_its_generator_published(imported):
     project, outputs, _, _ = imported
     assert {k: (count(o, "imported (new)"), count(o, "skipped")) for k, o in outputs.items()} == {
-        "jekyll": (4, 1), "hugo": (2, 1), "material": (2, 1)}
+        "jekyll": (4, 1),
+        "hugo": (2, 1),
+        "material": (2, 1),
+    }
     assert "2019-06-01-unfinished.md:1: a draft" in outputs["jekyll"]
     assert "plans.md:1: a draft" in outputs["hugo"]
     assert "template_article.md: a template (in a `templates/` folder)" in outputs["material"]
@@ -158,7 +170,9 @@ def test_built_pages_show_no_generator_syntax(imported):
             visible = html.unescape(re.sub(r"<pre.*?</pre>|<[^>]+>", " ", text, flags=re.S))
             assert not REMNANTS.search(visible), (kind, name, REMNANTS.search(visible).group(0))
     heatwave = article(site, stories(project, "material")["heatwave"][0], "material")[0]
-    assert '<div class="admonition info">' in heatwave and '<p class="admonition-title">Before you start</p>' in heatwave
+    assert (
+        '<div class="admonition info">' in heatwave and '<p class="admonition-title">Before you start</p>' in heatwave
+    )
     assert '<details class="note">' in heatwave and "<summary>How the rounds worked</summary>" in heatwave
     assert '<details class="tip" open' in heatwave and "<summary>Tip</summary>" in heatwave
     assert "<strong>Morning</strong>" in heatwave and "<strong>Evening</strong>" in heatwave
@@ -168,20 +182,33 @@ def test_built_pages_show_no_generator_syntax(imported):
 
 # Every link from one post to another, by source kind: (post, link text) -> the post it leads to.
 CROSS_LINKS = {
-    "jekyll": {("river-drill", "first drill"): "first-drill", ("river-drill", "sandbag day"): "sandbag-day",
-               ("river-drill", "radio net"): "radio-net", ("first-drill", "what came next"): "river-drill",
-               ("sandbag-day", "the river drill"): "river-drill"},
-    "hugo": {("soup-line", "assembly"): "assembly", ("soup-line", "the assembly notes"): "assembly",
-             ("soup-line", "the same notes in full"): "assembly", ("assembly", "soup line"): "soup-line"},
-    "material": {("heatwave", "relay riders' list"): "bike-relay", ("heatwave", "May Day relay"): "bike-relay",
-                 ("bike-relay", "heatwave rounds"): "heatwave"},
+    "jekyll": {
+        ("river-drill", "first drill"): "first-drill",
+        ("river-drill", "sandbag day"): "sandbag-day",
+        ("river-drill", "radio net"): "radio-net",
+        ("first-drill", "what came next"): "river-drill",
+        ("sandbag-day", "the river drill"): "river-drill",
+    },
+    "hugo": {
+        ("soup-line", "assembly"): "assembly",
+        ("soup-line", "the assembly notes"): "assembly",
+        ("soup-line", "the same notes in full"): "assembly",
+        ("assembly", "soup line"): "soup-line",
+    },
+    "material": {
+        ("heatwave", "relay riders' list"): "bike-relay",
+        ("heatwave", "May Day relay"): "bike-relay",
+        ("bike-relay", "heatwave rounds"): "heatwave",
+    },
 }
 TEXT_ONLY = {"jekyll": ("river-drill", "2017 drill"), "hugo": ("soup-line", "rota")}
 
 
 def links_of(text: str, page: Path) -> dict[str, Path]:
-    return {html.unescape(re.sub(r"<[^>]+>", "", label)).strip(): Path(unquote(urljoin(page.as_uri(), href)[7:]))
-            for href, label in re.findall(r'<a href="([^"#:]+)(?:#[^"]*)?"[^>]*>(.*?)</a>', text, re.S)}
+    return {
+        html.unescape(re.sub(r"<[^>]+>", "", label)).strip(): Path(unquote(urljoin(page.as_uri(), href)[7:]))
+        for href, label in re.findall(r'<a href="([^"#:]+)(?:#[^"]*)?"[^>]*>(.*?)</a>', text, re.S)
+    }
 
 
 @pytest.mark.parametrize("kind", list(IMPORTS))
@@ -213,7 +240,9 @@ def test_local_images_are_copied_next_to_the_story_without_metadata(imported, ki
             assert ref.startswith(meta["id"] + "/"), ref
             assert_no_metadata(file.parent / ref)
             text, page = article(site, meta, kind)
-            sources = [Path(unquote(urljoin(page.as_uri(), src)[7:])) for src in re.findall(r'<img[^>]+src="([^"]+)"', text)]
+            sources = [
+                Path(unquote(urljoin(page.as_uri(), src)[7:])) for src in re.findall(r'<img[^>]+src="([^"]+)"', text)
+            ]
             assert all(s.is_file() for s in sources), sources
             for built in sources:
                 assert_no_metadata(built)
@@ -233,8 +262,10 @@ def test_pages_make_no_outside_request(imported, page):
         for meta, _, _ in stories(project, kind).values():
             page.goto((site / "imported" / IMPORTS[kind][0] / meta["id"] / "index.html").as_uri())
             page.wait_for_load_state("load")
-            broken = page.evaluate("[...document.querySelectorAll('article img')]"
-                                   ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+            broken = page.evaluate(
+                "[...document.querySelectorAll('article img')]"
+                ".filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+            )
             assert broken == [], broken
     assert page.request_log.outside == [], page.request_log.outside
 
@@ -256,6 +287,7 @@ def test_reimport_is_idempotent_and_keeps_reviewers_edits(tmp_path):
 
 
 # --- remote images, fetched once when asked (from a server on this machine) -----------------------
+
 
 class _Images(BaseHTTPRequestHandler):
     hits: ClassVar[list[str]] = []  # shared by the handler's instances: one per request
@@ -298,15 +330,18 @@ def test_remote_images_are_fetched_once_checked_and_stripped(tmp_path, image_ser
     (source / "_posts" / "2020-05-01-sunny.md").write_text(
         f"---\ntitle: Sunny\ndate: 2020-05-01\ntags: [joy]\n---\n\nThe bay. ![Sun]({image_server}/sun.jpg)\n"
         f"Again ![Sun again]({image_server}/sun.jpg), ![Page]({image_server}/page.jpg), "
-        f"![Huge]({image_server}/huge.jpg), ![Gone]({image_server}/gone.jpg).\n", "utf-8")
+        f"![Huge]({image_server}/huge.jpg), ![Gone]({image_server}/gone.jpg).\n",
+        "utf-8",
+    )
     project = copy_project(tmp_path / "archive")
 
     plain = run_harvest("import", str(source), "--event", "festival", cwd=project)
     assert plain.returncode == 0 and _Images.hits == []  # without the option nothing is fetched
     shutil.rmtree(project / "stories" / "_inbox")
 
-    out = run_harvest("import", str(source), "--event", "festival", "--into", "stories/imported",
-                      "--fetch-remote-images", cwd=project).stdout
+    out = run_harvest(
+        "import", str(source), "--event", "festival", "--into", "stories/imported", "--fetch-remote-images", cwd=project
+    ).stdout
     assert sorted(_Images.hits) == ["/gone.jpg", "/huge.jpg", "/page.jpg", "/sun.jpg"]  # each address once
     file = next((project / "stories" / "imported").glob("imp-sunny-*.md"))
     body = file.read_text("utf-8")
@@ -323,7 +358,8 @@ def test_remote_images_are_fetched_once_checked_and_stripped(tmp_path, image_ser
     assert len(list((site / "imported").rglob("sun-*.jpg"))) == 1
 
     _Images.hits = []
-    again = run_harvest("import", str(source), "--event", "festival", "--into", "stories/imported",
-                        "--fetch-remote-images", cwd=project).stdout
+    again = run_harvest(
+        "import", str(source), "--event", "festival", "--into", "stories/imported", "--fetch-remote-images", cwd=project
+    ).stdout
     assert "/sun.jpg" not in _Images.hits  # the copy next to the story is used again
     assert count(again, "unchanged") == 1

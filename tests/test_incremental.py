@@ -1,5 +1,6 @@
 """Incremental work: `harvest search` without MkDocs, the terminal index kept current by file
 stamps, and privacy when anything is reused from an earlier run."""
+
 from __future__ import annotations
 
 import argparse
@@ -45,6 +46,7 @@ def rewrite(path: Path, change, keep_mtime: bool) -> None:
 
 # --- the command line loads only what a command needs --------------------------------------------
 
+
 def test_every_command_is_in_the_lazy_table():
     registered = {}
     for name in cli.COMMAND_MODULES:
@@ -58,17 +60,26 @@ HEAVY = ("mkdocs", "material", "yaml", "jsonschema", "markdown", "nh3", "jinja2"
 
 
 def loaded_modules(project: Path, *argv: str) -> set[str]:
-    code = ("import sys, io, contextlib\nfrom harvest.cli.main import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()): code = main(sys.argv[1:])\n"
-            "print('\\n'.join(sorted(sys.modules)), file=sys.stderr); sys.exit(code)")
+    code = (
+        "import sys, io, contextlib\nfrom harvest.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): code = main(sys.argv[1:])\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr); sys.exit(code)"
+    )
     env = {**os.environ, **TODAY, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run([sys.executable, "-c", code, *argv], cwd=project, env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return set(result.stderr.split())
 
 
-@pytest.mark.parametrize("argv", [("search", "flood"), ("search", "--json", "lesson:safety"),
-                                  ("search", "--profile", "members", "flood"), ("index",)])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("search", "flood"),
+        ("search", "--json", "lesson:safety"),
+        ("search", "--profile", "members", "flood"),
+        ("index",),
+    ],
+)
 def test_search_and_an_unchanged_index_load_no_mkdocs(project, argv):
     index(project)
     index(project, "--profile", "members")
@@ -87,10 +98,13 @@ def test_results_are_the_same_with_or_without_the_remembered_settings(project):
         assert (project / ".harvest" / "index" / "harvest-settings.json").is_file()
 
 
-@pytest.mark.parametrize("edit", [
-    lambda t: t.replace("site_name:", "site_url: https://archive.example.org/\nsite_name:", 1),
-    lambda t: t.replace("docs_dir: stories", "docs_dir: stories\nuse_directory_urls: false", 1),
-])
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t.replace("site_name:", "site_url: https://archive.example.org/\nsite_name:", 1),
+        lambda t: t.replace("docs_dir: stories", "docs_dir: stories\nuse_directory_urls: false", 1),
+    ],
+)
 def test_a_changed_mkdocs_yml_is_read_again(project, edit):
     index(project)
     rewrite(project / "mkdocs.yml", edit, keep_mtime=True)
@@ -101,10 +115,21 @@ def test_a_changed_mkdocs_yml_is_read_again(project, edit):
 
 # --- a stale index never shows what is now withheld ----------------------------------------------
 
-def make_private(t): return t.replace("lang: en\n---", "lang: en\nvisibility: private\n---")
-def make_members(t): return t.replace("lang: en\n---", "lang: en\nvisibility: members\n---")
-def embargo(t): return t.replace("lang: en\n---", "lang: en\nembargo_until: 2027-06-01\n---")
-def redact(t): return t.replace("boathouse", "[[redact]]boathouse[[/redact]]")
+
+def make_private(t):
+    return t.replace("lang: en\n---", "lang: en\nvisibility: private\n---")
+
+
+def make_members(t):
+    return t.replace("lang: en\n---", "lang: en\nvisibility: members\n---")
+
+
+def embargo(t):
+    return t.replace("lang: en\n---", "lang: en\nembargo_until: 2027-06-01\n---")
+
+
+def redact(t):
+    return t.replace("boathouse", "[[redact]]boathouse[[/redact]]")
 
 
 WITHDRAWALS = {"private": make_private, "members": make_members, "embargoed": embargo, "redacted": redact}
@@ -134,8 +159,11 @@ def test_withdrawn_story_never_shown_by_a_stale_index(project, how, keep_mtime, 
 def test_a_credit_rule_change_updates_even_with_no_update(project, keep_mtime):
     assert search_ids(project, "contributor:priya")[0]
     registry = project / "stories" / "contributors.yml"
-    rewrite(registry, lambda t: t.replace("Priya Dandekar\n  credit: named", "Priya Dandekar\n  credit: anonymous"),
-            keep_mtime)
+    rewrite(
+        registry,
+        lambda t: t.replace("Priya Dandekar\n  credit: named", "Priya Dandekar\n  credit: anonymous"),
+        keep_mtime,
+    )
     found, result = search_ids(project, "--no-update", "contributor:priya")
     assert found == [] and "updating it despite --no-update" in result.stderr
 

@@ -1,4 +1,5 @@
 """Contribution intake: answers -> story files, issue-form bodies, forge JSON, CSV, the inbox."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,43 +38,68 @@ def front(path: Path) -> dict:
 
 # --- cleaning rules (the site's form repeats them in JavaScript: see test_contribute_form.py) ----
 
-@pytest.mark.parametrize("raw, expected", [
-    ("  A  title\twith\ttabs ", "A title with tabs"),
-    ("line\nbreak\r\nand\u2028more", "line break and more"),
-    ("nul\x00byte\x7fdel", "nul byte del"),
-    ("bom\ufeffinside", "bom inside"),
-    ("non\u00a0breaking\u3000space", "non breaking space"),
-    ("émoji 🌊 stays", "émoji 🌊 stays"),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("  A  title\twith\ttabs ", "A title with tabs"),
+        ("line\nbreak\r\nand\u2028more", "line break and more"),
+        ("nul\x00byte\x7fdel", "nul byte del"),
+        ("bom\ufeffinside", "bom inside"),
+        ("non\u00a0breaking\u3000space", "non breaking space"),
+        ("émoji 🌊 stays", "émoji 🌊 stays"),
+    ],
+)
 def test_clean_line(raw, expected):
     assert clean_line(raw) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("para one\r\n\r\npara two  ", "para one\n\npara two"),
-    ("\n\nleading blank lines\n\n", "leading blank lines"),
-    ("# Top\n## What surprised us?\n### kept\n####  kept too", "### Top\n### What surprised us?\n### kept\n####  kept too"),
-    ("   ## indented three\n    ## code block", "   ### indented three\n    ## code block"),
-    ("##no space is not a heading", "##no space is not a heading"),
-    ("tab\tkept\x00 nul dropped", "tab\tkept nul dropped"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("para one\r\n\r\npara two  ", "para one\n\npara two"),
+        ("\n\nleading blank lines\n\n", "leading blank lines"),
+        (
+            "# Top\n## What surprised us?\n### kept\n####  kept too",
+            "### Top\n### What surprised us?\n### kept\n####  kept too",
+        ),
+        ("   ## indented three\n    ## code block", "   ### indented three\n    ## code block"),
+        ("##no space is not a heading", "##no space is not a heading"),
+        ("tab\tkept\x00 nul dropped", "tab\tkept nul dropped"),
+    ],
+)
 def test_clean_text(raw, expected):
     assert clean_text(raw) == expected
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Night Moth", "night-moth"), ("@priya", "priya"), ("Joaquín Ferrer", "joaquin-ferrer"),
-    ("bike_1.b", "bike_1.b"), ("../../etc", "etc"), ("Имя", ""), ("--x--", "x"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Night Moth", "night-moth"),
+        ("@priya", "priya"),
+        ("Joaquín Ferrer", "joaquin-ferrer"),
+        ("bike_1.b", "bike_1.b"),
+        ("../../etc", "etc"),
+        ("Имя", ""),
+        ("--x--", "x"),
+    ],
+)
 def test_to_handle(raw, expected):
     assert to_handle(raw) == expected
 
 
 # --- composing and checking ------------------------------------------------------------------
 
-GOOD = {"title": "Soup night", "date": "2026-02-03", "event": "Mutual aid", "place": "Kestrel Row",
-        "lessons": "Logistics, mutual-care", "summary": "We fed eighty people.", "contributors": "",
-        "prompt:surprised": "The queue."}
+GOOD = {
+    "title": "Soup night",
+    "date": "2026-02-03",
+    "event": "Mutual aid",
+    "place": "Kestrel Row",
+    "lessons": "Logistics, mutual-care",
+    "summary": "We fed eighty people.",
+    "contributors": "",
+    "prompt:surprised": "The queue.",
+}
 
 
 def compose(settings, answers):
@@ -94,20 +120,23 @@ def test_good_answers_make_a_story_the_validator_accepts(settings):
     assert "contributors: []\n" in text and "\ndate: 2026-02-03\n" in text
 
 
-@pytest.mark.parametrize("change, field, message", [
-    ({"title": "  "}, "title", "missing"),
-    ({"title": "x" * 201}, "title", "too long"),
-    ({"date": "2026-02-30"}, "date", "not a real date"),
-    ({"date": "3 February"}, "date", "not a date"),
-    ({"event": "festivl"}, "event", "unknown event kind"),
-    ({"lessons": ""}, "lessons", "at least one"),
-    ({"lessons": "Logistics, Joyy"}, "lessons", "unknown lesson 'Joyy'"),
-    ({"contributors": "Имя"}, "contributors", "cannot be used as a handle"),
-    ({"visibility": "secret"}, "visibility", "unknown visibility"),
-    ({"prompt:surprised": "_No response_"}, "answers", "no prompt is answered"),
-    ({"prompt:surprised": "x" * 20_001}, "What surprised us?", "too long"),
-    ({"summary": "y" * 200_000}, "summary", "over 100000 characters"),
-])
+@pytest.mark.parametrize(
+    "change, field, message",
+    [
+        ({"title": "  "}, "title", "missing"),
+        ({"title": "x" * 201}, "title", "too long"),
+        ({"date": "2026-02-30"}, "date", "not a real date"),
+        ({"date": "3 February"}, "date", "not a date"),
+        ({"event": "festivl"}, "event", "unknown event kind"),
+        ({"lessons": ""}, "lessons", "at least one"),
+        ({"lessons": "Logistics, Joyy"}, "lessons", "unknown lesson 'Joyy'"),
+        ({"contributors": "Имя"}, "contributors", "cannot be used as a handle"),
+        ({"visibility": "secret"}, "visibility", "unknown visibility"),
+        ({"prompt:surprised": "_No response_"}, "answers", "no prompt is answered"),
+        ({"prompt:surprised": "x" * 20_001}, "What surprised us?", "too long"),
+        ({"summary": "y" * 200_000}, "summary", "over 100000 characters"),
+    ],
+)
 def test_bad_answers_are_named(settings, change, field, message):
     meta, _body, problems, _ = compose(settings, {**GOOD, **change})
     assert meta is None
@@ -124,14 +153,16 @@ def test_hostile_titles_make_safe_ids(settings):
 
 def test_lesson_titles_with_commas(project):
     (project / "stories" / "lessons.yml").write_text(
-        "food:\n  title: Food, water and shelter\n  description: Basics.\n"
-        "joy:\n  title: Joy\n  description: Fun.\n", "utf-8")
+        "food:\n  title: Food, water and shelter\n  description: Basics.\njoy:\n  title: Joy\n  description: Fun.\n",
+        "utf-8",
+    )
     settings = settings_from_file(project / "mkdocs.yml")
     meta, _, problems, _ = compose(settings, {**GOOD, "lessons": "Food, water and shelter, Joy"})
     assert meta["lessons"] == ["food", "joy"], problems
 
 
 # --- issue forms -----------------------------------------------------------------------------
+
 
 def test_issue_body_is_read_field_by_field(settings):
     item = parse_issue_body((FIXTURES / "issue-body.md").read_text("utf-8"), settings, "issue.md")
@@ -189,6 +220,7 @@ def test_intake_reads_stdin(project):
 
 # --- spreadsheets ----------------------------------------------------------------------------
 
+
 def test_csv_imports_good_rows_and_reports_bad_ones_by_row(project):
     result = run_harvest("intake", str(FIXTURES / "stories.csv"), cwd=project)
     assert result.returncode == 1
@@ -212,21 +244,25 @@ def test_csv_imports_good_rows_and_reports_bad_ones_by_row(project):
 
 
 def test_csv_mapping_file(project):
-    result = run_harvest("intake", str(FIXTURES / "encuesta.csv"), "--mapping", str(FIXTURES / "encuesta.yml"),
-                         cwd=project)
+    result = run_harvest(
+        "intake", str(FIXTURES / "encuesta.csv"), "--mapping", str(FIXTURES / "encuesta.yml"), cwd=project
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     meta = front(inbox(project)[0])
     assert meta["date"] == "2026-06-14" and meta["event"] == "festival" and meta["place"] == "Valle Alegre"
     assert "Vino todo el barrio." in inbox(project)[0].read_text("utf-8")  # the prompt alias is a heading
 
 
-@pytest.mark.parametrize("mapping, message", [
-    ("columns:\n  titel: Nombre\n", "columns.titel: not a field or prompt id"),
-    ("colums:\n  title: Nombre\n", "colums: unknown mapping key"),
-    ("columns:\n  title: Nome\n", "title: no column is headed 'Nome'"),
-    ("columns: [a, b]\n", "columns: should be a list"),
-    ("columns:\n  title: !!python/object:os.system x\n", "YAML tag not allowed"),
-])
+@pytest.mark.parametrize(
+    "mapping, message",
+    [
+        ("columns:\n  titel: Nombre\n", "columns.titel: not a field or prompt id"),
+        ("colums:\n  title: Nombre\n", "colums: unknown mapping key"),
+        ("columns:\n  title: Nome\n", "title: no column is headed 'Nome'"),
+        ("columns: [a, b]\n", "columns: should be a list"),
+        ("columns:\n  title: !!python/object:os.system x\n", "YAML tag not allowed"),
+    ],
+)
 def test_bad_mapping_files_are_reported_before_anything_is_written(project, tmp_path, mapping, message):
     (tmp_path / "m.yml").write_text(mapping, "utf-8")
     result = run_harvest("intake", str(FIXTURES / "encuesta.csv"), "--mapping", str(tmp_path / "m.yml"), cwd=project)
@@ -253,7 +289,9 @@ def test_csv_limits(project, tmp_path):
 def test_semicolon_csv_from_a_european_spreadsheet(project, tmp_path):
     (tmp_path / "semi.csv").write_text(
         "\ufeffTitle;Date;Kind of event;Place;Lessons;Summary;What surprised us?\n"
-        "Semicolons;2026-01-02;Festival;Town;Joy;Fine, really.;Yes.\n", "utf-8")
+        "Semicolons;2026-01-02;Festival;Town;Joy;Fine, really.;Yes.\n",
+        "utf-8",
+    )
     result = run_harvest("intake", str(tmp_path / "semi.csv"), cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert front(inbox(project)[0])["summary"] == "Fine, really."
@@ -261,9 +299,18 @@ def test_semicolon_csv_from_a_european_spreadsheet(project, tmp_path):
 
 # --- hostile input ---------------------------------------------------------------------------
 
+
 def test_traversal_and_device_names_stay_in_the_inbox(project, tmp_path):
-    titles = ["../../../etc/passwd", "/etc/shadow", "..\\..\\windows\\system32", "CON", "nul", ".htaccess",
-              "~/.ssh/authorized_keys", "a/../../b"]
+    titles = [
+        "../../../etc/passwd",
+        "/etc/shadow",
+        "..\\..\\windows\\system32",
+        "CON",
+        "nul",
+        ".htaccess",
+        "~/.ssh/authorized_keys",
+        "a/../../b",
+    ]
     rows = ["Title,Date,Kind of event,Place,Lessons,Summary,What surprised us?"]
     rows += [f'"{t}",2026-01-02,action,Town,joy,Fine.,Yes.' for t in titles]
     (tmp_path / "evil.csv").write_text("\n".join(rows) + "\n", "utf-8")
@@ -286,6 +333,7 @@ def test_a_big_issue_body_is_refused(project, tmp_path):
 
 
 # --- the inbox: checked, never built, published by moving a file out of it --------------------
+
 
 def test_inbox_is_checked_but_not_built_until_moved(project):
     result = run_harvest("intake", str(FIXTURES / "issue-body.md"), cwd=project)
@@ -314,6 +362,7 @@ def test_dry_run_writes_nothing(project):
 
 # --- the forge issue form --------------------------------------------------------------------
 
+
 def test_committed_issue_form_matches_the_configuration():
     result = run_harvest("forms", "--check", cwd=PROJECT)
     assert result.returncode == 0, result.stderr + "\nrun `harvest forms` and commit the result"
@@ -327,6 +376,7 @@ def test_issue_form_follows_mkdocs_yml(project):
     form = (project / ".github" / "ISSUE_TEMPLATE" / "story.yml").read_text("utf-8")
     assert "- Solidarity kitchen" in form
     import yaml
+
     data = yaml.safe_load(form)
     ids = [block.get("id") for block in data["body"] if block["type"] != "markdown"]
     assert all(ids) and len(ids) == len(set(ids))  # Forgejo/Gitea leave out fields without an id
@@ -339,11 +389,19 @@ def test_issue_form_round_trip(settings):
     import yaml
 
     from harvest.intake.issueform import issue_form
+
     vocabulary = load_vocabulary(settings)
     form = yaml.safe_load(issue_form(settings, vocabulary))
-    filled = {"story-title": "Round trip", "date": "2026-05-01", "event": "Festival", "place": "Town",
-              "lessons": "Joy, Mutual care", "summary": "It works.", "answer-surprised": "It all came back.",
-              "contributors": ""}
+    filled = {
+        "story-title": "Round trip",
+        "date": "2026-05-01",
+        "event": "Festival",
+        "place": "Town",
+        "lessons": "Joy, Mutual care",
+        "summary": "It works.",
+        "answer-surprised": "It all came back.",
+        "contributors": "",
+    }
     parts = []
     for block in form["body"]:
         if block["type"] == "markdown":
@@ -361,6 +419,7 @@ def test_issue_form_round_trip(settings):
 
 # --- pull requests and CI --------------------------------------------------------------------
 
+
 def test_check_annotates_inbox_problems_for_ci(project):
     (project / "stories" / "_inbox").mkdir()
     (project / "stories" / "_inbox" / "broken.md").write_text("---\ntitle: x\ndate: 2026-02-30\n---\nText\n", "utf-8")
@@ -371,6 +430,7 @@ def test_check_annotates_inbox_problems_for_ci(project):
 
 def test_example_workflow_and_pull_request_template():
     import yaml
+
     workflow = yaml.safe_load((PROJECT / ".github" / "workflows" / "harvest.yml").read_text("utf-8"))
     runs = {job: " ".join(step.get("run", "") for step in spec["steps"]) for job, spec in workflow["jobs"].items()}
     assert "harvest check --format github" in runs["check"] and "harvest build" in runs["check"]
@@ -382,8 +442,11 @@ def test_example_workflow_and_pull_request_template():
 
 
 def test_intake_of_a_story_file(project, tmp_path):
-    good = (project / "stories" / "2026" / "flood-drill.md").read_text("utf-8").replace(
-        "id: 2026-03-flood-drill", "id: 2026-03-flood-drill-copy")
+    good = (
+        (project / "stories" / "2026" / "flood-drill.md")
+        .read_text("utf-8")
+        .replace("id: 2026-03-flood-drill", "id: 2026-03-flood-drill-copy")
+    )
     (tmp_path / "good.md").write_text(good, "utf-8")
     (tmp_path / "bad.md").write_text(good.replace("id: 2026-03-flood-drill-copy", "id: ../../etc"), "utf-8")
     result = run_harvest("intake", str(tmp_path / "good.md"), str(tmp_path / "bad.md"), cwd=project)

@@ -1,4 +1,5 @@
 """`harvest new`: a valid story from options or from answers typed one by one."""
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,23 @@ from harvest.core.parse import read_story
 from harvest.core.storyfile import WINDOWS_DEVICES
 
 TODAY = {"HARVEST_TODAY": "2026-05-20"}
-OPTIONS = ["--yes", "--title", "Soup night", "--event", "mutual-aid", "--place", "Kestrel Row",
-           "--lesson", "logistics", "--lesson", "Mutual care", "--summary", "We fed eighty people.",
-           "--answer", "surprised=The queue went round the block.\\nTwice."]
+OPTIONS = [
+    "--yes",
+    "--title",
+    "Soup night",
+    "--event",
+    "mutual-aid",
+    "--place",
+    "Kestrel Row",
+    "--lesson",
+    "logistics",
+    "--lesson",
+    "Mutual care",
+    "--summary",
+    "We fed eighty people.",
+    "--answer",
+    "surprised=The queue went round the block.\\nTwice.",
+]
 
 
 def files(project: Path) -> set[Path]:
@@ -42,7 +57,8 @@ def test_options_write_a_valid_story(project):
     assert path.read_text("utf-8") == (  # JSON-quoted values (valid YAML), a plain date
         f'---\nid: "{meta["id"]}"\ntitle: "Soup night"\ndate: 2026-05-20\nevent: "mutual-aid"\nplace: "Kestrel Row"\n'
         'contributors: []\nlessons: ["logistics", "mutual-care"]\nsummary: "We fed eighty people."\n'
-        'visibility: "public"\n---\n\n## What surprised us?\n\nThe queue went round the block.\nTwice.\n')
+        'visibility: "public"\n---\n\n## What surprised us?\n\nThe queue went round the block.\nTwice.\n'
+    )
     check = run_harvest("check", cwd=project)
     assert check.returncode == 0 and "soup-night" not in check.stdout
 
@@ -56,12 +72,18 @@ def test_same_title_twice_never_overwrites(project):
 
 def test_option_mistakes_are_reported_with_hints_and_nothing_is_written(project):
     before = files(project)
-    result = run_harvest("new", "--yes", "--title", "x", "--event", "festivl", "--lesson", "joyy",
-                         "--date", "2026-02-30", cwd=project)
+    result = run_harvest(
+        "new", "--yes", "--title", "x", "--event", "festivl", "--lesson", "joyy", "--date", "2026-02-30", cwd=project
+    )
     assert result.returncode == 1
-    for expected in ("--event: unknown event kind 'festivl'", "did you mean 'festival'?",
-                     "--lesson: unknown lesson 'joyy'", "--date: '2026-02-30' is not a real date",
-                     "--place: missing", "--answer: no prompt is answered"):
+    for expected in (
+        "--event: unknown event kind 'festivl'",
+        "did you mean 'festival'?",
+        "--lesson: unknown lesson 'joyy'",
+        "--date: '2026-02-30' is not a real date",
+        "--place: missing",
+        "--answer: no prompt is answered",
+    ):
         assert expected in result.stderr
     assert "Traceback" not in result.stderr and files(project) == before
     bad = run_harvest("new", "--yes", "--answer", "surprise=x", cwd=project)
@@ -89,8 +111,10 @@ def test_into_the_inbox(project):
     assert result.stdout.strip() == "stories/_inbox/soup-night.md"
 
 
-@pytest.mark.parametrize("title", ["../../../etc/passwd", "/etc/shadow", "CON", "nul.md", ".hidden", "..",
-                                   "a\\..\\..\\b", "\u202e", "\t\u3000"])
+@pytest.mark.parametrize(
+    "title",
+    ["../../../etc/passwd", "/etc/shadow", "CON", "nul.md", ".hidden", "..", "a\\..\\..\\b", "\u202e", "\t\u3000"],
+)
 def test_hostile_titles_make_safe_file_names(project, title):
     options = list(OPTIONS)
     options[options.index("Soup night")] = title
@@ -105,22 +129,30 @@ def test_hostile_titles_make_safe_file_names(project, title):
 
 # --- interactive -----------------------------------------------------------------------------
 
-ANSWERS = "\n".join([
-    "Soup night",          # title
-    "2026-02-30",          # an impossible date: asked again
-    "2026-02-03",
-    "42",                  # not a number on the list: asked again
-    "5",                   # mutual-aid
-    "Kestrel Row",
-    "1 nope",              # an unknown lesson: asked again
-    "2, Mutual care",      # a number and a title
-    "",                    # anonymous
-    "We fed eighty people.",
-    "2",                   # members
-    "The queue.", "It went round the block.", "",   # first prompt, ended by an empty line
-    ".",                   # second prompt skipped
-    "A bigger pot.", ".",  # third prompt, ended by '.'
-]) + "\n"
+ANSWERS = (
+    "\n".join(
+        [
+            "Soup night",  # title
+            "2026-02-30",  # an impossible date: asked again
+            "2026-02-03",
+            "42",  # not a number on the list: asked again
+            "5",  # mutual-aid
+            "Kestrel Row",
+            "1 nope",  # an unknown lesson: asked again
+            "2, Mutual care",  # a number and a title
+            "",  # anonymous
+            "We fed eighty people.",
+            "2",  # members
+            "The queue.",
+            "It went round the block.",
+            "",  # first prompt, ended by an empty line
+            ".",  # second prompt skipped
+            "A bigger pot.",
+            ".",  # third prompt, ended by '.'
+        ]
+    )
+    + "\n"
+)
 
 
 def test_prompts_on_stdin(project):
@@ -134,14 +166,31 @@ def test_prompts_on_stdin(project):
     assert meta["event"] == "mutual-aid" and meta["lessons"] == ["logistics", "mutual-care"]
     assert meta["visibility"] == "members" and meta["contributors"] == []
     text = path.read_text("utf-8")
-    assert "## What surprised us?\n\nThe queue.\nIt went round the block.\n\n## What resource was missing?\n\nA bigger pot.\n" in text
+    assert (
+        "## What surprised us?\n\nThe queue.\nIt went round the block.\n\n## What resource was missing?\n\nA bigger pot.\n"
+        in text
+    )
     assert "Who stepped forward" not in text
     assert run_harvest("check", cwd=project).returncode == 0
 
 
 def test_options_fill_in_questions(project):
-    result = run_harvest("new", "--title", "Soup night", "--event", "action", "--place", "Town", "--lesson", "joy",
-                         "--summary", "Fine.", cwd=project, input="\n\n\nIt rained.\n\n\n\n", env=TODAY)
+    result = run_harvest(
+        "new",
+        "--title",
+        "Soup night",
+        "--event",
+        "action",
+        "--place",
+        "Town",
+        "--lesson",
+        "joy",
+        "--summary",
+        "Fine.",
+        cwd=project,
+        input="\n\n\nIt rained.\n\n\n\n",
+        env=TODAY,
+    )
     assert result.returncode == 0, result.stderr
     assert "Title:" not in result.stderr and "Date (YYYY-MM-DD) [2026-05-20]:" in result.stderr
     assert meta_of(project / result.stdout.strip())["date"] == "2026-05-20"
@@ -163,9 +212,14 @@ def test_end_of_input_leaves_nothing_behind(project):
 
 def test_ctrl_c_leaves_nothing_behind(project):
     before = files(project)
-    process = subprocess.Popen([sys.executable, "-m", "harvest.cli", "new"], cwd=project, stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harvest.cli", "new"],
+        cwd=project,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     try:
         process.stdin.write(b"Soup night\n")
         process.stdin.flush()

@@ -1,4 +1,5 @@
 """`harvest pack` and `harvest verify`: a reproducible, verifiable zip that works from file://."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,7 +34,7 @@ def newest_story_date(project: Path) -> dt.date:
 
 
 def flip(data: bytes, at: int) -> bytes:
-    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1:]
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
 
 
 def rezip(source: Path, change) -> bytes:
@@ -50,6 +51,7 @@ def rezip(source: Path, change) -> bytes:
 def sha256sums_for(zip_path: Path) -> None:
     """Write SHA256SUMS to match the zip as it is now: only the manifest can catch what changed."""
     import hashlib
+
     digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()
     (zip_path.parent / "SHA256SUMS").write_text(f"{digest}  {zip_path.name}\n")
 
@@ -61,6 +63,7 @@ def packed(tmp_path_factory) -> Path:
 
 # --- the zip ---------------------------------------------------------------------------------
 
+
 def test_layout_name_date_and_fixed_metadata(packed):
     project = packed.parents[1]
     date = newest_story_date(project)
@@ -71,9 +74,13 @@ def test_layout_name_date_and_fixed_metadata(packed):
         assert names == sorted(names)
         assert names[:3] == [MANIFEST, "README.txt", "START-HERE.html"]
         assert all(n.startswith("site/") for n in names[3:])
-        for required in ("site/index.html", "site/search/manifest.js", "site/sitemap.xml",
-                         "site/assets/harvest/vendor/iframe-worker/shim/index.js",
-                         "site/assets/harvest/vendor/iframe-worker/LICENSE"):
+        for required in (
+            "site/index.html",
+            "site/search/manifest.js",
+            "site/sitemap.xml",
+            "site/assets/harvest/vendor/iframe-worker/shim/index.js",
+            "site/assets/harvest/vendor/iframe-worker/LICENSE",
+        ):
             assert required in names
         assert not [n for n in names if n.endswith(".map") or n.endswith("search_index.json")]  # unused offline
         assert {i.date_time for i in infos} == {(date.year, date.month, date.day, 0, 0, 0)}
@@ -120,7 +127,9 @@ def test_dates_come_from_source_date_epoch_or_the_newest_story_never_the_clock(t
     assert pinned.name.endswith("-public-2026-05-28.zip")
     with zipfile.ZipFile(pinned) as archive:
         assert {i.date_time for i in archive.infolist()} == {(2026, 5, 28, 20, 26, 40)}
-        assert set(re.findall(r"<lastmod>([^<]+)</lastmod>", archive.read("site/sitemap.xml").decode())) == {"2026-05-28"}
+        assert set(re.findall(r"<lastmod>([^<]+)</lastmod>", archive.read("site/sitemap.xml").decode())) == {
+            "2026-05-28"
+        }
 
 
 def test_a_bad_source_date_epoch_is_a_clear_error(project):
@@ -138,14 +147,19 @@ def test_members_copy_says_who_may_read_it(project):
 
 # --- zero outside requests --------------------------------------------------------------------
 
+
 def test_pack_refuses_a_site_that_loads_from_another_host(project):
     config = project / "mkdocs.yml"
     config.write_text(config.read_text() + "\nextra_javascript:\n  - https://cdn.example.org/widget.js\n")
     result = run_harvest("pack", cwd=project)
     assert result.returncode == 1, result.stdout + result.stderr
     # named once with the first page (not once per page), with the count of the others
-    assert re.search(r"^site/2025/[\w-]+\.html:\d+: offline: <script src> loads https://cdn\.example\.org/widget\.js "
-                     r"\(and in \d+ more files\)$", result.stderr, re.MULTILINE), result.stderr
+    assert re.search(
+        r"^site/2025/[\w-]+\.html:\d+: offline: <script src> loads https://cdn\.example\.org/widget\.js "
+        r"\(and in \d+ more files\)$",
+        result.stderr,
+        re.MULTILINE,
+    ), result.stderr
     assert not list(project.glob("dist/*.zip"))
 
 
@@ -163,6 +177,7 @@ def test_a_story_cannot_make_material_load_mermaid(project):
 
 
 # --- verify -----------------------------------------------------------------------------------
+
 
 def test_verify_accepts_a_fresh_copy(packed):
     # unsigned: consistent, but nothing proves who made it, so exit 0 only when the reader accepts that
@@ -228,6 +243,7 @@ def test_added_or_removed_files_fail_verify(packed, tmp_path):
 
 # --- signatures -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def key(tmp_path) -> Path:
     path = tmp_path / "keys" / "harvest_archive"
@@ -257,7 +273,9 @@ def test_signature_verifies_with_ssh_keygen_and_fails_after_tampering(project, k
     other = tmp_path / "other"
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
     stranger = tmp_path / "stranger_signers"
-    stranger.write_text("harvest-stories-from-our-movements " + " ".join(Path(f"{other}.pub").read_text().split()[:2]) + "\n")
+    stranger.write_text(
+        "harvest-stories-from-our-movements " + " ".join(Path(f"{other}.pub").read_text().split()[:2]) + "\n"
+    )
     result = run_harvest("verify", str(zip_path), "--allowed-signers", str(stranger), cwd=project)
     assert result.returncode == 1 and "FAILED  signature" in result.stdout
 
@@ -305,8 +323,10 @@ def test_any_private_key_that_would_land_in_the_site_stops_the_pack(project, key
 
 # --- in a real browser, from file:// ------------------------------------------------------------
 
+
 def test_the_unzipped_copy_works_from_file_urls_with_no_outside_request(tmp_path, page):
     from PIL import Image
+
     project = copy_project(tmp_path / "archive")
     Image.new("RGB", (40, 30), "navy").save(project / "stories" / "2026" / "flood-map.png")
     story = project / "stories" / "2026" / "flood-drill.md"

@@ -6,6 +6,7 @@ The leak test plants a distinct canary in each sensitive place, builds every out
 zips, gzip and email parts) and asserts which canaries may and may not appear.
 An output added later is scanned automatically if its command is listed here.
 """
+
 from __future__ import annotations
 
 import email
@@ -42,40 +43,54 @@ PROFILES = ("public", "members", "archive")
 RANK = {p: i for i, p in enumerate(PROFILES)}
 # Commands that write outputs, run for each profile; later outputs (pack, digests, index) add theirs.
 OUTPUT_COMMANDS = [
-    ("build", "--profile", "{profile}"),                    # site/: pages, search index, sitemap, feeds, digests
-    ("pack", "--profile", "{profile}"),                     # dist/*.zip, SHA256SUMS
-    ("digest", "2026-03", "--profile", "{profile}"),        # dist/digests/: .eml, .html, .txt
-    ("index", "--profile", "{profile}"),                    # .harvest/index/<profile>/: the whoosh index
+    ("build", "--profile", "{profile}"),  # site/: pages, search index, sitemap, feeds, digests
+    ("pack", "--profile", "{profile}"),  # dist/*.zip, SHA256SUMS
+    ("digest", "2026-03", "--profile", "{profile}"),  # dist/digests/: .eml, .html, .txt
+    ("index", "--profile", "{profile}"),  # .harvest/index/<profile>/: the whoosh index
 ]
 
 META = "date: 2026-03-0{n}\nevent: action\nplace: Riverside\nlessons: [joy]\nsummary: One sentence.\n"
 
 
 def canary_story(n: int, title: str, extra: str = "", body: str = "", contributors: str = "[hanne]") -> str:
-    return (f"---\nid: canary-{n}\ntitle: {title}\n{META.format(n=n)}contributors: {contributors}\n{extra}---\n\n"
-            f"{body or 'Opening words.'}\n\n## What surprised us?\n\nThe answer.\n\n"
-            f"## What resource was missing?\n\nA van.\n")
+    return (
+        f"---\nid: canary-{n}\ntitle: {title}\n{META.format(n=n)}contributors: {contributors}\n{extra}---\n\n"
+        f"{body or 'Opening words.'}\n\n## What surprised us?\n\nThe answer.\n\n"
+        f"## What resource was missing?\n\nA van.\n"
+    )
 
 
 def plant_canaries(project: Path) -> None:
     stories = project / "stories" / "canary"
     stories.mkdir()
     registry = project / "stories" / "contributors.yml"
-    registry.write_text(registry.read_text() + (
-        "ghost:\n  name: Anonymousrealnamecanary Person\n  credit: anonymous\n"
-        "masked:\n  name: Pseudonymrealnamecanary Person\n  credit: pseudonym\n  pseudonym: The Lanterns\n"))
-    (stories / "private.md").write_text(canary_story(1, "Privatestorycanary plans", "visibility: private\n",
-                                                     "The privatestorycanary route."))
-    (stories / "members.md").write_text(canary_story(2, "Membersstorycanary notes", "visibility: members\n",
-                                                     "The membersstorycanary list."))
-    (stories / "embargoed.md").write_text(canary_story(3, "Embargoedstorycanary news", "embargo_until: 2030-01-01\n",
-                                                       "The embargoedstorycanary plan."))
-    (stories / "public.md").write_text(canary_story(
-        4, "A public story", "images: [gps.jpg]\n",
-        "We met at [[redact]]redactprivatecanary hall[[/redact]] and [[redact members]]redactmemberscanary "
-        "door[[/redact]]. <!-- htmlcommentcanary note --> <script>alert('scriptcanary')</script>"
-        "<img src=x onerror=\"alert('scriptcanary')\">",
-        contributors="[ghost, masked, unregisteredhandlecanary, hanne]"))
+    registry.write_text(
+        registry.read_text()
+        + (
+            "ghost:\n  name: Anonymousrealnamecanary Person\n  credit: anonymous\n"
+            "masked:\n  name: Pseudonymrealnamecanary Person\n  credit: pseudonym\n  pseudonym: The Lanterns\n"
+        )
+    )
+    (stories / "private.md").write_text(
+        canary_story(1, "Privatestorycanary plans", "visibility: private\n", "The privatestorycanary route.")
+    )
+    (stories / "members.md").write_text(
+        canary_story(2, "Membersstorycanary notes", "visibility: members\n", "The membersstorycanary list.")
+    )
+    (stories / "embargoed.md").write_text(
+        canary_story(3, "Embargoedstorycanary news", "embargo_until: 2030-01-01\n", "The embargoedstorycanary plan.")
+    )
+    (stories / "public.md").write_text(
+        canary_story(
+            4,
+            "A public story",
+            "images: [gps.jpg]\n",
+            "We met at [[redact]]redactprivatecanary hall[[/redact]] and [[redact members]]redactmemberscanary "
+            "door[[/redact]]. <!-- htmlcommentcanary note --> <script>alert('scriptcanary')</script>"
+            "<img src=x onerror=\"alert('scriptcanary')\">",
+            contributors="[ghost, masked, unregisteredhandlecanary, hanne]",
+        )
+    )
     image = Image.new("RGB", (16, 16), (20, 120, 40))
     exif = Image.Exif()
     exif[0x010E] = "exifcanary"
@@ -143,15 +158,23 @@ def test_allowed_canaries_do_appear(leak_outputs, profile):
             assert canary.encode() in everything, f"{canary} missing from the {profile} build"
     assert b"[withheld]" in everything or profile == "archive"
     names = [name for name, _ in leak_outputs[profile]]
-    for inside in (".zip!site/", ".eml!text/html", ".eml!text/plain", ".gz!gunzip", "/site/search/t/",
-                   "/site/search/d/", "/.harvest/index/"):
+    for inside in (
+        ".zip!site/",
+        ".eml!text/html",
+        ".eml!text/plain",
+        ".gz!gunzip",
+        "/site/search/t/",
+        "/site/search/d/",
+        "/.harvest/index/",
+    ):
         assert any(inside in name for name in names), f"the leak test did not read {inside}"
     # Each store must be readable by this byte scan, or a leak into it would go unseen.
     allowed = "privatestorycanary" if profile == "archive" else "redactmemberscanary" if profile == "members" else None
     for store in ("/.harvest/index/", "/site/search/", ".zip!site/"):
         if allowed:
-            assert any(store in name and allowed.encode() in data.lower() for name, data in leak_outputs[profile]), \
+            assert any(store in name and allowed.encode() in data.lower() for name, data in leak_outputs[profile]), (
                 f"{allowed} not found in {store}: the scan cannot see into it"
+            )
 
 
 def test_published_images_have_no_metadata(leak_outputs, tmp_path):
@@ -171,12 +194,16 @@ def test_check_warns_about_gps_and_lists_what_public_withholds(tmp_path):
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "'gps.jpg' carries a GPS location" in out
-    for line in ("stories/canary/private.md: whole story withheld (visibility private)",
-                 "stories/canary/members.md: whole story withheld (visibility members)",
-                 "stories/canary/embargoed.md: whole story withheld (embargoed until 2030-01-01)",
-                 "passage withheld ([[redact private]])", "passage withheld ([[redact members]])",
-                 "contributor ghost: credit anonymous", "contributor masked: shown as 'The Lanterns'",
-                 "contributor unregisteredhandlecanary: not in the registry"):
+    for line in (
+        "stories/canary/private.md: whole story withheld (visibility private)",
+        "stories/canary/members.md: whole story withheld (visibility members)",
+        "stories/canary/embargoed.md: whole story withheld (embargoed until 2030-01-01)",
+        "passage withheld ([[redact private]])",
+        "passage withheld ([[redact members]])",
+        "contributor ghost: credit anonymous",
+        "contributor masked: shown as 'The Lanterns'",
+        "contributor unregisteredhandlecanary: not in the registry",
+    ):
         assert line in out, out
 
 
@@ -190,50 +217,60 @@ REGISTRY = {
 }
 
 
-@pytest.mark.parametrize("profile, handles, shown, anonymous", [
-    ("public", ["ana"], ["Ana Ruiz"], 0),
-    ("public", ["jo", "sam"], ["Kitchen Crew"], 0),          # a collective pseudonym is one credit
-    ("public", ["lee", "nobody"], [], 2),                      # anonymous, and unregistered
-    ("members", ["jo", "lee", "ana"], ["Kitchen Crew", "Ana Ruiz"], 1),
-    ("archive", ["jo", "lee", "nobody"], ["Jo Bell", "Lee Marsh", "nobody"], 0),
-])
+@pytest.mark.parametrize(
+    "profile, handles, shown, anonymous",
+    [
+        ("public", ["ana"], ["Ana Ruiz"], 0),
+        ("public", ["jo", "sam"], ["Kitchen Crew"], 0),  # a collective pseudonym is one credit
+        ("public", ["lee", "nobody"], [], 2),  # anonymous, and unregistered
+        ("members", ["jo", "lee", "ana"], ["Kitchen Crew", "Ana Ruiz"], 1),
+        ("archive", ["jo", "lee", "nobody"], ["Jo Bell", "Lee Marsh", "nobody"], 0),
+    ],
+)
 def test_credit_rules(tmp_path, profile, handles, shown, anonymous):
     settings = Settings.for_directory(tmp_path, profile=profile)
     people, hidden = Credits(REGISTRY, settings).people(handles)
     assert [p.label for p in people] == shown and hidden == anonymous
 
 
-@pytest.mark.parametrize("profile, visibility, embargo, visible", [
-    ("public", "public", None, True),
-    ("public", "members", None, False),
-    ("members", "members", None, True),
-    ("members", "private", None, False),
-    ("archive", "private", None, True),
-    ("public", "public", "2026-11-22", False),
-    ("public", "public", "2026-11-21", True),                  # the embargo ends on its date
-    ("members", "members", "2027-01-01", False),
-    ("archive", "public", "2099-01-01", True),                 # archivists see embargoed stories
-])
+@pytest.mark.parametrize(
+    "profile, visibility, embargo, visible",
+    [
+        ("public", "public", None, True),
+        ("public", "members", None, False),
+        ("members", "members", None, True),
+        ("members", "private", None, False),
+        ("archive", "private", None, True),
+        ("public", "public", "2026-11-22", False),
+        ("public", "public", "2026-11-21", True),  # the embargo ends on its date
+        ("members", "members", "2027-01-01", False),
+        ("archive", "public", "2099-01-01", True),  # archivists see embargoed stories
+    ],
+)
 def test_visibility_and_embargo(tmp_path, profile, visibility, embargo, visible):
     import datetime as dt
 
     from harvest.core.privacy import is_visible
+
     settings = Settings.for_directory(tmp_path, profile=profile, today=dt.date(2026, 11, 21))
     assert is_visible(visibility, embargo and dt.date.fromisoformat(embargo), settings) is visible
 
 
-@pytest.mark.parametrize("html, forbidden", [
-    ("<script>alert(1)</script><p>ok</p>", "<script"),
-    ('<img src="x.png" onerror="alert(1)">', "onerror"),
-    ('<iframe src="https://evil.example"></iframe>', "<iframe"),
-    ('<form action="https://evil.example"><input></form>', "<form"),
-    ('<p style="background:url(https://evil.example/t.png)">x</p>', "url("),
-    ('<img src="https://tracker.example/p.gif">', "tracker.example"),
-    ('<a href="javascript:alert(1)">x</a>', "javascript:"),
-    ('<link rel="stylesheet" href="https://cdn.example/x.css">', "cdn.example"),
-    ("<!-- a private note -->", "private note"),
-    ('<pre class="mermaid">graph TD; A-->B</pre>', "mermaid"),   # Material would fetch Mermaid
-])
+@pytest.mark.parametrize(
+    "html, forbidden",
+    [
+        ("<script>alert(1)</script><p>ok</p>", "<script"),
+        ('<img src="x.png" onerror="alert(1)">', "onerror"),
+        ('<iframe src="https://evil.example"></iframe>', "<iframe"),
+        ('<form action="https://evil.example"><input></form>', "<form"),
+        ('<p style="background:url(https://evil.example/t.png)">x</p>', "url("),
+        ('<img src="https://tracker.example/p.gif">', "tracker.example"),
+        ('<a href="javascript:alert(1)">x</a>', "javascript:"),
+        ('<link rel="stylesheet" href="https://cdn.example/x.css">', "cdn.example"),
+        ("<!-- a private note -->", "private note"),
+        ('<pre class="mermaid">graph TD; A-->B</pre>', "mermaid"),  # Material would fetch Mermaid
+    ],
+)
 def test_sanitiser_removes_active_and_remote_content(html, forbidden):
     assert forbidden not in clean_html(html)
 
@@ -241,26 +278,33 @@ def test_sanitiser_removes_active_and_remote_content(html, forbidden):
 def test_public_site_makes_no_outside_request(sample_site):
     """The ordinary build, not only the offline copy, loads nothing from another host."""
     from harvest.offline.outside import scan_site
+
     report = scan_site(sample_site)
     assert not report.loads, [f.format() for f in report.loads]
 
 
 def test_sanitiser_keeps_markdown_output():
-    html = ('<h2 id="what">What?</h2><p><a href="../other/">link</a> <em>e</em> '
-            '<mark class="harvest-redacted">kept</mark></p><img src="photo.jpg" alt="a">')
+    html = (
+        '<h2 id="what">What?</h2><p><a href="../other/">link</a> <em>e</em> '
+        '<mark class="harvest-redacted">kept</mark></p><img src="photo.jpg" alt="a">'
+    )
     # ids are namespaced (issue 13: a story element may not take an id the theme looks up)
-    assert clean_html(html).replace(' rel="noopener noreferrer"', "") == html.replace('id="what"', 'id="user-content-what"')
+    assert clean_html(html).replace(' rel="noopener noreferrer"', "") == html.replace(
+        'id="what"', 'id="user-content-what"'
+    )
 
 
 def test_markup_in_titles_and_fields_never_becomes_html(project):
     """Titles, places, summaries and lesson names are contributors' text: printed, never run."""
-    hostile = '<img src=x onerror=alert(1)>'
+    hostile = "<img src=x onerror=alert(1)>"
     story = project / "stories" / "2026" / "hostile.md"
-    story.write_text(f"---\ntitle: \"Evil {hostile} title\"\ndate: 2026-05-05\nevent: action\n"
-                     f"place: \"Town {hostile}\"\ncontributors: []\nlessons: [joy]\n"
-                     f"summary: \"Sum {hostile}.\"\n---\n\nBody <script>alert(2)</script> text.\n")
+    story.write_text(
+        f'---\ntitle: "Evil {hostile} title"\ndate: 2026-05-05\nevent: action\n'
+        f'place: "Town {hostile}"\ncontributors: []\nlessons: [joy]\n'
+        f'summary: "Sum {hostile}."\n---\n\nBody <script>alert(2)</script> text.\n'
+    )
     lessons = project / "stories" / "lessons.yml"
-    lessons.write_text(lessons.read_text().replace("title: Joy", f"title: \"Joy {hostile}\""))
+    lessons.write_text(lessons.read_text().replace("title: Joy", f'title: "Joy {hostile}"'))
     site = build(project)
     for html_file in site.rglob("*.html"):
         text = html_file.read_text("utf-8")

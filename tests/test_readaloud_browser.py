@@ -1,4 +1,5 @@
 """The read-aloud view in a real browser, from file:// (the offline copy), in both URL styles."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,7 @@ import pytest
 
 from conftest import build, copy_project
 
-STORY = "2026/flood-drill"           # 4 parts: opening + 3 answers
+STORY = "2026/flood-drill"  # 4 parts: opening + 3 answers
 SESSION = "readings/2026-12-assembly"
 SERIOUS = ("serious", "critical")
 
@@ -64,29 +65,42 @@ def tab_to(page, css_class: str, limit: int = 80) -> None:
 def test_story_read_aloud_with_the_keyboard(page, site_url, errors):
     page.goto(site_url(STORY))
     assert not state(page)["open"]
-    tab_to(page, "harvest-ra-start")                  # reachable by keyboard
+    tab_to(page, "harvest-ra-start")  # reachable by keyboard
     page.keyboard.press("Enter")
     now = state(page)
     assert now["open"] and now["hash"] == "#read-aloud" and now["current"] == "read-aloud-1"
     assert now["progress"] == "1 / 4" and now["title"] == "The night the flood drill went sideways"
     assert page.is_visible("#read-aloud-1 h2.harvest-ra-only") and not page.is_visible("#read-aloud-2")
-    steps = [("PageDown", 2), ("ArrowRight", 3), ("Space", 4), ("Space", 4), ("ArrowLeft", 3), ("PageUp", 2),
-             ("ArrowDown", 3), ("ArrowUp", 2), ("Home", 1), ("End", 4)]
+    steps = [
+        ("PageDown", 2),
+        ("ArrowRight", 3),
+        ("Space", 4),
+        ("Space", 4),
+        ("ArrowLeft", 3),
+        ("PageUp", 2),
+        ("ArrowDown", 3),
+        ("ArrowUp", 2),
+        ("Home", 1),
+        ("End", 4),
+    ]
     for key, part in steps:
         page.keyboard.press(key)
         now = state(page)
-        assert (now["current"], now["hash"], now["progress"]) == (f"read-aloud-{part}", f"#read-aloud-{part}",
-                                                                    f"{part} / 4"), key
+        assert (now["current"], now["hash"], now["progress"]) == (
+            f"read-aloud-{part}",
+            f"#read-aloud-{part}",
+            f"{part} / 4",
+        ), key
     time = page.get_attribute("#read-aloud-4", "data-ra-time")
     assert state(page)["time"] == f"This part about {time} · {time} left"
     page.keyboard.press("ArrowLeft")
-    page.reload()                                     # the hash keeps the place
+    page.reload()  # the hash keeps the place
     now = state(page)
     assert now["open"] and now["current"] == "read-aloud-3" and now["progress"] == "3 / 4"
     page.keyboard.press("Escape")
     now = state(page)
     assert not now["open"] and now["hash"] == "" and "harvest-ra-start" in now["focus"]
-    assert page.is_visible("#read-aloud-2")           # the page is whole again
+    assert page.is_visible("#read-aloud-2")  # the page is whole again
     assert page.request_log.outside == []
 
 
@@ -103,7 +117,7 @@ def test_taps_buttons_and_theme_shortcuts_do_not_leak(page, site_url, errors):
     assert state(page)["current"] == "read-aloud-2"
     page.click(".harvest-ra__theme")
     assert page.evaluate("document.querySelector('.harvest-ra').classList.contains('harvest-ra--dark')")
-    page.keyboard.press("f")                         # full screen, not Material's search shortcut
+    page.keyboard.press("f")  # full screen, not Material's search shortcut
     assert page.evaluate("document.activeElement.closest('.harvest-ra') !== null")
     assert state(page)["current"] == "read-aloud-2"
     page.click(".harvest-ra__close")
@@ -116,8 +130,10 @@ def test_type_is_very_large(page, site_url):
     page.goto(site_url(STORY) + "#read-aloud-2")
     size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#read-aloud-2 p')).fontSize)")
     assert size >= 36
-    fits = page.evaluate("(() => { const s = document.querySelector('.harvest-ra__stage');"
-                         " return s.scrollHeight <= s.clientHeight + 2; })()")
+    fits = page.evaluate(
+        "(() => { const s = document.querySelector('.harvest-ra__stage');"
+        " return s.scrollHeight <= s.clientHeight + 2; })()"
+    )
     assert fits
 
 
@@ -137,7 +153,7 @@ def test_a_session_moves_on_to_the_next_story(page, site_url, errors):
     page.keyboard.press("ArrowLeft")
     assert state(page)["title"] == "The night the flood drill went sideways"
     page.keyboard.press("Escape")
-    page.click("text=Read from story 4")             # start part-way through, e.g. after a break
+    page.click("text=Read from story 4")  # start part-way through, e.g. after a break
     now = state(page)
     assert now["hash"] == "#read-aloud-13" and now["title"] == "La fiesta de la plaza que casi no fue"
     assert now["titleLang"] == "es"
@@ -171,13 +187,14 @@ def test_print_handout_one_story_per_page(page, sample_site):
     page.emulate_media(media="print")
     assert not page.is_visible(".md-header") and not page.is_visible(".md-sidebar--primary")
     assert not page.is_visible(".harvest-ra-launch")
-    breaks = page.evaluate("[...document.querySelectorAll('.harvest-session-story')]"
-                           ".map(e => getComputedStyle(e).breakBefore)")
+    breaks = page.evaluate(
+        "[...document.querySelectorAll('.harvest-session-story')].map(e => getComputedStyle(e).breakBefore)"
+    )
     assert breaks == ["page"] * 5
     assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('#read-aloud-2 p')).fontSize)") >= 19
     pdf = page.pdf(format="A4")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
-    assert pages >= 6   # the running order, then each of the five stories on its own page(s)
+    assert pages >= 6  # the running order, then each of the five stories on its own page(s)
 
 
 PAGES = [STORY, STORY + "#read-aloud-2", SESSION, SESSION + "#read-aloud-5", "readings", "lessons", ""]
@@ -186,6 +203,7 @@ PAGES = [STORY, STORY + "#read-aloud-2", SESSION, SESSION + "#read-aloud-5", "re
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_violations(browser, sample_site, scheme):
     from axe_playwright_python.sync_playwright import Axe
+
     axe = Axe()
     context = browser.new_context(color_scheme=scheme)
     try:
@@ -198,8 +216,10 @@ def test_no_serious_accessibility_violations(browser, sample_site, scheme):
                 assert tab.is_visible(".harvest-ra"), uri
             for violation in axe.run(tab).response["violations"]:
                 if violation["impact"] in SERIOUS:
-                    problems.append(f"{uri or 'home'}: {violation['id']} ({violation['impact']}): "
-                                    f"{[n['target'] for n in violation['nodes']][:3]}")
+                    problems.append(
+                        f"{uri or 'home'}: {violation['id']} ({violation['impact']}): "
+                        f"{[n['target'] for n in violation['nodes']][:3]}"
+                    )
         assert problems == []
     finally:
         context.close()

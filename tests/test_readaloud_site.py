@@ -1,4 +1,5 @@
 """Built sites: read-aloud parts on story pages, reading-session pages, errors and privacy of session files."""
+
 from __future__ import annotations
 
 import html as htmllib
@@ -9,8 +10,13 @@ from harvest.readaloud.parts import format_duration, story_parts, total_seconds
 from test_readaloud_unit import sample_archive
 from test_site_build import links, page
 
-SESSION_IDS = ["2026-03-flood-drill", "2025-11-generator-pantry", "2026-07-street-festival-childcare",
-               "2025-07-fiesta-plaza", "2025-08-rent-strike-phone-tree"]
+SESSION_IDS = [
+    "2026-03-flood-drill",
+    "2025-11-generator-pantry",
+    "2026-07-street-festival-childcare",
+    "2025-07-fiesta-plaza",
+    "2025-08-rent-strike-phone-tree",
+]
 
 
 def parts_on(html: str) -> list[dict]:
@@ -42,7 +48,9 @@ def test_session_page_running_order_readers_and_times(sample_site):
     assert "<h1>December assembly — a year of harvests</h1>" in html
     order = html.split('id="running-order"', 1)[1].split("</table>", 1)[0]
     titles = [archive.story(i).title for i in SESSION_IDS]
-    rows = re.findall(r"<tr>\s*<td>(\d)</td>\s*<td><a [^>]*>([^<]+)</a></td>\s*<td>([^<]+)</td>\s*<td[^>]*>([^<]+)</td>", order)
+    rows = re.findall(
+        r"<tr>\s*<td>(\d)</td>\s*<td><a [^>]*>([^<]+)</a></td>\s*<td>([^<]+)</td>\s*<td[^>]*>([^<]+)</td>", order
+    )
     assert [int(r[0]) for r in rows] == [1, 2, 3, 4, 5]
     assert [htmllib.unescape(r[1]) for r in rows] == titles
     # Two readers, five stories: in rotation.
@@ -53,7 +61,9 @@ def test_session_page_running_order_readers_and_times(sample_site):
     assert f'Total</th><td class="harvest-time">{format_duration(sum(seconds))}</td>' in order
     # Every part of every story, numbered on through the session; each story keeps its language.
     parts = parts_on(html)
-    assert [p["index"] for p in parts] == list(range(1, sum(len(archive.story(i).sections) + 1 for i in SESSION_IDS) + 1))
+    assert [p["index"] for p in parts] == list(
+        range(1, sum(len(archive.story(i).sections) + 1 for i in SESSION_IDS) + 1)
+    )
     assert '<article class="harvest-story harvest-session-story" lang="es"' in html
     assert html.count('class="harvest-story harvest-session-story"') == 5
     # Story pages' ids and permalinks are not copied (ids stay unique on the session page).
@@ -70,8 +80,10 @@ def test_readings_index_and_nav(sample_site):
 
 def test_session_links_resolve_in_both_url_styles(project):
     (project / "mkdocs-flat.yml").write_text((project / "mkdocs.yml").read_text() + "\nuse_directory_urls: false\n")
-    for config, site, session in [("mkdocs.yml", "site", "readings/2026-12-assembly/index.html"),
-                                  ("mkdocs-flat.yml", "site-flat", "readings/2026-12-assembly.html")]:
+    for config, site, session in [
+        ("mkdocs.yml", "site", "readings/2026-12-assembly/index.html"),
+        ("mkdocs-flat.yml", "site-flat", "readings/2026-12-assembly.html"),
+    ]:
         result = run_harvest("build", "-f", config, "-d", site, cwd=project)
         assert result.returncode == 0, result.stderr
         html_file = project / site / session
@@ -86,12 +98,12 @@ def test_session_links_resolve_in_both_url_styles(project):
 
 def test_unknown_story_id_stops_the_build_with_file_line_and_suggestion(project):
     (project / "stories" / "_readings" / "spring.yml").write_text(
-        "title: Spring\nstories:\n  - 2026-03-flood-drill\n  - 2026-07-street-festival-chidlcare\n")
+        "title: Spring\nstories:\n  - 2026-03-flood-drill\n  - 2026-07-street-festival-chidlcare\n"
+    )
     result = run_harvest("build", cwd=project)
     output = result.stdout + result.stderr
     assert result.returncode == 1
-    assert ("stories/_readings/spring.yml:4: stories: no story has the id '2026-07-street-festival-chidlcare'"
-            in output)
+    assert "stories/_readings/spring.yml:4: stories: no story has the id '2026-07-street-festival-chidlcare'" in output
     assert "did you mean '2026-07-street-festival-childcare'?" in output
     assert "Traceback" not in output
     assert not (project / "site" / "readings").exists()
@@ -100,7 +112,8 @@ def test_unknown_story_id_stops_the_build_with_file_line_and_suggestion(project)
 def test_a_session_with_a_withheld_story_stays_out_of_the_public_build(project):
     # The heatwave drill is members-only: the public build must not even hint at it.
     (project / "stories" / "_readings" / "heat.yml").write_text(
-        "title: Summer safety readings\nstories: [2026-03-flood-drill, 2025-06-heatwave-drill]\nreaders: [hanne]\n")
+        "title: Summer safety readings\nstories: [2026-03-flood-drill, 2025-06-heatwave-drill]\nreaders: [hanne]\n"
+    )
     result = run_harvest("build", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "stories/_readings/heat.yml: left out of profile 'public'" in result.stderr
@@ -119,14 +132,17 @@ def test_a_session_with_a_withheld_story_stays_out_of_the_public_build(project):
 
 def test_a_members_session_is_not_published_publicly(project):
     (project / "stories" / "_readings" / "2026-12-assembly.yml").write_text(
-        "title: Members' assembly\nvisibility: members\nstories: [2026-03-flood-drill]\n")
+        "title: Members' assembly\nvisibility: members\nstories: [2026-03-flood-drill]\n"
+    )
     assert run_harvest("build", cwd=project).returncode == 0
     assert not (project / "site" / "readings" / "2026-12-assembly").exists()
     assert "No reading sessions to show yet." in (project / "site" / "readings" / "index.html").read_text("utf-8")
 
 
 def test_bad_session_file_is_a_clear_error(project):
-    (project / "stories" / "_readings" / "oops.yml").write_text("title: Oops\nstories: [2026-03-flood-drill]\ndate: 5 Dec\n")
+    (project / "stories" / "_readings" / "oops.yml").write_text(
+        "title: Oops\nstories: [2026-03-flood-drill]\ndate: 5 Dec\n"
+    )
     result = run_harvest("build", cwd=project)
     assert result.returncode == 1
     assert "stories/_readings/oops.yml:3: date: '5 Dec' is not a date" in result.stdout + result.stderr
@@ -137,8 +153,13 @@ def test_session_build_is_reproducible(project):
     build_a = run_harvest("build", "-d", "a", cwd=project)
     build_b = run_harvest("build", "-d", "b", cwd=project)
     assert build_a.returncode == build_b.returncode == 0
-    for name in ("readings/2026-12-assembly/index.html", "readings/index.html", "2026/flood-drill/index.html",
-                 "assets/harvest/readaloud.js", "assets/harvest/readaloud.css"):
+    for name in (
+        "readings/2026-12-assembly/index.html",
+        "readings/index.html",
+        "2026/flood-drill/index.html",
+        "assets/harvest/readaloud.js",
+        "assets/harvest/readaloud.css",
+    ):
         assert (project / "a" / name).read_bytes() == (project / "b" / name).read_bytes(), name
 
 

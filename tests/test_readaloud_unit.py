@@ -1,4 +1,5 @@
 """Read-aloud timing, cutting story HTML into parts, reading-session files and reader rotation."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -23,41 +24,51 @@ from harvest.site.project import settings_from_file
 from harvest.site.storyhtml import split_story_html
 
 
-@pytest.mark.parametrize("words, per_minute, seconds", [
-    (0, 130, 0),
-    (1, 130, 1),           # any text takes some time
-    (130, 130, 60),
-    (131, 130, 61),        # rounded up: better to finish early than to overrun
-    (65, 130, 30),
-    (260, 130, 120),
-    (200, 200, 60),
-    (1000, 130, 462),
-])
+@pytest.mark.parametrize(
+    "words, per_minute, seconds",
+    [
+        (0, 130, 0),
+        (1, 130, 1),  # any text takes some time
+        (130, 130, 60),
+        (131, 130, 61),  # rounded up: better to finish early than to overrun
+        (65, 130, 30),
+        (260, 130, 120),
+        (200, 200, 60),
+        (1000, 130, 462),
+    ],
+)
 def test_aloud_seconds(words, per_minute, seconds):
     assert aloud_seconds(words, per_minute) == seconds
 
 
-@pytest.mark.parametrize("seconds, shown", [
-    (0, "0 s"),
-    (1, "5 s"),
-    (44, "45 s"),
-    (45, "45 s"),
-    (56, "1 min"),
-    (60, "1 min"),
-    (61, "1 min 5 s"),
-    (128, "2 min 10 s"),
-    (595, "9 min 55 s"),
-    (599, "10 min"),
-    (601, "11 min"),       # from ten minutes on, whole minutes (rounded up)
-    (840, "14 min"),
-])
+@pytest.mark.parametrize(
+    "seconds, shown",
+    [
+        (0, "0 s"),
+        (1, "5 s"),
+        (44, "45 s"),
+        (45, "45 s"),
+        (56, "1 min"),
+        (60, "1 min"),
+        (61, "1 min 5 s"),
+        (128, "2 min 10 s"),
+        (595, "9 min 55 s"),
+        (599, "10 min"),
+        (601, "11 min"),  # from ten minutes on, whole minutes (rounded up)
+        (840, "14 min"),
+    ],
+)
 def test_format_duration(seconds, shown):
     assert format_duration(seconds) == shown
 
 
 def sample_archive(profile: str = "public"):
-    settings = Settings.for_directory(PROJECT / "stories", prompts=settings_from_file(PROJECT / "mkdocs.yml").prompts,
-                                      profile=profile, today=dt.date(2026, 11, 21))
+    settings = Settings.for_directory(
+        PROJECT / "stories",
+        prompts=settings_from_file(PROJECT / "mkdocs.yml").prompts,
+        profile=profile,
+        today=dt.date(2026, 11, 21),
+    )
     collection = scan(settings)
     return publish(collection), frozenset(s.id for s in collection.stories)
 
@@ -98,16 +109,19 @@ def test_split_story_html_falls_back_to_one_part_when_headings_do_not_match():
     assert len(cut.parts) == 1 and "One" in cut.parts[0] and "Two" in cut.parts[0]
 
 
-@pytest.mark.parametrize("url, from_page, to_page, expected", [
-    ("../../lessons/care/", "2026/flood-drill/", "readings/dec/", "../../lessons/care/"),
-    ("photo.jpg", "2026/flood-drill/", "readings/dec/", "../../2026/flood-drill/photo.jpg"),
-    ("../lessons/care.html", "2026/flood-drill.html", "readings/dec.html", "../lessons/care.html"),
-    ("photo.jpg", "2026/flood-drill.html", "readings/dec.html", "../2026/photo.jpg"),
-    ("../../2025/x/#what-surprised-us", "2026/flood-drill/", "readings/dec/", "../../2025/x/#what-surprised-us"),
-    ("https://example.org/a", "2026/flood-drill/", "readings/dec/", "https://example.org/a"),
-    ("mailto:a@example.org", "2026/flood-drill/", "readings/dec/", "mailto:a@example.org"),
-    ("#top", "2026/flood-drill/", "readings/dec/", "#top"),
-])
+@pytest.mark.parametrize(
+    "url, from_page, to_page, expected",
+    [
+        ("../../lessons/care/", "2026/flood-drill/", "readings/dec/", "../../lessons/care/"),
+        ("photo.jpg", "2026/flood-drill/", "readings/dec/", "../../2026/flood-drill/photo.jpg"),
+        ("../lessons/care.html", "2026/flood-drill.html", "readings/dec.html", "../lessons/care.html"),
+        ("photo.jpg", "2026/flood-drill.html", "readings/dec.html", "../2026/photo.jpg"),
+        ("../../2025/x/#what-surprised-us", "2026/flood-drill/", "readings/dec/", "../../2025/x/#what-surprised-us"),
+        ("https://example.org/a", "2026/flood-drill/", "readings/dec/", "https://example.org/a"),
+        ("mailto:a@example.org", "2026/flood-drill/", "readings/dec/", "mailto:a@example.org"),
+        ("#top", "2026/flood-drill/", "readings/dec/", "#top"),
+    ],
+)
 def test_rebase_url(url, from_page, to_page, expected):
     assert rebase_url(url, from_page, to_page) == expected
 
@@ -120,20 +134,24 @@ def test_for_other_page_demotes_headings_prefixes_ids_and_drops_permalinks():
     assert 'href="#s2-fn1"' in html and 'id="s2-fn1"' in html
 
 
-@pytest.mark.parametrize("count, readers, expected", [
-    (0, ["ana"], []),
-    (3, [], [None, None, None]),
-    (1, ["ana", "ben"], ["ana"]),
-    (2, ["ana", "ben"], ["ana", "ben"]),
-    (5, ["ana", "ben"], ["ana", "ben", "ana", "ben", "ana"]),
-    (4, ["ana", "ben", "cy"], ["ana", "ben", "cy", "ana"]),
-    (3, ["solo"], ["solo", "solo", "solo"]),
-])
+@pytest.mark.parametrize(
+    "count, readers, expected",
+    [
+        (0, ["ana"], []),
+        (3, [], [None, None, None]),
+        (1, ["ana", "ben"], ["ana"]),
+        (2, ["ana", "ben"], ["ana", "ben"]),
+        (5, ["ana", "ben"], ["ana", "ben", "ana", "ben", "ana"]),
+        (4, ["ana", "ben", "cy"], ["ana", "ben", "cy", "ana"]),
+        (3, ["solo"], ["solo", "solo", "solo"]),
+    ],
+)
 def test_assign_readers_in_rotation(count, readers, expected):
     assert assign_readers(count, readers) == expected
 
 
 # --- session files ---------------------------------------------------------------------------------
+
 
 def session(tmp_path: Path, text: str, name: str = "assembly.yml"):
     folder = tmp_path / "stories" / "_readings"
@@ -154,20 +172,23 @@ def test_a_good_session_file(tmp_path):
     assert found.readers == ("priya",) and found.visibility == "public"
 
 
-@pytest.mark.parametrize("text, line, field, message", [
-    ("date: 2026-12-05\nstories: [a]\n", None, "title", "missing or not text"),
-    ("title: X\nstories: [a]\ndate: 2026-02-30\n", 3, "date", "'2026-02-30' is not a date"),
-    ("title: X\nstories: a-story\n", 2, "stories", "must be a list of story ids"),
-    ("title: X\n", None, "stories", "missing"),
-    ("title: X\nstories:\n  - a\n  - [b]\n", 4, "stories", "item 2 is not a story id"),
-    ("title: X\nstories:\n  - a\n  - a\n", 4, "stories", "'a' is listed twice"),
-    ("title: X\nstories: [a]\nreader: [ana]\n", 3, "reader", "unknown field"),
-    ("title: X\nstories: [a]\nreaders: ana\n", 3, "readers", "must be a list"),
-    ("title: X\nstories: [a]\nvisibility: secret\n", 3, "visibility", "unknown visibility 'secret'"),
-    ("title: X\nstories: [a\n", 2, "file", "invalid YAML"),
-    ("- just\n- a list\n", 1, "file", "must be a list of `field: value` lines"),
-    ("# nothing yet\n", 1, "file", "the file is empty"),
-])
+@pytest.mark.parametrize(
+    "text, line, field, message",
+    [
+        ("date: 2026-12-05\nstories: [a]\n", None, "title", "missing or not text"),
+        ("title: X\nstories: [a]\ndate: 2026-02-30\n", 3, "date", "'2026-02-30' is not a date"),
+        ("title: X\nstories: a-story\n", 2, "stories", "must be a list of story ids"),
+        ("title: X\n", None, "stories", "missing"),
+        ("title: X\nstories:\n  - a\n  - [b]\n", 4, "stories", "item 2 is not a story id"),
+        ("title: X\nstories:\n  - a\n  - a\n", 4, "stories", "'a' is listed twice"),
+        ("title: X\nstories: [a]\nreader: [ana]\n", 3, "reader", "unknown field"),
+        ("title: X\nstories: [a]\nreaders: ana\n", 3, "readers", "must be a list"),
+        ("title: X\nstories: [a]\nvisibility: secret\n", 3, "visibility", "unknown visibility 'secret'"),
+        ("title: X\nstories: [a\n", 2, "file", "invalid YAML"),
+        ("- just\n- a list\n", 1, "file", "must be a list of `field: value` lines"),
+        ("# nothing yet\n", 1, "file", "the file is empty"),
+    ],
+)
 def test_session_file_mistakes_name_line_and_field(tmp_path, text, line, field, message):
     found, problems = session(tmp_path, text)
     assert found is None
@@ -206,7 +227,7 @@ def test_unknown_story_id_is_an_error_with_line_and_suggestion(tmp_path):
 
 
 def test_session_listing_a_withheld_story_is_left_out_and_only_the_file_is_named(tmp_path):
-    text = "title: X\nstories: [2026-03-flood-drill, 2025-06-heatwave-drill]\n"   # the heatwave story is members-only
+    text = "title: X\nstories: [2026-03-flood-drill, 2025-06-heatwave-drill]\n"  # the heatwave story is members-only
     sessions, problems, notes = plan(tmp_path, text)
     assert sessions == [] and problems == []
     assert len(notes) == 1 and "assembly.yml" in notes[0] and "heatwave" not in notes[0]
@@ -215,26 +236,32 @@ def test_session_listing_a_withheld_story_is_left_out_and_only_the_file_is_named
     assert [item.story.id for item in sessions[0].items] == ["2026-03-flood-drill", "2025-06-heatwave-drill"]
 
 
-@pytest.mark.parametrize("extra, public, members", [
-    ("visibility: members\n", False, True),
-    ("visibility: private\n", False, False),
-    ("embargo_until: 2026-12-06\n", False, False),   # "today" is 2026-11-21 in these tests
-    ("embargo_until: 2026-11-01\n", True, True),
-])
+@pytest.mark.parametrize(
+    "extra, public, members",
+    [
+        ("visibility: members\n", False, True),
+        ("visibility: private\n", False, False),
+        ("embargo_until: 2026-12-06\n", False, False),  # "today" is 2026-11-21 in these tests
+        ("embargo_until: 2026-11-01\n", True, True),
+    ],
+)
 def test_session_visibility_and_embargo(tmp_path, extra, public, members):
     text = "title: X\nstories: [2026-03-flood-drill]\n" + extra
     assert bool(plan(tmp_path, text)[0]) is public
     assert bool(plan(tmp_path, text, profile="members")[0]) is members
 
 
-@pytest.mark.parametrize("readers, profile, expected", [
-    ("[priya, marisol]", "public", ["Priya Dandekar", "Marisol Ibarra", "Priya Dandekar"]),
-    ("[willow, priya]", "public", ["Reader 1", "Priya Dandekar", "Reader 1"]),          # anonymous in the registry
-    ("[bike-1]", "public", ["Spoke Collective"] * 3),                                   # pseudonym
-    ("[Jo Smith, priya]", "public", ["Reader 1", "Priya Dandekar", "Reader 1"]),        # not registered: no consent
-    ("[Jo Smith, willow]", "archive", ["Jo Smith", "Petra Vance", "Jo Smith"]),         # the archivists' own copy
-    ("[]", "public", [None, None, None]),
-])
+@pytest.mark.parametrize(
+    "readers, profile, expected",
+    [
+        ("[priya, marisol]", "public", ["Priya Dandekar", "Marisol Ibarra", "Priya Dandekar"]),
+        ("[willow, priya]", "public", ["Reader 1", "Priya Dandekar", "Reader 1"]),  # anonymous in the registry
+        ("[bike-1]", "public", ["Spoke Collective"] * 3),  # pseudonym
+        ("[Jo Smith, priya]", "public", ["Reader 1", "Priya Dandekar", "Reader 1"]),  # not registered: no consent
+        ("[Jo Smith, willow]", "archive", ["Jo Smith", "Petra Vance", "Jo Smith"]),  # the archivists' own copy
+        ("[]", "public", [None, None, None]),
+    ],
+)
 def test_readers_are_shown_only_as_consent_allows(tmp_path, readers, profile, expected):
     text = f"title: X\nstories: [2026-03-flood-drill, 2025-07-fiesta-plaza, 2025-11-generator-pantry]\nreaders: {readers}\n"
     sessions, _, _ = plan(tmp_path, text, profile=profile)

@@ -3,6 +3,7 @@ first, a story and its translation as one story, the timeline's pictures, the ar
 dates for people, and the terminal search's prefixes. Expected values are read off the sample
 stories by hand: 10 public stories, one of them (generador-despensa) the Spanish translation of
 generator-pantry, so 9 stories."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +17,22 @@ from conftest import build, copy_project, run_harvest
 ORIGINAL, ORIGINAL_TITLE = "2025/generator-pantry", "Keeping the pantry freezers alive through the blackout"
 TRANSLATION, TRANSLATION_TITLE = "2025/generador-despensa", "Cómo mantuvimos vivos los congeladores"
 SERIOUS = ("serious", "critical")
-INDEX_PAGES = ["", "lessons", "lessons/resources", "answers", "answers/missing", "timeline", "timeline/2025",
-               "places", "places/lowmarsh-green", "events", "events/mutual-aid", "contributors", "digests",
-               "readings"]
+INDEX_PAGES = [
+    "",
+    "lessons",
+    "lessons/resources",
+    "answers",
+    "answers/missing",
+    "timeline",
+    "timeline/2025",
+    "places",
+    "places/lowmarsh-green",
+    "events",
+    "events/mutual-aid",
+    "contributors",
+    "digests",
+    "readings",
+]
 
 
 def page(site, path: str) -> str:
@@ -38,12 +52,21 @@ def set_plugin_options(project, text: str) -> None:
 
 # --- dates for people ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("lang, expected", [
-    ("en", "14 March 2026"), ("es", "14 de marzo de 2026"), ("fr", "14 mars 2026"),
-    ("de", "14. März 2026"), ("pt-BR", "14 de março de 2026"), ("zz", "14 March 2026"),
-])
+
+@pytest.mark.parametrize(
+    "lang, expected",
+    [
+        ("en", "14 March 2026"),
+        ("es", "14 de marzo de 2026"),
+        ("fr", "14 mars 2026"),
+        ("de", "14. März 2026"),
+        ("pt-BR", "14 de março de 2026"),
+        ("zz", "14 March 2026"),
+    ],
+)
 def test_dates_are_written_for_people_in_the_page_language(lang, expected):
     from harvest.site.front import people_date
+
     assert people_date(dt.date(2026, 3, 14), lang) == expected
 
 
@@ -55,15 +78,19 @@ def test_story_cards_show_dates_for_people_not_iso(sample_site):
 
 # --- home ----------------------------------------------------------------------------------------
 
+
 def test_home_is_a_front_door(sample_site):
     home = main_text(page(sample_site, ""))
-    assert 'class="harvest-featured"' in home and "A street festival where the children ran the welcome desk" in \
-        home.split('class="harvest-featured"', 1)[1].split("</section>", 1)[0]   # the newest story
-    assert "we sit down and ask three questions" in home                             # stories/_welcome.md
+    assert (
+        'class="harvest-featured"' in home
+        and "A street festival where the children ran the welcome desk"
+        in home.split('class="harvest-featured"', 1)[1].split("</section>", 1)[0]
+    )  # the newest story
+    assert "we sit down and ask three questions" in home  # stories/_welcome.md
     assert ">Share your story</a>" in home and ">Read aloud at your assembly</a>" in home
-    assert "Take the offline copy" not in home                                       # none configured
+    assert "Take the offline copy" not in home  # none configured
     assert "What we keep learning" in home and "What resource was missing?" in home
-    assert 'class="harvest-browse"' not in home                                       # no copy of the nav
+    assert 'class="harvest-browse"' not in home  # no copy of the nav
     assert "9 stories" in home
 
 
@@ -72,22 +99,31 @@ def test_home_lists_a_translated_story_once(sample_site):
     titles = re.findall(r'class="harvest-(?:card__title|featured__title)"><a href="[^"]*">([^<]+)</a>', home)
     assert len(titles) == 9 and len(set(titles)) == 9 and ORIGINAL_TITLE in titles
     assert TRANSLATION_TITLE not in home
-    assert 'hreflang="es"' in home   # the card says it is also in Spanish
+    assert 'hreflang="es"' in home  # the card says it is also in Spanish
 
 
-@pytest.mark.parametrize("options, featured, absent", [
-    ("      featured: 2025-02-winter-soup-line\n", "Soup for two hundred during the cold snap", None),
-    # a translation is featured as its story: the original, with a link to the translation
-    ("      featured: 2025-11-generador-despensa\n", ORIGINAL_TITLE, None),
-    # a withheld story gives way to the newest, without a word about it
-    ("      featured: 2025-06-heatwave-drill\n", "A street festival where the children ran the welcome desk",
-     "Heatwave"),
-])
+@pytest.mark.parametrize(
+    "options, featured, absent",
+    [
+        ("      featured: 2025-02-winter-soup-line\n", "Soup for two hundred during the cold snap", None),
+        # a translation is featured as its story: the original, with a link to the translation
+        ("      featured: 2025-11-generador-despensa\n", ORIGINAL_TITLE, None),
+        # a withheld story gives way to the newest, without a word about it
+        (
+            "      featured: 2025-06-heatwave-drill\n",
+            "A street festival where the children ran the welcome desk",
+            "Heatwave",
+        ),
+    ],
+)
 def test_featured_story_is_pinned(tmp_path, options, featured, absent):
     project = copy_project(tmp_path / "archive")
-    set_plugin_options(project, options + "      welcome: \"Our **own** words.\"\n"
-                       "      licence: \"Stories CC BY-SA 4.0, each by its contributors\"\n"
-                       "      offline_copy: https://archive.example.org/harvest.zip\n")
+    set_plugin_options(
+        project,
+        options + '      welcome: "Our **own** words."\n'
+        '      licence: "Stories CC BY-SA 4.0, each by its contributors"\n'
+        "      offline_copy: https://archive.example.org/harvest.zip\n",
+    )
     site = build(project)
     home = page(site, "")
     section = main_text(home).split('class="harvest-featured"', 1)[1].split("</section>", 1)[0]
@@ -101,10 +137,13 @@ def test_featured_story_is_pinned(tmp_path, options, featured, absent):
     assert ">Take the offline copy</a>" in main_text(home)
 
 
-@pytest.mark.parametrize("value, hint", [
-    ("2025-02-winter-soupline", "did you mean '2025-02-winter-soup-line'?"),
-    ("2025-11-generator-pantri", "did you mean '2025-11-generator-pantry'"),
-])
+@pytest.mark.parametrize(
+    "value, hint",
+    [
+        ("2025-02-winter-soupline", "did you mean '2025-02-winter-soup-line'?"),
+        ("2025-11-generator-pantri", "did you mean '2025-11-generator-pantry'"),
+    ],
+)
 def test_featured_story_that_does_not_exist_is_refused(tmp_path, value, hint):
     project = copy_project(tmp_path / "archive")
     set_plugin_options(project, f"      featured: {value}\n")
@@ -132,9 +171,14 @@ def test_overrides_still_win_over_harvest_partials(tmp_path):
 # --- answers -------------------------------------------------------------------------------------
 
 ANSWER_TITLES = [  # every public story with an answer to "What resource was missing?", newest first, once
-    "A street festival where the children ran the welcome desk", "The night the flood drill went sideways",
-    ORIGINAL_TITLE, "Street first aid, taught in rotation", "The phone tree that held the rent strike together",
-    "La fiesta de la plaza que casi no fue", "The May Day bike relay", "Our first tenants’ assembly without a chair",
+    "A street festival where the children ran the welcome desk",
+    "The night the flood drill went sideways",
+    ORIGINAL_TITLE,
+    "Street first aid, taught in rotation",
+    "The phone tree that held the rent strike together",
+    "La fiesta de la plaza que casi no fue",
+    "The May Day bike relay",
+    "Our first tenants’ assembly without a chair",
     "Soup for two hundred during the cold snap",
 ]
 
@@ -156,6 +200,7 @@ def test_answers_index_counts_stories_once(sample_site):
 
 # --- lessons -------------------------------------------------------------------------------------
 
+
 def test_lesson_page_heading_comes_first(sample_site):
     html = main_text(page(sample_site, "lessons/resources"))
     h1 = html.index("<h1")
@@ -164,9 +209,15 @@ def test_lesson_page_heading_comes_first(sample_site):
     assert 'href="../../feeds/lessons/resources.atom.xml"' in html and ">All lessons</a>" in html
 
 
-@pytest.mark.parametrize("path, count", [
-    ("lessons/resources", 2), ("lessons/logistics", 4), ("places/lowmarsh-green", 2), ("events/mutual-aid", 2),
-])
+@pytest.mark.parametrize(
+    "path, count",
+    [
+        ("lessons/resources", 2),
+        ("lessons/logistics", 4),
+        ("places/lowmarsh-green", 2),
+        ("events/mutual-aid", 2),
+    ],
+)
 def test_a_translated_story_is_counted_once(sample_site, path, count):
     html = main_text(page(sample_site, path))
     assert f'<p class="harvest-count">{count} stories</p>' in html
@@ -177,14 +228,16 @@ def test_a_translated_story_is_counted_once(sample_site, path, count):
 def test_lessons_overview_chart(sample_site):
     html = main_text(page(sample_site, "lessons"))
     svg = html.split('<svg class="harvest-chart"', 1)[1].split("</svg>", 1)[0]
-    assert 'aria-labelledby=' in svg and "<title" in svg and "Logistics: 4" in svg
+    assert "aria-labelledby=" in svg and "<title" in svg and "Logistics: 4" in svg
     assert 'href="logistics/"' in svg
 
 
 # --- translations --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path, other, lang", [(ORIGINAL, "2025/generador-despensa/", "es"),
-                                               (TRANSLATION, "2025/generator-pantry/", "en")])
+
+@pytest.mark.parametrize(
+    "path, other, lang", [(ORIGINAL, "2025/generador-despensa/", "es"), (TRANSLATION, "2025/generator-pantry/", "en")]
+)
 def test_language_switch_both_ways(sample_site, path, other, lang):
     html = page(sample_site, path)
     head = html.split("</head>", 1)[0]
@@ -203,6 +256,7 @@ def test_related_stories_hold_no_translation_of_the_story(sample_site):
 
 # --- timeline ------------------------------------------------------------------------------------
 
+
 def test_timeline_months_are_links_and_years_are_pictures(sample_site):
     html = main_text(page(sample_site, "timeline"))
     assert 'href="2025/#m-2025-11">November</a>' in html
@@ -214,9 +268,15 @@ def test_timeline_months_are_links_and_years_are_pictures(sample_site):
 
 # --- terminal and maintainer ---------------------------------------------------------------------
 
-@pytest.mark.parametrize("query, title", [("heat", "Heatwave drill at the Brambleford towers"),
-                                          ("heatw", "Heatwave drill at the Brambleford towers"),
-                                          ("genera", ORIGINAL_TITLE)])
+
+@pytest.mark.parametrize(
+    "query, title",
+    [
+        ("heat", "Heatwave drill at the Brambleford towers"),
+        ("heatw", "Heatwave drill at the Brambleford towers"),
+        ("genera", ORIGINAL_TITLE),
+    ],
+)
 def test_terminal_search_matches_prefixes(project, query, title):
     result = run_harvest("search", "--profile", "members", query, cwd=project)
     assert result.returncode == 0, result.stderr
@@ -232,6 +292,7 @@ def test_feed_links_do_not_make_material_ask_for_a_sitemap(sample_site):
 
 def test_tests_never_copy_the_review_inbox(tmp_path, monkeypatch):
     import conftest
+
     fake = tmp_path / "repo"
     (fake / "stories" / "_inbox").mkdir(parents=True)
     (fake / "stories" / "_inbox" / "waiting.md").write_text("---\nid: x\n---\n", "utf-8")
@@ -244,13 +305,16 @@ def test_tests_never_copy_the_review_inbox(tmp_path, monkeypatch):
 
 # --- in the browser ------------------------------------------------------------------------------
 
+
 def test_heading_order_on_every_index_page(browser, sample_site):
     tab = browser.new_page()
     try:
         for path in INDEX_PAGES:
             tab.goto((sample_site / path / "index.html").as_uri())
-            levels = tab.evaluate("[...document.querySelectorAll('article h1, article h2, article h3, article h4')]"
-                                  ".map(h => Number(h.tagName[1]))")
+            levels = tab.evaluate(
+                "[...document.querySelectorAll('article h1, article h2, article h3, article h4')]"
+                ".map(h => Number(h.tagName[1]))"
+            )
             assert levels and levels[0] == 1 and levels.count(1) == 1, (path, levels)
             jumps = [(a, b) for a, b in itertools.pairwise(levels) if b > a + 1]
             assert jumps == [], (path, levels)
@@ -267,8 +331,9 @@ def test_each_answer_once_in_the_browser_and_the_filter_works_without_script(bro
         assert len(titles) == len(set(titles)) == 9
         tab.click('.harvest-filter a[href="#lesson-resources"]')
         visible = [t for t in tab.locator(".harvest-answer__story").all() if t.is_visible()]
-        assert sorted(v.inner_text() for v in visible) == sorted([ORIGINAL_TITLE,
-                                                                  "Soup for two hundred during the cold snap"])
+        assert sorted(v.inner_text() for v in visible) == sorted(
+            [ORIGINAL_TITLE, "Soup for two hundred during the cold snap"]
+        )
     finally:
         context.close()
 
@@ -285,13 +350,26 @@ def test_no_horizontal_scroll_on_a_phone(browser, sample_site):
         context.close()
 
 
-AXE_PAGES = ["", ORIGINAL, TRANSLATION, "lessons", "lessons/resources", "answers/missing", "timeline",
-             "timeline/2025", "digests", "digests/2025-11", ORIGINAL + "#read-aloud-1", ORIGINAL + "#read-aloud-4"]
+AXE_PAGES = [
+    "",
+    ORIGINAL,
+    TRANSLATION,
+    "lessons",
+    "lessons/resources",
+    "answers/missing",
+    "timeline",
+    "timeline/2025",
+    "digests",
+    "digests/2025-11",
+    ORIGINAL + "#read-aloud-1",
+    ORIGINAL + "#read-aloud-4",
+]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_violations(browser, sample_site, scheme):
     from axe_playwright_python.sync_playwright import Axe
+
     axe = Axe()
     context = browser.new_context(color_scheme=scheme)
     try:
@@ -313,8 +391,10 @@ def test_no_serious_accessibility_violations(browser, sample_site, scheme):
                 tab.goto((sample_site / path / "index.html").as_uri() + (f"#{fragment}" if fragment else ""))
             for violation in axe.run(tab).response["violations"]:
                 if violation["impact"] in SERIOUS:
-                    problems.append(f"{uri or 'home'}: {violation['id']} ({violation['impact']}): "
-                                    f"{[n['target'] for n in violation['nodes']][:3]}")
+                    problems.append(
+                        f"{uri or 'home'}: {violation['id']} ({violation['impact']}): "
+                        f"{[n['target'] for n in violation['nodes']][:3]}"
+                    )
         assert problems == [], "\n".join(problems)
     finally:
         context.close()
@@ -327,8 +407,10 @@ def test_read_aloud_status_bar_is_readable_from_the_lectern(browser, sample_site
         tab = context.new_page()
         tab.goto((sample_site / ORIGINAL / "index.html").as_uri() + "#read-aloud-2")
         tab.wait_for_selector(".harvest-ra__bar")
-        sizes = tab.evaluate("[...document.querySelectorAll('.harvest-ra__bar p, .harvest-ra__bar button')]"
-                             ".filter(e => e.offsetParent).map(e => parseFloat(getComputedStyle(e).fontSize))")
+        sizes = tab.evaluate(
+            "[...document.querySelectorAll('.harvest-ra__bar p, .harvest-ra__bar button')]"
+            ".filter(e => e.offsetParent).map(e => parseFloat(getComputedStyle(e).fontSize))"
+        )
         assert sizes and min(sizes) >= smallest, sizes
     finally:
         context.close()

@@ -5,6 +5,7 @@ both sides. These tables were read off the sample stories' front matter by a per
 a lesson, place, event or person page must list exactly these stories, and the
 members-only, private and embargoed samples none of them.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,9 +31,9 @@ PUBLIC = {
     "festival": "2026/street-festival-childcare",
 }
 HIDDEN = {
-    "heatwave": "2025/heatwave-drill",          # visibility: members
-    "bakery": "2026/bakery-budget-assembly",    # embargo_until: 2027-06-01
-    "taller": "2026/taller-interpretacion",     # visibility: private
+    "heatwave": "2025/heatwave-drill",  # visibility: members
+    "bakery": "2026/bakery-budget-assembly",  # embargo_until: 2027-06-01
+    "taller": "2026/taller-interpretacion",  # visibility: private
 }
 
 LESSONS = {
@@ -73,8 +74,17 @@ PEOPLE = {
     "tomek-wirth": {"rent-strike", "tenants"},
     "marisol-ibarra": {"soup", "festival"},
 }
-NEVER_SHOWN = ["Petra Vance", "Callum Reyes", "Kit Alder", "Nuno Sequeira", "Imogen Faraday", "Brambleford",
-               "Heatwave drill", "bakery co-op", "Taller de interpretación"]
+NEVER_SHOWN = [
+    "Petra Vance",
+    "Callum Reyes",
+    "Kit Alder",
+    "Nuno Sequeira",
+    "Imogen Faraday",
+    "Brambleford",
+    "Heatwave drill",
+    "bakery co-op",
+    "Taller de interpretación",
+]
 
 TABLES = {"lessons": LESSONS, "places": PLACES, "events": EVENTS, "contributors": PEOPLE}
 
@@ -140,16 +150,27 @@ def test_archive_groups_match_the_tables():
     from conftest import PROJECT
     from harvest.core.archive import publish, scan
     from harvest.site.project import settings_from_file
+
     settings = replace(settings_from_file(PROJECT / "mkdocs.yml"), today=dt.date.fromisoformat(TODAY))
     archive = publish(scan(settings))
     name = {path + ".md": short for short, path in PUBLIC.items()}
-    assert {lesson: {name[s.path] for s in stories} for lesson, stories in archive.by_lesson.items() if stories} \
-        == LESSONS
+    assert {
+        lesson: {name[s.path] for s in stories} for lesson, stories in archive.by_lesson.items() if stories
+    } == LESSONS
     assert {key: {name[s.path] for s in stories} for key, (_, stories) in archive.by_place.items()} == PLACES
     assert {key: {name[s.path] for s in stories} for key, (_, stories) in archive.by_person.items()} == PEOPLE
     rollup = archive.rollup("missing")
     assert {lesson: {name[s.path] for s, _ in answers} for lesson, answers in rollup.items()} == LESSONS
     # Newest first, ties by id (descending): the order every listing shows.
     assert [name[s.path] for s in archive.stories] == [
-        "festival", "flood", "generator", "generador", "first-aid", "rent-strike", "fiesta", "may-day",
-        "tenants", "soup"]
+        "festival",
+        "flood",
+        "generator",
+        "generador",
+        "first-aid",
+        "rent-strike",
+        "fiesta",
+        "may-day",
+        "tenants",
+        "soup",
+    ]

@@ -1,4 +1,5 @@
 """Search core on the sample archive: text extraction, queries, incremental updates, privacy, related."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,12 +17,12 @@ from harvest.search.vocabulary import SearchVocabulary
 from harvest.site.project import settings_from_file
 
 # Words that only occur in text the public profile must not show.
-MEMBERS_ONLY = "brambleford"          # place and text of a members-only story
-MEMBERS_REDACTED = "binder"           # inside [[redact members]] in a public story
-ARCHIVE_REDACTED = "laundrette"       # inside [[redact]] in a public story
+MEMBERS_ONLY = "brambleford"  # place and text of a members-only story
+MEMBERS_REDACTED = "binder"  # inside [[redact members]] in a public story
+ARCHIVE_REDACTED = "laundrette"  # inside [[redact]] in a public story
 UNCREDITED = ("callum", "petra", "faraday", "imogen")  # names of anonymous and pseudonymous people
-PRIVATE = "susurrada"                 # a private story
-EMBARGOED = "dot-voting"              # an embargoed story (until 2027)
+PRIVATE = "susurrada"  # a private story
+EMBARGOED = "dot-voting"  # an embargoed story (until 2027)
 
 
 def settings_for(project: Path, profile: str = "public"):
@@ -41,6 +42,7 @@ def index_bytes(folder: Path) -> bytes:
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory):
     from conftest import copy_project
+
     project = copy_project(tmp_path_factory.mktemp("search") / "archive")
     settings, _ = index_project(project)
     found = open_searcher(settings)
@@ -54,62 +56,75 @@ def ids(results) -> set[str]:
 
 # --- plain text ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("markdown, text", [
-    ("We **really** _did_ it", "We really did it"),
-    ("a [link text](https://example.org/x) here", "a link text here"),
-    ("![a photo of the kitchen](kitchen.jpg)", "a photo of the kitchen"),
-    ("<span title=\"secret\">shown</span> text", "shown text"),
-    ("before <!-- a private note --> after", "before after"),
-    ('in <span class="harvest-withheld">[withheld]</span> the end', "in the end"),
-    ('<mark class="harvest-redacted" title="redacted below the members level">kept</mark>', "kept"),
-    ("## A heading\n\n- item one\n- item two", "A heading\n\nitem one\nitem two"),
-    ("Chips { .harvest-chip } here", "Chips here"),
-    ("snake_case stays, `code` loses ticks", "snake_case stays, code loses ticks"),
-    ("fish &amp; chips", "fish & chips"),
-])
+
+@pytest.mark.parametrize(
+    "markdown, text",
+    [
+        ("We **really** _did_ it", "We really did it"),
+        ("a [link text](https://example.org/x) here", "a link text here"),
+        ("![a photo of the kitchen](kitchen.jpg)", "a photo of the kitchen"),
+        ('<span title="secret">shown</span> text', "shown text"),
+        ("before <!-- a private note --> after", "before after"),
+        ('in <span class="harvest-withheld">[withheld]</span> the end', "in the end"),
+        ('<mark class="harvest-redacted" title="redacted below the members level">kept</mark>', "kept"),
+        ("## A heading\n\n- item one\n- item two", "A heading\n\nitem one\nitem two"),
+        ("Chips { .harvest-chip } here", "Chips here"),
+        ("snake_case stays, `code` loses ticks", "snake_case stays, code loses ticks"),
+        ("fish &amp; chips", "fish & chips"),
+    ],
+)
 def test_markdown_to_text(markdown, text):
     assert markdown_to_text(markdown) == text
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("Flood DRILL", ["flood", "drill"]),
-    ("¿Qué nos sorprendió?", ["que", "nos", "sorprendio"]),
-    ("co-op's rota_2", ["co", "op", "s", "rota", "2"]),
-    ("Straße Ørestad", ["straße", "ørestad"]),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Flood DRILL", ["flood", "drill"]),
+        ("¿Qué nos sorprendió?", ["que", "nos", "sorprendio"]),
+        ("co-op's rota_2", ["co", "op", "s", "rota", "2"]),
+        ("Straße Ørestad", ["straße", "ørestad"]),
+    ],
+)
 def test_tokens_fold_case_and_accents(text, expected):
     assert tokens(text) == expected
 
 
 # --- queries -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("query, expected", [
-    ("flood", {"2026-03-flood-drill"}),
-    ("drills", {"2026-03-flood-drill"}),                                    # a variant of "drill"
-    ('"phone tree"', {"2026-03-flood-drill", "2025-08-rent-strike-phone-tree"}),
-    ('"tree phone"', set()),
-    ("lesson:communication", {"2026-03-flood-drill", "2025-08-rent-strike-phone-tree",
-                              "2025-03-tenant-assembly"}),
-    ("lessons:outreach AND lesson:communication", {"2025-08-rent-strike-phone-tree"}),
-    ("contributor:\"spoke collective\"", {"2026-03-flood-drill", "2025-05-may-day-bike-relay",
-                                          "2026-07-street-festival-childcare"}),
-    ("place:kestrel", {"2025-08-rent-strike-phone-tree", "2025-03-tenant-assembly"}),
-    ("event:festival", {"2026-07-street-festival-childcare", "2025-07-fiesta-plaza"}),
-    ("lang:es", {"2025-07-fiesta-plaza", "2025-11-generador-despensa"}),
-    ("date:[2025-01 to 2025-06]", {"2025-05-may-day-bike-relay", "2025-03-tenant-assembly",
-                                   "2025-02-winter-soup-line"}),
-    ("date:2025-11", {"2025-11-generator-pantry", "2025-11-generador-despensa"}),
-    ("missing:generator", {"2025-11-generator-pantry", "2026-03-flood-drill"}),
-    ("generator NOT flood", {"2025-11-generator-pantry"}),
-    ("flood OR fiesta", {"2026-03-flood-drill", "2025-07-fiesta-plaza"}),
-    ("sorprendió", {"2025-07-fiesta-plaza", "2025-11-generador-despensa"}),
-    ("sorprendio", {"2025-07-fiesta-plaza", "2025-11-generador-despensa"}),
-    ("couri*", {"2026-03-flood-drill", "2025-05-may-day-bike-relay"}),
-])
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("flood", {"2026-03-flood-drill"}),
+        ("drills", {"2026-03-flood-drill"}),  # a variant of "drill"
+        ('"phone tree"', {"2026-03-flood-drill", "2025-08-rent-strike-phone-tree"}),
+        ('"tree phone"', set()),
+        ("lesson:communication", {"2026-03-flood-drill", "2025-08-rent-strike-phone-tree", "2025-03-tenant-assembly"}),
+        ("lessons:outreach AND lesson:communication", {"2025-08-rent-strike-phone-tree"}),
+        (
+            'contributor:"spoke collective"',
+            {"2026-03-flood-drill", "2025-05-may-day-bike-relay", "2026-07-street-festival-childcare"},
+        ),
+        ("place:kestrel", {"2025-08-rent-strike-phone-tree", "2025-03-tenant-assembly"}),
+        ("event:festival", {"2026-07-street-festival-childcare", "2025-07-fiesta-plaza"}),
+        ("lang:es", {"2025-07-fiesta-plaza", "2025-11-generador-despensa"}),
+        (
+            "date:[2025-01 to 2025-06]",
+            {"2025-05-may-day-bike-relay", "2025-03-tenant-assembly", "2025-02-winter-soup-line"},
+        ),
+        ("date:2025-11", {"2025-11-generator-pantry", "2025-11-generador-despensa"}),
+        ("missing:generator", {"2025-11-generator-pantry", "2026-03-flood-drill"}),
+        ("generator NOT flood", {"2025-11-generator-pantry"}),
+        ("flood OR fiesta", {"2026-03-flood-drill", "2025-07-fiesta-plaza"}),
+        ("sorprendió", {"2025-07-fiesta-plaza", "2025-11-generador-despensa"}),
+        ("sorprendio", {"2025-07-fiesta-plaza", "2025-11-generador-despensa"}),
+        ("couri*", {"2026-03-flood-drill", "2025-05-may-day-bike-relay"}),
+    ],
+)
 def test_query_features(searcher, query, expected):
     found = searcher.search(query, limit=50)
-    assert ids(found) >= expected if query == "couri*" else ids(found) == expected, \
-        (query, sorted(ids(found)))
+    assert ids(found) >= expected if query == "couri*" else ids(found) == expected, (query, sorted(ids(found)))
 
 
 def test_newest_first(searcher):
@@ -130,11 +145,14 @@ def test_results_carry_a_snippet_with_the_match(searcher):
     assert "Spoke Collective" in hit.contributors and "Kit Alder" not in hit.contributors
 
 
-@pytest.mark.parametrize("query, suggestion", [
-    ("flod", "flood"),
-    ("Flod drill", "flood drill"),
-    ("generater", "generator"),
-])
+@pytest.mark.parametrize(
+    "query, suggestion",
+    [
+        ("flod", "flood"),
+        ("Flod drill", "flood drill"),
+        ("generater", "generator"),
+    ],
+)
 def test_did_you_mean(searcher, query, suggestion):
     assert searcher.search(query).suggestion == suggestion
 
@@ -143,15 +161,18 @@ def test_no_suggestion_for_known_words(searcher):
     assert searcher.search("drills flood").suggestion is None
 
 
-@pytest.mark.parametrize("query, message", [
-    ('"unclosed phrase', "quote is not closed"),
-    ("(flood OR heat", "'(' is never closed"),
-    ("flood)", "')' without a matching '('"),
-    ("lessn:communication", "unknown field 'lessn:'; did you mean 'lesson'"),
-    ("date:[2025-13 to 2026]", "month must be in 1..12"),
-    ("date:yesterday", "could not be read"),
-    ("   ", "empty query"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ('"unclosed phrase', "quote is not closed"),
+        ("(flood OR heat", "'(' is never closed"),
+        ("flood)", "')' without a matching '('"),
+        ("lessn:communication", "unknown field 'lessn:'; did you mean 'lesson'"),
+        ("date:[2025-13 to 2026]", "month must be in 1..12"),
+        ("date:yesterday", "could not be read"),
+        ("   ", "empty query"),
+    ],
+)
 def test_malformed_queries_get_one_clear_line(searcher, query, message):
     with pytest.raises(QueryError) as error:
         searcher.search(query)
@@ -212,8 +233,11 @@ def test_update_reindexes_only_what_changed(project):
 def test_a_credit_rule_change_reindexes_that_persons_stories(project):
     index_project(project)
     registry = project / "stories" / "contributors.yml"
-    registry.write_text(registry.read_text().replace("name: Priya Dandekar\n  credit: named",
-                                                     "name: Priya Dandekar\n  credit: anonymous"))
+    registry.write_text(
+        registry.read_text().replace(
+            "name: Priya Dandekar\n  credit: named", "name: Priya Dandekar\n  credit: anonymous"
+        )
+    )
     settings, report = index_project(project)
     assert set(report.changed) == {"2026-03-flood-drill", "2025-10-first-aid-training"}
     assert report.purged  # a name no longer credited must not stay in the files
@@ -221,6 +245,7 @@ def test_a_credit_rule_change_reindexes_that_persons_stories(project):
 
 
 # --- privacy -------------------------------------------------------------------------------------
+
 
 def test_public_index_holds_nothing_withheld(project):
     settings, _ = index_project(project)
@@ -257,11 +282,13 @@ def test_indexes_are_per_profile(project):
 
 # --- related stories -----------------------------------------------------------------------------
 
+
 def test_related_stories_are_visible_and_alike(project):
     settings = settings_for(project)
     archive, _ = load_archive(settings)
     from harvest.search.corpus import corpus_of
     from harvest.search.similar import related_stories
+
     related_of = related_stories(archive, corpus_of(archive), settings.related_count)
     visible = {s.id for s in archive.stories}
     for story_id, related in related_of.items():
@@ -296,10 +323,12 @@ def test_related_stories_scale_linearly():
         for i in range(n):  # 400 words, each in ~15% of the stories: long candidate lists
             words = " ".join(f"w{(i * 7 + k * 13) % 400}" for k in range(60))
             date = dt.date(2020, 1, 1) + dt.timedelta(days=i)
-            stories.append(SimpleNamespace(id=f"s{i}", lessons=(f"l{i % 9}",), place_key=f"p{i % 40}",
-                                           event="action", date=date))
-            docs.append(SearchDocument(f"s{i}", f"p/{i}", "t", "s", words, (), (), (), (), "action",
-                                       "Action", "P", "en", date))
+            stories.append(
+                SimpleNamespace(id=f"s{i}", lessons=(f"l{i % 9}",), place_key=f"p{i % 40}", event="action", date=date)
+            )
+            docs.append(
+                SearchDocument(f"s{i}", f"p/{i}", "t", "s", words, (), (), (), (), "action", "Action", "P", "en", date)
+            )
         corpus = analyze(docs)
         Counted.reads = 0
         similar.related_stories(SimpleNamespace(stories=stories), corpus, 5)

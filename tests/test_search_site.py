@@ -1,4 +1,5 @@
 """Search end to end: the built site's index and search box (from file://), and the CLI."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,11 @@ TODAY = {"HARVEST_TODAY": "2026-11-21"}
 
 
 def search_files(site: Path) -> dict[str, bytes]:
-    return {p.relative_to(site / "search").as_posix(): p.read_bytes() for p in sorted((site / "search").rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(site / "search").as_posix(): p.read_bytes()
+        for p in sorted((site / "search").rglob("*"))
+        if p.is_file()
+    }
 
 
 def set_option(project: Path, line: str) -> None:
@@ -25,6 +29,7 @@ def set_option(project: Path, line: str) -> None:
 
 
 # --- the built site ------------------------------------------------------------------------------
+
 
 def test_site_has_our_index_and_not_materials(sample_site):
     files = search_files(sample_site)
@@ -38,8 +43,16 @@ def test_site_has_our_index_and_not_materials(sample_site):
 def test_browser_index_holds_nothing_withheld(sample_site):
     everything = b"".join(search_files(sample_site).values()).lower()
     assert b"flood" in everything and b"saltwick" in everything  # the probe works
-    for word in (MEMBERS_ONLY, MEMBERS_REDACTED, ARCHIVE_REDACTED, PRIVATE, EMBARGOED, *UNCREDITED,
-                 "willow", "bike-1"):  # and never a handle
+    for word in (
+        MEMBERS_ONLY,
+        MEMBERS_REDACTED,
+        ARCHIVE_REDACTED,
+        PRIVATE,
+        EMBARGOED,
+        *UNCREDITED,
+        "willow",
+        "bike-1",
+    ):  # and never a handle
         assert word.encode() not in everything, word
 
 
@@ -77,6 +90,7 @@ def test_build_keeps_an_existing_terminal_index_current(project):
 
 # --- the command line ----------------------------------------------------------------------------
 
+
 def test_cli_index_then_search(project):
     indexed = run_harvest("index", cwd=project, env=TODAY)
     assert indexed.returncode == 0, indexed.stderr
@@ -85,8 +99,9 @@ def test_cli_index_then_search(project):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == "1. The phone tree that held the rent strike together"
-    assert lines[1].startswith("   2025-08-31 · Kestrel Row · 2025/rent-strike-phone-tree/ "
-                               "(stories/2025/rent-strike-phone-tree.md)")
+    assert lines[1].startswith(
+        "   2025-08-31 · Kestrel Row · 2025/rent-strike-phone-tree/ (stories/2025/rent-strike-phone-tree.md)"
+    )
     assert "**phone**" in lines[2]
     assert lines[-1] == "2 stories found for 'phone tree' (profile public), showing 1 (use -n for more)"
 
@@ -127,6 +142,7 @@ def test_cli_search_updates_a_stale_index(project):
 
 # --- in the browser, from file:// ----------------------------------------------------------------
 
+
 @pytest.mark.parametrize("setting", ["directory URLs", "file URLs", "Material's offline plugin"])
 def test_browser_search_from_file_url(page, project, setting):
     directory_urls = setting == "directory URLs"
@@ -147,24 +163,46 @@ def test_browser_search_from_file_url(page, project, setting):
     assert page.request_log.outside == []
 
 
-@pytest.mark.parametrize("query, first, found", [
-    ("pantry", "Keeping the pantry freezers alive through the blackout", 3),   # the title match first
-    ("spoke coll", None, {"The May Day bike relay", "The night the flood drill went sideways",  # contributor,
-                          "A street festival where the children ran the welcome desk"}),    # typed prefix
-    ("kestrel", None, {"The phone tree that held the rent strike together",                 # place
-                       "Our first tenants' assembly without a chair"}),
-    ("mutual care", None, {"Soup for two hundred during the cold snap",                     # lesson title
-                           "A street festival where the children ran the welcome desk"}),
-    ("second hop", "The night the flood drill went sideways", 1),                          # summary/body
-    ("Alegría", "La fiesta de la plaza que casi no fue", 1),                               # accents either way
-    ("alegria", "La fiesta de la plaza que casi no fue", 1),
-])
+@pytest.mark.parametrize(
+    "query, first, found",
+    [
+        ("pantry", "Keeping the pantry freezers alive through the blackout", 3),  # the title match first
+        (
+            "spoke coll",
+            None,
+            {
+                "The May Day bike relay",
+                "The night the flood drill went sideways",  # contributor,
+                "A street festival where the children ran the welcome desk",
+            },
+        ),  # typed prefix
+        (
+            "kestrel",
+            None,
+            {
+                "The phone tree that held the rent strike together",  # place
+                "Our first tenants' assembly without a chair",
+            },
+        ),
+        (
+            "mutual care",
+            None,
+            {
+                "Soup for two hundred during the cold snap",  # lesson title
+                "A street festival where the children ran the welcome desk",
+            },
+        ),
+        ("second hop", "The night the flood drill went sideways", 1),  # summary/body
+        ("Alegría", "La fiesta de la plaza que casi no fue", 1),  # accents either way
+        ("alegria", "La fiesta de la plaza que casi no fue", 1),
+    ],
+)
 def test_browser_finds_by_each_field(page, sample_site, query, first, found):
     titles = open_search(page, sample_site, "index.html", query)
     if first:
         assert titles[0] == first and len(titles) == found, titles
     else:  # these rank above stories that merely mention the words
-        assert set(titles[:len(found)]) == found, titles
+        assert set(titles[: len(found)]) == found, titles
     assert page.request_log.outside == []
 
 
@@ -177,8 +215,18 @@ def test_browser_finds_nothing_withheld(page, sample_site):
 
 def test_browser_and_python_analyse_text_alike(page, sample_site):
     page.goto((sample_site / "index.html").as_uri())
-    samples = ["Flood DRILL", "¿Qué nos sorprendió?", "co-op's rota_2", "Straße Ørestad", "naïve café",
-               "İstanbul", "ﬁve", "Ĳssel", "日本語のテキスト", "e\u0301te\u0301"]
+    samples = [
+        "Flood DRILL",
+        "¿Qué nos sorprendió?",
+        "co-op's rota_2",
+        "Straße Ørestad",
+        "naïve café",
+        "İstanbul",
+        "ﬁve",
+        "Ĳssel",
+        "日本語のテキスト",
+        "e\u0301te\u0301",
+    ]
     for text in samples:
         assert page.evaluate("t => harvestSearch.words(t)", text) == tokens(text), text
     for term in ["flood", "sorprendio", "ørestad", "日本", "a", "𝔘nicode"]:

@@ -1,4 +1,5 @@
 """End-to-end: build the sample archive with `harvest build` and check the generated HTML."""
+
 from __future__ import annotations
 
 import re
@@ -18,6 +19,7 @@ def public_archive():
 
 def _prompts():
     from harvest.site.project import settings_from_file
+
     return settings_from_file(PROJECT / "mkdocs.yml").prompts
 
 
@@ -38,8 +40,12 @@ def test_every_public_story_has_a_page(sample_site):
         assert f'lang="{story.lang}"' in html
         # The header's links (written by the template, not MkDocs) reach this story's own pages.
         header = html.split('class="harvest-meta"', 1)[1].split('class="harvest-times"', 1)[0]
-        expected = {f"events/{story.event}", f"places/{story.place_key}", *(f"lessons/{lesson}" for lesson in story.lessons),
-                    *(f"contributors/{p.key}" for p in archive.people_of(story)[0])}
+        expected = {
+            f"events/{story.event}",
+            f"places/{story.place_key}",
+            *(f"lessons/{lesson}" for lesson in story.lessons),
+            *(f"contributors/{p.key}" for p in archive.people_of(story)[0]),
+        }
         assert {href.removeprefix("../../").rstrip("/") for href in links(header)} == expected, story.path
 
 
@@ -79,7 +85,7 @@ def test_rollup_collects_every_answer(sample_site):
         first_words = " ".join(answer.markdown.split()[:6])
         if story.translation_of and archive.story(story.translation_of):  # one story: its original's
             assert f'{story.path.removesuffix(".md").split("/")[-1]}/" hreflang="{story.lang}"' in html, story.path
-            continue                                                       # answer links to it (issue 16)
+            continue  # answer links to it (issue 16)
         assert first_words in re.sub(r"\s+", " ", html), story.path
 
 

@@ -1,4 +1,5 @@
 """A story page's header comes from the autoescaped template harvest/story-header.html."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,8 +54,11 @@ def test_the_header_template_can_be_overridden_alone(tmp_path):
     project = copy_project(tmp_path / "archive")
     own = project / "overrides" / "harvest" / "story-header.html"
     own.parent.mkdir(parents=True, exist_ok=True)
-    own.write_text('{% set h = harvest.header() %}<h1 class="ours">{{ h.title | e }}</h1>'
-                   '<p class="ours">{{ h.place[1] | e }}, {{ h.human_date }}</p>\n', "utf-8")
+    own.write_text(
+        '{% set h = harvest.header() %}<h1 class="ours">{{ h.title | e }}</h1>'
+        '<p class="ours">{{ h.place[1] | e }}, {{ h.human_date }}</p>\n',
+        "utf-8",
+    )
     page = (build(project) / "2026" / "flood-drill" / "index.html").read_text("utf-8")
     assert '<h1 class="ours">' in page and '<p class="ours">' in page
     assert 'class="harvest-summary"' not in page  # the rest of the story page is Harvest's
@@ -65,8 +69,11 @@ def test_start_here_page_escapes_the_site_name():
     from types import SimpleNamespace
 
     from harvest.offline.pack import start_here
+
     settings = SimpleNamespace(site_name='Tom\'s "<b>archive</b>" & co', default_lang="en")
-    assert start_here(settings) == """<!doctype html>
+    assert (
+        start_here(settings)
+        == """<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -81,3 +88,4 @@ def test_start_here_page_escapes_the_site_name():
 </body>
 </html>
 """
+    )

@@ -1,4 +1,5 @@
 """Table-driven checks of `harvest check`: every kind of bad input gives file:line: field: message + hint."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,10 @@ from harvest.core.settings import Settings
 
 LESSONS = "care:\n  title: Care\n  description: Looking after each other.\nlogistics:\n  title: Logistics\n  description: Moving things.\n"
 REGISTRY = "ana:\n  name: Ana Ruiz\n  credit: named\n"
-GOOD_META = ("title: Soup\ndate: 2026-03-14\nevent: action\nplace: Riverside\n"
-             "contributors: [ana]\nlessons: [care]\nsummary: We made soup.\n")
+GOOD_META = (
+    "title: Soup\ndate: 2026-03-14\nevent: action\nplace: Riverside\n"
+    "contributors: [ana]\nlessons: [care]\nsummary: We made soup.\n"
+)
 GOOD_BODY = "Opening.\n\n## What surprised us?\n\nEverything.\n"
 
 
@@ -35,28 +38,94 @@ BAD_INPUTS = {
     "no front matter": (b"# Just a heading\n\ntext\n", 1, "front matter", "no front matter", "start the file with"),
     "unclosed front matter": (b"---\ntitle: x\n", 1, "front matter", "not closed", "add a line '---'"),
     "missing field": (story(GOOD_META.replace("place: Riverside\n", "")), 1, "place", "missing", "place: Riverside"),
-    "wrong type": (story(GOOD_META.replace("lessons: [care]", "lessons: care")), 7, "lessons", "should be a list", "lessons: ["),
-    "impossible date": (story(GOOD_META.replace("2026-03-14", "2026-02-30")), 3, "date", "is not a real date", "2026-03-14"),
+    "wrong type": (
+        story(GOOD_META.replace("lessons: [care]", "lessons: care")),
+        7,
+        "lessons",
+        "should be a list",
+        "lessons: [",
+    ),
+    "impossible date": (
+        story(GOOD_META.replace("2026-03-14", "2026-02-30")),
+        3,
+        "date",
+        "is not a real date",
+        "2026-03-14",
+    ),
     "date in wrong form": (story(GOOD_META.replace("2026-03-14", "14/03/2026")), 3, "date", "YYYY-MM-DD", "2026-03-14"),
-    "unknown lesson": (story(GOOD_META.replace("[care]", "[logistic]")), 7, "lessons", "unknown lesson 'logistic'", "did you mean 'logistics'"),
-    "unknown event kind": (story(GOOD_META.replace("event: action", "event: acton")), 4, "event", "unknown event kind 'acton'", "did you mean 'action'"),
-    "unknown visibility": (story(GOOD_META + "visibility: secretive\n"), 9, "visibility", "unknown visibility", "known values"),
+    "unknown lesson": (
+        story(GOOD_META.replace("[care]", "[logistic]")),
+        7,
+        "lessons",
+        "unknown lesson 'logistic'",
+        "did you mean 'logistics'",
+    ),
+    "unknown event kind": (
+        story(GOOD_META.replace("event: action", "event: acton")),
+        4,
+        "event",
+        "unknown event kind 'acton'",
+        "did you mean 'action'",
+    ),
+    "unknown visibility": (
+        story(GOOD_META + "visibility: secretive\n"),
+        9,
+        "visibility",
+        "unknown visibility",
+        "known values",
+    ),
     "empty body": (story(body="\n\n"), 10, "body", "no text", "## What surprised us?"),
     "non-utf8": (story(body="Caf\xe9\n").replace("Café".encode(), b"Caf\xe9"), 11, "file", "not valid UTF-8", "UTF-8"),
     "binary file": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", None, "file", "not a text file", "images"),
     "utf-16": ("---\ntitle: x\n---\n".encode("utf-16"), 1, "file", "UTF-16", "UTF-8"),
     "huge file": (story(body="word " * 300_000), None, "file", "over the", "split it"),
-    "python tag": (story(GOOD_META + "extra: !!python/object/apply:os.system ['true']\n"), 9, "front matter", "tag not allowed", "remove the"),
+    "python tag": (
+        story(GOOD_META + "extra: !!python/object/apply:os.system ['true']\n"),
+        9,
+        "front matter",
+        "tag not allowed",
+        "remove the",
+    ),
     "yaml alias": (story(GOOD_META + "a: &x [care]\nb: *x\n"), 9, "front matter", "anchors and aliases", "in full"),
     "unbalanced redaction": (story(body="A [[redact]]secret place.\n"), 11, "body", "never closed", "[[/redact]]"),
     "stray closing redaction": (story(body="A place[[/redact]].\n"), 11, "body", "without an opening", "[[redact]]"),
-    "nested redaction": (story(body="[[redact]]a [[redact members]]b[[/redact]] c[[/redact]]\n"), 11, "body", "inside another", "close the span"),
-    "redaction in a field": (story(GOOD_META.replace("We made soup.", "We met at [[redact]]X[[/redact]].")), 8, "summary", "only works in the story text", "visibility"),
-    "not a mapping": (b"---\n- a\n- b\n---\ntext\n", 2, "front matter", "must be a list of `field: value`", "start the file"),
+    "nested redaction": (
+        story(body="[[redact]]a [[redact members]]b[[/redact]] c[[/redact]]\n"),
+        11,
+        "body",
+        "inside another",
+        "close the span",
+    ),
+    "redaction in a field": (
+        story(GOOD_META.replace("We made soup.", "We met at [[redact]]X[[/redact]].")),
+        8,
+        "summary",
+        "only works in the story text",
+        "visibility",
+    ),
+    "not a mapping": (
+        b"---\n- a\n- b\n---\ntext\n",
+        2,
+        "front matter",
+        "must be a list of `field: value`",
+        "start the file",
+    ),
     "bad id": (story("id: Not An Id\n" + GOOD_META), 2, "id", "not allowed", "lowercase"),
-    "missing translation": (story(GOOD_META + "translation_of: nowhere\n"), 1, "translation_of", "no story has the id", ""),
+    "missing translation": (
+        story(GOOD_META + "translation_of: nowhere\n"),
+        1,
+        "translation_of",
+        "no story has the id",
+        "",
+    ),
     "missing image": (story(GOOD_META + "images: [gone.jpg]\n"), 9, "images", "not found", "relative to the story"),
-    "image outside": (story(GOOD_META + "images: [../../etc/passwd]\n"), 9, "images", "outside the stories folder", "inside"),
+    "image outside": (
+        story(GOOD_META + "images: [../../etc/passwd]\n"),
+        9,
+        "images",
+        "outside the stories folder",
+        "inside",
+    ),
 }
 
 
@@ -94,8 +163,12 @@ def test_harmless_encodings_are_accepted(tmp_path, variant):
 
 
 def test_duplicate_ids_and_output_paths(tmp_path):
-    files = {"2025/soup.md": story("id: same\n" + GOOD_META), "2026/other.md": story("id: same\n" + GOOD_META),
-             "a/dup.md": story(), "b/dup.md": story()}
+    files = {
+        "2025/soup.md": story("id: same\n" + GOOD_META),
+        "2026/other.md": story("id: same\n" + GOOD_META),
+        "a/dup.md": story(),
+        "b/dup.md": story(),
+    }
     problems = scan(make_archive(tmp_path, files)).problems
     messages = [p.format() for p in problems if p.field == "id"]
     assert any("duplicate id 'same'" in m and "stories/2025/soup.md" in m for m in messages), messages
@@ -114,23 +187,30 @@ def test_warnings_unknown_heading_contributor_and_field_typo(tmp_path):
     assert "did you mean 'summary'" in formatted["summmary"].hint
 
 
-@pytest.mark.parametrize("lessons, field, message", [
-    ("care: just text\n", "care", "needs `title:`"),
-    ("care:\n  title: Care\n", "care.description", "one-line description"),
-    ("Bad Id:\n  title: x\n  description: y\n", "Bad Id", "not a simple name"),
-    ("care: [unclosed\n", "front matter", "invalid YAML"),
-])
+@pytest.mark.parametrize(
+    "lessons, field, message",
+    [
+        ("care: just text\n", "care", "needs `title:`"),
+        ("care:\n  title: Care\n", "care.description", "one-line description"),
+        ("Bad Id:\n  title: x\n  description: y\n", "Bad Id", "not a simple name"),
+        ("care: [unclosed\n", "front matter", "invalid YAML"),
+    ],
+)
 def test_vocabulary_problems(tmp_path, lessons, field, message):
     problems = scan(make_archive(tmp_path, {}, lessons=lessons)).problems
-    assert any(p.field == field and message in p.message and p.path == "stories/lessons.yml" for p in problems), \
-        [p.format() for p in problems]
+    assert any(p.field == field and message in p.message and p.path == "stories/lessons.yml" for p in problems), [
+        p.format() for p in problems
+    ]
 
 
-@pytest.mark.parametrize("registry, field, message", [
-    ("ana:\n  credit: famous\n", "ana.credit", "unknown credit rule"),
-    ("ana:\n  credit: named\n", "ana.name", "no name"),
-    ("ana:\n  credit: pseudonym\n  name: A\n", "ana.pseudonym", "no pseudonym"),
-])
+@pytest.mark.parametrize(
+    "registry, field, message",
+    [
+        ("ana:\n  credit: famous\n", "ana.credit", "unknown credit rule"),
+        ("ana:\n  credit: named\n", "ana.name", "no name"),
+        ("ana:\n  credit: pseudonym\n  name: A\n", "ana.pseudonym", "no pseudonym"),
+    ],
+)
 def test_registry_problems(tmp_path, registry, field, message):
     problems = scan(make_archive(tmp_path, {}, registry=registry)).problems
     assert any(p.field == field and message in p.message for p in problems), [p.format() for p in problems]
@@ -138,14 +218,20 @@ def test_registry_problems(tmp_path, registry, field, message):
 
 def test_harvest_check_cli_reports_all_problems_and_exit_status(project):
     bad = project / "stories" / "2026" / "broken.md"
-    bad.write_text("---\ntitle: Broken\ndate: 2026-13-01\nevent: picnic\nplace: Here\ncontributors: []\n"
-                   "lessons: [joyy]\nsummary: x\n---\n\nText [[redact]]open\n")
+    bad.write_text(
+        "---\ntitle: Broken\ndate: 2026-13-01\nevent: picnic\nplace: Here\ncontributors: []\n"
+        "lessons: [joyy]\nsummary: x\n---\n\nText [[redact]]open\n"
+    )
     result = run_harvest("check", cwd=project)
     out = result.stdout
     assert result.returncode == 1
-    for expected in ("stories/2026/broken.md:3: date:", "stories/2026/broken.md:4: event: unknown event kind 'picnic'",
-                     "stories/2026/broken.md:7: lessons: unknown lesson 'joyy'", "hint: did you mean 'joy'?",
-                     "stories/2026/broken.md:11: body: [[redact]] is never closed"):
+    for expected in (
+        "stories/2026/broken.md:3: date:",
+        "stories/2026/broken.md:4: event: unknown event kind 'picnic'",
+        "stories/2026/broken.md:7: lessons: unknown lesson 'joyy'",
+        "hint: did you mean 'joy'?",
+        "stories/2026/broken.md:11: body: [[redact]] is never closed",
+    ):
         assert expected in out, out
     assert "Traceback" not in result.stderr
     bad.unlink()

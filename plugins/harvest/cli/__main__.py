@@ -1,4 +1,5 @@
 """`python -m harvest.cli …`: the same as the `harvest` command."""
+
 import sys
 
 from harvest.cli.main import main

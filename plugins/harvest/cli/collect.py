@@ -1,4 +1,5 @@
 """`harvest collect` (a collection point for an assembly) and `harvest inbox` (list/show/accept/reject)."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,26 +24,39 @@ _TERMINAL_JUNK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 def register(sub) -> None:
     collect = sub.add_parser(
-        "collect", help="collect stories from phones at an assembly (a local web form; stories go to the inbox)",
+        "collect",
+        help="collect stories from phones at an assembly (a local web form; stories go to the inbox)",
         description="Serves the built archive and a contribution form that works without JavaScript. "
-                    "Stories are written to stories/_inbox/ and never published by the server; moderate them "
-                    "with `harvest inbox` or the moderation address printed here. Listens on 127.0.0.1 "
-                    "unless --lan is given.")
+        "Stories are written to stories/_inbox/ and never published by the server; moderate them "
+        "with `harvest inbox` or the moderation address printed here. Listens on 127.0.0.1 "
+        "unless --lan is given.",
+    )
     add_common(collect)
     collect.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0: any free one)")
-    collect.add_argument("--lan", action="store_true",
-                         help="open it to the local network (0.0.0.0) and print the addresses and a QR code")
+    collect.add_argument(
+        "--lan",
+        action="store_true",
+        help="open it to the local network (0.0.0.0) and print the addresses and a QR code",
+    )
     collect.add_argument("--site-dir", metavar="DIR", help="serve this already built site instead of building one")
     collect.add_argument("--max-photo-mb", type=float, default=8.0, metavar="MB", help="largest photo (default 8)")
-    collect.add_argument("--per-minute", type=int, default=10, metavar="N",
-                         help="most stories one device may send per minute (default 10)")
+    collect.add_argument(
+        "--per-minute",
+        type=int,
+        default=10,
+        metavar="N",
+        help="most stories one device may send per minute (default 10)",
+    )
     collect.set_defaults(run=run_collect)
 
-    inbox = sub.add_parser("inbox", help="review the stories waiting in stories/_inbox/",
-                           description="list, show, accept (move into the archive and record the id) or reject "
-                                       "(delete, with a reason) the stories in the review inbox; accept and reject "
-                                       "are logged in stories/_inbox/moderation.log. Nothing is published until "
-                                       "the next `harvest build`.")
+    inbox = sub.add_parser(
+        "inbox",
+        help="review the stories waiting in stories/_inbox/",
+        description="list, show, accept (move into the archive and record the id) or reject "
+        "(delete, with a reason) the stories in the review inbox; accept and reject "
+        "are logged in stories/_inbox/moderation.log. Nothing is published until "
+        "the next `harvest build`.",
+    )
     actions = inbox.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser("list", help="the stories waiting, oldest first")
     show = actions.add_parser("show", help="one story's file, its receipt and its problems")
@@ -59,6 +73,7 @@ def register(sub) -> None:
 
 # --- harvest inbox -------------------------------------------------------------------------------
 
+
 def run_inbox(args) -> int:
     from harvest.collect import moderation
     from harvest.intake.check import load_vocabulary
@@ -72,8 +87,10 @@ def run_inbox(args) -> int:
         for entry in entries:
             state = f"{len(entry.errors)} problem(s)" if entry.errors else "ok"
             print(f"{entry.code or '-':9}  {entry.name}  {_safe(entry.title)}  [{state}]")
-        print(f"{len(entries)} stor{'y' if len(entries) == 1 else 'ies'} in "
-              f"{settings.display_path(moderation.inbox_path(settings))}/")
+        print(
+            f"{len(entries)} stor{'y' if len(entries) == 1 else 'ies'} in "
+            f"{settings.display_path(moderation.inbox_path(settings))}/"
+        )
         return 0
     entry = moderation.find_entry(settings, vocabulary, args.key)
     if args.action == "show":
@@ -86,8 +103,10 @@ def run_inbox(args) -> int:
         return 1 if entry.errors else 0
     if args.action == "accept":
         target = moderation.accept(settings, vocabulary, entry, Path(args.into) if args.into else None)
-        print(f"accepted {entry.code or entry.name}: {settings.display_path(target)} "
-              f"(its id {entry.story_id} is recorded); publish it with `harvest build`")
+        print(
+            f"accepted {entry.code or entry.name}: {settings.display_path(target)} "
+            f"(its id {entry.story_id} is recorded); publish it with `harvest build`"
+        )
         return 0
     moderation.reject(settings, entry, args.reason)
     print(f"rejected {entry.code or entry.name}: {entry.name} deleted, reason logged")
@@ -101,6 +120,7 @@ def _safe(text: str) -> str:
 
 # --- harvest collect ------------------------------------------------------------------------------
 
+
 def run_collect(args) -> int:
     try:
         import multipart  # noqa: F401 - python-multipart, used by Starlette's form parser
@@ -110,8 +130,9 @@ def run_collect(args) -> int:
     except ImportError as error:
         # `name` is None when a module is found but fails to import: then say which group to install
         missing = PACKAGES.get(error.name, error.name) if error.name else "the optional web server packages"
-        raise HarvestError([Problem("harvest collect", None, "install", f"needs {missing}, which is not "
-                                    "installed", EXTRA_HINT)]) from None
+        raise HarvestError(
+            [Problem("harvest collect", None, "install", f"needs {missing}, which is not installed", EXTRA_HINT)]
+        ) from None
     from harvest.collect.form import Collector
     from harvest.collect.guard import CollectServer, HeaderTimeoutH11
     from harvest.collect.qr import lan_addresses, qr_terminal
@@ -130,8 +151,7 @@ def run_collect(args) -> int:
     inbox = inbox_folder(settings)
     inbox.mkdir(parents=True, exist_ok=True)
     if args.site_dir and not (Path(args.site_dir) / "index.html").is_file():
-        raise UsageError(f"--site-dir {args.site_dir}: no built site there (no index.html); "
-                         "leave it out to build one")
+        raise UsageError(f"--site-dir {args.site_dir}: no built site there (no index.html); leave it out to build one")
     sock = _listen("0.0.0.0" if args.lan else "127.0.0.1", args.port)
     port = sock.getsockname()[1]
     _remove_leftovers(inbox)
@@ -142,24 +162,45 @@ def run_collect(args) -> int:
         if site_dir is None:
             return 1
         (work / "uploads").mkdir(mode=0o700)
-        collector = Collector(settings, vocabulary, archive.lessons, inbox, work / "uploads",
-                              max_photo_bytes=int(args.max_photo_mb * 1_000_000))
+        collector = Collector(
+            settings,
+            vocabulary,
+            archive.lessons,
+            inbox,
+            work / "uploads",
+            max_photo_bytes=int(args.max_photo_mb * 1_000_000),
+        )
         addresses = lan_addresses() if args.lan else []
         host = addresses[0] if addresses else "127.0.0.1"
         token = moderation_token()
-        options = ServerOptions(site_dir, f"http://{host}:{port}/contribute/", token,
-                                max_body_bytes=int(args.max_photo_mb * 1_000_000) + 1_000_000,
-                                per_minute=args.per_minute)
+        options = ServerOptions(
+            site_dir,
+            f"http://{host}:{port}/contribute/",
+            token,
+            max_body_bytes=int(args.max_photo_mb * 1_000_000) + 1_000_000,
+            per_minute=args.per_minute,
+        )
         app = create_app(collector, options)
         _banner(settings, port, addresses, args.lan, options, qr_terminal)
         _log_to_console()
-        config = uvicorn.Config(app, http=HeaderTimeoutH11, lifespan="off", access_log=False, log_level="warning",
-                                timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024,
-                                limit_concurrency=200, server_header=False, timeout_graceful_shutdown=5,
-                                proxy_headers=False)  # the rate limit keys on the real peer address
+        config = uvicorn.Config(
+            app,
+            http=HeaderTimeoutH11,
+            lifespan="off",
+            access_log=False,
+            log_level="warning",
+            timeout_keep_alive=5,
+            h11_max_incomplete_event_size=16 * 1024,
+            limit_concurrency=200,
+            server_header=False,
+            timeout_graceful_shutdown=5,
+            proxy_headers=False,
+        )  # the rate limit keys on the real peer address
         CollectServer(config).run(sockets=[sock])
-        print("collection point closed; stories received are in "
-              f"{settings.display_path(inbox)}/ (`harvest inbox list`)", flush=True)
+        print(
+            f"collection point closed; stories received are in {settings.display_path(inbox)}/ (`harvest inbox list`)",
+            flush=True,
+        )
         return 0
     finally:
         sock.close()
@@ -203,8 +244,8 @@ def _listen(host: str, port: int) -> socket.socket:
 def _build(args, site_dir: Path) -> Path | None:
     """The archive built as `harvest build --profile P` builds it, into a temporary folder."""
     from harvest.cli.site import run_build
-    status = run_build(argparse.Namespace(config_file=args.config_file, profile=args.profile,
-                                          site_dir=str(site_dir)))
+
+    status = run_build(argparse.Namespace(config_file=args.config_file, profile=args.profile, site_dir=str(site_dir)))
     return site_dir if status == 0 else None
 
 
@@ -221,15 +262,17 @@ def _banner(settings, port: int, addresses: list[str], lan: bool, options, qr_te
             print(qr_terminal(options.join_url), file=out)
             print(f"For the projector: http://127.0.0.1:{port}/join", file=out)
         else:
-            print("No local network address found: connect this computer to the room's Wi-Fi or hotspot "
-                  "and start again.", file=out)
-    print(f"\nModeration (keep this address private): http://127.0.0.1:{port}/moderate?token={options.token}",
-          file=out)
+            print(
+                "No local network address found: connect this computer to the room's Wi-Fi or hotspot and start again.",
+                file=out,
+            )
+    print(f"\nModeration (keep this address private): http://127.0.0.1:{port}/moderate?token={options.token}", file=out)
     print("Stop with Ctrl-C.", file=out, flush=True)
 
 
 def _log_to_console() -> None:
     import logging
+
     logger = logging.getLogger("harvest.collect")
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)

@@ -1,4 +1,5 @@
 """`harvest digest PERIOD` / `harvest digest --since DATE --until DATE`: one digest as email files."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,13 +15,19 @@ from harvest.core.safepaths import published_folders, refuse_output
 
 def register(sub) -> None:
     digest = sub.add_parser(
-        "digest", help="write one digest as a ready-to-send email (.eml, .html, .txt)",
+        "digest",
+        help="write one digest as a ready-to-send email (.eml, .html, .txt)",
         description="Write the digest of one period (or of any dates) as a multipart .eml ready to send, "
-                    "plus its HTML and plain-text parts on their own.")
+        "plus its HTML and plain-text parts on their own.",
+    )
     add_common(digest)
-    digest.add_argument("period", nargs="?", metavar="PERIOD",
-                        help="2026-11 (a month), 2026-W05 (an ISO week), 2026-Q1 (a quarter), "
-                             "or the key of a range listed in mkdocs.yml")
+    digest.add_argument(
+        "period",
+        nargs="?",
+        metavar="PERIOD",
+        help="2026-11 (a month), 2026-W05 (an ISO week), 2026-Q1 (a quarter), "
+        "or the key of a range listed in mkdocs.yml",
+    )
     digest.add_argument("--since", metavar="DATE", help="first day of an ad-hoc digest (default: the oldest story)")
     digest.add_argument("--until", metavar="DATE", help="last day of an ad-hoc digest (default: today)")
     digest.add_argument("--out", metavar="DIR", default=None, help="output folder (default: dist/digests/)")
@@ -52,8 +59,9 @@ def choose_period(args, options, archive):
     oldest = min((s.date for s in archive.stories), default=until)
     since = _date(args.since, "--since") if args.since else min(oldest, until)
     if until < since:
-        raise UsageError(f"--until {until} is before --since {since}"
-                         + ("" if args.until else " (--until defaults to today)"))
+        raise UsageError(
+            f"--until {until} is before --since {since}" + ("" if args.until else " (--until defaults to today)")
+        )
     return date_range(since, until)
 
 
@@ -69,8 +77,11 @@ def run_digest(args) -> int:
     settings = load_settings(args)
     mkdocs_config = load_mkdocs_config(Path(args.config_file))
     if args.out:
-        refuse_output(Path(args.out), "--out", [*published_folders(mkdocs_config), (
-            Path(mkdocs_config.site_dir), "the site folder (site_dir)")])
+        refuse_output(
+            Path(args.out),
+            "--out",
+            [*published_folders(mkdocs_config), (Path(mkdocs_config.site_dir), "the site folder (site_dir)")],
+        )
     plugin_config = find_plugin_config(mkdocs_config, DigestsConfig)
     options = options_from(plugin_config, settings) if isinstance(plugin_config, DigestsConfig) else DigestOptions()
     archive, _ = load_archive(settings)
@@ -80,21 +91,35 @@ def run_digest(args) -> int:
     period = choose_period(args, options, archive)
     digest = digest_between(archive, period, options, notes)
     if digest is None:
-        print(f"harvest digest: no story from {period.span} is published in the '{settings.profile}' profile; "
-              "no digest written", file=sys.stderr)
+        print(
+            f"harvest digest: no story from {period.span} is published in the '{settings.profile}' profile; "
+            "no digest written",
+            file=sys.stderr,
+        )
         return 1
     links = Links(settings.site_url, mkdocs_config.use_directory_urls)
     if not links.absolute:
-        print("harvest digest: site_url is not set in mkdocs.yml, so the email has no links to the site",
-              file=sys.stderr)
-    email = render_email(digest_view(archive, digest, links.email_page),
-                         plugin_config.email_from if plugin_config else None,
-                         plugin_config.email_to if plugin_config else None)
+        print(
+            "harvest digest: site_url is not set in mkdocs.yml, so the email has no links to the site", file=sys.stderr
+        )
+    email = render_email(
+        digest_view(archive, digest, links.email_page),
+        plugin_config.email_from if plugin_config else None,
+        plugin_config.email_to if plugin_config else None,
+    )
     out = Path(args.out) if args.out else settings.project_dir / "dist" / "digests"
-    written = _write_all(out, {f"{period.key}.eml": email.eml, f"{period.key}.html": email.html.encode("utf-8"),
-                               f"{period.key}.txt": email.text.encode("utf-8")})
-    print(f"{digest.title} ({settings.profile} profile): {len(digest.stories)} "
-          f"{'story' if len(digest.stories) == 1 else 'stories'}")
+    written = _write_all(
+        out,
+        {
+            f"{period.key}.eml": email.eml,
+            f"{period.key}.html": email.html.encode("utf-8"),
+            f"{period.key}.txt": email.text.encode("utf-8"),
+        },
+    )
+    print(
+        f"{digest.title} ({settings.profile} profile): {len(digest.stories)} "
+        f"{'story' if len(digest.stories) == 1 else 'stories'}"
+    )
     for path in written:
         print(f"  wrote {path}")
     return 0

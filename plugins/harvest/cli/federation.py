@@ -1,4 +1,5 @@
 """`harvest export` (our exchange bundle) and `harvest federation pull` (the archives we follow)."""
+
 from __future__ import annotations
 
 import os
@@ -9,14 +10,23 @@ from harvest.cli.pack import SIGN_KEY_ENV
 
 
 def register(sub) -> None:
-    export = sub.add_parser("export", help="write a signed exchange bundle of the stories a profile may show, "
-                                           "for the archives that follow ours")
+    export = sub.add_parser(
+        "export",
+        help="write a signed exchange bundle of the stories a profile may show, for the archives that follow ours",
+    )
     add_common(export)
-    export.add_argument("--out", default=None, metavar="DIR",
-                        help="where to write harvest-federation.zip (default: dist/federation/ next to mkdocs.yml)")
-    export.add_argument("--sign-key", default=os.environ.get(SIGN_KEY_ENV) or None, metavar="PATH",
-                        help=f"OpenSSH private key to sign the bundle with (or ${SIGN_KEY_ENV}); peers refuse "
-                             "unsigned bundles")
+    export.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="where to write harvest-federation.zip (default: dist/federation/ next to mkdocs.yml)",
+    )
+    export.add_argument(
+        "--sign-key",
+        default=os.environ.get(SIGN_KEY_ENV) or None,
+        metavar="PATH",
+        help=f"OpenSSH private key to sign the bundle with (or ${SIGN_KEY_ENV}); peers refuse unsigned bundles",
+    )
     export.set_defaults(run=run_export)
 
     federation = sub.add_parser("federation", help="the archives we follow (stories/federation.yml)")
@@ -35,9 +45,11 @@ def run_export(args) -> int:
     out = Path(args.out) if args.out else Path(args.config_file).resolve().parent / "dist" / "federation"
     done = export(Path(args.config_file), out, args.profile, Path(args.sign_key) if args.sign_key else None)
     manifest = done.manifest
-    print(f"wrote {done.zip_path}: bundle {manifest.sequence} of {manifest.date.isoformat()}, "
-          f"profile '{manifest.profile}': {len(manifest.stories)} stories, {len(manifest.images)} images, "
-          f"{len(manifest.withdrawn)} withdrawn")
+    print(
+        f"wrote {done.zip_path}: bundle {manifest.sequence} of {manifest.date.isoformat()}, "
+        f"profile '{manifest.profile}': {len(manifest.stories)} stories, {len(manifest.images)} images, "
+        f"{len(manifest.withdrawn)} withdrawn"
+    )
     print(f"sha256 {done.sha256}")
     print(f"archive id {manifest.archive_id} (kept in stories/federation-exports.txt: commit it)")
     if done.signature:

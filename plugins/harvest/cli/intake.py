@@ -1,4 +1,5 @@
 """`harvest intake FILE…` (contributions into the review inbox) and `harvest forms` (the issue form)."""
+
 from __future__ import annotations
 
 import sys
@@ -15,22 +16,34 @@ from harvest.intake.spreadsheet import MAX_ROWS, load_column_mapping
 
 def register(sub) -> None:
     intake = sub.add_parser(
-        "intake", help="turn issue-form bodies, forge JSON or CSV rows into story files in stories/_inbox/",
+        "intake",
+        help="turn issue-form bodies, forge JSON or CSV rows into story files in stories/_inbox/",
         description="Reads each FILE (an issue body as .md/.txt, the forge's issue JSON, or a .csv export; "
-                    "'-' reads stdin), checks every contribution like `harvest check`, writes the good ones "
-                    "into stories/_inbox/ (never published) and reports what it wrote and what it rejected.")
+        "'-' reads stdin), checks every contribution like `harvest check`, writes the good ones "
+        "into stories/_inbox/ (never published) and reports what it wrote and what it rejected.",
+    )
     add_common(intake, profile=False)
     intake.add_argument("files", nargs="+", metavar="FILE")
     intake.add_argument("--mapping", metavar="YAML", help="CSV column mapping (see README: Contributing a story)")
-    intake.add_argument("--max-rows", type=int, default=MAX_ROWS, metavar="N",
-                        help=f"refuse CSV files with more rows (default {MAX_ROWS})")
+    intake.add_argument(
+        "--max-rows",
+        type=int,
+        default=MAX_ROWS,
+        metavar="N",
+        help=f"refuse CSV files with more rows (default {MAX_ROWS})",
+    )
     intake.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
     intake.set_defaults(run=run_intake)
 
     forms = sub.add_parser("forms", help=f"write the forge issue form ({ISSUE_FORM_PATH}) from mkdocs.yml")
     add_common(forms, profile=False)
-    forms.add_argument("-o", "--output", default=None, metavar="PATH",
-                       help=f"where to write it (default: {ISSUE_FORM_PATH} next to mkdocs.yml)")
+    forms.add_argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="PATH",
+        help=f"where to write it (default: {ISSUE_FORM_PATH} next to mkdocs.yml)",
+    )
     forms.add_argument("--check", action="store_true", help="only check that the file is up to date (for CI)")
     forms.set_defaults(run=run_forms)
 
@@ -51,8 +64,14 @@ def run_intake(args) -> int:
         items, notes = read_items(name, settings, mapping, args.max_rows)
         for note in notes:
             print(note)
-        for outcome in take_in(items, settings, vocabulary, folder,
-                               date_format=mapping.date_format if mapping else None, dry_run=args.dry_run):
+        for outcome in take_in(
+            items,
+            settings,
+            vocabulary,
+            folder,
+            date_format=mapping.date_format if mapping else None,
+            dry_run=args.dry_run,
+        ):
             if outcome.rejected:
                 rejected += 1
                 print(f"rejected {outcome.source}:")
@@ -80,9 +99,11 @@ def run_forms(args) -> int:
     if args.output:
         from harvest.core.safepaths import published_folders, refuse_output
         from harvest.site.project import load_mkdocs_config
+
         config = load_mkdocs_config(Path(args.config_file))
-        refuse_output(target, "--output", [*published_folders(config),
-                                           (Path(config.site_dir), "the site folder (site_dir)")])
+        refuse_output(
+            target, "--output", [*published_folders(config), (Path(config.site_dir), "the site folder (site_dir)")]
+        )
     shown = settings.display_path(target)
     current = target.read_text("utf-8") if target.is_file() else None
     if args.check:

@@ -2,6 +2,7 @@
 
 User mistakes end in a clear message and exit status 1 or 2, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,12 +30,24 @@ COMMAND_MODULES = [
 # (each module imports what its commands need; all of them would cost a new process ~0.5 s).
 # tests/test_incremental.py checks this table against what the modules register.
 COMMANDS = {
-    "check": "harvest.cli.site", "build": "harvest.cli.site", "ids": "harvest.cli.site",
-    "serve": "harvest.cli.site", "readings": "harvest.cli.readings", "pack": "harvest.cli.pack",
-    "verify": "harvest.cli.pack", "import": "harvest.cli.import_", "digest": "harvest.cli.digest",
-    "new": "harvest.cli.new", "intake": "harvest.cli.intake", "forms": "harvest.cli.intake",
-    "index": "harvest.cli.search", "search": "harvest.cli.search", "collect": "harvest.cli.collect",
-    "inbox": "harvest.cli.collect", "export": "harvest.cli.federation", "federation": "harvest.cli.federation",
+    "check": "harvest.cli.site",
+    "build": "harvest.cli.site",
+    "ids": "harvest.cli.site",
+    "serve": "harvest.cli.site",
+    "readings": "harvest.cli.readings",
+    "pack": "harvest.cli.pack",
+    "verify": "harvest.cli.pack",
+    "import": "harvest.cli.import_",
+    "digest": "harvest.cli.digest",
+    "new": "harvest.cli.new",
+    "intake": "harvest.cli.intake",
+    "forms": "harvest.cli.intake",
+    "index": "harvest.cli.search",
+    "search": "harvest.cli.search",
+    "collect": "harvest.cli.collect",
+    "inbox": "harvest.cli.collect",
+    "export": "harvest.cli.federation",
+    "federation": "harvest.cli.federation",
 }
 
 
@@ -43,16 +56,21 @@ class UsageError(Exception):
 
 
 def add_common(parser: argparse.ArgumentParser, profile: bool = True) -> None:
-    parser.add_argument("-f", "--config-file", default="mkdocs.yml", metavar="FILE",
-                        help="the site's mkdocs.yml (default: ./mkdocs.yml)")
+    parser.add_argument(
+        "-f",
+        "--config-file",
+        default="mkdocs.yml",
+        metavar="FILE",
+        help="the site's mkdocs.yml (default: ./mkdocs.yml)",
+    )
     if profile:
-        parser.add_argument("--profile", default=None,
-                            help="build profile: public (default), members or archive")
+        parser.add_argument("--profile", default=None, help="build profile: public (default), members or archive")
 
 
 def load_settings(args):
     """Settings from mkdocs.yml, exactly as the MkDocs build will see them."""
     from harvest.site.project import settings_from_file
+
     return settings_from_file(Path(args.config_file), getattr(args, "profile", None))
 
 
@@ -84,4 +102,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; nothing was written", file=sys.stderr)
         return 130
-

@@ -4,6 +4,7 @@ Questions and hints go to stderr; the only thing printed on stdout is the new fi
 path, so scripts can use `path=$(harvest new --yes …)`. Nothing is written until every
 answer is valid, and then atomically: Ctrl-C or the end of input leaves nothing behind.
 """
+
 from __future__ import annotations
 
 import sys
@@ -18,36 +19,59 @@ from harvest.intake.check import check_story, load_vocabulary, write_story
 from harvest.intake.compose import Composer, FieldProblem, compose_body
 from harvest.intake.fields import VISIBILITY_HELP
 
-OPTION_OF = {"title": "--title", "date": "--date", "event": "--event", "place": "--place", "lessons": "--lesson",
-             "contributors": "--contributor", "summary": "--summary", "visibility": "--visibility",
-             "answers": "--answer"}
+OPTION_OF = {
+    "title": "--title",
+    "date": "--date",
+    "event": "--event",
+    "place": "--place",
+    "lessons": "--lesson",
+    "contributors": "--contributor",
+    "summary": "--summary",
+    "visibility": "--visibility",
+    "answers": "--answer",
+}
 
 
 def register(sub) -> None:
-    new = sub.add_parser("new", help="write a new story by answering the harvest prompts",
-                         description="Asks the questions one by one (or takes them as options with --yes), "
-                                     "checks the answers and writes a valid story file; prints its path.")
+    new = sub.add_parser(
+        "new",
+        help="write a new story by answering the harvest prompts",
+        description="Asks the questions one by one (or takes them as options with --yes), "
+        "checks the answers and writes a valid story file; prints its path.",
+    )
     add_common(new, profile=False)
     new.add_argument("--title")
     new.add_argument("--date", help="YYYY-MM-DD (default: today)")
     new.add_argument("--event", help="event kind id or label")
     new.add_argument("--place", help="a town or neighbourhood, never an address")
     new.add_argument("--lesson", action="append", metavar="LESSON", help="a lesson id or title (repeatable)")
-    new.add_argument("--contributor", action="append", metavar="HANDLE",
-                     help="a contributor handle (repeatable; none: anonymous)")
+    new.add_argument(
+        "--contributor", action="append", metavar="HANDLE", help="a contributor handle (repeatable; none: anonymous)"
+    )
     new.add_argument("--summary", help="one sentence")
     new.add_argument("--visibility", help="who may read it (default: the archive's default)")
-    new.add_argument("--answer", action="append", default=[], metavar="PROMPT_ID=TEXT",
-                     help="the answer to one prompt (repeatable)")
+    new.add_argument(
+        "--answer", action="append", default=[], metavar="PROMPT_ID=TEXT", help="the answer to one prompt (repeatable)"
+    )
     new.add_argument("--into", metavar="DIR", help="folder inside the stories folder (default: stories/<year>/)")
     new.add_argument("-y", "--yes", action="store_true", help="ask nothing: take every answer from the options")
     new.set_defaults(run=run_new)
 
 
 def _option_answers(args, settings) -> dict:
-    answers = {name: getattr(args, attr) for name, attr in (
-        ("title", "title"), ("date", "date"), ("event", "event"), ("place", "place"), ("lessons", "lesson"),
-        ("contributors", "contributor"), ("summary", "summary"), ("visibility", "visibility"))}
+    answers = {
+        name: getattr(args, attr)
+        for name, attr in (
+            ("title", "title"),
+            ("date", "date"),
+            ("event", "event"),
+            ("place", "place"),
+            ("lessons", "lesson"),
+            ("contributors", "contributor"),
+            ("summary", "summary"),
+            ("visibility", "visibility"),
+        )
+    }
     prompts = settings.prompts_by_id
     for given in args.answer:
         prompt_id, sep, text = given.partition("=")
@@ -64,8 +88,10 @@ def _folder(args, settings, year: int) -> Path:
         return settings.stories_dir / str(year)
     folder = Path(args.into).resolve()
     if not folder.is_relative_to(root) or folder == root:
-        raise UsageError(f"--into must be a folder inside {settings.display_path(settings.stories_dir)}/ "
-                         f"(e.g. --into {settings.display_path(settings.stories_dir)}/_inbox)")
+        raise UsageError(
+            f"--into must be a folder inside {settings.display_path(settings.stories_dir)}/ "
+            f"(e.g. --into {settings.display_path(settings.stories_dir)}/_inbox)"
+        )
     return folder
 
 
@@ -81,8 +107,19 @@ def run_new(args) -> int:
         meta, body, problems = composer.compose(answers, "harvest new")
         if meta is None:
             prompt_titles = {p.title: f"--answer {p.id}=…" for p in settings.prompts}
-            raise HarvestError([Problem("harvest new", None, OPTION_OF.get(p.field) or prompt_titles.get(p.field, p.field),
-                                        p.message, p.hint, p.severity) for p in problems])
+            raise HarvestError(
+                [
+                    Problem(
+                        "harvest new",
+                        None,
+                        OPTION_OF.get(p.field) or prompt_titles.get(p.field, p.field),
+                        p.message,
+                        p.hint,
+                        p.severity,
+                    )
+                    for p in problems
+                ]
+            )
         warnings = [p for p in problems if not p.is_error]
     else:
         try:
@@ -147,22 +184,42 @@ class Interview:
         for number, lesson in enumerate(c.lessons.values(), 1):
             self.say(f"  {number}. {lesson.title} ({lesson.id}): {lesson.description}")
         with _completion(lessons):
-            chosen = self.ask("lessons", "Lessons (numbers or names, separated by commas or spaces)", c.lessons_of,
-                              convert=lambda v: _many_by_number(v, lessons))
-        contributors = self.ask("contributors", "Your handle or pseudonym, several separated by commas "
-                                "(optional: press Enter to stay anonymous)", self._contributors)
+            chosen = self.ask(
+                "lessons",
+                "Lessons (numbers or names, separated by commas or spaces)",
+                c.lessons_of,
+                convert=lambda v: _many_by_number(v, lessons),
+            )
+        contributors = self.ask(
+            "contributors",
+            "Your handle or pseudonym, several separated by commas (optional: press Enter to stay anonymous)",
+            self._contributors,
+        )
         summary = self.ask("summary", "Summary (one sentence)", c.summary)
         levels = list(s.visibility_levels)
         if len(levels) > 1:
             self.say("Who may read it:")
             for number, level in enumerate(levels, 1):
                 self.say(f"  {number}. {level}" + (f": {VISIBILITY_HELP[level]}" if level in VISIBILITY_HELP else ""))
-        visibility = self.ask("visibility", "Who may read it (number or name)", c.visibility,
-                              default=s.default_visibility, convert=lambda v: _by_number(v, levels))
+        visibility = self.ask(
+            "visibility",
+            "Who may read it (number or name)",
+            c.visibility,
+            default=s.default_visibility,
+            convert=lambda v: _by_number(v, levels),
+        )
         texts = self._answers()
-        meta = {"id": new_story_id(date.isoformat(), title), "title": title, "date": date, "event": event,
-                "place": place, "contributors": contributors, "lessons": chosen, "summary": summary,
-                "visibility": visibility}
+        meta = {
+            "id": new_story_id(date.isoformat(), title),
+            "title": title,
+            "date": date,
+            "event": event,
+            "place": place,
+            "contributors": contributors,
+            "lessons": chosen,
+            "summary": summary,
+            "visibility": visibility,
+        }
         return meta, compose_body(texts, s)
 
     def _contributors(self, value):
@@ -173,8 +230,10 @@ class Interview:
         return handles
 
     def _answers(self) -> dict[str, str]:
-        self.say("Now the harvest prompts. Write as much as you like; finish each answer with an empty line "
-                 "or a line with a single '.'; leave one empty to skip it.")
+        self.say(
+            "Now the harvest prompts. Write as much as you like; finish each answer with an empty line "
+            "or a line with a single '.'; leave one empty to skip it."
+        )
         self.say("To keep a passage out of the public site, wrap it in [[redact]] … [[/redact]].")
         while True:
             texts = {}
@@ -249,4 +308,3 @@ def _completion(words: list[str]):
     finally:
         readline.set_completer(previous[0])
         readline.set_completer_delims(previous[1])
-

@@ -1,4 +1,5 @@
 """`harvest readings`: check the reading-session files and print each running order, without a build."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +9,10 @@ from harvest.core.problems import HarvestError, Problem
 
 
 def register(sub) -> None:
-    readings = sub.add_parser("readings", help="check reading sessions (stories/_readings/*.yml) and print "
-                                               "their running orders with reading-aloud times")
+    readings = sub.add_parser(
+        "readings",
+        help="check reading sessions (stories/_readings/*.yml) and print their running orders with reading-aloud times",
+    )
     add_common(readings)
     readings.set_defaults(run=run_readings)
 
@@ -22,8 +25,17 @@ def sessions_folder(config_file: Path, stories_dir: Path) -> Path:
     config = load_mkdocs_config(config_file)
     options = find_plugin_config(config, ReadAloudConfig)
     if not isinstance(options, ReadAloudConfig):
-        raise HarvestError([Problem(str(config_file), None, "plugins", "the harvest-readaloud plugin is not enabled",
-                                    "add `- harvest-readaloud` under `plugins:`, after `- harvest`")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(config_file),
+                    None,
+                    "plugins",
+                    "the harvest-readaloud plugin is not enabled",
+                    "add `- harvest-readaloud` under `plugins:`, after `- harvest`",
+                )
+            ]
+        )
     return stories_dir / options.sessions_dir
 
 
@@ -47,6 +59,8 @@ def run_readings(args) -> int:
         when = f" ({session.date.isoformat()})" if session.date else ""
         print(f"\n{session.title}{when} · readings/{session.name}/ · about {format_duration(session.seconds)} aloud")
         for number, item in enumerate(session.items, 1):
-            print(f"  {number}. {item.story.title} — {item.reader or 'no reader set'} — {format_duration(item.seconds)}")
+            print(
+                f"  {number}. {item.story.title} — {item.reader or 'no reader set'} — {format_duration(item.seconds)}"
+            )
     print(f"\n{len(sessions)} session(s) in profile '{settings.profile}', {len(notes)} left out")
     return 0

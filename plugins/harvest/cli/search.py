@@ -1,4 +1,5 @@
 """`harvest index` and `harvest search`: the archive's whoosh index from the terminal."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,25 +23,36 @@ The index covers what the chosen --profile publishes (public by default)."""
 
 
 def register(sub) -> None:
-    index = sub.add_parser("index", help="build or update the search index used by `harvest search`",
-                           description="Bring .harvest/index/<profile>/ up to date with the stories "
-                                       "(only changed stories are re-indexed).")
+    index = sub.add_parser(
+        "index",
+        help="build or update the search index used by `harvest search`",
+        description="Bring .harvest/index/<profile>/ up to date with the stories "
+        "(only changed stories are re-indexed).",
+    )
     add_common(index)
     index.add_argument("--rebuild", action="store_true", help="start again from scratch")
-    index.add_argument("--compact", action="store_true",
-                       help="rewrite the index so nothing of replaced or deleted stories stays on disk")
+    index.add_argument(
+        "--compact",
+        action="store_true",
+        help="rewrite the index so nothing of replaced or deleted stories stays on disk",
+    )
     index.set_defaults(run=run_index)
 
-    search = sub.add_parser("search", help="search the stories (words, \"phrases\", lesson:, date:[a to b] ...)",
-                            description="Search the archive.", epilog=QUERY_HELP,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    search = sub.add_parser(
+        "search",
+        help='search the stories (words, "phrases", lesson:, date:[a to b] ...)',
+        description="Search the archive.",
+        epilog=QUERY_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_common(search)
-    search.add_argument("query", nargs="+", help="the query (quote it in the shell if it has \" or ( )")
+    search.add_argument("query", nargs="+", help='the query (quote it in the shell if it has " or ( )')
     search.add_argument("-n", "--limit", type=int, default=10, help="show at most this many (default 10)")
     search.add_argument("--newest", action="store_true", help="newest first instead of best match first")
     search.add_argument("--json", action="store_true", help="print the results as JSON")
-    search.add_argument("--no-update", action="store_true",
-                        help="do not update the index first, even when stories changed")
+    search.add_argument(
+        "--no-update", action="store_true", help="do not update the index first, even when stories changed"
+    )
     search.set_defaults(run=run_search)
 
 
@@ -63,14 +75,16 @@ def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = 
     signature, detail = sources_signature(settings, config_file)  # before reading: a later edit shows
     archive, _warnings = load_archive(settings)
     folder = index_dir(settings)
-    report = update_index(documents(archive), folder, settings.prompts,
-                          rebuild=rebuild, compact=compact, extra={"sources": signature})
+    report = update_index(
+        documents(archive), folder, settings.prompts, rebuild=rebuild, compact=compact, extra={"sources": signature}
+    )
     write_sources(folder, signature, detail)
     return report
 
 
 def _remember(args, settings, directory_urls: bool, option) -> None:
     from harvest.search.freshness import write_query_settings
+
     write_query_settings(settings, Path(args.config_file), directory_urls, option)
 
 
@@ -78,6 +92,7 @@ def _settings(args):
     """-> (settings, use_directory_urls): as the last `harvest index` wrote them down when mkdocs.yml
     is unchanged (no MkDocs to load), else from mkdocs.yml (and written down for next time)."""
     from harvest.search.freshness import read_query_settings
+
     known = read_query_settings(Path(args.config_file), args.profile)
     if known is not None:
         return known
@@ -90,10 +105,12 @@ def _settings(args):
 
 def run_index(args) -> int:
     from harvest.search.index import current_report, index_dir
+
     settings, _ = _settings(args)
     report = None
     if not (args.rebuild or args.compact):  # nothing changed since the last update: nothing to read
         from harvest.search.freshness import sources_signature
+
         report = current_report(index_dir(settings), sources_signature(settings, Path(args.config_file))[0])
     if report is None:
         report = _update(settings, Path(args.config_file), rebuild=args.rebuild, compact=args.compact)
@@ -119,8 +136,11 @@ def run_search(args) -> int:
     if update and manifest is not None and args.no_update:
         changed = changed_stories(folder, settings, config_file, str(manifest.get("sources") or ""))
         if changed is None:  # settings, vocabularies or the date changed: any story may be hidden now
-            print("mkdocs.yml, the vocabularies or the date changed since the index was made: "
-                  "updating it despite --no-update", file=sys.stderr)
+            print(
+                "mkdocs.yml, the vocabularies or the date changed since the index was made: "
+                "updating it despite --no-update",
+                file=sys.stderr,
+            )
         else:
             hidden, update = {rel.removesuffix(".md") for rel in changed}, False
     if update:
@@ -138,10 +158,13 @@ def run_search(args) -> int:
     if hidden:
         shown_hits = [h for h in results.hits if h.page not in hidden]
         left_out = len(results.hits) - len(shown_hits)
-        results.hits, results.total = shown_hits[:args.limit], results.total - left_out
+        results.hits, results.total = shown_hits[: args.limit], results.total - left_out
         if left_out:
-            print(f"{left_out} {'story' if left_out == 1 else 'stories'} left out: changed since the index "
-                  f"was made (run `harvest index`)", file=sys.stderr)
+            print(
+                f"{left_out} {'story' if left_out == 1 else 'stories'} left out: changed since the index "
+                f"was made (run `harvest index`)",
+                file=sys.stderr,
+            )
 
     def url(page: str) -> str:
         path = page + ("/" if directory_urls else ".html")
@@ -151,13 +174,34 @@ def run_search(args) -> int:
         return settings.display_path(settings.stories_dir / (page + ".md"))
 
     if args.json:
-        print(json.dumps({
-            "query": text, "profile": settings.profile, "total": results.total,
-            "did_you_mean": results.suggestion,
-            "results": [{"id": h.id, "title": h.title, "date": h.date, "place": h.place, "lessons": h.lessons,
-                         "contributors": h.contributors, "path": source(h.page), "url": url(h.page),
-                         "score": h.score, "snippet": h.snippet, "matches": h.matches} for h in results.hits],
-        }, ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                {
+                    "query": text,
+                    "profile": settings.profile,
+                    "total": results.total,
+                    "did_you_mean": results.suggestion,
+                    "results": [
+                        {
+                            "id": h.id,
+                            "title": h.title,
+                            "date": h.date,
+                            "place": h.place,
+                            "lessons": h.lessons,
+                            "contributors": h.contributors,
+                            "path": source(h.page),
+                            "url": url(h.page),
+                            "score": h.score,
+                            "snippet": h.snippet,
+                            "matches": h.matches,
+                        }
+                        for h in results.hits
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
 
     bold = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
@@ -170,8 +214,10 @@ def run_search(args) -> int:
             print(f"   {_marked(hit.snippet, hit.matches, bold)}")
     shown = len(results.hits)
     more = f", showing {shown} (use -n for more)" if results.total > shown else ""
-    print(f"{results.total} {'story' if results.total == 1 else 'stories'} found for {text!r} "
-          f"(profile {settings.profile}){more}")
+    print(
+        f"{results.total} {'story' if results.total == 1 else 'stories'} found for {text!r} "
+        f"(profile {settings.profile}){more}"
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """`harvest check`, `harvest build`, `harvest serve`."""
+
 from __future__ import annotations
 
 import sys
@@ -16,10 +17,16 @@ from harvest.core.withheld import image_warnings, withheld_report
 def register(sub) -> None:
     check = sub.add_parser("check", help="validate every story and the vocabularies")
     add_common(check)
-    check.add_argument("--format", choices=["text", "github"], default="text",
-                       help="github: one workflow annotation per problem, for CI")
+    check.add_argument(
+        "--format",
+        choices=["text", "github"],
+        default="text",
+        help="github: one workflow annotation per problem, for CI",
+    )
     check.add_argument("--strict", action="store_true", help="warnings fail too (exit status 1)")
-    check.add_argument("--offline", metavar="SITE_DIR", help="instead: check a built site loads nothing from other hosts")
+    check.add_argument(
+        "--offline", metavar="SITE_DIR", help="instead: check a built site loads nothing from other hosts"
+    )
     check.set_defaults(run=run_check)
 
     build = sub.add_parser("build", help="build the archive site (mkdocs build --strict)")
@@ -40,6 +47,7 @@ def register(sub) -> None:
 def run_check(args) -> int:
     if args.offline:
         from harvest.cli.pack import run_offline_check
+
         return run_offline_check(args.offline)
     settings = load_settings(args)
     collection = scan(settings, include_inbox=True)
@@ -47,22 +55,28 @@ def run_check(args) -> int:
     collection.problems.sort(key=sort_key)
     if args.profile:
         report = withheld_report(collection)
-        print(f"profile '{settings.profile}' will withhold or change:" if report else
-              f"profile '{settings.profile}' withholds nothing")
+        print(
+            f"profile '{settings.profile}' will withhold or change:"
+            if report
+            else f"profile '{settings.profile}' withholds nothing"
+        )
         for line in report:
             print(f"  {line}")
     for problem in collection.problems:
         print(problem.format_github() if args.format == "github" else problem.format())
     errors, warnings = summarize(collection.problems)
     new_ids = unrecorded(collection.stories, settings)
-    print(f"checked {collection.files_seen} stories: {errors} error(s), {warnings} warning(s)"
-          + (f"; {len(new_ids)} new id(s) to record with `harvest ids` once merged" if new_ids else ""),
-          file=sys.stderr if args.format == "github" else sys.stdout)
+    print(
+        f"checked {collection.files_seen} stories: {errors} error(s), {warnings} warning(s)"
+        + (f"; {len(new_ids)} new id(s) to record with `harvest ids` once merged" if new_ids else ""),
+        file=sys.stderr if args.format == "github" else sys.stdout,
+    )
     return 1 if errors or (args.strict and warnings) else 0
 
 
 def run_ids(args) -> int:
     from harvest.core.ids import ledger_file, record_ids
+
     settings = load_settings(args)
     collection = scan(settings)
     added, updated = record_ids(settings, collection.stories)
@@ -70,8 +84,10 @@ def run_ids(args) -> int:
     conflicts = [p for p in collection.problems if p.field == "id" and p.is_error]
     for problem in conflicts:
         print(problem.format())
-    print(f"{ledger}: {added} id(s) added, {updated} updated"
-          + (f"; {len(conflicts)} story id(s) refused, see above" if conflicts else ""))
+    print(
+        f"{ledger}: {added} id(s) added, {updated} updated"
+        + (f"; {len(conflicts)} story id(s) refused, see above" if conflicts else "")
+    )
     return 1 if conflicts else 0
 
 
@@ -108,9 +124,17 @@ def run_build(args) -> int:
         return 1
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
-        raise HarvestError([Problem(str(site_dir), None, "site_dir", f"the build failed, nothing was written: "
-                                    f"{error.strerror or error}{where}",
-                                    "check that the site folder's parent is writable and on a local disk")]) from None
+        raise HarvestError(
+            [
+                Problem(
+                    str(site_dir),
+                    None,
+                    "site_dir",
+                    f"the build failed, nothing was written: {error.strerror or error}{where}",
+                    "check that the site folder's parent is writable and on a local disk",
+                )
+            ]
+        ) from None
     print(f"built {site_dir} (profile {settings.profile})")
     return 0
 

@@ -6,6 +6,7 @@ text that will be written, and `core.storyfile` writes it atomically under an un
 Problems come back keyed by form field, so the page can show each next to its field and
 keep everything the person typed.
 """
+
 from __future__ import annotations
 
 import threading
@@ -26,9 +27,9 @@ from harvest.intake.check import StoryVocabulary, check_story
 from harvest.intake.compose import MAX_ANSWER_CHARS, Composer
 from harvest.intake.fields import CONSENT_OPTIONS, FIELDS, FIELDS_BY_NAME, VISIBILITY_HELP
 
-HONEYPOT = "website"          # hidden from people, filled in by form-filling programs
-GENERAL = "form"              # problems that belong to no single field
-ANSWERS = "answers"           # problems with the answers as a whole (e.g. none given)
+HONEYPOT = "website"  # hidden from people, filled in by form-filling programs
+GENERAL = "form"  # problems that belong to no single field
+ANSWERS = "answers"  # problems with the answers as a whole (e.g. none given)
 TEXT_FIELDS = ("title", "date", "event", "place", "summary", "contributors", "visibility")
 SOURCE = "the collection form"
 
@@ -39,8 +40,8 @@ def answer_key(prompt_id: str) -> str:
 
 @dataclass
 class Outcome:
-    errors: dict[str, list[str]] = field(default_factory=dict)   # field -> messages
-    code: str | None = None                                      # the receipt, when written
+    errors: dict[str, list[str]] = field(default_factory=dict)  # field -> messages
+    code: str | None = None  # the receipt, when written
     path: Path | None = None
 
     def add(self, name: str, message: str) -> None:
@@ -50,10 +51,17 @@ class Outcome:
 class Collector:
     """One archive's form: the choices it offers and the inbox it writes to. Thread-safe."""
 
-    def __init__(self, settings: Settings, vocabulary: StoryVocabulary, lessons: Mapping[str, Lesson],
-                 inbox: Path, workdir: Path, max_photo_bytes: int = MAX_PHOTO_BYTES):
+    def __init__(
+        self,
+        settings: Settings,
+        vocabulary: StoryVocabulary,
+        lessons: Mapping[str, Lesson],
+        inbox: Path,
+        workdir: Path,
+        max_photo_bytes: int = MAX_PHOTO_BYTES,
+    ):
         self.settings, self.vocabulary, self.inbox, self.workdir = settings, vocabulary, inbox, workdir
-        self.lessons = dict(lessons)   # only those the served profile may show (see contribute/page.py)
+        self.lessons = dict(lessons)  # only those the served profile may show (see contribute/page.py)
         self.max_photo_bytes = max_photo_bytes
         self._lock = threading.Lock()
         self._codes = set(read_receipts(inbox))
@@ -63,18 +71,25 @@ class Collector:
     def choices(self) -> dict:
         props = story_schema()["properties"]
         return {
-            "fields": FIELDS_BY_NAME, "prompts": [(p, answer_key(p.id)) for p in self.settings.prompts],
-            "event_kinds": self.settings.event_kinds, "lessons": list(self.lessons.values()),
+            "fields": FIELDS_BY_NAME,
+            "prompts": [(p, answer_key(p.id)) for p in self.settings.prompts],
+            "event_kinds": self.settings.event_kinds,
+            "lessons": list(self.lessons.values()),
             "levels": [(level, VISIBILITY_HELP.get(level, "")) for level in self.settings.visibility_levels],
             "consent": list(enumerate(CONSENT_OPTIONS, 1)),
             "max_length": {n: props[n]["maxLength"] for n in ("title", "place", "summary")},
-            "max_answer": MAX_ANSWER_CHARS, "max_photo_mb": self.max_photo_bytes / 1_000_000,
+            "max_answer": MAX_ANSWER_CHARS,
+            "max_photo_mb": self.max_photo_bytes / 1_000_000,
             "honeypot": HONEYPOT,
         }
 
     def blank(self) -> dict:
-        return {"date": self.settings.today.isoformat(), "visibility": self.settings.default_visibility,
-                "lessons": [], "consent": []}
+        return {
+            "date": self.settings.today.isoformat(),
+            "visibility": self.settings.default_visibility,
+            "lessons": [],
+            "consent": [],
+        }
 
     def read(self, form: Mapping[str, list[str]]) -> dict:
         """The submitted values, as typed (for showing them again). Unknown names are ignored."""
@@ -91,14 +106,20 @@ class Collector:
     def submit(self, values: dict, photo: bytes | None = None) -> Outcome:
         outcome = Outcome()
         if values.get(HONEYPOT, "").strip():
-            outcome.add(GENERAL, "This form was filled in by a program, so it was not saved. "
-                                 "If you are a person, leave the last field (\"Leave this empty\") empty.")
+            outcome.add(
+                GENERAL,
+                "This form was filled in by a program, so it was not saved. "
+                'If you are a person, leave the last field ("Leave this empty") empty.',
+            )
             return outcome
         for name, value in values.items():
             texts = value if isinstance(value, list) else [value]
             if any("\ufffd" in text for text in texts):
-                outcome.add(name, "Some of this text could not be read (it is not valid UTF-8). "
-                                  "Type it again, or copy it from another app.")
+                outcome.add(
+                    name,
+                    "Some of this text could not be read (it is not valid UTF-8). "
+                    "Type it again, or copy it from another app.",
+                )
         wanted = {str(n) for n, _ in enumerate(CONSENT_OPTIONS, 1)}
         if not wanted <= set(values.get("consent", [])):
             outcome.add("consent", "Please confirm both points before sending.")
@@ -118,8 +139,9 @@ class Collector:
             return outcome
         if cleaned:
             meta["images"] = [f"{meta['id']}{cleaned[1]}"]
-        text, problems = check_story(meta, body, self.settings, self.vocabulary, SOURCE,
-                                     rel_path=f"{INBOX}/{meta['id']}.md")
+        text, problems = check_story(
+            meta, body, self.settings, self.vocabulary, SOURCE, rel_path=f"{INBOX}/{meta['id']}.md"
+        )
         self._add_problems(outcome, problems)
         if outcome.errors:
             return outcome

@@ -9,6 +9,7 @@
 - `RateLimiter`: at most N submissions per client address per minute (kept in memory only;
   addresses are never logged).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -22,9 +23,9 @@ from uvicorn import Server
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger("harvest.collect")
-HEADER_TIMEOUT = 10.0        # seconds for a request line + headers
-BODY_CHUNK_TIMEOUT = 10.0    # seconds between two pieces of a body
-BODY_TOTAL_TIMEOUT = 60.0    # seconds for a whole body (a 10 MB photo on a slow phone)
+HEADER_TIMEOUT = 10.0  # seconds for a request line + headers
+BODY_CHUNK_TIMEOUT = 10.0  # seconds between two pieces of a body
+BODY_TOTAL_TIMEOUT = 60.0  # seconds for a whole body (a 10 MB photo on a slow phone)
 
 
 class BodyTooLarge(Exception):
@@ -37,17 +38,24 @@ class BodyTimeout(Exception):
 
 def _plain(status: int, text: str):
     body = text.encode("utf-8")
-    start = {"type": "http.response.start", "status": status,
-             "headers": [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-                         (b"connection", b"close")]}
+    start = {
+        "type": "http.response.start",
+        "status": status,
+        "headers": [
+            (b"content-type", b"text/plain; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ],
+    }
     return start, {"type": "http.response.body", "body": body}
 
 
 class BodyGuard:
     """Wraps the app's `receive`; the app turns BodyTooLarge/BodyTimeout into pages (413/408)."""
 
-    def __init__(self, app, max_bytes: int, chunk_timeout: float = BODY_CHUNK_TIMEOUT,
-                 total_timeout: float = BODY_TOTAL_TIMEOUT):
+    def __init__(
+        self, app, max_bytes: int, chunk_timeout: float = BODY_CHUNK_TIMEOUT, total_timeout: float = BODY_TOTAL_TIMEOUT
+    ):
         self.app, self.max_bytes = app, max_bytes
         self.chunk_timeout, self.total_timeout = chunk_timeout, total_timeout
 
@@ -59,8 +67,11 @@ class BodyGuard:
             if not length.isdigit():
                 return await self._reply(send, 400, "Bad request: the Content-Length header is not a number.\n")
             if int(length) > self.max_bytes:
-                return await self._reply(send, 413, f"Too large: at most {self.max_bytes // 1_000_000} MB "
-                                                    "can be sent at once. Try a smaller photo.\n")
+                return await self._reply(
+                    send,
+                    413,
+                    f"Too large: at most {self.max_bytes // 1_000_000} MB can be sent at once. Try a smaller photo.\n",
+                )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.total_timeout
         received = 0
@@ -93,8 +104,9 @@ class BodyGuard:
             if not started:
                 await self._reply(send, 413 if isinstance(error, BodyTooLarge) else 408, "Request refused.\n")
         except Exception as error:  # noqa: BLE001 - one line in the log, never a traceback
-            log.error("internal error on %s %s: %s", scope.get("method"), scope.get("path", "")[:100],
-                      type(error).__name__)
+            log.error(
+                "internal error on %s %s: %s", scope.get("method"), scope.get("path", "")[:100], type(error).__name__
+            )
             if not started:
                 await self._reply(send, 500, "Something went wrong on the collection point; nothing was saved.\n")
 

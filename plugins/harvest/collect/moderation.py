@@ -5,6 +5,7 @@ with `harvest check`'s validator, moves it (and its photo) into the archive unde
 name, records its id in the ledger (`core.ids`) and logs the decision; rejecting deletes it
 and logs the reason. Neither builds or publishes anything.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,8 @@ from harvest.intake.compose import clean_line
 @dataclass
 class InboxEntry:
     file: Path
-    code: str | None                       # the receipt given for it (None: came another way)
-    meta: dict | None                      # None when the file cannot be read as a story
+    code: str | None  # the receipt given for it (None: came another way)
+    meta: dict | None  # None when the file cannot be read as a story
     problems: list[Problem] = field(default_factory=list)
     received: str = ""
 
@@ -77,13 +78,15 @@ def list_inbox(settings: Settings, vocabulary: StoryVocabulary) -> list[InboxEnt
             continue
         display = settings.display_path(file)
         try:
-            meta, problems = check_text(file.read_text("utf-8"), settings, vocabulary, display,
-                                        rel_path=f"{INBOX}/{file.name}")
+            meta, problems = check_text(
+                file.read_text("utf-8"), settings, vocabulary, display, rel_path=f"{INBOX}/{file.name}"
+            )
         except (OSError, UnicodeDecodeError) as error:
             meta, problems = None, [Problem(display, None, "file", f"cannot be read ({error})", "")]
         receipt = by_file.get(file.name)
-        entries.append(InboxEntry(file, receipt.code if receipt else None, meta, problems,
-                                  receipt.time if receipt else ""))
+        entries.append(
+            InboxEntry(file, receipt.code if receipt else None, meta, problems, receipt.time if receipt else "")
+        )
     return entries
 
 
@@ -100,10 +103,28 @@ def find_entry(settings: Settings, vocabulary: StoryVocabulary, key: str) -> Inb
         for when, action, logged_code, story_id, detail in reversed(read_decisions(inbox)):
             if logged_code == code:
                 verb = "accepted into the archive as" if action == "accept" else "rejected:"
-                raise HarvestError([Problem(key, None, "inbox", f"story {story_id} was {verb} {detail} ({when})",
-                                            "see the moderation log in " + settings.display_path(inbox))])
-    raise HarvestError([Problem(key, None, "inbox", "no story in the inbox has this receipt code, id or file name",
-                                "`harvest inbox list` shows what is there")])
+                raise HarvestError(
+                    [
+                        Problem(
+                            key,
+                            None,
+                            "inbox",
+                            f"story {story_id} was {verb} {detail} ({when})",
+                            "see the moderation log in " + settings.display_path(inbox),
+                        )
+                    ]
+                )
+    raise HarvestError(
+        [
+            Problem(
+                key,
+                None,
+                "inbox",
+                "no story in the inbox has this receipt code, id or file name",
+                "`harvest inbox list` shows what is there",
+            )
+        ]
+    )
 
 
 def _target_folder(settings: Settings, entry: InboxEntry, into: Path | None) -> Path:
@@ -116,17 +137,26 @@ def _target_folder(settings: Settings, entry: InboxEntry, into: Path | None) -> 
     inside = folder.is_relative_to(root) and folder != root
     hidden = inside and any(part.startswith(("_", ".")) for part in folder.relative_to(root).parts)
     if not inside or hidden:
-        raise HarvestError([Problem(str(into), None, "--into", "must be a published folder inside "
-                                    f"{settings.display_path(settings.stories_dir)}/",
-                                    f"e.g. {settings.display_path(settings.stories_dir)}/2026 "
-                                    "(folders starting with '_' or '.' are never published)")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(into),
+                    None,
+                    "--into",
+                    f"must be a published folder inside {settings.display_path(settings.stories_dir)}/",
+                    f"e.g. {settings.display_path(settings.stories_dir)}/2026 "
+                    "(folders starting with '_' or '.' are never published)",
+                )
+            ]
+        )
     return folder
 
 
 def accept(settings: Settings, vocabulary: StoryVocabulary, entry: InboxEntry, into: Path | None = None) -> Path:
     """Move the story (and its photos) into the archive; record its id; log it. -> the new file."""
-    meta, problems = check_text(entry.text(), settings, vocabulary, settings.display_path(entry.file),
-                                rel_path=f"{INBOX}/{entry.name}")
+    meta, problems = check_text(
+        entry.text(), settings, vocabulary, settings.display_path(entry.file), rel_path=f"{INBOX}/{entry.name}"
+    )
     if meta is None or any(p.is_error for p in problems):
         raise HarvestError([p for p in problems if p.is_error] or problems)
     inbox, folder = inbox_path(settings), _target_folder(settings, entry, into)
@@ -134,9 +164,17 @@ def accept(settings: Settings, vocabulary: StoryVocabulary, entry: InboxEntry, i
     for name in entry.images:
         photo = inbox / name
         if "/" in name or "\\" in name or photo.is_symlink() or not photo.is_file():
-            raise HarvestError([Problem(settings.display_path(entry.file), None, "images",
-                                        f"'{name}' is not a photo file beside the story in the inbox",
-                                        "fix or remove the images: line, then accept it again")])
+            raise HarvestError(
+                [
+                    Problem(
+                        settings.display_path(entry.file),
+                        None,
+                        "images",
+                        f"'{name}' is not a photo file beside the story in the inbox",
+                        "fix or remove the images: line, then accept it again",
+                    )
+                ]
+            )
         photos.append(photo)
     folder.mkdir(parents=True, exist_ok=True)
     moved: list[Path] = []
@@ -147,9 +185,17 @@ def accept(settings: Settings, vocabulary: StoryVocabulary, entry: InboxEntry, i
     except FileExistsError as error:
         for path in moved:
             path.unlink()
-        raise HarvestError([Problem(settings.display_path(Path(error.filename2 or error.filename or folder)), None,
-                                    "images", "a file with this name is already in the archive; nothing was moved",
-                                    "rename the photo (and its images: line) in the inbox, then accept again")]) from None
+        raise HarvestError(
+            [
+                Problem(
+                    settings.display_path(Path(error.filename2 or error.filename or folder)),
+                    None,
+                    "images",
+                    "a file with this name is already in the archive; nothing was moved",
+                    "rename the photo (and its images: line) in the inbox, then accept again",
+                )
+            ]
+        ) from None
     target = write_new_story(folder, entry.file.stem, entry.text())
     entry.file.unlink()
     for photo in photos:
@@ -166,8 +212,17 @@ def reject(settings: Settings, entry: InboxEntry, reason: str) -> None:
     """Delete the story and its photos from the inbox; log the reason (never the story's text)."""
     reason = clean_line(reason)
     if not reason:
-        raise HarvestError([Problem(entry.name, None, "reason", "a reason is needed to reject a story",
-                                    "e.g. --reason 'names a person at risk; asked the author to rewrite it'")])
+        raise HarvestError(
+            [
+                Problem(
+                    entry.name,
+                    None,
+                    "reason",
+                    "a reason is needed to reject a story",
+                    "e.g. --reason 'names a person at risk; asked the author to rewrite it'",
+                )
+            ]
+        )
     inbox = inbox_path(settings)
     entry.file.unlink()
     for name in entry.images:

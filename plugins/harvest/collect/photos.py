@@ -4,6 +4,7 @@ The same checks as published images (`core.images`: a bounded decoder, verify + 
 a pixel cap) run on arrival, and EXIF/GPS/XMP/comments are stripped before anything is
 written to the inbox: a photo's location never rests on the maintainer's disk either.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,8 +22,10 @@ def clean_photo(data: bytes, workdir: Path, max_bytes: int = MAX_PHOTO_BYTES) ->
 
     The upload's own file name and content type are never used: only the decoded content counts."""
     if len(data) > max_bytes:
-        raise ImageRefused(f"is {len(data) / 1_000_000:.1f} MB, over the {max_bytes / 1_000_000:g} MB limit",
-                           "send a smaller photo (a phone's 'medium' size is plenty)")
+        raise ImageRefused(
+            f"is {len(data) / 1_000_000:.1f} MB, over the {max_bytes / 1_000_000:g} MB limit",
+            "send a smaller photo (a phone's 'medium' size is plenty)",
+        )
     fd, name = tempfile.mkstemp(dir=workdir, prefix="photo-", suffix=".upload")
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -3,6 +3,7 @@
 Finding this machine's local-network addresses sends nothing: a UDP socket's `connect` only
 asks the kernel which interface it would use.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -40,6 +41,7 @@ def lan_addresses() -> list[str]:
 def qr_terminal(url: str) -> str:
     """The QR code as text blocks for a terminal."""
     import io
+
     out = io.StringIO()
     segno.make(url, error="m").terminal(out=out, compact=True)
     return out.getvalue()
@@ -47,5 +49,6 @@ def qr_terminal(url: str) -> str:
 
 def qr_svg(url: str) -> str:
     """An inline <svg> (no request to anywhere), scaled by CSS to fill the projector."""
-    return segno.make(url, error="m").svg_inline(scale=10, omitsize=True, dark="#000", light="#fff",
-                                                 title=f"QR code for {url}")
+    return segno.make(url, error="m").svg_inline(
+        scale=10, omitsize=True, dark="#000", light="#fff", title=f"QR code for {url}"
+    )

@@ -7,6 +7,7 @@ publishes nothing from the stories folder that it does not put there itself). Ea
 written with a single O_APPEND write, so lines from concurrent writers never interleave and
 a killed process leaves whole lines only.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,7 +61,7 @@ def append_line(path: Path, fields: list[str]) -> None:
 class Receipt:
     code: str
     story_id: str
-    file: str       # the file name in the inbox when it arrived
+    file: str  # the file name in the inbox when it arrived
     time: str
 
 

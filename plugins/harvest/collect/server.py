@@ -4,6 +4,7 @@ Routes: `/contribute/` (GET the form, POST a story: a plain HTML form, no script
 `/join` (the QR code, large), `/moderate…` (token + CSRF), and the built archive for the rest.
 The server never builds or publishes: accepted stories only move into the stories folder.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,8 +47,10 @@ MAX_FIELD_BYTES = 256 * 1024
 # Our own pages load nothing but this server's CSS and script.
 OWN_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
 }
 
@@ -55,10 +58,10 @@ OWN_HEADERS = {
 @dataclass
 class ServerOptions:
     site_dir: Path
-    join_url: str                  # what the QR code and /join point to
-    token: str                     # the moderation token (printed in the maintainer's terminal only)
+    join_url: str  # what the QR code and /join point to
+    token: str  # the moderation token (printed in the maintainer's terminal only)
     max_body_bytes: int = 10_000_000
-    per_minute: int = 10           # submissions per client address per minute
+    per_minute: int = 10  # submissions per client address per minute
     body_chunk_timeout: float = BODY_CHUNK_TIMEOUT
     body_total_timeout: float = BODY_TOTAL_TIMEOUT
 
@@ -69,13 +72,18 @@ def moderation_token() -> str:
 
 def create_app(collector: Collector, options: ServerOptions):
     env = Environment(loader=PackageLoader("harvest", "templates/collect"), autoescape=select_autoescape(default=True))
-    assets = {name: resources.files("harvest").joinpath(f"templates/collect/{name}").read_bytes()
-              for name in ("collect.css", "collect.js")}
+    assets = {
+        name: resources.files("harvest").joinpath(f"templates/collect/{name}").read_bytes()
+        for name in ("collect.css", "collect.js")
+    }
     limiter = RateLimiter(options.per_minute)
     csrf = hmac.new(options.token.encode(), b"harvest-collect-csrf", hashlib.sha256).hexdigest()
     choices = collector.choices()
-    labels = {f.name: f.label for f in FIELDS} | {key: p.title for p, key in choices["prompts"]} | {
-        "answers": "Your answers", "photo": "The photo", "consent": "Before you send it", "form": "The form"}
+    labels = (
+        {f.name: f.label for f in FIELDS}
+        | {key: p.title for p, key in choices["prompts"]}
+        | {"answers": "Your answers", "photo": "The photo", "consent": "Before you send it", "form": "The form"}
+    )
 
     def page(name: str, status: int = 200, **context) -> HTMLResponse:
         html = env.get_template(name).render(site_name=collector.settings.site_name, **context)
@@ -85,8 +93,15 @@ def create_app(collector: Collector, options: ServerOptions):
         return page("message.html", status, heading=heading, lines=lines, back=back)
 
     def form_page(values: dict, errors: dict, status: int = 200) -> HTMLResponse:
-        return page("form.html", status, values=values, errors=errors, order=list(dict.fromkeys([*FIELD_ORDER, *labels])), labels=labels,
-                    **choices)
+        return page(
+            "form.html",
+            status,
+            values=values,
+            errors=errors,
+            order=list(dict.fromkeys([*FIELD_ORDER, *labels])),
+            labels=labels,
+            **choices,
+        )
 
     async def contribute(request: Request) -> Response:
         if request.method == "GET":
@@ -94,9 +109,14 @@ def create_app(collector: Collector, options: ServerOptions):
         client = request.client.host if request.client else "?"
         if not limiter.allow(client):
             wait = limiter.retry_after(client)
-            response = message(429, "Please wait a moment", f"Many stories were sent from this device in the last "
-                               f"minute. Wait {wait} seconds, go back and send it again: what you wrote is still "
-                               "in the form.", back="javascript:history.back()")
+            response = message(
+                429,
+                "Please wait a moment",
+                f"Many stories were sent from this device in the last "
+                f"minute. Wait {wait} seconds, go back and send it again: what you wrote is still "
+                "in the form.",
+                back="javascript:history.back()",
+            )
             response.headers["Retry-After"] = str(wait)
             return response
         try:
@@ -104,8 +124,9 @@ def create_app(collector: Collector, options: ServerOptions):
         except BodyTooLarge:
             return too_large()
         except BodyTimeout:
-            return message(408, "Sending took too long", "The connection was too slow. Try again, "
-                           "perhaps without the photo.")
+            return message(
+                408, "Sending took too long", "The connection was too slow. Try again, perhaps without the photo."
+            )
         except (HTTPException, MultiPartException) as error:
             detail = error.detail if isinstance(error, HTTPException) else error.message
             return message(400, "The form could not be read", str(detail))
@@ -120,8 +141,16 @@ def create_app(collector: Collector, options: ServerOptions):
             outcome = await run_in_threadpool(collector.submit, values, photo)
         except (OSError, HarvestError) as error:
             log.error("a story could not be saved: %s", getattr(error, "strerror", None) or error)
-            return form_page(values, {"form": ["Your story could not be saved on the collection point's "
-                                               "computer. Nothing was kept; please tell a maintainer."]}, 500)
+            return form_page(
+                values,
+                {
+                    "form": [
+                        "Your story could not be saved on the collection point's "
+                        "computer. Nothing was kept; please tell a maintainer."
+                    ]
+                },
+                500,
+            )
         if outcome.errors:
             return form_page(values, outcome.errors, 400)
         if outcome.path is None:  # not reached: `submit` writes the story whenever it finds no errors
@@ -130,9 +159,13 @@ def create_app(collector: Collector, options: ServerOptions):
         return page("receipt.html", code=outcome.code)
 
     def too_large() -> HTMLResponse:
-        response = message(413, "Too large to send", f"At most {options.max_body_bytes // 1_000_000} MB can be sent "
-                           "at once. Go back and choose a smaller photo (your text is still in the form).",
-                           back="javascript:history.back()")
+        response = message(
+            413,
+            "Too large to send",
+            f"At most {options.max_body_bytes // 1_000_000} MB can be sent "
+            "at once. Go back and choose a smaller photo (your text is still in the form).",
+            back="javascript:history.back()",
+        )
         response.headers["Connection"] = "close"
         return response
 
@@ -156,14 +189,22 @@ def create_app(collector: Collector, options: ServerOptions):
         given = request.query_params.get("token")
         if given is not None:
             if not hmac.compare_digest(given.encode(), options.token.encode()):
-                return message(403, "Wrong moderation address", "Use the address printed in the terminal "
-                               "where `harvest collect` runs.", back="/")
+                return message(
+                    403,
+                    "Wrong moderation address",
+                    "Use the address printed in the terminal where `harvest collect` runs.",
+                    back="/",
+                )
             response = RedirectResponse("/moderate", status_code=303, headers=OWN_HEADERS)
             response.set_cookie(COOKIE, options.token, httponly=True, samesite="strict", path="/moderate")
             return response
         if not is_moderator(request):
-            return message(403, "Moderators only", "Open the moderation address printed in the terminal where "
-                           "`harvest collect` runs.", back="/")
+            return message(
+                403,
+                "Moderators only",
+                "Open the moderation address printed in the terminal where `harvest collect` runs.",
+                back="/",
+            )
         entries = await run_in_threadpool(list_inbox, collector.settings, collector.vocabulary)
         return page("moderate.html", entries=entries, notice=request.query_params.get("done", "")[:200])
 
@@ -171,8 +212,9 @@ def create_app(collector: Collector, options: ServerOptions):
         if not is_moderator(request):
             return message(403, "Moderators only", "Open the moderation address printed in the terminal.", back="/")
         try:
-            entry = await run_in_threadpool(find_entry, collector.settings, collector.vocabulary,
-                                            request.query_params.get("name", ""))
+            entry = await run_in_threadpool(
+                find_entry, collector.settings, collector.vocabulary, request.query_params.get("name", "")
+            )
         except HarvestError as error:
             return message(404, "Not in the inbox", error.report(), back="/moderate")
         return page("moderate_story.html", entry=entry, text=entry.text(), csrf=csrf)
@@ -192,8 +234,12 @@ def create_app(collector: Collector, options: ServerOptions):
         except (BodyTooLarge, BodyTimeout, HTTPException):
             return message(400, "Refused", "The request could not be read.", back="/moderate")
         if not hmac.compare_digest(str(form.get("csrf", "")).encode(), csrf.encode()):
-            return message(403, "Refused", "This request did not come from the moderation page "
-                           "(its form token is missing or wrong).", back="/moderate")
+            return message(
+                403,
+                "Refused",
+                "This request did not come from the moderation page (its form token is missing or wrong).",
+                back="/moderate",
+            )
         name, action = str(form.get("name", "")), request.path_params["action"]
         settings, vocabulary = collector.settings, collector.vocabulary
         try:
@@ -216,7 +262,8 @@ def create_app(collector: Collector, options: ServerOptions):
         Route("/contribute/", contribute, methods=["GET", "POST"]),
         Route("/contribute", to_form, methods=["GET", "POST"]),
         Route("/contribute/index.html", to_form, methods=["GET"]),
-        Route("/join", join), Route("/join/", join),
+        Route("/join", join),
+        Route("/join/", join),
         Route("/_collect/{name:str}", asset),
         Route("/moderate", moderate),
         Route("/moderate/story", moderate_story),
@@ -235,8 +282,10 @@ def join_snippet(url: str) -> bytes:
 
     Only pages served by `harvest collect` carry it: the built site stays as it is, and the QR
     code is inline SVG (no request anywhere)."""
-    html = Markup('<template id="harvest-collect-join"><h2>Tell your story: scan this</h2>'
-                  '<div class="harvest-ra-qr">{svg}</div><p class="harvest-ra-join-url">{url}</p></template>\n')
+    html = Markup(
+        '<template id="harvest-collect-join"><h2>Tell your story: scan this</h2>'
+        '<div class="harvest-ra-qr">{svg}</div><p class="harvest-ra-join-url">{url}</p></template>\n'
+    )
     return html.format(svg=Markup(qr_svg(url)), url=escape(url)).encode()
 
 
@@ -275,12 +324,14 @@ class StrictMultiPartParser(MultiPartParser):
 
 async def read_form(request: Request):
     if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        parser = StrictMultiPartParser(request.headers, request.stream(), max_files=1, max_fields=60,
-                                       max_part_size=MAX_FIELD_BYTES)
+        parser = StrictMultiPartParser(
+            request.headers, request.stream(), max_files=1, max_fields=60, max_part_size=MAX_FIELD_BYTES
+        )
         return await parser.parse()
     return await request.form(max_files=0, max_fields=60, max_part_size=MAX_FIELD_BYTES)
 
 
 def _query(**params) -> str:
     from urllib.parse import urlencode
+
     return urlencode(params)

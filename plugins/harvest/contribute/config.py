@@ -6,6 +6,7 @@ that `harvest forms` writes, with the answers filled in), `drop_point` (free tex
 welcome desk"), and `forge` (a pull request adding the file). Every option is checked fail-closed:
 an unknown key, a malformed address or URL stops the build with the option's name.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,10 @@ _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _BRANCH = re.compile(r"[^\s~^:?*\[\\]+")
 # A plain address: no display name, no comments, no second address, nothing a mailto: would read
 # as a header (`?`, `&`) or another recipient (`,`, `;`). Non-ASCII domains: write them in punycode.
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%'*+/=^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
+_EMAIL = re.compile(
+    r"[A-Za-z0-9.!#$%'*+/=^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
 _TEMPLATE = re.compile(r"[A-Za-z0-9_.-]+\.ya?ml")
 MAX_DROP_POINT = 300
 WHERE = "mkdocs.yml, plugins → harvest-contribute"
@@ -35,26 +38,26 @@ Schema = TypeVar("Schema", bound=base.Config)
 
 class ForgeConfig(base.Config):
     type = c.Choice(tuple(FORGES))
-    url = c.Optional(c.URL())              # the forge's address; default https://github.com for github
-    repo = c.Type(str)                     # owner/name
+    url = c.Optional(c.URL())  # the forge's address; default https://github.com for github
+    repo = c.Type(str)  # owner/name
     branch = c.Type(str, default="main")
-    path = c.Optional(c.Type(str))         # the inbox folder in the repository (default: <docs_dir>/_inbox)
-    public = c.Type(bool, default=True)    # a public repository: only offer public, unredacted stories
+    path = c.Optional(c.Type(str))  # the inbox folder in the repository (default: <docs_dir>/_inbox)
+    public = c.Type(bool, default=True)  # a public repository: only offer public, unredacted stories
 
 
 class IssueFormConfig(base.Config):
     type = c.Choice(tuple(FORGES))
     url = c.Optional(c.URL())
     repo = c.Type(str)
-    template = c.Type(str, default="story.yml")   # .github/ISSUE_TEMPLATE/<template>, as `harvest forms` writes it
+    template = c.Type(str, default="story.yml")  # .github/ISSUE_TEMPLATE/<template>, as `harvest forms` writes it
     public = c.Type(bool, default=True)
 
 
 class ContributeConfig(base.Config):
     title = c.Type(str, default="Contribute a story")
     nav_title = c.Type(str, default="Contribute")
-    forge = c.Optional(c.Type(dict))       # checked against ForgeConfig in `forge_settings`
-    email = c.Optional(c.Type(str))        # checked in `channel_settings`
+    forge = c.Optional(c.Type(dict))  # checked against ForgeConfig in `forge_settings`
+    email = c.Optional(c.Type(str))  # checked in `channel_settings`
     issue_form = c.Optional(c.Type(dict))  # checked against IssueFormConfig in `channel_settings`
     drop_point = c.Optional(c.Type(str))
 
@@ -79,8 +82,10 @@ def _forge_address(kind: str, url: str | None, repo: str, where: str) -> tuple[s
     if not address:
         raise PluginError(f"{where}: `url` is needed for {name} (e.g. url: https://codeberg.org)")
     if not address.startswith("https://") or any(ch in address for ch in "?#@ \t\n"):
-        raise PluginError(f"{where}: url '{url}' should be the forge's https:// address "
-                          "(e.g. url: https://codeberg.org), without ?, # or a user name")
+        raise PluginError(
+            f"{where}: url '{url}' should be the forge's https:// address "
+            "(e.g. url: https://codeberg.org), without ?, # or a user name"
+        )
     if not _REPO.fullmatch(repo) or ".." in repo:
         raise PluginError(f"{where}: repo '{repo}' should be owner/name (e.g. repo: our-group/archive)")
     return name, address
@@ -102,8 +107,15 @@ def forge_settings(options: dict | None, config: MkDocsConfig) -> dict | None:
     path = path.strip("/")
     if not path or ".." in PurePosixPath(path).parts:
         raise PluginError(f"{where}: path '{forge.path}' should be a folder inside the repository")
-    return {"type": forge.type, "name": name, "url": url, "repo": forge.repo, "branch": forge.branch,
-            "path": path, "public": forge.public}
+    return {
+        "type": forge.type,
+        "name": name,
+        "url": url,
+        "repo": forge.repo,
+        "branch": forge.branch,
+        "path": path,
+        "public": forge.public,
+    }
 
 
 def email_setting(value: str | None) -> str | None:
@@ -111,8 +123,10 @@ def email_setting(value: str | None) -> str | None:
         return None
     address = value.strip()
     if not _EMAIL.fullmatch(address) or len(address) > 254:
-        raise PluginError(f"{WHERE} → email: '{value}' is not a plain e-mail address "
-                          "(write it as name@example.org, without a display name or a second address)")
+        raise PluginError(
+            f"{WHERE} → email: '{value}' is not a plain e-mail address "
+            "(write it as name@example.org, without a display name or a second address)"
+        )
     return address
 
 
@@ -123,10 +137,18 @@ def issue_form_settings(options: dict | None) -> dict | None:
     form = _load(IssueFormConfig, options, where)
     name, url = _forge_address(form.type, form.url, form.repo, where)
     if not _TEMPLATE.fullmatch(form.template):
-        raise PluginError(f"{where}: template '{form.template}' should be a file name in .github/ISSUE_TEMPLATE/ "
-                          "(e.g. template: story.yml, as `harvest forms` writes it)")
-    return {"type": form.type, "name": name, "url": url, "repo": form.repo, "template": form.template,
-            "public": form.public}
+        raise PluginError(
+            f"{where}: template '{form.template}' should be a file name in .github/ISSUE_TEMPLATE/ "
+            "(e.g. template: story.yml, as `harvest forms` writes it)"
+        )
+    return {
+        "type": form.type,
+        "name": name,
+        "url": url,
+        "repo": form.repo,
+        "template": form.template,
+        "public": form.public,
+    }
 
 
 def drop_point_setting(value: str | None) -> str | None:
@@ -134,8 +156,10 @@ def drop_point_setting(value: str | None) -> str | None:
         return None
     text = " ".join(value.split())
     if not text:
-        raise PluginError(f"{WHERE} → drop_point: empty; write where people can hand in a story "
-                          "(e.g. drop_point: \"Hand it to the welcome desk\"), or remove the option")
+        raise PluginError(
+            f"{WHERE} → drop_point: empty; write where people can hand in a story "
+            '(e.g. drop_point: "Hand it to the welcome desk"), or remove the option'
+        )
     if len(text) > MAX_DROP_POINT:
         raise PluginError(f"{WHERE} → drop_point: {len(text)} characters, at most {MAX_DROP_POINT}")
     return text
@@ -143,7 +167,10 @@ def drop_point_setting(value: str | None) -> str | None:
 
 def channel_settings(config: ContributeConfig, mkdocs_config: MkDocsConfig) -> dict:
     """Every configured channel, checked; an empty dict means the page has none (and says so)."""
-    channels = {"email": email_setting(config.email), "issue_form": issue_form_settings(config.issue_form),
-                "drop_point": drop_point_setting(config.drop_point),
-                "forge": forge_settings(config.forge, mkdocs_config)}
+    channels = {
+        "email": email_setting(config.email),
+        "issue_form": issue_form_settings(config.issue_form),
+        "drop_point": drop_point_setting(config.drop_point),
+        "forge": forge_settings(config.forge, mkdocs_config),
+    }
     return {key: value for key, value in channels.items() if value}

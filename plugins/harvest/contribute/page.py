@@ -1,4 +1,5 @@
 """What the "Contribute a story" page shows and its script needs, from the archive's settings."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from harvest.intake.compose import MAX_ANSWER_CHARS
 from harvest.intake.fields import CONSENT_OPTIONS, FIELDS_BY_NAME, VISIBILITY_HELP
 from harvest.intake.issueform import ISSUE_TITLE_PREFIX
 
-MAX_MAILTO = 2000   # characters of a whole mailto: URL that mail clients and browsers reliably pass on
+MAX_MAILTO = 2000  # characters of a whole mailto: URL that mail clients and browsers reliably pass on
 
 
 def public_pseudonyms(archive: Archive) -> list[dict]:
@@ -35,8 +36,11 @@ def public_pseudonyms(archive: Archive) -> list[dict]:
 
 def issue_fields(archive: Archive) -> dict:
     """The issue form's field ids (intake/issueform.issue_form), for the script's prefilled link."""
-    return {"titlePrefix": ISSUE_TITLE_PREFIX, "eventLabels": dict(archive.settings.event_kinds),
-            "lessonTitles": {key: lesson.title for key, lesson in archive.lessons.items()}}
+    return {
+        "titlePrefix": ISSUE_TITLE_PREFIX,
+        "eventLabels": dict(archive.settings.event_kinds),
+        "lessonTitles": {key: lesson.title for key, lesson in archive.lessons.items()},
+    }
 
 
 def page_data(archive: Archive, channels: dict, title: str) -> dict:
@@ -45,23 +49,40 @@ def page_data(archive: Archive, channels: dict, title: str) -> dict:
     lengths = {name: story_schema()["properties"][name]["maxLength"] for name in ("title", "place", "summary")}
     script = {
         "prompts": [{"id": p.id, "title": p.title} for p in settings.prompts],
-        "publicLevel": levels[0], "topLevel": levels[-1], "defaultVisibility": settings.default_visibility,
-        "maxLength": lengths, "maxAnswer": MAX_ANSWER_CHARS, "maxMailto": MAX_MAILTO,
-        "forge": channels.get("forge"), "email": channels.get("email"), "issueForm": channels.get("issue_form"),
+        "publicLevel": levels[0],
+        "topLevel": levels[-1],
+        "defaultVisibility": settings.default_visibility,
+        "maxLength": lengths,
+        "maxAnswer": MAX_ANSWER_CHARS,
+        "maxMailto": MAX_MAILTO,
+        "forge": channels.get("forge"),
+        "email": channels.get("email"),
+        "issueForm": channels.get("issue_form"),
         "issue": issue_fields(archive) if channels.get("issue_form") else None,
         "pseudonyms": public_pseudonyms(archive),
     }
     return {
-        "fields": FIELDS_BY_NAME, "prompts": settings.prompts, "event_kinds": settings.event_kinds,
+        "fields": FIELDS_BY_NAME,
+        "prompts": settings.prompts,
+        "event_kinds": settings.event_kinds,
         # the archive's lessons are those its published stories use: one only withheld stories use
         # would say what they are about
         "lessons": list(archive.lessons.values()),
         "levels": [(level, VISIBILITY_HELP.get(level, "")) for level in levels],
-        "default_visibility": settings.default_visibility, "max_length": lengths, "max_answer": MAX_ANSWER_CHARS,
-        "consent": CONSENT_OPTIONS, "title": title, "channels": channels,
-        "forge": channels.get("forge"), "email": channels.get("email"), "issue_form": channels.get("issue_form"),
-        "drop_point": channels.get("drop_point"), "pseudonyms": script["pseudonyms"],
+        "default_visibility": settings.default_visibility,
+        "max_length": lengths,
+        "max_answer": MAX_ANSWER_CHARS,
+        "consent": CONSENT_OPTIONS,
+        "title": title,
+        "channels": channels,
+        "forge": channels.get("forge"),
+        "email": channels.get("email"),
+        "issue_form": channels.get("issue_form"),
+        "drop_point": channels.get("drop_point"),
+        "pseudonyms": script["pseudonyms"],
         # inside <script type="application/json">: no '<' may close it, and no '&' entity games
         "script_json": json.dumps(script, ensure_ascii=False, sort_keys=True)
-        .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"),
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026"),
     }

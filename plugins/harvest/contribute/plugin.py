@@ -6,6 +6,7 @@ assembles the story file in the browser; the page itself sends nothing anywhere:
 channels set in mkdocs.yml (email, issue form, drop point, pull request) are links the
 contributor follows, or words telling them where to take the file.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -49,6 +50,7 @@ class ContributePlugin(FeaturePlugin[ContributeConfig]):
         self.require_context()
         for name in ASSETS:
             content = resources.files("harvest").joinpath(f"assets/{name}").read_bytes()
-            files.append(File.generated(config, f"assets/harvest/{name}", content=content,
-                                        inclusion=InclusionLevel.NOT_IN_NAV))
+            files.append(
+                File.generated(config, f"assets/harvest/{name}", content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+            )
         return files

@@ -5,6 +5,7 @@ privacy: stories above the profile, embargoed stories, redacted passages and
 unconsented names never get past it, so pages, indexes, feeds and copies built
 from an `Archive` cannot leak them.
 """
+
 from __future__ import annotations
 
 import os
@@ -37,17 +38,25 @@ def iter_story_files(stories_dir: Path, include_inbox: bool = False) -> Iterator
     """
     for root, dirs, files in os.walk(stories_dir, followlinks=False):
         rel_root = Path(root).relative_to(stories_dir)
-        dirs[:] = sorted(d for d in dirs if (not d.startswith((".", "_")) or
-                         (include_inbox and rel_root == Path(".") and d == INBOX))
-                         and not os.path.islink(os.path.join(root, d)))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if (not d.startswith((".", "_")) or (include_inbox and rel_root == Path(".") and d == INBOX))
+            and not os.path.islink(os.path.join(root, d))
+        )
         for name in sorted(files):
-            if name.endswith(".md") and not name.startswith((".", "_")) and not os.path.islink(os.path.join(root, name)):
+            if (
+                name.endswith(".md")
+                and not name.startswith((".", "_"))
+                and not os.path.islink(os.path.join(root, name))
+            ):
                 yield Path(root) / name, (rel_root / name).as_posix()
 
 
 @dataclass
 class Collection:
     """Every story on disk, unfiltered, with every problem found."""
+
     settings: Settings
     stories: list[Story]
     lessons: dict[str, Lesson]
@@ -66,8 +75,17 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
 
     problems: list[Problem] = []
     if not settings.stories_dir.is_dir():
-        raise HarvestError([Problem(settings.display_path(settings.stories_dir), None, "folder", "stories folder not found",
-                                    "create it, or set `docs_dir` in mkdocs.yml to the folder holding your stories")])
+        raise HarvestError(
+            [
+                Problem(
+                    settings.display_path(settings.stories_dir),
+                    None,
+                    "folder",
+                    "stories folder not found",
+                    "create it, or set `docs_dir` in mkdocs.yml to the folder holding your stories",
+                )
+            ]
+        )
     lessons, lesson_problems = load_lessons(settings)
     registry, registry_problems = load_registry(settings)
     problems += lesson_problems + registry_problems
@@ -96,6 +114,7 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
         # The archives we follow (stories/_federation/, which the walk above skips): their problems
         # are reported as theirs, as warnings, and their broken stories left out.
         from harvest.federation.stories import scan_peers
+
         peer_stories, peer_lessons, peer_problems, peer_files = scan_peers(settings, lessons, matcher)
         stories += peer_stories
         lessons = {**peer_lessons, **lessons}
@@ -107,22 +126,45 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
     return Collection(settings, stories, lessons, registry, problems, seen)
 
 
-def _check_references(story: Story, line_of: Callable[[str], int], file: Path, display: str, settings: Settings) -> list[Problem]:
+def _check_references(
+    story: Story, line_of: Callable[[str], int], file: Path, display: str, settings: Settings
+) -> list[Problem]:
     problems = []
     for name in ("title", "summary", "place"):
         if REDACT_TAG.search(getattr(story, name)):
-            problems.append(Problem(display, line_of(name), name, "redaction markup only works in the story text",
-                                    "leave this out of the field, or raise the story's `visibility`"))
+            problems.append(
+                Problem(
+                    display,
+                    line_of(name),
+                    name,
+                    "redaction markup only works in the story text",
+                    "leave this out of the field, or raise the story's `visibility`",
+                )
+            )
     root = settings.stories_dir.resolve()
     problems += inline_image_problems(story.markdown, story.body_line, file, root, display)
     for image in story.images:
         target = (file.parent / image).resolve()
         if not target.is_relative_to(root):
-            problems.append(Problem(display, line_of("images"), "images", f"'{image}' is outside the stories folder",
-                                    "keep images inside the stories folder, next to the story"))
+            problems.append(
+                Problem(
+                    display,
+                    line_of("images"),
+                    "images",
+                    f"'{image}' is outside the stories folder",
+                    "keep images inside the stories folder, next to the story",
+                )
+            )
         elif not target.is_file():
-            problems.append(Problem(display, line_of("images"), "images", f"image '{image}' not found",
-                                    "paths are relative to the story file"))
+            problems.append(
+                Problem(
+                    display,
+                    line_of("images"),
+                    "images",
+                    f"image '{image}' not found",
+                    "paths are relative to the story file",
+                )
+            )
     return problems
 
 
@@ -136,16 +178,29 @@ def _check_collisions(stories: list[Story], settings: Settings) -> list[Problem]
         for story in same[1:]:
             first = same[0]
             display = settings.display_path(settings.stories_dir / story.path)
-            problems.append(Problem(display, 1, "id",
-                                    f"duplicate id '{story_id}': {settings.display_path(settings.stories_dir / first.path)} "
-                                    f"has it too, and both would be published at stories/{story_id}/",
-                                    "give each story its own `id:` (a story without one is named after its file); "
-                                    "never reuse another story's id"))
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    "id",
+                    f"duplicate id '{story_id}': {settings.display_path(settings.stories_dir / first.path)} "
+                    f"has it too, and both would be published at stories/{story_id}/",
+                    "give each story its own `id:` (a story without one is named after its file); "
+                    "never reuse another story's id",
+                )
+            )
     for story in stories:
         if story.translation_of and story.translation_of not in ids:
             display = settings.display_path(settings.stories_dir / story.path)
-            problems.append(Problem(display, 1, "translation_of", f"no story has the id '{story.translation_of}'",
-                                    did_you_mean(story.translation_of, ids)))
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    "translation_of",
+                    f"no story has the id '{story.translation_of}'",
+                    did_you_mean(story.translation_of, ids),
+                )
+            )
     return problems
 
 
@@ -162,8 +217,14 @@ def redacted(story: Story, settings: Settings, matcher: PromptMatcher) -> Story:
     if has_comment:
         markdown = _HTML_COMMENT.sub("", markdown)
     intro, sections = split_sections(markdown, story.body_line, matcher)
-    return replace(story, markdown=markdown, intro=intro, sections=sections,
-                   words=count_words(intro) + sum(sec.words for sec in sections), redactions=())
+    return replace(
+        story,
+        markdown=markdown,
+        intro=intro,
+        sections=sections,
+        words=count_words(intro) + sum(sec.words for sec in sections),
+        redactions=(),
+    )
 
 
 def publish(collection: Collection) -> Archive:
@@ -172,15 +233,22 @@ def publish(collection: Collection) -> Archive:
     visible = [s for s in collection.stories if is_visible(s.visibility, s.embargo_until, settings)]
     stories = [redacted(s, settings, matcher) for s in visible]
     visible_ids = {s.id for s in stories}
-    stories = [s if not s.translation_of or s.translation_of in visible_ids else replace(s, translation_of=None)
-               for s in stories]
+    stories = [
+        s if not s.translation_of or s.translation_of in visible_ids else replace(s, translation_of=None)
+        for s in stories
+    ]
     stories.sort(key=lambda s: (s.date, s.id), reverse=True)
     # Only lessons a published story uses: a lesson only hidden stories use would name them
     # (lessons.yml is config, but a lesson's title can say what a withheld story is about).
     used = {lesson for s in stories for lesson in s.lessons}
     lessons = {key: lesson for key, lesson in collection.lessons.items() if key in used}
-    return Archive(settings, stories, lessons, Credits(collection.registry, settings),
-                   withheld=len(collection.stories) - len(stories))
+    return Archive(
+        settings,
+        stories,
+        lessons,
+        Credits(collection.registry, settings),
+        withheld=len(collection.stories) - len(stories),
+    )
 
 
 def load_archive(settings: Settings) -> tuple[Archive, list[Problem]]:
@@ -194,11 +262,12 @@ def load_archive(settings: Settings) -> tuple[Archive, list[Problem]]:
 @dataclass
 class Archive:
     """The published view of one profile. Everything here may be shown."""
+
     settings: Settings
-    stories: list[Story]          # newest first
+    stories: list[Story]  # newest first
     lessons: dict[str, Lesson]
     credits: Credits
-    withheld: int = 0             # for the build log only; never rendered
+    withheld: int = 0  # for the build log only; never rendered
     _by_id: dict[str, Story] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -257,4 +326,3 @@ class Archive:
 
     def people_of(self, story: Story) -> tuple[list[Person], int]:
         return self.credits.people(story.contributors)
-

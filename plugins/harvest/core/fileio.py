@@ -1,6 +1,7 @@
 """Writing files and folders so that a failure, crash or Ctrl-C never leaves a half-written one
 behind: everything is written under a temporary name beside its target, then renamed into place.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -92,6 +93,7 @@ def _as_bytes(data: bytes | str) -> bytes:
 
 # --- whole folders ---------------------------------------------------------------------------------
 
+
 @contextmanager
 def staged_tree(target: Path) -> Iterator[Path]:
     """A new, empty folder beside `target` (same file system) to build into; swapped into place
@@ -116,7 +118,7 @@ def published_name(folder: Path) -> Path:
     name = folder.name
     marker = STAGING_PREFIX + "new-"
     if name.startswith(".") and marker in name:
-        return folder.with_name(name[1:name.rindex(marker)])
+        return folder.with_name(name[1 : name.rindex(marker)])
     return folder
 
 

@@ -6,6 +6,7 @@ gets a new stamp. A file changed in the same clock tick as it was read could kee
 `settled` says whether a stamp is old enough to be trusted later (git's "racy" rule).
 Plain Python, no Harvest imports: `harvest search` loads this before anything else.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -8,6 +8,7 @@ listed with another date. The date is what identifies a story here: its file may
 renamed and its title may be edited, but a new story under an old file name (which, without
 `id:`, gets the old id) is caught. A corrected date needs its ledger line corrected too.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,8 @@ HEADER = """\
 @dataclass(frozen=True)
 class LedgerEntry:
     id: str
-    date: str      # ISO date of the story that had the id
-    path: str      # its file, relative to the stories folder
+    date: str  # ISO date of the story that had the id
+    path: str  # its file, relative to the stories folder
     line: int = 0  # where it is written in the ledger (0: not written yet)
 
 
@@ -60,13 +61,27 @@ def read_ledger(settings: Settings) -> tuple[dict[str, LedgerEntry] | None, list
             continue
         fields = line.split(maxsplit=2)
         if len(fields) != 3 or not _is_date(fields[1]):
-            problems.append(Problem(display, number, "ids", f"not an 'id date file' line: {line.strip()[:80]!r}",
-                                    "write e.g. `2026-03-flood-drill 2026-03-14 2026/flood-drill.md`"))
+            problems.append(
+                Problem(
+                    display,
+                    number,
+                    "ids",
+                    f"not an 'id date file' line: {line.strip()[:80]!r}",
+                    "write e.g. `2026-03-flood-drill 2026-03-14 2026/flood-drill.md`",
+                )
+            )
             continue
         story_id, date, file = fields
         if story_id in entries:
-            problems.append(Problem(display, number, "ids", f"'{story_id}' is listed twice (also line "
-                                    f"{entries[story_id].line})", "keep the line of the story that had it first"))
+            problems.append(
+                Problem(
+                    display,
+                    number,
+                    "ids",
+                    f"'{story_id}' is listed twice (also line {entries[story_id].line})",
+                    "keep the line of the story that had it first",
+                )
+            )
             continue
         entries[story_id] = LedgerEntry(story_id, date, file, number)
     return entries, problems
@@ -83,11 +98,17 @@ def check_ids(stories: list[Story], settings: Settings) -> list[Problem]:
         entry = ledger.get(story.id)
         display = settings.display_path(settings.stories_dir / story.path)
         if entry is not None and entry.date != story.date.isoformat():
-            problems.append(Problem(
-                display, 1, "id", f"'{story.id}' belonged to another story ({entry.path}, {entry.date}); "
-                "ids are never reused, as old links and feed entries point to that story",
-                f"give this story its own `id:`; if it is the same story with its date corrected, "
-                f"correct the date on line {entry.line} of {ledger_name}"))
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    "id",
+                    f"'{story.id}' belonged to another story ({entry.path}, {entry.date}); "
+                    "ids are never reused, as old links and feed entries point to that story",
+                    f"give this story its own `id:`; if it is the same story with its date corrected, "
+                    f"correct the date on line {entry.line} of {ledger_name}",
+                )
+            )
     return problems
 
 
@@ -122,8 +143,16 @@ def record_ids(settings: Settings, stories: list[Story]) -> tuple[int, int]:
         lines = [f"{e.id} {e.date} {e.path}" for e in sorted(entries.values(), key=lambda e: (e.date, e.id))]
         broken = [line for line in lines if unsafe_char(line)]
         if broken:  # `check` refuses such ids and file names; never let one split a ledger line
-            raise HarvestError([Problem(settings.display_path(ledger_file(settings)), None, "ids",
-                                        f"refusing to write {broken[0]!r}: it contains {unsafe_char(broken[0])}")])
+            raise HarvestError(
+                [
+                    Problem(
+                        settings.display_path(ledger_file(settings)),
+                        None,
+                        "ids",
+                        f"refusing to write {broken[0]!r}: it contains {unsafe_char(broken[0])}",
+                    )
+                ]
+            )
         atomic_write(ledger_file(settings), (HEADER + "\n".join(lines) + "\n").encode("utf-8"))
     return added, updated
 

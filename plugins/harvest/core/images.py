@@ -4,6 +4,7 @@ EXIF/XMP/GPS and text chunks are dropped by re-saving the pixels alone with Pill
 JPEGs keep their quantisation tables (`quality="keep"`) so nothing is re-compressed
 more than needed.
 """
+
 from __future__ import annotations
 
 import io
@@ -22,7 +23,7 @@ from harvest.core.settings import Settings
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 FORMATS = ("JPEG", "PNG", "GIF", "WEBP")  # the only decoders tried: no exotic format parser sees story files
-MAX_IMAGE_PIXELS = 50_000_000             # 50 megapixels: far above any photo a page needs
+MAX_IMAGE_PIXELS = 50_000_000  # 50 megapixels: far above any photo a page needs
 MAX_IMAGE_BYTES = 25_000_000
 IMAGE_HINT = "scale it down (a page needs about 2000 pixels on the long side) and save it as JPEG or PNG"
 _MD_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
@@ -44,8 +45,11 @@ def published_images(archive: Archive) -> dict[str, Path]:
     """src_uri (relative to the stories folder) -> source file, for images shown by visible stories
     (their published text: an image inside a withheld passage is not published)."""
     root = archive.settings.stories_dir.resolve()
-    return {file.relative_to(root).as_posix(): file
-            for story in archive.stories for _, file in story_image_files(archive.settings.stories_dir, story)}
+    return {
+        file.relative_to(root).as_posix(): file
+        for story in archive.stories
+        for _, file in story_image_files(archive.settings.stories_dir, story)
+    }
 
 
 GPS_IFD = 0x8825
@@ -81,6 +85,7 @@ def _located(stories_dir: Path, story: Story) -> list[tuple[str, Path, int | Non
 
 # --- is it an image we can publish? ---------------------------------------------------------------
 
+
 class ImageRefused(ValueError):
     """This file cannot be published as an image; the message says why (without naming the file)."""
 
@@ -107,8 +112,9 @@ def open_checked(file: Path) -> Image.Image:
     except OSError as exc:
         raise ImageRefused(f"cannot be read: {exc.strerror}", "check the file") from None
     if size > MAX_IMAGE_BYTES:
-        raise ImageRefused(f"is {size / 1_000_000:.1f} MB, over the {MAX_IMAGE_BYTES // 1_000_000} MB limit "
-                           "for one image")
+        raise ImageRefused(
+            f"is {size / 1_000_000:.1f} MB, over the {MAX_IMAGE_BYTES // 1_000_000} MB limit for one image"
+        )
     try:
         with _bounded():
             with Image.open(file, formats=FORMATS) as image:
@@ -116,7 +122,7 @@ def open_checked(file: Path) -> Image.Image:
                 image.verify()  # checksums and structure, without decoding
             image = Image.open(file, formats=FORMATS)
             try:
-                image.load()    # every pixel: a cut-short file fails here, not in the build
+                image.load()  # every pixel: a cut-short file fails here, not in the build
             except BaseException:
                 image.close()
                 raise
@@ -126,11 +132,12 @@ def open_checked(file: Path) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRefused(f"has more than {MAX_IMAGE_PIXELS // 1_000_000} megapixels") from None
     except UnidentifiedImageError:
-        raise ImageRefused("is not a JPEG, PNG, GIF or WebP image",
-                           "save it again as JPEG or PNG; renaming a file to .jpg does not make it an image") from None
+        raise ImageRefused(
+            "is not a JPEG, PNG, GIF or WebP image",
+            "save it again as JPEG or PNG; renaming a file to .jpg does not make it an image",
+        ) from None
     except Exception as exc:  # noqa: BLE001 - see the docstring
-        raise ImageRefused(f"is damaged or cut short ({exc})",
-                           "copy or export it again from the original") from None
+        raise ImageRefused(f"is damaged or cut short ({exc})", "copy or export it again from the original") from None
 
 
 def _check_pixels(size: tuple[int, int]) -> None:
@@ -148,8 +155,9 @@ def inspect_image(file: Path) -> ImageRefused | None:
     return None
 
 
-def image_problems(settings: Settings, stories: Iterable[Story], judge: Callable[[Path], ImageRefused | None] | None = None
-                   ) -> list[Problem]:
+def image_problems(
+    settings: Settings, stories: Iterable[Story], judge: Callable[[Path], ImageRefused | None] | None = None
+) -> list[Problem]:
     """A Problem for every image a story shows that cannot be published, naming the story, the line
     (of `images:`, or of the inline image in the text) and the image. Each file is opened once."""
     if judge is None:
@@ -171,8 +179,9 @@ def image_problems(settings: Settings, stories: Iterable[Story], judge: Callable
                 line, field = _field_line(source, "images"), "images"
             else:
                 line, field = story.body_line + story.markdown.count("\n", 0, offset), "body"
-            problems.append(Problem(settings.display_path(source), line, field,
-                                    f"image '{ref}' {refused.message}", refused.hint))
+            problems.append(
+                Problem(settings.display_path(source), line, field, f"image '{ref}' {refused.message}", refused.hint)
+            )
     return problems
 
 
@@ -205,8 +214,10 @@ def publish_images(archive: Archive, stories: Iterable[Story]) -> tuple[dict[str
         return contents, []
     published = {story.id for story in archive.stories}
     problems = image_problems(archive.settings, [s for s in stories if s.id in published], failed.get)
-    return contents, problems or [Problem(archive.settings.display_path(file), None, "images", refused.message,
-                                          refused.hint) for file, refused in failed.items()]
+    return contents, problems or [
+        Problem(archive.settings.display_path(file), None, "images", refused.message, refused.hint)
+        for file, refused in failed.items()
+    ]
 
 
 def strip_metadata(file: Path) -> bytes:
@@ -226,8 +237,9 @@ def strip_metadata(file: Path) -> bytes:
     except ImageRefused:
         raise
     except Exception as exc:  # noqa: BLE001 - a decoder or encoder failing on this file
-        raise ImageRefused(f"cannot be re-saved without its metadata ({exc})",
-                           "copy or export it again from the original") from None
+        raise ImageRefused(
+            f"cannot be re-saved without its metadata ({exc})", "copy or export it again from the original"
+        ) from None
 
 
 def _without_jpeg_app_segments(data: bytes) -> bytes:
@@ -239,8 +251,8 @@ def _without_jpeg_app_segments(data: bytes) -> bytes:
         marker = data[pos + 1]
         if marker == 0xDA:  # start of scan: the rest is image data
             break
-        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        length = int.from_bytes(data[pos + 2 : pos + 4], "big")
         if not (0xE1 <= marker <= 0xEF or marker == 0xFE):
-            out += data[pos:pos + 2 + length]
+            out += data[pos : pos + 2 + length]
         pos += 2 + length
     return bytes(out + data[pos:])

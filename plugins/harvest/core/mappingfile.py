@@ -6,6 +6,7 @@ for each key) and refuses keys the command does not know; each command then chec
 of its own keys (`intake.spreadsheet.load_column_mapping`, `importer.mapping.load_import_mapping`)
 and reports every mistake at once.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -21,9 +22,9 @@ MAX_MAPPING_BYTES = 1_000_000
 
 @dataclass
 class MappingFile:
-    display: str                       # the file, as messages name it
+    display: str  # the file, as messages name it
     data: dict[str, Any]
-    lines: dict[str, int]              # key -> its line in the file
+    lines: dict[str, int]  # key -> its line in the file
     problems: list[Problem] = field(default_factory=list)
 
     def refuse(self, key: str, message: str, hint: str = "", field: str | None = None) -> None:

@@ -1,4 +1,5 @@
 """Structure objects: lessons and stories as the rest of Harvest sees them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,20 +23,21 @@ class Lesson:
 class Origin:
     """Where a peer archive's story came from (federation): shown as "from <archive>", and its
     credit as the origin gave it (our contributors registry never applies to it)."""
-    peer: str                      # our name for the peer (federation.yml), its stories' id namespace
+
+    peer: str  # our name for the peer (federation.yml), its stories' id namespace
     archive_name: str
     archive_id: str
-    origin_id: str                 # the story's id in its own archive
-    digest: str                    # sha256 of the story file as the origin exported it
+    origin_id: str  # the story's id in its own archive
+    digest: str  # sha256 of the story file as the origin exported it
     credits: tuple[str, ...] = ()  # names as the origin's profile shows them
     anonymous: int = 0
-    digests: bool = True           # may our digests and feeds include it (federation.yml)
+    digests: bool = True  # may our digests and feeds include it (federation.yml)
 
 
 @dataclass
 class Story:
     id: str
-    path: str                    # relative to the stories folder, posix
+    path: str  # relative to the stories folder, posix
     title: str
     date: dt.date
     event: str
@@ -45,12 +47,12 @@ class Story:
     summary: str
     lang: str
     visibility: str
-    markdown: str                # the whole body; in a published Story, already redacted
-    body_line: int               # file line where the body starts
+    markdown: str  # the whole body; in a published Story, already redacted
+    body_line: int  # file line where the body starts
     intro: str
     sections: list[Section]
     words: int
-    content_hash: str            # of the source file: lets indexes skip unchanged stories
+    content_hash: str  # of the source file: lets indexes skip unchanged stories
     embargo_until: dt.date | None = None
     images: tuple[str, ...] = ()
     translation_of: str | None = None
@@ -61,6 +63,7 @@ class Story:
     @property
     def place_key(self) -> str:
         from harvest.core.text import slugify
+
         return slugify(self.place) if self.place.strip() else ""  # no place (an import that did not say)
 
     @property

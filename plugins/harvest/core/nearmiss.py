@@ -6,6 +6,7 @@ or `<!— note —>` (an editor's smart dashes) means to hide something; publish
 show. So anything near a mark that the strict parser did not take is an error. This applies to the
 whole text, code blocks included, as the redaction marks themselves do (they are not Markdown).
 """
+
 from __future__ import annotations
 
 import re
@@ -17,10 +18,28 @@ from harvest.core.problems import Problem
 REDACT_HINT = "write exactly [[redact]] or [[redact LEVEL]] … [[/redact]] (lowercase, no spaces inside the brackets)"
 COMMENT_HINT = "an editor's note is written <!-- like this --> (two hyphens each side); otherwise it is published"
 # Letters from other scripts that look like the Latin ones in "redact" (NFKC leaves them alone).
-_LOOKALIKES = str.maketrans({"а": "a", "е": "e", "с": "c", "ԁ": "d", "г": "r", "т": "t", "ɑ": "a", "ᴀ": "a",
-                             "ꭱ": "r", "ᴅ": "d", "ᴇ": "e", "ᴛ": "t", "ϲ": "c", "ε": "e", "α": "a", "τ": "t"})
-_OPEN = "[{<"      # plus every Unicode opening bracket (category Ps) except a single "(";
-_CLOSE = "]}>"     # quotation marks are prose: “redact” is a word, not a mark
+_LOOKALIKES = str.maketrans(
+    {
+        "а": "a",
+        "е": "e",
+        "с": "c",
+        "ԁ": "d",
+        "г": "r",
+        "т": "t",
+        "ɑ": "a",
+        "ᴀ": "a",
+        "ꭱ": "r",
+        "ᴅ": "d",
+        "ᴇ": "e",
+        "ᴛ": "t",
+        "ϲ": "c",
+        "ε": "e",
+        "α": "a",
+        "τ": "t",
+    }
+)
+_OPEN = "[{<"  # plus every Unicode opening bracket (category Ps) except a single "(";
+_CLOSE = "]}>"  # quotation marks are prose: “redact” is a word, not a mark
 _WORD = re.compile(r"[^\W\d_](?:[\s\-_.·'’]?[^\W\d_]){3,11}")
 _EXACT = re.compile(r"\[\[/?redact(?:[ \t]+[^\]\s]+)?[ \t]*\]\]")  # privacy.REDACT_TAG, without importing it
 _DASH = "[-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
@@ -39,8 +58,10 @@ def _tables() -> tuple[re.Pattern[str], re.Pattern[str]]:
             brackets.append(chr(code))
         elif category == "Cf":
             invisible.append(chr(code))
-    return (re.compile("[" + re.escape("".join(brackets) + "<>") + r"]|\(\(|\)\)"),
-            re.compile("[" + re.escape("".join(invisible)) + "]"))
+    return (
+        re.compile("[" + re.escape("".join(brackets) + "<>") + r"]|\(\(|\)\)"),
+        re.compile("[" + re.escape("".join(invisible)) + "]"),
+    )
 
 
 def _normal(text: str) -> str:
@@ -51,14 +72,14 @@ def _normal(text: str) -> str:
 def _is_open(text: str, i: int) -> bool:
     ch = text[i]
     if ch == "(":  # one round bracket is prose: "(redacted)"; two are markup
-        return text[i + 1:i + 2] == "(" or (i > 0 and text[i - 1] == "(")
+        return text[i + 1 : i + 2] == "(" or (i > 0 and text[i - 1] == "(")
     return ch in _OPEN or unicodedata.category(ch) == "Ps"
 
 
 def _is_close(text: str, i: int) -> bool:
     ch = text[i]
     if ch == ")":
-        return text[i + 1:i + 2] == ")" or (i > 0 and text[i - 1] == ")")
+        return text[i + 1 : i + 2] == ")" or (i > 0 and text[i - 1] == ")")
     return ch in _CLOSE or unicodedata.category(ch) == "Pe"
 
 
@@ -94,12 +115,16 @@ def _near_mark(text: str) -> bool:
         if not _near_redact(match.group()):
             continue
         before = match.start() - 1
-        while before >= 0 and not text[before].isalnum() and not _is_close(text, before) and match.start() - before <= 6:
+        while (
+            before >= 0 and not text[before].isalnum() and not _is_close(text, before) and match.start() - before <= 6
+        ):
             if _is_open(text, before):
                 return True
             before -= 1
         after = match.end()
-        while after < len(text) and not text[after].isalnum() and not _is_open(text, after) and after - match.end() <= 6:
+        while (
+            after < len(text) and not text[after].isalnum() and not _is_open(text, after) and after - match.end() <= 6
+        ):
             if _is_close(text, after):
                 return True
             after += 1
@@ -111,9 +136,17 @@ def near_miss_redactions(text: str, first_line: int, path: str, field: str = "bo
     # (after NFKC, which turns fullwidth brackets into ASCII ones) are folded further and read.
     lines = unicodedata.normalize("NFKC", _EXACT.sub(" ", text)).split("\n")
     brackets = _tables()[0]
-    return [Problem(path, number, field, "this looks like a redaction mark but is not one, so the text it "
-                    "marks would be published", REDACT_HINT)
-            for number, line in enumerate(lines, first_line) if brackets.search(line) and _near_mark(_normal(line))]
+    return [
+        Problem(
+            path,
+            number,
+            field,
+            "this looks like a redaction mark but is not one, so the text it marks would be published",
+            REDACT_HINT,
+        )
+        for number, line in enumerate(lines, first_line)
+        if brackets.search(line) and _near_mark(_normal(line))
+    ]
 
 
 def comment_problems(body: str, body_line: int, path: str) -> list[Problem]:
@@ -123,12 +156,26 @@ def comment_problems(body: str, body_line: int, path: str) -> list[Problem]:
     while (start := body.find("<!--", position)) >= 0:
         end = body.find("-->", start + 4)
         if end < 0:
-            problems.append(Problem(path, body_line + body.count("\n", 0, start), "body",
-                                    "this HTML comment is never closed with -->", COMMENT_HINT))
+            problems.append(
+                Problem(
+                    path,
+                    body_line + body.count("\n", 0, start),
+                    "body",
+                    "this HTML comment is never closed with -->",
+                    COMMENT_HINT,
+                )
+            )
             break
         position = end + 3
     for number, line in enumerate(body.split("\n"), body_line):
         if any(match.group() != "<!--" for match in _COMMENT_NEAR.finditer(line)):
-            problems.append(Problem(path, number, "body", "this looks like an HTML comment (an editor's note) "
-                                    "but is not one, so it would be published", COMMENT_HINT))
+            problems.append(
+                Problem(
+                    path,
+                    number,
+                    "body",
+                    "this looks like an HTML comment (an editor's note) but is not one, so it would be published",
+                    COMMENT_HINT,
+                )
+            )
     return problems

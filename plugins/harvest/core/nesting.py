@@ -4,13 +4,16 @@ Python's parsers recurse once per `[`/`{` level: a few thousand levels end in a 
 and every later step that walks the value recurses again. Real front matter and records are a
 handful of levels deep, so anything deeper than MAX_DEPTH is refused as a whole.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
 
 MAX_DEPTH = 32
-DEPTH_HINT = f"fields are text, lists and tables at most {MAX_DEPTH} levels deep; this looks like a broken or hostile file"
+DEPTH_HINT = (
+    f"fields are text, lists and tables at most {MAX_DEPTH} levels deep; this looks like a broken or hostile file"
+)
 T = TypeVar("T")
 
 

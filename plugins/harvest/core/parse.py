@@ -11,6 +11,7 @@ written, and report the line of every field (`RawStory.field_lines`) so each pro
 file, line and field. Its fence splitting also differs (`----` accepted, `...` not) and
 drops the blank lines after the closing fence, so the body's first line would be unknown.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -54,11 +55,11 @@ FRONT_MATTER_HINT = "start the file with a line '---', then the fields (title: â
 
 @dataclass
 class RawStory:
-    meta: dict[Any, Any]                           # as YAML gave it: keys are not always text
+    meta: dict[Any, Any]  # as YAML gave it: keys are not always text
     body: str
-    body_line: int                                 # file line where the body starts
+    body_line: int  # file line where the body starts
     field_lines: dict[str, int] = field(default_factory=dict)
-    text: str = ""                                 # the whole normalised text (for hashing)
+    text: str = ""  # the whole normalised text (for hashing)
 
     def line_of(self, name: str) -> int:
         return self.field_lines.get(name, 1)
@@ -67,8 +68,15 @@ class RawStory:
 def decode_text(data: bytes, path: str, max_bytes: int) -> tuple[str | None, list[Problem]]:
     """Bytes -> text with '\\n' line endings (`harvest.core.textfile`, strict), or the problem that stops us."""
     if len(data) > max_bytes:
-        return None, [Problem(path, None, "file", f"file is {len(data) // 1024} KB, over the {max_bytes // 1024} KB limit",
-                              "split it into several stories, or move large media out of the text")]
+        return None, [
+            Problem(
+                path,
+                None,
+                "file",
+                f"file is {len(data) // 1024} KB, over the {max_bytes // 1024} KB limit",
+                "split it into several stories, or move large media out of the text",
+            )
+        ]
     try:
         text, _ = textfile.decode(data, binary_hint=BINARY_HINT)
     except textfile.Undecodable as exc:
@@ -83,7 +91,7 @@ def split_front_matter(text: str, path: str) -> tuple[str, str, int] | Problem:
         return Problem(path, 1, "front matter", "no front matter", FRONT_MATTER_HINT)
     for index in range(1, len(lines)):
         if lines[index].rstrip() in ("---", "..."):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1:]), index + 2
+            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
     return Problem(path, 1, "front matter", "front matter is not closed", "add a line '---' after the last field")
 
 
@@ -98,14 +106,27 @@ def _scan_events(source: str, path: str, at: LineOf) -> list[Problem]:
     depth = 0
     for event in yaml.parse(source, Loader=FrontMatterLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            return [Problem(path, at(event.start_mark), "front matter",
-                            "YAML anchors and aliases (&name, *name) are not allowed", "write the value out in full")]
+            return [
+                Problem(
+                    path,
+                    at(event.start_mark),
+                    "front matter",
+                    "YAML anchors and aliases (&name, *name) are not allowed",
+                    "write the value out in full",
+                )
+            ]
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
-                return [Problem(path, at(event.start_mark), "front matter",
-                                TOO_DEEP,
-                                "fields are plain text, dates and short lists: remove the extra brackets")]
+                return [
+                    Problem(
+                        path,
+                        at(event.start_mark),
+                        "front matter",
+                        TOO_DEEP,
+                        "fields are plain text, dates and short lists: remove the extra brackets",
+                    )
+                ]
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
     return []
@@ -131,30 +152,44 @@ def _mapping_problems(node: yaml.Node, path: str, at: LineOf, where: str = "") -
     for key_node, value_node in node.value:
         line = at(key_node.start_mark)
         if not isinstance(key_node, yaml.ScalarNode):
-            problems.append(Problem(path, line, where or "front matter", "field names must be text",
-                                    "write each field as `name: value`"))
+            problems.append(
+                Problem(
+                    path, line, where or "front matter", "field names must be text", "write each field as `name: value`"
+                )
+            )
             continue
         name = key_node.value
         field = f"{where}.{name}" if where else name
         if name == MERGE_KEY or key_node.tag == "tag:yaml.org,2002:merge":
-            problems.append(Problem(path, line, field, "YAML merge keys (<<) are not allowed",
-                                    "write each field out in full"))
+            problems.append(
+                Problem(path, line, field, "YAML merge keys (<<) are not allowed", "write each field out in full")
+            )
             continue
         form = key_form(name)
         if form in seen:
             first, first_line = seen[form]
             same = "is given twice" if first == name else f"clashes with '{first}'"
-            problems.append(Problem(path, line, field, f"{same} (lines {first_line} and {line})",
-                                    "keep one of them: YAML would silently use only the last one"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    field,
+                    f"{same} (lines {first_line} and {line})",
+                    "keep one of them: YAML would silently use only the last one",
+                )
+            )
         else:
             seen[form] = (name, line)
         problems += _mapping_problems(value_node, path, at, field)
     return problems
 
 
-def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict[Any, Any] | None, dict[str, int], list[Problem]]:
+def load_yaml_mapping(
+    source: str, path: str, first_line: int
+) -> tuple[dict[Any, Any] | None, dict[str, int], list[Problem]]:
     """Safe-load a YAML mapping; anchors/aliases, deep nesting, duplicate keys, unsafe tags and
     syntax errors are problems with their line."""
+
     def at(mark: _Mark | None) -> int:
         return first_line + (mark.line if mark else 0)
 
@@ -168,8 +203,19 @@ def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict[Any
             if node is None:
                 return None, {}, [Problem(path, first_line, "front matter", "front matter is empty", FRONT_MATTER_HINT)]
             if not isinstance(node, yaml.MappingNode):
-                return None, {}, [Problem(path, at(node.start_mark), "front matter",
-                                          "front matter must be a list of `field: value` lines", FRONT_MATTER_HINT)]
+                return (
+                    None,
+                    {},
+                    [
+                        Problem(
+                            path,
+                            at(node.start_mark),
+                            "front matter",
+                            "front matter must be a list of `field: value` lines",
+                            FRONT_MATTER_HINT,
+                        )
+                    ],
+                )
             problems = _mapping_problems(node, path, at)
             if problems:
                 return None, {}, problems
@@ -179,20 +225,47 @@ def load_yaml_mapping(source: str, path: str, first_line: int) -> tuple[dict[Any
             loader.dispose()
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark or exc.context_mark
-        return None, {}, [Problem(path, at(mark) if mark else first_line, "front matter",
-                                  f"YAML tag not allowed: {exc.problem}",
-                                  "remove the `!tag`; story fields are plain text, lists and dates")]
+        return (
+            None,
+            {},
+            [
+                Problem(
+                    path,
+                    at(mark) if mark else first_line,
+                    "front matter",
+                    f"YAML tag not allowed: {exc.problem}",
+                    "remove the `!tag`; story fields are plain text, lists and dates",
+                )
+            ],
+        )
     except yaml.MarkedYAMLError as exc:
         mark = exc.context_mark or exc.problem_mark  # where the broken construct starts: what to fix
         problem = (exc.problem or exc.context or "invalid YAML").strip()
-        return None, {}, [Problem(path, at(mark) if mark else first_line, "front matter",
-                                  f"invalid YAML: {problem}",
-                                  "check indentation, and quote values that contain ': ' or start with a special character")]
+        return (
+            None,
+            {},
+            [
+                Problem(
+                    path,
+                    at(mark) if mark else first_line,
+                    "front matter",
+                    f"invalid YAML: {problem}",
+                    "check indentation, and quote values that contain ': ' or start with a special character",
+                )
+            ],
+        )
     except yaml.YAMLError as exc:
         return None, {}, [Problem(path, first_line, "front matter", f"invalid YAML: {exc}", FRONT_MATTER_HINT)]
     if any(not isinstance(key, str) for key in data):
-        return None, {}, [Problem(path, first_line, "front matter", "field names must be text",
-                                  "write each field as `name: value`")]
+        return (
+            None,
+            {},
+            [
+                Problem(
+                    path, first_line, "front matter", "field names must be text", "write each field as `name: value`"
+                )
+            ],
+        )
     return data, lines, []
 
 

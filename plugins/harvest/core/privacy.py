@@ -3,6 +3,7 @@
 Everything public passes through here first, so the other modules only ever see
 what the profile allows ("reveal achievements, hide infrastructure").
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,13 +23,15 @@ CREDIT_RULES = ("named", "pseudonym", "anonymous")
 @dataclass(frozen=True)
 class RedactedSpan:
     level: str
-    start: int      # offset of the opening tag
-    end: int        # offset just past the closing tag
+    start: int  # offset of the opening tag
+    end: int  # offset just past the closing tag
     inner: tuple[int, int]
     line: int
 
 
-def find_redactions(body: str, body_line: int, settings: Settings, path: str) -> tuple[list[RedactedSpan], list[Problem]]:
+def find_redactions(
+    body: str, body_line: int, settings: Settings, path: str
+) -> tuple[list[RedactedSpan], list[Problem]]:
     """Balanced, non-nested `[[redact LEVEL]]…[[/redact]]` spans; anything else is an error."""
     levels = settings.visibility_levels
     spans, problems = [], []
@@ -39,26 +42,54 @@ def find_redactions(body: str, body_line: int, settings: Settings, path: str) ->
         if not closing:
             level = level or settings.top_level
             if opening is not None:
-                problems.append(Problem(path, line, "body", "redaction opened inside another redaction",
-                                        f"close the span opened on line {opening[2]} with [[/redact]] first"))
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        "body",
+                        "redaction opened inside another redaction",
+                        f"close the span opened on line {opening[2]} with [[/redact]] first",
+                    )
+                )
                 continue
             if level not in levels[1:]:
-                problems.append(Problem(path, line, "body", f"unknown redaction level '{level}'",
-                                        "use [[redact]] (archive only) or [[redact LEVEL]] with LEVEL one of: "
-                                        + ", ".join(levels[1:])))
+                problems.append(
+                    Problem(
+                        path,
+                        line,
+                        "body",
+                        f"unknown redaction level '{level}'",
+                        "use [[redact]] (archive only) or [[redact LEVEL]] with LEVEL one of: " + ", ".join(levels[1:]),
+                    )
+                )
                 level = settings.top_level  # still withhold it, and still report
             opening = (match, level, line)
         elif opening is None:
-            problems.append(Problem(path, line, "body", "[[/redact]] without an opening [[redact]]",
-                                    "add [[redact]] where the withheld passage starts, or remove this tag"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    "body",
+                    "[[/redact]] without an opening [[redact]]",
+                    "add [[redact]] where the withheld passage starts, or remove this tag",
+                )
+            )
         else:
             start_match, level, start_line = opening
-            spans.append(RedactedSpan(level, start_match.start(), match.end(),
-                                      (start_match.end(), match.start()), start_line))
+            spans.append(
+                RedactedSpan(level, start_match.start(), match.end(), (start_match.end(), match.start()), start_line)
+            )
             opening = None
     if opening is not None:
-        problems.append(Problem(path, opening[2], "body", "[[redact]] is never closed",
-                                "add [[/redact]] where the withheld passage ends; an open span would hide nothing"))
+        problems.append(
+            Problem(
+                path,
+                opening[2],
+                "body",
+                "[[redact]] is never closed",
+                "add [[/redact]] where the withheld passage ends; an open span would hide nothing",
+            )
+        )
     return spans, problems
 
 
@@ -69,12 +100,14 @@ def apply_redactions(body: str, spans: list[RedactedSpan], settings: Settings) -
     allowed = settings.visibility_levels.index(settings.profile_level)
     pieces, cursor = [], 0
     for span in spans:
-        pieces.append(body[cursor:span.start])
+        pieces.append(body[cursor : span.start])
         if settings.visibility_levels.index(span.level) <= allowed:
-            inner = body[span.inner[0]:span.inner[1]]
+            inner = body[span.inner[0] : span.inner[1]]
             label = f"redacted below the {span.level} level"
             if "\n\n" in inner.strip():
-                pieces.append(f'\n<div class="harvest-redacted" title="{label}" markdown="1">\n\n{inner.strip()}\n\n</div>\n')
+                pieces.append(
+                    f'\n<div class="harvest-redacted" title="{label}" markdown="1">\n\n{inner.strip()}\n\n</div>\n'
+                )
             else:
                 pieces.append(f'<mark class="harvest-redacted" title="{label}">{inner}</mark>')
         else:
@@ -100,6 +133,7 @@ def is_visible(visibility: str, embargo_until: dt.date | None, settings: Setting
 @dataclass(frozen=True)
 class Person:
     """How one contributor is shown: `key` names their page, `label` is the visible name."""
+
     key: str
     label: str
 
@@ -119,8 +153,11 @@ def pseudonym_keys(registry: Mapping[str, RegistryEntry]) -> dict[str, str]:
     "Contribute" page can match what someone types to a pseudonym without ever showing the handles
     behind it, and a collective pseudonym need not say which member wrote. A handle always wins
     over a pseudonym's slug (vocab refuses a pseudonym whose slug is another entry's handle)."""
-    return {slugify(entry.pseudonym): entry.pseudonym for entry in registry.values()
-            if entry.credit == "pseudonym" and slugify(entry.pseudonym)}
+    return {
+        slugify(entry.pseudonym): entry.pseudonym
+        for entry in registry.values()
+        if entry.credit == "pseudonym" and slugify(entry.pseudonym)
+    }
 
 
 def is_registered(handle: str, registry: Mapping[str, RegistryEntry]) -> bool:

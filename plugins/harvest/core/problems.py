@@ -1,4 +1,5 @@
 """Problems found in user input, reported all at once, never as tracebacks."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,9 +11,9 @@ WARNING = "warning"
 
 @dataclass(frozen=True)
 class Problem:
-    path: str            # path as the user knows it, relative to the project
-    line: int | None     # 1-based line, or None when the file as a whole is wrong
-    field: str           # front-matter field, "body", or "file"
+    path: str  # path as the user knows it, relative to the project
+    line: int | None  # 1-based line, or None when the file as a whole is wrong
+    field: str  # front-matter field, "body", or "file"
     message: str
     hint: str = ""
     severity: str = ERROR
@@ -57,6 +58,7 @@ def did_you_mean(value: str, choices: Iterable[str]) -> str:
     """A hint naming the closest known choice(s), or listing a few of them."""
     choices = sorted(set(choices))
     import difflib  # here: `harvest search` starts faster without it
+
     close = difflib.get_close_matches(str(value), choices, n=2, cutoff=0.6)
     if close:
         return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

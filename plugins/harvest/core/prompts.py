@@ -1,4 +1,5 @@
 """Harvest prompts: split a story body into its opening and its `## prompt` sections."""
+
 from __future__ import annotations
 
 import math
@@ -17,10 +18,10 @@ _PUNCT = "¿?¡!.:;,…\"'“”"
 
 @dataclass(frozen=True)
 class Section:
-    heading: str          # as written
+    heading: str  # as written
     prompt_id: str | None  # None: a heading that is not a configured prompt
     markdown: str
-    line: int             # file line of the heading
+    line: int  # file line of the heading
     words: int
 
 

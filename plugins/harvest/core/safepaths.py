@@ -5,6 +5,7 @@ Paths are compared by what they resolve to (symlinks, `..`) and, for folders tha
 identity (`os.path.samefile`), so a different spelling on a case-insensitive disk is the same
 folder too.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,6 +23,7 @@ class _Theme(Protocol):
 
 class SiteConfig(Protocol):
     """What these checks read of an MkDocs config (the core does not import MkDocs)."""
+
     @property
     def docs_dir(self) -> str: ...
     @property
@@ -71,6 +73,7 @@ def link_target(path: Path) -> str:
 
 # --- symlinks under the stories folder -----------------------------------------------------------
 
+
 def symlink_problems(settings: Settings, skip: tuple[Path, ...] = ()) -> list[Problem]:
     """Every symlink under the stories folder that Harvest would follow out of it, and every story
     file or story folder that is a symlink at all.
@@ -110,13 +113,23 @@ def _link_problem(entry: Path, settings: Settings, story_path: bool) -> Problem 
     display = settings.display_path(entry)
     kind = "folder" if entry.is_dir() else "file"
     if leaves(entry, settings.stories_dir):
-        return Problem(display, None, "file",
-                       f"this {kind} is a symbolic link to '{link_target(entry)}', outside the stories folder; "
-                       "nothing outside it is ever read or published", LINK_HINT)
+        return Problem(
+            display,
+            None,
+            "file",
+            f"this {kind} is a symbolic link to '{link_target(entry)}', outside the stories folder; "
+            "nothing outside it is ever read or published",
+            LINK_HINT,
+        )
     if story_path and (entry.is_dir() or entry.name.endswith(".md")):
-        return Problem(display, None, "file",
-                       f"this {kind} is a symbolic link (to '{link_target(entry)}'); stories must be real files "
-                       "and folders, so what is published is what a review sees", LINK_HINT)
+        return Problem(
+            display,
+            None,
+            "file",
+            f"this {kind} is a symbolic link (to '{link_target(entry)}'); stories must be real files "
+            "and folders, so what is published is what a review sees",
+            LINK_HINT,
+        )
     return None
 
 
@@ -124,8 +137,13 @@ def linked_out(file: Path, root: Path, display: str, field: str = "file", root_d
     """A Problem when `file` is reached through a symlink (or `..`) that leads outside `root`."""
     if os.path.lexists(file) and leaves(file, root):
         how = f"a symbolic link to '{link_target(file)}'" if Path(file).is_symlink() else f"'{real(file)}'"
-        return Problem(display, None, field, f"is {how}, outside {root_display or root}; "
-                       "Harvest reads nothing outside it", LINK_HINT)
+        return Problem(
+            display,
+            None,
+            field,
+            f"is {how}, outside {root_display or root}; Harvest reads nothing outside it",
+            LINK_HINT,
+        )
     return None
 
 
@@ -143,9 +161,13 @@ def inbox_problem(folder: Path, settings: Settings) -> Problem | None:
     """The review inbox must be a real folder in the stories folder: through a link, contributions
     would be written elsewhere (outside it, or straight into a published folder)."""
     if folder.is_symlink():
-        return Problem(settings.display_path(folder), None, "file",
-                       f"the review inbox is a symbolic link (to '{link_target(folder)}'); nothing is written "
-                       "through it", "make stories/_inbox a real folder (remove the link, then mkdir it)")
+        return Problem(
+            settings.display_path(folder),
+            None,
+            "file",
+            f"the review inbox is a symbolic link (to '{link_target(folder)}'); nothing is written through it",
+            "make stories/_inbox a real folder (remove the link, then mkdir it)",
+        )
     return None
 
 
@@ -155,6 +177,7 @@ def refuse(problem: Problem | None) -> None:
 
 
 # --- output paths ----------------------------------------------------------------------------------
+
 
 def published_folders(config: SiteConfig) -> list[tuple[Path, str]]:
     """(folder, what it is) for the folders a build publishes from: the stories and the theme overrides."""
@@ -168,14 +191,23 @@ def published_folders(config: SiteConfig) -> list[tuple[Path, str]]:
 OUTPUT_HINT = "write it outside the stories, overrides and site folders, e.g. into dist/"
 
 
-def refuse_output(path: Path, option: str, forbidden: list[tuple[Path, str]], display: str | None = None,
-                  hint: str = OUTPUT_HINT) -> None:
+def refuse_output(
+    path: Path, option: str, forbidden: list[tuple[Path, str]], display: str | None = None, hint: str = OUTPUT_HINT
+) -> None:
     """Refuse an output path inside any of the `forbidden` folders (resolved: symlinks, `..`, case)."""
     for folder, what in forbidden:
         if is_within(path, folder):
-            raise HarvestError([Problem(display or str(path), None, option, f"is inside {what}, which is "
-                                        "published: what is written there would go out with the next build",
-                                        hint)])
+            raise HarvestError(
+                [
+                    Problem(
+                        display or str(path),
+                        None,
+                        option,
+                        f"is inside {what}, which is published: what is written there would go out with the next build",
+                        hint,
+                    )
+                ]
+            )
 
 
 SITE_HINT = "build the site into a folder of its own, e.g. site/ (the default)"
@@ -190,6 +222,14 @@ def refuse_site_dir(site_dir: Path, config: SiteConfig, option: str = "site_dir"
     keep = [(project, "the project folder (it holds mkdocs.yml)"), *published_folders(config)]
     for folder, what in keep:
         if is_within(folder, site_dir):
-            raise HarvestError([Problem(shown, None, option, f"holds {what}; a build replaces the whole site "
-                                        "folder, so it would delete it",
-                                        SITE_HINT)])
+            raise HarvestError(
+                [
+                    Problem(
+                        shown,
+                        None,
+                        option,
+                        f"holds {what}; a build replaces the whole site folder, so it would delete it",
+                        SITE_HINT,
+                    )
+                ]
+            )

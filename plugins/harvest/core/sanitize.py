@@ -14,6 +14,7 @@ handlers, no scripts, iframes, forms or style attributes. On top of that:
 - classes are kept only from the short list the Markdown pipeline and Harvest produce
   (and the theme styles); any other class is namespaced the same way.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,17 +30,63 @@ from harvest.core.urls import stays_in_site
 
 class TocEntry(Protocol):
     """An entry of MkDocs' table of contents (`AnchorLink`); the core does not import MkDocs."""
+
     id: str
     title: str
 
     @property
     def children(self) -> Sequence[TocEntry]: ...
 
+
 TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt", "em",
-    "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li",
-    "mark", "ol", "p", "pre", "s", "small", "span", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
 }
 COMMON = {"class", "id", "lang", "title", "dir"}
 ATTRIBUTES = {
@@ -58,14 +105,54 @@ LOADING = {("img", "src")}
 NAMESPACE = "user-content-"
 # Classes the pipeline puts into story HTML: Harvest's own, Python-Markdown's toc, footnotes and
 # admonitions, code highlighting (Pygments' token classes). No script looks them up to act.
-SAFE_CLASSES = frozenset({
-    "harvest-image", "harvest-redacted", "harvest-withheld",
-    "headerlink", "toc", "toctitle", "toclink", "footnote", "footnote-ref", "footnote-backref",
-    "admonition", "admonition-title", "note", "abstract", "summary", "tldr", "info", "todo", "tip", "hint",
-    "important", "success", "check", "done", "question", "help", "faq", "warning", "caution", "attention",
-    "failure", "fail", "missing", "danger", "error", "bug", "example", "quote", "cite",
-    "highlight", "codehilite", "hll", "linenos",
-} | {name for name in STANDARD_TYPES.values() if name})
+SAFE_CLASSES = frozenset(
+    {
+        "harvest-image",
+        "harvest-redacted",
+        "harvest-withheld",
+        "headerlink",
+        "toc",
+        "toctitle",
+        "toclink",
+        "footnote",
+        "footnote-ref",
+        "footnote-backref",
+        "admonition",
+        "admonition-title",
+        "note",
+        "abstract",
+        "summary",
+        "tldr",
+        "info",
+        "todo",
+        "tip",
+        "hint",
+        "important",
+        "success",
+        "check",
+        "done",
+        "question",
+        "help",
+        "faq",
+        "warning",
+        "caution",
+        "attention",
+        "failure",
+        "fail",
+        "missing",
+        "danger",
+        "error",
+        "bug",
+        "example",
+        "quote",
+        "cite",
+        "highlight",
+        "codehilite",
+        "hll",
+        "linenos",
+    }
+    | {name for name in STANDARD_TYPES.values() if name}
+)
 _LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]+")  # fenced code: ```python
 # Classes that make Material's JavaScript fetch a library from a CDN (`<pre class="mermaid">`): dropped.
 FETCHING_CLASSES = {"mermaid"}
@@ -77,8 +164,11 @@ def namespaced(name: str) -> str:
 
 
 def _classes(value: str) -> str | None:
-    kept = [name if name in SAFE_CLASSES or _LANGUAGE_CLASS.fullmatch(name) else namespaced(name)
-            for name in value.split() if name not in FETCHING_CLASSES]
+    kept = [
+        name if name in SAFE_CLASSES or _LANGUAGE_CLASS.fullmatch(name) else namespaced(name)
+        for name in value.split()
+        if name not in FETCHING_CLASSES
+    ]
     return " ".join(kept) or None
 
 
@@ -87,8 +177,7 @@ def filter_attribute(tag: str, attribute: str, value: str, namespace: bool = Tru
     if (tag, attribute) in LOADING:
         return value if stays_in_site(value) else None
     if attribute == "class":
-        return _classes(value) if namespace else \
-            " ".join(c for c in value.split() if c not in FETCHING_CLASSES) or None
+        return _classes(value) if namespace else " ".join(c for c in value.split() if c not in FETCHING_CLASSES) or None
     if not namespace:
         return value
     if attribute == "id":
@@ -102,8 +191,12 @@ def clean_html(html: str, *, namespace: bool = True) -> str:
     """Story HTML fit to publish. `namespace=False` keeps ids and classes as written (for Markdown
     sources being imported: the build namespaces them when it publishes)."""
     return nh3.clean(
-        html, tags=TAGS, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        attribute_filter=partial(filter_attribute, namespace=namespace), link_rel="noopener noreferrer",
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=partial(filter_attribute, namespace=namespace),
+        link_rel="noopener noreferrer",
         strip_comments=True,
     )
 

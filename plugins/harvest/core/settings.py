@@ -3,6 +3,7 @@
 The MkDocs plugin validates `mkdocs.yml` with typed config classes and builds a
 `Settings` from them; nothing here imports MkDocs.
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -6,6 +6,7 @@ A story's page is built at its path in the stories folder (`2026/flood-drill.md`
 compared case-insensitively: the site is also copied to (and read from) case-insensitive file
 systems, such as a USB stick. `harvest check` reports these; the build refuses them too.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -19,10 +20,24 @@ from harvest.core.textchars import unsafe_name_char
 from harvest.core.urls import outside_host
 
 # Top-level names Harvest and its plugins write into the site (pages, feeds, search index, assets).
-RESERVED_DIRS = ("lessons", "contributors", "events", "places", "timeline", "answers", "assets",
-                 "digests", "feeds", "readings", "contribute", "search", "federation")
-RESERVED_TOP = frozenset((*RESERVED_DIRS, "index", "readme", "404", "sitemap.xml", "sitemap.xml.gz",
-                          "sitemap", "robots.txt"))
+RESERVED_DIRS = (
+    "lessons",
+    "contributors",
+    "events",
+    "places",
+    "timeline",
+    "answers",
+    "assets",
+    "digests",
+    "feeds",
+    "readings",
+    "contribute",
+    "search",
+    "federation",
+)
+RESERVED_TOP = frozenset(
+    (*RESERVED_DIRS, "index", "readme", "404", "sitemap.xml", "sitemap.xml.gz", "sitemap", "robots.txt")
+)
 INDEX_NAMES = ("index", "readme")  # MkDocs makes `README.md` a folder's index page too
 
 
@@ -30,8 +45,11 @@ def page_key(rel_path: str) -> str:
     """The site file a story's page is written to (with directory URLs), folded for comparison."""
     folder, name = posixpath.split(rel_path)
     stem = name.removesuffix(".md")
-    dest = posixpath.join(folder, "index.html") if stem.casefold() in INDEX_NAMES else \
-        posixpath.join(folder, stem, "index.html")
+    dest = (
+        posixpath.join(folder, "index.html")
+        if stem.casefold() in INDEX_NAMES
+        else posixpath.join(folder, stem, "index.html")
+    )
     return dest.casefold()
 
 
@@ -40,15 +58,28 @@ def path_problems(rel_path: str, display: str) -> list[Problem]:
     for part in rel_path.split("/"):
         reason = unsafe_name_char(part)
         if reason:
-            return [Problem(display.encode("unicode_escape").decode("ascii"), None, "file",
-                            f"the name {part!r} contains {reason}",
-                            "rename the file or folder using visible letters, digits, '-' and '_'")]
+            return [
+                Problem(
+                    display.encode("unicode_escape").decode("ascii"),
+                    None,
+                    "file",
+                    f"the name {part!r} contains {reason}",
+                    "rename the file or folder using visible letters, digits, '-' and '_'",
+                )
+            ]
     top = rel_path.split("/", 1)[0]
     top_name = top.removesuffix(".md") if "/" not in rel_path else top
     if top_name.casefold() in RESERVED_TOP or top_name.casefold().strip(" .") in RESERVED_TOP:
-        return [Problem(display, 1, "file", f"'{top}' is used by Harvest's own pages (in any letter case), "
-                        f"so this story would replace one of them or be replaced",
-                        "move the story into another folder, e.g. a folder for its year")]
+        return [
+            Problem(
+                display,
+                1,
+                "file",
+                f"'{top}' is used by Harvest's own pages (in any letter case), "
+                f"so this story would replace one of them or be replaced",
+                "move the story into another folder, e.g. a folder for its year",
+            )
+        ]
     return []
 
 
@@ -61,9 +92,15 @@ def page_collisions(paths: list[tuple[str, str]]) -> list[Problem]:
     problems = []
     for same in by_key.values():
         for _rel, display in same[1:]:
-            problems.append(Problem(display, 1, "file", f"its page would be the same file as "
-                                    f"{same[0][1]}'s ({page_key(same[0][0])}, letter case aside)",
-                                    "rename one of the two files"))
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    "file",
+                    f"its page would be the same file as {same[0][1]}'s ({page_key(same[0][0])}, letter case aside)",
+                    "rename one of the two files",
+                )
+            )
     return problems
 
 
@@ -82,8 +119,11 @@ def _local_refs(markdown: str) -> list[tuple[int, str]]:
     for pattern in (_MD_IMAGE, _MD_DEFINITION, _HTML_IMAGE):
         for match in pattern.finditer(markdown):
             value = match.group(1).strip("<>\"'")
-            candidates = [part.split()[0] for part in value.split(",") if part.split()] \
-                if pattern is _HTML_IMAGE and "srcset" in match.group(0).lower() else [value]
+            candidates = (
+                [part.split()[0] for part in value.split(",") if part.split()]
+                if pattern is _HTML_IMAGE and "srcset" in match.group(0).lower()
+                else [value]
+            )
             for ref in candidates:
                 if outside_host(ref) is not None:
                     continue  # another host's image: the sanitiser drops it, it names no file here
@@ -106,9 +146,17 @@ def inline_image_problems(markdown: str, body_line: int, file: Path, root: Path,
         line = body_line + markdown.count("\n", 0, offset)
         target = (file.parent / ref).resolve()
         if not target.is_relative_to(root):
-            problems.append(Problem(display, line, "body", f"the image '{ref}' is outside the stories folder",
-                                    "keep images inside the stories folder, next to the story"))
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    "body",
+                    f"the image '{ref}' is outside the stories folder",
+                    "keep images inside the stories folder, next to the story",
+                )
+            )
         elif not target.is_file() and Path(ref).suffix:
-            problems.append(Problem(display, line, "body", f"image '{ref}' not found",
-                                    "paths are relative to the story file"))
+            problems.append(
+                Problem(display, line, "body", f"image '{ref}' not found", "paths are relative to the story file")
+            )
     return problems

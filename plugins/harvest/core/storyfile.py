@@ -4,6 +4,7 @@ Names come from titles or contributors' input, so they are made safe here: no
 path separators, no traversal, no device or dot names, bounded length, and never
 overwriting an existing story.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,8 +17,21 @@ from pathlib import Path
 from harvest.core.fileio import write_new
 from harvest.core.text import slugify
 
-FIELD_ORDER = ("id", "title", "date", "event", "place", "contributors", "lessons", "summary",
-               "lang", "visibility", "embargo_until", "images", "translation_of")
+FIELD_ORDER = (
+    "id",
+    "title",
+    "date",
+    "event",
+    "place",
+    "contributors",
+    "lessons",
+    "summary",
+    "lang",
+    "visibility",
+    "embargo_until",
+    "images",
+    "translation_of",
+)
 # Required even when empty: an anonymous story says so with `contributors: []`; an imported story
 # whose source did not say where with `place: ""` (shown as nothing; a reviewer may fill it in).
 KEEP_EMPTY = ("contributors", "place")
@@ -55,8 +69,7 @@ def dump_story(meta: Mapping[str, object], body: str) -> str:
     Every value is JSON-quoted (`title: "Night of the long queue"`, `lessons: ["logistics"]`) and
     dates are plain (`date: 2026-03-14`), one field per line.
     """
-    ordered = {k: meta[k] for k in FIELD_ORDER
-               if k in meta and (meta[k] not in (None, "", []) or k in KEEP_EMPTY)}
+    ordered = {k: meta[k] for k in FIELD_ORDER if k in meta and (meta[k] not in (None, "", []) or k in KEEP_EMPTY)}
     ordered.update({k: v for k, v in meta.items() if k not in ordered and v not in (None, "", [])})
     front = "".join(_line(key, value) + "\n" for key, value in ordered.items())
     return f"---\n{front}---\n\n{body.strip()}\n"

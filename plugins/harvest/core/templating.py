@@ -6,6 +6,7 @@ contributors' text, never markup unless a template is handed `Markup` (HTML alre
 Site pages are rendered by MkDocs' own environment from the same folder, after the user's
 overrides/.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -17,8 +18,13 @@ import jinja2
 @lru_cache(maxsize=1)
 def template_env() -> jinja2.Environment:
     folder = str(resources.files("harvest").joinpath("templates"))
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=True,
-                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
 def render(name: str, **context: object) -> str:

@@ -1,4 +1,5 @@
 """Small text helpers shared by every output."""
+
 from __future__ import annotations
 
 import hashlib

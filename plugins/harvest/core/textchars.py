@@ -7,6 +7,7 @@ title or file name can display one thing and be another; they are refused everyw
 Arabic/Hebrew and Latin text correctly, so they are allowed in text fields; file names (which no
 one needs to write right-to-left marks into) refuse them and every other invisible format character.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -26,8 +27,10 @@ def unsafe_char(text: str, one_line: bool = True) -> str | None:
     Tabs and line breaks are allowed only when `one_line` is False."""
     for ch in text:
         if ch in BIDI_CONTROLS:
-            return f"a bidirectional override character ({describe(ch)}), which can make text display " \
-                   f"differently from what it is"
+            return (
+                f"a bidirectional override character ({describe(ch)}), which can make text display "
+                f"differently from what it is"
+            )
         if ch in LINE_BREAKS or ch == "\t":
             if one_line:
                 return f"a line break or tab ({describe(ch)}); this field is one line"
@@ -42,7 +45,12 @@ def unsafe_name_char(name: str) -> str | None:
     for ch in name:
         category = unicodedata.category(ch)
         if category in ("Cc", "Cs", "Cf", "Zl", "Zp") or ch in BIDI_CONTROLS or ch in BIDI_MARKS:
-            kind = "a bidirectional control character" if ch in BIDI_CONTROLS | BIDI_MARKS else \
-                "a line break" if ch in LINE_BREAKS else "an invisible or control character"
+            kind = (
+                "a bidirectional control character"
+                if ch in BIDI_CONTROLS | BIDI_MARKS
+                else "a line break"
+                if ch in LINE_BREAKS
+                else "an invisible or control character"
+            )
             return f"{kind} ({describe(ch)})"
     return None

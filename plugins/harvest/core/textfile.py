@@ -10,6 +10,7 @@ text". Two policies, because the files come from two places:
   invalid UTF-8 is read as Windows-1252 (Latin-1 where even that fails), with a note asking
   someone to check the accents.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -45,14 +46,19 @@ def decode(data: bytes, *, legacy: bool = False, binary_hint: str = "") -> tuple
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         if not legacy:
-            raise Undecodable(f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", line,
-                              "save the file as UTF-8 (in most editors: Save with encoding → UTF-8)") from None
+            raise Undecodable(
+                f"not valid UTF-8 (byte 0x{data[exc.start]:02x})",
+                line,
+                "save the file as UTF-8 (in most editors: Save with encoding → UTF-8)",
+            ) from None
         try:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             text = data.decode("latin-1")  # never fails: every byte is a character
-        return _lines(text), (f"not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); read as "
-                              "Windows-1252/Latin-1 — check accented letters in the imported story")
+        return _lines(text), (
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line}); read as "
+            "Windows-1252/Latin-1 — check accented letters in the imported story"
+        )
 
 
 def _lines(text: str) -> str:
@@ -62,8 +68,8 @@ def _lines(text: str) -> str:
 # --- CSV ------------------------------------------------------------------------------------------
 
 CSV_DELIMITERS = ",;\t"
-SNIFF_LINES = 10        # csv.Sniffer judges consistency over chunks of 10 lines
-SNIFF_CHARS = 16_384    # its quote search is a backtracking regex: keep the sample short
+SNIFF_LINES = 10  # csv.Sniffer judges consistency over chunks of 10 lines
+SNIFF_CHARS = 16_384  # its quote search is a backtracking regex: keep the sample short
 
 
 def csv_delimiter(text: str) -> str:

@@ -9,6 +9,7 @@ ada (the WHATWG parser Node.js uses), for a page of the site on the web and for 
 page in the offline copy opened from disk. The sanitiser and the outside-request check
 (`harvest pack`, `harvest check --offline`, every build) ask the same two functions.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
 """What a build profile will withhold, for an archivist to review before publishing
 (`harvest check --profile NAME`), and warnings about sensitive source files."""
+
 from __future__ import annotations
 
 from harvest.core.archive import Collection
@@ -14,11 +15,18 @@ def image_warnings(collection: Collection) -> list[Problem]:
     for story in collection.stories:
         for ref, file in story_image_files(settings.stories_dir, story):
             if has_gps(file):
-                problems.append(Problem(
-                    settings.display_path(settings.stories_dir / story.path), None, "images",
-                    f"'{ref}' carries a GPS location", "Harvest strips it from every build, but the original "
-                    "in the repository still has it: remove the location from the source file too "
-                    "(e.g. `exiftool -gps:all= FILE`)", WARNING))
+                problems.append(
+                    Problem(
+                        settings.display_path(settings.stories_dir / story.path),
+                        None,
+                        "images",
+                        f"'{ref}' carries a GPS location",
+                        "Harvest strips it from every build, but the original "
+                        "in the repository still has it: remove the location from the source file too "
+                        "(e.g. `exiftool -gps:all= FILE`)",
+                        WARNING,
+                    )
+                )
     return problems
 
 
@@ -34,8 +42,11 @@ def withheld_report(collection: Collection) -> list[str]:
             lines.append(f"{where}: in the review inbox (never published until moved out of _inbox/)")
             continue
         if not is_visible(story.visibility, story.embargo_until, settings):
-            reason = (f"visibility {story.visibility}" if levels.index(story.visibility) > allowed
-                      else f"embargoed until {story.embargo_until}")  # a date prints as YYYY-MM-DD
+            reason = (
+                f"visibility {story.visibility}"
+                if levels.index(story.visibility) > allowed
+                else f"embargoed until {story.embargo_until}"
+            )  # a date prints as YYYY-MM-DD
             lines.append(f"{where}: whole story withheld ({reason})")
             continue
         for span in story.redactions:

@@ -2,6 +2,7 @@
 
 Importable without the plugin: `harvest digest` reads the same options through here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,8 +33,8 @@ class DateOption(c.BaseConfigOption[dt.date]):
 
 
 class RangeConfig(base.Config):
-    key = c.Type(str)                   # the page's address: digests/<key>/ (letters, digits, hyphens)
-    title = c.Optional(c.Type(str))     # shown as the digest's name (default: the dates)
+    key = c.Type(str)  # the page's address: digests/<key>/ (letters, digits, hyphens)
+    title = c.Optional(c.Type(str))  # shown as the digest's name (default: the dates)
     since = DateOption()
     until = DateOption()
 
@@ -41,12 +42,12 @@ class RangeConfig(base.Config):
 class DigestsConfig(base.Config):
     period = c.Choice(KINDS, default="monthly")
     ranges = c.ListOfItems(c.SubConfig(RangeConfig), default=[])  # when given, replace `period`
-    answers_prompt = c.Optional(c.Type(str))    # default: `missing`, when that prompt exists
-    feeds = c.Optional(c.Type(bool))            # default: on (relative links until site_url is set)
-    feed_size = c.Type(int, default=50)         # newest entries per feed
-    emails = c.Type(bool, default=True)         # also write each digest's .eml/.html/.txt into the site
-    email_from = c.Optional(c.Type(str))        # From: of the .eml files, e.g. "News <news@example.org>"
-    email_to = c.Optional(c.Type(str))          # To: of the .eml files, e.g. a mailing list
+    answers_prompt = c.Optional(c.Type(str))  # default: `missing`, when that prompt exists
+    feeds = c.Optional(c.Type(bool))  # default: on (relative links until site_url is set)
+    feed_size = c.Type(int, default=50)  # newest entries per feed
+    emails = c.Type(bool, default=True)  # also write each digest's .eml/.html/.txt into the site
+    email_from = c.Optional(c.Type(str))  # From: of the .eml files, e.g. "News <news@example.org>"
+    email_to = c.Optional(c.Type(str))  # To: of the .eml files, e.g. a mailing list
 
 
 def options_from(config: DigestsConfig, settings: Settings) -> DigestOptions:
@@ -67,8 +68,10 @@ def options_from(config: DigestsConfig, settings: Settings) -> DigestOptions:
     if prompt is None:
         prompt = "missing" if "missing" in settings.prompts_by_id else None
     elif prompt not in settings.prompts_by_id:
-        problems.append(f"answers_prompt: no prompt has the id '{prompt}' (plugins → harvest → prompts); "
-                        + did_you_mean(prompt, settings.prompts_by_id))
+        problems.append(
+            f"answers_prompt: no prompt has the id '{prompt}' (plugins → harvest → prompts); "
+            + did_you_mean(prompt, settings.prompts_by_id)
+        )
     if config.feed_size < 1:
         problems.append("feed_size: must be 1 or more")
     if problems:

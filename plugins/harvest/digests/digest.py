@@ -3,6 +3,7 @@
 Built only from the `Archive` (never from story files), so whatever a profile may not
 see, a digest cannot show. A digest is derived data: the next build recomputes it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,21 +27,21 @@ SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
 
 @dataclass(frozen=True)
 class DigestOptions:
-    kind: str = "monthly"                # monthly | weekly | quarterly (ignored when `ranges` is set)
-    ranges: tuple[Period, ...] = ()      # explicit ranges replace the calendar periods
+    kind: str = "monthly"  # monthly | weekly | quarterly (ignored when `ranges` is set)
+    ranges: tuple[Period, ...] = ()  # explicit ranges replace the calendar periods
     answers_prompt: str | None = "missing"  # the prompt whose answers a digest gathers
 
 
 @dataclass
 class Digest:
     period: Period
-    stories: list[Story]                         # oldest first: the order things happened
-    groups: list[tuple[Lesson, list[Story]]]     # each story once, under its first lesson
-    answers: list[tuple[Story, Section]]         # answers to `answers_prompt`, oldest first
-    answers_title: str                           # that prompt's title ("What resource was missing?")
-    people: list[Person]                         # credited, in order of first appearance
-    anonymous: int                               # anonymous contributions, counted per story
-    note: str = ""                               # the editor's note (Markdown), already redacted
+    stories: list[Story]  # oldest first: the order things happened
+    groups: list[tuple[Lesson, list[Story]]]  # each story once, under its first lesson
+    answers: list[tuple[Story, Section]]  # answers to `answers_prompt`, oldest first
+    answers_title: str  # that prompt's title ("What resource was missing?")
+    people: list[Person]  # credited, in order of first appearance
+    anonymous: int  # anonymous contributions, counted per story
+    note: str = ""  # the editor's note (Markdown), already redacted
 
     @property
     def key(self) -> str:
@@ -64,7 +65,7 @@ class Digest:
 
 
 def thanks_line(labels: list[str], anonymous: int) -> str:
-    """"Thanks to A, B and 2 anonymous contributions." — or "" when nobody is listed.
+    """ "Thanks to A, B and 2 anonymous contributions." — or "" when nobody is listed.
 
     Anonymous contributions are counted story by story on purpose: counting distinct
     anonymous people would reveal that two stories came from the same hidden person.
@@ -79,8 +80,9 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def make_digest(archive: Archive, period: Period, stories: list[Story], options: DigestOptions,
-                notes: dict[str, str] | None = None) -> Digest | None:
+def make_digest(
+    archive: Archive, period: Period, stories: list[Story], options: DigestOptions, notes: dict[str, str] | None = None
+) -> Digest | None:
     """The digest of `stories` (all inside `period`), or None when there are none."""
     if not stories:
         return None
@@ -90,8 +92,10 @@ def make_digest(archive: Archive, period: Period, stories: list[Story], options:
         primary = next((lesson for lesson in story.lessons if lesson in archive.lessons), "")
         by_lesson.setdefault(primary, []).append(story)
     order = {lesson: index for index, lesson in enumerate(archive.lessons)}
-    groups = [(archive.lessons.get(lesson, NO_LESSON), members)
-              for lesson, members in sorted(by_lesson.items(), key=lambda item: order.get(item[0], len(order)))]
+    groups = [
+        (archive.lessons.get(lesson, NO_LESSON), members)
+        for lesson, members in sorted(by_lesson.items(), key=lambda item: order.get(item[0], len(order)))
+    ]
     prompt = archive.settings.prompts_by_id.get(options.answers_prompt or "")
     answers = []
     if prompt is not None:
@@ -106,8 +110,16 @@ def make_digest(archive: Archive, period: Period, stories: list[Story], options:
         anonymous += hidden
         for person in shown:
             people.setdefault(person.key, person)
-    return Digest(period, stories, groups, answers, prompt.title if prompt else "", list(people.values()),
-                  anonymous, (notes or {}).get(period.key, ""))
+    return Digest(
+        period,
+        stories,
+        groups,
+        answers,
+        prompt.title if prompt else "",
+        list(people.values()),
+        anonymous,
+        (notes or {}).get(period.key, ""),
+    )
 
 
 def build_digests(archive: Archive, options: DigestOptions, notes: dict[str, str] | None = None) -> list[Digest]:
@@ -117,8 +129,9 @@ def build_digests(archive: Archive, options: DigestOptions, notes: dict[str, str
     return [digest for digest in digests if digest is not None]  # none is: `group` makes no empty period
 
 
-def digest_between(archive: Archive, period: Period, options: DigestOptions,
-                   notes: dict[str, str] | None = None) -> Digest | None:
+def digest_between(
+    archive: Archive, period: Period, options: DigestOptions, notes: dict[str, str] | None = None
+) -> Digest | None:
     """The digest of one period (or ad-hoc range), or None when no published story falls in it."""
     return make_digest(archive, period, [s for s in archive.stories if s.date in period], options, notes)
 
@@ -164,12 +177,26 @@ def _read_note(file: Path, display: str, settings: Settings) -> tuple[str | None
             return None, problems
         for name in meta:
             if name != "visibility":
-                return None, [Problem(display, lines.get(name), name, "unknown field in a digest note",
-                                      "a note's front matter may only set `visibility`")]
+                return None, [
+                    Problem(
+                        display,
+                        lines.get(name),
+                        name,
+                        "unknown field in a digest note",
+                        "a note's front matter may only set `visibility`",
+                    )
+                ]
         visibility = str(meta.get("visibility", visibility))
         if visibility not in settings.visibility_levels:
-            return None, [Problem(display, lines.get("visibility"), "visibility", f"unknown level '{visibility}'",
-                                  did_you_mean(visibility, settings.visibility_levels))]
+            return None, [
+                Problem(
+                    display,
+                    lines.get("visibility"),
+                    "visibility",
+                    f"unknown level '{visibility}'",
+                    did_you_mean(visibility, settings.visibility_levels),
+                )
+            ]
     spans, problems = find_redactions(body, body_line, settings, display)
     if problems:
         return None, problems
@@ -186,7 +213,9 @@ def build_time(dates) -> dt.datetime:
         try:
             return dt.datetime.fromtimestamp(int(value), dt.UTC)
         except (ValueError, OverflowError, OSError):
-            raise HarvestError(f"{SOURCE_DATE_EPOCH} must be a whole number of seconds since 1970, not '{value}'") from None
+            raise HarvestError(
+                f"{SOURCE_DATE_EPOCH} must be a whole number of seconds since 1970, not '{value}'"
+            ) from None
     newest = max(dates, default=None)
     return midnight(newest) if newest else dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

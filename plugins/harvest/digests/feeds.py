@@ -5,6 +5,7 @@ dict dumped with `json`. Entry ids are `urn:uuid:`s derived from story ids and p
 keys, so they survive a move to a new address. Nothing here reads the clock: a feed's
 `updated` is SOURCE_DATE_EPOCH or its newest entry's date.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,10 +47,10 @@ class FeedEntry:
 
 @dataclass(frozen=True)
 class Feed:
-    name: str         # "stories", "digests", "lessons/<id>": where its files go under feeds/
+    name: str  # "stories", "digests", "lessons/<id>": where its files go under feeds/
     title: str
     description: str
-    home: str         # src_uri of the page it mirrors
+    home: str  # src_uri of the page it mirrors
     entries: tuple[FeedEntry, ...]
 
 
@@ -75,24 +76,44 @@ class FeedMaker:
         url = self.links.page(story.path, base)
         people, _ = self.archive.people_of(story)
         lessons = self.archive.lessons
-        return FeedEntry(_uuid("story", story.id), story.title, url, story.summary,
-                     portable_html(self._html[story.id], url), story.date,
-                     tuple(p.label for p in people),
-                     tuple((lesson, lessons[lesson].title) for lesson in story.lessons if lesson in lessons), story.lang)
+        return FeedEntry(
+            _uuid("story", story.id),
+            story.title,
+            url,
+            story.summary,
+            portable_html(self._html[story.id], url),
+            story.date,
+            tuple(p.label for p in people),
+            tuple((lesson, lessons[lesson].title) for lesson in story.lessons if lesson in lessons),
+            story.lang,
+        )
 
     def _stories_feed(self, name: str, title: str, description: str, home: str, stories: list[Story]) -> Feed:
         base = posixpath.dirname(feed_file(name, "atom"))
-        entries = tuple(self._story_entry(s, base) for s in stories[:self.limit])  # already newest first
+        entries = tuple(self._story_entry(s, base) for s in stories[: self.limit])  # already newest first
         return Feed(name, title, description, home, entries)
 
     def story_feeds(self) -> list[Feed]:
         site_name = self.archive.settings.site_name
-        feeds = [self._stories_feed("stories", f"{site_name}: stories", f"The newest stories from {site_name}.",
-                                    "index.md", self.archive.stories)]
+        feeds = [
+            self._stories_feed(
+                "stories",
+                f"{site_name}: stories",
+                f"The newest stories from {site_name}.",
+                "index.md",
+                self.archive.stories,
+            )
+        ]
         for lesson in lessons_with_feeds(self.archive):
-            feeds.append(self._stories_feed(lesson_feed_name(lesson.id), f"{site_name}: {lesson.title}",
-                                            lesson.description or f"Stories about {lesson.title}.",
-                                            lesson_uri(lesson.id), self.archive.by_lesson[lesson.id]))
+            feeds.append(
+                self._stories_feed(
+                    lesson_feed_name(lesson.id),
+                    f"{site_name}: {lesson.title}",
+                    lesson.description or f"Stories about {lesson.title}.",
+                    lesson_uri(lesson.id),
+                    self.archive.by_lesson[lesson.id],
+                )
+            )
         return feeds
 
     def digest_feed(self, digests: list[Digest]) -> Feed:
@@ -100,16 +121,30 @@ class FeedMaker:
         base = posixpath.dirname(feed_file("digests", "atom"))
         template = template_env().get_template(FEED_TEMPLATE)
         entries = []
-        for digest in digests[:self.limit]:
+        for digest in digests[: self.limit]:
             view = digest_view(self.archive, digest, lambda uri: self.links.page(uri, base), self.text)
             assert view.digest_url is not None  # `self.links.page` always makes one
             titles = "; ".join(s.title for s in digest.stories[:5]) + ("; …" if len(digest.stories) > 5 else "")
-            entries.append(FeedEntry(_uuid("digest", f"{self.site}/{digest.key}"), digest.title, view.digest_url,
-                                 f"{digest.period.span} · {view.count}: {titles}",
-                                 clean_html(template.render(view=view)), digest.newest,  # links already set
-                                 (), (), self.archive.settings.default_lang))
-        return Feed("digests", f"{site_name}: digests", f"Every digest of {site_name}, newest first.",
-                    digests_index_uri(), tuple(entries))
+            entries.append(
+                FeedEntry(
+                    _uuid("digest", f"{self.site}/{digest.key}"),
+                    digest.title,
+                    view.digest_url,
+                    f"{digest.period.span} · {view.count}: {titles}",
+                    clean_html(template.render(view=view)),
+                    digest.newest,  # links already set
+                    (),
+                    (),
+                    self.archive.settings.default_lang,
+                )
+            )
+        return Feed(
+            "digests",
+            f"{site_name}: digests",
+            f"Every digest of {site_name}, newest first.",
+            digests_index_uri(),
+            tuple(entries),
+        )
 
 
 def render(feed: Feed, fmt: str, archive: Archive, links: Links) -> bytes:
@@ -154,12 +189,24 @@ def _json_feed(feed: Feed, archive: Archive, links: Links) -> bytes:
     if links.absolute:  # JSON Feed wants full URLs here; without site_url they are left out
         data["home_page_url"] = links.page(feed.home)
         data["feed_url"] = links.site(feed_file(feed.name, "json"))
-    data.update({"description": feed.description, "language": settings.default_lang,
-                 "authors": [{"name": settings.site_name}], "items": []})
+    data.update(
+        {
+            "description": feed.description,
+            "language": settings.default_lang,
+            "authors": [{"name": settings.site_name}],
+            "items": [],
+        }
+    )
     for entry in feed.entries:
-        item: dict[str, Any] = {"id": entry.id, "url": entry.url, "title": entry.title, "summary": entry.summary,
-                "content_html": entry.html, "date_published": midnight(entry.date).isoformat(),
-                "language": entry.lang}
+        item: dict[str, Any] = {
+            "id": entry.id,
+            "url": entry.url,
+            "title": entry.title,
+            "summary": entry.summary,
+            "content_html": entry.html,
+            "date_published": midnight(entry.date).isoformat(),
+            "language": entry.lang,
+        }
         if entry.authors:
             item["authors"] = [{"name": name} for name in entry.authors]
         if entry.categories:
@@ -181,8 +228,9 @@ def feed_files(archive: Archive) -> list[str]:
     return [feed_file(name, fmt) for name in names for fmt in FORMATS]
 
 
-def feed_outputs(archive: Archive, digests: list[Digest], links: Links, limit: int,
-                 text: StoryText | None = None) -> Iterator[tuple[str, bytes]]:
+def feed_outputs(
+    archive: Archive, digests: list[Digest], links: Links, limit: int, text: StoryText | None = None
+) -> Iterator[tuple[str, bytes]]:
     """Every feed file, one at a time: (site path, bytes)."""
     maker = FeedMaker(archive, links, limit, text)
     for feed in [*maker.story_feeds(), maker.digest_feed(digests)]:

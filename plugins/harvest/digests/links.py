@@ -3,6 +3,7 @@
 MkDocs decides page URLs from source paths; the same rule is mirrored here so
 `harvest digest` (which runs outside a build) links exactly where the build puts pages.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -30,11 +31,24 @@ def page_url(src_uri: str, use_directory_urls: bool = True) -> str:
     return stem + "/"
 
 
-def digest_uri(key: str) -> str: return f"{DIGESTS_DIR}/{key}.md"
-def digests_index_uri() -> str: return f"{DIGESTS_DIR}/index.md"
-def email_file(key: str, suffix: str) -> str: return f"{DIGESTS_DIR}/{key}/{key}{suffix}"
-def feed_file(name: str, fmt: str) -> str: return f"{FEEDS_DIR}/{name}{FORMATS[fmt][0]}"
-def lesson_feed_name(lesson: str) -> str: return f"lessons/{lesson}"
+def digest_uri(key: str) -> str:
+    return f"{DIGESTS_DIR}/{key}.md"
+
+
+def digests_index_uri() -> str:
+    return f"{DIGESTS_DIR}/index.md"
+
+
+def email_file(key: str, suffix: str) -> str:
+    return f"{DIGESTS_DIR}/{key}/{key}{suffix}"
+
+
+def feed_file(name: str, fmt: str) -> str:
+    return f"{FEEDS_DIR}/{name}{FORMATS[fmt][0]}"
+
+
+def lesson_feed_name(lesson: str) -> str:
+    return f"lessons/{lesson}"
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class Links:
     """Turns site paths into links. With `site_url` every link is absolute; without it links
     are relative to `base` (the folder of the file that holds them), or absent where only an
     absolute link would work (an email read in a mail client)."""
+
     site_url: str = ""
     use_directory_urls: bool = True
 

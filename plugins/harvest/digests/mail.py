@@ -4,6 +4,7 @@ ready-to-send `multipart/alternative` .eml holding both.
 The HTML loads nothing: no images, scripts, stylesheets or fonts, so opening the email
 tells no one that it was read. Links go to the site only when its address is known.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -75,8 +76,9 @@ def render_html(view: DigestView) -> str:
     html = template_env().get_template(EMAIL_TEMPLATE).render(view=view)
     # Every piece of story text in it is already clean; inlining moves the <style> rules into
     # style attributes (mail clients drop <style>) and never fetches anything.
-    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False,
-                                    keep_link_tags=False, keep_at_rules=False)
+    inliner = css_inline.CSSInliner(
+        load_remote_stylesheets=False, keep_style_tags=False, keep_link_tags=False, keep_at_rules=False
+    )
     return inliner.inline(html).rstrip("\n") + "\n"
 
 
@@ -94,4 +96,3 @@ def render_email(view: DigestView, sender: str | None = None, to: str | None = N
     # A fixed boundary derived from the content: same stories, same bytes.
     message.set_boundary("harvest-" + hashlib.sha256((text + html).encode("utf-8")).hexdigest()[:32])
     return Email(subject(view), text, html, message.as_bytes())
-

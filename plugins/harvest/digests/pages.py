@@ -1,4 +1,5 @@
 """Digest pages for the site: one per period, and an index. Pure data for `harvest/digest*.html`."""
+
 from __future__ import annotations
 
 from harvest.core.archive import Archive
@@ -15,40 +16,70 @@ EVERY = {"monthly": "month", "weekly": "week (ISO weeks, Monday to Sunday)", "qu
 def _joined(parts: list[tuple[str, str | None]]) -> list[tuple[str, str | None, str]]:
     """(text, link, separator after it): "A, B and C"."""
     count = len(parts)
-    return [(text, link, ", " if i < count - 2 else (" and " if i == count - 2 else ""))
-            for i, (text, link) in enumerate(parts)]
+    return [
+        (text, link, ", " if i < count - 2 else (" and " if i == count - 2 else ""))
+        for i, (text, link) in enumerate(parts)
+    ]
 
 
-def digest_page(archive: Archive, digest: Digest, newer: Digest | None, older: Digest | None,
-                emails: bool) -> PageSpec:
+def digest_page(archive: Archive, digest: Digest, newer: Digest | None, older: Digest | None, emails: bool) -> PageSpec:
     lessons = archive.lessons
-    groups = [(lesson, lesson_uri(lesson.id) if lesson.id else None,
-               [(story, human(story.date), archive.settings.event_kinds.get(story.event, story.event),
-                 [(lessons[other].title, lesson_uri(other)) for other in story.lessons if other != lesson.id and other in lessons])
-                for story in stories])
-              for lesson, stories in digest.groups]
+    groups = [
+        (
+            lesson,
+            lesson_uri(lesson.id) if lesson.id else None,
+            [
+                (
+                    story,
+                    human(story.date),
+                    archive.settings.event_kinds.get(story.event, story.event),
+                    [
+                        (lessons[other].title, lesson_uri(other))
+                        for other in story.lessons
+                        if other != lesson.id and other in lessons
+                    ],
+                )
+                for story in stories
+            ],
+        )
+        for lesson, stories in digest.groups
+    ]
     thanks: list[tuple[str, str | None]] = [(p.label, person_uri(p.key)) for p in digest.people]
     if digest.anonymous:
         thanks.append((f"{digest.anonymous} anonymous contribution" + ("s" if digest.anonymous > 1 else ""), None))
     count = len(digest.stories)
     data = {
-        "digest": digest, "groups": groups, "thanks": _joined(thanks),
+        "digest": digest,
+        "groups": groups,
+        "thanks": _joined(thanks),
         "count": f"{count} {'story' if count == 1 else 'stories'}",
         "answers": [(story, section, human(story.date)) for story, section in digest.answers],
-        "emails": [(label, email_file(digest.key, suffix)) for suffix, label in zip(EMAIL_SUFFIXES, EMAIL_LABELS, strict=True)]
-        if emails else [],
+        "emails": [
+            (label, email_file(digest.key, suffix)) for suffix, label in zip(EMAIL_SUFFIXES, EMAIL_LABELS, strict=True)
+        ]
+        if emails
+        else [],
         "newer": (newer.period.label, digest_uri(newer.key)) if newer else None,
         "older": (older.period.label, digest_uri(older.key)) if older else None,
     }
-    return PageSpec(digest_uri(digest.key), digest.title, digest.note + "\n" if digest.note else "",
-                    "harvest/digest.html", data, search=False)
+    return PageSpec(
+        digest_uri(digest.key),
+        digest.title,
+        digest.note + "\n" if digest.note else "",
+        "harvest/digest.html",
+        data,
+        search=False,
+    )
 
 
-def index_page(archive: Archive, digests: list[Digest], options: DigestOptions, feeds: bool,
-               lesson_ids: list[str]) -> PageSpec:
+def index_page(
+    archive: Archive, digests: list[Digest], options: DigestOptions, feeds: bool, lesson_ids: list[str]
+) -> PageSpec:
     every = "one per period listed in mkdocs.yml" if options.ranges else f"one per {EVERY[options.kind]}"
-    intro = (f"The archive's newsletters, {every}: each gathers that period's stories by lesson, "
-             "their answers to one harvest prompt, and thanks to the people who shared them.")
+    intro = (
+        f"The archive's newsletters, {every}: each gathers that period's stories by lesson, "
+        "their answers to one harvest prompt, and thanks to the people who shared them."
+    )
     spans = bool(options.ranges) or options.kind != "monthly"  # "November 2026" needs no dates beside it
     entries = [(digest_uri(d.key), d.period.label, d.period.span if spans else "", len(d.stories)) for d in digests]
 
@@ -58,6 +89,14 @@ def index_page(archive: Archive, digests: list[Digest], options: DigestOptions, 
     feed_rows = []
     if feeds:
         feed_rows = [("New stories", formats("stories")), ("Digests", formats("digests"))]
-        feed_rows += [(f"Lesson: {archive.lessons[lesson].title}", formats(lesson_feed_name(lesson))) for lesson in lesson_ids]
-    return PageSpec(digests_index_uri(), "Digests", intro, "harvest/digests.html",
-                    {"entries": entries, "feeds": feed_rows}, search=False)
+        feed_rows += [
+            (f"Lesson: {archive.lessons[lesson].title}", formats(lesson_feed_name(lesson))) for lesson in lesson_ids
+        ]
+    return PageSpec(
+        digests_index_uri(),
+        "Digests",
+        intro,
+        "harvest/digests.html",
+        {"entries": entries, "feeds": feed_rows},
+        search=False,
+    )

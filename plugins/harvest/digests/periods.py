@@ -4,6 +4,7 @@ Story dates are calendar dates with no time of day, so a period is a pair of
 inclusive dates and membership is a date comparison: no time zone can move a
 story dated on the last day of a month into the next one.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,10 +27,10 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Period:
-    key: str        # names the page (digests/<key>/) and the email files; URL-safe
-    label: str      # "November 2026", "Week 5, 2026", "Q1 2026", or a range's title
+    key: str  # names the page (digests/<key>/) and the email files; URL-safe
+    label: str  # "November 2026", "Week 5, 2026", "Q1 2026", or a range's title
     start: dt.date  # inclusive
-    end: dt.date    # inclusive
+    end: dt.date  # inclusive
 
     def __contains__(self, date: dt.date) -> bool:
         return self.start <= date <= self.end
@@ -103,8 +104,9 @@ def valid_key(key: str) -> bool:
     return bool(key) and slugify(key) == key
 
 
-def group(items: Iterable[T], date_of, kind: str | None = None,
-          ranges: Sequence[Period] = ()) -> list[tuple[Period, list[T]]]:
+def group(
+    items: Iterable[T], date_of, kind: str | None = None, ranges: Sequence[Period] = ()
+) -> list[tuple[Period, list[T]]]:
     """(period, items) for every period holding at least one item, newest period first.
 
     With `ranges`, an item lands in every range containing its date (ranges may

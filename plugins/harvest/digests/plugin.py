@@ -6,6 +6,7 @@ written in `on_env`, once MkDocs has rendered every page: they take each story's
 from the core's cut of its page instead of rendering it again, and go straight into the
 site folder one by one (at 5,000 stories they weigh ~60 MB).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -51,19 +52,21 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.context = None
-        self.archive: Archive | None = None             # what digests and feeds may carry (`pages`)
+        self.archive: Archive | None = None  # what digests and feeds may carry (`pages`)
         self.files: Files | None = None
-        self.head_feeds: list[tuple[str, str]] = []     # (feed name, title) linked from every page's <head>
+        self.head_feeds: list[tuple[str, str]] = []  # (feed name, title) linked from every page's <head>
         self.digests_feed: tuple[str, str] = ("digests", "")
         self.lesson_feeds: set[str] = set()
         self.digests: list[Digest] = []
-        self.paths: list[str] = []                      # feed and email files, planned in `pages`
-        self.outputs: dict[str, File] = {}              # ... and written in on_env
+        self.paths: list[str] = []  # feed and email files, planned in `pages`
+        self.outputs: dict[str, File] = {}  # ... and written in on_env
         self.links = Links(config.site_url or "", config.use_directory_urls)
         self.feeds_on = self.config.feeds is not False
         if self.feeds_on and not config.site_url:
-            message = ("site_url is not set in mkdocs.yml: feeds use links relative to the feed, which not every "
-                       "feed reader follows, and digest emails carry no links. Set site_url to your site's address.")
+            message = (
+                "site_url is not set in mkdocs.yml: feeds use links relative to the feed, which not every "
+                "feed reader follows, and digest emails carry no links. Set site_url to your site's address."
+            )
             # Asked for explicitly, this is worth stopping a strict build for; by default it is only news.
             (log.warning if self.config.feeds else log.info)(message)
         if CSS_URI not in config.extra_css:
@@ -79,9 +82,11 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         self.archive = archive
         for story in archive.stories:
             if story.path.split("/", 1)[0] in (DIGESTS_DIR, FEEDS_DIR):
-                raise PluginError(f"{settings.display_path(settings.stories_dir / story.path)}: the "
-                                  f"{DIGESTS_DIR}/ and {FEEDS_DIR}/ folders are used by Harvest's digests; "
-                                  "move the story to another folder")
+                raise PluginError(
+                    f"{settings.display_path(settings.stories_dir / story.path)}: the "
+                    f"{DIGESTS_DIR}/ and {FEEDS_DIR}/ folders are used by Harvest's digests; "
+                    "move the story to another folder"
+                )
         try:
             options = options_from(self.config, settings)
             notes, problems = load_notes(settings)
@@ -91,8 +96,10 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         except HarvestError as error:
             raise PluginError("Harvest digests:\n" + error.report()) from None
         for key in sorted(set(notes) - {d.key for d in digests}):
-            log.info(f"stories/_digests/{key}.md: no digest '{key}' in this build (no story of that period "
-                     "is published in this profile), so the note is not shown")
+            log.info(
+                f"stories/_digests/{key}.md: no digest '{key}' in this build (no story of that period "
+                "is published in this profile), so the note is not shown"
+            )
         paths = [email_file(d.key, suffix) for d in digests for suffix in EMAIL_SUFFIXES] if self.config.emails else []
         if self.feeds_on and archive.stories:
             site_name = settings.site_name
@@ -105,8 +112,15 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
             newer = digests[index - 1] if index else None
             older = digests[index + 1] if index + 1 < len(digests) else None
             specs.append(digest_page(archive, digest, newer, older, self.config.emails))
-        specs.append(index_page(archive, digests, options, self.feeds_on and bool(archive.stories),
-                                [lesson for lesson in archive.lessons if lesson in self.lesson_feeds]))
+        specs.append(
+            index_page(
+                archive,
+                digests,
+                options,
+                self.feeds_on and bool(archive.stories),
+                [lesson for lesson in archive.lessons if lesson in self.lesson_feeds],
+            )
+        )
         self.digests, self.paths = digests, paths
         log.info(f"{len(digests)} digests" + (f", {len(paths)} feed and email files" if paths else ""))
         return specs
@@ -117,8 +131,9 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         files.append(File.generated(config, CSS_URI, content=css, inclusion=InclusionLevel.NOT_IN_NAV))
         # Known now, so pages may link to them. Each is its own source: on_env writes it into
         # the site folder, and MkDocs' copy then leaves it be (its "plugins write into site_dir").
-        self.outputs = {path: File(path, config.site_dir, config.site_dir, config.use_directory_urls)
-                        for path in self.paths}
+        self.outputs = {
+            path: File(path, config.site_dir, config.site_dir, config.use_directory_urls) for path in self.paths
+        }
         for file in self.outputs.values():
             files.append(file)
         self.files = files
@@ -133,8 +148,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         try:
             outputs = self._emails(archive, text) if self.config.emails else iter(())
             if self.feeds_on and archive.stories:
-                outputs = chain(outputs, feed_outputs(archive, self.digests, self.links,
-                                                      self.config.feed_size, text))
+                outputs = chain(outputs, feed_outputs(archive, self.digests, self.links, self.config.feed_size, text))
             for path, content in outputs:
                 if path in self.outputs:
                     write_file(content, self.outputs[path].abs_dest_path)
@@ -142,17 +156,20 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         except HarvestError as error:
             raise PluginError("Harvest digests:\n" + error.report()) from None
         if written != self.outputs.keys():  # a bug, not a user's mistake: say which files
-            raise PluginError(f"harvest-digests: planned and written files differ: "
-                              f"{sorted(written ^ self.outputs.keys())}")
+            raise PluginError(
+                f"harvest-digests: planned and written files differ: {sorted(written ^ self.outputs.keys())}"
+            )
         self.digests = []
         return env
 
     def _emails(self, archive: Archive, text: StoryText) -> Iterator[tuple[str, bytes]]:
         for digest in self.digests:
-            email = render_email(digest_view(archive, digest, self.links.email_page, text),
-                                 self.config.email_from, self.config.email_to)
-            for suffix, content in zip(EMAIL_SUFFIXES, (email.eml, email.html.encode("utf-8"),
-                                                        email.text.encode("utf-8")), strict=True):
+            email = render_email(
+                digest_view(archive, digest, self.links.email_page, text), self.config.email_from, self.config.email_to
+            )
+            for suffix, content in zip(
+                EMAIL_SUFFIXES, (email.eml, email.html.encode("utf-8"), email.text.encode("utf-8")), strict=True
+            ):
                 yield email_file(digest.key, suffix), content
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
@@ -179,8 +196,11 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
                 # link[rel=alternate] for a language version and asks for sitemap.xml next to it
                 # (GET /feeds/sitemap.xml, 404, three times per page view). Feed readers read
                 # rel as the set of words it is, and still find the feed.
-                tags.append(Markup('<link rel="alternate feed" type="{}" title="{} ({})" href="{}">')
-                            .format(media_type, title, label, href))
+                tags.append(
+                    Markup('<link rel="alternate feed" type="{}" title="{} ({})" href="{}">').format(
+                        media_type, title, label, href
+                    )
+                )
         return output.replace("</head>", "".join(tags) + "</head>", 1)
 
 
@@ -190,5 +210,10 @@ def digest_archive(archive: Archive) -> Archive:
         return archive
     stories = [s for s in archive.stories if s.origin is None or s.origin.digests]
     used = {lesson for s in stories for lesson in s.lessons}
-    return Archive(archive.settings, stories, {k: v for k, v in archive.lessons.items() if k in used},
-                   archive.credits, archive.withheld)
+    return Archive(
+        archive.settings,
+        stories,
+        {k: v for k, v in archive.lessons.items() if k in used},
+        archive.credits,
+        archive.withheld,
+    )

@@ -8,6 +8,7 @@ fetch them from wherever it is read (telling a third party who reads what), or s
 broken box. Links are made absolute against the page they came from, or unwrapped when
 there is no address to make them absolute with.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -61,6 +62,7 @@ class StoryText:
 def portable_html(html: str, base_url: str | None) -> str:
     """Clean HTML with no images, whose links work from a mail client or feed reader.
     One sanitiser pass with the site's rules (`clean_html`) minus images, plus link rewriting."""
+
     def rewrite(tag: str, attribute: str, value: str) -> str | None:
         if tag == "a" and attribute == "href":
             if urlsplit(value).scheme:
@@ -68,13 +70,43 @@ def portable_html(html: str, base_url: str | None) -> str:
             return urljoin(base_url, value) if base_url else None
         return filter_attribute(tag, attribute, value)
 
-    return nh3.clean(strip_permalinks(html), tags=PORTABLE_TAGS, attributes=ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, attribute_filter=rewrite,
-                     link_rel="noopener noreferrer", strip_comments=True)
+    return nh3.clean(
+        strip_permalinks(html),
+        tags=PORTABLE_TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=rewrite,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
 
 
-_BLOCKS = {"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "tr", "table",
-           "ul", "ol", "dl", "dt", "dd", "figure", "figcaption", "hr", "br", "details", "summary"}
+_BLOCKS = {
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "blockquote",
+    "pre",
+    "tr",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "figure",
+    "figcaption",
+    "hr",
+    "br",
+    "details",
+    "summary",
+}
 
 
 class _TextExtractor(HTMLParser):

@@ -3,6 +3,7 @@
 `url_for(src_uri)` decides the links: absolute ones for an email or a feed when the
 site's address is known, relative ones for a feed without it, or None (no link).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,8 +24,8 @@ class StoryView:
     title: str
     url: str | None
     summary: str
-    meta: str        # "Crisis simulation · Saltwick Yards · 14 March 2026"
-    also: str        # "Also about: Logistics, Safety", or ""
+    meta: str  # "Crisis simulation · Saltwick Yards · 14 March 2026"
+    also: str  # "Also about: Logistics, Safety", or ""
     place: str
     date: str
     lang: str
@@ -35,7 +36,7 @@ class DigestView:
     site_name: str
     title: str
     span: str
-    count: str                        # "4 stories"
+    count: str  # "4 stories"
     lang: str
     digest_url: str | None
     home_url: str | None
@@ -50,18 +51,32 @@ class DigestView:
 
 def story_view(archive: Archive, story: Story, url_for: UrlFor, primary: str | None = None) -> StoryView:
     settings = archive.settings
-    others = [archive.lessons[lesson].title for lesson in story.lessons if lesson != primary and lesson in archive.lessons]
-    meta = " · ".join(p for p in (settings.event_kinds.get(story.event, story.event), story.place, human(story.date)) if p)
-    return StoryView(story.title, url_for(story.path), story.summary, meta,
-                     ("Also about: " + ", ".join(others)) if others else "", story.place, human(story.date), story.lang)
+    others = [
+        archive.lessons[lesson].title for lesson in story.lessons if lesson != primary and lesson in archive.lessons
+    ]
+    meta = " · ".join(
+        p for p in (settings.event_kinds.get(story.event, story.event), story.place, human(story.date)) if p
+    )
+    return StoryView(
+        story.title,
+        url_for(story.path),
+        story.summary,
+        meta,
+        ("Also about: " + ", ".join(others)) if others else "",
+        story.place,
+        human(story.date),
+        story.lang,
+    )
 
 
 def digest_view(archive: Archive, digest: Digest, url_for: UrlFor, text: StoryText | None = None) -> DigestView:
     """`text` gives the stories' HTML (a build passes the pages it rendered); default: from Markdown."""
     settings = archive.settings
     text = text or StoryText()
-    groups = [(lesson.title, [story_view(archive, s, url_for, lesson.id) for s in stories])
-              for lesson, stories in digest.groups]
+    groups = [
+        (lesson.title, [story_view(archive, s, url_for, lesson.id) for s in stories])
+        for lesson, stories in digest.groups
+    ]
     answers = []
     for story, section in digest.answers:
         view = story_view(archive, story, url_for)
@@ -70,10 +85,20 @@ def digest_view(archive: Archive, digest: Digest, url_for: UrlFor, text: StoryTe
     first_url = url_for(first.path)
     count = len(digest.stories)
     return DigestView(
-        site_name=settings.site_name, title=digest.title, span=digest.period.span,
-        count=f"{count} {'story' if count == 1 else 'stories'}", lang=settings.default_lang,
-        digest_url=url_for(digest_uri(digest.key)), home_url=url_for("index.md"),
-        note_html=portable_html(text.markdown_html(digest.note), url_for(digest_uri(digest.key))) if digest.note else "",
-        read_aloud_url=first_url + READ_ALOUD_HASH if first_url else None, first_title=first.title,
-        groups=groups, answers_title=digest.answers_title, answers=answers, thanks=digest.thanks(),
+        site_name=settings.site_name,
+        title=digest.title,
+        span=digest.period.span,
+        count=f"{count} {'story' if count == 1 else 'stories'}",
+        lang=settings.default_lang,
+        digest_url=url_for(digest_uri(digest.key)),
+        home_url=url_for("index.md"),
+        note_html=portable_html(text.markdown_html(digest.note), url_for(digest_uri(digest.key)))
+        if digest.note
+        else "",
+        read_aloud_url=first_url + READ_ALOUD_HASH if first_url else None,
+        first_title=first.title,
+        groups=groups,
+        answers_title=digest.answers_title,
+        answers=answers,
+        thanks=digest.thanks(),
     )

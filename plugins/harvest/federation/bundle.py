@@ -12,6 +12,7 @@
 Everything in a bundle comes from another archive: paths and ids are checked against a strict
 pattern before anything is written, and nothing outside the listed entries is accepted.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,12 +24,12 @@ from dataclasses import dataclass
 from harvest.core.images import IMAGE_SUFFIXES
 
 BUNDLE_NAME = "harvest-federation.zip"
-NAMESPACE = "harvest-federation"   # ssh-keygen -n: an offline copy's signature never passes for a bundle
+NAMESPACE = "harvest-federation"  # ssh-keygen -n: an offline copy's signature never passes for a bundle
 FORMAT = "harvest-federation/1"
 MANIFEST_JSON = "federation.json"
 LESSONS = "lessons.yml"
 STORIES = "stories/"
-MAX_MANIFEST_JSON = 32 * 1024 ** 2
+MAX_MANIFEST_JSON = 32 * 1024**2
 MAX_PATH = 240
 MAX_DEPTH = 8
 STORY_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
@@ -39,7 +40,7 @@ _SEGMENT = re.compile(r"[^\W_][\w.-]*")  # no leading dot or underscore (hidden,
 @dataclass(frozen=True)
 class SharedStory:
     id: str
-    path: str       # relative to the bundle's stories/ (and to the peer's folder once pulled)
+    path: str  # relative to the bundle's stories/ (and to the peer's folder once pulled)
     sha256: str
 
 
@@ -51,14 +52,16 @@ class BundleManifest:
     date: dt.date
     profile: str
     stories: tuple[SharedStory, ...]
-    images: tuple[str, ...]      # relative to stories/
+    images: tuple[str, ...]  # relative to stories/
     withdrawn: tuple[str, ...]
 
     def to_json(self) -> bytes:
         data = {
             "format": FORMAT,
             "archive": {"id": self.archive_id, "name": self.archive_name},
-            "sequence": self.sequence, "date": self.date.isoformat(), "profile": self.profile,
+            "sequence": self.sequence,
+            "date": self.date.isoformat(),
+            "profile": self.profile,
             "stories": [{"id": s.id, "path": s.path, "sha256": s.sha256} for s in self.stories],
             "images": list(self.images),
             "withdrawn": list(self.withdrawn),
@@ -134,8 +137,9 @@ def parse_manifest(data: bytes) -> BundleManifest:
             raise BundleRefused(f"{MANIFEST_JSON}: a story entry is not a mapping")
         story_id, path, digest = entry.get("id"), entry.get("path"), entry.get("sha256")
         if not isinstance(story_id, str) or not STORY_ID.fullmatch(story_id):
-            raise BundleRefused(f"story id {story_id!r} is not a plain id: refused (an id may not leave "
-                                "the peer's namespace)")
+            raise BundleRefused(
+                f"story id {story_id!r} is not a plain id: refused (an id may not leave the peer's namespace)"
+            )
         why = unsafe_path(path, (".md",))
         if why or not isinstance(path, str):  # (a path that is not text has its `why` too)
             raise BundleRefused(f"story {story_id}: path {path!r} is {why}: refused")
@@ -159,13 +163,15 @@ def parse_manifest(data: bytes) -> BundleManifest:
     if not isinstance(withdrawn, list) or not all(isinstance(w, str) and STORY_ID.fullmatch(w) for w in withdrawn):
         raise BundleRefused(f"{MANIFEST_JSON}: withdrawals malformed")
     if seen_ids & set(withdrawn):
-        raise BundleRefused(f"{MANIFEST_JSON}: a story is both shared and withdrawn: "
-                            + ", ".join(sorted(seen_ids & set(withdrawn))))
+        raise BundleRefused(
+            f"{MANIFEST_JSON}: a story is both shared and withdrawn: " + ", ".join(sorted(seen_ids & set(withdrawn)))
+        )
     profile = raw.get("profile")
     if not isinstance(profile, str) or not STORY_ID.fullmatch(profile):
         raise BundleRefused(f"{MANIFEST_JSON}: profile missing or malformed")
-    return BundleManifest(archive_id, name.strip(), sequence, date, profile, tuple(stories), tuple(images),
-                          tuple(withdrawn))
+    return BundleManifest(
+        archive_id, name.strip(), sequence, date, profile, tuple(stories), tuple(images), tuple(withdrawn)
+    )
 
 
 def read_manifest(archive: zipfile.ZipFile) -> BundleManifest:
@@ -180,8 +186,13 @@ def read_manifest(archive: zipfile.ZipFile) -> BundleManifest:
         raise BundleRefused(f"{MANIFEST_JSON} is too large")
     with archive.open(info) as member:
         manifest = parse_manifest(member.read(MAX_MANIFEST_JSON + 1))
-    expected = {MANIFEST, MANIFEST_JSON, LESSONS, *(STORIES + s.path for s in manifest.stories),
-                *(STORIES + p for p in manifest.images)}
+    expected = {
+        MANIFEST,
+        MANIFEST_JSON,
+        LESSONS,
+        *(STORIES + s.path for s in manifest.stories),
+        *(STORIES + p for p in manifest.images),
+    }
     names = {i.filename for i in archive.infolist() if not i.is_dir()}
     extra, missing = sorted(names - expected), sorted(expected - names - {LESSONS})
     if extra:

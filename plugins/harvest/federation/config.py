@@ -1,5 +1,6 @@
 """The `harvest-federation` plugin's options in mkdocs.yml (the peers themselves are in
 stories/federation.yml, next to the stories they bring)."""
+
 from __future__ import annotations
 
 from mkdocs.config import base

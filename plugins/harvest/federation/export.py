@@ -5,6 +5,7 @@ redactions, HTML comments) and `images.publish_images` (metadata stripped), exac
 own site. Contributors travel as the names our profile shows (never handles: a handle may be a
 real name given without consent), and peers' stories we show are never re-shared.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -33,8 +34,19 @@ from harvest.federation.bundle import (
 from harvest.federation.ledger import read_ledger, write_ledger
 from harvest.offline import pack as packing
 
-EXPORTED_FIELDS = ("id", "title", "date", "event", "place", "lessons", "summary", "lang", "visibility",
-                   "images", "translation_of")
+EXPORTED_FIELDS = (
+    "id",
+    "title",
+    "date",
+    "event",
+    "place",
+    "lessons",
+    "summary",
+    "lang",
+    "visibility",
+    "images",
+    "translation_of",
+)
 
 
 @dataclasses.dataclass
@@ -52,15 +64,27 @@ def export(config_file: Path, out_dir: Path, profile: str | None = None, sign_ke
 
     config, settings = load_project(Path(config_file), profile)
     if settings.profile_level == settings.top_level:
-        raise HarvestError([Problem(Path(config_file).name, None, "--profile",
-                                    f"profile '{settings.profile}' shows {settings.top_level} stories; "
-                                    "a bundle leaves the archive, so it never carries them",
-                                    "export the public profile (the default), or members for trusted peers")])
-    refuse_output(Path(out_dir), "--out", [*published_folders(config),
-                                           (Path(config.site_dir), "the site folder (site_dir)")])
+        raise HarvestError(
+            [
+                Problem(
+                    Path(config_file).name,
+                    None,
+                    "--profile",
+                    f"profile '{settings.profile}' shows {settings.top_level} stories; "
+                    "a bundle leaves the archive, so it never carries them",
+                    "export the public profile (the default), or members for trusted peers",
+                )
+            ]
+        )
+    refuse_output(
+        Path(out_dir), "--out", [*published_folders(config), (Path(config.site_dir), "the site folder (site_dir)")]
+    )
     if sign_key is not None:
-        packing._check_key_location(Path(sign_key), settings, [Path(config.docs_dir), Path(out_dir),
-                                                               Path(config.theme.custom_dir or config.docs_dir)])
+        packing._check_key_location(
+            Path(sign_key),
+            settings,
+            [Path(config.docs_dir), Path(out_dir), Path(config.theme.custom_dir or config.docs_dir)],
+        )
     collection = scan(dataclasses.replace(settings, federation=False))  # peers' stories are theirs to share
     if collection.errors:
         raise HarvestError(collection.problems)
@@ -85,8 +109,16 @@ def export(config_file: Path, out_dir: Path, profile: str | None = None, sign_ke
     if digest != ledger.digest or ledger.date is None:
         ledger.sequence, ledger.date, ledger.digest = ledger.sequence + 1, settings.today, digest
     ledger.exported |= shared_ids
-    manifest = BundleManifest(ledger.archive_id, settings.site_name, ledger.sequence, ledger.date, settings.profile,
-                              tuple(shared), tuple(sorted(images)), withdrawn)
+    manifest = BundleManifest(
+        ledger.archive_id,
+        settings.site_name,
+        ledger.sequence,
+        ledger.date,
+        settings.profile,
+        tuple(shared),
+        tuple(sorted(images)),
+        withdrawn,
+    )
     entries[MANIFEST_JSON] = manifest.to_json()
     packing._refuse_private_keys(entries)
 
@@ -114,6 +146,7 @@ def export(config_file: Path, out_dir: Path, profile: str | None = None, sign_ke
 
 def packing_epoch(manifest: BundleManifest) -> int:
     from harvest.offline.build import ZIP_EPOCH_MIN, day_epoch
+
     return max(day_epoch(manifest.date), ZIP_EPOCH_MIN)
 
 
@@ -132,8 +165,11 @@ def story_file(archive: Archive, story: Story) -> str:
 def lessons_file(archive: Archive) -> str:
     """Only the lessons the shared stories use (a lesson only hidden stories use could name them)."""
     used = {lesson for story in archive.stories for lesson in story.lessons}
-    data = {key: {"title": lesson.title, "description": lesson.description}
-            for key, lesson in sorted(archive.lessons.items()) if key in used}
+    data = {
+        key: {"title": lesson.title, "description": lesson.description}
+        for key, lesson in sorted(archive.lessons.items())
+        if key in used
+    }
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=True, width=1000)
 
 

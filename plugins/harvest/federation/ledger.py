@@ -12,6 +12,7 @@ is listed as *withdrawn* in every later bundle, so peers remove it: withdrawal i
 left to absence. An export whose content equals the last one reuses its number and date, so
 exporting twice gives the same bytes.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,11 +69,25 @@ def read_ledger(settings: Settings) -> Ledger:
             else:
                 raise ValueError
         except ValueError:
-            problems.append(Problem(display, number, "federation", f"not a ledger line: {line[:80]!r}",
-                                    "restore the file from your history (git): it is written by `harvest export`"))
+            problems.append(
+                Problem(
+                    display,
+                    number,
+                    "federation",
+                    f"not a ledger line: {line[:80]!r}",
+                    "restore the file from your history (git): it is written by `harvest export`",
+                )
+            )
     if ledger is None and not problems:
-        problems.append(Problem(display, 1, "federation", "no `archive` line",
-                                "restore the file from your history (git): peers know this archive by its id"))
+        problems.append(
+            Problem(
+                display,
+                1,
+                "federation",
+                "no `archive` line",
+                "restore the file from your history (git): peers know this archive by its id",
+            )
+        )
     if ledger is None or problems:  # (no ledger is a problem above)
         raise HarvestError(problems)
     return ledger

@@ -14,6 +14,7 @@
 Unknown keys, duplicate keys, a key that is not an OpenSSH public key, a source that is not
 exactly one of folder/git/url: each is a `path:line: field:` problem; nothing is pulled or shown.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,9 +40,9 @@ KEY_HINT = "paste the one line of their public key (.pub), e.g. `key: ssh-ed2551
 
 @dataclass(frozen=True)
 class Source:
-    kind: str            # folder | git | url
-    location: str        # a folder (or .zip file) path, a git remote or an http(s) URL
-    path: str = ""       # for git: the folder in the repository holding the bundle
+    kind: str  # folder | git | url
+    location: str  # a folder (or .zip file) path, a git remote or an http(s) URL
+    path: str = ""  # for git: the folder in the repository holding the bundle
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,15 @@ def load_peers(settings: Settings) -> tuple[dict[str, Peer], list[Problem]]:
     file = federation_file(settings)
     display = settings.display_path(file)
     if file.is_symlink():
-        return {}, [Problem(display, None, "file", "is a symbolic link; the list of peers (and their keys) must "
-                            "be a real file in the stories folder", "replace the link with the file itself")]
+        return {}, [
+            Problem(
+                display,
+                None,
+                "file",
+                "is a symbolic link; the list of peers (and their keys) must be a real file in the stories folder",
+                "replace the link with the file itself",
+            )
+        ]
     if not file.is_file():
         return {}, []
     text, problems = decode_text(file.read_bytes(), display, max_bytes=1_000_000)
@@ -83,8 +91,15 @@ def load_peers(settings: Settings) -> tuple[dict[str, Peer], list[Problem]]:
             problems.append(Problem(display, lines.get(key), key, "unknown field", did_you_mean(key, TOP_KEYS)))
     peers_value = data.get("peers") or {}
     if not isinstance(peers_value, dict):
-        problems.append(Problem(display, lines.get("peers"), "peers", "should be a mapping of peer name -> settings",
-                                "e.g. `peers:` then `  riverside:` then `    name: Riverside Commune`"))
+        problems.append(
+            Problem(
+                display,
+                lines.get("peers"),
+                "peers",
+                "should be a mapping of peer name -> settings",
+                "e.g. `peers:` then `  riverside:` then `    name: Riverside Commune`",
+            )
+        )
         return {}, problems
     line_of = _line_finder(text)
     peers = {}
@@ -122,13 +137,15 @@ def _peer(name: str, value, display: str, line_of) -> tuple[Peer | None, list[Pr
 
     def problem(field_name: str, message: str, hint: str = "") -> None:
         full = f"{where}.{field_name}" if field_name else where
-        problems.append(Problem(display, line_of(full) or line_of(full.rsplit(".", 1)[0]) or line, full,
-                                message, hint))
+        problems.append(Problem(display, line_of(full) or line_of(full.rsplit(".", 1)[0]) or line, full, message, hint))
 
     if not PEER_NAME.fullmatch(name) or len(name) > MAX_PEER_NAME:
-        problem("", f"'{name}' is not a usable peer name",
-                f"lowercase letters and digits with single hyphens, at most {MAX_PEER_NAME} characters "
-                "(it names their folder and prefixes their story ids)")
+        problem(
+            "",
+            f"'{name}' is not a usable peer name",
+            f"lowercase letters and digits with single hyphens, at most {MAX_PEER_NAME} characters "
+            "(it names their folder and prefixes their story ids)",
+        )
         return None, problems
     if not isinstance(value, dict):
         problem("", "a peer needs `name:`, `key:` and `source:`", "indent them under the peer's name")
@@ -141,15 +158,20 @@ def _peer(name: str, value, display: str, line_of) -> tuple[Peer | None, list[Pr
         problem("name", "missing, or not plain one-line text", "e.g. `name: Riverside Commune`")
     key = value.get("key")
     if not isinstance(key, str) or not _is_public_key_line(key):
-        problem("key", "missing, or not an OpenSSH public key" +
-                ("; this is a PRIVATE key: never put it here" if isinstance(key, str) and "PRIVATE" in key else ""),
-                KEY_HINT)
+        problem(
+            "key",
+            "missing, or not an OpenSSH public key"
+            + ("; this is a PRIVATE key: never put it here" if isinstance(key, str) and "PRIVATE" in key else ""),
+            KEY_HINT,
+        )
     source = _source(value.get("source"), problem)
     maps = {}
     for kind in ("lessons", "events"):
         mapping = value.get(kind) or {}
-        if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) and SLUG.fullmatch(k)
-                                                    and SLUG.fullmatch(v) for k, v in mapping.items()):
+        if not isinstance(mapping, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and SLUG.fullmatch(k) and SLUG.fullmatch(v)
+            for k, v in mapping.items()
+        ):
             problem(kind, "should map their ids to ours", f"e.g. `{kind}: {{theirs: ours}}`")
             mapping = {}
         maps[kind] = dict(mapping)
@@ -160,18 +182,32 @@ def _peer(name: str, value, display: str, line_of) -> tuple[Peer | None, list[Pr
             problem(flag, "should be true or false", f"e.g. `{flag}: {str(default).lower()}`")
         flags[flag] = flag_value is True
     if flags["reshare"]:
-        problem("reshare", "re-sharing a peer's stories in our own exports is not supported yet",
-                "remove the line (re-sharing is off by default); their stories stay theirs to share")
+        problem(
+            "reshare",
+            "re-sharing a peer's stories in our own exports is not supported yet",
+            "remove the line (re-sharing is off by default); their stories stay theirs to share",
+        )
     # each of the last three is already a problem when it fails; named here for the checker
     if problems or not isinstance(title, str) or not isinstance(key, str) or source is None:
         return None, problems
-    return Peer(name, title.strip(), " ".join(key.split()[:2]), source, maps["lessons"], maps["events"],
-                flags["show"], flags["digests"], line), problems
+    return Peer(
+        name,
+        title.strip(),
+        " ".join(key.split()[:2]),
+        source,
+        maps["lessons"],
+        maps["events"],
+        flags["show"],
+        flags["digests"],
+        line,
+    ), problems
 
 
 def _source(value, problem) -> Source | None:
-    hint = ("one of `source: {folder: /media/usb/riverside}`, `source: {git: https://…/archive.git}` "
-            "or `source: {url: https://…/}`")
+    hint = (
+        "one of `source: {folder: /media/usb/riverside}`, `source: {git: https://…/archive.git}` "
+        "or `source: {url: https://…/}`"
+    )
     if not isinstance(value, dict):
         problem("source", "missing, or not a mapping", hint)
         return None
@@ -193,8 +229,11 @@ def _source(value, problem) -> Source | None:
         problem("source.path", "only for git sources: a folder inside the repository", "e.g. `path: federation`")
         return None
     if kind == "git" and not (GIT_URL.fullmatch(location) or location.startswith(("/", "./", "../"))):
-        problem("source.git", f"'{location}' is not a git remote Harvest uses",
-                "give an https://, ssh://, git@host: or file:// address, or a local path")
+        problem(
+            "source.git",
+            f"'{location}' is not a git remote Harvest uses",
+            "give an https://, ssh://, git@host: or file:// address, or a local path",
+        )
         return None
     if kind == "url" and not location.startswith(("https://", "http://")):
         problem("source.url", "should start with https://", hint)
@@ -204,5 +243,6 @@ def _source(value, problem) -> Source | None:
 
 def _is_public_key_line(text: str) -> bool:
     from harvest.offline.verify import _is_public_key
+
     fields = text.split()
     return "PRIVATE" not in text and len(fields) >= 2 and _is_public_key(fields[0], fields[1])

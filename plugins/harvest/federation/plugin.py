@@ -4,6 +4,7 @@ The peers' stories themselves come in through the core's scan (federation/storie
 story pages, lessons, answers, search and feeds include them; this plugin only adds the pages
 that say where they come from.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -18,8 +19,10 @@ from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.pages import PageSpec, peer_uri
 
 INDEX_URI = "federation/index.md"
-INTRO = ("Stories from the archives we follow. Each archive decides what it shares; each story "
-         "links back to where it came from, and leaves our site when its archive withdraws it.")
+INTRO = (
+    "Stories from the archives we follow. Each archive decides what it shares; each story "
+    "links back to where it came from, and leaves our site when its archive withdraws it."
+)
 
 
 class FederationPlugin(FeaturePlugin[FederationConfig]):
@@ -48,10 +51,19 @@ def by_peer(archive: Archive) -> dict[str, tuple[str, list[Story]]]:
 
 def federation_pages(archive: Archive, title: str) -> list[PageSpec]:
     groups = by_peer(archive)
-    pages = [PageSpec(INDEX_URI, title, INTRO, "harvest/index.html",
-                      {"entries": [(peer_uri(peer), name, "", len(stories))
-                                   for peer, (name, stories) in groups.items()]})]
+    pages = [
+        PageSpec(
+            INDEX_URI,
+            title,
+            INTRO,
+            "harvest/index.html",
+            {"entries": [(peer_uri(peer), name, "", len(stories)) for peer, (name, stories) in groups.items()]},
+        )
+    ]
     for peer, (name, stories) in groups.items():
-        pages.append(PageSpec(peer_uri(peer), name, f"Stories shared by {escape(name)}.", "harvest/list.html",
-                              {"stories": stories}))
+        pages.append(
+            PageSpec(
+                peer_uri(peer), name, f"Stories shared by {escape(name)}.", "harvest/list.html", {"stories": stories}
+            )
+        )
     return pages

@@ -8,6 +8,7 @@ same archive as before, a sequence number never lower than the last one pulled).
 anything written: the peer's folder stories/_federation/<peer>/ is rebuilt beside the old one
 and swapped in whole, so a failure leaves the old one, and our own stories are never touched.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,9 +42,9 @@ from harvest.federation.bundle import (
 from harvest.federation.peers import Peer, load_peers
 
 FEDERATION_DIR = "_federation"
-STATE = "_pulled.json"      # what was last pulled from this peer (skipped by the story scan: `_` prefix)
+STATE = "_pulled.json"  # what was last pulled from this peer (skipped by the story scan: `_` prefix)
 PEER_LESSONS = "_lessons.yml"
-MAX_BUNDLE_BYTES = 2 * 1024 ** 3
+MAX_BUNDLE_BYTES = 2 * 1024**3
 MAX_SIG_BYTES = 64 * 1024
 
 
@@ -55,7 +56,7 @@ class PullResult:
     updated: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)   # "id: why", left out of this pull
+    skipped: list[str] = field(default_factory=list)  # "id: why", left out of this pull
     sequence: int = 0
     date: dt.date | None = None
     refused: str | None = None
@@ -63,9 +64,11 @@ class PullResult:
     def summary(self) -> str:
         if self.refused:
             return f"{self.peer}: REFUSED: {self.refused}"
-        return (f"{self.peer} ({self.title}, bundle {self.sequence} of {self.date}): {len(self.new)} new, "
-                f"{len(self.updated)} updated, {len(self.withdrawn)} withdrawn, {len(self.unchanged)} unchanged"
-                + (f", {len(self.skipped)} left out" if self.skipped else ""))
+        return (
+            f"{self.peer} ({self.title}, bundle {self.sequence} of {self.date}): {len(self.new)} new, "
+            f"{len(self.updated)} updated, {len(self.withdrawn)} withdrawn, {len(self.unchanged)} unchanged"
+            + (f", {len(self.skipped)} left out" if self.skipped else "")
+        )
 
 
 def peer_folder(settings: Settings, peer: str) -> Path:
@@ -77,13 +80,33 @@ def pull(settings: Settings, names: list[str], dry_run: bool = False) -> list[Pu
     if problems:
         raise HarvestError(problems)
     if not peers:
-        raise HarvestError([Problem(settings.display_path(settings.stories_dir / "federation.yml"), None, "peers",
-                                    "no peers to pull from", "list the archives you follow; see README → Federation")])
+        raise HarvestError(
+            [
+                Problem(
+                    settings.display_path(settings.stories_dir / "federation.yml"),
+                    None,
+                    "peers",
+                    "no peers to pull from",
+                    "list the archives you follow; see README → Federation",
+                )
+            ]
+        )
     unknown = [n for n in names if n not in peers]
     if unknown:
         from harvest.core.problems import did_you_mean
-        raise HarvestError([Problem(settings.display_path(settings.stories_dir / "federation.yml"), None, "peers",
-                                    f"no peer named '{n}'", did_you_mean(n, peers)) for n in unknown])
+
+        raise HarvestError(
+            [
+                Problem(
+                    settings.display_path(settings.stories_dir / "federation.yml"),
+                    None,
+                    "peers",
+                    f"no peer named '{n}'",
+                    did_you_mean(n, peers),
+                )
+                for n in unknown
+            ]
+        )
     results = []
     for name in names or sorted(peers):
         peer = peers[name]
@@ -99,12 +122,15 @@ def pull(settings: Settings, names: list[str], dry_run: bool = False) -> list[Pu
 
 # --- fetching -------------------------------------------------------------------------------------
 
+
 def fetch(settings: Settings, peer: Peer, workdir: Path) -> Path:
     """Copy the peer's bundle (and its signature, if any) into `workdir`; -> the zip there."""
     source = peer.source
     if source.kind == "url":
-        raise BundleRefused(f"http(s) sources are not supported yet ({source.location}); copy the bundle to a "
-                            "folder or publish it in a git repository")
+        raise BundleRefused(
+            f"http(s) sources are not supported yet ({source.location}); copy the bundle to a "
+            "folder or publish it in a git repository"
+        )
     if source.kind == "git":
         folder = _clone(settings, source.location, workdir / "repo") / source.path
     else:
@@ -131,9 +157,27 @@ def _clone(settings: Settings, location: str, target: Path) -> Path:
     if not git:
         raise BundleRefused("git is needed for git sources; install it")
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
-    result = subprocess.run([git, "-c", "protocol.ext.allow=never", "-c", "core.symlinks=false", "clone", "--quiet",
-                             "--depth", "1", "--no-tags", "--", location, str(target)],
-                            capture_output=True, text=True, env=env, timeout=900)
+    result = subprocess.run(
+        [
+            git,
+            "-c",
+            "protocol.ext.allow=never",
+            "-c",
+            "core.symlinks=false",
+            "clone",
+            "--quiet",
+            "--depth",
+            "1",
+            "--no-tags",
+            "--",
+            location,
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     if result.returncode != 0:
         raise BundleRefused(f"git could not fetch {location}: {result.stderr.strip()[:300]}")
     return target
@@ -141,18 +185,20 @@ def _clone(settings: Settings, location: str, target: Path) -> Path:
 
 # --- verifying ------------------------------------------------------------------------------------
 
+
 def verify_bundle(zip_path: Path, peer: Peer, workdir: Path) -> None:
     from harvest.offline.verify import OK, check_manifest, check_signature, trusted_key
 
     signature = zip_path.with_name(zip_path.name + ".sig")
     if not signature.is_file():
-        raise BundleRefused("the bundle is not signed (no .sig beside it): refused; ask them to export with "
-                            "--sign-key")
+        raise BundleRefused("the bundle is not signed (no .sig beside it): refused; ask them to export with --sign-key")
     key = trusted_key(peer.key, workdir, NAMESPACE)
     check = check_signature(zip_path, key, NAMESPACE)
     if check.status != OK:
-        raise BundleRefused(f"signature: not signed by the key federation.yml gives for '{peer.name}', or the "
-                            f"bundle was changed after signing: refused ({check.details[0][:200]})")
+        raise BundleRefused(
+            f"signature: not signed by the key federation.yml gives for '{peer.name}', or the "
+            f"bundle was changed after signing: refused ({check.details[0][:200]})"
+        )
     check = check_manifest(zip_path)
     if check.status != OK:
         raise BundleRefused("unsafe or damaged bundle: " + "; ".join(check.details[:3]))
@@ -167,8 +213,10 @@ def read_state(folder: Path) -> dict | None:
     try:
         state = json.loads(file.read_text("utf-8"))
     except (OSError, ValueError) as error:
-        raise BundleRefused(f"{file.name} in stories/{FEDERATION_DIR}/{folder.name}/ is unreadable ({error}); "
-                            "restore it from your history (git)") from None
+        raise BundleRefused(
+            f"{file.name} in stories/{FEDERATION_DIR}/{folder.name}/ is unreadable ({error}); "
+            "restore it from your history (git)"
+        ) from None
     if not isinstance(state, dict):
         raise BundleRefused(f"{file.name} in stories/{FEDERATION_DIR}/{folder.name}/ is not a mapping; restore it")
     return state
@@ -180,28 +228,36 @@ def _check_order(manifest: BundleManifest, bundle_sha: str, state: dict | None, 
     if state is None:
         return False
     if state.get("archive_id") != manifest.archive_id:
-        raise BundleRefused(f"this bundle is from another archive ({manifest.archive_name}, id "
-                            f"{manifest.archive_id}) than the one pulled as '{peer.name}' before: refused; "
-                            f"if they really started over, remove stories/{FEDERATION_DIR}/{peer.name}/ first")
+        raise BundleRefused(
+            f"this bundle is from another archive ({manifest.archive_name}, id "
+            f"{manifest.archive_id}) than the one pulled as '{peer.name}' before: refused; "
+            f"if they really started over, remove stories/{FEDERATION_DIR}/{peer.name}/ first"
+        )
     last, last_date = int(state.get("sequence", 0)), state.get("date", "")
     if manifest.sequence < last or manifest.date.isoformat() < last_date:
-        raise BundleRefused(f"bundle {manifest.sequence} of {manifest.date} is older than bundle {last} of "
-                            f"{last_date}, pulled before: refused (a replayed bundle would bring back "
-                            "withdrawn stories)")
+        raise BundleRefused(
+            f"bundle {manifest.sequence} of {manifest.date} is older than bundle {last} of "
+            f"{last_date}, pulled before: refused (a replayed bundle would bring back "
+            "withdrawn stories)"
+        )
     if manifest.sequence == last:
         if state.get("bundle_sha256") != bundle_sha:
-            raise BundleRefused(f"bundle {manifest.sequence} differs from the bundle {last} pulled before: "
-                                "refused (one sequence number, two contents)")
+            raise BundleRefused(
+                f"bundle {manifest.sequence} differs from the bundle {last} pulled before: "
+                "refused (one sequence number, two contents)"
+            )
         return True
     return False
 
 
 # --- storing --------------------------------------------------------------------------------------
 
+
 def _pull_one(settings: Settings, peer: Peer, workdir: Path, dry_run: bool, result: PullResult) -> None:
     zip_path = fetch(settings, peer, workdir)
     verify_bundle(zip_path, peer, workdir)
     from harvest.offline.pack import sha256_file
+
     bundle_sha = sha256_file(zip_path)
     folder = peer_folder(settings, peer.name)
     if folder.is_symlink() or (folder / STATE).is_symlink():
@@ -234,9 +290,15 @@ def _pull_one(settings: Settings, peer: Peer, workdir: Path, dry_run: bool, resu
             if same or dry_run:
                 return
             lessons = read_member(archive, LESSONS, 5_000_000) if LESSONS in archive.namelist() else b""
-            state = {"archive_id": manifest.archive_id, "archive_name": manifest.archive_name,
-                     "sequence": manifest.sequence, "date": manifest.date.isoformat(), "profile": manifest.profile,
-                     "bundle_sha256": bundle_sha, "stories": dict(sorted(stored.items()))}
+            state = {
+                "archive_id": manifest.archive_id,
+                "archive_name": manifest.archive_name,
+                "sequence": manifest.sequence,
+                "date": manifest.date.isoformat(),
+                "profile": manifest.profile,
+                "bundle_sha256": bundle_sha,
+                "stories": dict(sorted(stored.items())),
+            }
             with staged_tree(folder) as new:
                 (new / STATE).write_text(json.dumps(state, indent=1, sort_keys=True) + "\n", "utf-8")
                 (new / PEER_LESSONS).write_bytes(lessons)
@@ -270,8 +332,12 @@ def with_provenance(data: bytes, origin_id: str, digest: str, peer: Peer, manife
     credits = given_credits if isinstance(given_credits, list) else []
     meta["id"] = origin_id
     meta["federation"] = {
-        "peer": peer.name, "archive": manifest.archive_name, "archive_id": manifest.archive_id,
-        "id": origin_id, "digest": digest,
-        "credits": [str(c) for c in credits if isinstance(c, str)][:50], "anonymous": anonymous_count(given_anonymous),
+        "peer": peer.name,
+        "archive": manifest.archive_name,
+        "archive_id": manifest.archive_id,
+        "id": origin_id,
+        "digest": digest,
+        "credits": [str(c) for c in credits if isinstance(c, str)][:50],
+        "anonymous": anonymous_count(given_anonymous),
     }
     return dump_story(meta, raw.body)

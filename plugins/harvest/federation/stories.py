@@ -7,6 +7,7 @@ Ids are namespaced (`<peer>--<their id>`), lessons mapped to ours where federati
 (else shown as the peer's own lesson), and credit is the names the origin gave: our contributors
 registry never applies to a peer's story.
 """
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -29,8 +30,9 @@ def peer_story_id(peer: str, origin_id: str) -> str:
     return f"{peer}{SEPARATOR}{origin_id}"
 
 
-def scan_peers(settings: Settings, lessons: dict[str, Lesson], matcher: PromptMatcher
-               ) -> tuple[list[Story], dict[str, Lesson], list[Problem], int]:
+def scan_peers(
+    settings: Settings, lessons: dict[str, Lesson], matcher: PromptMatcher
+) -> tuple[list[Story], dict[str, Lesson], list[Problem], int]:
     """-> (the peers' usable stories, the peers' own lessons they use, problems, files seen).
     Problems in federation.yml are ours (errors); problems in a peer's story are the peer's (warnings)."""
     peers, problems = load_peers(settings)
@@ -87,9 +89,15 @@ def _scan_peer(settings: Settings, peer: Peer, folder: Path, ours: dict[str, Les
             provenance = meta.pop("federation", None)
             origin = _origin(provenance, peer, archive_name)
             if origin is None:
-                story_problems.append(Problem(display, raw.line_of("federation"), "federation",
-                                              "no provenance (origin archive, id, digest)",
-                                              "pull it again with `harvest federation pull`"))
+                story_problems.append(
+                    Problem(
+                        display,
+                        raw.line_of("federation"),
+                        "federation",
+                        "no provenance (origin archive, id, digest)",
+                        "pull it again with `harvest federation pull`",
+                    )
+                )
             else:
                 meta["contributors"] = []  # credit is the origin's, as names (Origin.credits)
                 if isinstance(meta.get("event"), str):
@@ -109,8 +117,9 @@ def _scan_peer(settings: Settings, peer: Peer, folder: Path, ours: dict[str, Les
         if story is not None and not errors:
             stories.append(story)
     ids = {s.id for s in stories}
-    stories = [s if not s.translation_of or s.translation_of in ids else replace(s, translation_of=None)
-               for s in stories]
+    stories = [
+        s if not s.translation_of or s.translation_of in ids else replace(s, translation_of=None) for s in stories
+    ]
     return stories, used, problems, seen
 
 
@@ -128,9 +137,15 @@ def _images_outside(story: Story, file: Path, folder: Path, display: str, line_o
         if ref.startswith("/") or not target.is_relative_to(root):
             at = story.markdown.find(ref)
             line = line_of("images") if at < 0 else story.body_line + story.markdown.count("\n", 0, at)
-            problems.append(Problem(display, line,
-                                    "images", f"'{ref}' is outside the peer's folder",
-                                    "a peer's story may show only the images its bundle brought"))
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    "images",
+                    f"'{ref}' is outside the peer's folder",
+                    "a peer's story may show only the images its bundle brought",
+                )
+            )
     return problems
 
 
@@ -141,16 +156,31 @@ def _origin(provenance, peer: Peer, archive_name: str) -> Origin | None:
     if not isinstance(origin_id, str) or not isinstance(digest, str):
         return None
     from harvest.federation.bundle import STORY_ID
+
     if not STORY_ID.fullmatch(origin_id):
         return None
     given_credits = provenance.get("credits")  # a number here would stop the scan with a traceback
     credits = tuple(c for c in given_credits if isinstance(c, str)) if isinstance(given_credits, list) else ()
-    return Origin(peer.name, archive_name, str(provenance.get("archive_id") or ""), origin_id, digest,
-                  credits, anonymous_count(provenance.get("anonymous")), peer.digests)
+    return Origin(
+        peer.name,
+        archive_name,
+        str(provenance.get("archive_id") or ""),
+        origin_id,
+        digest,
+        credits,
+        anonymous_count(provenance.get("anonymous")),
+        peer.digests,
+    )
 
 
-def _as_peer_story(story: Story, peer: Peer, origin: Origin, ours: dict[str, Lesson], theirs: dict[str, Lesson],
-                   used: dict[str, Lesson]) -> Story:
+def _as_peer_story(
+    story: Story,
+    peer: Peer,
+    origin: Origin,
+    ours: dict[str, Lesson],
+    theirs: dict[str, Lesson],
+    used: dict[str, Lesson],
+) -> Story:
     lessons = []
     for lesson in story.lessons:
         mapped = peer.lessons.get(lesson) or (lesson if lesson in ours else None)
@@ -161,13 +191,24 @@ def _as_peer_story(story: Story, peer: Peer, origin: Origin, ours: dict[str, Les
         if (mapped in ours or mapped in used) and mapped not in lessons:
             lessons.append(mapped)
     translation = peer_story_id(peer.name, story.translation_of) if story.translation_of else None
-    return replace(story, id=peer_story_id(peer.name, origin.origin_id), lessons=tuple(lessons), contributors=(),
-                   translation_of=translation, origin=origin)
+    return replace(
+        story,
+        id=peer_story_id(peer.name, origin.origin_id),
+        lessons=tuple(lessons),
+        contributors=(),
+        translation_of=translation,
+        origin=origin,
+    )
 
 
 def _as_peers(problem: Problem, peer: Peer, left_out: bool) -> Problem:
     """A peer story's problem is theirs: a warning naming them, never an error that stops our build."""
-    hint = (f"this story comes from {peer.title} ({peer.name}); it is left out of our site until they fix it "
-            "and you pull again" if left_out else f"this story comes from {peer.title} ({peer.name})")
-    return replace(problem, message=f"{problem.message} (in {peer.name}'s story)", hint=hint,
-                   severity=WARNING, strict=False)
+    hint = (
+        f"this story comes from {peer.title} ({peer.name}); it is left out of our site until they fix it "
+        "and you pull again"
+        if left_out
+        else f"this story comes from {peer.title} ({peer.name})"
+    )
+    return replace(
+        problem, message=f"{problem.message} (in {peer.name}'s story)", hint=hint, severity=WARNING, strict=False
+    )

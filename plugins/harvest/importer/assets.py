@@ -11,6 +11,7 @@ Remote images are fetched only when asked (`--fetch-remote-images`): once per ad
 http(s) only (redirects too), with a size cap and a deadline, and kept only if they decode as an
 image. A re-import reuses the copy already next to the story instead of fetching it again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,8 +34,8 @@ _FORMATS = ((b"\xff\xd8", ".jpg"), (b"\x89PNG", ".png"), (b"GIF8", ".gif"))
 
 @dataclass
 class StagedImage:
-    reference: str            # as the story writes it: <story id>/<name>
-    staged: Path | None       # the clean copy to install; None when the copy next to the story is reused
+    reference: str  # as the story writes it: <story id>/<name>
+    staged: Path | None  # the clean copy to install; None when the copy next to the story is reused
 
 
 class _HttpOnly(urllib.request.HTTPRedirectHandler):
@@ -81,8 +82,8 @@ class ImageFinder:
 
     def __init__(self, site: OldSite | None, staging: Path, fetch_remote: bool = False, fetcher=fetch):
         self.site, self.staging, self.fetch_remote, self.fetcher = site, staging, fetch_remote, fetcher
-        self._cleaned: dict[Path, Path | ImageRefused] = {}   # source file -> its clean copy in staging
-        self._fetched: dict[str, Path | str] = {}             # address -> its clean copy, or why not
+        self._cleaned: dict[Path, Path | ImageRefused] = {}  # source file -> its clean copy in staging
+        self._fetched: dict[str, Path | str] = {}  # address -> its clean copy, or why not
 
     def for_story(self, story_id: str, post_file: Path | None, existing_story: Path | None) -> StoryImages:
         return StoryImages(self, story_id, post_file, existing_story)

@@ -1,4 +1,5 @@
 """One source item -> a draft story (front matter + cleaned body), or the reason it cannot be one."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,10 +32,10 @@ FALSE = (False, "false", "no", "0", 0)
 @dataclass
 class Draft:
     item: SourceItem
-    meta: dict                    # story front matter, without `lessons` until they are settled
+    meta: dict  # story front matter, without `lessons` until they are settled
     body: str
     tags: list[tuple[str, tuple[str, ...]]]  # each tag (as written) and the lesson ids it maps to
-    unmapped: list[str]           # tags that matched no lesson or event (as written)
+    unmapped: list[str]  # tags that matched no lesson or event (as written)
     notes: list[Problem] = field(default_factory=list)
     images: list[StagedImage] = field(default_factory=list)  # copied next to the story when it is written
 
@@ -45,7 +46,7 @@ def story_id(item: SourceItem) -> str:
     When several items share the name (JSON records without a plain-number id), 12 hex
     digits keep a collision unlikely even in a large dataset.
     """
-    digest = hashlib.sha1(item.key.encode("utf-8")).hexdigest()[:8 if item.distinct_stem else 12]
+    digest = hashlib.sha1(item.key.encode("utf-8")).hexdigest()[: 8 if item.distinct_stem else 12]
     name = slugify(item.stem or "item")[:50].strip("-") or "item"
     return f"imp-{name}-{digest}"
 
@@ -71,11 +72,22 @@ def parse_date(value, formats: tuple[str, ...] = ()) -> str | None:
 
 
 class Converter:
-    def __init__(self, settings: Settings, mapping: ImportMapping, lessons: dict[str, Lesson],
-                 registry: dict[str, RegistryEntry], authors: dict[str, dict], *, event: str | None = None,
-                 place: str | None = None, drafts: bool = False, links: LinkIndex | None = None,
-                 images: ImageFinder | None = None, posts_root: Path | None = None,
-                 existing: dict[str, Path] | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        mapping: ImportMapping,
+        lessons: dict[str, Lesson],
+        registry: dict[str, RegistryEntry],
+        authors: dict[str, dict],
+        *,
+        event: str | None = None,
+        place: str | None = None,
+        drafts: bool = False,
+        links: LinkIndex | None = None,
+        images: ImageFinder | None = None,
+        posts_root: Path | None = None,
+        existing: dict[str, Path] | None = None,
+    ):
         self.settings, self.mapping, self.lessons, self.registry = settings, mapping, lessons, registry
         self.authors = {slugify(k): v for k, v in authors.items()}
         self.event_default = event or mapping.event_default
@@ -101,8 +113,9 @@ class Converter:
         def note(field_name: str, message: str, line: int | None = None, hint: str = "") -> None:
             notes.append(self._note(item, line or self._line(item, field_name, fields), field_name, message, hint))
 
-        if not self.include_drafts and (self._first(fields, ("draft",)) in TRUE
-                                        or self._first(fields, ("published",)) in FALSE):
+        if not self.include_drafts and (
+            self._first(fields, ("draft",)) in TRUE or self._first(fields, ("published",)) in FALSE
+        ):
             raise Skip("a draft (not published on the old site)", hint="use --drafts to import drafts too")
 
         title = self._text(self._first(fields, self.mapping.fields["title"]))
@@ -113,10 +126,12 @@ class Converter:
         post_file = self.posts_root / item.key if self.posts_root is not None and item.body is not None else None
         images = self.images.for_story(new_id, post_file, self.existing.get(new_id)) if self.images else None
         links = self.links
-        cleaner = BodyCleaner(self.matcher, lambda name: fields.get(name.casefold(), (None, None))[1],
-                              story_link=(lambda url: links.resolve(url, item.key)) if links
-                              else (lambda url: None),
-                              image=images.place if images else (lambda src: (None, None)))
+        cleaner = BodyCleaner(
+            self.matcher,
+            lambda name: fields.get(name.casefold(), (None, None))[1],
+            story_link=(lambda url: links.resolve(url, item.key)) if links else (lambda url: None),
+            image=images.place if images else (lambda src: (None, None)),
+        )
         body, cleaned = cleaner.clean(body, body_line)
         for line, message in cleaned.items:
             notes.append(self._note(item, line if item.body is not None else item.line, "body", message))
@@ -128,19 +143,28 @@ class Converter:
             note("title", "title shortened to 200 characters")
             title = shorten(title, 200)
 
-        meta: dict[str, object] = {"id": new_id, "title": title, "date": self._date(item, fields, note),
-                "event": self._event(fields, note)}
+        meta: dict[str, object] = {
+            "id": new_id,
+            "title": title,
+            "date": self._date(item, fields, note),
+            "event": self._event(fields, note),
+        }
         tags, unmapped, tag_event = self._tags(fields, item.kind)
         meta["event"] = meta["event"] or tag_event or self.event_default
         if not meta["event"]:
-            raise Skip("no event kind: the source does not say what kind of event this was",
-                       hint="pass --event KIND (one of: " + ", ".join(self.settings.event_kinds)
-                            + "), or set `event_default` in the mapping")
+            raise Skip(
+                "no event kind: the source does not say what kind of event this was",
+                hint="pass --event KIND (one of: "
+                + ", ".join(self.settings.event_kinds)
+                + "), or set `event_default` in the mapping",
+            )
         meta["place"] = self._place(fields, note)
         meta["contributors"] = self._contributors(fields, note)
         meta["summary"] = self._summary(fields, body, title, note)
         lang = self._first(fields, self.mapping.fields["lang"])
-        meta["lang"] = normalize_lang(lang) or (item.lang_hint and normalize_lang(item.lang_hint)) or self.mapping.lang_default
+        meta["lang"] = (
+            normalize_lang(lang) or (item.lang_hint and normalize_lang(item.lang_hint)) or self.mapping.lang_default
+        )
         if lang is not None and not normalize_lang(lang):
             note("lang", f"{lang!r} is not a language tag; left out")
         meta["visibility"] = self._visibility(fields, note)
@@ -185,8 +209,10 @@ class Converter:
             parts.append(body.replace("\r\n", "\n").strip())
         for prompt in self.settings.prompts:
             names = self.mapping.sections.get(prompt.id) or [
-                original for key, (original, _) in fields.items()
-                if key == prompt.id or self.matcher.match(original) == prompt.id]
+                original
+                for key, (original, _) in fields.items()
+                if key == prompt.id or self.matcher.match(original) == prompt.id
+            ]
             answer = self._first(fields, names)
             if isinstance(answer, str) and answer.strip():
                 parts.append(f"## {prompt.title}\n\n{answer.replace(chr(13), '').strip()}")
@@ -202,13 +228,18 @@ class Converter:
         if value is not None and written is None:
             if not file_date:
                 shown = f"a date like {' or '.join(formats)}" if formats else "a date like 2019-03-04"
-                raise Skip(f"date {value!r} is not {shown}", self._line(item, "date", fields),
-                           "name the source's date format in the mapping, e.g. `date_format: \"%d/%m/%Y\"` for "
-                           "05/11/2020 as 5 November (day-first and month-first dates cannot be told apart)")
+                raise Skip(
+                    f"date {value!r} is not {shown}",
+                    self._line(item, "date", fields),
+                    'name the source\'s date format in the mapping, e.g. `date_format: "%d/%m/%Y"` for '
+                    "05/11/2020 as 5 November (day-first and month-first dates cannot be told apart)",
+                )
             note("date", f"date {value!r} is not a date; used {file_date} from the file name")
         if written and file_date and written != file_date:
-            note("date", f"front matter says {written} but the file name says {file_date}; "
-                         f"used {written}, as the old site did")
+            note(
+                "date",
+                f"front matter says {written} but the file name says {file_date}; used {written}, as the old site did",
+            )
         date = written or file_date
         if not date:
             raise Skip("no date", item.line, "add a date field (YYYY-MM-DD), or name the file 2019-03-04-title.md")
@@ -221,8 +252,11 @@ class Converter:
         key = slugify(str(value))
         kind = self.mapping.events.get(key) or (key if key in self.settings.event_kinds else self.event_labels.get(key))
         if kind is None:
-            note("event", f"unknown event kind {value!r}; map it under `events:` in the mapping",
-                 hint="known kinds: " + ", ".join(self.settings.event_kinds))
+            note(
+                "event",
+                f"unknown event kind {value!r}; map it under `events:` in the mapping",
+                hint="known kinds: " + ", ".join(self.settings.event_kinds),
+            )
         return kind
 
     def _tags(self, fields: dict, kind: str) -> tuple[list[tuple[str, tuple[str, ...]]], list[str], str | None]:
@@ -240,8 +274,9 @@ class Converter:
                 tags.append((tag, (key if key in self.lessons else self.lesson_titles[key],)))
             else:
                 tags.append((tag, ()))
-            tag_event = self.mapping.events.get(key) or (key if key in self.settings.event_kinds
-                                                         else self.event_labels.get(key))
+            tag_event = self.mapping.events.get(key) or (
+                key if key in self.settings.event_kinds else self.event_labels.get(key)
+            )
             if tag_event:
                 event = event or tag_event
                 mapped = True
@@ -297,8 +332,11 @@ class Converter:
             return self.mapping.visibility_default
         if value in self.settings.visibility_levels:
             return value
-        note("visibility", f"unknown visibility {value!r}; used '{self.settings.top_level}', the most restricted",
-             hint="known levels: " + ", ".join(self.settings.visibility_levels))
+        note(
+            "visibility",
+            f"unknown visibility {value!r}; used '{self.settings.top_level}', the most restricted",
+            hint="known levels: " + ", ".join(self.settings.visibility_levels),
+        )
         return self.settings.top_level
 
 
@@ -356,5 +394,10 @@ def link_post(item: SourceItem) -> Post | None:
     if isinstance(value, dict):
         value = value.get("created") or value.get("date")
     date = parse_date(value) if value is not None else None
-    return Post(item.key, story_id(item), date or parse_date(item.file_date),
-                post_slugs(item.stem, item.meta, title, item.kind), post_permalinks(item.meta))
+    return Post(
+        item.key,
+        story_id(item),
+        date or parse_date(item.file_date),
+        post_slugs(item.stem, item.meta, title, item.kind),
+        post_permalinks(item.meta),
+    )

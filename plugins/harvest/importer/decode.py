@@ -19,6 +19,7 @@ end). Its splitter accepts `----` but not YAML's `...` end marker, and strips th
 after the closing fence, so the body's first line number is lost. What is left of it (finding
 the fences) is the ten lines of `split_post`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,8 +61,9 @@ class DuplicateKey(Skip):
 
     def __init__(self, first: str, second: str, line: int | None = None):
         same = "is given twice" if first == second else f"clashes with '{first}'"
-        super().__init__(f"field '{second}' {same}", line,
-                         "keep one of them: the other value would be silently dropped")
+        super().__init__(
+            f"field '{second}' {same}", line, "keep one of them: the other value would be silently dropped"
+        )
 
 
 def unique_keys(pairs: list[tuple[str, object]]) -> dict:
@@ -103,8 +105,8 @@ def split_post(text: str, display: str) -> Post:
         end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in closers), None)
         if end is None:
             raise Skip("front matter is not closed", 1, f"add a line '{closers[0]}' after the last field")
-        source, body, body_line = "\n".join(lines[1:end]), "\n".join(lines[end + 1:]), end + 2
-        meta, field_lines = (_yaml(source, display) if first == "---" else (_toml(source), {}))
+        source, body, body_line = "\n".join(lines[1:end]), "\n".join(lines[end + 1 :]), end + 2
+        meta, field_lines = _yaml(source, display) if first == "---" else (_toml(source), {})
     elif first.startswith("{"):
         meta, consumed = _json_front(text)
         body_line = text.count("\n", 0, consumed) + 2
@@ -140,9 +142,11 @@ def _toml(source: str) -> dict:
         raise too_deep() from None
     except tomllib.TOMLDecodeError as exc:
         match = _TOML_LINE.search(str(exc))
-        raise Skip(f"invalid TOML front matter: {_TOML_LINE.sub('', str(exc)).strip()}",
-                   int(match.group(1)) + 1 if match else 1,
-                   "check quotes and brackets; strings in TOML need quotes") from None
+        raise Skip(
+            f"invalid TOML front matter: {_TOML_LINE.sub('', str(exc)).strip()}",
+            int(match.group(1)) + 1 if match else 1,
+            "check quotes and brackets; strings in TOML need quotes",
+        ) from None
 
 
 def _json_front(text: str) -> tuple[dict, int]:

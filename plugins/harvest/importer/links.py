@@ -9,6 +9,7 @@ then its last address segment (the slug: front-matter `slug`, the file name, or,
 Material blog, the title as Material slugifies it), with the date in the address deciding
 between posts that share a slug. A link that matches no post, or several, is not guessed.
 """
+
 from __future__ import annotations
 
 import posixpath
@@ -29,9 +30,9 @@ PAGE_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".html", ".htm")
 
 @dataclass(frozen=True)
 class Post:
-    key: str             # relative to the posts folder (posix)
+    key: str  # relative to the posts folder (posix)
     story_id: str
-    date: str | None     # ISO
+    date: str | None  # ISO
     slugs: tuple[str, ...]
     permalinks: tuple[str, ...]
 
@@ -53,7 +54,7 @@ class LinkIndex:
     def __init__(self, posts: list[Post], site: OldSite | None):
         self.site = site
         self.by_key: dict[str, str] = {}
-        self.by_name: dict[str, list[Post]] = {}      # file name without suffix (Jekyll post_url)
+        self.by_name: dict[str, list[Post]] = {}  # file name without suffix (Jekyll post_url)
         self.by_permalink: dict[str, str] = {}
         self.by_slug: dict[str, list[Post]] = {}
         for post in posts:
@@ -73,7 +74,7 @@ class LinkIndex:
         here = posixpath.dirname(from_key)
         for kind in (POST_URL, HUGO_REF, SITE_FILE):
             if url.startswith(kind):
-                return self._generator_link(kind, url[len(kind):], here)
+                return self._generator_link(kind, url[len(kind) :], here)
         if self.site is not None and (path := self.site.site_path(url)) is not None:
             return self._site_address(path)
         parts = urlsplit(url)
@@ -92,17 +93,25 @@ class LinkIndex:
             path = _clean_path(target)
             for prefix in ("_posts/", "content/", "docs/"):
                 if path.startswith(prefix):
-                    path = path[len(prefix):]
+                    path = path[len(prefix) :]
                     break
             return self.by_key.get(path)
         # Hugo ref/relref: from the content root when it starts with "/", else from this page, else by name.
         path = _clean_path(target)
         if target.startswith("/"):
             return self.by_key.get(path)
-        return (self.by_key.get(_clean_path(posixpath.join(here, target))) or self.by_key.get(path)
-                or self._unique(self.by_name.get(path.rsplit("/", 1)[-1], []))
-                or self._unique([p for p in self.by_slug.get(path.rsplit("/", 1)[-1], [])
-                                 if PurePosixPath(p.key).name.startswith("index")]))
+        return (
+            self.by_key.get(_clean_path(posixpath.join(here, target)))
+            or self.by_key.get(path)
+            or self._unique(self.by_name.get(path.rsplit("/", 1)[-1], []))
+            or self._unique(
+                [
+                    p
+                    for p in self.by_slug.get(path.rsplit("/", 1)[-1], [])
+                    if PurePosixPath(p.key).name.startswith("index")
+                ]
+            )
+        )
 
     def _site_address(self, path: str) -> str | None:
         cleaned = _clean_path(path)
@@ -112,7 +121,7 @@ class LinkIndex:
         if found:
             return found
         for prefix in ("posts/", "post/", "blog/", "content/"):
-            if cleaned.startswith(prefix) and (found := self.by_key.get(cleaned[len(prefix):])):
+            if cleaned.startswith(prefix) and (found := self.by_key.get(cleaned[len(prefix) :])):
                 return found
         return self._slug(cleaned.rsplit("/", 1)[-1], cleaned)
 
@@ -120,8 +129,14 @@ class LinkIndex:
         candidates = self.by_slug.get(slug, [])
         if len(candidates) > 1 and (date := _DATE_IN_PATH.search(path)):
             year, month, day = date.groups()
-            candidates = [p for p in candidates if p.date and p.date[:4] == year and int(p.date[5:7]) == int(month)
-                          and (day is None or int(p.date[8:10]) == int(day))]
+            candidates = [
+                p
+                for p in candidates
+                if p.date
+                and p.date[:4] == year
+                and int(p.date[5:7]) == int(month)
+                and (day is None or int(p.date[8:10]) == int(day))
+            ]
         return self._unique(candidates)
 
     @staticmethod
@@ -146,7 +161,7 @@ def post_permalinks(meta: dict) -> tuple[str, ...]:
     links = []
     for name in ("permalink", "url", "aliases", "redirect_from"):
         value = next((v for k, v in meta.items() if str(k).casefold() == name), None)
-        for link in (value if isinstance(value, list) else [value]):
+        for link in value if isinstance(value, list) else [value]:
             if isinstance(link, str) and link.strip() and ":" not in link:  # `/:year/:title/` is a pattern
                 links.append(link.strip())
     return tuple(links)
@@ -164,4 +179,5 @@ def write_story_links(body: str, target_of: Callable[[str], str | None]) -> tupl
             missing.append(story_id)
             return text
         return f"[{text}]({target})"
+
     return (_STORY_LINK.sub(replace, body) if STORY_LINK in body else body), missing

@@ -17,6 +17,7 @@ A mapping file (``--mapping map.yml``) may set any of:
 Tags, categories, authors and event values are matched by their slug, so
 "Food Bank", "food-bank" and "food_bank" are the same key.
 """
+
 from __future__ import annotations
 
 import re
@@ -46,10 +47,26 @@ RECORD_FIELDS = {
     "event": COMMON_FIELDS["event"] + ("event_type", "kind", "type"),
     "body": ("body", "content", "text", "story", "markdown", "post", "article", "notes"),
 }
-DEFAULT_FIELDS = {"jekyll": COMMON_FIELDS, "hugo": COMMON_FIELDS, "material": COMMON_FIELDS,
-                  "json": RECORD_FIELDS, "csv": RECORD_FIELDS}
-MAPPING_KEYS = ("fields", "lessons", "events", "contributors", "sections", "event_default", "place_default",
-                "lessons_default", "lang_default", "visibility_default", "date_format")
+DEFAULT_FIELDS = {
+    "jekyll": COMMON_FIELDS,
+    "hugo": COMMON_FIELDS,
+    "material": COMMON_FIELDS,
+    "json": RECORD_FIELDS,
+    "csv": RECORD_FIELDS,
+}
+MAPPING_KEYS = (
+    "fields",
+    "lessons",
+    "events",
+    "contributors",
+    "sections",
+    "event_default",
+    "place_default",
+    "lessons_default",
+    "lang_default",
+    "visibility_default",
+    "date_format",
+)
 HANDLE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -58,18 +75,19 @@ LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 @dataclass
 class ImportMapping:
     """How a source's fields, tags and authors become story fields (defaults + a `--mapping` file)."""
+
     fields: dict[str, tuple[str, ...]]
-    lessons: dict[str, tuple[str, ...]] = field(default_factory=dict)   # slug(tag) -> lesson ids
-    events: dict[str, str] = field(default_factory=dict)                # slug(tag) -> event kind
-    contributors: dict[str, str | None] = field(default_factory=dict)   # slug(author) -> handle
+    lessons: dict[str, tuple[str, ...]] = field(default_factory=dict)  # slug(tag) -> lesson ids
+    events: dict[str, str] = field(default_factory=dict)  # slug(tag) -> event kind
+    contributors: dict[str, str | None] = field(default_factory=dict)  # slug(author) -> handle
     sections: dict[str, tuple[str, ...]] = field(default_factory=dict)  # prompt id -> field names
     event_default: str | None = None
     place_default: str | None = None
     lessons_default: tuple[str, ...] = ()
     lang_default: str | None = None
     visibility_default: str | None = None
-    date_formats: tuple[str, ...] = ()                                   # strptime patterns, tried in order
-    display: str = ""                                                    # the mapping file, for messages
+    date_formats: tuple[str, ...] = ()  # strptime patterns, tried in order
+    display: str = ""  # the mapping file, for messages
     lines: dict[str, int] = field(default_factory=dict)
 
     def lesson_targets(self) -> set[str]:
@@ -102,13 +120,20 @@ def load_import_mapping(file: Path | None, kind: str, settings: Settings) -> Imp
         mapping.lessons[slugify(tag)] = tuple(ids)
     for tag, kind_name in _table(data.get("events"), "events", bad).items():
         if kind_name not in settings.event_kinds:
-            bad("events", f"'{tag}': unknown event kind {kind_name!r}", did_you_mean(str(kind_name), settings.event_kinds))
+            bad(
+                "events",
+                f"'{tag}': unknown event kind {kind_name!r}",
+                did_you_mean(str(kind_name), settings.event_kinds),
+            )
         else:
             mapping.events[slugify(tag)] = kind_name
     for author, handle in _table(data.get("contributors"), "contributors", bad).items():
         if handle is not None and not (isinstance(handle, str) and HANDLE.match(handle)):
-            bad("contributors", f"'{author}': {handle!r} is not a handle",
-                "handles are lowercase letters, digits, '-', '_' or '.', e.g. `jane`; use ~ to leave someone out")
+            bad(
+                "contributors",
+                f"'{author}': {handle!r} is not a handle",
+                "handles are lowercase letters, digits, '-', '_' or '.', e.g. `jane`; use ~ to leave someone out",
+            )
         else:
             mapping.contributors[slugify(author)] = handle
     prompt_ids = {p.id for p in settings.prompts}
@@ -171,15 +196,21 @@ def _read_defaults(data: dict, mapping: ImportMapping, settings: Settings, bad) 
     visibility = data.get("visibility_default")
     if visibility is not None:
         if visibility not in settings.visibility_levels:
-            bad("visibility_default", f"unknown visibility {visibility!r}",
-                did_you_mean(str(visibility), settings.visibility_levels))
+            bad(
+                "visibility_default",
+                f"unknown visibility {visibility!r}",
+                did_you_mean(str(visibility), settings.visibility_levels),
+            )
         mapping.visibility_default = visibility
     formats = data.get("date_format")
     if formats is not None:
         formats = formats if isinstance(formats, list) else [formats]
         if not formats or not all(isinstance(f, str) and _is_date_format(f) for f in formats):
-            bad("date_format", f"{data.get('date_format')!r} is not a date format with a day, month and year",
-                'e.g. "%d/%m/%Y" for 05/11/2020 meaning 5 November, or "%m/%d/%Y" for November 5')
+            bad(
+                "date_format",
+                f"{data.get('date_format')!r} is not a date format with a day, month and year",
+                'e.g. "%d/%m/%Y" for 05/11/2020 meaning 5 November, or "%m/%d/%Y" for November 5',
+            )
         else:
             mapping.date_formats = tuple(formats)
 
@@ -187,8 +218,10 @@ def _read_defaults(data: dict, mapping: ImportMapping, settings: Settings, bad) 
 def _is_date_format(pattern: str) -> bool:
     """A strptime pattern that names the day, the month and the year, and reads back what it writes."""
     import datetime as dt
-    if not all(any(code in pattern for code in codes) for codes in (("%d", "%j"), ("%m", "%b", "%B", "%j"),
-                                                                     ("%Y", "%y"))):
+
+    if not all(
+        any(code in pattern for code in codes) for codes in (("%d", "%j"), ("%m", "%b", "%B", "%j"), ("%Y", "%y"))
+    ):
         return False
     sample = dt.datetime(2001, 11, 5)
     try:

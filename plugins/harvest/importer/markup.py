@@ -21,6 +21,7 @@
 
 Every pass keeps the number of lines, so notes point at the source file's lines.
 """
+
 from __future__ import annotations
 
 import html
@@ -41,8 +42,11 @@ _LIQUID_END_HIGHLIGHT = re.compile(r"^\s*\{%-?\s*endhighlight\s*-?%\}\s*$")
 _HUGO_HIGHLIGHT = re.compile(r"^\s*\{\{[<%]\s*highlight\s+\"?([\w+#.-]+)\"?[^}]*[>%]\}\}\s*$")
 _HUGO_END_HIGHLIGHT = re.compile(r"^\s*\{\{[<%]\s*/\s*highlight\s*[>%]\}\}\s*$")
 # Protected spans inside ordinary text: Liquid raw blocks and inline code (not across a blank line).
-_PROTECTED = re.compile(r"\{%-?\s*raw\s*-?%\}(?P<raw>.*?)\{%-?\s*endraw\s*-?%\}"
-                        r"|(?P<ticks>`+)(?:(?!\n[ \t]*\n).)+?(?P=ticks)", re.S)
+_PROTECTED = re.compile(
+    r"\{%-?\s*raw\s*-?%\}(?P<raw>.*?)\{%-?\s*endraw\s*-?%\}"
+    r"|(?P<ticks>`+)(?:(?!\n[ \t]*\n).)+?(?P=ticks)",
+    re.S,
+)
 _RAW_MARKER = re.compile(r"\{%-?\s*(?:end)?raw\s*-?%\}")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _LIQUID_COMMENT = re.compile(r"\{%-?\s*comment\s*-?%\}.*?\{%-?\s*endcomment\s*-?%\}", re.S)
@@ -53,14 +57,32 @@ _LIQUID_TAG = re.compile(r"\{%-?(" + _IN_PARAGRAPH + r")-?%\}", re.S)
 _LIQUID_OUTPUT = re.compile(r"\{\{-?(" + _IN_PARAGRAPH + r")-?\}\}", re.S)
 _KRAMDOWN_TOC = re.compile(r"^[ \t]*[*-][ \t]+TOC[ \t]*\n[ \t]*\{:[ \t]*toc[ \t]*\}[ \t]*$|\{:[ \t]*toc[ \t]*\}", re.M)
 _ARG = re.compile(r"""(?:(\w+)=)?(?:"([^"]*)"|'([^']*)'|(\S+))""")
-DROP_WITH_CONTENT = ("script", "style", "iframe", "noscript", "template", "object", "embed", "svg", "math",
-                     "form", "select", "textarea", "button", "canvas", "audio", "video")
+DROP_WITH_CONTENT = (
+    "script",
+    "style",
+    "iframe",
+    "noscript",
+    "template",
+    "object",
+    "embed",
+    "svg",
+    "math",
+    "form",
+    "select",
+    "textarea",
+    "button",
+    "canvas",
+    "audio",
+    "video",
+)
 _DANGEROUS_ELEMENT = re.compile(r"<(" + "|".join(DROP_WITH_CONTENT) + r")\b[^>]*>.*?</\1\s*>", re.S | re.I)
 # A tag: a quoted attribute value may hold `>` or `<` (as a browser reads it); an unmatched quote is
 # an ordinary character. The atomic group keeps a line of stray quotes from backtracking for ever.
 _TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9-]*)(\s(?>"[^"\n]*"|'[^'\n]*'|[^<>"']|["'])*)?/?>""", re.S)
 _IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
-_LINK = re.compile(r"(?<!!)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)")
+_LINK = re.compile(
+    r"(?<!!)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^)]*\)))?\s*\)"
+)
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S*?)>?(?:\s+.*)?$")
 _REF_USE = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\[([^\]]*)\]")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|(?=[^#\s]))(.*?)(?:[ \t]+#+)?[ \t]*$")
@@ -72,7 +94,7 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 SAFE_SCHEMES = ("http", "https", "mailto")
 VIDEO_SITES = {"youtube": "YouTube", "vimeo": "Vimeo"}
 IMAGE_FILE = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|avif)(?:[?#].*)?$", re.I)
-STORY_LINK = "harvest-import:"      # a link to an imported story, by id, until the run knows its path
+STORY_LINK = "harvest-import:"  # a link to an imported story, by id, until the run knows its path
 POST_URL, HUGO_REF, SITE_FILE = "post-url:", "hugo-ref:", "site-file:"  # generator link forms, to resolve
 _LINK_TOKEN = re.compile("\x01([^\x01\n]*)\x01")  # a generator's link tag, until the link around it reads it
 _KEPT = re.compile("\x00(\\d+)\x00")  # Markdown this pass wrote, kept out of the later patterns
@@ -81,6 +103,7 @@ _KEPT = re.compile("\x00(\\d+)\x00")  # Markdown this pass wrote, kept out of th
 @dataclass
 class Notes:
     """What the clean-up changed or dropped, by source line (deduplicated, in order)."""
+
     items: list[tuple[int, str]] = field(default_factory=list)
 
     def add(self, line: int, message: str) -> None:
@@ -170,9 +193,13 @@ class BodyCleaner:
     `story_link(url)` the id of the imported story a link leads to (or None); `image(src)` the
     reference of the image's copy next to the story, or None and why not (None, None: not found)."""
 
-    def __init__(self, matcher: PromptMatcher, lookup: Callable[[str], object] = lambda name: None,
-                 story_link: Callable[[str], str | None] = _no_story,
-                 image: Callable[[str], tuple[str | None, str | None]] = _no_image):
+    def __init__(
+        self,
+        matcher: PromptMatcher,
+        lookup: Callable[[str], object] = lambda name: None,
+        story_link: Callable[[str], str | None] = _no_story,
+        image: Callable[[str], tuple[str | None, str | None]] = _no_image,
+    ):
         self.matcher = matcher
         self.lookup = lookup
         self.story_link = story_link
@@ -201,10 +228,10 @@ class BodyCleaner:
                 marker = _FENCE.match(line)
                 if marker and marker.group(1).startswith(fence):
                     fence = None
-            elif (opening := _LIQUID_HIGHLIGHT.match(line) or _HUGO_HIGHLIGHT.match(line)):
+            elif opening := _LIQUID_HIGHLIGHT.match(line) or _HUGO_HIGHLIGHT.match(line):
                 highlight = _LIQUID_END_HIGHLIGHT if line.lstrip().startswith("{%") else _HUGO_END_HIGHLIGHT
                 line = "```" + opening.group(1)
-            elif (marker := _FENCE.match(line)):
+            elif marker := _FENCE.match(line):
                 fence = marker.group(1)[0] * 3
             out.append(line)
         return out
@@ -214,7 +241,7 @@ class BodyCleaner:
     def _text(self, chunk: str, first_line: int, notes: Notes) -> str:
         out, cursor = [], 0
         for match in _PROTECTED.finditer(chunk):
-            out.append(self._inline(chunk[cursor:match.start()], first_line + chunk.count("\n", 0, cursor), notes))
+            out.append(self._inline(chunk[cursor : match.start()], first_line + chunk.count("\n", 0, cursor), notes))
             code = match.group("raw") if match.group("raw") is not None else match.group(0)
             out.append(_RAW_MARKER.sub("", code))
             cursor = match.end()
@@ -229,6 +256,7 @@ class BodyCleaner:
             def replace(match: re.Match) -> str:
                 line = first_line + match.string.count("\n", 0, match.start())
                 return _same_lines(match.group(0), handler(match, line))
+
             return pattern.sub(replace, text)
 
         self._kept: list[str] = []
@@ -264,8 +292,9 @@ class BodyCleaner:
             return ""  # the opening tag was converted or reported
         positional, named = _args(rest)
         if name == "figure" and named.get("src"):
-            return self._image(named["src"], named.get("alt", ""), line, notes,
-                               caption=named.get("caption") or named.get("title", ""))
+            return self._image(
+                named["src"], named.get("alt", ""), line, notes, caption=named.get("caption") or named.get("title", "")
+            )
         if name in ("ref", "relref"):  # the link around it leads to that post, or keeps its text (see _link)
             return _link_token(HUGO_REF, positional[0] if positional else named.get("path", ""))
         if name in ("youtube", "vimeo"):
@@ -275,8 +304,11 @@ class BodyCleaner:
         if name == "param" and positional and isinstance(self.lookup(positional[0]), (str, int, float)):
             return str(self.lookup(positional[0]))
         close = ">" if match.group(1) == "<" else "%"
-        notes.add(line, f"Hugo shortcode `{{{{{match.group(1)} {name}{' …' if rest.strip() else ''} {close}}}}}` "
-                        "removed (any text between it and its closing tag is kept)")
+        notes.add(
+            line,
+            f"Hugo shortcode `{{{{{match.group(1)} {name}{' …' if rest.strip() else ''} {close}}}}}` "
+            "removed (any text between it and its closing tag is kept)",
+        )
         return ""
 
     def _liquid_tag(self, match: re.Match, line: int, notes: Notes) -> str:
@@ -289,11 +321,18 @@ class BodyCleaner:
             return _link_token(POST_URL if name == "post_url" else SITE_FILE, target.strip("\"'"))
         if name == "include":
             _, named = _args(rest)
-            src = next((v for k, v in named.items() if k in ("image_path", "src", "image", "url", "file", "path")
-                        and IMAGE_FILE.search(v)), None)
+            src = next(
+                (
+                    v
+                    for k, v in named.items()
+                    if k in ("image_path", "src", "image", "url", "file", "path") and IMAGE_FILE.search(v)
+                ),
+                None,
+            )
             if src:
-                return self._image(src, named.get("alt", ""), line, notes,
-                                   caption=named.get("caption") or named.get("title", ""))
+                return self._image(
+                    src, named.get("alt", ""), line, notes, caption=named.get("caption") or named.get("title", "")
+                )
         if name == "youtube":
             link = _video_link("youtube", rest.strip().strip("\"'"))
             if link:
@@ -316,8 +355,10 @@ class BodyCleaner:
         return ""
 
     def _dropped_element(self, match: re.Match, line: int, notes: Notes) -> str:
-        notes.add(line, f"HTML <{match.group(1).lower()}> removed with its content (the archive never runs or "
-                        "embeds anything)")
+        notes.add(
+            line,
+            f"HTML <{match.group(1).lower()}> removed with its content (the archive never runs or embeds anything)",
+        )
         return ""
 
     def _html_tag(self, match: re.Match, line: int, notes: Notes, dropped_anchors: list[int]) -> str:
@@ -387,8 +428,10 @@ class BodyCleaner:
     @staticmethod
     def _image_note(src: str, kind: str, line: int, notes: Notes) -> None:
         if kind == "internal":
-            notes.add(line, f"image '{src}' not imported: copy it next to the story file and add it back "
-                            "(e.g. under `images:`)")
+            notes.add(
+                line,
+                f"image '{src}' not imported: copy it next to the story file and add it back (e.g. under `images:`)",
+            )
         else:
             notes.add(line, "image removed (not a file the archive can publish)")
 
@@ -398,8 +441,11 @@ class BodyCleaner:
         if story:
             return self._keep(f"[{text}]({STORY_LINK}{story})")
         if target.startswith((POST_URL, HUGO_REF, SITE_FILE)):
-            notes.add(line, f"link to '{target.split(':', 1)[1]}' removed: it pointed into the old site, to a post "
-                            "not in this import (its text is kept)")
+            notes.add(
+                line,
+                f"link to '{target.split(':', 1)[1]}' removed: it pointed into the old site, to a post "
+                "not in this import (its text is kept)",
+            )
             return text
         if target_kind(target) in ("external", "anchor"):
             return match.group(0).replace(target, _external(target), 1) if target.startswith("//") else match.group(0)
@@ -411,8 +457,11 @@ class BodyCleaner:
         if target_kind(target) == "bad":
             notes.add(line, f"unsafe link '{target[:40]}' removed (its text is kept)")
         else:
-            notes.add(line, f"link to '{target or 'another page of the old site'}' removed: it pointed into the "
-                            "old site (its text is kept)")
+            notes.add(
+                line,
+                f"link to '{target or 'another page of the old site'}' removed: it pointed into the "
+                "old site (its text is kept)",
+            )
 
     # --- stage 3: structure (line by line, outside code fences) ---------------------------------
 

@@ -11,6 +11,7 @@ address, and where it looked for a page's images. Read once per import from the 
   else the folder named is the docs folder; images are relative to the page or to `docs_dir`.
 - `--assets DIR`: looked in first, for `/x.png` and `x.png` alike.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,20 +24,22 @@ import yaml
 
 from harvest.core.safepaths import leaves
 
-CONFIG_FILES = {"jekyll": ("_config.yml", "_config.yaml"),
-                "hugo": ("hugo.toml", "hugo.yaml", "hugo.yml", "config.toml", "config.yaml", "config.yml"),
-                "material": ("mkdocs.yml", "mkdocs.yaml")}
+CONFIG_FILES = {
+    "jekyll": ("_config.yml", "_config.yaml"),
+    "hugo": ("hugo.toml", "hugo.yaml", "hugo.yml", "config.toml", "config.yaml", "config.yml"),
+    "material": ("mkdocs.yml", "mkdocs.yaml"),
+}
 MAX_CONFIG_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
 class OldSite:
     kind: str
-    root: Path                         # the generator's project folder
-    boundary: Path                     # nothing is read outside it (but --assets)
-    image_roots: tuple[Path, ...]      # where `/x.png` is looked up, in order
-    base_paths: tuple[str, ...] = ()   # URL path prefixes the site was served under ("/blog")
-    hosts: tuple[str, ...] = ()        # the site's own host names (links written in full)
+    root: Path  # the generator's project folder
+    boundary: Path  # nothing is read outside it (but --assets)
+    image_roots: tuple[Path, ...]  # where `/x.png` is looked up, in order
+    base_paths: tuple[str, ...] = ()  # URL path prefixes the site was served under ("/blog")
+    hosts: tuple[str, ...] = ()  # the site's own host names (links written in full)
     assets: Path | None = None
 
     def site_path(self, url: str) -> str | None:
@@ -51,7 +54,7 @@ class OldSite:
         path = parts.path or "/"
         for base in self.base_paths:
             if path == base or path.startswith(base + "/"):
-                return path[len(base):] or "/"
+                return path[len(base) :] or "/"
         return path
 
 

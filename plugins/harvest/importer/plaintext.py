@@ -1,4 +1,5 @@
 """Plain text from Markdown/HTML, for titles and summaries (one line, no markup)."""
+
 from __future__ import annotations
 
 import re

@@ -14,6 +14,7 @@ only what the sanitiser already keeps:
   when there is one, else removed with a note. Unknown `:words:` stay as written, as they did
   on the old site (pymdownx leaves them as text too).
 """
+
 from __future__ import annotations
 
 import html
@@ -22,23 +23,56 @@ from functools import lru_cache
 
 from harvest.core.sanitize import SAFE_CLASSES
 
-_BLOCK = re.compile(r'^(?P<indent>[ \t]*)(?P<marker>!!!|\?\?\?\+?)[ \t]+(?P<kind>[A-Za-z][\w-]*)'
-                    r'(?P<extra>(?:[ \t]+[A-Za-z][\w-]*)*)[ \t]*(?:"(?P<title>[^"]*)")?[ \t]*$')
+_BLOCK = re.compile(
+    r"^(?P<indent>[ \t]*)(?P<marker>!!!|\?\?\?\+?)[ \t]+(?P<kind>[A-Za-z][\w-]*)"
+    r'(?P<extra>(?:[ \t]+[A-Za-z][\w-]*)*)[ \t]*(?:"(?P<title>[^"]*)")?[ \t]*$'
+)
 _BARE_BLOCK = re.compile(r'^(?P<indent>[ \t]*)(?P<marker>!!!|\?\?\?\+?)[ \t]*(?:"(?P<title>[^"]*)")?[ \t]*$')
 _TAB = re.compile(r'^(?P<indent>[ \t]*)===[!+]?[ \t]+"(?P<title>[^"]*)"[ \t]*$')
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 # `:name:` not inside a word, a time (10:30:00) or a URL; names as pymdownx writes them.
 SHORTCODE = re.compile(r"(?<![\w:/]):([a-z0-9+-][a-z0-9_+-]*):(?![\w/])")
 ICON_SETS = ("material-", "fontawesome-", "octicons-", "simple-")
-ADMONITION_KINDS = frozenset({
-    "note", "abstract", "summary", "tldr", "info", "todo", "tip", "hint", "important", "success", "check",
-    "done", "question", "help", "faq", "warning", "caution", "attention", "failure", "fail", "missing",
-    "danger", "error", "bug", "example", "quote", "cite"}) & SAFE_CLASSES
+ADMONITION_KINDS = (
+    frozenset(
+        {
+            "note",
+            "abstract",
+            "summary",
+            "tldr",
+            "info",
+            "todo",
+            "tip",
+            "hint",
+            "important",
+            "success",
+            "check",
+            "done",
+            "question",
+            "help",
+            "faq",
+            "warning",
+            "caution",
+            "attention",
+            "failure",
+            "fail",
+            "missing",
+            "danger",
+            "error",
+            "bug",
+            "example",
+            "quote",
+            "cite",
+        }
+    )
+    & SAFE_CLASSES
+)
 
 
 @lru_cache(maxsize=1)
 def _emoji_index() -> tuple[dict, dict]:
     import pymdownx.twemoji_db as twemoji  # Material's default index; data only, loaded on first use
+
     return twemoji.emoji, twemoji.aliases
 
 
@@ -48,8 +82,11 @@ def emoji_for(name: str) -> str | None:
     candidates = [name]
     for prefix in ICON_SETS:
         if name.startswith(prefix):
-            words = [w for w in name[len(prefix):].split("-") if w not in ("brands", "solid", "regular", "outline",
-                                                                               "16", "24")]
+            words = [
+                w
+                for w in name[len(prefix) :].split("-")
+                if w not in ("brands", "solid", "regular", "outline", "16", "24")
+            ]
             candidates = ["_".join(words[:n]) for n in range(len(words), 0, -1)]
             break
     for candidate in candidates:
@@ -62,6 +99,7 @@ def emoji_for(name: str) -> str | None:
 
 def replace_shortcodes(text: str, dropped: list[str]) -> str:
     """Emoji shortcodes -> Unicode; icons with no emoji are removed (listed in `dropped`)."""
+
     def replace(match: re.Match) -> str:
         name = match.group(1)
         found = emoji_for(name)
@@ -71,6 +109,7 @@ def replace_shortcodes(text: str, dropped: list[str]) -> str:
             dropped.append(match.group(0))
             return ""
         return match.group(0)
+
     return SHORTCODE.sub(replace, text) if ":" in text else text
 
 
@@ -147,7 +186,9 @@ def _html_block(block: re.Match, indent: str, body: list[str]) -> list[str]:
         closing = f"{indent}</div>"
     else:
         opened = " open" if marker.endswith("+") else ""
-        opening = [f'{indent}<details class="{kind}"{opened} markdown="1">',
-                   f"{indent}<summary>{title or kind.capitalize()}</summary>"]
+        opening = [
+            f'{indent}<details class="{kind}"{opened} markdown="1">',
+            f"{indent}<summary>{title or kind.capitalize()}</summary>",
+        ]
         closing = f"{indent}</details>"
     return ["", *opening, "", *_reindent(body, indent), "", closing, ""]

@@ -4,6 +4,7 @@ Nothing is written until every item has been converted and checked; vocabulary
 additions (lessons, contributors) are written before the stories that use them;
 every file is replaced atomically and only when its content changed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -57,19 +58,19 @@ class Options:
     event: str | None = None
     place: str | None = None
     drafts: bool = False
-    assets: Path | None = None            # where the old site's images are, when not in its own folders
-    fetch_remote_images: bool = False     # fetch images from other sites once, now, and keep them locally
+    assets: Path | None = None  # where the old site's images are, when not in its own folders
+    fetch_remote_images: bool = False  # fetch images from other sites once, now, and keep them locally
 
 
 @dataclass
 class ImportOutcome:
-    display: str          # the source item
+    display: str  # the source item
     status: str
-    target: str = ""      # the story file, as the user knows it
+    target: str = ""  # the story file, as the user knows it
     line: int | None = None
     reason: str = ""
     hint: str = ""
-    fatal: bool = False   # refused, not merely skipped: stops the whole import
+    fatal: bool = False  # refused, not merely skipped: stops the whole import
 
 
 @dataclass
@@ -108,16 +109,43 @@ def target_folder(settings: Settings, into: Path | None) -> Path:
         return root / INBOX
     folder = into.resolve()
     if not folder.is_relative_to(root):
-        raise HarvestError([Problem(str(into), None, "--into", "is outside the stories folder",
-                                    f"give a folder inside {settings.display_path(settings.stories_dir)}, "
-                                    f"e.g. {settings.display_path(settings.stories_dir / 'imported')}")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(into),
+                    None,
+                    "--into",
+                    "is outside the stories folder",
+                    f"give a folder inside {settings.display_path(settings.stories_dir)}, "
+                    f"e.g. {settings.display_path(settings.stories_dir / 'imported')}",
+                )
+            ]
+        )
     parts = folder.relative_to(root).parts
     if parts and parts[0] in RESERVED_DIRS:
-        raise HarvestError([Problem(str(into), None, "--into", f"'{parts[0]}' is used by Harvest's own pages",
-                                    "choose another folder, e.g. imported")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(into),
+                    None,
+                    "--into",
+                    f"'{parts[0]}' is used by Harvest's own pages",
+                    "choose another folder, e.g. imported",
+                )
+            ]
+        )
     if any(p.startswith(".") for p in parts):
-        raise HarvestError([Problem(str(into), None, "--into", "hidden folders are never read as stories",
-                                    "choose a folder name that does not start with '.'")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(into),
+                    None,
+                    "--into",
+                    "hidden folders are never read as stories",
+                    "choose a folder name that does not start with '.'",
+                )
+            ]
+        )
     return folder
 
 
@@ -130,33 +158,58 @@ def run_import(settings: Settings, options: Options) -> ImportReport:
         raise HarvestError([p for p in lesson_problems + registry_problems if p.is_error])
     mapping = load_import_mapping(options.mapping, kind, settings)
     source = open_source(options.source, kind)
-    report = ImportReport(kind, shown_path(options.source), settings.display_path(target), options.dry_run,
-                    lessons_file=settings.display_path(settings.lessons_file),
-                    contributors_file=settings.display_path(settings.contributors_file))
+    report = ImportReport(
+        kind,
+        shown_path(options.source),
+        settings.display_path(target),
+        options.dry_run,
+        lessons_file=settings.display_path(settings.lessons_file),
+        contributors_file=settings.display_path(settings.contributors_file),
+    )
     report.notes += [Problem(p.display, p.line, "file", p.reason, p.hint, WARNING) for p in source.problems]
 
     new_lessons = _mapping_lessons(mapping, lessons, options.add_lessons)
     with tempfile.TemporaryDirectory(prefix="harvest-import-") as staging:
-        return _import(settings, options, kind, target, lessons, registry, mapping, source, report, new_lessons,
-                       Path(staging))
+        return _import(
+            settings, options, kind, target, lessons, registry, mapping, source, report, new_lessons, Path(staging)
+        )
 
 
-def _import(settings, options, kind, target, lessons, registry, mapping, source, report, new_lessons,
-            staging: Path) -> ImportReport:
+def _import(
+    settings, options, kind, target, lessons, registry, mapping, source, report, new_lessons, staging: Path
+) -> ImportReport:
     existing = _existing_imports(settings.stories_dir)
     items = list(iter_items(source, shown_path, settings.max_story_bytes))
     site = old_site(kind, options.source, source.root, options.assets) if kind not in ("json", "csv") else None
     posts = [post for item in items if not isinstance(item, SkippedItem) and (post := link_post(item))]
-    converter = Converter(settings, mapping, lessons, registry, source.authors, event=options.event,
-                          place=options.place, drafts=options.drafts, links=LinkIndex(posts, site),
-                          images=ImageFinder(site, staging, options.fetch_remote_images),
-                          posts_root=source.root, existing=existing)
+    converter = Converter(
+        settings,
+        mapping,
+        lessons,
+        registry,
+        source.authors,
+        event=options.event,
+        place=options.place,
+        drafts=options.drafts,
+        links=LinkIndex(posts, site),
+        images=ImageFinder(site, staging, options.fetch_remote_images),
+        posts_root=source.root,
+        existing=existing,
+    )
     drafts: list[Draft] = []
     for item in items:
         result = item if isinstance(item, SkippedItem) else converter.convert(item)
         if isinstance(result, SkippedItem):
-            report.outcomes.append(ImportOutcome(result.display, SKIPPED, line=result.line, reason=result.reason,
-                                           hint=result.hint, fatal=result.fatal))
+            report.outcomes.append(
+                ImportOutcome(
+                    result.display,
+                    SKIPPED,
+                    line=result.line,
+                    reason=result.reason,
+                    hint=result.hint,
+                    fatal=result.fatal,
+                )
+            )
         else:
             drafts.append(result)
             report.notes += result.notes
@@ -165,8 +218,17 @@ def _import(settings, options, kind, target, lessons, registry, mapping, source,
     if refused:  # a link out of the source, or a hostile structure: nothing is imported
         raise HarvestError([Problem(o.display, o.line, "file", o.reason, o.hint) for o in refused])
     if not report.outcomes and not drafts:
-        raise HarvestError([Problem(report.source, None, "SOURCE", f"found nothing to import (read as {kind})",
-                                    "point at the folder holding the posts, or check --kind")])
+        raise HarvestError(
+            [
+                Problem(
+                    report.source,
+                    None,
+                    "SOURCE",
+                    f"found nothing to import (read as {kind})",
+                    "point at the folder holding the posts, or check --kind",
+                )
+            ]
+        )
     _link_translations(drafts)
     vocabulary = _settle_lessons(drafts, lessons, new_lessons, mapping, options.add_lessons, report)
     people, new_people = _settle_contributors(drafts, registry, options.add_contributors, report)
@@ -186,21 +248,57 @@ def _check_options(settings: Settings, options: Options) -> str:
     """The source kind, once the source and options make sense."""
     source = options.source
     if options.assets is not None and not options.assets.is_dir():
-        raise HarvestError([Problem(str(options.assets), None, "--assets", "not a folder",
-                                    "give the folder the old site served its images from (e.g. its static/ folder)")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(options.assets),
+                    None,
+                    "--assets",
+                    "not a folder",
+                    "give the folder the old site served its images from (e.g. its static/ folder)",
+                )
+            ]
+        )
     if not source.exists():
-        raise HarvestError([Problem(str(source), None, "SOURCE", "not found",
-                                    "give a folder of posts, a .json file or folder, or a .csv file")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(source),
+                    None,
+                    "SOURCE",
+                    "not found",
+                    "give a folder of posts, a .json file or folder, or a .csv file",
+                )
+            ]
+        )
     refuse(named_file_problem(source, str(source), "SOURCE"))
     if options.mapping is not None:
         refuse(named_file_problem(options.mapping, str(options.mapping), "--mapping"))
     kind = options.kind or detect_kind(source)
     if kind is None:
-        raise HarvestError([Problem(str(source), None, "SOURCE", "found no posts or records to import here",
-                                    f"point at the folder holding the posts, or pass --kind ({'/'.join(KINDS)})")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(source),
+                    None,
+                    "SOURCE",
+                    "found no posts or records to import here",
+                    f"point at the folder holding the posts, or pass --kind ({'/'.join(KINDS)})",
+                )
+            ]
+        )
     if options.event is not None and options.event not in settings.event_kinds:
-        raise HarvestError([Problem("--event", None, "--event", f"unknown event kind '{options.event}'",
-                                    did_you_mean(options.event, settings.event_kinds))])
+        raise HarvestError(
+            [
+                Problem(
+                    "--event",
+                    None,
+                    "--event",
+                    f"unknown event kind '{options.event}'",
+                    did_you_mean(options.event, settings.event_kinds),
+                )
+            ]
+        )
     return kind
 
 
@@ -213,8 +311,14 @@ def _link_translations(drafts: list[Draft]) -> None:
             draft.meta["translation_of"] = original.meta["id"]
 
 
-def _settle_lessons(drafts: list[Draft], lessons: dict[str, Lesson], new_lessons: dict[str, Lesson], mapping,
-                    add: bool, report: ImportReport) -> dict[str, Lesson]:
+def _settle_lessons(
+    drafts: list[Draft],
+    lessons: dict[str, Lesson],
+    new_lessons: dict[str, Lesson],
+    mapping,
+    add: bool,
+    report: ImportReport,
+) -> dict[str, Lesson]:
     """Give each draft its lessons (adding unmapped tags to the vocabulary when asked); -> vocabulary."""
     spellings: dict[str, str] = {}
     for draft in drafts:
@@ -236,8 +340,9 @@ def _settle_lessons(drafts: list[Draft], lessons: dict[str, Lesson], new_lessons
     return vocabulary
 
 
-def _settle_contributors(drafts: list[Draft], registry: dict[str, RegistryEntry], add: bool,
-                         report: ImportReport) -> tuple[dict[str, RegistryEntry], dict[str, RegistryEntry]]:
+def _settle_contributors(
+    drafts: list[Draft], registry: dict[str, RegistryEntry], add: bool, report: ImportReport
+) -> tuple[dict[str, RegistryEntry], dict[str, RegistryEntry]]:
     """Count handles missing from the registry; with `add`, they join it as anonymous (never named)."""
     new_people: dict[str, RegistryEntry] = {}
     for draft in drafts:
@@ -252,14 +357,20 @@ def _settle_contributors(drafts: list[Draft], registry: dict[str, RegistryEntry]
 def _write(planned, new_lessons: dict[str, Lesson], settings: Settings, report: ImportReport) -> None:
     """Vocabulary first (so no story names a lesson that is not there yet), then the stories."""
     if new_lessons:
-        _append_entries(settings.lessons_file,
-                        {lesson.id: {"title": lesson.title, "description": lesson.description}
-                         for lesson in new_lessons.values()},
-                        "Added by `harvest import`: give each a real one-line description.", settings)
+        _append_entries(
+            settings.lessons_file,
+            {lesson.id: {"title": lesson.title, "description": lesson.description} for lesson in new_lessons.values()},
+            "Added by `harvest import`: give each a real one-line description.",
+            settings,
+        )
     if report.added_contributors:
-        _append_entries(settings.contributors_file, {h: {"credit": "anonymous"} for h in report.added_contributors},
-                        "Added by `harvest import` as anonymous: ask each person how they want to be credited "
-                        "(named + name, or pseudonym + pseudonym).", settings)
+        _append_entries(
+            settings.contributors_file,
+            {h: {"credit": "anonymous"} for h in report.added_contributors},
+            "Added by `harvest import` as anonymous: ask each person how they want to be credited "
+            "(named + name, or pseudonym + pseudonym).",
+            settings,
+        )
     for draft, (outcome, text, path) in planned:
         # Images before the story that shows them; an unchanged story gets back only missing ones.
         _install_images(draft, path.parent, only_missing=outcome.status == UNCHANGED)
@@ -282,9 +393,16 @@ def _install_images(draft: Draft, folder: Path, only_missing: bool) -> None:
         atomic_write(destination, data)
 
 
-def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[str, Lesson],
-          registry: dict[str, RegistryEntry], report: ImportReport, existing: dict[str, Path], add_lessons: bool = False
-          ) -> list[tuple[Draft, tuple[ImportOutcome, str, Path]]]:
+def _plan(
+    drafts: list[Draft],
+    settings: Settings,
+    target: Path,
+    lessons: dict[str, Lesson],
+    registry: dict[str, RegistryEntry],
+    report: ImportReport,
+    existing: dict[str, Path],
+    add_lessons: bool = False,
+) -> list[tuple[Draft, tuple[ImportOutcome, str, Path]]]:
     """Render and check every draft, and decide what happens to it (nothing is written here).
 
     First every draft is checked with its links to other posts as plain text (links do not change
@@ -314,14 +432,22 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
         shown = settings.display_path(path)
         if not path.is_relative_to(target):
             located[story_id] = path
-            report.outcomes.append(ImportOutcome(display, SKIPPED, shown, reason=f"already in the archive at {shown}; "
-                                           "left as it is", hint="to import it again, move that file back into "
-                                           "the import folder"))
+            report.outcomes.append(
+                ImportOutcome(
+                    display,
+                    SKIPPED,
+                    shown,
+                    reason=f"already in the archive at {shown}; left as it is",
+                    hint="to import it again, move that file back into the import folder",
+                )
+            )
             continue
         text = render(draft.meta, write_story_links(draft.body, lambda _: None)[0])
         if len(text.encode("utf-8")) > settings.max_story_bytes:
-            skip(f"the story would be over the {settings.max_story_bytes // 1024} KB limit for one story",
-                 "split it in the source, or raise max_story_bytes in mkdocs.yml")
+            skip(
+                f"the story would be over the {settings.max_story_bytes // 1024} KB limit for one story",
+                "split it in the source, or raise max_story_bytes in mkdocs.yml",
+            )
             continue
         problems = _check(text, path, shown, settings, lessons, registry, matcher)
         errors = [p for p in problems if p.is_error]
@@ -334,17 +460,27 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
 
     planned = []
     for draft, path, shown in checked:
+
         def relative(story_id: str, here: Path = path) -> str | None:
             there = located.get(story_id)
             return None if there is None else Path(os.path.relpath(there, here.parent)).as_posix()
 
         body, missing = write_story_links(draft.body, relative)
         for story_id in dict.fromkeys(missing):
-            report.notes.append(Problem(draft.item.display, None, "body", f"link to the post imported as {story_id} "
-                                        "removed: that post was skipped (its text is kept)", "", WARNING))
+            report.notes.append(
+                Problem(
+                    draft.item.display,
+                    None,
+                    "body",
+                    f"link to the post imported as {story_id} removed: that post was skipped (its text is kept)",
+                    "",
+                    WARNING,
+                )
+            )
         text = render(draft.meta, body)
-        outcome = ImportOutcome(draft.item.display, _compare(path, text) if draft.meta["id"] in existing else IMPORTED,
-                          shown)
+        outcome = ImportOutcome(
+            draft.item.display, _compare(path, text) if draft.meta["id"] in existing else IMPORTED, shown
+        )
         if outcome.status == KEPT:
             outcome.reason = "edited since the last import; not overwritten"
         report.outcomes.append(outcome)
@@ -356,14 +492,20 @@ def _plan(drafts: list[Draft], settings: Settings, target: Path, lessons: dict[s
 def _no_lesson(draft: Draft, add_lessons: bool) -> tuple[str, str]:
     """Why a draft has no lesson, and the way out that fits its case."""
     if not draft.tags:
-        return ("no lesson: the post has no tags or categories to take lessons from",
-                "set `lessons_default: [a-lesson]` in a mapping file (--mapping) for posts without tags, "
-                "or tag the post in the source")
+        return (
+            "no lesson: the post has no tags or categories to take lessons from",
+            "set `lessons_default: [a-lesson]` in a mapping file (--mapping) for posts without tags, "
+            "or tag the post in the source",
+        )
     if add_lessons:
-        return ("no lesson: the mapping leaves out all its tags (" + ", ".join(t for t, _ in draft.tags) + ")",
-                "map one of them to a lesson under `lessons:` in the mapping file, or set `lessons_default`")
-    return ("no lesson: none of its tags or categories is a lesson",
-            "map its tags under `lessons:` in a mapping file, set `lessons_default`, or use --add-lessons")
+        return (
+            "no lesson: the mapping leaves out all its tags (" + ", ".join(t for t, _ in draft.tags) + ")",
+            "map one of them to a lesson under `lessons:` in the mapping file, or set `lessons_default`",
+        )
+    return (
+        "no lesson: none of its tags or categories is a lesson",
+        "map its tags under `lessons:` in a mapping file, set `lessons_default`, or use --add-lessons",
+    )
 
 
 def render(meta: dict, body: str) -> str:
@@ -377,7 +519,7 @@ def edited_since_import(text: str) -> bool:
     match = _DIGEST_LINE.search(text.split("\n---\n", 1)[0] + "\n")
     if not match:
         return True
-    original = text[:match.start()] + text[match.end():]
+    original = text[: match.start()] + text[match.end() :]
     return hashlib.sha256(original.encode("utf-8")).hexdigest()[:16] != match.group(2)
 
 
@@ -425,9 +567,18 @@ def _existing_imports(stories_dir: Path) -> dict[str, Path]:
 def _mapping_lessons(mapping, lessons: dict[str, Lesson], add: bool) -> dict[str, Lesson]:
     missing = sorted(mapping.lesson_targets() - set(lessons))
     if missing and not add:
-        raise HarvestError([Problem(mapping.display or "mapping", mapping.lines.get("lessons"), "lessons",
-                                    f"unknown lesson '{tag}'", "add it to the lessons file, or run with --add-lessons")
-                            for tag in missing])
+        raise HarvestError(
+            [
+                Problem(
+                    mapping.display or "mapping",
+                    mapping.lines.get("lessons"),
+                    "lessons",
+                    f"unknown lesson '{tag}'",
+                    "add it to the lessons file, or run with --add-lessons",
+                )
+                for tag in missing
+            ]
+        )
     return {tag: Lesson(tag, _title(tag.replace("-", " ")), LESSON_PLACEHOLDER.format(tag=tag)) for tag in missing}
 
 
@@ -448,9 +599,17 @@ def _append_entries(file: Path, entries: dict, comment: str, settings: Settings)
     new = old + ("\n" if old and not old.endswith("\n") else "") + f"# {comment}\n" + block
     data, _, _problems = load_yaml_mapping(new, settings.display_path(file), first_line=1)
     if data is None or any(key not in data for key in entries):
-        raise HarvestError([Problem(settings.display_path(file), None, "file",
-                                    "could not add entries to this file automatically (its layout is unusual)",
-                                    "add these by hand, then import again:\n" + block)])
+        raise HarvestError(
+            [
+                Problem(
+                    settings.display_path(file),
+                    None,
+                    "file",
+                    "could not add entries to this file automatically (its layout is unusual)",
+                    "add these by hand, then import again:\n" + block,
+                )
+            ]
+        )
     _replace(file, new)
 
 

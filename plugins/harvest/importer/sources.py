@@ -4,6 +4,7 @@ Each item gets a stable `key` (its path relative to the posts folder, plus the
 record's id or number for JSON/CSV) from which the story id is derived, so a
 second import finds the story the first one wrote.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,18 +36,18 @@ _LANG_SUFFIX = re.compile(r"^(.+)\.([a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})?)$")
 
 @dataclass
 class SourceItem:
-    key: str                   # stable, relative to the source's posts folder
-    display: str               # how messages name it (file, or file + record)
+    key: str  # stable, relative to the source's posts folder
+    display: str  # how messages name it (file, or file + record)
     kind: str
-    meta: dict                 # the item's own fields, as written
-    body: str | None           # Markdown posts: the text after the front matter
+    meta: dict  # the item's own fields, as written
+    body: str | None  # Markdown posts: the text after the front matter
     body_line: int = 1
-    line: int | None = None    # where the item starts (CSV row, front matter)
-    stem: str = ""             # a readable name: file name without date/extension
+    line: int | None = None  # where the item starts (CSV row, front matter)
+    stem: str = ""  # a readable name: file name without date/extension
     file_date: str | None = None
     lang_hint: str | None = None
     field_lines: dict = field(default_factory=dict)
-    distinct_stem: bool = True         # False: the stem is shared with other items (the id needs a longer hash)
+    distinct_stem: bool = True  # False: the stem is shared with other items (the id needs a longer hash)
     translation_of: str | None = None  # key of the item this one translates (Hugo post.es.md -> post.md)
     notes: list[tuple[int | None, str]] = field(default_factory=list)
 
@@ -57,7 +58,7 @@ class SkippedItem:
     line: int | None
     reason: str
     hint: str = ""
-    fatal: bool = False   # refused: the whole import stops (see reading.Refused)
+    fatal: bool = False  # refused: the whole import stops (see reading.Refused)
 
     @classmethod
     def of(cls, display: str, skip: Skip) -> SkippedItem:
@@ -68,7 +69,7 @@ class SkippedItem:
 class Source:
     path: Path
     kind: str
-    root: Path                              # keys are relative to this folder
+    root: Path  # keys are relative to this folder
     authors: dict[str, dict] = field(default_factory=dict)  # Material's .authors.yml
     problems: list[SkippedItem] = field(default_factory=list)
 
@@ -83,8 +84,7 @@ def check_link(file: Path, source: Source) -> None:
     """Raise Refused when `file` is a symlink (or sits in a linked folder) leading out of the source."""
     if leaves(file, source.boundary):
         how = f"a symbolic link to '{link_target(file)}'" if file.is_symlink() else "reached through a symbolic link"
-        raise Refused(f"{how}, outside the folder being imported ({source.boundary}); it is not read", None,
-                      LINK_HINT)
+        raise Refused(f"{how}, outside the folder being imported ({source.boundary}); it is not read", None, LINK_HINT)
 
 
 def detect_kind(path: Path) -> str | None:
@@ -98,8 +98,11 @@ def detect_kind(path: Path) -> str | None:
         return _kind_from_posts([path]) if suffix in MARKDOWN_SUFFIXES else None
     if (path / "_posts").is_dir() or (path / "_config.yml").is_file() or _ancestor(path, "_posts"):
         return "jekyll"
-    if any((path / name).is_file() for name in ("hugo.toml", "hugo.yaml", "hugo.json")) or \
-            ((path / "config.toml").is_file() and (path / "content").is_dir()) or (path / "archetypes").is_dir():
+    if (
+        any((path / name).is_file() for name in ("hugo.toml", "hugo.yaml", "hugo.json"))
+        or ((path / "config.toml").is_file() and (path / "content").is_dir())
+        or (path / "archetypes").is_dir()
+    ):
         return "hugo"
     if _authors_file(path) or (path / "mkdocs.yml").is_file():
         return "material"
@@ -132,8 +135,13 @@ def open_source(path: Path, kind: str) -> Source:
         return Source(path, kind, path if path.is_dir() else path.parent)
     folder = path if path.is_dir() else path.parent
     posts = folder
-    for candidate in (folder / "_posts", folder / "content", folder / "posts", folder / "blog" / "posts",
-                      folder / "docs" / "blog" / "posts"):
+    for candidate in (
+        folder / "_posts",
+        folder / "content",
+        folder / "posts",
+        folder / "blog" / "posts",
+        folder / "docs" / "blog" / "posts",
+    ):
         if path.is_dir() and candidate.is_dir() and candidate.name in (POSTS_FOLDERS[kind], "posts"):
             posts = candidate
             break
@@ -156,8 +164,11 @@ def iter_items(source: Source, display: Callable[[Path], str], max_bytes: int) -
         for file in files:
             yield from _checked(file, source, display(file)) or _csv_items(file, source, display(file), max_bytes)
     else:
-        files = [source.path] if source.path.is_file() else _markdown_files(
-            source.root if source.root.is_relative_to(source.path) else source.path, links=True)
+        files = (
+            [source.path]
+            if source.path.is_file()
+            else _markdown_files(source.root if source.root.is_relative_to(source.path) else source.path, links=True)
+        )
         for file in files:
             yield from _checked(file, source, display(file)) or [_post_item(file, source, display(file), max_bytes)]
 
@@ -173,13 +184,17 @@ def _checked(file: Path, source: Source, shown: str) -> list[SourceItem | Skippe
 
 # --- Markdown posts -------------------------------------------------------------------------------
 
+
 def _markdown_files(folder: Path, limit: int | None = None, links: bool = False) -> Iterator[Path]:
     """Post files under `folder`. os.walk lists folder links without entering them; with `links`,
     a folder link is yielded as it is, so that `_checked` refuses it when it leads out."""
     count = 0
     for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS
-                         and not (d.startswith("_") and d != "_posts"))
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and d not in SKIP_DIRS and not (d.startswith("_") and d != "_posts")
+        )
         linked = [d for d in dirs if os.path.islink(os.path.join(root, d))]
         dirs[:] = [d for d in dirs if d not in linked]
         if links:
@@ -195,8 +210,10 @@ def _markdown_files(folder: Path, limit: int | None = None, links: bool = False)
 def _read_bytes(file: Path, max_bytes: int) -> bytes:
     try:
         if file.stat().st_size > max_bytes:
-            raise Skip(f"file is over the {max_bytes // 1024} KB limit for one story",
-                       hint="split it, or raise max_story_bytes in mkdocs.yml")
+            raise Skip(
+                f"file is over the {max_bytes // 1024} KB limit for one story",
+                hint="split it, or raise max_story_bytes in mkdocs.yml",
+            )
         return file.read_bytes()
     except OSError as exc:
         raise Skip(f"cannot read file: {exc.strerror}") from None
@@ -207,8 +224,12 @@ def _post_item(file: Path, source: Source, shown: str, max_bytes: int) -> Source
         return SkippedItem(shown, None, "a Hugo section page (_index.md), not a post")
     folders = set(Path(_key(file, source.root)).parts[:-1])
     if folders & TEMPLATE_DIRS:
-        return SkippedItem(shown, None, f"a template (in a `{sorted(folders & TEMPLATE_DIRS)[0]}/` folder), "
-                                        "not a post: the old site never published it")
+        return SkippedItem(
+            shown,
+            None,
+            f"a template (in a `{sorted(folders & TEMPLATE_DIRS)[0]}/` folder), "
+            "not a post: the old site never published it",
+        )
     try:
         text, encoding_note = decode(_read_bytes(file, max_bytes))
         post = split_post(text, shown)
@@ -224,9 +245,20 @@ def _post_item(file: Path, source: Source, shown: str, max_bytes: int) -> Source
     file_date = None
     if match := _DATED_NAME.match(stem):
         file_date, stem = match.group(1), match.group(2)
-    item = SourceItem(key=_key(file, source.root), display=shown, kind=source.kind, meta=post.meta, body=post.body,
-                      body_line=post.body_line, line=1, stem=stem, file_date=file_date, lang_hint=lang,
-                      field_lines=post.field_lines, translation_of=translation_of)
+    item = SourceItem(
+        key=_key(file, source.root),
+        display=shown,
+        kind=source.kind,
+        meta=post.meta,
+        body=post.body,
+        body_line=post.body_line,
+        line=1,
+        stem=stem,
+        file_date=file_date,
+        lang_hint=lang,
+        field_lines=post.field_lines,
+        translation_of=translation_of,
+    )
     if encoding_note:
         item.notes.append((None, encoding_note))
     return item
@@ -275,6 +307,7 @@ def _read_authors(file: Path, source: Source) -> dict[str, dict]:
 
 # --- JSON records ---------------------------------------------------------------------------------
 
+
 def _load_json(text: str):
     return json.loads(text, object_pairs_hook=unique_keys)
 
@@ -311,27 +344,48 @@ def _json_items(file: Path, source: Source, shown: str, max_bytes: int) -> Itera
         yield _record_item(record, key_base, number, label, None, source.kind, encoding_note)
 
 
-def _record_item(record: dict, key_base: str, number: int, label: str, line: int | None, kind: str,
-                 encoding_note: str | None) -> SourceItem:
+def _record_item(
+    record: dict, key_base: str, number: int, label: str, line: int | None, kind: str, encoding_note: str | None
+) -> SourceItem:
     lowered = {str(k).strip().casefold(): v for k, v in record.items()}
-    id_field = next((k for k in RECORD_IDS if isinstance(lowered.get(k), (str, int))
-                     and not isinstance(lowered[k], bool) and str(lowered[k]).strip()), None)
+    id_field = next(
+        (
+            k
+            for k in RECORD_IDS
+            if isinstance(lowered.get(k), (str, int)) and not isinstance(lowered[k], bool) and str(lowered[k]).strip()
+        ),
+        None,
+    )
     record_id = str(lowered[id_field]).strip() if id_field else None
     key = f"{key_base}#{record_id if record_id is not None else number}"
     # The story id is a public address: a record's own id goes into it only when it is a plain
     # number or a slug made for addresses (an id could be an e-mail or a name).
-    readable = record_id if record_id is not None and (
-        re.fullmatch(r"\d{1,12}", record_id) or (id_field == "slug" and re.fullmatch(r"[a-z0-9-]{1,40}", record_id))
-    ) else (None if record_id is not None else str(number))
+    readable = (
+        record_id
+        if record_id is not None
+        and (
+            re.fullmatch(r"\d{1,12}", record_id) or (id_field == "slug" and re.fullmatch(r"[a-z0-9-]{1,40}", record_id))
+        )
+        else (None if record_id is not None else str(number))
+    )
     name = Path(key_base).stem
-    item = SourceItem(key=key, display=label, kind=kind, meta=record, body=None, line=line,
-                      stem=f"{name}-{readable}" if readable else name, distinct_stem=readable is not None)
+    item = SourceItem(
+        key=key,
+        display=label,
+        kind=kind,
+        meta=record,
+        body=None,
+        line=line,
+        stem=f"{name}-{readable}" if readable else name,
+        distinct_stem=readable is not None,
+    )
     if encoding_note:
         item.notes.append((None, encoding_note))
     return item
 
 
 # --- CSV rows -------------------------------------------------------------------------------------
+
 
 def _csv_items(file: Path, source: Source, shown: str, max_bytes: int) -> Iterator[SourceItem | SkippedItem]:
     try:

@@ -5,6 +5,7 @@ files (the terminal, intake, imports): it dumps the story exactly as it will be
 written and runs `validate.build_story` on that text, so nothing reaches the disk
 that `harvest check` would refuse.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -38,26 +39,41 @@ def load_vocabulary(settings: Settings) -> StoryVocabulary:
     return StoryVocabulary(lessons, registry)
 
 
-def check_story(meta: Mapping, body: str, settings: Settings, vocabulary: StoryVocabulary,
-                source: str, rel_path: str = "_inbox/new.md") -> tuple[str, list[Problem]]:
+def check_story(
+    meta: Mapping,
+    body: str,
+    settings: Settings,
+    vocabulary: StoryVocabulary,
+    source: str,
+    rel_path: str = "_inbox/new.md",
+) -> tuple[str, list[Problem]]:
     """-> (the file's text, problems). Problems name `source` (e.g. 'data.csv row 4'), not the text's lines."""
     text = dump_story(dict(meta), body)
     return text, check_text(text, settings, vocabulary, source, rel_path)[1]
 
 
-def check_text(text: str, settings: Settings, vocabulary: StoryVocabulary, source: str,
-               rel_path: str = "_inbox/new.md") -> tuple[dict | None, list[Problem]]:
+def check_text(
+    text: str, settings: Settings, vocabulary: StoryVocabulary, source: str, rel_path: str = "_inbox/new.md"
+) -> tuple[dict | None, list[Problem]]:
     """Validate a whole story file's text; -> (its front matter or None, problems naming `source`)."""
     size = len(text.encode("utf-8"))
     if size > settings.max_story_bytes:
-        return None, [Problem(source, None, "file", f"the story is {size // 1024} KB, over the "
-                              f"{settings.max_story_bytes // 1024} KB limit", "shorten it, or split it")]
+        return None, [
+            Problem(
+                source,
+                None,
+                "file",
+                f"the story is {size // 1024} KB, over the {settings.max_story_bytes // 1024} KB limit",
+                "shorten it, or split it",
+            )
+        ]
     raw, problems = parse_story_text(text, source)
     if raw is None:
         return None, [_relocate(p, source) for p in problems]
     data = raw.meta
-    story, problems = build_story(raw, rel_path, source, settings, vocabulary.lessons, vocabulary.registry,
-                                  PromptMatcher(settings.prompts))
+    story, problems = build_story(
+        raw, rel_path, source, settings, vocabulary.lessons, vocabulary.registry, PromptMatcher(settings.prompts)
+    )
     return (data if story else None), [_relocate(p, source) for p in problems]
 
 

@@ -7,6 +7,7 @@ normaliser so `harvest new` can re-ask one question; `compose` runs them all.
 The site's form does the same in JavaScript (assets/contribute.js): keep the cleaning
 rules (`clean_line`, `clean_text`, `to_handle`, `compose_body`) identical in both.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,13 +25,14 @@ from harvest.core.text import slugify
 from harvest.core.validate import story_schema
 from harvest.intake.fields import FIELDS
 
-MAX_ANSWER_CHARS = 20_000   # per prompt answer: a long story, still small enough to review
-MAX_LIST_ITEMS = 20         # lessons or contributors
-MAX_RAW_CHARS = 100_000     # anything longer is refused before any other work
+MAX_ANSWER_CHARS = 20_000  # per prompt answer: a long story, still small enough to review
+MAX_LIST_ITEMS = 20  # lessons or contributors
+MAX_RAW_CHARS = 100_000  # anything longer is refused before any other work
 
 # Single-line fields: controls, odd spaces and characters YAML cannot print become one space.
-_LINE_JUNK = re.compile("[\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-                        "\ud800-\udfff\ufeff\ufffe\uffff\U0010ffff]+")
+_LINE_JUNK = re.compile(
+    "[\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ud800-\udfff\ufeff\ufffe\uffff\U0010ffff]+"
+)
 # Multi-line answers: the same characters are dropped, but tabs and line breaks stay.
 _TEXT_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufeff\ufffe\uffff\U0010ffff]")
 _LINE_BREAKS = re.compile("\r\n|[\r\u2028\u2029\x85]")
@@ -100,10 +102,11 @@ def _match(value: str, choices: Mapping[str, str]) -> str | None:
 @dataclass
 class Composer:
     """Normalises answers against one archive's configuration and vocabularies."""
+
     settings: Settings
     lessons: Mapping[str, Lesson]
     registry: Mapping[str, RegistryEntry]
-    date_format: str | None = None          # e.g. "%d/%m/%Y" for a spreadsheet's own dates
+    date_format: str | None = None  # e.g. "%d/%m/%Y" for a spreadsheet's own dates
     warnings: list[tuple[str, str, str]] = field(default_factory=list)
 
     def _max(self, name: str) -> int:
@@ -173,8 +176,9 @@ class Composer:
                 if lesson:
                     break
             else:
-                raise FieldProblem("lessons", f"unknown lesson '{tokens[start][:60]}'",
-                                   did_you_mean(slugify(tokens[start]), choices))
+                raise FieldProblem(
+                    "lessons", f"unknown lesson '{tokens[start][:60]}'", did_you_mean(slugify(tokens[start]), choices)
+                )
             if lesson not in chosen:
                 chosen.append(lesson)
             start = end
@@ -187,18 +191,26 @@ class Composer:
         for item in _items(value or []):
             handle = to_handle(item)
             if not _HANDLE.fullmatch(handle):
-                raise FieldProblem("contributors", f"'{item[:60]}' cannot be used as a handle",
-                                   "use Latin letters, digits, '-', '_' or '.', or leave it empty to stay anonymous")
+                raise FieldProblem(
+                    "contributors",
+                    f"'{item[:60]}' cannot be used as a handle",
+                    "use Latin letters, digits, '-', '_' or '.', or leave it empty to stay anonymous",
+                )
             if handle not in handles:
                 handles.append(handle)
         if len(handles) > MAX_LIST_ITEMS:
             raise FieldProblem("contributors", f"too many contributors ({len(handles)})", f"at most {MAX_LIST_ITEMS}")
         for handle in handles:
             if not is_registered(handle, self.registry):
-                self.warnings.append(("contributors", f"'{handle}' is not in the contributors registry, so they "
-                                      "will be shown as anonymous", "a maintainer adds them to "
-                                      f"{self.settings.display_path(self.settings.contributors_file)} "
-                                      "with their credit rule"))
+                self.warnings.append(
+                    (
+                        "contributors",
+                        f"'{handle}' is not in the contributors registry, so they will be shown as anonymous",
+                        "a maintainer adds them to "
+                        f"{self.settings.display_path(self.settings.contributors_file)} "
+                        "with their credit rule",
+                    )
+                )
         return handles
 
     def visibility(self, value) -> str:
@@ -216,8 +228,11 @@ class Composer:
             return ""
         text = clean_text(value)
         if len(text) > MAX_ANSWER_CHARS:
-            raise FieldProblem(f"prompt:{prompt_id}", f"answer is too long ({len(text)} characters, "
-                               f"at most {MAX_ANSWER_CHARS})", "shorten it, or split it into two stories")
+            raise FieldProblem(
+                f"prompt:{prompt_id}",
+                f"answer is too long ({len(text)} characters, at most {MAX_ANSWER_CHARS})",
+                "shorten it, or split it into two stories",
+            )
         return text
 
     def compose(self, answers: Mapping, source: str) -> tuple[dict | None, str, list[Problem]]:
@@ -247,8 +262,15 @@ class Composer:
                 problems.append(Problem(source, None, prompt.title, problem.message, problem.hint))
         body = compose_body(texts, self.settings)
         if not body and not too_big:
-            problems.append(Problem(source, None, "answers", "no prompt is answered",
-                                    "answer at least one of: " + "; ".join(p.title for p in self.settings.prompts)))
+            problems.append(
+                Problem(
+                    source,
+                    None,
+                    "answers",
+                    "no prompt is answered",
+                    "answer at least one of: " + "; ".join(p.title for p in self.settings.prompts),
+                )
+            )
         problems += [Problem(source, None, f, m, h, WARNING) for f, m, h in self.warnings]
         if any(p.is_error for p in problems):
             return None, body, problems

@@ -3,6 +3,7 @@
 The issue form, the site's form, CSV headings and the issue-body parser all use these
 labels, so a form generated from them can be read back by `harvest intake`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from harvest.core.settings import Settings
 
 @dataclass(frozen=True)
 class Field:
-    name: str                      # key in an answers dict, and the front-matter field
-    label: str                     # the form label (also the `### heading` of an issue body)
+    name: str  # key in an answers dict, and the front-matter field
+    label: str  # the form label (also the `### heading` of an issue body)
     help: str
     required: bool = True
     aliases: tuple[str, ...] = ()  # other headings accepted in CSV files and issue bodies
@@ -22,18 +23,26 @@ class Field:
 
 FIELDS = (
     Field("title", "Title", "A few words naming the story.", aliases=("story title", "story")),
-    Field("date", "Date", "When it happened, as YYYY-MM-DD (for example 2026-03-14).",
-          aliases=("when", "event date")),
+    Field("date", "Date", "When it happened, as YYYY-MM-DD (for example 2026-03-14).", aliases=("when", "event date")),
     Field("event", "Kind of event", "What kind of event it was.", aliases=("event", "event kind", "kind")),
     Field("place", "Place", "A town or neighbourhood. Never a street address.", aliases=("where", "location")),
     Field("lessons", "Lessons", "What the story teaches: choose one or more.", aliases=("lesson",)),
     Field("summary", "Summary", "One sentence: what happened and what we learned.", aliases=("short summary",)),
-    Field("contributors", "Your handle or pseudonym (optional)",
-          "Leave it empty to stay anonymous. Separate several with commas. "
-          "The archive's maintainers decide how each person is credited.",
-          required=False, aliases=("contributors", "contributor", "handle", "handles", "pseudonym", "credit")),
-    Field("visibility", "Who may read it", "Who may see the story once it is in the archive.",
-          required=False, aliases=("visibility",)),
+    Field(
+        "contributors",
+        "Your handle or pseudonym (optional)",
+        "Leave it empty to stay anonymous. Separate several with commas. "
+        "The archive's maintainers decide how each person is credited.",
+        required=False,
+        aliases=("contributors", "contributor", "handle", "handles", "pseudonym", "credit"),
+    ),
+    Field(
+        "visibility",
+        "Who may read it",
+        "Who may see the story once it is in the archive.",
+        required=False,
+        aliases=("visibility",),
+    ),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 CONSENT_LABEL = "Before you send it"

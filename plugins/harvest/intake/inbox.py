@@ -3,6 +3,7 @@
 The inbox (`stories/_inbox/`) is never built or published; `harvest check` covers it;
 moving a file out of it into the stories folder publishes it.
 """
+
 from __future__ import annotations
 
 import sys
@@ -19,13 +20,13 @@ from harvest.intake.compose import Composer
 from harvest.intake.issueform import Item, parse_forge_json, parse_issue_body
 from harvest.intake.spreadsheet import MAX_ROWS, ColumnMapping, read_csv
 
-MAX_TEXT_BYTES = 1_000_000   # an issue body or a forge JSON export
+MAX_TEXT_BYTES = 1_000_000  # an issue body or a forge JSON export
 
 
 @dataclass
 class InboxOutcome:
     source: str
-    path: Path | None = None                  # the file written (None: rejected, or a dry run)
+    path: Path | None = None  # the file written (None: rejected, or a dry run)
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -40,8 +41,9 @@ def inbox_folder(settings: Settings) -> Path:
     return folder
 
 
-def read_items(path: str, settings: Settings, mapping: ColumnMapping | None = None,
-               max_rows: int = MAX_ROWS) -> tuple[list[Item], list[str]]:
+def read_items(
+    path: str, settings: Settings, mapping: ColumnMapping | None = None, max_rows: int = MAX_ROWS
+) -> tuple[list[Item], list[str]]:
     """Items from a CSV file, a forge JSON file, or an issue body (Markdown or text); `-` is stdin.
 
     -> (items, notes for the report)."""
@@ -57,8 +59,9 @@ def read_items(path: str, settings: Settings, mapping: ColumnMapping | None = No
     try:
         data = sys.stdin.buffer.read(MAX_TEXT_BYTES + 1) if path == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise HarvestError([Problem(display, None, "file", f"cannot read file: {exc.strerror}",
-                                    "check the path")]) from None
+        raise HarvestError(
+            [Problem(display, None, "file", f"cannot read file: {exc.strerror}", "check the path")]
+        ) from None
     text, problems = decode_text(data, display, max_bytes=MAX_TEXT_BYTES)
     if text is None:
         raise HarvestError(problems)
@@ -69,8 +72,14 @@ def read_items(path: str, settings: Settings, mapping: ColumnMapping | None = No
     return [parse_issue_body(text, settings, display)], []
 
 
-def take_in(items: list[Item], settings: Settings, vocabulary: StoryVocabulary, folder: Path,
-            date_format: str | None = None, dry_run: bool = False) -> list[InboxOutcome]:
+def take_in(
+    items: list[Item],
+    settings: Settings,
+    vocabulary: StoryVocabulary,
+    folder: Path,
+    date_format: str | None = None,
+    dry_run: bool = False,
+) -> list[InboxOutcome]:
     """Compose, check and (unless dry_run) write each item; a bad item never stops the others."""
     composer = Composer(settings, vocabulary.lessons, vocabulary.registry, date_format=date_format)
     outcomes = []
@@ -86,8 +95,7 @@ def take_in(items: list[Item], settings: Settings, vocabulary: StoryVocabulary, 
         outcome.problems += problems
         if meta is None:
             continue
-        text, problems = check_story(meta, body, settings, vocabulary, item.source,
-                                     rel_path=f"{INBOX}/{meta['id']}.md")
+        text, problems = check_story(meta, body, settings, vocabulary, item.source, rel_path=f"{INBOX}/{meta['id']}.md")
         # compose already warned about unregistered contributors: keep the validator's errors only
         outcome.problems += [p for p in problems if p.is_error or p.field != "contributors"]
         if not outcome.rejected and not dry_run:
@@ -95,8 +103,9 @@ def take_in(items: list[Item], settings: Settings, vocabulary: StoryVocabulary, 
     return outcomes
 
 
-def _take_story_file(item: Item, outcome: InboxOutcome, settings: Settings, vocabulary: StoryVocabulary, folder: Path,
-                     dry_run: bool) -> None:
+def _take_story_file(
+    item: Item, outcome: InboxOutcome, settings: Settings, vocabulary: StoryVocabulary, folder: Path, dry_run: bool
+) -> None:
     """A ready story file is checked as it is and kept byte for byte; only its file name is ours."""
     text = item.story_text
     assert text is not None  # only story-file items come here

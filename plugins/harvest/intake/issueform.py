@@ -5,6 +5,7 @@ per field, then the answer (`_No response_` when empty; dropdown choices joined 
 ", "; checkboxes as `- [x] label`). The forges' JSON for an issue carries that text
 in `body`; a workflow's event payload wraps the issue in `issue`.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,13 +31,15 @@ MAX_ISSUES = 1000
 @dataclass
 class Item:
     """One contribution read from a file: where it came from and its answers."""
+
     source: str
     answers: dict = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-    story_text: str | None = None   # a whole story file (e.g. downloaded from the site's form)
+    story_text: str | None = None  # a whole story file (e.g. downloaded from the site's form)
 
 
 # --- reading ---------------------------------------------------------------------------------
+
 
 def parse_issue_body(text: str, settings: Settings, source: str) -> Item:
     """`### Label` sections -> answers. Headings that are not form labels stay in the answer text."""
@@ -57,8 +60,15 @@ def parse_issue_body(text: str, settings: Settings, source: str) -> Item:
             current.append(line)
     item = Item(source)
     if not sections:
-        item.problems.append(Problem(source, None, "file", "no form answers found",
-                                     "expected '### Title', '### Date', … headings as the issue form writes them"))
+        item.problems.append(
+            Problem(
+                source,
+                None,
+                "file",
+                "no form answers found",
+                "expected '### Title', '### Date', … headings as the issue form writes them",
+            )
+        )
         return item
     for key, lines in sections.items():
         value = "\n".join(lines).strip()
@@ -66,8 +76,15 @@ def parse_issue_body(text: str, settings: Settings, source: str) -> Item:
             boxes = [_CHECKBOX.match(line) for line in lines]
             unticked = [m.group(2).strip() for m in boxes if m and m.group(1) == " "]
             for label in unticked:
-                item.problems.append(Problem(source, None, "consent", f"not confirmed: {label}",
-                                             "ask the contributor to confirm it, or remove what it is about"))
+                item.problems.append(
+                    Problem(
+                        source,
+                        None,
+                        "consent",
+                        f"not confirmed: {label}",
+                        "ask the contributor to confirm it, or remove what it is about",
+                    )
+                )
             continue
         item.answers[key] = "" if value.strip().casefold() == "_no response_" else value
     return item
@@ -80,20 +97,51 @@ def parse_forge_json(text: str, settings: Settings, source: str) -> list[Item]:
     except TooDeep as exc:
         return [Item(source, problems=[Problem(source, 1, "file", str(exc), DEPTH_HINT)])]
     except json.JSONDecodeError as exc:
-        return [Item(source, problems=[Problem(source, exc.lineno, "file", f"invalid JSON: {exc.msg}",
-                                               "pass the issue as the forge's API returns it")])]
+        return [
+            Item(
+                source,
+                problems=[
+                    Problem(
+                        source,
+                        exc.lineno,
+                        "file",
+                        f"invalid JSON: {exc.msg}",
+                        "pass the issue as the forge's API returns it",
+                    )
+                ],
+            )
+        ]
     if isinstance(data, dict) and isinstance(data.get("issue"), dict):
         data = data["issue"]
     issues = data if isinstance(data, list) else [data]
     if len(issues) > MAX_ISSUES:
-        return [Item(source, problems=[Problem(source, None, "file", f"{len(issues)} issues, over the "
-                                               f"limit of {MAX_ISSUES}", "split the file")])]
+        return [
+            Item(
+                source,
+                problems=[
+                    Problem(
+                        source, None, "file", f"{len(issues)} issues, over the limit of {MAX_ISSUES}", "split the file"
+                    )
+                ],
+            )
+        ]
     items = []
     for position, issue in enumerate(issues, start=1):
         if not isinstance(issue, dict) or not isinstance(issue.get("body"), str):
-            items.append(Item(f"{source} item {position}", problems=[Problem(
-                f"{source} item {position}", None, "body", "not an issue with a text `body`",
-                "pass the issue JSON from the forge (GitHub, Forgejo or Gitea)")]))
+            items.append(
+                Item(
+                    f"{source} item {position}",
+                    problems=[
+                        Problem(
+                            f"{source} item {position}",
+                            None,
+                            "body",
+                            "not an issue with a text `body`",
+                            "pass the issue JSON from the forge (GitHub, Forgejo or Gitea)",
+                        )
+                    ],
+                )
+            )
             continue
         number = issue.get("number")
         label = f"{source} issue #{number}" if isinstance(number, int) else f"{source} item {position}"
@@ -107,6 +155,7 @@ def parse_forge_json(text: str, settings: Settings, source: str) -> list[Item]:
 
 # --- writing ---------------------------------------------------------------------------------
 
+
 def _block(kind: str, name: str, label: str, description: str, required: bool, **extra) -> dict:
     attributes = {"label": label, "description": description, **extra}
     return {"type": kind, "id": name, "attributes": attributes, "validations": {"required": required}}
@@ -115,33 +164,75 @@ def _block(kind: str, name: str, label: str, description: str, required: bool, *
 def issue_form(settings: Settings, vocabulary: StoryVocabulary) -> str:
     """The issue form YAML (GitHub issue-forms syntax, which Forgejo and Gitea read too)."""
     f = FIELDS_BY_NAME
-    body: list[dict] = [{"type": "markdown", "attributes": {"value": (
-        "Thank you for sharing what happened and what we learned.\n\n"
-        "**An issue is visible to everyone who can see this repository.** Do not name anyone who has "
-        "not agreed to it, and leave out addresses, routes, meeting times and anything else that could "
-        "help someone find or harm people. For a story only members may read, use the archive's "
-        "\"Contribute a story\" page instead and give the file to a maintainer you trust.\n")}}]
+    body: list[dict] = [
+        {
+            "type": "markdown",
+            "attributes": {
+                "value": (
+                    "Thank you for sharing what happened and what we learned.\n\n"
+                    "**An issue is visible to everyone who can see this repository.** Do not name anyone who has "
+                    "not agreed to it, and leave out addresses, routes, meeting times and anything else that could "
+                    "help someone find or harm people. For a story only members may read, use the archive's "
+                    '"Contribute a story" page instead and give the file to a maintainer you trust.\n'
+                )
+            },
+        }
+    ]
     # not `title`: a link's `?title=` fills the issue's own title, `?story-title=` this field
     body.append(_block("input", "story-title", f["title"].label, f["title"].help, True))
     body.append(_block("input", "date", f["date"].label, f["date"].help, True, placeholder="2026-03-14"))
-    body.append(_block("dropdown", "event", f["event"].label, f["event"].help, True,
-                       options=list(settings.event_kinds.values())))
+    body.append(
+        _block(
+            "dropdown", "event", f["event"].label, f["event"].help, True, options=list(settings.event_kinds.values())
+        )
+    )
     body.append(_block("input", "place", f["place"].label, f["place"].help, True))
-    body.append(_block("dropdown", "lessons", f["lessons"].label, f["lessons"].help, True, multiple=True,
-                       options=[lesson.title for lesson in vocabulary.lessons.values()]))
+    body.append(
+        _block(
+            "dropdown",
+            "lessons",
+            f["lessons"].label,
+            f["lessons"].help,
+            True,
+            multiple=True,
+            options=[lesson.title for lesson in vocabulary.lessons.values()],
+        )
+    )
     body.append(_block("input", "summary", f["summary"].label, f["summary"].help, True))
     for position, prompt in enumerate(settings.prompts):
-        body.append(_block("textarea", f"answer-{prompt.id}", prompt.title,
-                           "Answer in your own words; leave it empty to skip." if position else
-                           "Answer at least one question, in your own words. Leave the others empty.",
-                           False))
+        body.append(
+            _block(
+                "textarea",
+                f"answer-{prompt.id}",
+                prompt.title,
+                "Answer in your own words; leave it empty to skip."
+                if position
+                else "Answer at least one question, in your own words. Leave the others empty.",
+                False,
+            )
+        )
     body.append(_block("input", "contributors", f["contributors"].label, f["contributors"].help, False))
-    body.append({"type": "checkboxes", "id": "consent", "attributes": {
-        "label": CONSENT_LABEL, "options": [{"label": text, "required": True} for text in CONSENT_OPTIONS]}})
-    form = {"name": "Share a story", "description": "A reflection after an action, festival, assembly or drill.",
-            "title": ISSUE_TITLE_PREFIX, "labels": ["story"], "body": body}
-    header = ("# Generated by `harvest forms` from mkdocs.yml and the lessons file: change those and run\n"
-              "# `harvest forms` again rather than editing this file. `harvest intake` reads issues made with it.\n")
+    body.append(
+        {
+            "type": "checkboxes",
+            "id": "consent",
+            "attributes": {
+                "label": CONSENT_LABEL,
+                "options": [{"label": text, "required": True} for text in CONSENT_OPTIONS],
+            },
+        }
+    )
+    form = {
+        "name": "Share a story",
+        "description": "A reflection after an action, festival, assembly or drill.",
+        "title": ISSUE_TITLE_PREFIX,
+        "labels": ["story"],
+        "body": body,
+    }
+    header = (
+        "# Generated by `harvest forms` from mkdocs.yml and the lessons file: change those and run\n"
+        "# `harvest forms` again rather than editing this file. `harvest intake` reads issues made with it.\n"
+    )
     return header + yaml.dump(form, Dumper=_FormDumper, allow_unicode=True, sort_keys=False, width=120)
 
 
@@ -149,6 +240,7 @@ class _FormDumper(yaml.SafeDumper):
     """Multi-line text as `|` blocks, so the form stays readable and diffs stay small."""
 
 
-_FormDumper.add_representer(str, lambda dumper, value: dumper.represent_scalar(
-    "tag:yaml.org,2002:str", value, style="|" if "\n" in value else None))
-
+_FormDumper.add_representer(
+    str,
+    lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None),
+)

@@ -13,6 +13,7 @@ ignoring case and punctuation. A small YAML mapping file can name other headings
 
 Rows are numbered as a spreadsheet shows them: the heading row is row 1.
 """
+
 from __future__ import annotations
 
 import csv
@@ -37,7 +38,8 @@ MAPPING_KEYS = ("columns", "date_format", "defaults")
 @dataclass
 class ColumnMapping:
     """Which spreadsheet column holds which answer, from a `--mapping` file."""
-    columns: dict[str, str] = field(default_factory=dict)   # answers key -> column heading
+
+    columns: dict[str, str] = field(default_factory=dict)  # answers key -> column heading
     date_format: str | None = None
     defaults: dict[str, str] = field(default_factory=dict)  # answers key -> value
 
@@ -55,24 +57,28 @@ def load_column_mapping(path: Path, settings: Settings) -> ColumnMapping:
     for section in ("columns", "defaults"):
         value = file.data.get(section) or {}
         if not isinstance(value, dict):
-            file.refuse(section, "should be a list of `answer: value` lines",
-                        f"e.g. {section}:\\n  title: Name of the action")
+            file.refuse(
+                section, "should be a list of `answer: value` lines", f"e.g. {section}:\\n  title: Name of the action"
+            )
             continue
         for name, cell in value.items():
             if name not in known:
-                file.refuse(section, "not a field or prompt id", did_you_mean(str(name), known),
-                            field=f"{section}.{name}")
+                file.refuse(
+                    section, "not a field or prompt id", did_you_mean(str(name), known), field=f"{section}.{name}"
+                )
             elif not isinstance(cell, (str, int, float)) or isinstance(cell, bool):
-                file.refuse(section, "should be text", "quote it if it looks like something else",
-                            field=f"{section}.{name}")
+                file.refuse(
+                    section, "should be text", "quote it if it looks like something else", field=f"{section}.{name}"
+                )
             else:
                 getattr(result, section)[_answers_key(name)] = str(cell)
     file.raise_problems()
     return result
 
 
-def read_csv(path: Path, settings: Settings, mapping: ColumnMapping, max_rows: int = MAX_ROWS,
-             display: str | None = None) -> tuple[list[Item], list[str]]:
+def read_csv(
+    path: Path, settings: Settings, mapping: ColumnMapping, max_rows: int = MAX_ROWS, display: str | None = None
+) -> tuple[list[Item], list[str]]:
     """-> (one Item per non-empty row, the headings that were ignored). File-level problems raise."""
     display = display or str(path)
     try:
@@ -81,10 +87,18 @@ def read_csv(path: Path, settings: Settings, mapping: ColumnMapping, max_rows: i
         raise HarvestError([Problem(display, None, "file", f"cannot read file: {exc.strerror}")]) from None
     text, problems = decode_text(data, display, max_bytes=MAX_CSV_BYTES)
     if text is None:
-        raise HarvestError([p if "UTF-8" not in p.hint else Problem(
-            p.path, p.line, p.field, p.message, "export or save the sheet as 'CSV UTF-8'") for p in problems])
+        raise HarvestError(
+            [
+                p
+                if "UTF-8" not in p.hint
+                else Problem(p.path, p.line, p.field, p.message, "export or save the sheet as 'CSV UTF-8'")
+                for p in problems
+            ]
+        )
     if not text.strip():
-        raise HarvestError([Problem(display, None, "file", "the file is empty", "export the sheet with its heading row")])
+        raise HarvestError(
+            [Problem(display, None, "file", "the file is empty", "export the sheet with its heading row")]
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text))
     try:
         headings = next(reader)
@@ -101,18 +115,46 @@ def read_csv(path: Path, settings: Settings, mapping: ColumnMapping, max_rows: i
         except StopIteration:
             break
         except csv.Error as exc:
-            items.append(Item(source, problems=[Problem(source, None, "row", f"cannot read the CSV: {exc}",
-                                                        "rows after this one were not read; check its quotes")]))
+            items.append(
+                Item(
+                    source,
+                    problems=[
+                        Problem(
+                            source,
+                            None,
+                            "row",
+                            f"cannot read the CSV: {exc}",
+                            "rows after this one were not read; check its quotes",
+                        )
+                    ],
+                )
+            )
             break
         if not any(cell.strip() for cell in row):
             continue
         if len(items) >= max_rows:
-            raise HarvestError([Problem(display, None, "file", f"more than {max_rows} rows",
-                                        "split the file, or pass --max-rows with a higher limit")])
+            raise HarvestError(
+                [
+                    Problem(
+                        display,
+                        None,
+                        "file",
+                        f"more than {max_rows} rows",
+                        "split the file, or pass --max-rows with a higher limit",
+                    )
+                ]
+            )
         item = Item(source)
         if len(row) > len(headings):
-            item.problems.append(Problem(source, None, "row", f"{len(row)} cells but only {len(headings)} headings",
-                                         "a cell probably holds an unquoted separator or a stray quote"))
+            item.problems.append(
+                Problem(
+                    source,
+                    None,
+                    "row",
+                    f"{len(row)} cells but only {len(headings)} headings",
+                    "a cell probably holds an unquoted separator or a stray quote",
+                )
+            )
         answers = dict(mapping.defaults)
         for index, key in columns.items():
             cell = row[index] if index < len(row) else ""
@@ -123,8 +165,9 @@ def read_csv(path: Path, settings: Settings, mapping: ColumnMapping, max_rows: i
     return items, ignored
 
 
-def _columns(headings: list[str], mapping: ColumnMapping, settings: Settings,
-             display: str) -> tuple[dict[int, str], list[str]]:
+def _columns(
+    headings: list[str], mapping: ColumnMapping, settings: Settings, display: str
+) -> tuple[dict[int, str], list[str]]:
     """Column index -> answers key, from the mapping file first, then from the headings themselves."""
     by_heading = {normalize_heading(h): i for i, h in reversed(list(enumerate(headings)))}
     columns: dict[int, str] = {}
@@ -132,8 +175,15 @@ def _columns(headings: list[str], mapping: ColumnMapping, settings: Settings,
     for key, heading in mapping.columns.items():
         index = by_heading.get(normalize_heading(heading))
         if index is None:
-            problems.append(Problem(display, 1, key.removeprefix("prompt:"), f"no column is headed '{heading}'",
-                                    did_you_mean(heading, [h for h in headings if h.strip()])))
+            problems.append(
+                Problem(
+                    display,
+                    1,
+                    key.removeprefix("prompt:"),
+                    f"no column is headed '{heading}'",
+                    did_you_mean(heading, [h for h in headings if h.strip()]),
+                )
+            )
         else:
             columns[index] = key
     if problems:

@@ -6,6 +6,7 @@ the vendored polyfills listed so Material never fetches them from unpkg.com, and
 SOURCE_DATE_EPOCH pinned (to the newest published story unless the user set it) so
 the sitemap and every other dated output are the same on every run.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,8 +24,12 @@ from harvest.site.context import FeaturePlugin
 
 VENDOR_URI = "assets/harvest/vendor/"
 # Package resource (under plugins/harvest/assets/vendor/) -> copied into the site; scripts are polyfills.
-VENDORED = ("iframe-worker/shim/index.js", "iframe-worker/LICENSE",
-            "resize-observer-polyfill/ResizeObserver.js", "resize-observer-polyfill/LICENSE")
+VENDORED = (
+    "iframe-worker/shim/index.js",
+    "iframe-worker/LICENSE",
+    "resize-observer-polyfill/ResizeObserver.js",
+    "resize-observer-polyfill/LICENSE",
+)
 POLYFILLS = (VENDOR_URI + "iframe-worker/shim/index.js", VENDOR_URI + "resize-observer-polyfill/ResizeObserver.js")
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01: the earliest time a zip entry can carry
 
@@ -51,14 +56,20 @@ class OfflineAssets(FeaturePlugin[NoOptions]):
         for name in VENDORED:
             if files.get_file_from_path(VENDOR_URI + name) is not None:  # the core ships some in every build
                 continue
-            files.append(File.generated(config, VENDOR_URI + name, content=vendor.joinpath(name).read_bytes(),
-                                        inclusion=InclusionLevel.NOT_IN_NAV))
+            files.append(
+                File.generated(
+                    config,
+                    VENDOR_URI + name,
+                    content=vendor.joinpath(name).read_bytes(),
+                    inclusion=InclusionLevel.NOT_IN_NAV,
+                )
+            )
         return files
 
 
 @dataclass(frozen=True)
 class OfflineBuild:
-    epoch: int        # the archive's date: SOURCE_DATE_EPOCH, else the newest published story's day
+    epoch: int  # the archive's date: SOURCE_DATE_EPOCH, else the newest published story's day
     stories: int
     profile: str
 
@@ -72,9 +83,18 @@ def epoch_from_env() -> int | None:
     if not value:
         return None
     if not value.strip().isdigit() or int(value) < ZIP_EPOCH_MIN:
-        raise HarvestError([Problem("SOURCE_DATE_EPOCH", None, "environment", f"'{value}' is not usable",
-                                    "give seconds since 1970 from 1980 on (e.g. `date -d 2026-03-14 +%s`), "
-                                    "or unset it to use the newest story's date")])
+        raise HarvestError(
+            [
+                Problem(
+                    "SOURCE_DATE_EPOCH",
+                    None,
+                    "environment",
+                    f"'{value}' is not usable",
+                    "give seconds since 1970 from 1980 on (e.g. `date -d 2026-03-14 +%s`), "
+                    "or unset it to use the newest story's date",
+                )
+            ]
+        )
     return int(value)
 
 
@@ -99,8 +119,9 @@ def offline_config(config_file: Path, site_dir: Path, profile: str | None = None
     listed = {next(iter(entry)) for entry in plugins_with(config_file, {})}
     # pack reads every page of its copy for outside requests: the build need not read some first
     # Peers' stories only when asked (`pack --federation`): a copy is ours unless we choose to carry theirs.
-    options: dict[str, dict] = {"harvest": {"check_site": False, "federation": federation,
-                                            **({"profile": profile} if profile else {})}}
+    options: dict[str, dict] = {
+        "harvest": {"check_site": False, "federation": federation, **({"profile": profile} if profile else {})}
+    }
     offline = next((name for name in ("material/offline", "offline") if name in listed), "material/offline")
     options[offline] = {"enabled": True}
     if "harvest-digests" in listed:
@@ -115,8 +136,9 @@ def offline_config(config_file: Path, site_dir: Path, profile: str | None = None
     return config
 
 
-def build_offline(config_file: Path, site_dir: Path, profile: str | None = None,
-                  federation: bool = False) -> OfflineBuild:
+def build_offline(
+    config_file: Path, site_dir: Path, profile: str | None = None, federation: bool = False
+) -> OfflineBuild:
     """Build the site into `site_dir`, dated by SOURCE_DATE_EPOCH or the newest published story."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
@@ -128,8 +150,9 @@ def build_offline(config_file: Path, site_dir: Path, profile: str | None = None,
     settings = replace(settings_from_file(config_file, profile), federation=federation)
     archive, _ = load_archive(settings)
     if not archive.stories:
-        raise HarvestError(f"harvest pack: profile '{settings.profile}' publishes no stories, "
-                           "so there is nothing to pack")
+        raise HarvestError(
+            f"harvest pack: profile '{settings.profile}' publishes no stories, so there is nothing to pack"
+        )
     if epoch is None:
         epoch = day_epoch(archive.stories[0].date)  # newest first
     config = offline_config(config_file, site_dir, profile, federation)

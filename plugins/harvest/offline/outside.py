@@ -6,6 +6,7 @@ any load from a network host fails: scripts, styles, images, frames, media, font
 strings in JavaScript. Plain links out (`<a href>`, `<link rel=canonical>`...) are
 allowed: nothing is fetched until the reader chooses to follow one; they are listed.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,26 +26,70 @@ JSON_SUFFIXES = {".json"}  # search indexes and feeds: their strings may be show
 # Attributes whose URL the browser fetches by itself, per element ("*": on any element).
 LOADING_ATTRS = {
     "*": ("background", "ping"),  # <body|table|td background>; ping: a request on every click
-    "script": ("src", "href", "xlink:href"), "img": ("src", "srcset"), "source": ("src", "srcset"),
-    "iframe": ("src",), "frame": ("src",), "embed": ("src",), "object": ("data", "codebase"),
-    "applet": ("code", "codebase", "archive"), "video": ("src", "poster"), "audio": ("src",),
-    "track": ("src",), "input": ("src",), "html": ("manifest",),
+    "script": ("src", "href", "xlink:href"),
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "iframe": ("src",),
+    "frame": ("src",),
+    "embed": ("src",),
+    "object": ("data", "codebase"),
+    "applet": ("code", "codebase", "archive"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "track": ("src",),
+    "input": ("src",),
+    "html": ("manifest",),
     "image": ("href", "xlink:href", "src", "srcset"),  # SVG <image>; in HTML the parser reads <image> as <img>
-    "use": ("href", "xlink:href"), "feimage": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"),
     "base": ("href",),  # a remote <base> sends every relative load to that host
 }
-LINK_ATTRS = {"a": ("href",), "area": ("href",), "form": ("action",), "button": ("formaction",),
-              "input": ("formaction",)}
+LINK_ATTRS = {
+    "a": ("href",),
+    "area": ("href",),
+    "form": ("action",),
+    "button": ("formaction",),
+    "input": ("formaction",),
+}
 # Attributes read as CSS: a url() in them loads (SVG presentation attributes take url() too).
-CSS_ATTRS = {"style", "fill", "stroke", "filter", "mask", "clip-path", "marker-start", "marker-mid",
-             "marker-end", "cursor"}
-LOADING_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "apple-touch-icon-precomposed",
-                "mask-icon", "preload", "prefetch", "preconnect", "dns-prefetch", "modulepreload",
-                "prerender", "manifest", "import", "subresource"}
+CSS_ATTRS = {
+    "style",
+    "fill",
+    "stroke",
+    "filter",
+    "mask",
+    "clip-path",
+    "marker-start",
+    "marker-mid",
+    "marker-end",
+    "cursor",
+}
+LOADING_RELS = {
+    "stylesheet",
+    "icon",
+    "shortcut",
+    "apple-touch-icon",
+    "apple-touch-icon-precomposed",
+    "mask-icon",
+    "preload",
+    "prefetch",
+    "preconnect",
+    "dns-prefetch",
+    "modulepreload",
+    "prerender",
+    "manifest",
+    "import",
+    "subresource",
+}
 # URL strings in scripts that name an XML namespace, never a place to fetch from.
-XML_NAMESPACES = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink", "http://www.w3.org/1999/xhtml",
-                  "http://www.w3.org/1998/Math/MathML", "http://www.w3.org/XML/1998/namespace",
-                  "http://www.w3.org/2000/xmlns"}
+XML_NAMESPACES = {
+    "http://www.w3.org/2000/svg",
+    "http://www.w3.org/1999/xlink",
+    "http://www.w3.org/1999/xhtml",
+    "http://www.w3.org/1998/Math/MathML",
+    "http://www.w3.org/XML/1998/namespace",
+    "http://www.w3.org/2000/xmlns",
+}
 
 # A string literal that starts with a network scheme, with slashes, backslashes or neither
 # (`https:\\host`, `https:host` reach a host too); judged by outside_host. (`"//host"` is not
@@ -62,6 +107,7 @@ _REFRESH_URL = re.compile(r"url\s*=\s*['\"]?([^'\";]+)", re.IGNORECASE)
 @dataclass(frozen=True)
 class Conditional:
     """A load that Material's bundle makes only when a page has some feature."""
+
     url: re.Pattern
     feature: str
     because: str
@@ -70,20 +116,29 @@ class Conditional:
 # Material's bundle names these hosts but fetches them only in the cases below; the check
 # fails when a built page has the feature, and otherwise lists them as dormant.
 CONDITIONAL_LOADS = (
-    Conditional(re.compile(r"^https://unpkg\.com/mermaid"), "mermaid",
-                'a <pre class="mermaid"> block (Material then loads Mermaid from unpkg.com)'),
-    Conditional(re.compile(r"^https://api\.github\.com/|^https://\$\{"), "source",
-                "a repository link (repo_url in mkdocs.yml: Material fetches its star count; remove repo_url)"),
-    Conditional(re.compile(r"^https://unpkg\.com/resize-observer-polyfill"), "no-resize-observer",
-                "Material's script without the vendored ResizeObserver polyfill (old browsers would fetch it)"),
+    Conditional(
+        re.compile(r"^https://unpkg\.com/mermaid"),
+        "mermaid",
+        'a <pre class="mermaid"> block (Material then loads Mermaid from unpkg.com)',
+    ),
+    Conditional(
+        re.compile(r"^https://api\.github\.com/|^https://\$\{"),
+        "source",
+        "a repository link (repo_url in mkdocs.yml: Material fetches its star count; remove repo_url)",
+    ),
+    Conditional(
+        re.compile(r"^https://unpkg\.com/resize-observer-polyfill"),
+        "no-resize-observer",
+        "Material's script without the vendored ResizeObserver polyfill (old browsers would fetch it)",
+    ),
 )
 
 
 @dataclass(frozen=True)
 class Finding:
-    file: str      # relative to the site folder
+    file: str  # relative to the site folder
     line: int
-    what: str      # how it is referenced, e.g. "<script src>" or "CSS url()"
+    what: str  # how it is referenced, e.g. "<script src>" or "CSS url()"
     url: str
     because: str = ""
 
@@ -94,9 +149,9 @@ class Finding:
 
 @dataclass
 class OutsideReport:
-    loads: list[Finding] = field(default_factory=list)     # fail the check
-    links: list[Finding] = field(default_factory=list)     # allowed: links the reader may follow
-    dormant: list[Finding] = field(default_factory=list)   # Material's conditional loads no page triggers
+    loads: list[Finding] = field(default_factory=list)  # fail the check
+    links: list[Finding] = field(default_factory=list)  # allowed: links the reader may follow
+    dormant: list[Finding] = field(default_factory=list)  # Material's conditional loads no page triggers
     files_scanned: int = 0
 
     @property
@@ -161,18 +216,28 @@ def _css_unescape(match: re.Match) -> str:
     return chr(code) if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else "\ufffd"
 
 
-OVERRIDES_HINT = ("files under the theme's custom_dir are published as they are: put the file inside "
-                  "that folder and reference it by a relative path, or remove the reference")
-SITE_HINT = ("no page of the archive may make a reader's browser contact another host (it tells that host "
-             "who reads): ship the file inside the site (overrides/) or remove it from mkdocs.yml")
+OVERRIDES_HINT = (
+    "files under the theme's custom_dir are published as they are: put the file inside "
+    "that folder and reference it by a relative path, or remove the reference"
+)
+SITE_HINT = (
+    "no page of the archive may make a reader's browser contact another host (it tells that host "
+    "who reads): ship the file inside the site (overrides/) or remove it from mkdocs.yml"
+)
 
 
 def outside_problems(report: OutsideReport, folder: str, hint: str) -> list[Problem]:
     """One problem per URL and way of loading it (a theme-wide load shows once, with a count)."""
-    return [Problem(f"{folder}/{f.file}", f.line, "outside request", f"{f.what} loads {f.url}"
-                    + (f" (and in {files - 1} more files)" if files > 1 else ""),
-                    f"because of {f.because}" if f.because else hint)
-            for f, files in report.grouped_loads()]
+    return [
+        Problem(
+            f"{folder}/{f.file}",
+            f.line,
+            "outside request",
+            f"{f.what} loads {f.url}" + (f" (and in {files - 1} more files)" if files > 1 else ""),
+            f"because of {f.because}" if f.because else hint,
+        )
+        for f, files in report.grouped_loads()
+    ]
 
 
 def scan_css(text: str, file: str, first_line: int = 1) -> list[Finding]:
@@ -237,8 +302,9 @@ def _judge_script_urls(scripts: list[Finding], pages: list[tuple[str, set[str]]]
             report.dormant.append(finding)
             continue
         more = f" and {len(triggered) - 1} more page(s)" if len(triggered) > 1 else ""
-        report.loads.append(Finding(finding.file, finding.line, finding.what, finding.url,
-                                    f"{rule.because}, on {triggered[0]}{more}"))
+        report.loads.append(
+            Finding(finding.file, finding.line, finding.what, finding.url, f"{rule.because}, on {triggered[0]}{more}")
+        )
 
 
 class _PageScanner(HTMLParser):
@@ -253,7 +319,7 @@ class _PageScanner(HTMLParser):
         self.script_srcs: list[str] = []
         self.has_mermaid = False
         self.has_source = False
-        self._raw: tuple[str, int] | None = None   # inside <script> or <style>: (tag, first line)
+        self._raw: tuple[str, int] | None = None  # inside <script> or <style>: (tag, first line)
         self._raw_text: list[str] = []
 
     def features(self) -> set[str]:

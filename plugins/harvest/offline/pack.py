@@ -10,6 +10,7 @@ date, permissions 0644, so the same stories and config give the same bytes):
 
 Beside it: `SHA256SUMS` and, with a signing key, `<zip>.sig` (`ssh-keygen -Y sign`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -60,30 +61,45 @@ def default_signer(settings: Settings) -> str:
     return slugify(settings.site_name)
 
 
-def pack(config_file: Path, out_dir: Path, profile: str | None = None,
-         sign_key: Path | None = None, signer: str | None = None, federation: bool = False) -> Packed:
+def pack(
+    config_file: Path,
+    out_dir: Path,
+    profile: str | None = None,
+    sign_key: Path | None = None,
+    signer: str | None = None,
+    federation: bool = False,
+) -> Packed:
     from harvest.site.project import load_mkdocs_config, settings_from_file
 
     config_file = Path(config_file)
     settings = settings_from_file(config_file, profile)  # a bad config or profile fails here, before building
     signer = signer or default_signer(settings)
     config = load_mkdocs_config(config_file)
-    refuse_output(out_dir, "--out", [*published_folders(config),
-                                     (Path(config.site_dir), "the site folder (site_dir)")])
+    refuse_output(out_dir, "--out", [*published_folders(config), (Path(config.site_dir), "the site folder (site_dir)")])
     if sign_key is not None:
-        _check_key_location(Path(sign_key), settings,
-                            [Path(config.docs_dir), Path(config.theme.custom_dir or config.docs_dir), out_dir])
+        _check_key_location(
+            Path(sign_key), settings, [Path(config.docs_dir), Path(config.theme.custom_dir or config.docs_dir), out_dir]
+        )
     with tempfile.TemporaryDirectory(prefix="harvest-pack-") as tmp:
         site = Path(tmp) / SITE_FOLDER
         assets = build_offline(config_file, site, settings.profile, federation)
         report = scan_site(site)
         if report.loads:
-            raise HarvestError([Problem(f"{SITE_FOLDER}/{f.file}", f.line, "offline", f"{f.what} loads {f.url}"
-                                        + (f" (and in {files - 1} more files)" if files > 1 else ""),
-                                        f"because of {f.because}" if f.because else
-                                        "an offline copy may not fetch anything from another host; "
-                                        "ship the file inside the site or remove it")
-                                for f, files in report.grouped_loads()])
+            raise HarvestError(
+                [
+                    Problem(
+                        f"{SITE_FOLDER}/{f.file}",
+                        f.line,
+                        "offline",
+                        f"{f.what} loads {f.url}" + (f" (and in {files - 1} more files)" if files > 1 else ""),
+                        f"because of {f.because}"
+                        if f.because
+                        else "an offline copy may not fetch anything from another host; "
+                        "ship the file inside the site or remove it",
+                    )
+                    for f, files in report.grouped_loads()
+                ]
+            )
         settings = settings.with_profile(assets.profile)  # name the copy after what was built
         date = dt.datetime.fromtimestamp(assets.epoch, dt.UTC).date()
         name = archive_name(settings, date)
@@ -118,6 +134,7 @@ def sha256_file(path: Path) -> str:
 
 
 # --- contents ---------------------------------------------------------------------------------
+
 
 def _entries(site: Path, settings: Settings, name: str, date: dt.date, signer: str | None) -> dict[str, Path | bytes]:
     entries: dict[str, Path | bytes] = {
@@ -179,7 +196,7 @@ def readme(settings: Settings, name: str, date: dt.date, signer: str | None) -> 
             "",
             f"    ssh-keygen -Y verify -f allowed_signers -I {signer} -n {NAMESPACE} -s {name}.sig < {name}",
             "",
-            "It must say: Good \"harvest-archive\" signature for ...",
+            'It must say: Good "harvest-archive" signature for ...',
             "",
         ]
     lines += [
@@ -187,8 +204,9 @@ def readme(settings: Settings, name: str, date: dt.date, signer: str | None) -> 
         "",
         f"    sha256sum -c {MANIFEST}",
         "",
-        "With Harvest installed: harvest verify " + name + (" --allowed-signers allowed_signers" if signer else
-                                                            " --allow-unsigned"),
+        "With Harvest installed: harvest verify "
+        + name
+        + (" --allowed-signers allowed_signers" if signer else " --allow-unsigned"),
         "",
     ]
     if not signer:  # SHA256SUMS travels with the zip: it shows damage, not who made the copy
@@ -208,24 +226,51 @@ def _refuse_private_keys(entries: Mapping[str, Path | bytes]) -> None:
     for entry, source in sorted(entries.items()):
         data = source if isinstance(source, bytes) else source.read_bytes()
         if PRIVATE_KEY_MARK in data:
-            raise HarvestError([Problem(entry, None, "file", "holds a private key; nothing was written",
-                                        "keep keys out of the stories and overrides folders")])
+            raise HarvestError(
+                [
+                    Problem(
+                        entry,
+                        None,
+                        "file",
+                        "holds a private key; nothing was written",
+                        "keep keys out of the stories and overrides folders",
+                    )
+                ]
+            )
 
 
 def _check_key_location(key: Path, settings: Settings, published: list[Path]) -> None:
     if not key.is_file():
-        raise HarvestError([Problem(str(key), None, "sign-key", "not found",
-                                    "make one with: ssh-keygen -t ed25519 -f ~/.ssh/harvest_archive")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(key),
+                    None,
+                    "sign-key",
+                    "not found",
+                    "make one with: ssh-keygen -t ed25519 -f ~/.ssh/harvest_archive",
+                )
+            ]
+        )
     resolved = key.resolve()
     for folder in published:
         if resolved.is_relative_to(folder.resolve()):
-            raise HarvestError([Problem(settings.display_path(key), None, "sign-key",
-                                        f"the signing key is inside {settings.display_path(folder)}, "
-                                        "which is published or copied with the archive",
-                                        "move the key out of the archive folder, e.g. to ~/.ssh/")])
+            raise HarvestError(
+                [
+                    Problem(
+                        settings.display_path(key),
+                        None,
+                        "sign-key",
+                        f"the signing key is inside {settings.display_path(folder)}, "
+                        "which is published or copied with the archive",
+                        "move the key out of the archive folder, e.g. to ~/.ssh/",
+                    )
+                ]
+            )
 
 
 # --- zip --------------------------------------------------------------------------------------
+
 
 def _write_zip(entries: Mapping[str, Path | bytes], epoch: int, target: Path) -> None:
     """Sorted entries, one timestamp, fixed permissions and compression: the same bytes every run.
@@ -259,11 +304,14 @@ def _update_sums(out_dir: Path, name: str, digest: str) -> None:
 
 # --- signature --------------------------------------------------------------------------------
 
+
 def ssh_keygen() -> str:
     found = shutil.which("ssh-keygen")
     if not found:
-        raise HarvestError("ssh-keygen (OpenSSH) is needed to sign or check signatures; "
-                           "install openssh-client (Debian/Ubuntu) or Git for Windows")
+        raise HarvestError(
+            "ssh-keygen (OpenSSH) is needed to sign or check signatures; "
+            "install openssh-client (Debian/Ubuntu) or Git for Windows"
+        )
     return found
 
 
@@ -271,12 +319,26 @@ def _sign(target: Path, key: Path, signature: Path, namespace: str = NAMESPACE) 
     """Sign `target` into `signature` (a staging file, see `pack`). The namespace says what was
     signed (an offline copy, a federation bundle): a signature made for one never passes for another."""
     with open(target, "rb") as data, open(signature, "wb") as out:
-        result = subprocess.run([ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", namespace],
-                                stdin=data, stdout=out, stderr=subprocess.PIPE, text=False)
+        result = subprocess.run(
+            [ssh_keygen(), "-Y", "sign", "-f", str(key), "-n", namespace],
+            stdin=data,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=False,
+        )
     if result.returncode != 0:
         message = result.stderr.decode("utf-8", "replace").strip()
-        raise HarvestError([Problem(str(key), None, "sign-key", f"ssh-keygen could not sign: {message}",
-                                    "use an OpenSSH private key (ssh-keygen -t ed25519)")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(key),
+                    None,
+                    "sign-key",
+                    f"ssh-keygen could not sign: {message}",
+                    "use an OpenSSH private key (ssh-keygen -t ed25519)",
+                )
+            ]
+        )
     return signature
 
 
@@ -292,7 +354,8 @@ def _public_key(key: Path, signer: str, namespace: str = NAMESPACE) -> tuple[str
         return None, None
     key_type, blob = text.split()[:2]
     line = f'{signer} namespaces="{namespace}" {key_type} {blob}'
-    result = subprocess.run([ssh_keygen(), "-l", "-f", "-"], input=f"{key_type} {blob}\n",
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [ssh_keygen(), "-l", "-f", "-"], input=f"{key_type} {blob}\n", capture_output=True, text=True
+    )
     fingerprint = result.stdout.split()[1] if result.returncode == 0 and result.stdout.split()[1:] else None
     return line, fingerprint

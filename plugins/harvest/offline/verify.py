@@ -13,6 +13,7 @@ The digest and manifest only prove the copy is consistent: whoever can swap the 
 swap SHA256SUMS too. Only the signature, checked against a key from somewhere else, says
 who made it; `verdict` says which of the two the reader has.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,11 +32,11 @@ OK, FAILED, SKIPPED = "OK", "FAILED", "SKIPPED"
 MAX_REPORTED = 20  # per check; the count says how many more
 # Bounds on what a copy may hold. A real archive of 5,000 stories is ~200 MB and ~20,000 files.
 MAX_ENTRIES = 200_000
-MAX_TOTAL_BYTES = 2 * 1024 ** 3          # uncompressed, declared and actually read
-MAX_RATIO = 200                          # uncompressed : compressed, for members above RATIO_FROM
-RATIO_FROM = 4 * 1024 ** 2
-MAX_MANIFEST_BYTES = 64 * 1024 ** 2
-MAX_SUMS_BYTES = 1024 ** 2
+MAX_TOTAL_BYTES = 2 * 1024**3  # uncompressed, declared and actually read
+MAX_RATIO = 200  # uncompressed : compressed, for members above RATIO_FROM
+RATIO_FROM = 4 * 1024**2
+MAX_MANIFEST_BYTES = 64 * 1024**2
+MAX_SUMS_BYTES = 1024**2
 CHUNK = 1 << 20
 _UNSAFE_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f\\]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -57,8 +58,9 @@ class Check:
 @dataclass(frozen=True)
 class TrustedKey:
     """Where the reader's trust comes from: an allowed_signers file (theirs) or one public key."""
+
     allowed_signers: Path
-    source: str                  # how to name it to the reader
+    source: str  # how to name it to the reader
     principal: str | None = None  # the only principal in a file we wrote from --key
 
 
@@ -67,14 +69,17 @@ class TrustedKey:
 DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
 
 
-def verify(zip_path: Path, allowed_signers: Path | None = None, sums: Path | None = None,
-           key: TrustedKey | Check | None = None) -> list[Check]:
+def verify(
+    zip_path: Path, allowed_signers: Path | None = None, sums: Path | None = None, key: TrustedKey | Check | None = None
+) -> list[Check]:
     zip_path = Path(zip_path)
     if key is None and allowed_signers is not None:
         key = TrustedKey(Path(allowed_signers), str(allowed_signers))
-    return [check_digest(zip_path, sums or zip_path.with_name(SUMS)),
-            check_signature(zip_path, key),
-            check_manifest(zip_path)]
+    return [
+        check_digest(zip_path, sums or zip_path.with_name(SUMS)),
+        check_signature(zip_path, key),
+        check_manifest(zip_path),
+    ]
 
 
 def verdict(zip_path: Path, checks: list[Check], allow_unsigned: bool) -> tuple[str, int]:
@@ -87,14 +92,20 @@ def verdict(zip_path: Path, checks: list[Check], allow_unsigned: bool) -> tuple[
     if signature.status == OK:
         return f"VERIFIED: {zip_path.name} {signature.details[-1]}", 0
     if zip_path.with_name(zip_path.name + ".sig").is_file():
-        ask = (f"Ask the sender for their public key (not from the same stick or message) and run "
-               f"`harvest verify {zip_path.name} --key KEY` or `--allowed-signers FILE`")
+        ask = (
+            f"Ask the sender for their public key (not from the same stick or message) and run "
+            f"`harvest verify {zip_path.name} --key KEY` or `--allowed-signers FILE`"
+        )
     else:
-        ask = ("The copy is not signed: ask the sender for a signed one (harvest pack --sign-key) and for "
-               "their public key, sent separately")
-    line = (f"NOT AUTHENTICATED: {zip_path.name} matches its {SUMS} and manifest, but nothing proves who made "
-            f"it: anyone who could swap the zip could swap {SUMS} too. {ask}"
-            + ("." if allow_unsigned else "; to use this copy anyway, add --allow-unsigned."))
+        ask = (
+            "The copy is not signed: ask the sender for a signed one (harvest pack --sign-key) and for "
+            "their public key, sent separately"
+        )
+    line = (
+        f"NOT AUTHENTICATED: {zip_path.name} matches its {SUMS} and manifest, but nothing proves who made "
+        f"it: anyone who could swap the zip could swap {SUMS} too. {ask}"
+        + ("." if allow_unsigned else "; to use this copy anyway, add --allow-unsigned.")
+    )
     return line, 0 if allow_unsigned else 1
 
 
@@ -118,6 +129,7 @@ def check_digest(zip_path: Path, sums: Path) -> Check:
 
 # --- signature --------------------------------------------------------------------------------
 
+
 def trusted_key(value: str, workdir: Path, namespace: str = NAMESPACE) -> TrustedKey | Check:
     """`--key`: a public key file, or the key itself ("ssh-ed25519 AAAA… comment"), written to a
     one-line allowed_signers file in `workdir`. A Check (FAILED) when it is not a usable public key."""
@@ -133,12 +145,21 @@ def trusted_key(value: str, workdir: Path, namespace: str = NAMESPACE) -> Truste
     else:
         text, source = value, "--key"
     if "PRIVATE KEY" in text:
-        return Check("signature", FAILED, [f"{source}: this is a private key; give the public one "
-                                           "(the .pub file, or its one line) and keep the private key secret"])
+        return Check(
+            "signature",
+            FAILED,
+            [
+                f"{source}: this is a private key; give the public one "
+                "(the .pub file, or its one line) and keep the private key secret"
+            ],
+        )
     fields = [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     if len(fields) != 1 or len(fields[0]) < 2 or not _is_public_key(fields[0][0], fields[0][1]):
-        return Check("signature", FAILED, [f"{source}: not an OpenSSH public key "
-                                           "(expected one line like `ssh-ed25519 AAAA… name`)"])
+        return Check(
+            "signature",
+            FAILED,
+            [f"{source}: not an OpenSSH public key (expected one line like `ssh-ed25519 AAAA… name`)"],
+        )
     principal = "key-given-with-key"
     signers = workdir / "allowed_signers"
     signers.write_text(f'{principal} namespaces="{namespace}" {fields[0][0]} {fields[0][1]}\n', "utf-8")
@@ -149,12 +170,13 @@ def _is_public_key(key_type: str, blob: str) -> bool:
     """OpenSSH's wire format: the base64 blob starts with the key type, length-prefixed."""
     import base64
     import binascii
+
     try:
         data = base64.b64decode(blob, validate=True)
     except (binascii.Error, ValueError):
         return False
     length = int.from_bytes(data[:4], "big")
-    return len(data) > 4 + length and data[4:4 + length] == key_type.encode("ascii", "replace")
+    return len(data) > 4 + length and data[4 : 4 + length] == key_type.encode("ascii", "replace")
 
 
 def check_signature(zip_path: Path, key: TrustedKey | Check | None, namespace: str = NAMESPACE) -> Check:
@@ -162,40 +184,69 @@ def check_signature(zip_path: Path, key: TrustedKey | Check | None, namespace: s
     if isinstance(key, Check):
         return key
     if key is None:
-        note = (f"{signature.name} is there, but no trusted key was given (--key or --allowed-signers); "
-                "a key that came with the copy would prove nothing" if signature.is_file()
-                else "the copy is not signed")
+        note = (
+            f"{signature.name} is there, but no trusted key was given (--key or --allowed-signers); "
+            "a key that came with the copy would prove nothing"
+            if signature.is_file()
+            else "the copy is not signed"
+        )
         return Check("signature", SKIPPED, [note])
     if not key.allowed_signers.is_file():
         return Check("signature", FAILED, [f"allowed signers file {key.source} not found"])
     if not signature.is_file():
-        return Check("signature", FAILED, [f"{signature.name} not found next to the zip, "
-                                           "so nothing proves who made it"])
+        return Check(
+            "signature", FAILED, [f"{signature.name} not found next to the zip, so nothing proves who made it"]
+        )
     keygen = ssh_keygen()
     if key.principal:
         principals = [key.principal]
     else:
-        found = subprocess.run([keygen, "-Y", "find-principals", "-s", str(signature), "-f", str(key.allowed_signers)],
-                               capture_output=True, text=True)
+        found = subprocess.run(
+            [keygen, "-Y", "find-principals", "-s", str(signature), "-f", str(key.allowed_signers)],
+            capture_output=True,
+            text=True,
+        )
         principals = found.stdout.split() if found.returncode == 0 else []
     if not principals:
-        return Check("signature", FAILED, [f"no key in {key.source} made {signature.name} "
-                                           "(signed by someone else, or the signature was changed)"])
+        return Check(
+            "signature",
+            FAILED,
+            [f"no key in {key.source} made {signature.name} (signed by someone else, or the signature was changed)"],
+        )
     with open(zip_path, "rb") as data:
-        result = subprocess.run([keygen, "-Y", "verify", "-f", str(key.allowed_signers), "-I", principals[0],
-                                 "-n", namespace, "-s", str(signature)], stdin=data, capture_output=True)
+        result = subprocess.run(
+            [
+                keygen,
+                "-Y",
+                "verify",
+                "-f",
+                str(key.allowed_signers),
+                "-I",
+                principals[0],
+                "-n",
+                namespace,
+                "-s",
+                str(signature),
+            ],
+            stdin=data,
+            capture_output=True,
+        )
     said = (result.stdout + result.stderr).decode("utf-8", "replace").strip()
     if result.returncode != 0:
         who = "the key given with --key" if key.principal else key.source
         return Check("signature", FAILED, [f"the signature does not match this zip, or was not made by {who}: {said}"])
     key_match = re.search(r"key (SHA256:[A-Za-z0-9+/=]+)", said)
     fingerprint = key_match.group(1) if key_match else "fingerprint unknown"
-    who = (f"by the key given with {key.source} ({fingerprint})" if key.principal
-           else f"by {principals[0]} (key {fingerprint}) from {key.source}")
+    who = (
+        f"by the key given with {key.source} ({fingerprint})"
+        if key.principal
+        else f"by {principals[0]} (key {fingerprint}) from {key.source}"
+    )
     return Check("signature", OK, [said, f"was signed {who}"])
 
 
 # --- manifest ---------------------------------------------------------------------------------
+
 
 def _unsafe_name(name: str) -> str | None:
     if not name:
@@ -217,12 +268,23 @@ def _entry_problems(info: zipfile.ZipInfo) -> list[str]:
         problems.append(f"{name!r}: unsafe entry: {why}")
     mode = info.external_attr >> 16
     if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):  # 0: no type recorded (a plain file)
-        kind = ("a symbolic link" if stat.S_ISLNK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                else "a fifo" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a plain file")
+        kind = (
+            "a symbolic link"
+            if stat.S_ISLNK(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a fifo"
+            if stat.S_ISFIFO(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a plain file"
+        )
         problems.append(f"{name!r}: unsafe entry: {kind} (a copy holds only plain files)")
     if info.file_size > RATIO_FROM and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        problems.append(f"{name!r}: compressed more than {MAX_RATIO}:1 ({info.compress_size} bytes unpack to "
-                        f"{info.file_size}): refused as a zip bomb")
+        problems.append(
+            f"{name!r}: compressed more than {MAX_RATIO}:1 ({info.compress_size} bytes unpack to "
+            f"{info.file_size}): refused as a zip bomb"
+        )
     return problems
 
 
@@ -247,8 +309,10 @@ def _stream_digest(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list
             if budget[0] < 0:
                 raise _TooLarge(f"the copy unpacks to more than {MAX_TOTAL_BYTES} bytes: refused as a zip bomb")
             if read > info.file_size or (read > RATIO_FROM and read > MAX_RATIO * max(info.compress_size, 1)):
-                raise _TooLarge(f"unpacks to more than its header says ({info.file_size} bytes from "
-                                f"{info.compress_size}): refused as a zip bomb")
+                raise _TooLarge(
+                    f"unpacks to more than its header says ({info.file_size} bytes from "
+                    f"{info.compress_size}): refused as a zip bomb"
+                )
             digest.update(chunk)
     return digest.hexdigest()
 
@@ -279,8 +343,9 @@ def check_manifest(zip_path: Path) -> Check:
             problems += _entry_problems(info)
         declared = sum(info.file_size for info in infos)
         if declared > MAX_TOTAL_BYTES:
-            problems.append(f"the copy declares {declared} bytes unpacked, more than {MAX_TOTAL_BYTES}: "
-                            "refused as a zip bomb")
+            problems.append(
+                f"the copy declares {declared} bytes unpacked, more than {MAX_TOTAL_BYTES}: refused as a zip bomb"
+            )
         if problems:  # nothing of a hostile zip is read
             return Check("manifest", FAILED, problems)
         if MANIFEST not in seen:
@@ -307,7 +372,9 @@ def check_manifest(zip_path: Path) -> Check:
                 continue
             if digest != listed[name]:
                 problems.append(f"{name}: changed (sha256 differs from {MANIFEST})")
-        problems += [f"{name}: listed in {MANIFEST} but missing from the zip" for name in sorted(set(listed) - set(seen))]
+        problems += [
+            f"{name}: listed in {MANIFEST} but missing from the zip" for name in sorted(set(listed) - set(seen))
+        ]
     if problems:
         return Check("manifest", FAILED, problems)
     return Check("manifest", OK, [f"{len(listed)} files present and unchanged"])

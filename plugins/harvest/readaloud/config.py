@@ -1,4 +1,5 @@
 """The `harvest-readaloud` plugin's options in mkdocs.yml."""
+
 from __future__ import annotations
 
 from mkdocs.config import base
@@ -6,5 +7,5 @@ from mkdocs.config import config_options as c
 
 
 class ReadAloudConfig(base.Config):
-    sessions_dir = c.Type(str, default="_readings")   # inside the stories folder; `_` keeps it out of the stories
+    sessions_dir = c.Type(str, default="_readings")  # inside the stories folder; `_` keeps it out of the stories
     nav_title = c.Type(str, default="Readings")

@@ -5,6 +5,7 @@ then one part per prompt answer. Word counts come from the published `Story`
 (already redacted), never from the browser; the view's script only shows them.
 Plain Python (only MkDocs' URL helper): the `harvest-readaloud` plugin adapts this to pages.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,8 @@ HEADINGS = {f"h{n}": f"h{n + 1}" for n in range(1, 6)}  # h6 stays: there is no 
 @dataclass(frozen=True)
 class Part:
     """One screen of the read-aloud view."""
-    heading: str     # plain text: the story title for the opening, else the prompt heading as written
+
+    heading: str  # plain text: the story title for the opening, else the prompt heading as written
     words: int
     seconds: int
 
@@ -64,7 +66,7 @@ def rebase_url(url: str, from_page: str, to_page: str) -> str:
     if not url or url.startswith(("#", "/")) or re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", url):
         return url
     tail = re.search(r"[?#]", url)
-    path, rest = (url[:tail.start()], url[tail.start():]) if tail else (url, "")
+    path, rest = (url[: tail.start()], url[tail.start() :]) if tail else (url, "")
     base = from_page if from_page.endswith("/") or not from_page else posixpath.dirname(from_page)
     target = posixpath.normpath(posixpath.join(base, path)) + ("/" if path.endswith("/") else "")
     return get_relative_url(target.lstrip("/"), to_page) + rest

@@ -4,6 +4,7 @@ The logic lives beside it in `parts` (timing, cutting a story's HTML into parts)
 `sessions` (session files); this module adapts them to MkDocs: assets, pages, and the
 template context of story and session pages.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -37,8 +38,10 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
         self.context = None
         self.files: Files | None = None
         if not self.config.sessions_dir.startswith("_"):
-            raise PluginError("mkdocs.yml, plugins → harvest-readaloud: sessions_dir must start with '_' "
-                              "(folders starting with '_' are not read as stories)")
+            raise PluginError(
+                "mkdocs.yml, plugins → harvest-readaloud: sessions_dir must start with '_' "
+                "(folders starting with '_' are not read as stories)"
+            )
         self.folder = Path(config.docs_dir) / self.config.sessions_dir
         css, js = ASSETS
         if css not in config.extra_css:
@@ -55,8 +58,10 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
         archive, settings = context.archive, context.settings
         for story in archive.stories:
             if story.path.split("/", 1)[0] == "readings":
-                raise PluginError(f"{settings.display_path(settings.stories_dir / story.path)}: the readings/ "
-                                  f"folder is used by the reading-session pages; move the story to another folder")
+                raise PluginError(
+                    f"{settings.display_path(settings.stories_dir / story.path)}: the readings/ "
+                    f"folder is used by the reading-session pages; move the story to another folder"
+                )
         found, problems = load_session_files(self.folder, settings)
         sessions, errors, notes = plan_sessions(found, archive, context.known_story_ids)
         problems += errors
@@ -66,8 +71,13 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             log.info(note)
         # The index is there even with no session files: with only withheld ones, it must look
         # the same as with none at all ("No reading sessions to show yet").
-        return [index_page(sessions), *(PageSpec(session.src_uri, session.title, "", "harvest/reading.html",
-                                                 {"session": session}) for session in sessions)]
+        return [
+            index_page(sessions),
+            *(
+                PageSpec(session.src_uri, session.title, "", "harvest/reading.html", {"session": session})
+                for session in sessions
+            ),
+        ]
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         self.require_context()
@@ -93,16 +103,22 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
         if rendered is not None:
             return rendered
         # Not rendered in this build (e.g. a dirty `serve` rebuild): plain escaped text is still readable.
-        return StoryHtml([Markup("<p>{}</p>").format(story.intro)] + [
-            Markup("<h2>{}</h2>\n<p>{}</p>").format(s.heading, s.markdown) for s in story.sections], "")
+        return StoryHtml(
+            [Markup("<p>{}</p>").format(story.intro)]
+            + [Markup("<h2>{}</h2>\n<p>{}</p>").format(s.heading, s.markdown) for s in story.sections],
+            "",
+        )
 
     def story_view(self, story, wpm: int) -> dict:
         rendered = self.html_of(story)
         parts = story_parts(story, wpm)
         if len(rendered.parts) == 1 and len(parts) > 1:  # headings did not match: read it as one part
             parts = [Part(story.title, sum(p.words for p in parts), total_seconds(parts))]
-        return {"figures": rendered.figures, "total": format_duration(total_seconds(parts)),
-                "parts": part_views(parts, rendered.parts, start=1)}
+        return {
+            "figures": rendered.figures,
+            "total": format_duration(total_seconds(parts)),
+            "parts": part_views(parts, rendered.parts, start=1),
+        }
 
     def session_view(self, session: Session, page: Page) -> dict:
         here = page.file.url
@@ -119,12 +135,24 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             views = part_views(parts, chunks, start=index, left=left)
             left -= item.seconds
             context = f"Story {number} of {len(session.items)}" + (f" · read by {item.reader}" if item.reader else "")
-            stories.append({"number": number, "story": item.story, "reader": item.reader, "context": context,
-                            "time": format_duration(item.seconds), "start": index, "parts": views,
-                            "url": story_file.url_relative_to(page.file) if story_file else "#"})
+            stories.append(
+                {
+                    "number": number,
+                    "story": item.story,
+                    "reader": item.reader,
+                    "context": context,
+                    "time": format_duration(item.seconds),
+                    "start": index,
+                    "parts": views,
+                    "url": story_file.url_relative_to(page.file) if story_file else "#",
+                }
+            )
             index += len(views)
-        return {"stories": stories, "total": format_duration(session.seconds),
-                "date": human_date(session.date) if session.date else ""}
+        return {
+            "stories": stories,
+            "total": format_duration(session.seconds),
+            "date": human_date(session.date) if session.date else "",
+        }
 
 
 def part_views(parts: list[Part], chunks: Sequence[str], start: int, left: int | None = None) -> list[dict]:
@@ -132,9 +160,18 @@ def part_views(parts: list[Part], chunks: Sequence[str], start: int, left: int |
     left = total_seconds(parts) if left is None else left
     views = []
     for number, (part, chunk) in enumerate(zip(parts, chunks, strict=True), 1):
-        views.append({"index": start + number - 1, "progress": f"{number} / {len(parts)}", "heading": part.heading,
-                      "html": chunk, "words": part.words, "seconds": part.seconds,
-                      "time": format_duration(part.seconds), "left": format_duration(left)})
+        views.append(
+            {
+                "index": start + number - 1,
+                "progress": f"{number} / {len(parts)}",
+                "heading": part.heading,
+                "html": chunk,
+                "words": part.words,
+                "seconds": part.seconds,
+                "time": format_duration(part.seconds),
+                "left": format_duration(left),
+            }
+        )
         left -= part.seconds
     return views
 
@@ -142,9 +179,19 @@ def part_views(parts: list[Part], chunks: Sequence[str], start: int, left: int |
 def index_page(sessions: list[Session]) -> PageSpec:
     entries = []
     for session in sessions:
-        note = " · ".join(filter(None, [human_date(session.date) if session.date else "",
-                                        f"{len(session.items)} stories", f"about {format_duration(session.seconds)} aloud"]))
+        note = " · ".join(
+            filter(
+                None,
+                [
+                    human_date(session.date) if session.date else "",
+                    f"{len(session.items)} stories",
+                    f"about {format_duration(session.seconds)} aloud",
+                ],
+            )
+        )
         entries.append({"uri": session.src_uri, "title": session.title, "note": note})
-    intro = ("Running orders for reading stories aloud at assemblies: who reads, in what order, and for how long. "
-             "Open one and choose **Start reading aloud**.")
+    intro = (
+        "Running orders for reading stories aloud at assemblies: who reads, in what order, and for how long. "
+        "Open one and choose **Start reading aloud**."
+    )
     return PageSpec(INDEX_URI, "Readings", intro, "harvest/readings.html", {"sessions": entries})

@@ -14,6 +14,7 @@ profile). A session that lists a story the build profile may not see is left out
 that build as a whole: dropping the story would silently change the running order
 and the reader rotation, and a gap would reveal that something is withheld.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,12 +40,13 @@ _FORMAT_HINT = "see README.md, section 'Reading aloud at assemblies'"
 @dataclass(frozen=True)
 class SessionFile:
     """A session file as written, checked for form but not yet against the archive."""
-    name: str                          # file stem: the page is readings/<name>/
-    path: str                          # as the user knows it
+
+    name: str  # file stem: the page is readings/<name>/
+    path: str  # as the user knows it
     title: str
     date: dt.date | None
     description: str
-    stories: tuple[tuple[str, int | None], ...]   # (story id, line)
+    stories: tuple[tuple[str, int | None], ...]  # (story id, line)
     readers: tuple[str, ...]
     visibility: str
     embargo_until: dt.date | None
@@ -53,7 +55,7 @@ class SessionFile:
 @dataclass(frozen=True)
 class SessionItem:
     story: Story
-    reader: str | None                 # the label to show, already through the consent rules
+    reader: str | None  # the label to show, already through the consent rules
     parts: tuple[Part, ...]
     seconds: int
 
@@ -102,8 +104,15 @@ def load_session_files(folder: Path, settings: Settings) -> tuple[list[SessionFi
         if session is None:
             continue
         if session.name in names:
-            problems.append(Problem(session.path, None, "file", f"{names[session.name]} has the same name",
-                                    "keep one of `name.yml` and `name.yaml`"))
+            problems.append(
+                Problem(
+                    session.path,
+                    None,
+                    "file",
+                    f"{names[session.name]} has the same name",
+                    "keep one of `name.yml` and `name.yaml`",
+                )
+            )
             continue
         names[session.name] = session.path
         sessions.append(session)
@@ -113,8 +122,15 @@ def load_session_files(folder: Path, settings: Settings) -> tuple[list[SessionFi
 def read_session_file(file: Path, settings: Settings) -> tuple[SessionFile | None, list[Problem]]:
     display = settings.display_path(file)
     if not _NAME.fullmatch(file.stem):
-        return None, [Problem(display, None, "file", "the file name is used in the page address",
-                              "name it with lowercase letters, digits and hyphens, e.g. 2026-12-assembly.yml")]
+        return None, [
+            Problem(
+                display,
+                None,
+                "file",
+                "the file name is used in the page address",
+                "name it with lowercase letters, digits and hyphens, e.g. 2026-12-assembly.yml",
+            )
+        ]
     try:
         text, problems = decode_text(file.read_bytes(), display, max_bytes=1_000_000)
     except OSError as exc:
@@ -123,9 +139,17 @@ def read_session_file(file: Path, settings: Settings) -> tuple[SessionFile | Non
         return None, problems
     data, lines, problems = load_yaml_mapping(text, display, first_line=1)
     # The YAML reader speaks of a story's "front matter"; here the whole file is the YAML.
-    problems = [replace(p, field="file", message=p.message.replace("front matter", "the file"),
-                        hint=_FORMAT_HINT if p.hint == FRONT_MATTER_HINT else p.hint)
-                if p.field == "front matter" else p for p in problems]
+    problems = [
+        replace(
+            p,
+            field="file",
+            message=p.message.replace("front matter", "the file"),
+            hint=_FORMAT_HINT if p.hint == FRONT_MATTER_HINT else p.hint,
+        )
+        if p.field == "front matter"
+        else p
+        for p in problems
+    ]
     if data is None:
         return None, problems or [Problem(display, None, "file", "the file is empty", _FORMAT_HINT)]
 
@@ -145,7 +169,11 @@ def read_session_file(file: Path, settings: Settings) -> tuple[SessionFile | Non
     embargo = _date(data, "embargo_until", problem)
     visibility = data.get("visibility", settings.default_visibility)
     if visibility not in settings.visibility_levels:
-        problem("visibility", f"unknown visibility '{visibility}'", did_you_mean(str(visibility), settings.visibility_levels))
+        problem(
+            "visibility",
+            f"unknown visibility '{visibility}'",
+            did_you_mean(str(visibility), settings.visibility_levels),
+        )
     stories = _id_list(data.get("stories"), _item_lines(text, "stories"), lines.get("stories"), problem)
     readers = data.get("readers") or []
     if not isinstance(readers, list) or not all(isinstance(r, str) and r.strip() for r in readers):
@@ -153,8 +181,17 @@ def read_session_file(file: Path, settings: Settings) -> tuple[SessionFile | Non
         readers = []
     if problems or not isinstance(title, str):  # a title that is not text is one of the problems
         return None, problems
-    return SessionFile(file.stem, display, title.strip(), date, description.strip(), tuple(stories),
-                       tuple(r.strip() for r in readers), visibility, embargo), []
+    return SessionFile(
+        file.stem,
+        display,
+        title.strip(),
+        date,
+        description.strip(),
+        tuple(stories),
+        tuple(r.strip() for r in readers),
+        visibility,
+        embargo,
+    ), []
 
 
 def _date(data: dict, field: str, problem) -> dt.date | None:
@@ -173,14 +210,17 @@ def _id_list(value, item_lines: list[int], field_line: int | None, problem) -> l
         problem("stories", "missing", "list the story ids to read, in order: `stories: [2026-03-flood-drill, ...]`")
         return []
     if not isinstance(value, list) or not value:
-        problem("stories", "must be a list of story ids", "e.g. `stories: [2026-03-flood-drill, 2025-11-generator-pantry]`")
+        problem(
+            "stories", "must be a list of story ids", "e.g. `stories: [2026-03-flood-drill, 2025-11-generator-pantry]`"
+        )
         return []
     result, seen = [], set()
     for index, story_id in enumerate(value):
         line = item_lines[index] if index < len(item_lines) else field_line
         if not isinstance(story_id, str) or not story_id.strip():
-            problem("stories", f"item {index + 1} is not a story id", "write each story's `id:` as it is in its file",
-                    line)
+            problem(
+                "stories", f"item {index + 1} is not a story id", "write each story's `id:` as it is in its file", line
+            )
             continue
         story_id = story_id.strip()
         if story_id in seen:
@@ -200,8 +240,9 @@ def _item_lines(text: str, field: str) -> list[int]:
     return []
 
 
-def plan_sessions(files: list[SessionFile], archive: Archive, known_ids: frozenset[str] | set[str]
-                  ) -> tuple[list[Session], list[Problem], list[str]]:
+def plan_sessions(
+    files: list[SessionFile], archive: Archive, known_ids: frozenset[str] | set[str]
+) -> tuple[list[Session], list[Problem], list[str]]:
     """-> (sessions this profile shows, errors, notes for the build log).
 
     Unknown ids are errors in every profile; withheld sessions and sessions that list
@@ -212,8 +253,11 @@ def plan_sessions(files: list[SessionFile], archive: Archive, known_ids: frozens
     for file in files:
         missing = [(sid, line) for sid, line in file.stories if sid not in known_ids]
         for story_id, line in missing:
-            problems.append(Problem(file.path, line, "stories", f"no story has the id '{story_id}'",
-                                    did_you_mean(story_id, known_ids)))
+            problems.append(
+                Problem(
+                    file.path, line, "stories", f"no story has the id '{story_id}'", did_you_mean(story_id, known_ids)
+                )
+            )
         if missing:
             continue
         if not is_visible(file.visibility, file.embargo_until, settings):
@@ -221,8 +265,9 @@ def plan_sessions(files: list[SessionFile], archive: Archive, known_ids: frozens
             continue
         stories = [story for sid, _ in file.stories if (story := archive.story(sid)) is not None]
         if len(stories) < len(file.stories):
-            notes.append(f"{file.path}: left out of profile '{settings.profile}': it lists a story "
-                         f"this profile does not show")
+            notes.append(
+                f"{file.path}: left out of profile '{settings.profile}': it lists a story this profile does not show"
+            )
             continue
         sessions.append(make_session(file, stories, archive))
     sessions.sort(key=lambda s: (s.date or dt.date.min, s.name), reverse=True)

@@ -16,8 +16,10 @@ def _import_whoosh_lightly() -> None:
     `sys.modules` only while whoosh is imported, and only for modules not loaded yet, so anything
     imported later gets the real modules."""
     stand_ins = {}
-    for name, attributes in (("urllib.request", {"urlretrieve": _no_download}),
-                             ("asyncio", {"iscoroutinefunction": lambda function: False})):
+    for name, attributes in (
+        ("urllib.request", {"urlretrieve": _no_download}),
+        ("asyncio", {"iscoroutinefunction": lambda function: False}),
+    ):
         if name not in _sys.modules:
             module = _types.ModuleType(name, "stand-in while whoosh is imported (harvest.search)")
             module.__dict__.update(attributes)

@@ -4,14 +4,15 @@ The browser's JavaScript repeats `tokens` and `fold` exactly (see assets/search/
 words are runs of letters and digits, lowercased, accents removed. Keeping both sides
 on one definition is what makes the site and `harvest search` find the same words.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from functools import lru_cache
 
-WORD = re.compile(r"[^\W_]+")   # JS: /[\p{L}\p{N}]+/gu
-ANALYSIS_VERSION = "1"          # bump when tokens or folding change: every index is rebuilt
+WORD = re.compile(r"[^\W_]+")  # JS: /[\p{L}\p{N}]+/gu
+ANALYSIS_VERSION = "1"  # bump when tokens or folding change: every index is rebuilt
 
 
 @lru_cache(maxsize=200_000)

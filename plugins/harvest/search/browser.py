@@ -13,6 +13,7 @@ event, text) and how often in the text, so the browser ranks title matches first
 Terms come from `analysis.tokens`, which the browser repeats exactly.
 Same documents in, same bytes out: no clock, no randomness, sorted keys.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -27,7 +28,7 @@ FORMAT = 1
 DOCS_PER_FILE = 100
 SHARD_TARGET_BYTES = 40_000
 MAX_SHARDS = 1024
-MIN_TERM_CHARS = 2           # the browser searches from the second letter typed
+MIN_TERM_CHARS = 2  # the browser searches from the second letter typed
 
 
 @cache
@@ -67,13 +68,22 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
     for i, group in enumerate(grouped):
         files[f"t/{i}.js"] = _js("terms", i, group)
     for start in range(0, len(cards), DOCS_PER_FILE):
-        files[f"d/{start // DOCS_PER_FILE}.js"] = _js("docs", start // DOCS_PER_FILE, cards[start:start + DOCS_PER_FILE])
+        files[f"d/{start // DOCS_PER_FILE}.js"] = _js(
+            "docs", start // DOCS_PER_FILE, cards[start : start + DOCS_PER_FILE]
+        )
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name])
-    manifest = {"format": FORMAT, "analysis": ANALYSIS_VERSION, "version": digest.hexdigest()[:16],
-                "shards": shards, "docs": len(cards), "docsPerFile": DOCS_PER_FILE,
-                "fieldBits": FIELD_BITS, "minTermChars": MIN_TERM_CHARS}
+    manifest = {
+        "format": FORMAT,
+        "analysis": ANALYSIS_VERSION,
+        "version": digest.hexdigest()[:16],
+        "shards": shards,
+        "docs": len(cards),
+        "docsPerFile": DOCS_PER_FILE,
+        "fieldBits": FIELD_BITS,
+        "minTermChars": MIN_TERM_CHARS,
+    }
     files["manifest.js"] = _js("manifest", manifest)
     return files
 

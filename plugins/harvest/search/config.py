@@ -1,4 +1,5 @@
 """The `harvest-search` plugin's options in mkdocs.yml."""
+
 from __future__ import annotations
 
 from mkdocs.config import base

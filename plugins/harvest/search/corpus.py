@@ -4,6 +4,7 @@
 plugin does it once per build and keeps the result for related stories, the browser
 index and the whoosh update. Postings are compact arrays, so 5,000 stories stay small.
 """
+
 from __future__ import annotations
 
 from array import array
@@ -19,13 +20,13 @@ from harvest.search.documents import SearchDocument, documents
 TITLE, SUMMARY, LESSON, CONTRIBUTOR, PLACE, EVENT, TEXT = (1 << i for i in range(7))
 FIELD_BITS = 7
 MAX_TF = 255
-KEY_CANDIDATES = 24      # per story, its most frequent words: where key terms are chosen
+KEY_CANDIDATES = 24  # per story, its most frequent words: where key terms are chosen
 
 
 @dataclass
 class Corpus:
-    docs: list[SearchDocument]            # archive order: newest first; a doc's number is its index
-    postings: dict[str, array]            # term -> [doc, code, doc, code, ...], docs ascending
+    docs: list[SearchDocument]  # archive order: newest first; a doc's number is its index
+    postings: dict[str, array]  # term -> [doc, code, doc, code, ...], docs ascending
     frequent: list[list[tuple[str, int]]]  # per doc: its most frequent text words with counts
 
     def document_frequency(self, term: str) -> int:
@@ -36,9 +37,14 @@ def _term_codes(doc: SearchDocument) -> tuple[dict[str, int], Counter]:
     counts = Counter(tokens(doc.body))
     text_bit, shift = TEXT, FIELD_BITS
     codes = {term: text_bit | ((count if count < MAX_TF else MAX_TF) << shift) for term, count in counts.items()}
-    for bit, text in ((TITLE, doc.title), (SUMMARY, doc.summary), (PLACE, doc.place),
-                      (LESSON, " ".join(doc.lesson_titles + doc.lessons)),
-                      (CONTRIBUTOR, " ".join(doc.contributors)), (EVENT, doc.event_label)):
+    for bit, text in (
+        (TITLE, doc.title),
+        (SUMMARY, doc.summary),
+        (PLACE, doc.place),
+        (LESSON, " ".join(doc.lesson_titles + doc.lessons)),
+        (CONTRIBUTOR, " ".join(doc.contributors)),
+        (EVENT, doc.event_label),
+    ):
         for term in tokens(text):
             codes[term] = codes.get(term, 0) | bit
     return codes, counts

@@ -4,6 +4,7 @@ A document holds only what the story page shows to this profile: redacted text i
 already gone (`Archive` did that), contributors are their *shown* labels (never
 handles) and anonymous contributors are not named at all.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,20 +23,20 @@ from harvest.search.plaintext import markdown_to_text, one_line
 @dataclass(frozen=True)
 class SearchDocument:
     id: str
-    page: str                      # the story page without suffix: "2026/flood-drill"
+    page: str  # the story page without suffix: "2026/flood-drill"
     title: str
     summary: str
-    body: str                      # the whole story as plain text (prompt headings left out)
+    body: str  # the whole story as plain text (prompt headings left out)
     answers: tuple[tuple[str, str], ...]  # (prompt id, plain-text answer)
-    lessons: tuple[str, ...]       # lesson ids
+    lessons: tuple[str, ...]  # lesson ids
     lesson_titles: tuple[str, ...]
     contributors: tuple[str, ...]  # shown labels, e.g. a pseudonym
-    event: str                     # event kind id
+    event: str  # event kind id
     event_label: str
     place: str
     lang: str
     date: dt.date
-    withheld: int = 0              # passages withheld from this profile (their text is not here)
+    withheld: int = 0  # passages withheld from this profile (their text is not here)
 
     @property
     def fingerprint(self) -> str:
@@ -65,12 +66,22 @@ def document(archive: Archive, story: Story) -> SearchDocument:
     people, _anonymous = archive.people_of(story)
     lessons = tuple(story.lessons)
     return SearchDocument(
-        id=story.id, page=page_of(story), title=one_line(story.title), summary=one_line(story.summary),
-        body="\n\n".join(p for p in parts if p), answers=tuple(answers), lessons=lessons,
-        lesson_titles=tuple(archive.lessons[lesson].title if lesson in archive.lessons else lesson for lesson in lessons),
-        contributors=tuple(p.label for p in people), event=story.event,
+        id=story.id,
+        page=page_of(story),
+        title=one_line(story.title),
+        summary=one_line(story.summary),
+        body="\n\n".join(p for p in parts if p),
+        answers=tuple(answers),
+        lessons=lessons,
+        lesson_titles=tuple(
+            archive.lessons[lesson].title if lesson in archive.lessons else lesson for lesson in lessons
+        ),
+        contributors=tuple(p.label for p in people),
+        event=story.event,
         event_label=archive.settings.event_kinds.get(story.event, story.event),
-        place=one_line(story.place), lang=story.lang, date=story.date,
+        place=one_line(story.place),
+        lang=story.lang,
+        date=story.date,
         withheld=story.markdown.count(WITHHELD_MARK),
     )
 

@@ -10,6 +10,7 @@ that reads the environment or inherits another file) means: take the slow, exact
 
 Plain Python: imports no MkDocs, no YAML, no whoosh.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,9 +49,14 @@ def config_stamp(config_file: Path) -> list | None:
 def _inputs(settings: Settings, config_file: Path | None) -> tuple[dict, list]:
     """(story-folder stamps, everything else an index depends on)."""
     stamps = tree_stamps(settings.stories_dir)
-    context = [FORMAT, settings.profile, settings.today.isoformat(),
-               None if config_file is None else stamp(config_file),
-               stamp(settings.lessons_file), stamp(settings.contributors_file)]
+    context = [
+        FORMAT,
+        settings.profile,
+        settings.today.isoformat(),
+        None if config_file is None else stamp(config_file),
+        stamp(settings.lessons_file),
+        stamp(settings.contributors_file),
+    ]
     return stamps, context
 
 
@@ -118,15 +124,24 @@ def settings_of(data: dict, profile: str) -> Settings:
     return Settings(**values, profile=profile, today=today_from_env())
 
 
-def write_query_settings(settings: Settings, config_file: Path, directory_urls: bool,
-                         profile_option: str | None) -> None:
+def write_query_settings(
+    settings: Settings, config_file: Path, directory_urls: bool, profile_option: str | None
+) -> None:
     """Leave the settings beside the index, tied to mkdocs.yml's stamp."""
     key = config_stamp(config_file)
     root = index_root(settings.project_dir)
     if key is None or not root.is_dir():
         return
-    _write_json(root / SETTINGS_FILE, {"format": FORMAT, "config": key, "profile_option": profile_option,
-                                       "directory_urls": directory_urls, "settings": settings_data(settings)})
+    _write_json(
+        root / SETTINGS_FILE,
+        {
+            "format": FORMAT,
+            "config": key,
+            "profile_option": profile_option,
+            "directory_urls": directory_urls,
+            "settings": settings_data(settings),
+        },
+    )
 
 
 def read_query_settings(config_file: Path, profile: str | None) -> tuple[Settings, bool] | None:

@@ -12,6 +12,7 @@ removed or no longer visible to this profile, a passage newly redacted, a
 contributor no longer credited -- rewrites the segments concerned at once, so
 that text never lingers on disk in this profile's index. `compact` rewrites all.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,10 +43,10 @@ if TYPE_CHECKING:  # documents imports the whole archive; a query needs none of 
 
 INDEX_FORMAT = "3"
 MANIFEST = "harvest-manifest.json"
-WRITER_MB = 64           # whoosh's in-memory posting pool before it spills to disk
+WRITER_MB = 64  # whoosh's in-memory posting pool before it spills to disk
 LOCK_WAIT_S = 30
-SMALL_TIER_DOCS = 50      # segments this small are merged at every update (a fraction of a second)
-MAX_SEGMENTS = 8          # beyond this, the next update merges everything into one segment
+SMALL_TIER_DOCS = 50  # segments this small are merged at every update (a fraction of a second)
+MAX_SEGMENTS = 8  # beyond this, the next update merges everything into one segment
 CODEC = W3Codec(compression=0)  # zlib on every postings block costs a fifth of indexing time
 
 # Query fields and their weight: a word in a title counts most. `body` is the whole story
@@ -87,10 +88,16 @@ def build_schema(prompts: Iterable[Prompt]) -> fields.Schema:
 
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
-        title=text("title", stored=True), summary=text("summary", stored=True),
-        body=text("body", stored=True), lesson=text("lesson"), contributor=text("contributor"),
-        place=text("place", stored=True), event=text("event"),
-        lang=fields.ID(stored=True), date=fields.DATETIME(stored=True), meta=fields.STORED,
+        title=text("title", stored=True),
+        summary=text("summary", stored=True),
+        body=text("body", stored=True),
+        lesson=text("lesson"),
+        contributor=text("contributor"),
+        place=text("place", stored=True),
+        event=text("event"),
+        lang=fields.ID(stored=True),
+        date=fields.DATETIME(stored=True),
+        meta=fields.STORED,
     )
     for prompt in prompts:
         schema.add(answer_field(prompt.id), fields.TEXT(analyzer=analyzer))
@@ -104,13 +111,24 @@ def schema_key(prompts: Iterable[Prompt]) -> str:
 
 def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
     values = {
-        "id": doc.id, "title": doc.title, "summary": doc.summary, "body": doc.body,
-        "lesson": " ".join(doc.lessons + doc.lesson_titles), "contributor": " ; ".join(doc.contributors),
-        "place": doc.place, "event": f"{doc.event} {doc.event_label}", "lang": doc.lang,
+        "id": doc.id,
+        "title": doc.title,
+        "summary": doc.summary,
+        "body": doc.body,
+        "lesson": " ".join(doc.lessons + doc.lesson_titles),
+        "contributor": " ; ".join(doc.contributors),
+        "place": doc.place,
+        "event": f"{doc.event} {doc.event_label}",
+        "lang": doc.lang,
         "date": dt.datetime.combine(doc.date, dt.time()),
-        "meta": {"page": doc.page, "lessons": list(doc.lessons), "lesson_titles": list(doc.lesson_titles),
-                 "event": doc.event_label, "contributors": list(doc.contributors),
-                 "fingerprint": doc.fingerprint},
+        "meta": {
+            "page": doc.page,
+            "lessons": list(doc.lessons),
+            "lesson_titles": list(doc.lesson_titles),
+            "event": doc.event_label,
+            "contributors": list(doc.contributors),
+            "fingerprint": doc.fingerprint,
+        },
     }
     for prompt in prompts:
         values[answer_field(prompt.id)] = doc.answer(prompt.id)
@@ -118,16 +136,29 @@ def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
 
 
 def document_words(doc: SearchDocument) -> set[str]:
-    return words_of(doc.title, doc.summary, doc.body, doc.place, " ".join(doc.contributors),
-                    " ".join(doc.lessons + doc.lesson_titles), doc.event_label)
+    return words_of(
+        doc.title,
+        doc.summary,
+        doc.body,
+        doc.place,
+        " ".join(doc.contributors),
+        " ".join(doc.lessons + doc.lesson_titles),
+        doc.event_label,
+    )
 
 
 def stored_words(stored: dict) -> set[str]:
     """The words of an indexed version, from what whoosh stored of it."""
     meta = stored.get("meta", {})
-    return words_of(stored.get("title", ""), stored.get("summary", ""), stored.get("body", ""),
-                    stored.get("place", ""), " ".join(meta.get("contributors", [])),
-                    " ".join(meta.get("lessons", []) + meta.get("lesson_titles", [])), meta.get("event", ""))
+    return words_of(
+        stored.get("title", ""),
+        stored.get("summary", ""),
+        stored.get("body", ""),
+        stored.get("place", ""),
+        " ".join(meta.get("contributors", [])),
+        " ".join(meta.get("lessons", []) + meta.get("lesson_titles", [])),
+        meta.get("event", ""),
+    )
 
 
 @dataclass
@@ -137,7 +168,7 @@ class UpdateReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     rebuilt: bool = False
-    purged: bool = False          # segments rewritten so withdrawn text left the disk
+    purged: bool = False  # segments rewritten so withdrawn text left the disk
     seconds: float = 0.0
 
     @property
@@ -147,8 +178,10 @@ class UpdateReport:
     def summary(self) -> str:
         what = "rebuilt" if self.rebuilt else "updated"
         purged = ", withdrawn text purged" if self.purged else ""
-        return (f"search index {what}: {len(self.added)} added, {len(self.changed)} changed, "
-                f"{len(self.removed)} removed, {self.unchanged} unchanged{purged} ({self.seconds:.2f} s)")
+        return (
+            f"search index {what}: {len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.removed)} removed, {self.unchanged} unchanged{purged} ({self.seconds:.2f} s)"
+        )
 
 
 def read_manifest(folder: Path) -> dict | None:
@@ -188,8 +221,14 @@ def _usable(folder: Path, key: str) -> tuple[index.Index | None, dict]:
     return ix, dict(manifest.get("documents", {}))
 
 
-def update_index(docs: Iterable[SearchDocument], folder: Path, prompts: Iterable[Prompt],
-                 rebuild: bool = False, compact: bool = False, extra: dict | None = None) -> UpdateReport:
+def update_index(
+    docs: Iterable[SearchDocument],
+    folder: Path,
+    prompts: Iterable[Prompt],
+    rebuild: bool = False,
+    compact: bool = False,
+    extra: dict | None = None,
+) -> UpdateReport:
     """Bring the index in `folder` in line with `docs` (consumed one at a time)."""
     start = time.perf_counter()
     prompts = tuple(prompts)
@@ -206,7 +245,7 @@ def update_index(docs: Iterable[SearchDocument], folder: Path, prompts: Iterable
     vocabulary = None if report.rebuilt else SearchVocabulary.load(folder, ix.latest_generation())
     recount = vocabulary is None  # (re)built from every document instead of updated
     vocabulary = vocabulary or SearchVocabulary()
-    previous = ix.searcher()      # the versions being replaced, to take their words away
+    previous = ix.searcher()  # the versions being replaced, to take their words away
     writer = None
     try:
         writer = _writer(ix, folder)
@@ -265,8 +304,17 @@ def _writer(ix, folder: Path):
     try:
         return ix.writer(limitmb=WRITER_MB, timeout=LOCK_WAIT_S, codec=CODEC)
     except LockError:
-        raise HarvestError([Problem(str(folder), None, "index", "another harvest command is updating this index",
-                                    "wait for it to finish; if none is running, delete the folder and run `harvest index`")]) from None
+        raise HarvestError(
+            [
+                Problem(
+                    str(folder),
+                    None,
+                    "index",
+                    "another harvest command is updating this index",
+                    "wait for it to finish; if none is running, delete the folder and run `harvest index`",
+                )
+            ]
+        ) from None
 
 
 def _merge_small_tier(writer, segments):
@@ -308,6 +356,7 @@ def _purge_deleted(ix, folder: Path) -> None:
 def source_signature(settings: Settings, config_file: Path | None = None) -> str:
     """Cheap fingerprint of everything an index depends on (see `freshness.sources_signature`)."""
     from harvest.search.freshness import sources_signature
+
     return sources_signature(settings, config_file)[0]
 
 
@@ -333,9 +382,17 @@ def open_index(settings: Settings):
     """The profile's index for reading, or a clear error when there is none."""
     folder = index_dir(settings)
     if not index.exists_in(str(folder)) or read_manifest(folder) is None:
-        raise HarvestError([Problem(settings.display_path(folder), None, "index",
-                                    f"no search index for profile '{settings.profile}' yet",
-                                    "run `harvest index` (or build the site) first")])
+        raise HarvestError(
+            [
+                Problem(
+                    settings.display_path(folder),
+                    None,
+                    "index",
+                    f"no search index for profile '{settings.profile}' yet",
+                    "run `harvest index` (or build the site) first",
+                )
+            ]
+        )
     # Without mmap: whoosh copies each memory-mapped part into a BytesIO when it opens it, a
     # tenth of a second at 5,000 stories, where a query reads only a few blocks.
     return FileStorage(str(folder), supports_mmap=False, readonly=True).open_index()

@@ -5,6 +5,7 @@ targets, HTML attributes and comments are not text anyone reads on the page. The
 input is a *published* story (redactions already applied); the withheld marker is
 dropped too, so "[withheld]" never becomes a search term.
 """
+
 from __future__ import annotations
 
 import html
@@ -17,19 +18,19 @@ from harvest.core.privacy import WITHHELD_MARK
 # most rules are skipped for most stories, which is most of the time saved)
 _RULES = [
     (re.compile(re.escape(WITHHELD_MARK)), " ", "<"),
-    (re.compile(r"<!--.*?(-->|$)", re.S), " ", "<"),                        # comments are never shown
+    (re.compile(r"<!--.*?(-->|$)", re.S), " ", "<"),  # comments are never shown
     (re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.S | re.I), " ", "<"),
-    (re.compile(r"</?[A-Za-z][^>]*>"), " ", "<"),                          # tags (and their attributes)
-    (re.compile(r"^[ \t]{0,3}\[[^\]]+\]:\s+\S.*$", re.M), " ", "]"),           # link reference definitions
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1", "]"),                   # images -> alt text
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1", "]"),                    # links -> their text
-    (re.compile(r"\[([^\]]*)\]\[[^\]]*\]"), r"\1", "]"),                   # reference links
-    (re.compile(r"\{\s*[:.#][^}\n]*\}"), " ", "{"),                         # attr_list: { .class }
+    (re.compile(r"</?[A-Za-z][^>]*>"), " ", "<"),  # tags (and their attributes)
+    (re.compile(r"^[ \t]{0,3}\[[^\]]+\]:\s+\S.*$", re.M), " ", "]"),  # link reference definitions
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1", "]"),  # images -> alt text
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1", "]"),  # links -> their text
+    (re.compile(r"\[([^\]]*)\]\[[^\]]*\]"), r"\1", "]"),  # reference links
+    (re.compile(r"\{\s*[:.#][^}\n]*\}"), " ", "{"),  # attr_list: { .class }
     (re.compile(r"^[ \t]{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", re.M), "", ""),  # block markers
-    (re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}).*$", re.M), " ", "`~"),            # code fences (content stays)
-    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1", "\\"),                 # backslash escapes
-    (re.compile(r"\*+|`+|~~"), "", "*`~"),                                  # emphasis, code spans
-    (re.compile(r"(?<!\w)_+|_+(?!\w)"), "", "_"),                            # _emphasis_, not snake_case
+    (re.compile(r"^[ \t]{0,3}(`{3,}|~{3,}).*$", re.M), " ", "`~"),  # code fences (content stays)
+    (re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])"), r"\1", "\\"),  # backslash escapes
+    (re.compile(r"\*+|`+|~~"), "", "*`~"),  # emphasis, code spans
+    (re.compile(r"(?<!\w)_+|_+(?!\w)"), "", "_"),  # _emphasis_, not snake_case
 ]
 _SPACE = re.compile(r"[ \t\r\f\v]{2,}|[\t\r\f\v]")  # (a single space is left alone: faster)
 _BLANK = re.compile(r"\n\s*\n\s*")

@@ -8,6 +8,7 @@ search script and styles, and -- when the terminal index exists or `whoosh: alwa
 incremental update of `.harvest/index/<profile>/` after the site is written.
 The work is in `harvest.search`; this module only adapts it to MkDocs events.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -45,8 +46,10 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             return config
         for name in ("search", "material/search"):
             if name in config.plugins:
-                raise PluginError("mkdocs.yml: remove `- search` from `plugins:`; `harvest-search` replaces "
-                                  "Material's search (which cannot work from the offline copy)")
+                raise PluginError(
+                    "mkdocs.yml: remove `- search` from `plugins:`; `harvest-search` replaces "
+                    "Material's search (which cannot work from the offline copy)"
+                )
         # Material's `offline` plugin adds a web-worker shim from unpkg.com for *its* search; ours uses
         # no worker, and no page may load anything from another host.
         polyfills = config.extra.get("polyfills")
@@ -62,6 +65,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         if not self.config.enabled:
             return None
         from harvest.search.similar import related_stories
+
         self.corpus = corpus_of(archive)  # the one analysis of this build's stories
         return related_stories(archive, self.corpus, count)
 
@@ -87,13 +91,19 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             urls[story.id] = page.url
         assets = resources.files("harvest").joinpath("assets/search")
         for uri, name in ((SCRIPT_URI, "search.js"), (STYLE_URI, "search.css")):
-            files.append(File.generated(config, uri, content=assets.joinpath(name).read_bytes(),
-                                        inclusion=InclusionLevel.NOT_IN_NAV))
+            files.append(
+                File.generated(
+                    config, uri, content=assets.joinpath(name).read_bytes(), inclusion=InclusionLevel.NOT_IN_NAV
+                )
+            )
         for name, content in build_browser_index(self.corpus, urls).items():
-            files.append(File.generated(config, f"{INDEX_DIR}/{name}", content=content,
-                                        inclusion=InclusionLevel.NOT_IN_NAV))
+            files.append(
+                File.generated(config, f"{INDEX_DIR}/{name}", content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+            )
         folder = index_dir(context.settings)
-        self.update_whoosh = self.config.whoosh == "always" or (self.config.whoosh == "auto" and bool(read_manifest(folder)))
+        self.update_whoosh = self.config.whoosh == "always" or (
+            self.config.whoosh == "auto" and bool(read_manifest(folder))
+        )
         if not self.update_whoosh:
             self.corpus = None  # related stories and the browser index are done: free it for the pages
         return files

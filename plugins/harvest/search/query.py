@@ -6,6 +6,7 @@ AND / OR / NOT, parentheses, wildcards (flood*), date ranges
 variants (drill finds drills, drilled), expanded at query time so the index keeps
 real words. Mistakes become a `QueryError` with a one-line message.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,7 @@ from harvest.search.vocabulary import SearchVocabulary
 SNIPPET_CHARS = 220
 ALIASES = {"lesson": ["lessons"], "contributor": ["contributors", "by"], "body": ["text"]}
 DATE_HINT = "use a date like 2025, 2025-06 or 2025-06-14, or a range like date:[2025-01 to 2025-06]"
-_FIELD_PREFIX = re.compile(r'(?:^|(?<=[\s(]))[-+]?([^\W\d][\w-]*):(?=\S)')
+_FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(]))[-+]?([^\W\d][\w-]*):(?=\S)")
 _QUOTED = re.compile(r'"[^"]*"')
 _SPACES = re.compile(r"\s+")
 
@@ -78,8 +79,11 @@ class Searcher:
                 aliases.setdefault(answer_field(prompt.id), []).append(alias)
         hidden = {"meta"}  # stored only: nothing to search in
         self.field_names = (set(ix.schema.names()) - hidden) | {a for values in aliases.values() for a in values}
-        forms = _forms if vocabulary is None else lambda word: tuple(
-            f for f in _forms(word) if f.decode("utf-8") in vocabulary)
+        forms = (
+            _forms
+            if vocabulary is None
+            else lambda word: tuple(f for f in _forms(word) if f.decode("utf-8") in vocabulary)
+        )
         termclass = type("Variations", (_Variations,), {"forms": staticmethod(forms)})
         self.parser = MultifieldParser(list(CORE_FIELDS), ix.schema, termclass=termclass)
         self.parser.add_plugin(GtLtPlugin())
@@ -134,10 +138,18 @@ class Searcher:
         text, matches = snippet(stored.get("body", ""), words)
         if not matches:  # matched by a title, lesson, date...: the summary says what the story is
             text, matches = snippet(stored.get("summary", ""), words)
-        return Hit(id=stored["id"], title=stored.get("title", ""), date=stored["date"].date().isoformat(),
-                   page=meta.get("page", ""), place=stored.get("place", ""), lessons=meta.get("lessons", []),
-                   contributors=meta.get("contributors", []), score=round(float(hit.score or 0.0), 3),
-                   snippet=text, matches=matches)
+        return Hit(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            date=stored["date"].date().isoformat(),
+            page=meta.get("page", ""),
+            place=stored.get("place", ""),
+            lessons=meta.get("lessons", []),
+            contributors=meta.get("contributors", []),
+            score=round(float(hit.score or 0.0), 3),
+            snippet=text,
+            matches=matches,
+        )
 
     # --- did you mean ----------------------------------------------------------------------
 
@@ -148,8 +160,7 @@ class Searcher:
         corrected, changed = text, False
         for word in sorted({w for n, w in parsed.iter_all_terms() if n in self.text_fields}):
             word = word.decode("utf-8") if isinstance(word, bytes) else word
-            if not word.isalpha() or len(word) < 3 or any(f.decode("utf-8") in self.vocabulary
-                                                          for f in _forms(word)):
+            if not word.isalpha() or len(word) < 3 or any(f.decode("utf-8") in self.vocabulary for f in _forms(word)):
                 continue
             near = self.vocabulary.near(word, _distance)
             if not near:
@@ -197,8 +208,8 @@ def _ascii_pattern(words: frozenset[str]) -> re.Pattern:
     return re.compile(rf"(?<![^\W_])(?:{options or '(?!)'})(?![^\W_])", re.IGNORECASE)
 
 
-PREFIX_MIN = 3    # shorter words would match half the vocabulary
-PREFIX_MAX = 50   # index words one prefix may stand for (the most common first in whoosh's order)
+PREFIX_MIN = 3  # shorter words would match half the vocabulary
+PREFIX_MAX = 50  # index words one prefix may stand for (the most common first in whoosh's order)
 
 
 class _Variations(Variations):
@@ -213,8 +224,9 @@ class _Variations(Variations):
         if key not in cache:
             found = [f for f in self.forms(self.text) if (self.fieldname, f) in ixreader]
             if len(self.text) >= PREFIX_MIN:  # as the site's search does: "heat" finds "heatwave"
-                found += [f for f in islice(ixreader.expand_prefix(self.fieldname, self.text), PREFIX_MAX)
-                          if f not in found]
+                found += [
+                    f for f in islice(ixreader.expand_prefix(self.fieldname, self.text), PREFIX_MAX) if f not in found
+                ]
             cache[key] = found
         return iter(cache[key])
 
@@ -226,7 +238,7 @@ def _forms(word: str) -> tuple[bytes, ...]:
 
 def _check_syntax(text: str, known_fields: set[str]) -> None:
     if not text.strip():
-        raise QueryError("empty query; give a word, a \"phrase\" or field:value")
+        raise QueryError('empty query; give a word, a "phrase" or field:value')
     if text.count('"') % 2:
         raise QueryError('a quote is not closed: every " needs a partner')
     outside = _QUOTED.sub(" ", text)

@@ -7,6 +7,7 @@ weighs most (at most `PER_TERM` per term) and with its neighbours in time in eac
 of its lessons and its place. Computed once per build from the shared corpus, and
 only over the archive's stories, so a related link never points to a withheld story.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,7 +19,7 @@ from harvest.search.corpus import Corpus
 
 KEY_TERMS = 10
 PER_TERM = 16
-NEIGHBOURS = 6                # per lesson or place, on each side in time
+NEIGHBOURS = 6  # per lesson or place, on each side in time
 WEIGHTS = {"text": 1.0, "lesson": 0.35, "place": 0.1, "event": 0.05}
 
 
@@ -42,7 +43,7 @@ def key_terms(corpus: Corpus) -> list[dict[str, float]]:
 def _neighbours(groups: dict, position: dict, key, index: int) -> list[int]:
     members = groups[key]
     at = position[key][index]
-    return members[max(0, at - NEIGHBOURS): at + NEIGHBOURS + 1]
+    return members[max(0, at - NEIGHBOURS) : at + NEIGHBOURS + 1]
 
 
 def related_stories(archive: Archive, corpus: Corpus, count: int) -> dict[str, list[Story]]:
@@ -78,10 +79,12 @@ def related_stories(archive: Archive, corpus: Corpus, count: int) -> dict[str, l
         scored = []
         for other in candidates:
             peer = stories[other]
-            score = (WEIGHTS["text"] * text.get(other, 0.0)
-                     + WEIGHTS["lesson"] * len(lessons.intersection(peer.lessons)) / max(1, len(lessons))
-                     + WEIGHTS["place"] * (places[other] == places[index])
-                     + WEIGHTS["event"] * (peer.event == story.event))
+            score = (
+                WEIGHTS["text"] * text.get(other, 0.0)
+                + WEIGHTS["lesson"] * len(lessons.intersection(peer.lessons)) / max(1, len(lessons))
+                + WEIGHTS["place"] * (places[other] == places[index])
+                + WEIGHTS["event"] * (peer.event == story.event)
+            )
             scored.append((-round(score, 9), abs((peer.date - story.date).days), peer.id, other))
         scored.sort()
         result[story.id] = [stories[other] for *_, other in scored[:count]]

@@ -6,6 +6,7 @@ both at once: which variants of a query word exist (drill -> drills, drilled) an
 which known words are close to a misspelled one ("did you mean"). It is updated
 with the index: words of new versions added, words of old versions taken away.
 """
+
 from __future__ import annotations
 
 import json
@@ -75,5 +76,11 @@ class SearchVocabulary:
         return cls(Counter(data.get("words", {})))
 
     def save(self, folder: Path, generation: int) -> None:
-        atomic_write(folder / FILE, json.dumps({"generation": generation, "words": dict(sorted(self.counts.items()))},
-                                               ensure_ascii=False, separators=(",", ":")))
+        atomic_write(
+            folder / FILE,
+            json.dumps(
+                {"generation": generation, "words": dict(sorted(self.counts.items()))},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ),
+        )

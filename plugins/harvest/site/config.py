@@ -4,6 +4,7 @@ Importable without the plugin: the command line reads the same options through h
 Mistakes come back as `HarvestError` problems naming the option; the plugin turns them
 into MkDocs' `PluginError`, the command line prints them as they are.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,20 +38,22 @@ class PromptConfig(base.Config):
 
 
 class HarvestConfig(base.Config):
-    lessons = c.Type(str, default="lessons.yml")              # relative to docs_dir (the stories folder)
+    lessons = c.Type(str, default="lessons.yml")  # relative to docs_dir (the stories folder)
     contributors = c.Type(str, default="contributors.yml")
     event_kinds = c.DictOfItems(c.Type(str), default=dict(DEFAULT_EVENT_KINDS))
-    prompts = c.ListOfItems(c.SubConfig(PromptConfig), default=[
-        {"id": p.id, "title": p.title, "aliases": list(p.aliases)} for p in DEFAULT_PROMPTS])
+    prompts = c.ListOfItems(
+        c.SubConfig(PromptConfig),
+        default=[{"id": p.id, "title": p.title, "aliases": list(p.aliases)} for p in DEFAULT_PROMPTS],
+    )
     visibility_levels = c.ListOfItems(c.Type(str), default=list(DEFAULT_VISIBILITY_LEVELS))
     default_visibility = c.Type(str, default="public")
     profiles = c.DictOfItems(c.Type(str), default=dict(DEFAULT_PROFILES))
-    profile = c.Optional(c.Type(str))                          # else $HARVEST_PROFILE, else "public"
+    profile = c.Optional(c.Type(str))  # else $HARVEST_PROFILE, else "public"
     words_per_minute_aloud = c.Type(int, default=130)
     words_per_minute_silent = c.Type(int, default=200)
     related_count = c.Type(int, default=5)
     max_story_bytes = c.Type(int, default=1_000_000)
-    extra_fields = c.ListOfItems(c.Type(str), default=[])     # story fields allowed besides Harvest's own
+    extra_fields = c.ListOfItems(c.Type(str), default=[])  # story fields allowed besides Harvest's own
     # Read the built site for requests to other hosts (stylesheets, scripts, data, one page per
     # template). The offline build turns it off: `harvest pack` reads every page of its copy.
     check_site = c.Type(bool, default=True)
@@ -104,15 +107,24 @@ def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: s
     if problems:
         raise HarvestError(problems)
     return Settings(
-        stories_dir=stories, lessons_file=stories / plugin_config.lessons,
+        stories_dir=stories,
+        lessons_file=stories / plugin_config.lessons,
         contributors_file=stories / plugin_config.contributors,
-        event_kinds=dict(plugin_config.event_kinds), prompts=prompts, visibility_levels=levels,
-        default_visibility=plugin_config.default_visibility, profiles=dict(plugin_config.profiles),
-        profile=profile, site_name=config.site_name, site_url=config.site_url or "",
+        event_kinds=dict(plugin_config.event_kinds),
+        prompts=prompts,
+        visibility_levels=levels,
+        default_visibility=plugin_config.default_visibility,
+        profiles=dict(plugin_config.profiles),
+        profile=profile,
+        site_name=config.site_name,
+        site_url=config.site_url or "",
         default_lang=(config.theme.get("language") or "en"),
         words_per_minute_silent=plugin_config.words_per_minute_silent,
         words_per_minute_aloud=plugin_config.words_per_minute_aloud,
-        related_count=plugin_config.related_count, max_story_bytes=plugin_config.max_story_bytes,
-        extra_fields=tuple(plugin_config.extra_fields), project_dir=Path(config_file).parent, today=today,
+        related_count=plugin_config.related_count,
+        max_story_bytes=plugin_config.max_story_bytes,
+        extra_fields=tuple(plugin_config.extra_fields),
+        project_dir=Path(config_file).parent,
+        today=today,
         federation=plugin_config.federation,
     )

@@ -5,6 +5,7 @@ asks each feature for its pages (`FeaturePlugin.pages`) and is the one place tha
 registers them, refusing a page asked for twice. Features read the build through the
 `BuildContext` they are given, never through another plugin's attributes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -24,11 +25,11 @@ from harvest.site.storyhtml import StoryHtml
 @dataclass(frozen=True)
 class BuildContext:
     settings: Settings
-    archive: Archive                     # what this build's profile may show
+    archive: Archive  # what this build's profile may show
     # Every story id on disk, withheld ones too: a reference to a withheld story is not a typo.
     # For checking references only; never rendered.
     known_story_ids: frozenset[str]
-    pages: Mapping[str, PageSpec]        # src_uri -> every Harvest page of this build (read-only view)
+    pages: Mapping[str, PageSpec]  # src_uri -> every Harvest page of this build (read-only view)
     # story id -> its rendered page cut into parts; filled as MkDocs renders the story pages,
     # so complete from `on_env` on (read-only view).
     story_html: Mapping[str, StoryHtml]
@@ -38,6 +39,7 @@ class FeaturePlugin(BasePlugin, Generic[SomeConfig]):
     """A Harvest feature's MkDocs plugin. The core plugin calls these hooks, in this order,
     for every feature listed in mkdocs.yml; each returns its part explicitly.
     Subclass it as MkDocs plugins are: `class SearchPlugin(FeaturePlugin[SearchConfig])`."""
+
     # Generic for the type checker; at run time `FeaturePlugin[X]` is MkDocs' `BasePlugin[X]`
     # (its `__class_getitem__` sets `config_class`). `BasePlugin[SomeConfig]` as the base would
     # run that hook with the type variable itself.
@@ -60,7 +62,9 @@ class FeaturePlugin(BasePlugin, Generic[SomeConfig]):
 
     def require_context(self) -> BuildContext:
         from mkdocs.exceptions import PluginError
+
         if self.context is None:
-            raise PluginError("this Harvest plugin needs the core plugin: list `- harvest` under `plugins:` "
-                              "in mkdocs.yml")
+            raise PluginError(
+                "this Harvest plugin needs the core plugin: list `- harvest` under `plugins:` in mkdocs.yml"
+            )
         return self.context

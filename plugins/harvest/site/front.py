@@ -5,6 +5,7 @@ templates can show a front door, each answer once, a story and its translations 
 entry, and the timeline and lessons as pictures. Everything is computed once per build,
 in a pass over the stories; the charts are inline SVG strings made here, escaped here.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,26 +21,27 @@ from harvest.core.model import Story
 from harvest.core.prompts import Section
 from harvest.site.pages import HOME, MONTHS, PageSpec, answers_uri, lesson_uri, year_uri
 
-CARDS = 9                 # story cards on the home page, besides the featured story
-HOME_ANSWERS = 3          # latest answers to the home page's prompt
-RECURRING = 6             # lessons in the "what we keep learning" strip
-LESSON_ANSWERS = 3        # latest answers per prompt on a lesson's page (the rest: Answers, filtered)
+CARDS = 9  # story cards on the home page, besides the featured story
+HOME_ANSWERS = 3  # latest answers to the home page's prompt
+RECURRING = 6  # lessons in the "what we keep learning" strip
+LESSON_ANSWERS = 3  # latest answers per prompt on a lesson's page (the rest: Answers, filtered)
 # Bare "en" is written day first ("14 March 2026"), as the archive's readers write it, not as en_US does.
 DATE_LOCALES = {"en": "en_GB"}
 
 
 @dataclass(frozen=True)
 class FrontOptions:
-    welcome: str = ""          # Markdown for the home page (option, else stories/_welcome.md)
+    welcome: str = ""  # Markdown for the home page (option, else stories/_welcome.md)
     featured: str | None = None
-    offline_copy: str = ""     # where the offline copy is published (a link), if it is
+    offline_copy: str = ""  # where the offline copy is published (a link), if it is
 
 
 @lru_cache(maxsize=4096)
 def people_date(date: dt.date, lang: str) -> str:
-    """"14 March 2026", "14 de marzo de 2026": the long date in `lang`, as people write it."""
+    """ "14 March 2026", "14 de marzo de 2026": the long date in `lang`, as people write it."""
     from babel.core import UnknownLocaleError
     from babel.dates import format_date
+
     try:
         return format_date(date, format="long", locale=DATE_LOCALES.get(lang, lang).replace("-", "_"))
     except (UnknownLocaleError, ValueError):
@@ -48,8 +50,9 @@ def people_date(date: dt.date, lang: str) -> str:
 
 @lru_cache(maxsize=256)
 def language_name(lang: str) -> str:
-    """"Español" for "es": a language named in itself, as its readers look for it."""
+    """ "Español" for "es": a language named in itself, as its readers look for it."""
     from babel.core import Locale, UnknownLocaleError
+
     try:
         name = Locale.parse(lang.replace("-", "_")).get_display_name(lang.replace("-", "_")) or lang
     except (UnknownLocaleError, ValueError):
@@ -89,8 +92,9 @@ def home_prompt(archive: Archive) -> str | None:
     return "missing" if "missing" in ids else (ids[-1] if ids else None)
 
 
-def unique_answers(archive: Archive, prompt_id: str, versions: dict[str, list[Story]],
-                   stories: Iterable[Story] | None = None) -> list[tuple[Story, Section]]:
+def unique_answers(
+    archive: Archive, prompt_id: str, versions: dict[str, list[Story]], stories: Iterable[Story] | None = None
+) -> list[tuple[Story, Section]]:
     """(story, section) for every non-empty answer to `prompt_id`, newest first, each story once."""
     answers: list[tuple[Story, Section]] = []
     for story in one_per_story(archive.stories if stories is None else stories, versions):
@@ -100,8 +104,14 @@ def unique_answers(archive: Archive, prompt_id: str, versions: dict[str, list[St
     return answers
 
 
-def bar_chart(title: str, description: str, bars: list[tuple[str, int, str | None]], *,
-              horizontal: bool = False, label_width: int = 180) -> str:
+def bar_chart(
+    title: str,
+    description: str,
+    bars: list[tuple[str, int, str | None]],
+    *,
+    horizontal: bool = False,
+    label_width: int = 180,
+) -> str:
     """An inline SVG bar chart (no script, no outside request): `bars` is (label, value, link).
 
     role="img" with a <title> and <desc> naming every value, so a screen reader hears the same
@@ -117,9 +127,11 @@ def bar_chart(title: str, description: str, bars: list[tuple[str, int, str | Non
         for i, (label, value, link) in enumerate(bars):
             y = i * row + 2
             length = max(2, round(value / top * bar_max)) if value else 0
-            item = (f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end" class="hc-label">{e(label)}</text>'
-                    f'<rect x="{label_width}" y="{y + 4}" width="{length}" height="{row - 10}" rx="3" class="hc-bar"/>'
-                    f'<text x="{label_width + length + 6}" y="{y + 18}" class="hc-value">{value}</text>')
+            item = (
+                f'<text x="{label_width - 8}" y="{y + 18}" text-anchor="end" class="hc-label">{e(label)}</text>'
+                f'<rect x="{label_width}" y="{y + 4}" width="{length}" height="{row - 10}" rx="3" class="hc-bar"/>'
+                f'<text x="{label_width + length + 6}" y="{y + 18}" class="hc-value">{value}</text>'
+            )
             parts.append(f'<a href="{e(link)}">{item}</a>' if link else item)
     else:
         col, bar_max = 40, 120
@@ -127,15 +139,23 @@ def bar_chart(title: str, description: str, bars: list[tuple[str, int, str | Non
         for i, (label, value, link) in enumerate(bars):
             x = i * col + 4
             length = max(2, round(value / top * bar_max)) if value else 0
-            item = (f'<rect x="{x + 6}" y="{bar_max + 20 - length}" width="{col - 12}" height="{length}" rx="3" '
-                    f'class="hc-bar"/>'
-                    + (f'<text x="{x + col / 2}" y="{bar_max + 14 - length}" text-anchor="middle" '
-                       f'class="hc-value">{value}</text>' if value else "")
-                    + f'<text x="{x + col / 2}" y="{bar_max + 40}" text-anchor="middle" class="hc-label">{e(label)}</text>')
+            item = (
+                f'<rect x="{x + 6}" y="{bar_max + 20 - length}" width="{col - 12}" height="{length}" rx="3" '
+                f'class="hc-bar"/>'
+                + (
+                    f'<text x="{x + col / 2}" y="{bar_max + 14 - length}" text-anchor="middle" '
+                    f'class="hc-value">{value}</text>'
+                    if value
+                    else ""
+                )
+                + f'<text x="{x + col / 2}" y="{bar_max + 40}" text-anchor="middle" class="hc-label">{e(label)}</text>'
+            )
             parts.append(f'<a href="{e(link)}">{item}</a>' if link else item)
-    return (f'<svg class="harvest-chart" aria-labelledby="{uid}-t {uid}-d" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
-            f'<title id="{uid}-t">{e(title)}</title><desc id="{uid}-d">{e(desc)}</desc>{"".join(parts)}</svg>')
+    return (
+        f'<svg class="harvest-chart" aria-labelledby="{uid}-t {uid}-d" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">'
+        f'<title id="{uid}-t">{e(title)}</title><desc id="{uid}-d">{e(desc)}</desc>{"".join(parts)}</svg>'
+    )
 
 
 def month_anchor(month: str) -> str:
@@ -154,14 +174,20 @@ def year_chart(year: int, months: dict[str, list[Story]], versions, url_prefix: 
 
 def lessons_chart(counts: list[tuple[str, str, int]], url) -> str:
     """counts: (lesson id, title, stories), most first; bars link to the lesson pages (`url(src_uri)`)."""
-    return bar_chart("How often each lesson recurs", "Number of stories that taught each lesson.",
-                     [(title, n, url(lesson_uri(lid))) for lid, title, n in counts], horizontal=True,
-                     label_width=min(260, 12 + 7 * max((len(t) for _, t, _ in counts), default=10)))
+    return bar_chart(
+        "How often each lesson recurs",
+        "Number of stories that taught each lesson.",
+        [(title, n, url(lesson_uri(lid))) for lid, title, n in counts],
+        horizontal=True,
+        label_width=min(260, 12 + 7 * max((len(t) for _, t, _ in counts), default=10)),
+    )
 
 
 def lesson_counts(archive: Archive, versions) -> list[tuple[str, str, int]]:
-    counts = [(lesson.id, lesson.title, len(one_per_story(archive.by_lesson[lesson.id], versions)))
-              for lesson in archive.lessons.values()]
+    counts = [
+        (lesson.id, lesson.title, len(one_per_story(archive.by_lesson[lesson.id], versions)))
+        for lesson in archive.lessons.values()
+    ]
     return sorted((c for c in counts if c[2]), key=lambda c: (-c[2], c[1].casefold()))
 
 
@@ -180,13 +206,16 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
         spec.data.setdefault("lang", spec.lang or lang)
         spec.data.setdefault("lesson_titles", lesson_titles)
         spec.data.setdefault("event_labels", archive.settings.event_kinds)
-        if "stories" in spec.data:   # lesson, place, event and contributor pages: a story once
+        if "stories" in spec.data:  # lesson, place, event and contributor pages: a story once
             spec.data["stories"] = one_per_story(spec.data["stories"], versions)
         story = spec.data.get("story")
         if story is not None and spec.data.get("related"):  # neither the story's own versions nor a repeat
             own = {s.id for s in versions.get(story.id, [story])}
-            spec.data["related"] = [s for s in one_per_story(spec.data["related"], versions)
-                                    if s.id not in own and versions.get(s.id, [s])[0].id not in own]
+            spec.data["related"] = [
+                s
+                for s in one_per_story(spec.data["related"], versions)
+                if s.id not in own and versions.get(s.id, [s])[0].id not in own
+            ]
 
     home = by_uri.get(HOME)
     if home is not None:
@@ -196,16 +225,18 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
         featured = featured or (stories[0] if stories else None)
         prompt_id = home_prompt(archive)
         prompt = next((p for p in prompts if p.id == prompt_id), None)
-        home.data.update({
-            "featured": featured,
-            "cards": [s for s in stories if s is not featured][:CARDS],
-            "story_count": len(stories),
-            "recurring": [(lesson_uri(lid), title, n) for lid, title, n in counts[:RECURRING]],
-            "home_prompt": prompt,
-            "home_prompt_uri": answers_uri(prompt.id) if prompt else None,
-            "home_answers": unique_answers(archive, prompt.id, versions)[:HOME_ANSWERS] if prompt else [],
-            "offline_copy": options.offline_copy,
-        })
+        home.data.update(
+            {
+                "featured": featured,
+                "cards": [s for s in stories if s is not featured][:CARDS],
+                "story_count": len(stories),
+                "recurring": [(lesson_uri(lid), title, n) for lid, title, n in counts[:RECURRING]],
+                "home_prompt": prompt,
+                "home_prompt_uri": answers_uri(prompt.id) if prompt else None,
+                "home_answers": unique_answers(archive, prompt.id, versions)[:HOME_ANSWERS] if prompt else [],
+                "offline_copy": options.offline_copy,
+            }
+        )
         if options.welcome.strip():
             home.markdown = options.welcome.strip() + "\n"
 
@@ -215,38 +246,50 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
             continue
         answers = unique_answers(archive, prompt.id, versions)
         used = Counter(lesson for story, _ in answers for lesson in story.lessons)
-        answers_spec.data.update({
-            "answers": answers,
-            "filters": [(lid, archive.lessons[lid].title, n) for lid, n in
-                        sorted(used.items(), key=lambda item: archive.lessons[item[0]].title.casefold())],
-        })
-        answers_spec.markdown = "Every story's answer, newest first, each once. Choose a lesson to see only its stories."
+        answers_spec.data.update(
+            {
+                "answers": answers,
+                "filters": [
+                    (lid, archive.lessons[lid].title, n)
+                    for lid, n in sorted(used.items(), key=lambda item: archive.lessons[item[0]].title.casefold())
+                ],
+            }
+        )
+        answers_spec.markdown = (
+            "Every story's answer, newest first, each once. Choose a lesson to see only its stories."
+        )
 
     index = by_uri.get("answers/index.md")
     if index is not None:
-        index.data["entries"] = [(answers_uri(p.id), p.title, "", len(unique_answers(archive, p.id, versions)))
-                                 for p in prompts]
+        index.data["entries"] = [
+            (answers_uri(p.id), p.title, "", len(unique_answers(archive, p.id, versions))) for p in prompts
+        ]
 
     for lesson in archive.lessons.values():
         lesson_spec = by_uri.get(lesson_uri(lesson.id))
         if lesson_spec is None:
             continue
         in_lesson = lesson_spec.data["stories"]
-        lesson_spec.data.update({
-            "lesson": lesson,
-            # (prompt, latest answers, how many in all, the Answers page filtered to this lesson)
-            "lesson_answers": [(p, found[:LESSON_ANSWERS], len(found), answers_uri(p.id), f"#lesson-{lesson.id}")
-                               for p in prompts
-                               for found in [unique_answers(archive, p.id, versions, in_lesson)]],
-            "feed": f"feeds/lessons/{lesson.id}.atom.xml",
-        })
+        lesson_spec.data.update(
+            {
+                "lesson": lesson,
+                # (prompt, latest answers, how many in all, the Answers page filtered to this lesson)
+                "lesson_answers": [
+                    (p, found[:LESSON_ANSWERS], len(found), answers_uri(p.id), f"#lesson-{lesson.id}")
+                    for p in prompts
+                    for found in [unique_answers(archive, p.id, versions, in_lesson)]
+                ],
+                "feed": f"feeds/lessons/{lesson.id}.atom.xml",
+            }
+        )
 
     lessons_index = by_uri.get("lessons/index.md")
     if lessons_index is not None:
         lessons_index.data["chart"] = lambda url: lessons_chart(counts, url)
         per_lesson = {lesson_uri(lid): n for lid, _, n in counts}
-        lessons_index.data["entries"] = [(uri, label, note, per_lesson.get(uri, n))
-                                         for uri, label, note, n in lessons_index.data["entries"]]
+        lessons_index.data["entries"] = [
+            (uri, label, note, per_lesson.get(uri, n)) for uri, label, note, n in lessons_index.data["entries"]
+        ]
 
     timeline = by_uri.get("timeline/index.md")
     years = []
@@ -255,13 +298,21 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
         month_rows = [(month, month_anchor(month), one_per_story(s, versions)) for month, s in months.items()]
         total = sum(len(s) for _, _, s in month_rows)
         if year_spec is not None:
-            year_spec.data.update({
-                "month_rows": [(f"{MONTHS[int(m[5:]) - 1]} {year}", anchor, s) for m, anchor, s in month_rows],
-                "chart": year_chart(year, months, versions),
-            })
-        years.append((year, year_uri(year), total,
-                      [(MONTHS[int(m[5:]) - 1], anchor, len(s)) for m, anchor, s in month_rows],
-                      # on the timeline index the bars link to the year's page: `url` resolves it there
-                      lambda url, year=year, months=months: year_chart(year, months, versions, url(year_uri(year)))))
+            year_spec.data.update(
+                {
+                    "month_rows": [(f"{MONTHS[int(m[5:]) - 1]} {year}", anchor, s) for m, anchor, s in month_rows],
+                    "chart": year_chart(year, months, versions),
+                }
+            )
+        years.append(
+            (
+                year,
+                year_uri(year),
+                total,
+                [(MONTHS[int(m[5:]) - 1], anchor, len(s)) for m, anchor, s in month_rows],
+                # on the timeline index the bars link to the year's page: `url` resolves it there
+                lambda url, year=year, months=months: year_chart(year, months, versions, url(year_uri(year))),
+            )
+        )
     if timeline is not None:
         timeline.data["years"] = years

@@ -6,6 +6,7 @@ The fragments are what the sanitiser serialised (core/sanitize.py): every elemen
 nesting depth can be tracked from start and end tags. A `<` in text or code is `&lt;`, and a `>` or
 `<h2>` inside a quoted attribute value stays inside that tag, as a browser reads it.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,18 +15,19 @@ from html.parser import HTMLParser
 
 _NEWLINE = re.compile("\n")
 _ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "\xa0": "&nbsp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"})
-VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
-                  "source", "track", "wbr"})
+VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr"}
+)
 
 
 @dataclass(slots=True)  # thousands per build: slots are cheaper to make
 class Tag:
-    name: str                                   # lower case
-    attrs: list[tuple[str, str | None]]         # values with entities decoded; None for a bare attribute
-    start: int                                  # offset of its "<"
-    end: int                                    # offset just past its ">"
-    closing: bool = False                       # </name>
-    depth: int = 0                              # elements open around it (0: top level of the fragment)
+    name: str  # lower case
+    attrs: list[tuple[str, str | None]]  # values with entities decoded; None for a bare attribute
+    start: int  # offset of its "<"
+    end: int  # offset just past its ">"
+    closing: bool = False  # </name>
+    depth: int = 0  # elements open around it (0: top level of the fragment)
 
     def attr(self, name: str) -> str | None:
         return next((value for key, value in self.attrs if key == name), None)
@@ -105,8 +107,9 @@ def read_tags(html: str) -> list[Tag | Text]:
 @dataclass(slots=True)
 class Node:
     """One top-level piece of a fragment: an element (its start tag, the items inside it) or text."""
+
     item: Tag | Text
-    end: int                          # offset just past the element's end tag (or the text)
+    end: int  # offset just past the element's end tag (or the text)
     inside: list[Tag | Text]
 
     @property
@@ -141,7 +144,7 @@ def element_end(items: list[Tag | Text], index: int, default: int) -> int:
     """The offset just past the end tag matching the start tag items[index] (`default` if none)."""
     opening = items[index]
     assert isinstance(opening, Tag)
-    for item in items[index + 1:]:
+    for item in items[index + 1 :]:
         if isinstance(item, Tag) and item.closing and item.name == opening.name and item.depth == opening.depth:
             return item.end
     return default
@@ -170,4 +173,3 @@ def start_tag(name: str, attrs: list[tuple[str, str | None]]) -> str:
             escaped = value.translate(_ATTRIBUTE_ESCAPES)
             parts.append(f'{key}="{escaped}"')
     return "<" + " ".join(parts) + ">"
-

@@ -4,6 +4,7 @@ Story pages are Markdown (so Material's search indexes their text, lessons,
 people and place). Index pages carry data for the `harvest/*.html` templates and
 are left out of search so a query lands on the story itself.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -16,28 +17,59 @@ from harvest.core.sitepaths import RESERVED_DIRS  # noqa: F401  (where Harvest's
 from harvest.core.text import escape
 
 HOME = "index.md"
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass
 class PageSpec:
     src_uri: str
     title: str
-    markdown: str | Callable[[], str]   # a callable builds it when MkDocs renders the page
+    markdown: str | Callable[[], str]  # a callable builds it when MkDocs renders the page
     template: str | None = None
     data: dict = field(default_factory=dict)
     search: bool = False
     lang: str | None = None
 
 
-def lesson_uri(lesson: str) -> str: return f"lessons/{lesson}.md"
-def event_uri(kind: str) -> str: return f"events/{kind}.md"
-def place_uri(key: str) -> str: return f"places/{key}.md"
-def person_uri(key: str) -> str: return f"contributors/{key}.md"
-def year_uri(year: int) -> str: return f"timeline/{year}.md"
-def answers_uri(prompt_id: str) -> str: return f"answers/{prompt_id}.md"
-def peer_uri(peer: str) -> str: return f"federation/{peer}.md"
+def lesson_uri(lesson: str) -> str:
+    return f"lessons/{lesson}.md"
+
+
+def event_uri(kind: str) -> str:
+    return f"events/{kind}.md"
+
+
+def place_uri(key: str) -> str:
+    return f"places/{key}.md"
+
+
+def person_uri(key: str) -> str:
+    return f"contributors/{key}.md"
+
+
+def year_uri(year: int) -> str:
+    return f"timeline/{year}.md"
+
+
+def answers_uri(prompt_id: str) -> str:
+    return f"answers/{prompt_id}.md"
+
+
+def peer_uri(peer: str) -> str:
+    return f"federation/{peer}.md"
 
 
 def human_date(date) -> str:
@@ -53,14 +85,15 @@ def month_label(month: str) -> str:
 class StoryHeader:
     """What a story page shows above its text; the template `harvest/story-header.html` writes it
     (autoescaped), resolving each src_uri with `harvest_url`."""
+
     title: str
     summary: str
-    date: str                          # ISO, for <time datetime>
+    date: str  # ISO, for <time datetime>
     human_date: str
-    event: tuple[str, str]             # (src_uri, label)
-    place: tuple[str, str] | None      # None: an imported story that names no place
+    event: tuple[str, str]  # (src_uri, label)
+    place: tuple[str, str] | None  # None: an imported story that names no place
     credits: list[tuple[str | None, str]]  # credited people: (src_uri or None for a peer's, label)
-    anonymous: int                     # how many contributors are not named
+    anonymous: int  # how many contributors are not named
     lessons: list[tuple[str, str]]
     minutes_silent: int
     minutes_aloud: int
@@ -85,14 +118,20 @@ def story_header(archive: Archive, story: Story) -> StoryHeader:
         origin = (peer_uri(story.origin.peer), story.origin.archive_name)
     translation = archive.story(story.translation_of) if story.translation_of else None
     return StoryHeader(
-        title=story.title, summary=story.summary, date=story.date.isoformat(), human_date=human_date(story.date),
+        title=story.title,
+        summary=story.summary,
+        date=story.date.isoformat(),
+        human_date=human_date(story.date),
         event=(event_uri(story.event), settings.event_kinds[story.event]),
         place=(place_uri(story.place_key), story.place) if story.place_key else None,
-        credits=credits, anonymous=anonymous, origin=origin,
+        credits=credits,
+        anonymous=anonymous,
+        origin=origin,
         lessons=[(lesson_uri(lesson), archive.lessons[lesson].title) for lesson in story.lessons],
         minutes_silent=minutes(story.words, settings.words_per_minute_silent),
         minutes_aloud=minutes(story.words, settings.words_per_minute_aloud),
-        translation_of=(translation.path, translation.title) if translation else None)
+        translation_of=(translation.path, translation.title) if translation else None,
+    )
 
 
 def story_markdown(story: Story) -> str:
@@ -102,9 +141,15 @@ def story_markdown(story: Story) -> str:
 
 def story_page(archive: Archive, story: Story, related: list[Story]) -> PageSpec:
     # Built when the page is rendered, not held for every story at once (memory at 5,000 stories).
-    return PageSpec(story.path, story.title, lambda: story_markdown(story), "harvest/story.html",
-                    {"story": story, "related": related,
-                     "header": lambda: story_header(archive, story)}, search=True, lang=story.lang)
+    return PageSpec(
+        story.path,
+        story.title,
+        lambda: story_markdown(story),
+        "harvest/story.html",
+        {"story": story, "related": related, "header": lambda: story_header(archive, story)},
+        search=True,
+        lang=story.lang,
+    )
 
 
 def plan_pages(archive: Archive, related: Mapping[str, list[Story]]) -> list[PageSpec]:
@@ -112,11 +157,22 @@ def plan_pages(archive: Archive, related: Mapping[str, list[Story]]) -> list[Pag
     settings = archive.settings
     pages = [story_page(archive, story, related.get(story.id, [])) for story in archive.stories]
     prompts = settings.prompts
-    pages.append(PageSpec(HOME, settings.site_name, "", "harvest/home.html", {
-        "newest": archive.stories[:10], "story_count": len(archive.stories),
-        "lesson_count": sum(1 for s in archive.by_lesson.values() if s), "place_count": len(archive.by_place),
-        "people_count": len(archive.by_person), "prompts": prompts,
-    }))
+    pages.append(
+        PageSpec(
+            HOME,
+            settings.site_name,
+            "",
+            "harvest/home.html",
+            {
+                "newest": archive.stories[:10],
+                "story_count": len(archive.stories),
+                "lesson_count": sum(1 for s in archive.by_lesson.values() if s),
+                "place_count": len(archive.by_place),
+                "people_count": len(archive.by_person),
+                "prompts": prompts,
+            },
+        )
+    )
 
     def index(uri, title, intro, entries, template="harvest/index.html"):
         pages.append(PageSpec(uri, title, intro, template, {"entries": entries}))
@@ -124,51 +180,104 @@ def plan_pages(archive: Archive, related: Mapping[str, list[Story]]) -> list[Pag
     def listing(uri, title, intro, stories, **extra):
         pages.append(PageSpec(uri, title, intro, "harvest/list.html", {"stories": stories, **extra}))
 
-    index("lessons/index.md", "Lessons", "What our stories taught us, one page per lesson.",
-          [(lesson_uri(lesson.id), lesson.title, lesson.description, len(archive.by_lesson[lesson.id]))
-           for lesson in archive.lessons.values()
-           if archive.by_lesson[lesson.id]])
+    index(
+        "lessons/index.md",
+        "Lessons",
+        "What our stories taught us, one page per lesson.",
+        [
+            (lesson_uri(lesson.id), lesson.title, lesson.description, len(archive.by_lesson[lesson.id]))
+            for lesson in archive.lessons.values()
+            if archive.by_lesson[lesson.id]
+        ],
+    )
     for lesson in archive.lessons.values():
         if archive.by_lesson[lesson.id]:
             listing(lesson_uri(lesson.id), lesson.title, escape(lesson.description), archive.by_lesson[lesson.id])
 
-    index("events/index.md", "Events", "Stories by kind of event.",
-          [(event_uri(k), settings.event_kinds[k], "", len(s)) for k, s in archive.by_event.items() if s])
+    index(
+        "events/index.md",
+        "Events",
+        "Stories by kind of event.",
+        [(event_uri(k), settings.event_kinds[k], "", len(s)) for k, s in archive.by_event.items() if s],
+    )
     for kind, stories in archive.by_event.items():
         if stories:
             listing(event_uri(kind), settings.event_kinds[kind], "", stories)
 
-    index("places/index.md", "Places", "Stories by place.",
-          [(place_uri(key), label, "", len(stories)) for key, (label, stories) in archive.by_place.items()])
+    index(
+        "places/index.md",
+        "Places",
+        "Stories by place.",
+        [(place_uri(key), label, "", len(stories)) for key, (label, stories) in archive.by_place.items()],
+    )
     for key, (label, stories) in archive.by_place.items():
         listing(place_uri(key), label, "", stories)
 
-    index("contributors/index.md", "Contributors",
-          "People and collectives who shared stories, as each chose to be credited.",
-          [(person_uri(key), person.label, "", len(stories)) for key, (person, stories) in archive.by_person.items()])
+    index(
+        "contributors/index.md",
+        "Contributors",
+        "People and collectives who shared stories, as each chose to be credited.",
+        [(person_uri(key), person.label, "", len(stories)) for key, (person, stories) in archive.by_person.items()],
+    )
     for key, (person, stories) in archive.by_person.items():
         listing(person_uri(key), person.label, "", stories)
 
-    index("timeline/index.md", "Timeline", "Stories by year and month.",
-          [(year_uri(year), str(year), ", ".join(f"{month_label(m).split()[0]} ({len(s)})" for m, s in months.items()),
-            sum(len(s) for s in months.values())) for year, months in archive.by_year.items()])
+    index(
+        "timeline/index.md",
+        "Timeline",
+        "Stories by year and month.",
+        [
+            (
+                year_uri(year),
+                str(year),
+                ", ".join(f"{month_label(m).split()[0]} ({len(s)})" for m, s in months.items()),
+                sum(len(s) for s in months.values()),
+            )
+            for year, months in archive.by_year.items()
+        ],
+    )
     for year, months in archive.by_year.items():
-        pages.append(PageSpec(year_uri(year), str(year), "", "harvest/year.html",
-                              {"months": [(month_label(m), s) for m, s in months.items()]}))
+        pages.append(
+            PageSpec(
+                year_uri(year),
+                str(year),
+                "",
+                "harvest/year.html",
+                {"months": [(month_label(m), s) for m, s in months.items()]},
+            )
+        )
 
-    index("answers/index.md", "Answers", "Every story's answer to each harvest prompt, side by side.",
-          [(answers_uri(p.id), p.title, "", sum(1 for s in archive.stories if s.answer(p.id))) for p in prompts])
+    index(
+        "answers/index.md",
+        "Answers",
+        "Every story's answer to each harvest prompt, side by side.",
+        [(answers_uri(p.id), p.title, "", sum(1 for s in archive.stories if s.answer(p.id))) for p in prompts],
+    )
     for prompt in prompts:
         groups = archive.rollup(prompt.id)
-        pages.append(PageSpec(answers_uri(prompt.id), prompt.title,
-                              "Every answer to this prompt, grouped by lesson. Each links to its story.",
-                              "harvest/answers.html",
-                              {"prompt": prompt, "groups": [(archive.lessons[lesson], answers) for lesson, answers in groups.items()]}))
+        pages.append(
+            PageSpec(
+                answers_uri(prompt.id),
+                prompt.title,
+                "Every answer to this prompt, grouped by lesson. Each links to its story.",
+                "harvest/answers.html",
+                {
+                    "prompt": prompt,
+                    "groups": [(archive.lessons[lesson], answers) for lesson, answers in groups.items()],
+                },
+            )
+        )
     return pages
 
 
 def default_nav(extra: list[dict] | None = None) -> list:
-    nav = [{"Home": HOME}, {"Lessons": "lessons/index.md"}, {"Answers": "answers/index.md"},
-           {"Timeline": "timeline/index.md"}, {"Places": "places/index.md"}, {"Events": "events/index.md"},
-           {"Contributors": "contributors/index.md"}]
+    nav = [
+        {"Home": HOME},
+        {"Lessons": "lessons/index.md"},
+        {"Answers": "answers/index.md"},
+        {"Timeline": "timeline/index.md"},
+        {"Places": "places/index.md"},
+        {"Events": "events/index.md"},
+        {"Contributors": "contributors/index.md"},
+    ]
     return nav + (extra or [])

@@ -5,6 +5,7 @@ In `on_files` the archive is read and published once, the feature plugins are as
 their related stories and pages, and every Harvest page is registered here, once; the
 `BuildContext` they are handed is how they see the build.
 """
+
 from __future__ import annotations
 
 import html
@@ -55,7 +56,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.context: BuildContext | None = None
         self.specs: dict[str, PageSpec] = {}
-        self.story_html: dict[str, StoryHtml] = {}   # story id -> its rendered page, cut into parts
+        self.story_html: dict[str, StoryHtml] = {}  # story id -> its rendered page, cut into parts
         self.files: Files | None = None
         self.page_per_template: dict[str, str] = {}  # template -> one page built with it (site-relative)
         try:
@@ -95,20 +96,26 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         archive = publish(collection)
         for problem in collection.problems:
             (log.warning if problem.strict else log.info)(problem.format())
-        log.info(f"profile '{self.settings.profile}': {len(archive.stories)} stories published, "
-                 f"{archive.withheld} withheld")
+        log.info(
+            f"profile '{self.settings.profile}': {len(archive.stories)} stories published, {archive.withheld} withheld"
+        )
         for story in archive.stories:
             top = story.path.split("/", 1)[0]
             if top in RESERVED_DIRS or story.path == "index.md":
-                raise PluginError(f"{self.settings.display_path(self.settings.stories_dir / story.path)}: "
-                                  f"this path is used by Harvest's own pages; move the story to another folder")
+                raise PluginError(
+                    f"{self.settings.display_path(self.settings.stories_dir / story.path)}: "
+                    f"this path is used by Harvest's own pages; move the story to another folder"
+                )
         # Default deny: nothing from the stories folder is published unless Harvest puts it here.
         # (Site assets belong in the theme's overrides/ folder, which MkDocs copies itself.)
         self.files = Files([f for f in files if f.src_dir != config.docs_dir])
         self.context = BuildContext(
-            settings=self.settings, archive=archive,
+            settings=self.settings,
+            archive=archive,
             known_story_ids=frozenset(s.id for s in collection.stories),
-            pages=MappingProxyType(self.specs), story_html=MappingProxyType(self.story_html))
+            pages=MappingProxyType(self.specs),
+            story_html=MappingProxyType(self.story_html),
+        )
         planned = plan_pages(archive, self.related_stories(archive, config))
         enrich_pages(planned, archive, front_options(self.config, self.settings, self.context.known_story_ids))
         for spec in planned:
@@ -146,12 +153,19 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         for uri, content in images.items():
             self.files.append(File.generated(config, uri, content=content))
         css = resources.files("harvest").joinpath("assets/harvest.css")
-        self.files.append(File.generated(config, ASSET_URI, content=css.read_bytes(),
-                                         inclusion=InclusionLevel.NOT_IN_NAV))
+        self.files.append(
+            File.generated(config, ASSET_URI, content=css.read_bytes(), inclusion=InclusionLevel.NOT_IN_NAV)
+        )
         vendor = resources.files("harvest").joinpath("assets/vendor")
         for name in RESIZE_OBSERVER:
-            self.files.append(File.generated(config, VENDOR_URI + name, content=vendor.joinpath(name).read_bytes(),
-                                             inclusion=InclusionLevel.NOT_IN_NAV))
+            self.files.append(
+                File.generated(
+                    config,
+                    VENDOR_URI + name,
+                    content=vendor.joinpath(name).read_bytes(),
+                    inclusion=InclusionLevel.NOT_IN_NAV,
+                )
+            )
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
         env.globals["harvest_footer"] = footer_globals(self.config, config)
@@ -183,8 +197,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         shown = self.settings.display_path(published_name(folder))  # `site`, not its staging folder
         problems = outside_problems(scan_site(folder, html_pages), shown, hint)
         if problems:
-            raise PluginError("Harvest refuses to publish what would load from another host:\n"
-                              + HarvestError(problems).report())
+            raise PluginError(
+                "Harvest refuses to publish what would load from another host:\n" + HarvestError(problems).report()
+            )
 
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
         spec = self.specs.get(page.file.src_uri)
@@ -198,7 +213,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             return html
         page.markdown = ""  # rendered: nothing reads the source again, so don't keep it for every page
         html = clean_html(html)  # stories are contributors' text: nothing in them may run
-        clean_toc(page.toc)      # the sidebar's links follow the headings' namespaced ids
+        clean_toc(page.toc)  # the sidebar's links follow the headings' namespaced ids
         story = spec.data.get("story")
         if story is not None:
             self.story_html[story.id] = split_story_html(html, len(story.sections))
@@ -238,8 +253,9 @@ def url_from(page: Page, files: Files):
             return "#"
         address = "" if target.url == "./" else target.url
         if folder and address.startswith(folder):
-            return address[len(folder):] or "./"
+            return address[len(folder) :] or "./"
         return (up + address) or "./"
+
     return url
 
 

@@ -1,4 +1,5 @@
 """Read mkdocs.yml the way `mkdocs build` does, for commands that run outside a build (the CLI, `pack`)."""
+
 from __future__ import annotations
 
 import logging
@@ -17,15 +18,29 @@ def load_mkdocs_config(config_file: Path, plugin_options: dict[str, dict] | None
 
     config_file = Path(config_file)
     if not config_file.is_file():
-        raise HarvestError([Problem(str(config_file), None, "file", "not found",
-                                    "run harvest from the archive's folder, or pass -f path/to/mkdocs.yml")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(config_file),
+                    None,
+                    "file",
+                    "not found",
+                    "run harvest from the archive's folder, or pass -f path/to/mkdocs.yml",
+                )
+            ]
+        )
     if plugin_options:
         overrides["plugins"] = plugins_with(config_file, plugin_options)
     try:
         return load_config(str(config_file), **overrides)
     except (ConfigurationError, Abort) as error:
-        raise HarvestError([Problem(str(config_file), None, "config", str(error).strip(),
-                                    "see the comments in mkdocs.yml and README.md")]) from None
+        raise HarvestError(
+            [
+                Problem(
+                    str(config_file), None, "config", str(error).strip(), "see the comments in mkdocs.yml and README.md"
+                )
+            ]
+        ) from None
 
 
 def plugins_with(config_file: Path, plugin_options: dict[str, dict]) -> list:
@@ -67,8 +82,17 @@ def load_project(config_file: Path, profile: str | None = None):
     config = load_mkdocs_config(config_file)
     plugin_config = find_plugin_config(config, HarvestConfig)
     if not isinstance(plugin_config, HarvestConfig):
-        raise HarvestError([Problem(str(config_file), None, "plugins", "the harvest plugin is not enabled",
-                                    "add `- harvest` under `plugins:`")])
+        raise HarvestError(
+            [
+                Problem(
+                    str(config_file),
+                    None,
+                    "plugins",
+                    "the harvest plugin is not enabled",
+                    "add `- harvest` under `plugins:`",
+                )
+            ]
+        )
     return config, settings_from(plugin_config, config, profile)
 
 

@@ -4,6 +4,7 @@ The core keeps the cut for every story: the Answers pages show each section's HT
 read-aloud views show the parts, and feeds and emails take the text, without rendering or
 splitting any story twice.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -18,15 +19,16 @@ if TYPE_CHECKING:
     from harvest.core.prompts import Section
 
 PERMALINK_CLASS = "headerlink"  # MkDocs toc's "¶" link in each heading
-FIGURE_CLASS = "harvest-image"   # the story's images (pages.story_markdown), after its text
+FIGURE_CLASS = "harvest-image"  # the story's images (pages.story_markdown), after its text
 
 
 @dataclass(frozen=True)
 class StoryHtml:
     """A story page's rendered text (its header is not in it: the template writes that), cut
     where the read-aloud parts start."""
+
     parts: Sequence[str]  # opening text (without title), then each prompt section (with its <h2>)
-    figures: str         # the story's images, shown after the text, not in the read-aloud view
+    figures: str  # the story's images, shown after the text, not in the read-aloud view
 
     def section(self, index: int) -> str | None:
         """The HTML of section `index` without its heading, if the cut matched the story's sections."""
@@ -34,7 +36,7 @@ class StoryHtml:
             return None
         chunk = self.parts[index + 1]
         end = chunk.find("</h2>")
-        return chunk[end + 5:].strip() if end >= 0 else chunk
+        return chunk[end + 5 :].strip() if end >= 0 else chunk
 
     def answer(self, story: Story, section: Section) -> str | None:
         """The HTML of one of `story`'s sections, when the cut matched its sections."""
@@ -54,14 +56,17 @@ def split_story_html(html: str, section_count: int) -> StoryHtml:
     nodes = top_level(read_tags(html), len(html))
     figures_at = len(html)
     for node in reversed(nodes):  # the figures: the paragraphs of images the text ends with
-        if isinstance(node.item, Text) and not html[node.start:node.end].strip():
+        if isinstance(node.item, Text) and not html[node.start : node.end].strip():
             continue
         if not _is_figure(node, html):
             break
         figures_at = node.start
     body, figures_html = html[:figures_at], html[figures_at:].strip()
-    starts = [node.start for node in nodes
-              if node.start < figures_at and isinstance(node.item, Tag) and node.item.name == "h2"]
+    starts = [
+        node.start
+        for node in nodes
+        if node.start < figures_at and isinstance(node.item, Tag) and node.item.name == "h2"
+    ]
     if len(starts) != section_count:
         return StoryHtml([body.strip()], figures_html)
     bounds = [0, *starts, len(body)]
@@ -74,17 +79,21 @@ def _is_figure(node: Node, html: str) -> bool:
     if not isinstance(tag, Tag) or tag.name != "p" or tag.attrs:
         return False
     images = [item for item in node.inside if isinstance(item, Tag)]
-    text = "".join(html[item.start:item.end] for item in node.inside if isinstance(item, Text))
-    return (len(images) == 1 and images[0].name == "img" and FIGURE_CLASS in images[0].classes
-            and not text.strip())
+    text = "".join(html[item.start : item.end] for item in node.inside if isinstance(item, Text))
+    return len(images) == 1 and images[0].name == "img" and FIGURE_CLASS in images[0].classes and not text.strip()
 
 
 def permalink_ranges(items: list[Tag | Text], length: int) -> list[tuple[int, int]]:
     """Where the permalink anchors are: (start, end) of each `<a class="headerlink">…</a>`."""
     ranges: list[tuple[int, int]] = []
     for index, item in enumerate(items):
-        if (isinstance(item, Tag) and item.name == "a" and not item.closing and PERMALINK_CLASS in item.classes
-                and not (ranges and item.start < ranges[-1][1])):
+        if (
+            isinstance(item, Tag)
+            and item.name == "a"
+            and not item.closing
+            and PERMALINK_CLASS in item.classes
+            and not (ranges and item.start < ranges[-1][1])
+        ):
             ranges.append((item.start, element_end(items, index, length)))
     return ranges
 
