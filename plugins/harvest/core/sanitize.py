@@ -103,22 +103,10 @@ ATTRIBUTES = {
 LOADING = {("img", "src")}
 
 NAMESPACE = "user-content-"
-# Classes the pipeline puts into story HTML: Harvest's own, Python-Markdown's toc, footnotes and
-# admonitions, code highlighting (Pygments' token classes). No script looks them up to act.
-SAFE_CLASSES = frozenset(
+# Material's admonition kinds (`!!! note`): their class names are kept, so imported admonitions
+# keep their colour and icon (importer/pymdown.py converts to these).
+ADMONITION_KINDS = frozenset(
     {
-        "harvest-image",
-        "harvest-redacted",
-        "harvest-withheld",
-        "headerlink",
-        "toc",
-        "toctitle",
-        "toclink",
-        "footnote",
-        "footnote-ref",
-        "footnote-backref",
-        "admonition",
-        "admonition-title",
         "note",
         "abstract",
         "summary",
@@ -146,6 +134,24 @@ SAFE_CLASSES = frozenset(
         "example",
         "quote",
         "cite",
+    }
+)
+# Classes the pipeline puts into story HTML: Harvest's own, Python-Markdown's toc, footnotes and
+# admonitions, code highlighting (Pygments' token classes). No script looks them up to act.
+SAFE_CLASSES = ADMONITION_KINDS | frozenset(
+    {
+        "harvest-image",
+        "harvest-redacted",
+        "harvest-withheld",
+        "headerlink",
+        "toc",
+        "toctitle",
+        "toclink",
+        "footnote",
+        "footnote-ref",
+        "footnote-backref",
+        "admonition",
+        "admonition-title",
         "highlight",
         "codehilite",
         "hll",

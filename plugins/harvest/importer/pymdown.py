@@ -21,7 +21,7 @@ import html
 import re
 from functools import lru_cache
 
-from harvest.core.sanitize import SAFE_CLASSES
+from harvest.core.sanitize import ADMONITION_KINDS
 
 _BLOCK = re.compile(
     r"^(?P<indent>[ \t]*)(?P<marker>!!!|\?\?\?\+?)[ \t]+(?P<kind>[A-Za-z][\w-]*)"
@@ -33,40 +33,6 @@ _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 # `:name:` not inside a word, a time (10:30:00) or a URL; names as pymdownx writes them.
 SHORTCODE = re.compile(r"(?<![\w:/]):([a-z0-9+-][a-z0-9_+-]*):(?![\w/])")
 ICON_SETS = ("material-", "fontawesome-", "octicons-", "simple-")
-ADMONITION_KINDS = (
-    frozenset(
-        {
-            "note",
-            "abstract",
-            "summary",
-            "tldr",
-            "info",
-            "todo",
-            "tip",
-            "hint",
-            "important",
-            "success",
-            "check",
-            "done",
-            "question",
-            "help",
-            "faq",
-            "warning",
-            "caution",
-            "attention",
-            "failure",
-            "fail",
-            "missing",
-            "danger",
-            "error",
-            "bug",
-            "example",
-            "quote",
-            "cite",
-        }
-    )
-    & SAFE_CLASSES
-)
 
 
 @lru_cache(maxsize=1)
