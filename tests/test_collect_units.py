@@ -182,3 +182,13 @@ def test_without_the_extra_collect_says_what_to_install(project, tmp_path):
     )
     assert result.returncode == 1 and "needs starlette" in result.stderr and "[collect]" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("profile", ["archive"])
+def test_the_archive_profile_is_never_served_to_the_local_network(project, profile):
+    """Everyone on the venue's Wi-Fi could read private stories and real names: refused before listening."""
+    result = run_harvest("collect", "--lan", "--profile", profile, "--port", "0", cwd=project)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "harvest collect: --lan: profile 'archive' shows every story and real names" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (project / "stories" / "_inbox").exists()

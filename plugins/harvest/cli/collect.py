@@ -146,6 +146,21 @@ def run_collect(args) -> int:
     if args.per_minute < 1 or args.max_photo_mb <= 0:
         raise UsageError("--per-minute and --max-photo-mb must be positive")
     settings = load_settings(args)
+    if args.lan and settings.profile_level == settings.top_level:
+        # Everyone on the venue's network could read private stories and real names.
+        raise HarvestError(
+            [
+                Problem(
+                    "harvest collect",
+                    None,
+                    "--lan",
+                    f"profile '{settings.profile}' shows every story and real names; "
+                    "it is never served to the local network",
+                    "serve the public or members profile with --lan (e.g. --profile public), "
+                    "or leave out --lan to serve it on this computer only",
+                )
+            ]
+        )
     vocabulary = load_vocabulary(settings)
     archive, _ = load_archive(settings)
     inbox = inbox_folder(settings)
