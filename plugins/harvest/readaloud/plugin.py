@@ -19,8 +19,8 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from harvest.core.problems import HarvestError
-from harvest.readaloud.config import ReadAloudConfig
 from harvest.core.prompts import count_words
+from harvest.readaloud.config import ReadAloudConfig
 from harvest.readaloud.parts import Part, for_other_page, format_duration, story_parts, total_seconds
 from harvest.readaloud.screens import credit_line, text_screens
 from harvest.readaloud.sessions import Session, load_session_files, plan_sessions
@@ -134,8 +134,9 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
     def session_view(self, session: Session, page: Page) -> dict:
         here = page.file.url
         left = session.seconds
-        stories, index = [], 1
-        count = len(session.items)
+        stories: list[dict] = []
+        texts: list[tuple[list[Part], list[str]]] = []  # each story's parts and their HTML, this page's links
+        index, count = 1, len(session.items)
         for number, item in enumerate(session.items, 1):
             story_file = self.files.get_file_from_path(item.story.path) if self.files else None
             story_url = story_file.url if story_file else here
@@ -153,17 +154,16 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
                     "context": context,
                     "time": format_duration(item.seconds),
                     "url": story_file.url_relative_to(page.file) if story_file else "#",
-                    "chunks": chunks,
-                    "parts": parts,
                 }
             )
-        for position, entry in enumerate(stories):
+            texts.append((parts, chunks))
+        # Second pass: each closing screen names the next story (its entry is shared: its "start", set on
+        # the next round, is there when the page is rendered).
+        for position, (entry, (parts, chunks)) in enumerate(zip(stories, texts, strict=True)):
             following = stories[position + 1] if position + 1 < len(stories) else None
             entry["start"] = index
             closing = {"session": True, "next": following}
-            screens = self.screens_of(
-                entry["story"], entry.pop("parts"), entry.pop("chunks"), start=index, left=left, closing=closing
-            )
+            screens = self.screens_of(entry["story"], parts, chunks, start=index, left=left, closing=closing)
             entry["parts"] = screens
             left -= session.items[position].seconds
             index += len(screens)

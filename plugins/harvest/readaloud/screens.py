@@ -127,9 +127,7 @@ def part_screens(html: str, words: int, seconds: int, max_words: int, lead: int 
     weights = [lead] + [w for _, w in pieces]
     word_shares = share(words, weights)
     second_shares = share(seconds, weights)
-    screens = [
-        Screen(piece, w, s) for (piece, _), w, s in zip(pieces, word_shares[1:], second_shares[1:], strict=True)
-    ]
+    screens = [Screen(piece, w, s) for (piece, _), w, s in zip(pieces, word_shares[1:], second_shares[1:], strict=True)]
     return Screen("", word_shares[0], second_shares[0]), screens
 
 
@@ -163,11 +161,7 @@ def withheld_cues(html: str) -> str:
         if not (isinstance(item, Tag) and item.name == "span" and not item.closing and WITHHELD_CLASS in item.classes):
             continue
         after = next(
-            (
-                later
-                for later in range(index + 1, len(items))
-                if _closes(items[later], "span", item.depth)
-            ),
+            (later for later in range(index + 1, len(items)) if _closes(items[later], "span", item.depth)),
             None,
         )
         if after is None:
