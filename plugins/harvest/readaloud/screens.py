@@ -11,11 +11,12 @@ the block after it. Plain Python: the `harvest-readaloud` plugin adapts this to 
 from __future__ import annotations
 
 import html as htmllib
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from harvest.core.prompts import count_words
-from harvest.site.htmltags import Tag, Text, read_tags, replace_ranges, top_level
+from harvest.site.htmltags import VOID, Tag, Text, read_tags, replace_ranges
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 WITHHELD_CLASS = "harvest-withheld"  # core.privacy.WITHHELD_MARK
@@ -31,31 +32,53 @@ class Screen:
     seconds: int
 
 
+# A tag as the sanitiser writes one (core/sanitize.py): `<` in text is `&lt;`, a `>` can only be in a
+# quoted value. A regular expression reads the few top-level blocks of a part several times faster
+# than an HTML parser (this runs on every part of every story, in every build).
+_TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)(?:[^>"']|"[^"]*"|'[^']*')*>""")
+
+
+def _blocks(html: str) -> Iterator[tuple[int, int, str, int]]:
+    """(start, end, tag name or "", words) of each top-level element and run of text."""
+    depth, cursor, start, name = 0, 0, 0, ""
+    for match in _TAG.finditer(html):
+        if depth == 0 and html[cursor : match.start()].strip():
+            yield cursor, match.start(), "", _words(html[cursor : match.start()])
+        tag = match.group(2).lower()
+        if match.group(1):  # an end tag
+            depth = max(depth - 1, 0)
+            if depth == 0:
+                yield start, match.end(), name, _words(html[start : match.end()])
+        elif tag in VOID or match.group(0).endswith("/>"):
+            if depth == 0:
+                yield match.start(), match.end(), tag, 0
+        else:
+            if depth == 0:
+                start, name = match.start(), tag
+            depth += 1
+        cursor = match.end()
+    if depth > 0:  # never closed (not from the sanitiser): the rest is one block
+        yield start, len(html), name, _words(html[start:])
+    elif html[cursor:].strip():
+        yield cursor, len(html), "", _words(html[cursor:])
+
+
+def _words(html: str) -> int:
+    return count_words(htmllib.unescape(_TAG.sub(" ", html)))
+
+
 def _units(html: str) -> list[tuple[int, int, int]]:
     """(start, end, words) of each top-level block; a heading is joined to the block after it."""
     units: list[tuple[int, int, int]] = []
     glued: tuple[int, int] | None = None  # a heading waiting for its block: (start, words)
-    items = read_tags(html)
-    for node in top_level(items, len(html)):
-        if isinstance(node.item, Text):
-            text = html[node.start : node.end]
-            if not text.strip():
-                continue
-            words = count_words(htmllib.unescape(text))
-        else:
-            words = sum(
-                count_words(htmllib.unescape(html[item.start : item.end]))
-                for item in node.inside
-                if isinstance(item, Text)
-            )
-        start = node.start
+    for start, end, name, words in _blocks(html):
         if glued is not None:
             start, words = glued[0], glued[1] + words
             glued = None
-        if isinstance(node.item, Tag) and node.item.name in HEADINGS:
+        if name in HEADINGS:
             glued = (start, words)
             continue
-        units.append((start, node.end, words))
+        units.append((start, end, words))
     if glued is not None:  # a heading at the very end: it joins the block before it, or stands alone
         if units:
             start, _, words = units.pop()
@@ -74,9 +97,12 @@ def split_part(html: str, max_words: int) -> list[tuple[str, int]]:
     not 120 + 10. Only the blocks that fit in one screen are tried together, so it is linear
     in the number of blocks for a bounded budget.
     """
+    if not html.strip():
+        return []
+    total = _words(html)
+    if total <= max_words:  # most parts: one screen (the cut below would say so too, more slowly)
+        return [(html.strip(), total)]
     units = _units(html)
-    if not units:
-        return [(html.strip(), 0)] if html.strip() else []
     count = len(units)
     best: list[float] = [0.0] + [float("inf")] * count
     cut_at = [0] * (count + 1)
