@@ -22,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SIZES = [(390, 844), (1440, 900), (1920, 1080)]
 STORY = "2025/generator-pantry/"  # has a translation, a read-aloud view and answers
+SESSION = "readings/2026-12-assembly/"  # a reading session: five stories read aloud in a row
 # name -> (site-relative page, what to do once it is open)
 PAGES = {
     "home": ("", None),
@@ -39,6 +40,10 @@ PAGES = {
     "readaloud-title": (STORY + "#read-aloud-1", None),
     "readaloud-middle": (STORY + "#read-aloud-2", None),
     "readaloud-closing": (STORY, "readaloud:last"),
+    "readaloud-withheld": ("2025/rent-strike-phone-tree/", "readaloud:.harvest-ra-section:has(.harvest-ra-cue)"),
+    "reading-title": (SESSION + "#read-aloud-1", None),
+    "reading-closing": (SESSION, "readaloud:.harvest-ra-screen--closing"),  # thanks, and the next story
+    "reading-end": (SESSION, "readaloud:last"),
 }
 
 
@@ -89,7 +94,11 @@ def shoot(site: Path, out: Path, only: list[str]) -> list[str]:
                     for _ in range(3):  # past the last part: the closing screen
                         tab.keyboard.press("ArrowRight")
                         tab.wait_for_timeout(100)
-                if "#read-aloud" in path or action == "readaloud:last":
+                elif action and action.startswith("readaloud:"):  # the first screen matching a CSS selector
+                    target = tab.locator(action.split(":", 1)[1]).first.get_attribute("id")
+                    tab.goto((site / uri / "index.html").as_uri() + f"#{target}")
+                    tab.wait_for_timeout(150)
+                if "#read-aloud" in path or (action or "").startswith("readaloud:"):
                     full = False
                 tab.screenshot(path=str(out / f"{name}-{width}x{height}.png"), full_page=full)
             context.close()

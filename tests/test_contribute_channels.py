@@ -421,13 +421,22 @@ def test_read_aloud_ends_with_the_qr_code_when_served_by_collect(browser, tmp_pa
         page.goto(f"{server.url}/2026/{story.name}/#read-aloud")
         page.wait_for_selector(".harvest-ra")
         assert not page.is_visible(".harvest-ra-join h2")
-        page.keyboard.press("End")
-        assert page.text_content(".harvest-ra-current h2") == "Tell your story: scan this"
+        page.keyboard.press("End")  # the closing screen: thanks, then how to tell one's own story
+        assert page.text_content(".harvest-ra-current h2") == "Thank you"
+        assert page.text_content(".harvest-ra-current h3") == "Tell your story: scan this"
         assert page.is_visible(".harvest-ra-current svg")
         assert page.text_content(".harvest-ra-current .harvest-ra-join-url") == f"{server.url}/contribute/"
-        assert page.text_content(".harvest-ra__progress") == "Tell your story"
+        total = page.locator(".harvest-ra-section").count()
+        assert page.text_content(".harvest-ra__progress") == f"{total} / {total}"
         page.keyboard.press("Escape")
         assert page.is_hidden(".harvest-ra-join")  # back on the page: no QR code in the story
+        # A reading session: the code once, at the end of the session, not after every story.
+        page.goto(f"{server.url}/readings/2026-12-assembly/#read-aloud-7")
+        assert page.text_content(".harvest-ra-current h2") == "Thank you"
+        assert not page.is_visible(".harvest-ra-current svg")
+        page.keyboard.press("End")
+        assert page.text_content(".harvest-ra-current h3") == "Tell your story: scan this"
+        assert page.locator(".harvest-ra-join").count() == 1
         assert outside == []
         context.close()
     finally:

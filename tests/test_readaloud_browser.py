@@ -8,7 +8,7 @@ import pytest
 
 from conftest import build, copy_project
 
-STORY = "2026/flood-drill"  # 4 parts: opening + 3 answers
+STORY = "2026/flood-drill"  # 7 screens: title, the opening in two, 3 answers, closing
 SESSION = "readings/2026-12-assembly"
 SERIOUS = ("serious", "critical")
 
@@ -69,19 +69,21 @@ def test_story_read_aloud_with_the_keyboard(page, site_url, errors):
     page.keyboard.press("Enter")
     now = state(page)
     assert now["open"] and now["hash"] == "#read-aloud" and now["current"] == "read-aloud-1"
-    assert now["progress"] == "1 / 4" and now["title"] == "The night the flood drill went sideways"
-    assert page.is_visible("#read-aloud-1 h2.harvest-ra-only") and not page.is_visible("#read-aloud-2")
+    assert now["progress"] == "1 / 7" and now["title"] == "The night the flood drill went sideways"
+    assert page.is_visible("#read-aloud-1 h2.harvest-ra-heading") and not page.is_visible("#read-aloud-2")
     steps = [
         ("PageDown", 2),
         ("ArrowRight", 3),
         ("Space", 4),
-        ("Space", 4),
-        ("ArrowLeft", 3),
-        ("PageUp", 2),
-        ("ArrowDown", 3),
-        ("ArrowUp", 2),
+        ("Space", 5),
+        ("ArrowLeft", 4),
+        ("PageUp", 3),
+        ("ArrowDown", 4),
+        ("ArrowUp", 3),
         ("Home", 1),
-        ("End", 4),
+        ("End", 7),
+        ("End", 7),
+        ("ArrowLeft", 6),
     ]
     for key, part in steps:
         page.keyboard.press(key)
@@ -89,14 +91,14 @@ def test_story_read_aloud_with_the_keyboard(page, site_url, errors):
         assert (now["current"], now["hash"], now["progress"]) == (
             f"read-aloud-{part}",
             f"#read-aloud-{part}",
-            f"{part} / 4",
+            f"{part} / 7",
         ), key
-    time = page.get_attribute("#read-aloud-4", "data-ra-time")
+    time = page.get_attribute("#read-aloud-6", "data-ra-time")
     assert state(page)["time"] == f"This part about {time} · {time} left"
     page.keyboard.press("ArrowLeft")
     page.reload()  # the hash keeps the place
     now = state(page)
-    assert now["open"] and now["current"] == "read-aloud-3" and now["progress"] == "3 / 4"
+    assert now["open"] and now["current"] == "read-aloud-5" and now["progress"] == "5 / 7"
     page.keyboard.press("Escape")
     now = state(page)
     assert not now["open"] and now["hash"] == "" and "harvest-ra-start" in now["focus"]
@@ -143,10 +145,10 @@ def test_a_session_moves_on_to_the_next_story(page, site_url, errors):
     now = state(page)
     assert now["open"] and now["current"] == "read-aloud-1"
     assert now["context"] == "Story 1 of 5 · read by Priya Dandekar"
-    for _ in range(4):
+    for _ in range(7):  # story 1's seven screens, its closing screen the last
         page.keyboard.press("ArrowRight")
     now = state(page)
-    assert now["hash"] == "#read-aloud-5" and now["progress"] == "1 / 4"
+    assert now["hash"] == "#read-aloud-8" and now["progress"] == "1 / 7"
     assert now["title"] == "Keeping the pantry freezers alive through the blackout"
     assert now["context"] == "Story 2 of 5 · read by Marisol Ibarra"
     assert page.is_visible("#story-2")
@@ -155,9 +157,9 @@ def test_a_session_moves_on_to_the_next_story(page, site_url, errors):
     page.keyboard.press("Escape")
     page.click("text=Read from story 4")  # start part-way through, e.g. after a break
     now = state(page)
-    assert now["hash"] == "#read-aloud-13" and now["title"] == "La fiesta de la plaza que casi no fue"
+    assert now["hash"] == "#read-aloud-22" and now["title"] == "La fiesta de la plaza que casi no fue"
     assert now["titleLang"] == "es"
-    assert page.evaluate("document.querySelector('#read-aloud-13').closest('[lang]').lang") == "es"
+    assert page.evaluate("document.querySelector('#read-aloud-22').closest('[lang]').lang") == "es"
     page.keyboard.press("End")
     assert state(page)["context"].startswith("Story 5 of 5")
     page.reload()
@@ -175,9 +177,9 @@ def test_without_javascript_the_whole_story_in_large_type(browser, sample_site):
         assert tab.url.endswith("#read-aloud")
         large = tab.evaluate("parseFloat(getComputedStyle(document.querySelector('#read-aloud-2 p')).fontSize)")
         assert large >= 28 and large > normal * 1.5
-        for part in range(1, 5):
+        for part in range(1, 8):
             assert tab.is_visible(f"#read-aloud-{part}")
-        assert tab.is_visible("#read-aloud-1 h2.harvest-ra-only")
+        assert tab.is_visible("#read-aloud-1 h2.harvest-ra-heading")
     finally:
         context.close()
 

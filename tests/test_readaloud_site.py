@@ -5,6 +5,8 @@ from __future__ import annotations
 import html as htmllib
 import re
 
+import pytest
+
 from conftest import run_harvest
 from harvest.readaloud.parts import format_duration, story_parts, total_seconds
 from test_readaloud_unit import sample_archive
@@ -20,8 +22,19 @@ SESSION_IDS = [
 
 
 def parts_on(html: str) -> list[dict]:
-    found = re.finditer(r'<section class="harvest-ra-section" id="read-aloud-(\d+)"([^>]*)>', html)
-    return [{"index": int(m.group(1)), **dict(re.findall(r'data-ra-([a-z]+)="([^"]*)"', m.group(2)))} for m in found]
+    """Every read-aloud screen of a page: its number, kind (title, text, closing) and data-ra-* values."""
+    found = re.finditer(
+        r'<section class="harvest-ra-section harvest-ra-screen--(\w+)[^"]*" id="read-aloud-(\d+)"([^>]*)>', html
+    )
+    return [
+        {
+            "kind": m.group(1),
+            "index": int(m.group(2)),
+            "html": html[m.end() : html.index("</section>", m.end())],
+            **dict(re.findall(r'data-ra-([a-z]+)="([^"]*)"', m.group(3))),
+        }
+        for m in found
+    ]
 
 
 def test_story_pages_carry_parts_and_times_from_python(sample_site):
@@ -30,10 +43,16 @@ def test_story_pages_carry_parts_and_times_from_python(sample_site):
         html = page(sample_site, story.path.removesuffix(".md"))
         expected = story_parts(story, archive.settings.words_per_minute_aloud)
         parts = parts_on(html)
-        assert [p["index"] for p in parts] == list(range(1, len(expected) + 1)), story.id
-        assert [int(p["words"]) for p in parts] == [e.words for e in expected]
-        assert [int(p["seconds"]) for p in parts] == [e.seconds for e in expected]
-        assert parts[-1]["progress"] == f"{len(expected)} / {len(expected)}"
+        assert [p["index"] for p in parts] == list(range(1, len(parts) + 1)), story.id
+        # A title screen, the text in screens of at most 90 words (the default), a closing screen.
+        kinds = [p["kind"] for p in parts]
+        assert kinds[0] == "title" and kinds[-1] == "closing" and set(kinds[1:-1]) == {"text"}, story.id
+        assert len(parts) >= len(expected) + 2
+        assert all(int(p["words"]) <= 90 or p["html"].count("<p>") == 1 for p in parts), story.id
+        # The screens share out the parts' words and seconds exactly.
+        assert sum(int(p["words"]) for p in parts) == sum(e.words for e in expected)
+        assert sum(int(p["seconds"]) for p in parts) == total_seconds(expected)
+        assert parts[-1]["progress"] == f"{len(parts)} / {len(parts)}"
         assert parts[0]["left"] == format_duration(total_seconds(expected))
         assert 'href="#read-aloud"' in html and 'class="md-button md-button--primary harvest-ra-start"' in html
         assert f'id="read-aloud" lang="{story.lang}"' in html
@@ -59,11 +78,11 @@ def test_session_page_running_order_readers_and_times(sample_site):
     seconds = [total_seconds(story_parts(archive.story(i), wpm)) for i in SESSION_IDS]
     assert [r[3] for r in rows] == [format_duration(s) for s in seconds]
     assert f'Total</th><td class="harvest-time">{format_duration(sum(seconds))}</td>' in order
-    # Every part of every story, numbered on through the session; each story keeps its language.
+    # Every screen of every story, numbered on through the session: a title screen, the text, a closing screen.
     parts = parts_on(html)
-    assert [p["index"] for p in parts] == list(
-        range(1, sum(len(archive.story(i).sections) + 1 for i in SESSION_IDS) + 1)
-    )
+    assert [p["index"] for p in parts] == list(range(1, len(parts) + 1))
+    assert [p["kind"] for p in parts].count("title") == 5 and [p["kind"] for p in parts].count("closing") == 5
+    assert sum(int(p["seconds"]) for p in parts) == sum(seconds)
     assert '<article class="harvest-story harvest-session-story" lang="es"' in html
     assert html.count('class="harvest-story harvest-session-story"') == 5
     # Story pages' ids and permalinks are not copied (ids stay unique on the session page).
@@ -173,3 +192,40 @@ def test_readings_command_prints_running_orders_and_checks_files(project):
     assert result.returncode == 1
     assert "stories/_readings/spring.yml:2: stories: no story has the id 'no-such-story'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def with_words_per_screen(project, value: str) -> None:
+    config = project / "mkdocs.yml"
+    text = config.read_text("utf-8")
+    config.write_text(
+        text.replace(
+            "      sessions_dir: _readings\n", f"      sessions_dir: _readings\n      words_per_screen: {value}\n"
+        ),
+        "utf-8",
+    )
+
+
+@pytest.mark.parametrize("value", ["5", "0", "-3", "5000"])
+def test_words_per_screen_out_of_range_is_refused(project, value):
+    with_words_per_screen(project, value)
+    result = run_harvest("build", cwd=project)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "harvest-readaloud: words_per_screen must be a whole number from 20 to 1000" in output
+    assert "Traceback" not in output and not (project / "site").exists()
+
+
+@pytest.mark.parametrize(
+    "value, texts",
+    [
+        ("1000", 4),  # the opening and three answers, each on one screen
+        ("90", 5),  # the opening (100 words, two paragraphs) on two screens
+        ("20", 5),  # each answer is one paragraph: longer than a screen, kept whole
+    ],
+)
+def test_words_per_screen_sets_where_parts_are_cut(project, value, texts):
+    with_words_per_screen(project, value)
+    assert run_harvest("build", cwd=project).returncode == 0
+    screens = parts_on(page(project / "site", "2026/flood-drill"))
+    assert [p["kind"] for p in screens] == ["title"] + ["text"] * texts + ["closing"]
+    assert all(int(p["words"]) <= int(value) or p["html"].count("<p>") == 1 for p in screens)

@@ -3,8 +3,9 @@
  * The page already holds every part (div.harvest-ra-sections > section.harvest-ra-section), with its
  * times worked out at build time. This script only shows one at a time, keeps it in the URL hash
  * (#read-aloud, #read-aloud-N) and answers keys, clickers and taps. No request leaves the page.
+ * Each story has a title screen and a closing screen (built, like the cut of long parts into screens).
  * Served by `harvest collect`, the page also holds a <template id="harvest-collect-join"> (its QR
- * code): it becomes the last screen, "Tell your story: scan this".
+ * code): it goes into the last closing screen, "Tell your story: scan this".
  */
 (function () {
   "use strict";
@@ -13,7 +14,7 @@
   document.documentElement.classList.add("harvest-js");
 
   var sections = Array.prototype.slice.call(root.querySelectorAll(".harvest-ra-section"));
-  var closing = joinScreen();
+  joinScreen();
   var HASH = /^#read-aloud(?:-(\d+))?$/;
   var view = null, stage, fields = {}, placeholder, current = -1, opener = null, hidden = [];
 
@@ -26,15 +27,12 @@
 
   function joinScreen() {
     var join = document.getElementById("harvest-collect-join");
-    if (!join || !join.content) return null;
-    var screen = text("section", "harvest-ra-section harvest-ra-join");
-    screen.id = "read-aloud-" + (sections.length + 1);
-    screen.setAttribute("data-ra-progress", "Tell your story");
-    screen.appendChild(join.content.cloneNode(true));
-    screen.hidden = true;  // only inside the read-aloud view, never on the page itself
-    root.appendChild(screen);
-    sections.push(screen);
-    return screen;
+    var slots = root.querySelectorAll(".harvest-ra-screen--closing .harvest-ra-join-slot");
+    if (!join || !join.content || !slots.length) return;
+    var slot = slots[slots.length - 1];  // the end of the story, or of the whole session
+    slot.appendChild(join.content.cloneNode(true));
+    slot.classList.add("harvest-ra-join");
+    slot.closest(".harvest-ra-screen--closing").classList.add("harvest-ra-screen--join");
   }
 
   function button(label, className, action, shortcut) {
@@ -127,7 +125,6 @@
       });
       hidden.forEach(function (node) { node.inert = true; });
       document.body.appendChild(view);
-      if (closing) closing.hidden = false;
       document.documentElement.classList.add("harvest-ra-open");
       stage.focus({ preventScroll: true });
     }
@@ -137,7 +134,6 @@
   function close() {
     if (!view || !view.parentNode) return;
     if (document.fullscreenElement && document.exitFullscreen) toggleFullScreen();
-    if (closing) closing.hidden = true;
     placeholder.parentNode.replaceChild(root, placeholder);
     view.parentNode.removeChild(view);
     hidden.forEach(function (node) { node.inert = false; });
@@ -164,8 +160,9 @@
     fields.context.textContent = holder.getAttribute("data-ra-context") || "";
     fields.context.hidden = !fields.context.textContent;
     fields.progress.textContent = section.getAttribute("data-ra-progress");
-    fields.time.textContent = section === closing ? "" : "This part about " + section.getAttribute("data-ra-time") +
-      " · " + section.getAttribute("data-ra-left") + " left";
+    var time = section.getAttribute("data-ra-time"), left = section.getAttribute("data-ra-left");
+    fields.time.textContent = time ? "This part about " + time + (left ? " · " + left + " left" : "") :
+      (left ? left + " left" : "");
     fields.prev.disabled = index === 0;
     fields.next.disabled = index === sections.length - 1;
     stage.scrollTop = 0;

@@ -283,7 +283,7 @@ def join_snippet(url: str) -> bytes:
     Only pages served by `harvest collect` carry it: the built site stays as it is, and the QR
     code is inline SVG (no request anywhere)."""
     html = Markup(
-        '<template id="harvest-collect-join"><h2>Tell your story: scan this</h2>'
+        '<template id="harvest-collect-join"><h3>Tell your story: scan this</h3>'
         '<div class="harvest-ra-qr">{svg}</div><p class="harvest-ra-join-url">{url}</p></template>\n'
     )
     return html.format(svg=Markup(qr_svg(url)), url=escape(url)).encode()

@@ -19,11 +19,14 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
 from harvest.core.problems import HarvestError
+from harvest.core.prompts import count_words
 from harvest.readaloud.config import ReadAloudConfig
 from harvest.readaloud.parts import Part, for_other_page, format_duration, story_parts, total_seconds
+from harvest.readaloud.screens import credit_line, text_screens
 from harvest.readaloud.sessions import Session, load_session_files, plan_sessions
 from harvest.site.context import BuildContext, FeaturePlugin
-from harvest.site.pages import PageSpec, human_date
+from harvest.site.front import people_date
+from harvest.site.pages import PageSpec, human_date, story_header
 from harvest.site.storyhtml import StoryHtml
 
 log = get_plugin_logger(__name__)
@@ -42,7 +45,13 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
                 "mkdocs.yml, plugins → harvest-readaloud: sessions_dir must start with '_' "
                 "(folders starting with '_' are not read as stories)"
             )
+        if not 20 <= self.config.words_per_screen <= 1000:
+            raise PluginError(
+                "mkdocs.yml, plugins → harvest-readaloud: words_per_screen must be a whole number from 20 to 1000 "
+                f"(it is {self.config.words_per_screen}); the default, 90, fits a projector in very large type"
+            )
         self.folder = Path(config.docs_dir) / self.config.sessions_dir
+        self.theme_lang = str(config.theme.get("language") or "en")
         css, js = ASSETS
         if css not in config.extra_css:
             config.extra_css.append(css)
@@ -114,16 +123,20 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
         parts = story_parts(story, wpm)
         if len(rendered.parts) == 1 and len(parts) > 1:  # headings did not match: read it as one part
             parts = [Part(story.title, sum(p.words for p in parts), total_seconds(parts))]
+        screens = self.screens_of(story, parts, rendered.parts, start=1, closing={"session": False, "next": None})
         return {
             "figures": rendered.figures,
             "total": format_duration(total_seconds(parts)),
-            "parts": part_views(parts, rendered.parts, start=1),
+            "parts": screens,
+            "ui_lang": self.theme_lang,
         }
 
     def session_view(self, session: Session, page: Page) -> dict:
         here = page.file.url
         left = session.seconds
-        stories, index = [], 1
+        stories: list[dict] = []
+        texts: list[tuple[list[Part], list[str]]] = []  # each story's parts and their HTML, this page's links
+        index, count = 1, len(session.items)
         for number, item in enumerate(session.items, 1):
             story_file = self.files.get_file_from_path(item.story.path) if self.files else None
             story_url = story_file.url if story_file else here
@@ -132,9 +145,7 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             if len(rendered.parts) == 1 and len(parts) > 1:
                 parts = [Part(item.story.title, sum(p.words for p in parts), item.seconds)]
             chunks = [for_other_page(chunk, story_url, here, f"s{number}-") for chunk in rendered.parts]
-            views = part_views(parts, chunks, start=index, left=left)
-            left -= item.seconds
-            context = f"Story {number} of {len(session.items)}" + (f" · read by {item.reader}" if item.reader else "")
+            context = f"Story {number} of {count}" + (f" · read by {item.reader}" if item.reader else "")
             stories.append(
                 {
                     "number": number,
@@ -142,37 +153,66 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
                     "reader": item.reader,
                     "context": context,
                     "time": format_duration(item.seconds),
-                    "start": index,
-                    "parts": views,
                     "url": story_file.url_relative_to(page.file) if story_file else "#",
                 }
             )
-            index += len(views)
+            texts.append((parts, chunks))
+        # Second pass: each closing screen names the next story (its entry is shared: its "start", set on
+        # the next round, is there when the page is rendered).
+        for position, (entry, (parts, chunks)) in enumerate(zip(stories, texts, strict=True)):
+            following = stories[position + 1] if position + 1 < len(stories) else None
+            entry["start"] = index
+            closing = {"session": True, "next": following}
+            screens = self.screens_of(entry["story"], parts, chunks, start=index, left=left, closing=closing)
+            entry["parts"] = screens
+            left -= session.items[position].seconds
+            index += len(screens)
         return {
             "stories": stories,
             "total": format_duration(session.seconds),
             "date": human_date(session.date) if session.date else "",
+            "ui_lang": self.theme_lang,
         }
 
+    def screens_of(
+        self, story, parts: list[Part], chunks: Sequence[str], start: int, closing: dict, left: int | None = None
+    ) -> list[dict]:
+        """The title screen, the text in screens that fit, and the closing screen, numbered from `start`."""
+        assert self.context is not None
+        title, texts = text_screens(
+            [(p.words, p.seconds) for p in parts], chunks, count_words(story.title), self.config.words_per_screen
+        )
+        header = story_header(self.context.archive, story)
+        credits = credit_line([label for _, label in header.credits], header.anonymous)
+        title_data = {
+            "credits": credits,
+            "place": header.place[1] if header.place else "",
+            "date": people_date(story.date, story.lang),
+            "date_iso": header.date,
+            "event": header.event[1],
+        }
+        screens = [
+            {"kind": "title", "html": "", "words": title.words, "seconds": title.seconds, "title": title_data},
+            *({"kind": "text", "html": Markup(s.html), "words": s.words, "seconds": s.seconds} for s in texts),
+            {"kind": "closing", "html": "", "words": 0, "seconds": 0, "closing": {**closing, "credits": credits}},
+        ]
+        return screen_views(screens, start, total_seconds(parts) if left is None else left)
 
-def part_views(parts: list[Part], chunks: Sequence[str], start: int, left: int | None = None) -> list[dict]:
-    """What the templates need for each part: anchor number, '2 / 5', times (from Python, not the browser)."""
-    left = total_seconds(parts) if left is None else left
+
+def screen_views(screens: list[dict], start: int, left: int) -> list[dict]:
+    """What the templates need for each screen: anchor number, '2 / 5', times (from Python, not the browser)."""
     views = []
-    for number, (part, chunk) in enumerate(zip(parts, chunks, strict=True), 1):
+    for number, screen in enumerate(screens, 1):
         views.append(
             {
+                **screen,
                 "index": start + number - 1,
-                "progress": f"{number} / {len(parts)}",
-                "heading": part.heading,
-                "html": chunk,
-                "words": part.words,
-                "seconds": part.seconds,
-                "time": format_duration(part.seconds),
-                "left": format_duration(left),
+                "progress": f"{number} / {len(screens)}",
+                "time": format_duration(screen["seconds"]),
+                "left": format_duration(left) if left > 0 else "",
             }
         )
-        left -= part.seconds
+        left -= screen["seconds"]
     return views
 
 
