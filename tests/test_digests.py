@@ -13,7 +13,15 @@ import jsonschema
 import pytest
 
 from conftest import build, run_harvest
-from digest_helpers import SITE_URL, archive_of, set_digest_options, set_site_url, site_text, write_story
+from digest_helpers import (
+    SITE_URL,
+    archive_of,
+    set_digest_options,
+    set_site_url,
+    site_text,
+    unset_site_url,
+    write_story,
+)
 from harvest.core.archive import publish, scan
 from harvest.digests.digest import DigestOptions, build_digests, thanks_line
 from harvest.digests.links import Links, page_url
@@ -257,6 +265,7 @@ def test_build_is_reproducible_and_follows_source_date_epoch(project):
 
 
 def test_without_site_url_links_are_relative_and_the_strict_build_passes(project):
+    unset_site_url(project)
     result = run_harvest("build", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "site_url is not set" in result.stderr  # said once, at info level
@@ -270,6 +279,7 @@ def test_without_site_url_links_are_relative_and_the_strict_build_passes(project
 
 
 def test_feeds_true_without_site_url_fails_the_strict_build(project):
+    unset_site_url(project)
     set_digest_options(project, "      period: monthly\n      feeds: true")
     result = run_harvest("build", cwd=project)
     assert result.returncode == 1
