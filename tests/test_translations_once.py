@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import build, copy_project, run_harvest
+from conftest import build, run_harvest
 from digest_helpers import archive_of, write_story
 from harvest.digests.digest import DigestOptions, build_digests
 
@@ -72,7 +72,11 @@ def test_a_story_and_its_translation_are_one_story_in_a_digest(project, translat
 
 def test_an_anonymous_story_in_two_languages_is_one_anonymous_contribution(project):
     original_and_translation(
-        project, original_date="2026-09-10", translation_date="2026-09-11", translation_id="aa-barco", contributors=("fern",)
+        project,
+        original_date="2026-09-10",
+        translation_date="2026-09-11",
+        translation_id="aa-barco",
+        contributors=("fern",),
     )
     digest = {d.key: d for d in build_digests(archive_of(project), DigestOptions())}["2026-09"]
     assert digest.anonymous == 1
@@ -82,7 +86,13 @@ def test_a_translation_of_a_withheld_story_stands_alone(project):
     """Its original is members-only: the public digest shows the translation, with no link to it."""
     write_story(project, "2026/boat.md", id="zz-boat", title="The boat", date="2026-09-10", visibility="members")
     write_story(
-        project, "2026/barco.md", id="aa-barco", title="El barco", date="2026-09-10", lang="es", translation_of="zz-boat"
+        project,
+        "2026/barco.md",
+        id="aa-barco",
+        title="El barco",
+        date="2026-09-10",
+        lang="es",
+        translation_of="zz-boat",
     )
     digest = {d.key: d for d in build_digests(archive_of(project), DigestOptions())}["2026-09"]
     assert [s.title for s in digest.stories] == ["El barco"] and digest.versions == {}
