@@ -65,7 +65,7 @@ def ids(results) -> set[str]:
         ("![a photo of the kitchen](kitchen.jpg)", "a photo of the kitchen"),
         ('<span title="secret">shown</span> text', "shown text"),
         ("before <!-- a private note --> after", "before after"),
-        ('in <span class="harvest-withheld">[withheld]</span> the end', "in the end"),
+        ('in <span class="harvest-withheld">[withheld]</span> the end', "in \ufffc the end"),  # a marker, no word
         ('<mark class="harvest-redacted" title="redacted below the members level">kept</mark>', "kept"),
         ("## A heading\n\n- item one\n- item two", "A heading\n\nitem one\nitem two"),
         ("Chips { .harvest-chip } here", "Chips here"),

@@ -23,6 +23,7 @@ from harvest.core.problems import did_you_mean
 from harvest.core.settings import Prompt
 from harvest.search.analysis import WORD, fold
 from harvest.search.index import CORE_FIELDS, answer_field, index_dir, open_index
+from harvest.search.plaintext import WITHHELD, WITHHELD_TEXT, shown
 from harvest.search.vocabulary import SearchVocabulary
 
 SNIPPET_CHARS = 220
@@ -177,7 +178,7 @@ def snippet(text: str, words: set[str], size: int = SNIPPET_CHARS) -> tuple[str,
     flat = _SPACES.sub(" ", text).strip()
     hits = _find_words(flat, frozenset(words))[:200]
     if not hits:
-        return (flat[:size].rsplit(" ", 1)[0] + " …" if len(flat) > size else flat), []
+        return _withheld_shown(flat[:size].rsplit(" ", 1)[0] + " …" if len(flat) > size else flat, [])
     best, best_count = 0, 0
     for i, (first, _) in enumerate(hits):  # the window starting at each hit: which covers most?
         count = sum(1 for a, b in hits[i:] if b <= first + size)
@@ -190,7 +191,17 @@ def snippet(text: str, words: set[str], size: int = SNIPPET_CHARS) -> tuple[str,
         end = flat.rfind(" ", start, end) if flat.rfind(" ", start, end) > hits[best][1] else end
     prefix = "… " if start > 0 else ""
     spans = [(a - start + len(prefix), b - start + len(prefix)) for a, b in hits if a >= start and b <= end]
-    return prefix + flat[start:end] + (" …" if end < len(flat) else ""), spans
+    return _withheld_shown(prefix + flat[start:end] + (" …" if end < len(flat) else ""), spans)
+
+
+def _withheld_shown(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Each withheld passage's marker written as "[withheld]" (as the page shows it), spans moved along."""
+    if WITHHELD not in text:
+        return text, spans
+    grow = len(WITHHELD_TEXT) - len(WITHHELD)
+    marks = [i for i, char in enumerate(text) if char == WITHHELD]
+    moved = [(a + grow * sum(m < a for m in marks), b + grow * sum(m < b for m in marks)) for a, b in spans]
+    return shown(text), moved
 
 
 def _find_words(text: str, words: frozenset[str]) -> list[tuple[int, int]]:
