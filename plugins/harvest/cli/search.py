@@ -122,6 +122,7 @@ def run_search(args) -> int:
     from harvest.search.freshness import changed_stories, sources_signature
     from harvest.search.index import index_dir, read_manifest
     from harvest.search.query import QueryError, open_searcher
+    from harvest.site.front import language_name
 
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
@@ -194,6 +195,8 @@ def run_search(args) -> int:
                             "score": h.score,
                             "snippet": h.snippet,
                             "matches": h.matches,
+                            "lang": h.lang,
+                            "languages": [{"lang": lang, "url": url(page)} for lang, page in h.languages],
                         }
                         for h in results.hits
                     ],
@@ -212,6 +215,8 @@ def run_search(args) -> int:
         print(f"   {hit.date} · {hit.place} · {url(hit.page)} ({source(hit.page)})")
         if hit.snippet:
             print(f"   {_marked(hit.snippet, hit.matches, bold)}")
+        if hit.languages:
+            print("   also in " + ", ".join(f"{language_name(lang)}: {url(page)}" for lang, page in hit.languages))
     shown = len(results.hits)
     more = f", showing {shown} (use -n for more)" if results.total > shown else ""
     print(

@@ -18,6 +18,7 @@ from harvest.core.model import Story
 from harvest.core.privacy import WITHHELD_MARK
 from harvest.search.analysis import ANALYSIS_VERSION
 from harvest.search.plaintext import markdown_to_text, one_line
+from harvest.site.front import versions_of
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,14 @@ class SearchDocument:
     lang: str
     date: dt.date
     withheld: int = 0  # passages withheld from this profile (their text is not here)
+    # A story told in several languages is one story: every published version of it as
+    # (id, lang, page), the original first; empty for a story in one language.
+    versions: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def story(self) -> str:
+        """The id that stands for the story in every language: its original's."""
+        return self.versions[0][0] if self.versions else self.id
 
     @property
     def fingerprint(self) -> str:
@@ -53,7 +62,7 @@ def page_of(story: Story) -> str:
     return story.path.removesuffix(".md")
 
 
-def document(archive: Archive, story: Story) -> SearchDocument:
+def document(archive: Archive, story: Story, versions: dict[str, list[Story]] | None = None) -> SearchDocument:
     parts = [markdown_to_text(story.intro)]
     answers = []
     for section in story.sections:
@@ -83,10 +92,12 @@ def document(archive: Archive, story: Story) -> SearchDocument:
         lang=story.lang,
         date=story.date,
         withheld=story.markdown.count(WITHHELD_MARK),
+        versions=tuple((v.id, v.lang, page_of(v)) for v in (versions or {}).get(story.id, ())),
     )
 
 
 def documents(archive: Archive) -> Iterator[SearchDocument]:
     """Documents for every published story, newest first, made one at a time."""
+    versions = versions_of(archive)  # only published versions: a withheld original is no version
     for story in archive.stories:
-        yield document(archive, story)
+        yield document(archive, story, versions)

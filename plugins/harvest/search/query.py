@@ -10,6 +10,7 @@ real words. Mistakes become a `QueryError` with a one-line message.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -50,6 +51,8 @@ class Hit:
     score: float
     snippet: str
     matches: list[tuple[int, int]] = field(default_factory=list)  # spans of `snippet` that matched
+    lang: str = ""
+    languages: list[tuple[str, str]] = field(default_factory=list)  # the story's other versions: (lang, page)
 
 
 @dataclass
@@ -90,6 +93,7 @@ class Searcher:
         self.parser.add_plugin(GtLtPlugin())
         self.parser.add_plugin(FieldAliasPlugin(aliases))
         self.searcher = ix.searcher()
+        self.story_of = _stories_in_several_languages(self.searcher.reader())
 
     def close(self) -> None:
         self.searcher.close()
@@ -113,13 +117,29 @@ class Searcher:
         parsed = self.parse(text)
         # optimize=False: no block skipping, but the total is counted in the same pass (whoosh
         # would otherwise run the query a second time to count) -- faster overall here.
+        # A story told in several languages is one result (its best-ranked version): ask for
+        # enough hits that `limit` stories remain once the other versions are left out.
+        wanted = limit + len(self.story_of)
         if newest:
-            found = self.searcher.search(parsed, limit=limit, sortedby="date", reverse=True)
+            found = self.searcher.search(parsed, limit=wanted, sortedby="date", reverse=True)
         else:
-            found = self.searcher.search(parsed, limit=limit, optimize=False)
+            found = self.searcher.search(parsed, limit=wanted, optimize=False)
         words = self._matched_words(parsed)
-        hits = [self._hit(hit, words) for hit in found]
+        seen: set[str] = set()
+        hits = []
+        for hit in found:
+            story = self.story_of.get(hit.docnum)
+            if story is not None:
+                if story in seen:
+                    continue
+                seen.add(story)
+            if len(hits) < limit:
+                hits.append(self._hit(hit, words))
         total = len(found)
+        if self.story_of:  # each story once: versions matched beyond the first don't count
+            matched = found.docs()
+            per_story = Counter(story for docnum, story in self.story_of.items() if docnum in matched)
+            total -= sum(count - 1 for count in per_story.values())
         suggestion = self.suggest(text, parsed)
         return Results(hits, total, suggestion)
 
@@ -139,6 +159,7 @@ class Searcher:
         text, matches = snippet(stored.get("body", ""), words)
         if not matches:  # matched by a title, lesson, date...: the summary says what the story is
             text, matches = snippet(stored.get("summary", ""), words)
+        versions = meta.get("versions", [])
         return Hit(
             id=stored["id"],
             title=stored.get("title", ""),
@@ -150,6 +171,8 @@ class Searcher:
             score=round(float(hit.score or 0.0), 3),
             snippet=text,
             matches=matches,
+            lang=stored.get("lang", ""),
+            languages=[(lang, page) for version_id, lang, page in versions if version_id != stored["id"]],
         )
 
     # --- did you mean ----------------------------------------------------------------------
@@ -170,6 +193,18 @@ class Searcher:
             changed = changed or new != corrected
             corrected = new
         return corrected if changed else None
+
+
+def _stories_in_several_languages(reader) -> dict[int, str]:
+    """docnum -> the story it tells, for the (few) documents that are one version of several."""
+    if "story" not in reader.schema.names():
+        return {}
+    story_of = {}
+    for key in reader.lexicon("story"):
+        for docnum in reader.postings("story", key).all_ids():
+            if not reader.is_deleted(docnum):
+                story_of[docnum] = key.decode("utf-8") if isinstance(key, bytes) else key
+    return story_of
 
 
 def snippet(text: str, words: set[str], size: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
