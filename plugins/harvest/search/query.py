@@ -126,7 +126,7 @@ class Searcher:
             found = self.searcher.search(parsed, limit=wanted, optimize=False)
         words = self._matched_words(parsed)
         seen: set[str] = set()
-        hits = []
+        hits: list[Hit] = []
         for hit in found:
             story = self.story_of.get(hit.docnum)
             if story is not None:
