@@ -122,7 +122,6 @@ def run_search(args) -> int:
     from harvest.search.freshness import changed_stories, sources_signature
     from harvest.search.index import index_dir, read_manifest
     from harvest.search.query import QueryError, open_searcher
-    from harvest.site.front import language_name
 
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
@@ -196,7 +195,7 @@ def run_search(args) -> int:
                             "snippet": h.snippet,
                             "matches": h.matches,
                             "lang": h.lang,
-                            "languages": [{"lang": lang, "url": url(page)} for lang, page in h.languages],
+                            "languages": [{"lang": lang, "url": url(page)} for lang, page, _name in h.languages],
                         }
                         for h in results.hits
                     ],
@@ -216,7 +215,7 @@ def run_search(args) -> int:
         if hit.snippet:
             print(f"   {_marked(hit.snippet, hit.matches, bold)}")
         if hit.languages:
-            print("   also in " + ", ".join(f"{language_name(lang)}: {url(page)}" for lang, page in hit.languages))
+            print("   also in " + ", ".join(f"{name}: {url(page)}" for _lang, page, name in hit.languages))
     shown = len(results.hits)
     more = f", showing {shown} (use -n for more)" if results.total > shown else ""
     print(

@@ -30,7 +30,6 @@ from itertools import pairwise
 
 from harvest.search.analysis import ANALYSIS_VERSION
 from harvest.search.corpus import FIELD_BITS, Corpus
-from harvest.site.front import language_name
 
 FORMAT = 1
 DOCS_PER_FILE = 100
@@ -110,7 +109,7 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
 
 
 def _other_versions(doc, urls: dict[str, str]) -> list[list[str]]:
-    return [[language_name(lang), lang, urls[version]] for version, lang, _page in doc.versions if version != doc.id]
+    return [[name, lang, urls[version]] for version, lang, _page, name in doc.versions if version != doc.id]
 
 
 def _vocabulary(postings: dict) -> dict[int, dict[str, int]]:

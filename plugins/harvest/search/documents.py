@@ -18,7 +18,6 @@ from harvest.core.model import Story
 from harvest.core.privacy import WITHHELD_MARK
 from harvest.search.analysis import ANALYSIS_VERSION
 from harvest.search.plaintext import markdown_to_text, one_line
-from harvest.site.front import versions_of
 
 
 @dataclass(frozen=True)
@@ -39,8 +38,8 @@ class SearchDocument:
     date: dt.date
     withheld: int = 0  # passages withheld from this profile (their text is not here)
     # A story told in several languages is one story: every published version of it as
-    # (id, lang, page), the original first; empty for a story in one language.
-    versions: tuple[tuple[str, str, str], ...] = ()
+    # (id, lang, page, language name), the original first; empty for a story in one language.
+    versions: tuple[tuple[str, str, str, str], ...] = ()
 
     @property
     def story(self) -> str:
@@ -63,6 +62,8 @@ def page_of(story: Story) -> str:
 
 
 def document(archive: Archive, story: Story, versions: dict[str, list[Story]] | None = None) -> SearchDocument:
+    from harvest.site.front import language_name
+
     parts = [markdown_to_text(story.intro)]
     answers = []
     for section in story.sections:
@@ -92,12 +93,14 @@ def document(archive: Archive, story: Story, versions: dict[str, list[Story]] | 
         lang=story.lang,
         date=story.date,
         withheld=story.markdown.count(WITHHELD_MARK),
-        versions=tuple((v.id, v.lang, page_of(v)) for v in (versions or {}).get(story.id, ())),
+        versions=tuple((v.id, v.lang, page_of(v), language_name(v.lang)) for v in (versions or {}).get(story.id, ())),
     )
 
 
 def documents(archive: Archive) -> Iterator[SearchDocument]:
     """Documents for every published story, newest first, made one at a time."""
+    from harvest.site.front import versions_of  # (here: `harvest search` imports this module, not the site)
+
     versions = versions_of(archive)  # only published versions: a withheld original is no version
     for story in archive.stories:
         yield document(archive, story, versions)

@@ -52,7 +52,7 @@ class Hit:
     snippet: str
     matches: list[tuple[int, int]] = field(default_factory=list)  # spans of `snippet` that matched
     lang: str = ""
-    languages: list[tuple[str, str]] = field(default_factory=list)  # the story's other versions: (lang, page)
+    languages: list[tuple[str, str, str]] = field(default_factory=list)  # other versions: (lang, page, name)
 
 
 @dataclass
@@ -172,7 +172,7 @@ class Searcher:
             snippet=text,
             matches=matches,
             lang=stored.get("lang", ""),
-            languages=[(lang, page) for version_id, lang, page in versions if version_id != stored["id"]],
+            languages=[(lang, page, name) for version_id, lang, page, name in versions if version_id != stored["id"]],
         )
 
     # --- did you mean ----------------------------------------------------------------------
