@@ -13,8 +13,8 @@ $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit("Harvest needs Python 3.11 or newer (found %s)" % sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	@echo "First run (or pyproject.toml/constraints.txt changed): installing Harvest and its pinned"
 	@echo "dependencies into $(VENV)/ (MkDocs, Material, whoosh, Playwright...). This takes about 30 s, once."
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,collect]'
+	@test -x $(BIN)/python || { echo "  making the virtual environment $(VENV)/"; $(PYTHON) -m venv $(VENV); }
+	@$(PYTHON) scripts/install_venv.py $(VENV)
 	@rm -f $(VENV)/.installed-* && touch $@
 	@echo "Installed. Next runs start at once."
 

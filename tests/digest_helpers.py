@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from pathlib import Path
 
 from harvest.core.archive import load_archive
@@ -12,11 +13,23 @@ from harvest.site.project import settings_from_file
 SITE_URL = "https://archive.example.org/"
 
 
+SITE_URL_LINE = re.compile(r"^site_url:.*$", re.M)
+
+
 def set_site_url(project: Path, url: str = SITE_URL) -> None:
+    """Give the copied project's mkdocs.yml this `site_url` (the sample sets an example one)."""
     config = project / "mkdocs.yml"
     text = config.read_text("utf-8")
-    assert "# site_url:" in text
-    config.write_text(text.replace("# site_url: https://archive.example.org/", f"site_url: {url}", 1), "utf-8")
+    assert len(SITE_URL_LINE.findall(text)) == 1, "the sample mkdocs.yml sets site_url once"
+    config.write_text(SITE_URL_LINE.sub(f"site_url: {url}", text, count=1), "utf-8")
+
+
+def unset_site_url(project: Path) -> None:
+    """Take the sample's example `site_url` out of the copied project's mkdocs.yml."""
+    config = project / "mkdocs.yml"
+    text = config.read_text("utf-8")
+    assert len(SITE_URL_LINE.findall(text)) == 1, "the sample mkdocs.yml sets site_url once"
+    config.write_text(SITE_URL_LINE.sub("", text, count=1), "utf-8")
 
 
 def set_digest_options(project: Path, options: str) -> None:
@@ -42,6 +55,8 @@ def write_story(
     visibility: str | None = None,
     missing: str = "Whistles.",
     summary: str = "What happened, and what we learned.",
+    lang: str = "en",
+    translation_of: str | None = None,
 ) -> Path:
     meta = [
         f"id: {id}",
@@ -52,8 +67,10 @@ def write_story(
         f"contributors: [{', '.join(contributors)}]",
         f"lessons: [{', '.join(lessons)}]",
         f"summary: {summary}",
-        "lang: en",
+        f"lang: {lang}",
     ]
+    if translation_of:
+        meta.append(f"translation_of: {translation_of}")
     if visibility:
         meta.append(f"visibility: {visibility}")
     body = (

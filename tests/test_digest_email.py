@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project, run_harvest
-from digest_helpers import SITE_URL, set_digest_options, set_site_url, write_story
+from digest_helpers import SITE_URL, set_digest_options, set_site_url, unset_site_url, write_story
 
 HOSTILE_ANSWER = (
     'Whistles. <img src="https://tracker.example/pixel.png"> <script>alert(1)</script>'
@@ -196,6 +196,7 @@ def test_configured_range_key_sender_and_recipient(project):
 
 
 def test_without_site_url_the_email_says_so_and_has_no_links(project):
+    unset_site_url(project)
     result = run_harvest("digest", "2026-03", cwd=project)
     assert result.returncode == 0
     assert "site_url is not set" in result.stderr

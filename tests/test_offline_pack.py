@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_project, run_harvest
+from digest_helpers import set_site_url
 from harvest.core.archive import load_archive
 from harvest.offline.pack import MANIFEST
 from harvest.offline.verify import FAILED, OK, check_manifest, verify
@@ -110,8 +111,7 @@ def test_two_packs_of_the_same_input_are_byte_identical(packed, tmp_path):
 
 def test_dates_come_from_source_date_epoch_or_the_newest_story_never_the_clock(tmp_path):
     project = copy_project(tmp_path / "archive")
-    config = project / "mkdocs.yml"
-    config.write_text(config.read_text() + "\nsite_url: https://archive.example.org/\n")
+    set_site_url(project, "https://archive.example.org/")
     newest = newest_story_date(project)
     assert newest != dt.date.today()
     zip_path = pack(project)

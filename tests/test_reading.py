@@ -241,8 +241,8 @@ def test_lessons_overview_chart(sample_site):
 def test_language_switch_both_ways(sample_site, path, other, lang):
     html = page(sample_site, path)
     head = html.split("</head>", 1)[0]
-    assert re.search(rf'<link rel="alternate" hreflang="{lang}" href="(\.\./)*{other}">', head)
-    assert re.search(r'<link rel="alternate" hreflang="\w+" href="\./">', head)  # and itself
+    assert re.search(rf'<link rel="alternate" hreflang="{lang}" href="(\.\./)*{other}"[^>]*>', head)
+    assert re.search(r'<link rel="alternate" hreflang="\w+" href="\./"[^>]*>', head)  # and itself
     switch = html.split('class="harvest-language-switch"', 1)[1].split("</nav>", 1)[0]
     assert re.search(rf'href="(\.\./)*{other}" hreflang="{lang}"', switch) and 'aria-current="page"' in switch
 
@@ -274,13 +274,14 @@ def test_timeline_months_are_links_and_years_are_pictures(sample_site):
     [
         ("heat", "Heatwave drill at the Brambleford towers"),
         ("heatw", "Heatwave drill at the Brambleford towers"),
-        ("genera", ORIGINAL_TITLE),
+        ("genera", (ORIGINAL_TITLE, TRANSLATION_TITLE)),  # one result, in its best-matching language
     ],
 )
 def test_terminal_search_matches_prefixes(project, query, title):
     result = run_harvest("search", "--profile", "members", query, cwd=project)
     assert result.returncode == 0, result.stderr
-    assert title in result.stdout
+    titles = title if isinstance(title, tuple) else (title,)
+    assert sum(t in result.stdout for t in titles) == 1
 
 
 def test_feed_links_do_not_make_material_ask_for_a_sitemap(sample_site):

@@ -174,3 +174,16 @@ def test_archive_groups_match_the_tables():
         "tenants",
         "soup",
     ]
+
+
+def test_the_sample_sets_an_example_site_url_so_emails_and_feeds_link_absolutely(site):
+    """The sample shows what a configured archive gets; the address is marked as an example."""
+    from conftest import PROJECT
+
+    lines = (PROJECT / "mkdocs.yml").read_text("utf-8").splitlines()
+    at = lines.index("site_url: https://archive.example.org/")
+    assert "EXAMPLE" in lines[at - 2] and lines[at - 1].startswith("#")
+    email = (site / "digests" / "2026-03" / "2026-03.html").read_text("utf-8")
+    assert 'href="https://archive.example.org/2026/flood-drill/"' in email
+    feed = (site / "feeds" / "stories.atom.xml").read_text("utf-8")
+    assert "https://archive.example.org/2026/flood-drill/" in feed

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import build, open_search, run_harvest
+from digest_helpers import set_site_url
 from harvest.search.analysis import tokens
 from harvest.search.browser import shard_of
 from test_search import ARCHIVE_REDACTED, EMBARGOED, MEMBERS_ONLY, MEMBERS_REDACTED, PRIVATE, UNCREDITED
@@ -100,14 +101,15 @@ def test_cli_index_then_search(project):
     lines = result.stdout.splitlines()
     assert lines[0] == "1. The phone tree that held the rent strike together"
     assert lines[1].startswith(
-        "   2025-08-31 · Kestrel Row · 2025/rent-strike-phone-tree/ (stories/2025/rent-strike-phone-tree.md)"
+        "   2025-08-31 · Kestrel Row · https://archive.example.org/2025/rent-strike-phone-tree/"
+        " (stories/2025/rent-strike-phone-tree.md)"
     )
     assert "**phone**" in lines[2]
     assert lines[-1] == "2 stories found for 'phone tree' (profile public), showing 1 (use -n for more)"
 
 
 def test_cli_json_and_site_url(project):
-    set_option(project, "site_url: https://archive.example.org/")
+    set_site_url(project, "https://archive.example.org/")
     result = run_harvest("search", "--json", "lesson:safety", cwd=project, env=TODAY)
     data = json.loads(result.stdout)
     assert data["profile"] == "public" and data["did_you_mean"] is None

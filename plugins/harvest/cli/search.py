@@ -194,6 +194,8 @@ def run_search(args) -> int:
                             "score": h.score,
                             "snippet": h.snippet,
                             "matches": h.matches,
+                            "lang": h.lang,
+                            "languages": [{"lang": lang, "url": url(page)} for lang, page, _name in h.languages],
                         }
                         for h in results.hits
                     ],
@@ -212,6 +214,8 @@ def run_search(args) -> int:
         print(f"   {hit.date} · {hit.place} · {url(hit.page)} ({source(hit.page)})")
         if hit.snippet:
             print(f"   {_marked(hit.snippet, hit.matches, bold)}")
+        if hit.languages:
+            print("   also in " + ", ".join(f"{name}: {url(page)}" for _lang, page, name in hit.languages))
     shown = len(results.hits)
     more = f", showing {shown} (use -n for more)" if results.total > shown else ""
     print(

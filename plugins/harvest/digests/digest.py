@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from harvest.core.archive import Archive
@@ -19,6 +19,7 @@ from harvest.core.problems import HarvestError, Problem, did_you_mean
 from harvest.core.prompts import Section
 from harvest.core.settings import Settings
 from harvest.digests.periods import Period, group
+from harvest.site.front import versions_of
 
 NOTES_DIR = "_digests"  # stories/_digests/<period key>.md: an editor's note (not a story)
 NO_LESSON = Lesson("", "Other stories", "")
@@ -42,6 +43,7 @@ class Digest:
     people: list[Person]  # credited, in order of first appearance
     anonymous: int  # anonymous contributions, counted per story
     note: str = ""  # the editor's note (Markdown), already redacted
+    versions: dict[str, list[Story]] = field(default_factory=dict)  # story id -> its language versions (2+)
 
     @property
     def key(self) -> str:
@@ -80,13 +82,36 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def one_version_each(
+    stories: list[Story], versions: dict[str, list[Story]]
+) -> tuple[list[Story], dict[str, list[Story]]]:
+    """A story told in several languages is one story: `stories` with one version of each (the
+    original when it is among them, else the first), in order; and, per kept story, the versions
+    of it among `stories` (its anonymous contributions are counted once, not once per language)."""
+    kept: dict[str, Story] = {}  # the original's id -> the version shown
+    told: dict[str, list[Story]] = {}
+    for story in stories:
+        group = versions.get(story.id)
+        key = group[0].id if group else story.id
+        told.setdefault(key, []).append(story)
+        if key not in kept or story.id == key:
+            kept[key] = story
+    return list(kept.values()), {kept[key].id: members for key, members in told.items()}
+
+
 def make_digest(
-    archive: Archive, period: Period, stories: list[Story], options: DigestOptions, notes: dict[str, str] | None = None
+    archive: Archive,
+    period: Period,
+    stories: list[Story],
+    options: DigestOptions,
+    notes: dict[str, str] | None = None,
+    versions: dict[str, list[Story]] | None = None,
 ) -> Digest | None:
     """The digest of `stories` (all inside `period`), or None when there are none."""
     if not stories:
         return None
-    stories = sorted(stories, key=lambda s: (s.date, s.id))
+    versions = versions_of(archive) if versions is None else versions
+    stories, told = one_version_each(sorted(stories, key=lambda s: (s.date, s.id)), versions)
     by_lesson: dict[str, list[Story]] = {}
     for story in stories:
         primary = next((lesson for lesson in story.lessons if lesson in archive.lessons), "")
@@ -106,10 +131,13 @@ def make_digest(
     people: dict[str, Person] = {}
     anonymous = 0
     for story in stories:
-        shown, hidden = archive.people_of(story)
-        anonymous += hidden
-        for person in shown:
-            people.setdefault(person.key, person)
+        hidden_most = 0  # a story's anonymous contributions, once whatever the number of its languages
+        for version in told[story.id]:
+            shown, hidden = archive.people_of(version)
+            hidden_most = max(hidden_most, hidden)
+            for person in shown:  # a translator credited by name is thanked too
+                people.setdefault(person.key, person)
+        anonymous += hidden_most
     return Digest(
         period,
         stories,
@@ -119,13 +147,15 @@ def make_digest(
         list(people.values()),
         anonymous,
         (notes or {}).get(period.key, ""),
+        {story.id: versions[story.id] for story in stories if story.id in versions},
     )
 
 
 def build_digests(archive: Archive, options: DigestOptions, notes: dict[str, str] | None = None) -> list[Digest]:
     """Every period's digest, newest first. One pass over the stories."""
     periods = group(archive.stories, lambda s: s.date, options.kind, options.ranges)
-    digests = (make_digest(archive, period, stories, options, notes) for period, stories in periods)
+    versions = versions_of(archive)
+    digests = (make_digest(archive, period, stories, options, notes, versions) for period, stories in periods)
     return [digest for digest in digests if digest is not None]  # none is: `group` makes no empty period
 
 

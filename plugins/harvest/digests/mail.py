@@ -58,6 +58,8 @@ def render_text(view: DigestView) -> str:
             for text in (story.meta, story.summary, story.also, f"<{story.url}>" if story.url else ""):
                 if text:
                     lines.append(wrap(text, "  "))
+            for name, _code, url in story.languages:
+                lines.append(wrap(f"Also in {name}" + (f": <{url}>" if url else ""), "  "))
             lines.append("")
     if view.answers:
         heading(view.answers_title)

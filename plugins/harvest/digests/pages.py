@@ -6,6 +6,7 @@ from harvest.core.archive import Archive
 from harvest.digests.digest import Digest, DigestOptions
 from harvest.digests.links import FORMATS, digest_uri, digests_index_uri, email_file, feed_file, lesson_feed_name
 from harvest.digests.periods import human
+from harvest.site.front import language_name
 from harvest.site.pages import PageSpec, lesson_uri, person_uri
 
 EMAIL_SUFFIXES = (".eml", ".html", ".txt")
@@ -37,6 +38,11 @@ def digest_page(archive: Archive, digest: Digest, newer: Digest | None, older: D
                         (lessons[other].title, lesson_uri(other))
                         for other in story.lessons
                         if other != lesson.id and other in lessons
+                    ],
+                    [
+                        (language_name(v.lang), v.lang, v.path)
+                        for v in digest.versions.get(story.id, [])
+                        if v is not story
                     ],
                 )
                 for story in stories
@@ -72,8 +78,19 @@ def digest_page(archive: Archive, digest: Digest, newer: Digest | None, older: D
     )
 
 
+FEED_KINDS = (  # (feed name, what it is called, what a reader receives from it)
+    ("stories", "New stories", "every story as it is published"),
+    ("digests", "Digests", "one entry per digest, with its stories"),
+)
+
+
 def index_page(
-    archive: Archive, digests: list[Digest], options: DigestOptions, feeds: bool, lesson_ids: list[str]
+    archive: Archive,
+    digests: list[Digest],
+    options: DigestOptions,
+    feeds: bool,
+    lesson_ids: list[str],
+    emails: bool = False,
 ) -> PageSpec:
     every = "one per period listed in mkdocs.yml" if options.ranges else f"one per {EVERY[options.kind]}"
     intro = (
@@ -82,21 +99,42 @@ def index_page(
     )
     spans = bool(options.ranges) or options.kind != "monthly"  # "November 2026" needs no dates beside it
     entries = [(digest_uri(d.key), d.period.label, d.period.span if spans else "", len(d.stories)) for d in digests]
-
-    def formats(name: str) -> list[tuple[str, str]]:
-        return [(label, feed_file(name, fmt)) for fmt, (_, _, label) in FORMATS.items()]
-
-    feed_rows = []
-    if feeds:
-        feed_rows = [("New stories", formats("stories")), ("Digests", formats("digests"))]
-        feed_rows += [
-            (f"Lesson: {archive.lessons[lesson].title}", formats(lesson_feed_name(lesson))) for lesson in lesson_ids
-        ]
     return PageSpec(
         digests_index_uri(),
         "Digests",
         intro,
         "harvest/digests.html",
-        {"entries": entries, "feeds": feed_rows},
+        {"entries": entries, "subscribe": subscribe_block(archive, digests, feeds, lesson_ids, emails)},
         search=False,
     )
+
+
+def subscribe_block(
+    archive: Archive, digests: list[Digest], feeds: bool, lesson_ids: list[str], emails: bool
+) -> dict | None:
+    """Every way to follow the archive, for one explained "Subscribe" block (None: there is none):
+    each feed as one row with its formats, lessons' feeds folded together, and the newest
+    digest's email files."""
+
+    def formats(name: str) -> list[tuple[str, str]]:
+        return [(label, feed_file(name, fmt)) for fmt, (_, _, label) in FORMATS.items()]
+
+    kinds = [(label, note, formats(name)) for name, label, note in FEED_KINDS] if feeds else []
+    lessons = (
+        [(archive.lessons[lesson].title, formats(lesson_feed_name(lesson))) for lesson in lesson_ids] if feeds else []
+    )
+    newest = digests[0] if emails and digests else None
+    email = (
+        {
+            "label": newest.period.label,
+            "files": [
+                (label, email_file(newest.key, suffix))
+                for suffix, label in zip(EMAIL_SUFFIXES, EMAIL_LABELS, strict=True)
+            ],
+        }
+        if newest
+        else None
+    )
+    if not kinds and not email:
+        return None
+    return {"kinds": kinds, "lessons": lessons, "email": email}

@@ -119,6 +119,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
                 options,
                 self.feeds_on and bool(archive.stories),
                 [lesson for lesson in archive.lessons if lesson in self.lesson_feeds],
+                emails=self.config.emails,
             )
         )
         self.digests, self.paths = digests, paths

@@ -15,6 +15,7 @@ from harvest.digests.digest import Digest
 from harvest.digests.links import READ_ALOUD_HASH, digest_uri
 from harvest.digests.periods import human
 from harvest.digests.render import StoryText, portable_html
+from harvest.site.front import language_name
 
 UrlFor = Callable[[str], "str | None"]
 
@@ -29,6 +30,7 @@ class StoryView:
     place: str
     date: str
     lang: str
+    languages: tuple[tuple[str, str, str | None], ...] = ()  # other language versions: (name, code, url)
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,9 @@ class DigestView:
     thanks: str
 
 
-def story_view(archive: Archive, story: Story, url_for: UrlFor, primary: str | None = None) -> StoryView:
+def story_view(
+    archive: Archive, story: Story, url_for: UrlFor, primary: str | None = None, versions: list[Story] | None = None
+) -> StoryView:
     settings = archive.settings
     others = [
         archive.lessons[lesson].title for lesson in story.lessons if lesson != primary and lesson in archive.lessons
@@ -66,6 +70,7 @@ def story_view(archive: Archive, story: Story, url_for: UrlFor, primary: str | N
         story.place,
         human(story.date),
         story.lang,
+        tuple((language_name(v.lang), v.lang, url_for(v.path)) for v in versions or () if v is not story),
     )
 
 
@@ -74,7 +79,7 @@ def digest_view(archive: Archive, digest: Digest, url_for: UrlFor, text: StoryTe
     settings = archive.settings
     text = text or StoryText()
     groups = [
-        (lesson.title, [story_view(archive, s, url_for, lesson.id) for s in stories])
+        (lesson.title, [story_view(archive, s, url_for, lesson.id, digest.versions.get(s.id)) for s in stories])
         for lesson, stories in digest.groups
     ]
     answers = []

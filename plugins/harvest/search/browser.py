@@ -11,6 +11,13 @@ shards of the words being typed.
 Postings carry where a term occurs (title, summary, lesson, contributor, place,
 event, text) and how often in the text, so the browser ranks title matches first.
 Terms come from `analysis.tokens`, which the browser repeats exactly.
+
+A story told in several languages is one result: the manifest lists the documents of each
+such story (`stories`), and each card the story's other versions (language name, URL).
+For "did you mean", the words of the index with the number of stories using each are in
+`search/v/<code point of the first letter>.js`: only the letter of a word that found nothing
+is loaded (the terminal's rule: a suggestion shares the first letter). They come from the
+same published documents as the terms, so no word of a withheld story is among them.
 Same documents in, same bytes out: no clock, no randomness, sorted keys.
 """
 
@@ -55,7 +62,15 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
     writes it, so both URL styles work). Document numbers follow the archive's
     order (newest first), which is also the browser's tie-break.
     """
-    cards = [[urls[doc.id], doc.title, doc.date.isoformat(), doc.place, doc.summary] for doc in corpus.docs]
+    cards = [
+        [urls[doc.id], doc.title, doc.date.isoformat(), doc.place, doc.summary, _other_versions(doc, urls)]
+        for doc in corpus.docs
+    ]
+    numbers = {doc.id: number for number, doc in enumerate(corpus.docs)}
+    stories: dict[str, list[int]] = {}
+    for doc in corpus.docs:
+        if doc.versions:
+            stories.setdefault(doc.story, []).append(numbers[doc.id])
     postings = {term: values for term, values in corpus.postings.items() if len(term) >= MIN_TERM_CHARS}
     encoded = {term: _delta(values) for term, values in postings.items()}
     total = sum(len(term) + len(values) * 3 for term, values in encoded.items())
@@ -67,6 +82,9 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
     files: dict[str, bytes] = {}
     for i, group in enumerate(grouped):
         files[f"t/{i}.js"] = _js("terms", i, group)
+    vocabulary = _vocabulary(postings)
+    for first, words in sorted(vocabulary.items()):
+        files[f"v/{first}.js"] = _js("vocabulary", first, words)
     for start in range(0, len(cards), DOCS_PER_FILE):
         files[f"d/{start // DOCS_PER_FILE}.js"] = _js(
             "docs", start // DOCS_PER_FILE, cards[start : start + DOCS_PER_FILE]
@@ -83,9 +101,25 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
         "docsPerFile": DOCS_PER_FILE,
         "fieldBits": FIELD_BITS,
         "minTermChars": MIN_TERM_CHARS,
+        "stories": sorted(stories.values()),  # documents that are one story in several languages
+        "vocabulary": sorted(vocabulary),  # first letters (code points) with a word list
     }
     files["manifest.js"] = _js("manifest", manifest)
     return files
+
+
+def _other_versions(doc, urls: dict[str, str]) -> list[list[str]]:
+    return [[name, lang, urls[version]] for version, lang, _page, name in doc.versions if version != doc.id]
+
+
+def _vocabulary(postings: dict) -> dict[int, dict[str, int]]:
+    """First letter's code point -> {word: stories using it}, for words a suggestion may be
+    (the terminal suggests only words of letters)."""
+    by_first: dict[int, dict[str, int]] = {}
+    for term, values in postings.items():
+        if term.isalpha():
+            by_first.setdefault(ord(term[0]), {})[term] = len(values) // 2
+    return by_first
 
 
 def _delta(values) -> list[int]:

@@ -37,6 +37,14 @@ class SearchDocument:
     lang: str
     date: dt.date
     withheld: int = 0  # passages withheld from this profile (their text is not here)
+    # A story told in several languages is one story: every published version of it as
+    # (id, lang, page, language name), the original first; empty for a story in one language.
+    versions: tuple[tuple[str, str, str, str], ...] = ()
+
+    @property
+    def story(self) -> str:
+        """The id that stands for the story in every language: its original's."""
+        return self.versions[0][0] if self.versions else self.id
 
     @property
     def fingerprint(self) -> str:
@@ -53,7 +61,9 @@ def page_of(story: Story) -> str:
     return story.path.removesuffix(".md")
 
 
-def document(archive: Archive, story: Story) -> SearchDocument:
+def document(archive: Archive, story: Story, versions: dict[str, list[Story]] | None = None) -> SearchDocument:
+    from harvest.site.front import language_name
+
     parts = [markdown_to_text(story.intro)]
     answers = []
     for section in story.sections:
@@ -83,10 +93,14 @@ def document(archive: Archive, story: Story) -> SearchDocument:
         lang=story.lang,
         date=story.date,
         withheld=story.markdown.count(WITHHELD_MARK),
+        versions=tuple((v.id, v.lang, page_of(v), language_name(v.lang)) for v in (versions or {}).get(story.id, ())),
     )
 
 
 def documents(archive: Archive) -> Iterator[SearchDocument]:
     """Documents for every published story, newest first, made one at a time."""
+    from harvest.site.front import versions_of  # (here: `harvest search` imports this module, not the site)
+
+    versions = versions_of(archive)  # only published versions: a withheld original is no version
     for story in archive.stories:
-        yield document(archive, story)
+        yield document(archive, story, versions)

@@ -96,6 +96,7 @@ def build_schema(prompts: Iterable[Prompt]) -> fields.Schema:
         place=text("place", stored=True),
         event=text("event"),
         lang=fields.ID(stored=True),
+        story=fields.ID(),  # the original's id, for stories told in several languages only
         date=fields.DATETIME(stored=True),
         meta=fields.STORED,
     )
@@ -128,8 +129,11 @@ def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
             "event": doc.event_label,
             "contributors": list(doc.contributors),
             "fingerprint": doc.fingerprint,
+            "versions": [list(v) for v in doc.versions],
         },
     }
+    if doc.versions:
+        values["story"] = doc.story
     for prompt in prompts:
         values[answer_field(prompt.id)] = doc.answer(prompt.id)
     return values

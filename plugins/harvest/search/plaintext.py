@@ -2,8 +2,9 @@
 
 Markup must go: whoosh's tokenizer would index `**word**` as `**word`, and link
 targets, HTML attributes and comments are not text anyone reads on the page. The
-input is a *published* story (redactions already applied); the withheld marker is
-dropped too, so "[withheld]" never becomes a search term.
+input is a *published* story (redactions already applied); the withheld marker becomes
+`WITHHELD`, a symbol no tokenizer takes for a word, so "withheld" never becomes a search term
+and a snippet can still say where a passage is withheld (`shown`), not leave a hole.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ import unicodedata
 
 from harvest.core.privacy import WITHHELD_MARK
 
+WITHHELD = "\ufffc"  # OBJECT REPLACEMENT CHARACTER: "something is left out here"; not a word character
+WITHHELD_TEXT = "[withheld]"  # what a reader sees there, on the page and in snippets
+
 # (pattern, replacement, characters of which one must be in the text for the pattern to match:
 # most rules are skipped for most stories, which is most of the time saved)
 _RULES = [
-    (re.compile(re.escape(WITHHELD_MARK)), " ", "<"),
+    (re.compile(re.escape(WITHHELD_MARK)), f" {WITHHELD} ", "<"),
     (re.compile(r"<!--.*?(-->|$)", re.S), " ", "<"),  # comments are never shown
     (re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.S | re.I), " ", "<"),
     (re.compile(r"</?[A-Za-z][^>]*>"), " ", "<"),  # tags (and their attributes)
@@ -50,3 +54,8 @@ def markdown_to_text(markdown: str) -> str:
 
 def one_line(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split()))
+
+
+def shown(text: str) -> str:
+    """`text` as a reader sees it: each withheld passage as "[withheld]"."""
+    return text.replace(WITHHELD, WITHHELD_TEXT)

@@ -10,6 +10,7 @@ real words. Mistakes become a `QueryError` with a one-line message.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -23,6 +24,7 @@ from harvest.core.problems import did_you_mean
 from harvest.core.settings import Prompt
 from harvest.search.analysis import WORD, fold
 from harvest.search.index import CORE_FIELDS, answer_field, index_dir, open_index
+from harvest.search.plaintext import WITHHELD, WITHHELD_TEXT, shown
 from harvest.search.vocabulary import SearchVocabulary
 
 SNIPPET_CHARS = 220
@@ -49,6 +51,8 @@ class Hit:
     score: float
     snippet: str
     matches: list[tuple[int, int]] = field(default_factory=list)  # spans of `snippet` that matched
+    lang: str = ""
+    languages: list[tuple[str, str, str]] = field(default_factory=list)  # other versions: (lang, page, name)
 
 
 @dataclass
@@ -89,6 +93,7 @@ class Searcher:
         self.parser.add_plugin(GtLtPlugin())
         self.parser.add_plugin(FieldAliasPlugin(aliases))
         self.searcher = ix.searcher()
+        self.story_of = _stories_in_several_languages(self.searcher.reader())
 
     def close(self) -> None:
         self.searcher.close()
@@ -112,13 +117,29 @@ class Searcher:
         parsed = self.parse(text)
         # optimize=False: no block skipping, but the total is counted in the same pass (whoosh
         # would otherwise run the query a second time to count) -- faster overall here.
+        # A story told in several languages is one result (its best-ranked version): ask for
+        # enough hits that `limit` stories remain once the other versions are left out.
+        wanted = limit + len(self.story_of)
         if newest:
-            found = self.searcher.search(parsed, limit=limit, sortedby="date", reverse=True)
+            found = self.searcher.search(parsed, limit=wanted, sortedby="date", reverse=True)
         else:
-            found = self.searcher.search(parsed, limit=limit, optimize=False)
+            found = self.searcher.search(parsed, limit=wanted, optimize=False)
         words = self._matched_words(parsed)
-        hits = [self._hit(hit, words) for hit in found]
+        seen: set[str] = set()
+        hits: list[Hit] = []
+        for hit in found:
+            story = self.story_of.get(hit.docnum)
+            if story is not None:
+                if story in seen:
+                    continue
+                seen.add(story)
+            if len(hits) < limit:
+                hits.append(self._hit(hit, words))
         total = len(found)
+        if self.story_of:  # each story once: versions matched beyond the first don't count
+            matched = found.docs()
+            per_story = Counter(story for docnum, story in self.story_of.items() if docnum in matched)
+            total -= sum(count - 1 for count in per_story.values())
         suggestion = self.suggest(text, parsed)
         return Results(hits, total, suggestion)
 
@@ -138,6 +159,7 @@ class Searcher:
         text, matches = snippet(stored.get("body", ""), words)
         if not matches:  # matched by a title, lesson, date...: the summary says what the story is
             text, matches = snippet(stored.get("summary", ""), words)
+        versions = meta.get("versions", [])
         return Hit(
             id=stored["id"],
             title=stored.get("title", ""),
@@ -149,6 +171,8 @@ class Searcher:
             score=round(float(hit.score or 0.0), 3),
             snippet=text,
             matches=matches,
+            lang=stored.get("lang", ""),
+            languages=[(lang, page, name) for version_id, lang, page, name in versions if version_id != stored["id"]],
         )
 
     # --- did you mean ----------------------------------------------------------------------
@@ -171,13 +195,25 @@ class Searcher:
         return corrected if changed else None
 
 
+def _stories_in_several_languages(reader) -> dict[int, str]:
+    """docnum -> the story it tells, for the (few) documents that are one version of several."""
+    if "story" not in reader.schema.names():
+        return {}
+    story_of = {}
+    for key in reader.lexicon("story"):
+        for docnum in reader.postings("story", key).all_ids():
+            if not reader.is_deleted(docnum):
+                story_of[docnum] = key.decode("utf-8") if isinstance(key, bytes) else key
+    return story_of
+
+
 def snippet(text: str, words: set[str], size: int = SNIPPET_CHARS) -> tuple[str, list[tuple[int, int]]]:
     """The window of `text` (about `size` characters) holding the most matched words, and their
     spans in it. Words are matched as the index sees them (`analysis.fold`)."""
     flat = _SPACES.sub(" ", text).strip()
     hits = _find_words(flat, frozenset(words))[:200]
     if not hits:
-        return (flat[:size].rsplit(" ", 1)[0] + " …" if len(flat) > size else flat), []
+        return _withheld_shown(flat[:size].rsplit(" ", 1)[0] + " …" if len(flat) > size else flat, [])
     best, best_count = 0, 0
     for i, (first, _) in enumerate(hits):  # the window starting at each hit: which covers most?
         count = sum(1 for a, b in hits[i:] if b <= first + size)
@@ -190,7 +226,17 @@ def snippet(text: str, words: set[str], size: int = SNIPPET_CHARS) -> tuple[str,
         end = flat.rfind(" ", start, end) if flat.rfind(" ", start, end) > hits[best][1] else end
     prefix = "… " if start > 0 else ""
     spans = [(a - start + len(prefix), b - start + len(prefix)) for a, b in hits if a >= start and b <= end]
-    return prefix + flat[start:end] + (" …" if end < len(flat) else ""), spans
+    return _withheld_shown(prefix + flat[start:end] + (" …" if end < len(flat) else ""), spans)
+
+
+def _withheld_shown(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """Each withheld passage's marker written as "[withheld]" (as the page shows it), spans moved along."""
+    if WITHHELD not in text:
+        return text, spans
+    grow = len(WITHHELD_TEXT) - len(WITHHELD)
+    marks = [i for i, char in enumerate(text) if char == WITHHELD]
+    moved = [(a + grow * sum(m < a for m in marks), b + grow * sum(m < b for m in marks)) for a, b in spans]
+    return shown(text), moved
 
 
 def _find_words(text: str, words: frozenset[str]) -> list[tuple[int, int]]:

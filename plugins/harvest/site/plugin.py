@@ -37,6 +37,7 @@ from harvest.site.storyhtml import StoryHtml, split_story_html
 
 log = get_plugin_logger(__name__)
 ASSET_URI = "assets/harvest/harvest.css"
+ALTERNATES_URI = "assets/harvest/alternates.js"
 # Material's bundle fetches this polyfill from unpkg.com on browsers without ResizeObserver (old
 # phones); shipped and listed in extra.polyfills, it is loaded locally first and nothing is fetched.
 RESIZE_OBSERVER = ("resize-observer-polyfill/ResizeObserver.js", "resize-observer-polyfill/LICENSE")
@@ -155,6 +156,11 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         css = resources.files("harvest").joinpath("assets/harvest.css")
         self.files.append(
             File.generated(config, ASSET_URI, content=css.read_bytes(), inclusion=InclusionLevel.NOT_IN_NAV)
+        )
+        # Loaded by story pages that have language versions (story.html): see the script for why.
+        alternates = resources.files("harvest").joinpath("assets/alternates.js").read_bytes()
+        self.files.append(
+            File.generated(config, ALTERNATES_URI, content=alternates, inclusion=InclusionLevel.NOT_IN_NAV)
         )
         vendor = resources.files("harvest").joinpath("assets/vendor")
         for name in RESIZE_OBSERVER:

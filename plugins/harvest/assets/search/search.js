@@ -36,13 +36,21 @@
 
   // --- loading index files -------------------------------------------------------------------
 
-  var manifest = null, terms = {}, docs = {}, pending = {};
+  var manifest = null, terms = {}, docs = {}, vocabulary = {}, pending = {};
+  var storyOf = {};                                      // doc -> its story, for stories in several languages
 
   window.harvestSearch = {
-    manifest: function (value) { manifest = value; },
+    manifest: function (value) {
+      manifest = value;
+      storyOf = {};
+      (value.stories || []).forEach(function (members) {
+        members.forEach(function (doc) { storyOf[doc] = "s" + members[0]; });
+      });
+    },
     terms: function (shard, value) { terms[shard] = value; },
     docs: function (block, value) { docs[block] = value; },
-    words: words, shardOf: shardOf                       // for tests: must agree with the Python side
+    vocabulary: function (first, value) { vocabulary[first] = value; },
+    words: words, shardOf: shardOf, distance: distance   // for tests: must agree with the Python side
   };
 
   function load(path, fresh) {
@@ -112,15 +120,80 @@
       ranked.sort(function (a, b) {
         return b.matched - a.matched || b.titles - a.titles || b.score - a.score || a.doc - b.doc;
       });
+      var told = {};                                     // a story in several languages: its best version only
+      ranked = ranked.filter(function (h) {
+        var story = storyOf[h.doc];
+        if (story === undefined) return true;
+        if (told[story]) return false;
+        return (told[story] = true);
+      });
+      var unknown = asked.filter(function (word, w) {    // words that found nothing at all
+        var table = terms[shards[w]];
+        for (var term in table) if (term.lastIndexOf(word, 0) === 0) return false;
+        return true;
+      });
       var top = ranked.slice(0, SHOWN);
       var blocks = top.map(function (h) { return Math.floor(h.doc / manifest.docsPerFile); });
       return Promise.all(blocks.filter(function (b, i) { return blocks.indexOf(b) === i; })
         .map(function (b) { return load("d/" + b + ".js"); })).then(function () {
-          return {words: asked, total: ranked.length, partial: !all.length, cards: top.map(function (h) {
-            return docs[Math.floor(h.doc / manifest.docsPerFile)][h.doc % manifest.docsPerFile];
-          })};
+          return suggestion(query, unknown).then(function (better) {
+            return {words: asked, total: ranked.length, partial: !all.length, suggestion: better,
+              cards: top.map(function (h) {
+                return docs[Math.floor(h.doc / manifest.docsPerFile)][h.doc % manifest.docsPerFile];
+              })};
+          });
         });
     });
+  }
+
+  // --- did you mean (search/query.py `suggest`, over the published words) -------------------
+
+  function distance(a, b) {                              // search/query.py `_distance`, exactly
+    a = Array.from(a); b = Array.from(b);
+    var rows = [], i, j;
+    for (i = 0; i <= a.length; i++) { rows.push([]); rows[i][0] = i * 0.9; }
+    for (j = 0; j <= b.length; j++) rows[0][j] = j * 0.9;
+    for (i = 1; i <= a.length; i++) {
+      for (j = 1; j <= b.length; j++) {
+        var best = Math.min(rows[i - 1][j] + 0.9, rows[i][j - 1] + 0.9, rows[i - 1][j - 1] + (a[i - 1] !== b[j - 1] ? 1 : 0));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2][j - 2] + 0.9);
+        rows[i][j] = best;
+      }
+    }
+    return Math.round(rows[a.length][b.length] * 1000) / 1000;
+  }
+
+  var LETTERS;
+  try { LETTERS = new RegExp("^\\p{L}+$", "u"); } catch (e) { LETTERS = /^[A-Za-z\u00C0-\u024F]+$/; }
+
+  function nearest(word) {                               // the closest known word, as the terminal picks it
+    var known = vocabulary[word.codePointAt(0)] || {}, best = null, length = Array.from(word).length;
+    for (var other in known) {
+      if (other === word || Math.abs(Array.from(other).length - length) > 2) continue;
+      var d = distance(word, other);
+      if (d > 2) continue;
+      var candidate = [d, -known[other], other];
+      if (!best || candidate[0] < best[0] || (candidate[0] === best[0] &&
+          (candidate[1] < best[1] || (candidate[1] === best[1] && candidate[2] < best[2])))) best = candidate;
+    }
+    return best && best[2];
+  }
+
+  function suggestion(query, unknown) {
+    var asked = unknown.filter(function (w) {
+      return LETTERS.test(w) && Array.from(w).length >= 3 &&
+        (manifest.vocabulary || []).indexOf(w.codePointAt(0)) !== -1;
+    });
+    if (!asked.length) return Promise.resolve(null);
+    var firsts = asked.map(function (w) { return w.codePointAt(0); });
+    return Promise.all(firsts.filter(function (f, i) { return firsts.indexOf(f) === i; })
+      .map(function (f) { return load("v/" + f + ".js"); })).then(function () {
+        var fixes = {}, changed = false;
+        asked.forEach(function (w) { var near = nearest(w); if (near) { fixes[w] = near; changed = true; } });
+        if (!changed) return null;
+        WORD.lastIndex = 0;
+        return query.normalize("NFC").replace(WORD, function (typed) { return fixes[fold(typed)] || typed; });
+      }, function () { return null; });
   }
 
   // --- the search box ------------------------------------------------------------------------
@@ -214,13 +287,31 @@
         : count === 1 ? (english ? "1 matching story" : translation("search.result.one", "1 matching story"))
         : (english ? "# matching stories" : translation("search.result.other", "# matching stories")).replace("#", count);
       if (result.partial && result.cards.length) meta.textContent += " (showing stories with some of the words)";
+      if (result.suggestion) {
+        var again = el("a", {href: "#", "class": "harvest-search__suggestion"}, [result.suggestion]);
+        again.addEventListener("click", function (event) {
+          event.preventDefault();
+          input.value = result.suggestion;
+          run();
+          input.focus();
+        });
+        meta.textContent += ".";
+        meta.appendChild(el("span", {"class": "harvest-search__did-you-mean"}, [" Did you mean ", again, "?"]));
+      }
       result.cards.forEach(function (card) {
         var article = el("article", {"class": "md-search-result__article md-typeset"}, [
           el("h1", {}, marked(card[1], result.words)),
           el("p", {"class": "harvest-search__meta"}, card[3] ? [card[2] + " · "].concat(marked(card[3], result.words)) : [card[2]]),
           el("p", {}, marked(card[4], result.words))]);
-        list.appendChild(el("li", {"class": "md-search-result__item"}, [
-          el("a", {href: href(card[0]), "class": "md-search-result__link", tabindex: "-1"}, [article])]));
+        var item = [el("a", {href: href(card[0]), "class": "md-search-result__link", tabindex: "-1"}, [article])];
+        if (card[5] && card[5].length) {                 // the story's other languages, beside its link
+          item.push(el("p", {"class": "harvest-search__languages md-typeset"}, ["Also in "].concat(
+            card[5].reduce(function (parts, v, i) {
+              var link = el("a", {href: href(v[2]), hreflang: v[1], lang: v[1]}, [v[0]]);
+              return parts.concat(i ? [", ", link] : [link]);
+            }, []))));
+        }
+        list.appendChild(el("li", {"class": "md-search-result__item"}, item));
       });
     }
 
