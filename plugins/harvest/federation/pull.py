@@ -127,9 +127,10 @@ def fetch(settings: Settings, peer: Peer, workdir: Path) -> Path:
     """Copy the peer's bundle (and its signature, if any) into `workdir`; -> the zip there."""
     source = peer.source
     if source.kind == "url":
-        raise BundleRefused(
-            f"http(s) sources are not supported yet ({source.location}); copy the bundle to a "
-            "folder or publish it in a git repository"
+        from harvest.federation.fetch_http import fetch_url
+
+        return fetch_url(
+            source.location, workdir, min(source.max_bytes, MAX_BUNDLE_BYTES), source.timeout, MAX_SIG_BYTES
         )
     if source.kind == "git":
         folder = _clone(settings, source.location, workdir / "repo") / source.path
