@@ -11,6 +11,11 @@ shards of the words being typed.
 Postings carry where a term occurs (title, summary, lesson, contributor, place,
 event, text) and how often in the text, so the browser ranks title matches first.
 Terms come from `analysis.tokens`, which the browser repeats exactly.
+
+With stories from the archives we follow (federation), the manifest lists the archives
+(`archives`: [[key, name], …], ours first, key ""), a peer story's card ends with its
+archive's number, and `search/a.js` gives every document's archive number, loaded only
+when the reader filters by archive.
 Same documents in, same bytes out: no clock, no randomness, sorted keys.
 """
 
@@ -48,14 +53,22 @@ def _js(call: str, *args) -> bytes:
     return f"harvestSearch.{call}({body});\n".encode()
 
 
-def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes]:
+def build_browser_index(corpus: Corpus, urls: dict[str, str], own_name: str = "") -> dict[str, bytes]:
     """-> {path under the site's `search/` folder: file content}.
 
     `urls` maps story id to its page URL relative to the site root (as MkDocs
     writes it, so both URL styles work). Document numbers follow the archive's
     order (newest first), which is also the browser's tie-break.
     """
-    cards = [[urls[doc.id], doc.title, doc.date.isoformat(), doc.place, doc.summary] for doc in corpus.docs]
+    archives: dict[str, tuple[int, str]] = {"": (0, own_name)}  # key -> (number, name)
+    for doc in corpus.docs:
+        if doc.archive not in archives:
+            archives[doc.archive] = (len(archives), doc.archive_name)
+    numbers = [archives[doc.archive][0] for doc in corpus.docs]
+    cards = [
+        [urls[doc.id], doc.title, doc.date.isoformat(), doc.place, doc.summary, *([number] if number else [])]
+        for doc, number in zip(corpus.docs, numbers, strict=True)
+    ]
     postings = {term: values for term, values in corpus.postings.items() if len(term) >= MIN_TERM_CHARS}
     encoded = {term: _delta(values) for term, values in postings.items()}
     total = sum(len(term) + len(values) * 3 for term, values in encoded.items())
@@ -71,6 +84,8 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
         files[f"d/{start // DOCS_PER_FILE}.js"] = _js(
             "docs", start // DOCS_PER_FILE, cards[start : start + DOCS_PER_FILE]
         )
+    if len(archives) > 1:
+        files["a.js"] = _js("archives", numbers)
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name])
@@ -84,6 +99,8 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
         "fieldBits": FIELD_BITS,
         "minTermChars": MIN_TERM_CHARS,
     }
+    if len(archives) > 1:
+        manifest["archives"] = [[key, name] for key, (_, name) in archives.items()]
     files["manifest.js"] = _js("manifest", manifest)
     return files
 

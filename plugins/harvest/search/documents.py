@@ -37,6 +37,8 @@ class SearchDocument:
     lang: str
     date: dt.date
     withheld: int = 0  # passages withheld from this profile (their text is not here)
+    archive: str = ""  # a peer archive's story: our name for the peer (federation.yml); "" for ours
+    archive_name: str = ""  # and that archive's name ("Riverside Commune")
 
     @property
     def fingerprint(self) -> str:
@@ -83,6 +85,8 @@ def document(archive: Archive, story: Story) -> SearchDocument:
         lang=story.lang,
         date=story.date,
         withheld=story.markdown.count(WITHHELD_MARK),
+        archive=story.origin.peer if story.origin else "",
+        archive_name=story.origin.archive_name if story.origin else "",
     )
 
 

@@ -49,6 +49,7 @@ class Hit:
     score: float
     snippet: str
     matches: list[tuple[int, int]] = field(default_factory=list)  # spans of `snippet` that matched
+    archive_name: str = ""  # a peer archive's story: that archive's name; "" for ours
 
 
 @dataclass
@@ -77,7 +78,7 @@ class Searcher:
             alias = prompt.id.replace("-", "_")
             if alias not in ix.schema.names() and answer_field(prompt.id) in ix.schema:
                 aliases.setdefault(answer_field(prompt.id), []).append(alias)
-        hidden = {"meta"}  # stored only: nothing to search in
+        hidden = {"meta", "archive"}  # stored only: nothing to search in
         self.field_names = (set(ix.schema.names()) - hidden) | {a for values in aliases.values() for a in values}
         forms = (
             _forms
@@ -108,14 +109,17 @@ class Searcher:
 
     # --- searching -------------------------------------------------------------------------
 
-    def search(self, text: str, limit: int = 10, newest: bool = False) -> Results:
+    def search(self, text: str, limit: int = 10, newest: bool = False, archive: str | None = None) -> Results:
+        """`archive`: only the stories of one archive (a peer's name in federation.yml, or
+        index.OWN_ARCHIVE for ours)."""
         parsed = self.parse(text)
+        only = q.Term("archive", archive) if archive is not None else None
         # optimize=False: no block skipping, but the total is counted in the same pass (whoosh
         # would otherwise run the query a second time to count) -- faster overall here.
         if newest:
-            found = self.searcher.search(parsed, limit=limit, sortedby="date", reverse=True)
+            found = self.searcher.search(parsed, limit=limit, sortedby="date", reverse=True, filter=only)
         else:
-            found = self.searcher.search(parsed, limit=limit, optimize=False)
+            found = self.searcher.search(parsed, limit=limit, optimize=False, filter=only)
         words = self._matched_words(parsed)
         hits = [self._hit(hit, words) for hit in found]
         total = len(found)
@@ -149,6 +153,7 @@ class Searcher:
             score=round(float(hit.score or 0.0), 3),
             snippet=text,
             matches=matches,
+            archive_name=meta.get("archive_name", ""),
         )
 
     # --- did you mean ----------------------------------------------------------------------
