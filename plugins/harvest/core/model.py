@@ -32,6 +32,9 @@ class Origin:
     credits: tuple[str, ...] = ()  # names as the origin's profile shows them
     anonymous: int = 0
     digests: bool = True  # may our digests and feeds include it (federation.yml)
+    readings: bool = True  # may our reading sessions list it (federation.yml)
+    reshare: bool = False  # may our own exports carry it, if public (federation.yml)
+    profile: str = ""  # the profile the origin's bundle was made with
 
 
 @dataclass

@@ -29,6 +29,7 @@ class StoryView:
     place: str
     date: str
     lang: str
+    origin: str = ""  # a peer archive's story: "from Riverside Commune" (also at the end of `meta`)
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,9 @@ def story_view(archive: Archive, story: Story, url_for: UrlFor, primary: str | N
     others = [
         archive.lessons[lesson].title for lesson in story.lessons if lesson != primary and lesson in archive.lessons
     ]
+    origin = f"from {story.origin.archive_name}" if story.origin else ""
     meta = " · ".join(
-        p for p in (settings.event_kinds.get(story.event, story.event), story.place, human(story.date)) if p
+        p for p in (settings.event_kinds.get(story.event, story.event), story.place, human(story.date), origin) if p
     )
     return StoryView(
         story.title,
@@ -66,6 +68,7 @@ def story_view(archive: Archive, story: Story, url_for: UrlFor, primary: str | N
         story.place,
         human(story.date),
         story.lang,
+        origin,
     )
 
 

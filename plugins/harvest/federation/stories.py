@@ -87,7 +87,7 @@ def _scan_peer(settings: Settings, peer: Peer, folder: Path, ours: dict[str, Les
         if raw is not None:
             meta = dict(raw.meta)
             provenance = meta.pop("federation", None)
-            origin = _origin(provenance, peer, archive_name)
+            origin = _origin(provenance, peer, archive_name, str(state.get("profile") or ""))
             if origin is None:
                 story_problems.append(
                     Problem(
@@ -149,7 +149,7 @@ def _images_outside(story: Story, file: Path, folder: Path, display: str, line_o
     return problems
 
 
-def _origin(provenance, peer: Peer, archive_name: str) -> Origin | None:
+def _origin(provenance, peer: Peer, archive_name: str, profile: str = "") -> Origin | None:
     if not isinstance(provenance, dict) or provenance.get("peer") != peer.name:
         return None
     origin_id, digest = provenance.get("id"), provenance.get("digest")
@@ -170,6 +170,9 @@ def _origin(provenance, peer: Peer, archive_name: str) -> Origin | None:
         credits,
         anonymous_count(provenance.get("anonymous")),
         peer.digests,
+        peer.readings,
+        peer.reshare,
+        profile,
     )
 
 

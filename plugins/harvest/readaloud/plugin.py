@@ -134,7 +134,12 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             chunks = [for_other_page(chunk, story_url, here, f"s{number}-") for chunk in rendered.parts]
             views = part_views(parts, chunks, start=index, left=left)
             left -= item.seconds
-            context = f"Story {number} of {len(session.items)}" + (f" · read by {item.reader}" if item.reader else "")
+            origin = item.story.origin
+            context = (
+                f"Story {number} of {len(session.items)}"
+                + (f" · from {origin.archive_name}" if origin else "")
+                + (f" · read by {item.reader}" if item.reader else "")
+            )
             stories.append(
                 {
                     "number": number,
