@@ -23,7 +23,7 @@ from harvest.federation.peers import Peer, load_peers
 from harvest.federation.pull import PEER_LESSONS, peer_folder, read_state
 
 SEPARATOR = "--"
-PROVENANCE_KEYS = ("peer", "archive", "archive_id", "id", "digest", "credits", "anonymous")
+PROVENANCE_KEYS = ("peer", "archive", "archive_id", "id", "digest", "credits", "anonymous", "origin")
 
 
 def peer_story_id(peer: str, origin_id: str) -> str:
@@ -159,6 +159,11 @@ def _origin(provenance, peer: Peer, archive_name: str, profile: str = "") -> Ori
 
     if not STORY_ID.fullmatch(origin_id):
         return None
+    from harvest.federation.bundle import parse_origin
+
+    first = parse_origin(provenance["origin"]) if "origin" in provenance else None
+    if "origin" in provenance and first is None:
+        return None
     given_credits = provenance.get("credits")  # a number here would stop the scan with a traceback
     credits = tuple(c for c in given_credits if isinstance(c, str)) if isinstance(given_credits, list) else ()
     return Origin(
@@ -173,6 +178,7 @@ def _origin(provenance, peer: Peer, archive_name: str, profile: str = "") -> Ori
         peer.readings,
         peer.reshare,
         profile,
+        tuple(first.items()) if first else None,
     )
 
 
