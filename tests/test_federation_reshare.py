@@ -152,3 +152,18 @@ def test_reshare_is_off_by_default(tmp_path):
     harvest(b, "federation", "pull")
     harvest(b, "export", "--sign-key", str(keys["b"]), "--out", str(tmp_path / "b-out"))
     assert sorted(s["id"] for s in manifest_of(tmp_path / "b-out")["stories"]) == PUBLIC_IDS
+
+
+def test_a_path_taken_by_our_own_story_is_refused(chain, tmp_path):
+    b = tmp_path / "b"
+    shutil.copytree(chain["b"], b)
+    ours = story(b, "From-Riverside/2026/flood-drill.md")  # the same file on a case-blind disk
+    ours.parent.mkdir(parents=True)
+    shutil.copy(story(b, "2026/flood-drill.md"), ours)
+    ours.write_text(ours.read_text().replace("id: 2026-03-flood-drill", "id: 2026-03-flood-drill-copy"))
+    result = harvest(b, "export", "--out", str(tmp_path / "out"), ok=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "would be 'from-riverside/2026/flood-drill.md' in the bundle, where one of our own stories already is" in (
+        result.stdout + result.stderr
+    ), result.stdout + result.stderr
+    assert not (tmp_path / "out").exists()

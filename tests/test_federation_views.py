@@ -115,7 +115,6 @@ PAGES = [
     ("2026/flood-drill/index.html", 1),  # related stories (at least one of the peer's copies)
     ("digests/2026-03/index.html", 1),
     ("federation/riverside/index.html", 10),
-    ("readings/index.html", 0),
 ]
 
 

@@ -104,11 +104,13 @@ def export(config_file: Path, out_dir: Path, profile: str | None = None, sign_ke
         raise HarvestError(image_errors)
     entries: dict[str, bytes] = {}
     shared: list[SharedStory] = []
+    paths: set[str] = set()  # casefolded: a peer's `from-x/A.md` and our `from-x/a.md` are one file on some disks
     for story in sorted(archive.stories, key=lambda s: s.id):
         data = story_file(archive, story).encode("utf-8")
         path = bundle_path(story.path)
-        if STORIES + path in entries or path.casefold() in {s.path.casefold() for s in shared}:
+        if path.casefold() in paths:
             raise HarvestError([_collision(settings, story, path)])
+        paths.add(path.casefold())
         entries[STORIES + path] = data
         shared.append(
             SharedStory(story.id, path, hashlib.sha256(data).hexdigest(), origin_of(story) if story.origin else None)
