@@ -32,8 +32,10 @@ class StepTimedOut(Exception):
     pass
 
 
-def timed(cmd: list[str], cwd: Path, env: dict, timeout: float | None = None) -> tuple[float, float]:
-    """-> (wall seconds, peak RSS in MB) of one child process; StepTimedOut past `timeout`."""
+def timed(cmd: list[str], cwd: Path, env: dict, timeout: float | None = None) -> tuple[float, float, float]:
+    """-> (wall seconds, peak RSS in MB, CPU seconds) of one child process; StepTimedOut past
+    `timeout`. CPU time (user + system) is what to compare on a shared machine: wall time there
+    depends on what else runs."""
     import threading
     import time
 
@@ -51,7 +53,7 @@ def timed(cmd: list[str], cwd: Path, env: dict, timeout: float | None = None) ->
         raise StepTimedOut(f"{' '.join(cmd[2:5])}: stopped after {timeout:g} s (peak {usage.ru_maxrss / 1024:.0f} MB)")
     if code:
         sys.exit(f"command failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-3000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def project(folder: Path, n: int) -> Path:
@@ -71,7 +73,7 @@ def run(peers: int, stories: int, work: Path, env: dict, timeout: float | None =
     case.mkdir(parents=True)
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
     origin = project(case / "origin", stories)
-    export_s, export_mb = timed(
+    export_s, export_mb, _ = timed(
         [py, "-m", "harvest.cli", "export", "--sign-key", str(key), "--out", str(case / "bundle")], origin, env, timeout
     )
     follower = project(case / "follower", 0)
@@ -86,8 +88,11 @@ def run(peers: int, stories: int, work: Path, env: dict, timeout: float | None =
             f"    source: {{folder: {case / f'bundle-{p}'}}}",
         ]
     (follower / "stories" / "federation.yml").write_text("\n".join(lines) + "\n")
-    pull_s, pull_mb = timed([py, "-m", "harvest.cli", "federation", "pull"], follower, env, timeout)
-    build_s, build_mb = timed([py, "-m", "harvest.cli", "build"], follower, env, timeout)
+    pull_s, pull_mb, pull_cpu = timed([py, "-m", "harvest.cli", "federation", "pull"], follower, env, timeout)
+    stored = sum(1 for _ in (follower / "stories" / "_federation").rglob("*.md"))
+    if stored != peers * stories:  # a bench that measured fewer stories than it says would mislead
+        sys.exit(f"pulled {stored} stories, expected {peers * stories}")
+    build_s, build_mb, build_cpu = timed([py, "-m", "harvest.cli", "build"], follower, env, timeout)
     return {
         "peers": peers,
         "stories_each": stories,
@@ -96,7 +101,9 @@ def run(peers: int, stories: int, work: Path, env: dict, timeout: float | None =
         "export_peak_rss_mb": round(export_mb),
         "pull_s": round(pull_s, 2),
         "pull_peak_rss_mb": round(pull_mb),
+        "pull_cpu_s": round(pull_cpu, 2),
         "build_s": round(build_s, 2),
+        "build_cpu_s": round(build_cpu, 2),
         "build_peak_rss_mb": round(build_mb),
     }
 
@@ -141,6 +148,8 @@ def main() -> None:
                 "of": f"t({large['total']})/t({small['total']})",
                 "build": round(large["build_s"] / small["build_s"], 2),
                 "pull": round(large["pull_s"] / small["pull_s"], 2),
+                "build_cpu": round(large["build_cpu_s"] / small["build_cpu_s"], 2),
+                "pull_cpu": round(large["pull_cpu_s"] / small["pull_cpu_s"], 2),
                 "build_peak_rss": round(large["build_peak_rss_mb"] / small["build_peak_rss_mb"], 2),
                 "linear": round(large["total"] / small["total"], 1),
             }
