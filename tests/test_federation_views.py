@@ -280,3 +280,21 @@ def test_terminal_search_refuses_an_unknown_archive(federation):
     result = harvest(federation["b"], "search", "--archive", "riversde", "flood", ok=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "--archive: no archive named 'riversde'; did you mean 'riverside'?" in result.stderr, result.stderr
+
+
+def test_an_index_of_an_older_format_is_rebuilt_before_searching(federation, tmp_path):
+    """An index made before the archive field existed would ignore --archive: rebuilt first."""
+    b = tmp_path / "b"
+    shutil.copytree(federation["b"], b, ignore=shutil.ignore_patterns("site"))
+    harvest(b, "index")
+    manifest_file = next((b / ".harvest/index").rglob("harvest-manifest.json"))
+    manifest = json.loads(manifest_file.read_text())
+    manifest["schema"] = "0123456789abcdef"  # as an older Harvest wrote it
+    manifest_file.write_text(json.dumps(manifest))
+    for extra in ([], ["--no-update"]):
+        result = harvest(b, "search", *extra, "--archive", "riverside", "--json", "flood")
+        assert "updating the search index first" in result.stderr, result.stderr
+        assert {hit["archive"] for hit in json.loads(result.stdout)["results"]} == {"Riverside Commune"}
+        manifest = json.loads(manifest_file.read_text())
+        manifest["schema"] = "0123456789abcdef"
+        manifest_file.write_text(json.dumps(manifest))

@@ -140,8 +140,12 @@ def run_search(args) -> int:
     manifest = read_manifest(folder)
     signature = sources_signature(settings, config_file)[0]
     hidden: set[str] = set()  # pages whose story changed since indexing (--no-update): never shown
-    update = manifest is None or manifest.get("sources") != signature
-    if update and manifest is not None and args.no_update:
+    from harvest.search.index import schema_key
+
+    # An index made by an older Harvest (another schema) is rebuilt whatever the stories say.
+    stale = manifest is not None and manifest.get("schema") != schema_key(settings.prompts)
+    update = manifest is None or stale or manifest.get("sources") != signature
+    if update and manifest is not None and args.no_update and not stale:
         changed = changed_stories(folder, settings, config_file, str(manifest.get("sources") or ""))
         if changed is None:  # settings, vocabularies or the date changed: any story may be hidden now
             print(
