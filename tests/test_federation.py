@@ -498,8 +498,8 @@ GOOD_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAeVmE5w8mg3yvsCXOPi1WD0M/tU9If+
             "stories/federation.yml:2: peers.River--Side: 'River--Side' is not a usable peer name",
         ),
         (
-            f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    reshare: true\n",
-            "stories/federation.yml:6: peers.riverside.reshare: re-sharing a peer's stories in our own exports is not supported",
+            f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    readings: 'no'\n",
+            "stories/federation.yml:6: peers.riverside.readings: should be true or false",
         ),
         (
             f"peers:\n  riverside:\n    name: R\n    key: {GOOD_KEY}\n    source: {{folder: x}}\n    show: 'yes'\n",

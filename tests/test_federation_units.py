@@ -86,3 +86,35 @@ def test_anonymous_count_is_a_whole_number(value, count):
 def test_ledger_text(ledger, lines):
     text = ledger_text(ledger)
     assert [line for line in text.split("\n") if line and not line.startswith("#")] == lines
+
+
+ORIGIN = {"archive_id": "f" * 32, "archive": "Riverside", "id": "2026-01-kitchen", "digest": "b" * 64}
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "riverside",
+        {**ORIGIN, "archive_id": "x"},
+        {**ORIGIN, "id": "../x"},
+        {**ORIGIN, "digest": "b" * 63},
+        {**ORIGIN, "archive": "a\nb"},
+        {**ORIGIN, "extra": "1"},
+        {k: v for k, v in ORIGIN.items() if k != "digest"},
+    ],
+)
+def test_a_malformed_reshared_origin_is_refused(origin):
+    stories = [
+        {"id": "riverside--2026-01-kitchen", "path": "from-riverside/k.md", "sha256": "a" * 64, "origin": origin}
+    ]
+    with pytest.raises(BundleRefused) as refused:
+        parse_manifest(_manifest(stories=stories, images=[]))
+    assert "origin malformed" in str(refused.value)
+
+
+def test_a_reshared_origin_is_read():
+    stories = [
+        {"id": "riverside--2026-01-kitchen", "path": "from-riverside/k.md", "sha256": "a" * 64, "origin": ORIGIN}
+    ]
+    manifest = parse_manifest(_manifest(stories=stories, images=[]))
+    assert manifest.stories[0].origin == ORIGIN

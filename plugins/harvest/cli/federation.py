@@ -47,7 +47,13 @@ def run_export(args) -> int:
     manifest = done.manifest
     print(
         f"wrote {done.zip_path}: bundle {manifest.sequence} of {manifest.date.isoformat()}, "
-        f"profile '{manifest.profile}': {len(manifest.stories)} stories, {len(manifest.images)} images, "
+        f"profile '{manifest.profile}': {len(manifest.stories)} stories"
+        + (
+            f" ({resharing} re-shared from peers)"
+            if (resharing := sum(1 for s in manifest.stories if s.origin))
+            else ""
+        )
+        + f", {len(manifest.images)} images, "
         f"{len(manifest.withdrawn)} withdrawn"
     )
     print(f"sha256 {done.sha256}")

@@ -60,7 +60,9 @@ def run_readings(args) -> int:
         print(f"\n{session.title}{when} · readings/{session.name}/ · about {format_duration(session.seconds)} aloud")
         for number, item in enumerate(session.items, 1):
             print(
-                f"  {number}. {item.story.title} — {item.reader or 'no reader set'} — {format_duration(item.seconds)}"
+                f"  {number}. {item.story.title}"
+                + (f" (from {item.story.origin.archive_name})" if item.story.origin else "")
+                + f" — {item.reader or 'no reader set'} — {format_duration(item.seconds)}"
             )
     print(f"\n{len(sessions)} session(s) in profile '{settings.profile}', {len(notes)} left out")
     return 0

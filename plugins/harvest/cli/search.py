@@ -51,6 +51,13 @@ def register(sub) -> None:
     search.add_argument("--newest", action="store_true", help="newest first instead of best match first")
     search.add_argument("--json", action="store_true", help="print the results as JSON")
     search.add_argument(
+        "--archive",
+        metavar="NAME",
+        default=None,
+        help="only the stories of one archive: a peer's name or archive name from stories/federation.yml, "
+        "or `ours` (our own stories)",
+    )
+    search.add_argument(
         "--no-update", action="store_true", help="do not update the index first, even when stories changed"
     )
     search.set_defaults(run=run_search)
@@ -128,12 +135,17 @@ def run_search(args) -> int:
     text = " ".join(args.query)
     config_file = Path(args.config_file)
     settings, directory_urls = _settings(args)
+    archive = _archive_key(settings, args.archive) if args.archive is not None else None
     folder = index_dir(settings)
     manifest = read_manifest(folder)
     signature = sources_signature(settings, config_file)[0]
     hidden: set[str] = set()  # pages whose story changed since indexing (--no-update): never shown
-    update = manifest is None or manifest.get("sources") != signature
-    if update and manifest is not None and args.no_update:
+    from harvest.search.index import schema_key
+
+    # An index made by an older Harvest (another schema) is rebuilt whatever the stories say.
+    stale = manifest is not None and manifest.get("schema") != schema_key(settings.prompts)
+    update = manifest is None or stale or manifest.get("sources") != signature
+    if update and manifest is not None and args.no_update and not stale:
         changed = changed_stories(folder, settings, config_file, str(manifest.get("sources") or ""))
         if changed is None:  # settings, vocabularies or the date changed: any story may be hidden now
             print(
@@ -149,7 +161,9 @@ def run_search(args) -> int:
         print(report.summary(), file=sys.stderr)
     searcher = open_searcher(settings)
     try:
-        results = searcher.search(text, limit=args.limit + (len(hidden) if hidden else 0), newest=args.newest)
+        results = searcher.search(
+            text, limit=args.limit + (len(hidden) if hidden else 0), newest=args.newest, archive=archive
+        )
     except QueryError as error:
         raise UsageError(f"query: {error}") from None
     finally:
@@ -189,6 +203,7 @@ def run_search(args) -> int:
                             "place": h.place,
                             "lessons": h.lessons,
                             "contributors": h.contributors,
+                            "archive": h.archive_name or settings.site_name,
                             "path": source(h.page),
                             "url": url(h.page),
                             "score": h.score,
@@ -211,7 +226,8 @@ def run_search(args) -> int:
         print(f"did you mean: {results.suggestion}")
     for number, hit in enumerate(results.hits, 1):
         print(f"{number}. {hit.title}")
-        print(f"   {hit.date} · {hit.place} · {url(hit.page)} ({source(hit.page)})")
+        origin = f" · from {hit.archive_name}" if hit.archive_name else ""
+        print(f"   {hit.date} · {hit.place}{origin} · {url(hit.page)} ({source(hit.page)})")
         if hit.snippet:
             print(f"   {_marked(hit.snippet, hit.matches, bold)}")
         if hit.languages:
@@ -223,6 +239,28 @@ def run_search(args) -> int:
         f"(profile {settings.profile}){more}"
     )
     return 0
+
+
+def _archive_key(settings, name: str) -> str:
+    """`--archive NAME` -> the index's key for it: a peer's name (or its archive's name, any case)
+    from federation.yml, or `ours` / our site's name for our own stories. Unknown: a usage error."""
+    from harvest.core.problems import HarvestError, did_you_mean
+    from harvest.federation.peers import load_peers
+    from harvest.search.index import OWN_ARCHIVE
+
+    peers, problems = load_peers(settings)
+    if problems:
+        raise HarvestError(problems)
+    wanted = name.strip().casefold()
+    if wanted in peers:
+        return wanted
+    by_title = {peer.title.casefold(): key for key, peer in peers.items()}
+    if wanted in by_title:
+        return by_title[wanted]
+    if wanted in ("ours", settings.site_name.casefold()):
+        return OWN_ARCHIVE
+    known = ["ours", *sorted(peers), *sorted(peer.title for peer in peers.values())]
+    raise UsageError(f"--archive: no archive named {name!r}; {did_you_mean(name, known)}")
 
 
 def _marked(text: str, spans, bold: bool) -> str:

@@ -32,6 +32,10 @@ class Origin:
     credits: tuple[str, ...] = ()  # names as the origin's profile shows them
     anonymous: int = 0
     digests: bool = True  # may our digests and feeds include it (federation.yml)
+    readings: bool = True  # may our reading sessions list it (federation.yml)
+    reshare: bool = False  # may our own exports carry it, if public (federation.yml)
+    profile: str = ""  # the profile the origin's bundle was made with
+    first: tuple[tuple[str, str], ...] | None = None  # re-shared to us: (archive_id, archive, id, digest) items
 
 
 @dataclass

@@ -74,16 +74,21 @@ class FeedMaker:
         if story.id not in self._html:
             self._html[story.id] = self.text.body(story)
         url = self.links.page(story.path, base)
-        people, _ = self.archive.people_of(story)
+        if story.origin is None:
+            people, _ = self.archive.people_of(story)
+            authors, summary = tuple(p.label for p in people), story.summary
+        else:  # a peer's story: credit as its archive gave it, and where it comes from
+            authors = story.origin.credits
+            summary = f"{story.summary} (from {story.origin.archive_name})"
         lessons = self.archive.lessons
         return FeedEntry(
             _uuid("story", story.id),
             story.title,
             url,
-            story.summary,
+            summary,
             portable_html(self._html[story.id], url),
             story.date,
-            tuple(p.label for p in people),
+            authors,
             tuple((lesson, lessons[lesson].title) for lesson in story.lessons if lesson in lessons),
             story.lang,
         )

@@ -64,7 +64,9 @@ def render_text(view: DigestView) -> str:
     if view.answers:
         heading(view.answers_title)
         for story, answer in view.answers:
-            lines.append(wrap(f"From “{story.title}” ({', '.join(p for p in (story.place, story.date) if p)}):"))
+            lines.append(
+                wrap(f"From “{story.title}” ({', '.join(p for p in (story.place, story.date, story.origin) if p)}):")
+            )
             lines.extend([html_text(answer, "  "), ""])
     if view.thanks:
         heading("Thanks")

@@ -31,6 +31,7 @@ class StoryView:
     date: str
     lang: str
     languages: tuple[tuple[str, str, str | None], ...] = ()  # other language versions: (name, code, url)
+    origin: str = ""  # a peer archive's story: "from Riverside Commune" (also at the end of `meta`)
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ def story_view(
     others = [
         archive.lessons[lesson].title for lesson in story.lessons if lesson != primary and lesson in archive.lessons
     ]
+    origin = f"from {story.origin.archive_name}" if story.origin else ""
     meta = " · ".join(
-        p for p in (settings.event_kinds.get(story.event, story.event), story.place, human(story.date)) if p
+        p for p in (settings.event_kinds.get(story.event, story.event), story.place, human(story.date), origin) if p
     )
     return StoryView(
         story.title,
@@ -71,6 +73,7 @@ def story_view(
         human(story.date),
         story.lang,
         tuple((language_name(v.lang), v.lang, url_for(v.path)) for v in versions or () if v is not story),
+        origin,
     )
 
 

@@ -42,6 +42,7 @@ class SharedStory:
     id: str
     path: str  # relative to the bundle's stories/ (and to the peer's folder once pulled)
     sha256: str
+    origin: dict[str, str] | None = None  # a re-shared story: archive_id, archive, id, digest at its origin
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,10 @@ class BundleManifest:
             "sequence": self.sequence,
             "date": self.date.isoformat(),
             "profile": self.profile,
-            "stories": [{"id": s.id, "path": s.path, "sha256": s.sha256} for s in self.stories],
+            "stories": [
+                {"id": s.id, "path": s.path, "sha256": s.sha256, **({"origin": s.origin} if s.origin else {})}
+                for s in self.stories
+            ],
             "images": list(self.images),
             "withdrawn": list(self.withdrawn),
         }
@@ -89,6 +93,27 @@ def unsafe_path(path: object, suffixes: tuple[str, ...]) -> str | None:
     if not path.lower().endswith(suffixes):
         return f"not a {' / '.join(suffixes)} file"
     return None
+
+
+def parse_origin(value: object) -> dict[str, str] | None:
+    """A re-shared story's first origin ({archive_id, archive, id, digest}), checked; else None."""
+    if not isinstance(value, dict) or set(value) != {"archive_id", "archive", "id", "digest"}:
+        return None
+    archive_id, name, origin_id, digest = (value[k] for k in ("archive_id", "archive", "id", "digest"))
+    if not (
+        isinstance(archive_id, str)
+        and ARCHIVE_ID.fullmatch(archive_id)
+        and isinstance(name, str)
+        and name.strip()
+        and len(name) <= 200
+        and not any(ord(c) < 32 for c in name)
+        and isinstance(origin_id, str)
+        and STORY_ID.fullmatch(origin_id)
+        and isinstance(digest, str)
+        and re.fullmatch(r"[0-9a-f]{64}", digest)
+    ):
+        return None
+    return {"archive_id": archive_id, "archive": name.strip(), "id": origin_id, "digest": digest}
 
 
 def anonymous_count(value: object) -> int:
@@ -147,9 +172,12 @@ def parse_manifest(data: bytes) -> BundleManifest:
             raise BundleRefused(f"story {story_id}: sha256 missing or malformed")
         if story_id in seen_ids or path.casefold() in seen_paths:
             raise BundleRefused(f"story {story_id}: listed twice (id or path)")
+        origin = entry.get("origin")
+        if origin is not None and parse_origin(origin) is None:
+            raise BundleRefused(f"story {story_id}: origin malformed (archive_id, archive, id, digest)")
         seen_ids.add(story_id)
         seen_paths.add(path.casefold())
-        stories.append(SharedStory(story_id, path, digest))
+        stories.append(SharedStory(story_id, path, digest, parse_origin(origin) if origin is not None else None))
     images: list[str] = []
     for path in listed_images:
         why = unsafe_path(path, tuple(IMAGE_SUFFIXES))

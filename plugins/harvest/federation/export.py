@@ -3,7 +3,12 @@
 The stories go through `archive.publish` (the privacy choke point: visibility, embargo,
 redactions, HTML comments) and `images.publish_images` (metadata stripped), exactly as for our
 own site. Contributors travel as the names our profile shows (never handles: a handle may be a
-real name given without consent), and peers' stories we show are never re-shared.
+real name given without consent).
+
+A peer's stories are re-shared only when federation.yml says `reshare: true` for that peer, and
+then only those public at their origin (a public story in a public bundle): they travel under
+`from-<peer>/`, with the credit their archive gave and their provenance (origin archive id and
+name, origin id, digest) in `federation.origin`, and the manifest says the same.
 """
 
 from __future__ import annotations
@@ -85,21 +90,33 @@ def export(config_file: Path, out_dir: Path, profile: str | None = None, sign_ke
             settings,
             [Path(config.docs_dir), Path(out_dir), Path(config.theme.custom_dir or config.docs_dir)],
         )
-    collection = scan(dataclasses.replace(settings, federation=False))  # peers' stories are theirs to share
+    from harvest.federation.peers import load_peers
+
+    peers, _ = load_peers(settings)  # (its problems stop the scan below, which reads it too)
+    resharing = settings.federation and any(peer.reshare for peer in peers.values())
+    collection = scan(dataclasses.replace(settings, federation=resharing))
     if collection.errors:
         raise HarvestError(collection.problems)
     archive = publish(collection)
+    archive = dataclasses.replace(archive, stories=[s for s in archive.stories if may_share(s, settings)])
     images, image_errors = publish_images(archive, collection.stories)
     if image_errors:
         raise HarvestError(image_errors)
     entries: dict[str, bytes] = {}
-    shared = []
+    shared: list[SharedStory] = []
+    paths: set[str] = set()  # casefolded: a peer's `from-x/A.md` and our `from-x/a.md` are one file on some disks
     for story in sorted(archive.stories, key=lambda s: s.id):
         data = story_file(archive, story).encode("utf-8")
-        entries[STORIES + story.path] = data
-        shared.append(SharedStory(story.id, story.path, hashlib.sha256(data).hexdigest()))
+        path = bundle_path(story.path)
+        if path.casefold() in paths:
+            raise HarvestError([_collision(settings, story, path)])
+        paths.add(path.casefold())
+        entries[STORIES + path] = data
+        shared.append(
+            SharedStory(story.id, path, hashlib.sha256(data).hexdigest(), origin_of(story) if story.origin else None)
+        )
     for uri, content in sorted(images.items()):
-        entries[STORIES + uri] = content
+        entries[STORIES + bundle_path(uri)] = content
     entries[LESSONS] = lessons_file(archive).encode("utf-8")
 
     ledger = read_ledger(settings)
@@ -144,6 +161,52 @@ def export(config_file: Path, out_dir: Path, profile: str | None = None, sign_ke
     return exported
 
 
+RESHARED = "from-"  # a re-shared peer story's folder in our bundle: from-<peer>/<its path>
+
+
+def may_share(story: Story, settings) -> bool:
+    """Ours: yes (the profile decided). A peer's: only with `reshare: true`, and only a story public
+    at its origin, in a bundle made for the public (never more than public, whatever our profile)."""
+    if story.origin is None:
+        return True
+    lowest = settings.visibility_levels[0]
+    return story.origin.reshare and story.visibility == lowest and story.origin.profile == lowest
+
+
+def bundle_path(path: str) -> str:
+    """A story's or image's path in our bundle: a peer's (`_federation/<peer>/…`) moves to
+    `from-<peer>/…` (a bundle never holds `_` folders; its images move with it)."""
+    from harvest.federation.pull import FEDERATION_DIR
+
+    if path.startswith(FEDERATION_DIR + "/"):
+        return RESHARED + path.removeprefix(FEDERATION_DIR + "/")
+    return path
+
+
+def origin_of(story: Story) -> dict[str, str]:
+    """Where a re-shared story first came from: kept through every later re-share."""
+    assert story.origin is not None
+    first = story.origin.first
+    if first is not None:
+        return dict(first)
+    return {
+        "archive_id": story.origin.archive_id,
+        "archive": story.origin.archive_name,
+        "id": story.origin.origin_id,
+        "digest": story.origin.digest,
+    }
+
+
+def _collision(settings, story: Story, path: str) -> Problem:
+    return Problem(
+        settings.display_path(settings.stories_dir / story.path),
+        None,
+        "path",
+        f"would be '{path}' in the bundle, where one of our own stories already is",
+        f"move our story out of the `{path.split('/', 1)[0]}/` folder (`{RESHARED}<peer>/` holds re-shared stories)",
+    )
+
+
 def packing_epoch(manifest: BundleManifest) -> int:
     from harvest.offline.build import ZIP_EPOCH_MIN, day_epoch
 
@@ -152,13 +215,20 @@ def packing_epoch(manifest: BundleManifest) -> int:
 
 def story_file(archive: Archive, story: Story) -> str:
     """The published story as a file: the profile's view, with credit as names (`federation:`)."""
-    people, anonymous = archive.people_of(story)
     meta = {name: getattr(story, name) for name in EXPORTED_FIELDS}
     meta["date"] = story.date.isoformat()
     meta["lessons"] = list(story.lessons)
     meta["images"] = list(story.images)
     meta["contributors"] = []
-    meta["federation"] = {"credits": [p.label for p in people], "anonymous": anonymous}
+    if story.origin is None:
+        people, anonymous = archive.people_of(story)
+        meta["federation"] = {"credits": [p.label for p in people], "anonymous": anonymous}
+    else:  # re-shared: the credit its archive gave, and where it first came from
+        meta["federation"] = {
+            "credits": list(story.origin.credits),
+            "anonymous": story.origin.anonymous,
+            "origin": origin_of(story),
+        }
     return dump_story(meta, story.markdown)
 
 

@@ -9,7 +9,11 @@
         events: {drill: crisis-sim}       # their event kind -> ours
         show: true                        # show their stories on our site (default true)
         digests: true                     # and in our digests and feeds (default true)
-        reshare: false                    # re-share in our own exports: off, and not yet supported
+        readings: true                    # and in our reading sessions (default true)
+        reshare: false                    # their public stories in our own exports (default false)
+
+A url source may say `allow_http: true` (else https only), `max_mb:` (default 512) and
+`timeout:` (seconds for the whole download, default 300).
 
 Unknown keys, duplicate keys, a key that is not an OpenSSH public key, a source that is not
 exactly one of folder/git/url: each is a `path:line: field:` problem; nothing is pulled or shown.
@@ -30,9 +34,14 @@ FILE_NAME = "federation.yml"
 PEER_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # no `--`: it separates namespace and id
 MAX_PEER_NAME = 40
 TOP_KEYS = ("peers",)
-PEER_KEYS = ("name", "key", "source", "lessons", "events", "show", "digests", "reshare")
+PEER_KEYS = ("name", "key", "source", "lessons", "events", "show", "digests", "readings", "reshare")
 SOURCE_KINDS = ("folder", "git", "url")
-SOURCE_KEYS = (*SOURCE_KINDS, "path")
+URL_OPTIONS = ("allow_http", "max_mb", "timeout")
+SOURCE_KEYS = (*SOURCE_KINDS, "path", *URL_OPTIONS)
+DEFAULT_MAX_MB = 512
+MAX_MAX_MB = 2048  # a bundle is never read past 2 GiB anyway (pull.MAX_BUNDLE_BYTES)
+DEFAULT_TIMEOUT = 300
+MAX_TIMEOUT = 3600
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 GIT_URL = re.compile(r"(?:https://|ssh://|file://|git@[A-Za-z0-9.-]+:)\S+")
 KEY_HINT = "paste the one line of their public key (.pub), e.g. `key: ssh-ed25519 AAAAC3… riverside`"
@@ -43,6 +52,9 @@ class Source:
     kind: str  # folder | git | url
     location: str  # a folder (or .zip file) path, a git remote or an http(s) URL
     path: str = ""  # for git: the folder in the repository holding the bundle
+    allow_http: bool = False  # url: plain http allowed (said explicitly in federation.yml)
+    max_bytes: int = DEFAULT_MAX_MB * 1024**2  # url: refused past this many bytes
+    timeout: float = DEFAULT_TIMEOUT  # url: seconds for the whole download
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,8 @@ class Peer:
     show: bool = True
     digests: bool = True
     line: int | None = None
+    readings: bool = True
+    reshare: bool = False
 
 
 def federation_file(settings: Settings) -> Path:
@@ -176,17 +190,11 @@ def _peer(name: str, value, display: str, line_of) -> tuple[Peer | None, list[Pr
             mapping = {}
         maps[kind] = dict(mapping)
     flags = {}
-    for flag, default in (("show", True), ("digests", True), ("reshare", False)):
+    for flag, default in (("show", True), ("digests", True), ("readings", True), ("reshare", False)):
         flag_value = value.get(flag, default)
         if not isinstance(flag_value, bool):
             problem(flag, "should be true or false", f"e.g. `{flag}: {str(default).lower()}`")
         flags[flag] = flag_value is True
-    if flags["reshare"]:
-        problem(
-            "reshare",
-            "re-sharing a peer's stories in our own exports is not supported yet",
-            "remove the line (re-sharing is off by default); their stories stay theirs to share",
-        )
     # each of the last three is already a problem when it fails; named here for the checker
     if problems or not isinstance(title, str) or not isinstance(key, str) or source is None:
         return None, problems
@@ -200,6 +208,8 @@ def _peer(name: str, value, display: str, line_of) -> tuple[Peer | None, list[Pr
         flags["show"],
         flags["digests"],
         line,
+        flags["readings"],
+        flags["reshare"],
     ), problems
 
 
@@ -235,10 +245,52 @@ def _source(value, problem) -> Source | None:
             "give an https://, ssh://, git@host: or file:// address, or a local path",
         )
         return None
-    if kind == "url" and not location.startswith(("https://", "http://")):
-        problem("source.url", "should start with https://", hint)
+    options = [k for k in URL_OPTIONS if k in value]
+    if options and kind != "url":
+        problem(f"source.{options[0]}", "only for url sources", "remove it, or give `url:`")
         return None
+    if kind == "url":
+        return _url_source(location, value, problem, hint)
     return Source(kind, location, sub or "")
+
+
+def _url_source(location: str, value: dict, problem, hint: str) -> Source | None:
+    from urllib.parse import urlsplit
+
+    allow_http = value.get("allow_http", False)
+    if not isinstance(allow_http, bool):
+        problem("source.allow_http", "should be true or false", "e.g. `allow_http: true` (plain http)")
+        return None
+    try:
+        parts = urlsplit(location)
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("https", "http") or not parts.hostname:
+        problem("source.url", f"'{location}' is not an https:// address", hint)
+        return None
+    if parts.username or parts.password:
+        problem(
+            "source.url",
+            "has a user name or password in it",
+            "publish the bundle where it can be fetched without one (the signature protects it)",
+        )
+        return None
+    if parts.scheme == "http" and not allow_http:
+        problem(
+            "source.url",
+            "plain http:// shows whoever watches the network which archives we follow",
+            "use https://, or add `allow_http: true` to the source if there is no other way",
+        )
+        return None
+    numbers = {}
+    for name, default, top in (("max_mb", DEFAULT_MAX_MB, MAX_MAX_MB), ("timeout", DEFAULT_TIMEOUT, MAX_TIMEOUT)):
+        number = value.get(name, default)
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= top:
+            problem(f"source.{name}", f"should be a whole number from 1 to {top}", f"e.g. `{name}: {default}`")
+            return None
+        numbers[name] = number
+    return Source("url", location, "", allow_http, numbers["max_mb"] * 1024**2, float(numbers["timeout"]))
 
 
 def _is_public_key_line(text: str) -> bool:

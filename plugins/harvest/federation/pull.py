@@ -127,9 +127,10 @@ def fetch(settings: Settings, peer: Peer, workdir: Path) -> Path:
     """Copy the peer's bundle (and its signature, if any) into `workdir`; -> the zip there."""
     source = peer.source
     if source.kind == "url":
-        raise BundleRefused(
-            f"http(s) sources are not supported yet ({source.location}); copy the bundle to a "
-            "folder or publish it in a git repository"
+        from harvest.federation.fetch_http import fetch_url
+
+        return fetch_url(
+            source.location, workdir, min(source.max_bytes, MAX_BUNDLE_BYTES), source.timeout, MAX_SIG_BYTES
         )
     if source.kind == "git":
         folder = _clone(settings, source.location, workdir / "repo") / source.path
@@ -270,12 +271,16 @@ def _pull_one(settings: Settings, peer: Peer, workdir: Path, dry_run: bool, resu
             result.sequence, result.date = manifest.sequence, manifest.date
             before = dict((state or {}).get("stories") or {})
             files, stored = {}, {}
+            own_id = _own_archive_id(settings)
             for shared in manifest.stories:
+                if shared.origin is not None and shared.origin["archive_id"] == own_id:
+                    result.skipped.append(f"{shared.id}: one of our own stories, re-shared back to us")
+                    continue
                 try:
                     data = read_member(archive, STORIES + shared.path, settings.max_story_bytes)
                     if hashlib.sha256(data).hexdigest() != shared.sha256:
                         raise BundleRefused("its sha256 differs from federation.json")
-                    files[shared.path] = with_provenance(data, shared.id, shared.sha256, peer, manifest)
+                    files[shared.path] = with_provenance(data, shared.id, shared.sha256, peer, manifest, shared.origin)
                 except BundleRefused as why:
                     result.skipped.append(f"{shared.id}: {why}")
                     continue
@@ -318,7 +323,26 @@ def _write_inside(folder: Path, rel: str, data: bytes) -> None:
     target.write_bytes(data)
 
 
-def with_provenance(data: bytes, origin_id: str, digest: str, peer: Peer, manifest: BundleManifest) -> str:
+def _own_archive_id(settings: Settings) -> str | None:
+    """Our archive's id, if we ever exported (a story of ours re-shared back to us is left out)."""
+    from harvest.federation.ledger import ledger_file, read_ledger
+
+    if not ledger_file(settings).is_file():
+        return None
+    try:
+        return read_ledger(settings).archive_id
+    except HarvestError:
+        return None
+
+
+def with_provenance(
+    data: bytes,
+    origin_id: str,
+    digest: str,
+    peer: Peer,
+    manifest: BundleManifest,
+    first: dict[str, str] | None = None,
+) -> str:
     """The story file as we keep it: the origin's fields and text, with `federation:` saying where it
     came from (origin archive and id, digest) and the credit as the origin gave it."""
     text, problems = decode_text(data, origin_id, 1 << 30)
@@ -340,4 +364,6 @@ def with_provenance(data: bytes, origin_id: str, digest: str, peer: Peer, manife
         "credits": [str(c) for c in credits if isinstance(c, str)][:50],
         "anonymous": anonymous_count(given_anonymous),
     }
+    if first is not None:  # re-shared by this peer: where it first came from (as their signed manifest says)
+        meta["federation"]["origin"] = dict(first)
     return dump_story(meta, raw.body)

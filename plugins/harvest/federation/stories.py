@@ -23,7 +23,7 @@ from harvest.federation.peers import Peer, load_peers
 from harvest.federation.pull import PEER_LESSONS, peer_folder, read_state
 
 SEPARATOR = "--"
-PROVENANCE_KEYS = ("peer", "archive", "archive_id", "id", "digest", "credits", "anonymous")
+PROVENANCE_KEYS = ("peer", "archive", "archive_id", "id", "digest", "credits", "anonymous", "origin")
 
 
 def peer_story_id(peer: str, origin_id: str) -> str:
@@ -87,7 +87,7 @@ def _scan_peer(settings: Settings, peer: Peer, folder: Path, ours: dict[str, Les
         if raw is not None:
             meta = dict(raw.meta)
             provenance = meta.pop("federation", None)
-            origin = _origin(provenance, peer, archive_name)
+            origin = _origin(provenance, peer, archive_name, str(state.get("profile") or ""))
             if origin is None:
                 story_problems.append(
                     Problem(
@@ -149,7 +149,7 @@ def _images_outside(story: Story, file: Path, folder: Path, display: str, line_o
     return problems
 
 
-def _origin(provenance, peer: Peer, archive_name: str) -> Origin | None:
+def _origin(provenance, peer: Peer, archive_name: str, profile: str = "") -> Origin | None:
     if not isinstance(provenance, dict) or provenance.get("peer") != peer.name:
         return None
     origin_id, digest = provenance.get("id"), provenance.get("digest")
@@ -158,6 +158,11 @@ def _origin(provenance, peer: Peer, archive_name: str) -> Origin | None:
     from harvest.federation.bundle import STORY_ID
 
     if not STORY_ID.fullmatch(origin_id):
+        return None
+    from harvest.federation.bundle import parse_origin
+
+    first = parse_origin(provenance["origin"]) if "origin" in provenance else None
+    if "origin" in provenance and first is None:
         return None
     given_credits = provenance.get("credits")  # a number here would stop the scan with a traceback
     credits = tuple(c for c in given_credits if isinstance(c, str)) if isinstance(given_credits, list) else ()
@@ -170,6 +175,10 @@ def _origin(provenance, peer: Peer, archive_name: str) -> Origin | None:
         credits,
         anonymous_count(provenance.get("anonymous")),
         peer.digests,
+        peer.readings,
+        peer.reshare,
+        profile,
+        tuple(first.items()) if first else None,
     )
 
 

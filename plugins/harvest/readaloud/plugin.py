@@ -145,7 +145,12 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             if len(rendered.parts) == 1 and len(parts) > 1:
                 parts = [Part(item.story.title, sum(p.words for p in parts), item.seconds)]
             chunks = [for_other_page(chunk, story_url, here, f"s{number}-") for chunk in rendered.parts]
-            context = f"Story {number} of {count}" + (f" · read by {item.reader}" if item.reader else "")
+            origin = item.story.origin
+            context = (
+                f"Story {number} of {count}"
+                + (f" · from {origin.archive_name}" if origin else "")
+                + (f" · read by {item.reader}" if item.reader else "")
+            )
             stories.append(
                 {
                     "number": number,

@@ -258,7 +258,22 @@ def plan_sessions(
                     file.path, line, "stories", f"no story has the id '{story_id}'", did_you_mean(story_id, known_ids)
                 )
             )
-        if missing:
+        theirs = [
+            (sid, line, story.origin.archive_name)
+            for sid, line in file.stories
+            if (story := archive.story(sid)) is not None and story.origin is not None and not story.origin.readings
+        ]
+        for story_id, line, name in theirs:
+            problems.append(
+                Problem(
+                    file.path,
+                    line,
+                    "stories",
+                    f"'{story_id}' comes from {name}, whose stories are not in our reading sessions",
+                    "take it out of the session, or set `readings: true` for them in stories/federation.yml",
+                )
+            )
+        if missing or theirs:
             continue
         if not is_visible(file.visibility, file.embargo_until, settings):
             notes.append(f"{file.path}: not in profile '{settings.profile}' (visibility or embargo)")

@@ -18,6 +18,10 @@ For "did you mean", the words of the index with the number of stories using each
 `search/v/<code point of the first letter>.js`: only the letter of a word that found nothing
 is loaded (the terminal's rule: a suggestion shares the first letter). They come from the
 same published documents as the terms, so no word of a withheld story is among them.
+With stories from the archives we follow (federation), the manifest lists the archives
+(`archives`: [[key, name], …], ours first, key ""), a peer story's card ends with its
+archive's number (after its other versions), and `search/a.js` gives every document's
+archive number, loaded only when the reader filters by archive.
 Same documents in, same bytes out: no clock, no randomness, sorted keys.
 """
 
@@ -55,16 +59,29 @@ def _js(call: str, *args) -> bytes:
     return f"harvestSearch.{call}({body});\n".encode()
 
 
-def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes]:
+def build_browser_index(corpus: Corpus, urls: dict[str, str], own_name: str = "") -> dict[str, bytes]:
     """-> {path under the site's `search/` folder: file content}.
 
     `urls` maps story id to its page URL relative to the site root (as MkDocs
     writes it, so both URL styles work). Document numbers follow the archive's
     order (newest first), which is also the browser's tie-break.
     """
+    archives: dict[str, tuple[int, str]] = {"": (0, own_name)}  # key -> (number, name)
+    for doc in corpus.docs:
+        if doc.archive not in archives:
+            archives[doc.archive] = (len(archives), doc.archive_name)
+    archive_of = [archives[doc.archive][0] for doc in corpus.docs]
     cards = [
-        [urls[doc.id], doc.title, doc.date.isoformat(), doc.place, doc.summary, _other_versions(doc, urls)]
-        for doc in corpus.docs
+        [
+            urls[doc.id],
+            doc.title,
+            doc.date.isoformat(),
+            doc.place,
+            doc.summary,
+            _other_versions(doc, urls),
+            *([archive] if archive else []),
+        ]
+        for doc, archive in zip(corpus.docs, archive_of, strict=True)
     ]
     numbers = {doc.id: number for number, doc in enumerate(corpus.docs)}
     stories: dict[str, list[int]] = {}
@@ -89,6 +106,8 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
         files[f"d/{start // DOCS_PER_FILE}.js"] = _js(
             "docs", start // DOCS_PER_FILE, cards[start : start + DOCS_PER_FILE]
         )
+    if len(archives) > 1:
+        files["a.js"] = _js("archives", archive_of)
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(name.encode() + b"\0" + files[name])
@@ -104,6 +123,8 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str]) -> dict[str, bytes
         "stories": sorted(stories.values()),  # documents that are one story in several languages
         "vocabulary": sorted(vocabulary),  # first letters (code points) with a word list
     }
+    if len(archives) > 1:
+        manifest["archives"] = [[key, name] for key, (_, name) in archives.items()]
     files["manifest.js"] = _js("manifest", manifest)
     return files
 

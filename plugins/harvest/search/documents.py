@@ -40,6 +40,8 @@ class SearchDocument:
     # A story told in several languages is one story: every published version of it as
     # (id, lang, page, language name), the original first; empty for a story in one language.
     versions: tuple[tuple[str, str, str, str], ...] = ()
+    archive: str = ""  # a peer archive's story: our name for the peer (federation.yml); "" for ours
+    archive_name: str = ""  # and that archive's name ("Riverside Commune")
 
     @property
     def story(self) -> str:
@@ -94,6 +96,8 @@ def document(archive: Archive, story: Story, versions: dict[str, list[Story]] | 
         date=story.date,
         withheld=story.markdown.count(WITHHELD_MARK),
         versions=tuple((v.id, v.lang, page_of(v), language_name(v.lang)) for v in (versions or {}).get(story.id, ())),
+        archive=story.origin.peer if story.origin else "",
+        archive_name=story.origin.archive_name if story.origin else "",
     )
 
 

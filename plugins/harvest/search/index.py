@@ -41,7 +41,8 @@ from harvest.search.vocabulary import SearchVocabulary, words_of
 if TYPE_CHECKING:  # documents imports the whole archive; a query needs none of it
     from harvest.search.documents import SearchDocument
 
-INDEX_FORMAT = "3"
+INDEX_FORMAT = "4"
+OWN_ARCHIVE = "_own"  # the `archive` of our own stories (a peer's name never starts with `_`)
 MANIFEST = "harvest-manifest.json"
 WRITER_MB = 64  # whoosh's in-memory posting pool before it spills to disk
 LOCK_WAIT_S = 30
@@ -97,6 +98,7 @@ def build_schema(prompts: Iterable[Prompt]) -> fields.Schema:
         event=text("event"),
         lang=fields.ID(stored=True),
         story=fields.ID(),  # the original's id, for stories told in several languages only
+        archive=fields.ID(stored=True),  # filter only (`harvest search --archive`): not a query field
         date=fields.DATETIME(stored=True),
         meta=fields.STORED,
     )
@@ -121,6 +123,7 @@ def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
         "place": doc.place,
         "event": f"{doc.event} {doc.event_label}",
         "lang": doc.lang,
+        "archive": doc.archive or OWN_ARCHIVE,
         "date": dt.datetime.combine(doc.date, dt.time()),
         "meta": {
             "page": doc.page,
@@ -130,6 +133,7 @@ def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
             "contributors": list(doc.contributors),
             "fingerprint": doc.fingerprint,
             "versions": [list(v) for v in doc.versions],
+            "archive_name": doc.archive_name,
         },
     }
     if doc.versions:

@@ -96,7 +96,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
                     config, uri, content=assets.joinpath(name).read_bytes(), inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-        for name, content in build_browser_index(self.corpus, urls).items():
+        for name, content in build_browser_index(self.corpus, urls, context.settings.site_name).items():
             files.append(
                 File.generated(config, f"{INDEX_DIR}/{name}", content=content, inclusion=InclusionLevel.NOT_IN_NAV)
             )

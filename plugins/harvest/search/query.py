@@ -53,6 +53,7 @@ class Hit:
     matches: list[tuple[int, int]] = field(default_factory=list)  # spans of `snippet` that matched
     lang: str = ""
     languages: list[tuple[str, str, str]] = field(default_factory=list)  # other versions: (lang, page, name)
+    archive_name: str = ""  # a peer archive's story: that archive's name; "" for ours
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Searcher:
             alias = prompt.id.replace("-", "_")
             if alias not in ix.schema.names() and answer_field(prompt.id) in ix.schema:
                 aliases.setdefault(answer_field(prompt.id), []).append(alias)
-        hidden = {"meta"}  # stored only: nothing to search in
+        hidden = {"meta", "archive"}  # stored only: nothing to search in
         self.field_names = (set(ix.schema.names()) - hidden) | {a for values in aliases.values() for a in values}
         forms = (
             _forms
@@ -113,17 +114,20 @@ class Searcher:
 
     # --- searching -------------------------------------------------------------------------
 
-    def search(self, text: str, limit: int = 10, newest: bool = False) -> Results:
+    def search(self, text: str, limit: int = 10, newest: bool = False, archive: str | None = None) -> Results:
+        """`archive`: only the stories of one archive (a peer's name in federation.yml, or
+        index.OWN_ARCHIVE for ours)."""
         parsed = self.parse(text)
+        only = q.Term("archive", archive) if archive is not None else None
         # optimize=False: no block skipping, but the total is counted in the same pass (whoosh
         # would otherwise run the query a second time to count) -- faster overall here.
         # A story told in several languages is one result (its best-ranked version): ask for
         # enough hits that `limit` stories remain once the other versions are left out.
         wanted = limit + len(self.story_of)
         if newest:
-            found = self.searcher.search(parsed, limit=wanted, sortedby="date", reverse=True)
+            found = self.searcher.search(parsed, limit=wanted, sortedby="date", reverse=True, filter=only)
         else:
-            found = self.searcher.search(parsed, limit=wanted, optimize=False)
+            found = self.searcher.search(parsed, limit=wanted, optimize=False, filter=only)
         words = self._matched_words(parsed)
         seen: set[str] = set()
         hits: list[Hit] = []
@@ -173,6 +177,7 @@ class Searcher:
             matches=matches,
             lang=stored.get("lang", ""),
             languages=[(lang, page, name) for version_id, lang, page, name in versions if version_id != stored["id"]],
+            archive_name=meta.get("archive_name", ""),
         )
 
     # --- did you mean ----------------------------------------------------------------------

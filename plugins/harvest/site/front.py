@@ -85,6 +85,38 @@ def one_per_story(stories: Iterable[Story], versions: dict[str, list[Story]]) ->
     return out
 
 
+OWN_ARCHIVE = "-here"  # the filter key of our own stories (a peer's name never starts with "-")
+
+
+def archive_filters(stories: Iterable[Story], own_name: str) -> list[tuple[str, str, int]]:
+    """(key, archive name, stories) for the "filter by archive" chips: ours first, then the peers
+    by name; [] when the stories all come from one archive (nothing to filter)."""
+    counts: Counter[str] = Counter()
+    names = {OWN_ARCHIVE: own_name}
+    for story in stories:
+        key = story.origin.peer if story.origin else OWN_ARCHIVE
+        counts[key] += 1
+        if story.origin:
+            names[key] = story.origin.archive_name
+    if len(counts) < 2:
+        return []
+    keys = sorted(counts, key=lambda key: (key != OWN_ARCHIVE, names[key].casefold(), key))
+    return [(key, names[key], counts[key]) for key in keys]
+
+
+def latest_per_archive(answers: list[tuple[Story, Section]], shown: int) -> list[tuple[Story, Section]]:
+    """The answers, beyond the `shown` newest, that are among the `shown` newest of their own
+    archive: what a lesson page lists when the reader picks one archive (hidden otherwise)."""
+    seen: Counter[str] = Counter()
+    extra = []
+    for number, (story, section) in enumerate(answers):
+        key = story.origin.peer if story.origin else OWN_ARCHIVE
+        seen[key] += 1
+        if number >= shown and seen[key] <= shown:
+            extra.append((story, section))
+    return extra
+
+
 def home_prompt(archive: Archive) -> str | None:
     """The prompt the home page quotes: the missing-resource one when configured, else the last."""
     prompts = archive.settings.prompts
@@ -249,6 +281,7 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
         answers_spec.data.update(
             {
                 "answers": answers,
+                "archives": archive_filters((story for story, _ in answers), archive.settings.site_name),
                 "filters": [
                     (lid, archive.lessons[lid].title, n)
                     for lid, n in sorted(used.items(), key=lambda item: archive.lessons[item[0]].title.casefold())
@@ -270,12 +303,22 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
         if lesson_spec is None:
             continue
         in_lesson = lesson_spec.data["stories"]
+        archives = archive_filters(in_lesson, archive.settings.site_name)
         lesson_spec.data.update(
             {
                 "lesson": lesson,
-                # (prompt, latest answers, how many in all, the Answers page filtered to this lesson)
+                "archives": archives,
+                # (prompt, latest answers, how many in all, the Answers page filtered to this lesson,
+                #  and with a filter by archive, the latest of each archive besides: shown when picked)
                 "lesson_answers": [
-                    (p, found[:LESSON_ANSWERS], len(found), answers_uri(p.id), f"#lesson-{lesson.id}")
+                    (
+                        p,
+                        found[:LESSON_ANSWERS],
+                        len(found),
+                        answers_uri(p.id),
+                        f"#lesson-{lesson.id}",
+                        latest_per_archive(found, LESSON_ANSWERS) if archives else [],
+                    )
                     for p in prompts
                     for found in [unique_answers(archive, p.id, versions, in_lesson)]
                 ],

@@ -99,6 +99,7 @@ class StoryHeader:
     minutes_aloud: int
     translation_of: tuple[str, str] | None
     origin: tuple[str, str] | None = None  # a peer's story: (its archive's page, the archive's name)
+    first_shared: str | None = None  # re-shared to us by that peer: the archive it first came from
 
 
 def story_header(archive: Archive, story: Story) -> StoryHeader:
@@ -111,11 +112,12 @@ def story_header(archive: Archive, story: Story) -> StoryHeader:
     if story.origin is None:
         people, anonymous = archive.people_of(story)
         credits: list[tuple[str | None, str]] = [(person_uri(p.key), p.label) for p in people]
-        origin = None
+        origin, first_shared = None, None
     else:  # a peer's story: credit as its archive gave it, never through our registry
         credits = [(None, name) for name in story.origin.credits]
         anonymous = story.origin.anonymous
         origin = (peer_uri(story.origin.peer), story.origin.archive_name)
+        first_shared = dict(story.origin.first)["archive"] if story.origin.first else None
     translation = archive.story(story.translation_of) if story.translation_of else None
     return StoryHeader(
         title=story.title,
@@ -127,6 +129,7 @@ def story_header(archive: Archive, story: Story) -> StoryHeader:
         credits=credits,
         anonymous=anonymous,
         origin=origin,
+        first_shared=first_shared,
         lessons=[(lesson_uri(lesson), archive.lessons[lesson].title) for lesson in story.lessons],
         minutes_silent=minutes(story.words, settings.words_per_minute_silent),
         minutes_aloud=minutes(story.words, settings.words_per_minute_aloud),

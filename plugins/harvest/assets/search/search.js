@@ -36,7 +36,7 @@
 
   // --- loading index files -------------------------------------------------------------------
 
-  var manifest = null, terms = {}, docs = {}, vocabulary = {}, pending = {};
+  var manifest = null, terms = {}, docs = {}, vocabulary = {}, pending = {}, docArchives = null;
   var storyOf = {};                                      // doc -> its story, for stories in several languages
 
   window.harvestSearch = {
@@ -50,6 +50,7 @@
     terms: function (shard, value) { terms[shard] = value; },
     docs: function (block, value) { docs[block] = value; },
     vocabulary: function (first, value) { vocabulary[first] = value; },
+    archives: function (value) { docArchives = value; },  // each document's archive (federation)
     words: words, shardOf: shardOf, distance: distance   // for tests: must agree with the Python side
   };
 
@@ -87,13 +88,15 @@
     return score;
   }
 
-  function search(query) {
+  function search(query, archive) {                     // archive: a number in manifest.archives, or null
     var asked = words(query).filter(function (w, i, all) {
       return w.length >= manifest.minTermChars && all.indexOf(w) === i;
     });
     if (!asked.length) return Promise.resolve(null);
     var shards = asked.map(function (w) { return shardOf(w, manifest.shards); });
-    return Promise.all(shards.map(function (s) { return load("t/" + s + ".js"); })).then(function () {
+    var needed = shards.map(function (s) { return load("t/" + s + ".js"); });
+    if (archive !== null) needed.push(load("a.js"));
+    return Promise.all(needed).then(function () {
       var hits = {};                                     // doc -> {matched, titles, score}
       asked.forEach(function (word, w) {
         var table = terms[shards[w]], best = {};
@@ -115,6 +118,7 @@
         }
       });
       var ranked = Object.keys(hits).map(function (d) { return hits[d]; });
+      if (archive !== null) ranked = ranked.filter(function (h) { return docArchives[h.doc] === archive; });
       var all = ranked.filter(function (h) { return h.matched === asked.length; });
       if (all.length) ranked = all;                       // every word found, when possible
       ranked.sort(function (a, b) {
@@ -272,6 +276,17 @@
     header.insertBefore(button, source);
     header.insertBefore(box, source);
 
+    var choice = null;                                   // the archive filter, when the index has peers' stories
+    function archiveChoice() {
+      if (choice || !manifest || !manifest.archives) return;
+      choice = el("select", {"class": "harvest-search__archive", name: "archive"},
+        [el("option", {value: ""}, ["All archives"])].concat(manifest.archives.map(function (a, i) {
+          return el("option", {value: String(i)}, [i === 0 ? a[1] + " (this archive)" : a[1]]);
+        })));
+      meta.parentNode.insertBefore(el("label", {"class": "harvest-search__archives"}, ["Archive: ", choice]), meta);
+      choice.addEventListener("change", run);
+    }
+
     var sequence = 0;
     function show(result) {
       list.textContent = "";
@@ -301,7 +316,8 @@
       result.cards.forEach(function (card) {
         var article = el("article", {"class": "md-search-result__article md-typeset"}, [
           el("h1", {}, marked(card[1], result.words)),
-          el("p", {"class": "harvest-search__meta"}, card[3] ? [card[2] + " · "].concat(marked(card[3], result.words)) : [card[2]]),
+          el("p", {"class": "harvest-search__meta"}, (card[3] ? [card[2] + " · "].concat(marked(card[3], result.words)) : [card[2]])
+            .concat(card[6] ? [" · ", el("span", {"class": "harvest-from"}, ["from " + manifest.archives[card[6]][1]])] : [])),
           el("p", {}, marked(card[4], result.words))]);
         var item = [el("a", {href: href(card[0]), "class": "md-search-result__link", tabindex: "-1"}, [article])];
         if (card[5] && card[5].length) {                 // the story's other languages, beside its link
@@ -318,7 +334,10 @@
     function run() {
       var mine = ++sequence, query = input.value;
       var ready = manifest ? Promise.resolve() : load("manifest.js", true);
-      ready.then(function () { return search(query); }).then(function (result) {
+      ready.then(function () {
+        archiveChoice();
+        return search(query, choice && choice.value !== "" ? +choice.value : null);
+      }).then(function (result) {
         if (mine === sequence) show(result);
       }).catch(function (error) {
         if (mine === sequence) meta.textContent = "Search is unavailable: " + error.message;
