@@ -31,8 +31,11 @@ class Unhashable(TypeError):
 
 
 class Fingerprinter:
-    def __init__(self, fallback: Callable[[object], str] | None = None) -> None:
+    def __init__(self, fallback: Callable[[object], str] | None = None, root: str | None = None) -> None:
         self._memo: dict[int, tuple[object, bytes]] = {}
+        # Paths under `root` (the project folder) count from it: a moved or copied archive still
+        # has its pages (no page shows where the project lives).
+        self._root = root.rstrip("/") if root else None
         # For settings objects of other libraries (MkDocs' config): e.g. `repr`. A repr that
         # names a memory address only makes the key differ every run: never reused, never stale.
         self._fallback = fallback
@@ -55,7 +58,7 @@ class Fingerprinter:
         if value is None or isinstance(value, bool):
             return repr(value).encode()
         if isinstance(value, str):  # Markup too: a page's text is the same text either way
-            return b"s" + value.encode("utf-8", "surrogatepass")
+            return b"s" + self._relative(value).encode("utf-8", "surrogatepass")
         if isinstance(value, bytes):
             return b"b" + value
         if isinstance(value, int | float):
@@ -65,7 +68,7 @@ class Fingerprinter:
         if isinstance(value, enum.Enum):
             return b"e" + type(value).__qualname__.encode() + self._hash(value.value)
         if isinstance(value, PurePath):
-            return b"p" + str(value).encode("utf-8", "surrogatepass")
+            return b"p" + self._relative(str(value)).encode("utf-8", "surrogatepass")
         if isinstance(value, list | tuple):
             return b"l" + b"".join(self._hash(item) for item in value)
         if isinstance(value, set | frozenset):
@@ -86,6 +89,12 @@ class Fingerprinter:
         if self._fallback is not None:
             return b"?" + type(value).__qualname__.encode() + self._fallback(value).encode("utf-8", "surrogatepass")
         raise Unhashable(f"no canonical form for {type(value).__qualname__}")
+
+    def _relative(self, text: str) -> str:
+        root = self._root
+        if root and text.startswith(root) and (len(text) == len(root) or text[len(root)] in "/\\"):
+            return "<project>" + text[len(root) :]
+        return text
 
     def _function(self, function: Callable[..., Any]) -> bytes:
         signature = inspect.signature(function)

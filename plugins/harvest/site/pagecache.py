@@ -242,10 +242,14 @@ class PageCache:
         self.files = files
         template_dirs = [Path(d) for d in config.theme.dirs if not _installed(Path(d))]
         everything: list = []
-        if page_uses_everything(template_dirs):
-            everything = [(f.src_uri, f.url, specs[f.src_uri].title if f.src_uri in specs else None) for f in files]
+        # Harvest's own templates never read `pages` (one page per story would make the build quadratic).
+        if config.theme.custom_dir and page_uses_everything([Path(config.theme.custom_dir)]):
+            everything = [
+                (f.src_uri, f.url, specs[f.src_uri].title if f.src_uri in specs else None)
+                for f in files.documentation_pages()
+            ]
         fingerprint = Fingerprinter()
-        site = Fingerprinter(fallback=repr)
+        site = Fingerprinter(fallback=repr, root=os.path.abspath(settings.project_dir))
         settings_view = {k: v for k, v in vars(settings).items() if k != "today"}  # the date acts through the data
         global_key = digest_bytes(
             FORMAT,
