@@ -331,3 +331,37 @@ def test_a_value_it_cannot_read_is_not_keyed(value):
 )
 def test_paths_count_from_the_project_folder(one, other, same):
     assert (Fingerprinter(root="/a/project").digest(one) == Fingerprinter(root="/b/copy").digest(other)) is same
+
+
+# --- `harvest serve`: dirty rebuilds in one process, one site folder ------------------------------
+
+SERVE_URL = "http://127.0.0.1:8000/"
+
+
+def serve_build(project: Path, site: Path, dirty: bool, startup: bool = False) -> None:
+    """One build as `mkdocs serve` runs it (plugins kept between rebuilds: on_startup)."""
+    from mkdocs.commands.build import build
+
+    from harvest.site.project import load_mkdocs_config
+
+    config = load_mkdocs_config(project / "mkdocs.yml", site_dir=str(site))
+    config.site_url = SERVE_URL
+    if startup:
+        config.plugins.on_startup(command="serve", dirty=dirty)
+    build(config, serve_url=SERVE_URL, dirty=dirty)
+
+
+@pytest.mark.parametrize("name", ["story text", "story removed", "story made private", "story added"])
+def test_serve_rebuilds_in_place_match_a_clean_build(built, tmp_path, monkeypatch, name):
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    project, _ = with_store_of(built, tmp_path / "archive")
+    served = tmp_path / "served"
+    serve_build(project, served, dirty=True, startup=True)
+    CHANGES[name][0](project)
+    serve_build(project, served, dirty=True)  # the plugin instances of the first build
+    clean = tmp_path / "clean"
+    serve_build(project, clean, dirty=False)
+    served_files, clean_files = tree(served), tree(clean)
+    assert served_files.keys() == clean_files.keys()  # a removed or withheld story's page is gone
+    assert [path for path in clean_files if served_files[path] != clean_files[path]] == []

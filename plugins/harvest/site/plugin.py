@@ -120,8 +120,14 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         if foreign:
             log.info(f"page cache: every page is rendered (plugins {', '.join(foreign)} change pages)")
         cache = PageCache(PageStore(store_folder(self.settings.project_dir)), reuse=not foreign)
+        # MkDocs' warning about dirty builds is dropped only where Harvest's is exact: a fresh
+        # (staging) folder, or `serve`, whose leftovers the plugin removes. A `mkdocs build
+        # --dirty` into an old site folder keeps it.
         builder = logging.getLogger("mkdocs.commands.build")
-        if not any(isinstance(f, DirtyNotice) for f in builder.filters):
+        for old in [f for f in builder.filters if isinstance(f, DirtyNotice)]:
+            builder.removeFilter(old)
+        site = Path(config.site_dir)
+        if self.serving or not site.is_dir() or not any(site.iterdir()):
             builder.addFilter(DirtyNotice())
         return cache
 
