@@ -11,6 +11,12 @@ peak RSS are measured. With --repeat K the two builds alternate K times and the 
 reported (a shared or virtual machine's noise moves single runs by 10% or more). Prints a
 line per N and, last, all figures as JSON.
 Targets (issue 2): ratio <= 1.10, t(5000)/t(1000) <= 5.2, peak RSS <= 400 MB at 5000.
+
+Every Harvest build here starts with an empty page cache (`.harvest/cache/pages`, removed first).
+With --repeat-build the same site is then built again with nothing changed, and after editing one
+story's text (each K times; medians), and `harvest serve`'s rebuilds are timed in one process as
+serve runs them (a story's text edited; a story added; a story's lessons changed). Each figure
+comes with the machine's load average when it was taken. --no-bare skips the Material build.
 """
 
 from __future__ import annotations
@@ -59,7 +65,94 @@ def size_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
 
 
-def bench(n: int, work: Path, repeat: int = 1) -> dict:
+def clear_page_cache(project: Path) -> None:
+    shutil.rmtree(project / ".harvest" / "cache" / "pages", ignore_errors=True)
+
+
+def load() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def edit_story(project: Path, round_: int) -> None:
+    """Change one word of one story's text (a different word each round)."""
+    story = next(iter(sorted((project / "stories").glob("*/story-00001.md"))))
+    text = story.read_text()
+    story.write_text(text.replace("\n\n## ", f"\n\nEdited {round_}.\n\n## ", 1))
+
+
+def repeat_builds(project: Path, env: dict, repeat: int, cold_s: float) -> dict:
+    py = sys.executable
+    nothing, edited = [], []
+    for round_ in range(repeat):
+        la = load()
+        nothing.append((timed([py, "-m", "harvest.cli", "build"], project, env)[0], la))
+        edit_story(project, round_)
+        la = load()
+        edited.append((timed([py, "-m", "harvest.cli", "build"], project, env)[0], la))
+    t_nothing = statistics.median(t for t, _ in nothing)
+    t_edited = statistics.median(t for t, _ in edited)
+    return {
+        "repeat_nothing_changed_s": round(t_nothing, 2),
+        "repeat_nothing_changed_ratio": round(t_nothing / cold_s, 3),
+        "repeat_nothing_changed_runs": [[round(t, 2), la] for t, la in nothing],
+        "repeat_one_edit_s": round(t_edited, 2),
+        "repeat_one_edit_ratio": round(t_edited / cold_s, 3),
+        "repeat_one_edit_runs": [[round(t, 2), la] for t, la in edited],
+        **serve_rebuilds(project, env),
+    }
+
+
+SERVE_SCRIPT = """
+import json, os, sys, tempfile, time
+from pathlib import Path
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+project = Path(sys.argv[1]); os.chdir(project)
+site = tempfile.mkdtemp(prefix="harvest-serve-bench-")
+def config():
+    c = load_config("mkdocs.yml", site_dir=site)
+    c.site_url = "http://127.0.0.1:8000/"
+    return c
+first = config()
+first.plugins.on_startup(command="serve", dirty=True)
+t = time.perf_counter(); build(first, serve_url="http://127.0.0.1:8000/", dirty=True)
+out = {"serve_first_build_s": round(time.perf_counter() - t, 2)}
+story = sorted(project.glob("stories/*/story-00002.md"))[0]
+def timed(name, change):
+    change()
+    la = round(os.getloadavg()[0], 2)
+    t = time.perf_counter(); build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
+    out[name] = [round(time.perf_counter() - t, 2), la]
+timed("serve_nothing_changed_s", lambda: None)
+def text_edit():
+    story.write_text(story.read_text().replace("\\n\\n## ", "\\n\\nServe edit.\\n\\n## ", 1))
+timed("serve_text_edit_s", text_edit)
+def add():
+    (story.parent / "story-99999.md").write_text(story.read_text().replace("id: s00002", "id: s99999"))
+timed("serve_story_added_s", add)
+def lessons():
+    lines = story.read_text().split("\\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("lessons:"))
+    lines[at] = "lessons: [outreach]" if lines[at] != "lessons: [outreach]" else "lessons: [joy]"
+    story.write_text("\\n".join(lines))
+timed("serve_lessons_changed_s", lessons)
+print(json.dumps(out))
+"""
+
+
+def serve_rebuilds(project: Path, env: dict) -> dict:
+    """`harvest serve`'s rebuilds, in one process as serve runs them (plugins kept, dirty builds)."""
+    done = subprocess.run(
+        [sys.executable, "-c", SERVE_SCRIPT, str(project)], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        sys.exit(f"serve benchmark failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench(
+    n: int, work: Path, repeat: int = 1, repeat_build: bool = False, bare: bool = True, feature_benches: bool = True
+) -> dict:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HARVEST_TODAY": "2026-11-21"}
     env.pop("HARVEST_PROFILE", None)
     harvest_dir, bare_dir = work / f"harvest-{n}", work / f"bare-{n}"
@@ -73,15 +166,21 @@ def bench(n: int, work: Path, repeat: int = 1) -> dict:
 
     py = sys.executable
     harvest_runs, bare_runs = [], []
+    loads = []
     for _ in range(repeat):  # alternate, so a slow spell of the machine hits both
+        clear_page_cache(harvest_dir)  # a cold build
+        loads.append(load())
         harvest_runs.append(timed([py, "-m", "harvest.cli", "build"], harvest_dir, env))
-        bare_runs.append(timed([py, "-m", "mkdocs", "build", "-q"], bare_dir, env))
+        if bare:
+            bare_runs.append(timed([py, "-m", "mkdocs", "build", "-q"], bare_dir, env))
+    bare_runs = bare_runs or [(float("nan"), 0.0)]
     t_harvest = statistics.median(t for t, _ in harvest_runs)
     t_bare = statistics.median(t for t, _ in bare_runs)
     rss_harvest, rss_bare = max(r for _, r in harvest_runs), max(r for _, r in bare_runs)
     result = {
         "n": n,
         "harvest_s": round(t_harvest, 2),
+        "load_average": loads,
         "bare_s": round(t_bare, 2),
         "ratio": round(t_harvest / t_bare, 3),
         **(
@@ -93,11 +192,13 @@ def bench(n: int, work: Path, repeat: int = 1) -> dict:
             else {}
         ),
         "harvest_site_mb": round(size_mb(harvest_dir / "site"), 1),
-        "bare_site_mb": round(size_mb(bare_dir / "site"), 1),
+        "bare_site_mb": round(size_mb(bare_dir / "site"), 1) if bare else None,
         "harvest_peak_rss_mb": round(rss_harvest),
         "bare_peak_rss_mb": round(rss_bare),
     }
-    for name in ("bench_search", "bench_pack"):  # feature benchmarks, when present
+    if repeat_build:
+        result.update(repeat_builds(harvest_dir, env, repeat, t_harvest))
+    for name in ("bench_search", "bench_pack") if feature_benches else ():  # feature benchmarks, when present
         module_file = Path(__file__).with_name(f"{name}.py")
         if module_file.exists():
             sys.path.insert(0, str(module_file.parent))
@@ -114,13 +215,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[1000])
     parser.add_argument("--repeat", type=int, default=1, help="build each site this many times; report medians")
+    parser.add_argument("--repeat-build", action="store_true", help="also time warm builds and serve rebuilds")
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare Material build")
+    parser.add_argument("--no-features", action="store_true", help="skip the search and pack benchmarks")
     parser.add_argument("--keep", type=Path, help="work folder to keep (default: a temp folder, removed)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="harvest-bench-"))
     results = []
     try:
         for n in args.sizes:
-            results.append(bench(n, work, max(1, args.repeat)))
+            results.append(
+                bench(n, work, max(1, args.repeat), args.repeat_build, not args.no_bare, not args.no_features)
+            )
             print(" ".join(f"{k}={v}" for k, v in results[-1].items()), flush=True)
     finally:
         if not args.keep:

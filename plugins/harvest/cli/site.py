@@ -32,6 +32,7 @@ def register(sub) -> None:
     build = sub.add_parser("build", help="build the archive site (mkdocs build --strict)")
     add_common(build)
     build.add_argument("-d", "--site-dir", default=None, help="output folder (default: site/)")
+    build.add_argument("--no-cache", action="store_true", help="a clean build: reuse nothing from .harvest/cache")
     build.set_defaults(run=run_build)
 
     ids = sub.add_parser("ids", help="record every story's id in stories/ids.txt, so no later story takes it")
@@ -41,6 +42,7 @@ def register(sub) -> None:
     serve = sub.add_parser("serve", help="preview the site with live reload")
     add_common(serve)
     serve.add_argument("-a", "--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT")
+    serve.add_argument("--no-cache", action="store_true", help="render every page on every rebuild")
     serve.set_defaults(run=run_serve)
 
 
@@ -92,8 +94,20 @@ def run_ids(args) -> int:
 
 
 def profile_options(args) -> dict[str, dict]:
-    """The profile asked for on the command line, as the harvest plugin's own option."""
-    return {"harvest": {"profile": args.profile}} if args.profile else {}
+    """The profile (and `--no-cache`) asked for on the command line, as the harvest plugin's own options."""
+    options: dict = {}
+    if args.profile:
+        options["profile"] = args.profile
+    if getattr(args, "no_cache", False):
+        options["cache"] = False
+    return {"harvest": options} if options else {}
+
+
+def page_cache_on(config) -> bool:
+    from harvest.site.config import HarvestConfig, find_plugin_config
+
+    plugin_config = find_plugin_config(config, HarvestConfig)
+    return bool(plugin_config and plugin_config.cache)
 
 
 def run_build(args) -> int:
@@ -117,7 +131,9 @@ def run_build(args) -> int:
     try:
         with staged_tree(target) as staging:
             config.site_dir = str(staging)
-            build(config)
+            # Dirty: MkDocs skips the pages the page cache reuses (site/pagecache.py); the staging
+            # folder starts empty, so nothing of an earlier build is left in it.
+            build(config, dirty=page_cache_on(config))
     except (MkDocsException, Abort) as error:
         print(f"harvest build: {error}", file=sys.stderr)
         print(f"harvest build: nothing was written; {site_dir} is as it was", file=sys.stderr)
@@ -148,5 +164,13 @@ def run_serve(args) -> int:
     log_to_console()
     options = profile_options(args)
     plugins: dict[str, Any] = {"plugins": plugins_with(Path(args.config_file), options)} if options else {}
-    serve(config_file=args.config_file, dev_addr=args.dev_addr, livereload=True, **plugins)
+    # Dirty rebuilds: MkDocs skips the pages the page cache reuses; the plugin removes what a
+    # rebuild no longer writes. With --no-cache every page is rendered on every rebuild.
+    serve(
+        config_file=args.config_file,
+        dev_addr=args.dev_addr,
+        livereload=True,
+        build_type=None if args.no_cache else "dirty",
+        **plugins,
+    )
     return 0

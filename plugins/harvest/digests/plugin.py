@@ -173,6 +173,16 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
             ):
                 yield email_file(digest.key, suffix), content
 
+    def page_key(self, src_uri: str) -> object:
+        """What on_post_page reads for that page (the feed files it links are looked up)."""
+        lesson = src_uri.removeprefix("lessons/").removesuffix(".md")
+        return [
+            self.head_feeds,
+            self.digests_feed if src_uri.startswith(DIGESTS_DIR + "/") else None,
+            src_uri.startswith("lessons/") and lesson in self.lesson_feeds,
+            self.links,
+        ]
+
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         """Announce feeds in each page's <head>: the stories' everywhere, the digests' on digest
         pages, a lesson's on its page. One string insertion per page."""

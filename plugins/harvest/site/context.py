@@ -60,6 +60,12 @@ class FeaturePlugin(BasePlugin, Generic[SomeConfig]):
         self.context = context
         return ()
 
+    def page_key(self, src_uri: str) -> object:
+        """What this feature's own per-page hooks (on_page_context, on_post_page) read for the page
+        `src_uri`, beyond its PageSpec, the files it looks up and the story texts it shows: part
+        of the page's cache key (site/pagecache.py). Plain data; None when nothing."""
+        return None
+
     def require_context(self) -> BuildContext:
         from mkdocs.exceptions import PluginError
 

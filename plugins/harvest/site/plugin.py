@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
@@ -32,7 +34,17 @@ from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.front import enrich_pages, language_name, people_date
 from harvest.site.frontconfig import footer_globals, front_options
+from harvest.site.pagecache import (
+    PAGE_EVENTS,
+    DirtyNotice,
+    PageCache,
+    ReusableFile,
+    StoredPage,
+    stale_outputs,
+    store_folder,
+)
 from harvest.site.pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
+from harvest.site.pagestore import PageStore
 from harvest.site.storyhtml import StoryHtml, split_story_html
 
 log = get_plugin_logger(__name__)
@@ -44,6 +56,7 @@ RESIZE_OBSERVER = ("resize-observer-polyfill/ResizeObserver.js", "resize-observe
 VENDOR_URI = "assets/harvest/vendor/"
 # Before the feature plugins (default priority 0): they are handed what the core builds here.
 CORE_FIRST = 50
+CORE_LAST = -1000  # after every other plugin's per-page hook: the page as MkDocs writes it
 
 
 def features(config: MkDocsConfig) -> list[FeaturePlugin]:
@@ -52,12 +65,21 @@ def features(config: MkDocsConfig) -> list[FeaturePlugin]:
 
 class HarvestPlugin(BasePlugin[HarvestConfig]):
     supports_multiple_instances = False
+    serving = False  # `harvest serve`: one site folder, rebuilt in place
+    previous_outputs: set[str] = set()  # noqa: RUF012  (replaced, never changed, per instance)
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining this hook also makes MkDocs keep this plugin across `serve` rebuilds, and with
+        # it the list of files the last build wrote (a removed story's page is deleted).
+        self.serving = command == "serve"
+        self.previous_outputs = set()
 
     @event_priority(CORE_FIRST)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.context: BuildContext | None = None
         self.specs: dict[str, PageSpec] = {}
         self.story_html: dict[str, StoryHtml] = {}  # story id -> its rendered page, cut into parts
+        self.page_cache: PageCache | None = None
         self.files: Files | None = None
         self.page_per_template: dict[str, str] = {}  # template -> one page built with it (site-relative)
         try:
@@ -84,7 +106,31 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
                 nav += [{title: uri} for title, uri in feature.nav_sections(config)]
             config.nav = nav
             self.nav_uris = frozenset(uri for entry in nav for uri in entry.values())
+        if self.config.cache:
+            self.page_cache = self._page_cache(config)
         return config
+
+    def _page_cache(self, config: MkDocsConfig) -> PageCache:
+        """Pages are reused only when every per-page hook is one whose inputs Harvest knows."""
+        foreign = sorted(
+            name
+            for name, plugin in config.plugins.items()
+            if not isinstance(plugin, HarvestPlugin | FeaturePlugin)
+            and any(hasattr(plugin, f"on_{event}") for event in PAGE_EVENTS)
+        )
+        if foreign:
+            log.info(f"page cache: every page is rendered (plugins {', '.join(foreign)} change pages)")
+        cache = PageCache(PageStore(store_folder(self.settings.project_dir)), reuse=not foreign)
+        # MkDocs' warning about dirty builds is dropped only where Harvest's is exact: a fresh
+        # (staging) folder, or `serve`, whose leftovers the plugin removes. A `mkdocs build
+        # --dirty` into an old site folder keeps it.
+        builder = logging.getLogger("mkdocs.commands.build")
+        for old in [f for f in builder.filters if isinstance(f, DirtyNotice)]:
+            builder.removeFilter(old)
+        site = Path(config.site_dir)
+        if self.serving or not site.is_dir() or not any(site.iterdir()):
+            builder.addFilter(DirtyNotice())
+        return cache
 
     @event_priority(CORE_FIRST)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
@@ -115,7 +161,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             archive=archive,
             known_story_ids=frozenset(s.id for s in collection.stories),
             pages=MappingProxyType(self.specs),
-            story_html=MappingProxyType(self.story_html),
+            story_html=StoryHtmlView(self.story_html, self._read_story),
         )
         planned = plan_pages(archive, self.related_stories(archive, config))
         enrich_pages(planned, archive, front_options(self.config, self.settings, self.context.known_story_ids))
@@ -144,7 +190,72 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         inclusion = InclusionLevel.UNDEFINED if spec.src_uri in self.nav_uris else InclusionLevel.NOT_IN_NAV
         # The file holds only the front matter; the text comes in on_page_markdown, so it is never
         # held twice (file and page) for every page at once.
-        self.files.append(File.generated(config, spec.src_uri, content=_front_matter(spec), inclusion=inclusion))
+        self.files.append(
+            ReusableFile.generated(config, spec.src_uri, content=_front_matter(spec), inclusion=inclusion)
+        )
+
+    @event_priority(CORE_FIRST)
+    def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
+        """Every file and the navigation are known: key each page, and let MkDocs ask which to render."""
+        if self.page_cache is None:
+            return nav
+        self.page_cache.prepare(
+            config,
+            nav,
+            files,
+            self.specs,
+            self.settings,
+            lambda uri: [feature.page_key(uri) for feature in features(config)],
+        )
+        for uri in self.specs:
+            file = files.get_file_from_path(uri)
+            if isinstance(file, ReusableFile):
+                file.decide = self._must_render
+        return nav
+
+    def _must_render(self, file: File) -> bool:
+        assert self.page_cache is not None
+        spec = self.specs[file.src_uri]
+        story = spec.data.get("story")
+        must = self.page_cache.decide(file, story.id if story else None, lambda entry: self._restore(file, entry))
+        if must and self.serving:
+            # The file there may be a hard link to a stored page: MkDocs writes into it, so unlink it first.
+            Path(file.abs_dest_path).unlink(missing_ok=True)
+        return must
+
+    def _restore(self, file: File, entry: dict) -> bool:
+        """A reused page still gives what other pages read of it: its title, metadata and anchors, and
+        a story page its cut. -> False when the entry lacks them (the page is rendered)."""
+        story = self.specs[file.src_uri].data.get("story")
+        stored = StoredPage.read(entry, story is not None)
+        page, files = file.page, self.files
+        if stored is None or page is None or files is None:
+            return False
+        if stored.links is not None:
+            targets = {uri: files.get_file_from_path(uri) for uri in stored.links}
+            found = {target: stored.links[uri] for uri, target in targets.items() if target is not None}
+            if len(found) != len(targets):
+                return False
+            page.links_to_anchors = found
+        page.title = stored.title
+        page.meta = stored.meta
+        page.present_anchor_ids = stored.anchors
+        if story is not None and stored.cut is not None:
+            self.story_html[story.id] = stored.cut
+            assert self.page_cache is not None
+            self.page_cache.story_cut(story.id, stored.cut)
+        self.page_per_template.setdefault(stored.template, file.dest_uri)
+        return True
+
+    def _read_story(self, story_id: str) -> None:
+        if self.page_cache is not None:
+            self.page_cache.read_story(story_id)
+
+    @event_priority(CORE_FIRST)
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
+        if self.page_cache is not None:
+            self.page_cache.start(page.file.src_uri)
+        return page
 
     def add_assets(self, archive: Archive, every_story: list[Story], config: MkDocsConfig) -> None:
         assert self.files is not None
@@ -174,6 +285,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             )
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
+        if self.page_cache is not None:
+            self.page_cache.stop()  # every page's Markdown is rendered
         env.globals["harvest_footer"] = footer_globals(self.config, config)
         env.filters["people_date"] = people_date
         env.filters["language_name"] = language_name
@@ -185,19 +298,62 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         if overrides and Path(overrides).is_dir():
             self._refuse_outside_loads(Path(overrides), OVERRIDES_HINT)
 
+    @event_priority(CORE_LAST)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        self.page_per_template.setdefault(page.meta.get("template") or "main.html", page.file.dest_uri)
+        template = page.meta.get("template") or "main.html"
+        self.page_per_template.setdefault(template, page.file.dest_uri)
+        if self.page_cache is not None and page.file.src_uri in self.specs:
+            story = self.specs[page.file.src_uri].data.get("story")
+            cut = self.story_html.get(story.id) if story is not None else None
+            links = page.links_to_anchors
+            meta = {
+                "title": page.title,
+                "meta": page.meta,
+                "template": template,
+                "cut": {"parts": list(cut.parts), "figures": cut.figures} if cut is not None else None,
+                "anchors": sorted(page.present_anchor_ids) if page.present_anchor_ids is not None else None,
+                "links": {f.src_uri: value for f, value in links.items()} if links is not None else None,
+            }
+            self.page_cache.page_written(page.file.src_uri, output, meta)
         return output
 
+    @event_priority(CORE_FIRST)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Every build, not only `pack`: the site makes no request to another host. Every CSS,
         script and JSON file is read, and one page per template (plus 404.html): pages of a kind
         differ only in escaped data and sanitised story HTML, judged by the same function, while
         reading all of them cost 5 s at 1,000 stories. The offline build (`check_site: false`)
         skips it: `pack` reads every page of its copy."""
+        cache, files = self.page_cache, self.files
+        if cache is not None and files is not None:
+            cache.place_reused()
+            cache.finish()
+            if self.serving:
+                self._remove_stale(config, files)
         if self.config.check_site:
             pages = set(self.page_per_template.values()) | {"404.html"}
             self._refuse_outside_loads(Path(config.site_dir), SITE_HINT, pages)
+        if cache is not None and files is not None:
+            kept = cache.keep_rendered(lambda uri: _dest(files, uri))
+            log.info(
+                f"page cache: {cache.counts['reused']} pages reused, {cache.counts['rendered']} rendered"
+                f" ({kept} stored)"
+            )
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.page_cache is not None:
+            self.page_cache.finish()
+
+    def _remove_stale(self, config: MkDocsConfig, files: Files) -> None:
+        """`serve` rebuilds in place: what the last build wrote and this one does not goes (a story
+        removed or made private)."""
+        site = Path(config.site_dir)
+        current = {f.abs_dest_path for f in files if f.abs_dest_path}
+        current |= {str(site / name) for name in config.theme.static_templates} | {str(site / "sitemap.xml.gz")}
+        for path in stale_outputs(self.previous_outputs, current):
+            if path.is_relative_to(site):
+                path.unlink(missing_ok=True)
+        self.previous_outputs = current
 
     def _refuse_outside_loads(self, folder: Path, hint: str, html_pages: set[str] | None = None) -> None:
         shown = self.settings.display_path(published_name(folder))  # `site`, not its staging folder
@@ -222,15 +378,21 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         clean_toc(page.toc)  # the sidebar's links follow the headings' namespaced ids
         story = spec.data.get("story")
         if story is not None:
-            self.story_html[story.id] = split_story_html(html, len(story.sections))
+            cut = self.story_html[story.id] = split_story_html(html, len(story.sections))
+            if self.page_cache is not None:
+                self.page_cache.story_cut(story.id, cut)
         return html
 
+    @event_priority(CORE_FIRST)
     def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
         spec = self.specs.get(page.file.src_uri)
         if spec is None or self.files is None:
             return context
+        if self.page_cache is not None:
+            self.page_cache.start(page.file.src_uri)
 
         def harvest_section_html(story, section) -> str:
+            self._read_story(story.id)
             cut = self.story_html.get(story.id)
             html = cut.answer(story, section) if cut else None
             if html is not None:
@@ -241,6 +403,29 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         context["harvest_url"] = url_from(page, self.files)
         context["harvest_section_html"] = harvest_section_html
         return context
+
+
+class StoryHtmlView(Mapping[str, StoryHtml]):
+    """The feature plugins' read-only view of the rendered story cuts: each read is noted, so a
+    page that shows another story's text is rendered again when that text changes."""
+
+    def __init__(self, cuts: dict[str, StoryHtml], noted) -> None:
+        self._cuts, self._noted = cuts, noted
+
+    def __getitem__(self, story_id: str) -> StoryHtml:
+        self._noted(story_id)
+        return self._cuts[story_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cuts)
+
+    def __len__(self) -> int:
+        return len(self._cuts)
+
+
+def _dest(files: Files, uri: str) -> str | None:
+    found = files.get_file_from_path(uri)
+    return found.abs_dest_path if found is not None else None
 
 
 def url_from(page: Page, files: Files):

@@ -1,0 +1,396 @@
+"""Reuse the pages of earlier builds whose inputs did not change (README: Development → Page cache).
+
+A page's key is the hash of (the build's global key, its `PageSpec` -- title, template, text
+and every value of its data, stories by the hash of all their fields -- and what the feature
+plugins say their per-page hooks read). An entry in the page store says what that key rendered
+to, and what the page was seen to read while it rendered: the address of every file it looked
+up (links, feeds, story pages) and the rendered text of every other story it showed (answers).
+A page is reused only when its key has an entry, every recorded lookup resolves as it did, every
+story text it showed is unchanged, and the stored bytes still hash to their name. Everything else
+is rendered, and stored for next time.
+
+MkDocs skips a page when its `File.is_modified()` is False in a dirty build (`harvest build`
+and `harvest serve` run one): `ReusableFile` asks this module, once per page, in MkDocs' order
+(story pages before the pages that show their text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import sys
+import sysconfig
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import metadata, resources
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+
+from harvest.site.fingerprint import Fingerprinter, Unhashable, digest_bytes
+from harvest.site.pagestore import PageStore, content_hash, link_or_copy
+from harvest.site.storyhtml import StoryHtml
+
+FORMAT = "1"  # bump when what a key covers changes
+PAGE_EVENTS = ("pre_page", "page_read_source", "page_markdown", "page_content", "page_context", "post_page")
+DIRTY_WARNING = "A 'dirty' build is being performed"
+
+
+def store_folder(project_dir: Path) -> Path:
+    return Path(project_dir) / ".harvest" / "cache" / "pages"
+
+
+class ReusableFile(File):
+    """A Harvest page MkDocs may skip: asked once whether it must be rendered."""
+
+    decide: Callable[[File], bool] | None = None
+    _modified: bool | None = None
+
+    def is_modified(self) -> bool:
+        if self._modified is None:
+            self._modified = True if self.decide is None else self.decide(self)
+        return self._modified
+
+
+def cut_hash(cut: StoryHtml) -> str:
+    return digest_bytes(*cut.parts, "\0figures", cut.figures)
+
+
+@lru_cache(maxsize=1)
+def software_key() -> str:
+    """Harvest's own files (code, templates, assets) and every installed distribution's version:
+    a new release or an edited checkout renders anew."""
+    root = Path(str(resources.files("harvest")))
+    hasher = hashlib.blake2b(digest_size=20)
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            hasher.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    versions = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    hasher.update("\n".join([sys.version, *versions]).encode())
+    return hasher.hexdigest()
+
+
+def _installed(path: Path) -> bool:
+    """Inside an installed package (its version is in software_key)."""
+    roots = {sysconfig.get_paths()[name] for name in ("purelib", "platlib")}
+    return any(path.is_relative_to(root) for root in roots)
+
+
+def folder_hash(folder: Path) -> str:
+    """Every file under `folder`, by name and content (a theme's overrides: small)."""
+    hasher = hashlib.blake2b(digest_size=20)
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+        if path.is_file():
+            hasher.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return hasher.hexdigest()
+
+
+def config_view(config: Mapping[str, Any]) -> dict:
+    """MkDocs' validated config as plain data: every option but the output folder, the theme
+    as its settings and folders, each plugin as its options."""
+    view: dict[str, Any] = {}
+    for name, value in config.items():
+        if name == "site_dir":  # where this build writes (a staging folder): not what it writes
+            continue
+        if name == "plugins":
+            value = {key: dict(plugin.config) for key, plugin in value.items()}
+        elif name == "theme":
+            value = {"name": value.name, "dirs": list(value.dirs), "static": sorted(value.static_templates), **value}
+        view[name] = value
+    return view
+
+
+def nav_view(items, title_of: Callable[[str], str | None]) -> list:
+    """The navigation every page shows: sections, links, and pages by address and title (as
+    given in the nav, else the page's own: `title_of(src_uri)`)."""
+    out: list = []
+    for item in items:
+        file = getattr(item, "file", None)
+        children = getattr(item, "children", None)
+        title = vars(item).get("title")  # as given; a page's own title is computed from its source
+        if title is None and file is not None:
+            title = title_of(file.src_uri)
+        out.append(
+            (
+                type(item).__name__,
+                title,
+                file.src_uri if file is not None else getattr(item, "url", None),
+                nav_view(children, title_of) if children else None,
+            )
+        )
+    return out
+
+
+def page_uses_everything(template_dirs: list[Path]) -> bool:
+    """A site template that reads `pages` (every page of the site) makes every page depend on all."""
+    pattern = re.compile(rb"\bpages\b")
+    for folder in template_dirs:
+        for path in folder.rglob("*.html") if folder.is_dir() else ():
+            if pattern.search(path.read_bytes()):
+                return True
+    return False
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """What a reused page gives the rest of the build, read from its entry (and checked: the
+    store is never trusted)."""
+
+    title: str | None
+    meta: dict
+    template: str
+    anchors: set[str] | None
+    links: dict[str, dict[str, str]] | None  # target src_uri -> {anchor: link as written}
+    cut: StoryHtml | None
+
+    @classmethod
+    def read(cls, entry: dict, story_page: bool) -> StoredPage | None:
+        title, meta, template = entry.get("title"), entry.get("meta"), entry.get("template")
+        anchors, links, cut = entry.get("anchors"), entry.get("links"), entry.get("cut")
+        if not (title is None or isinstance(title, str)) or not isinstance(meta, dict) or not isinstance(template, str):
+            return None
+        if not (anchors is None or _strings(anchors)):
+            return None
+        if links is not None and not (
+            isinstance(links, dict)
+            and all(
+                isinstance(v, dict) and all(isinstance(a, str) and isinstance(b, str) for a, b in v.items())
+                for v in links.values()
+            )
+        ):
+            return None
+        story_cut = None
+        if story_page:
+            parts = cut.get("parts") if isinstance(cut, dict) else None
+            figures = cut.get("figures") if isinstance(cut, dict) else None
+            if not _strings(parts) or not isinstance(figures, str):
+                return None
+            story_cut = StoryHtml(list(parts), figures)  # type: ignore[arg-type]
+        return cls(title, meta, template, set(anchors) if anchors is not None else None, links, story_cut)
+
+
+@dataclass
+class Render:
+    """What one page read while it rendered (recorded, stored with its output)."""
+
+    key: str
+    lookups: dict[str, list[str] | None] = field(default_factory=dict)
+    reads: dict[str, str | None] = field(default_factory=dict)
+    warned: bool = False
+    output: str | None = None  # hash of the bytes MkDocs writes
+    meta: dict = field(default_factory=dict)
+
+
+class WarningSpy(logging.Handler):
+    """Marks the page being rendered when MkDocs (or a plugin) warns: such a page is never stored,
+    so the warning is given again on every build, as a clean build would."""
+
+    def __init__(self, cache: PageCache) -> None:
+        super().__init__(logging.WARNING)
+        self.cache = cache
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.cache.current is not None:
+            self.cache.current.warned = True
+
+
+class DirtyNotice(logging.Filter):
+    """MkDocs warns that a dirty build may leave stale navigation and links; Harvest's is exact
+    (every page that depends on a change is rendered), so that one message is dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(DIRTY_WARNING)
+
+
+class PageCache:
+    """One build's reuse of stored pages. Made in on_config; `prepare` once the files and the
+    navigation are known (on_nav); then the hooks below, in MkDocs' order."""
+
+    def __init__(self, store: PageStore, reuse: bool) -> None:
+        self.store = store
+        self.reuse = reuse  # False: render every page, only fill the store
+        self.keys: dict[str, str | None] = {}  # src_uri -> page key (None: not reusable)
+        self.files: Files | None = None
+        self._lookup: Callable[[str], File | None] | None = None
+        self.current: Render | None = None
+        self.rendered: dict[str, Render] = {}  # src_uri -> what it read and wrote
+        self.reused: dict[str, Path] = {}  # dest path -> stored object
+        self.cut_hashes: dict[str, str] = {}  # story id -> hash of its rendered text
+        self.counts = {"reused": 0, "rendered": 0}
+        self.spy = WarningSpy(self)
+
+    # --- keys -----------------------------------------------------------------------------------
+
+    def prepare(
+        self,
+        config,
+        nav,
+        files: Files,
+        specs: Mapping[str, Any],
+        settings,
+        page_keys: Callable[[str], list],
+    ) -> None:
+        """Key every Harvest page; watch the file lookups and warnings of the pages rendered."""
+        self.files = files
+        template_dirs = [Path(d) for d in config.theme.dirs if not _installed(Path(d))]
+        everything: list = []
+        # Harvest's own templates never read `pages` (one page per story would make the build quadratic).
+        if config.theme.custom_dir and page_uses_everything([Path(config.theme.custom_dir)]):
+            everything = [
+                (f.src_uri, f.url, specs[f.src_uri].title if f.src_uri in specs else None)
+                for f in files.documentation_pages()
+            ]
+        fingerprint = Fingerprinter()
+        site = Fingerprinter(fallback=repr, root=os.path.abspath(settings.project_dir))
+        settings_view = {k: v for k, v in vars(settings).items() if k != "today"}  # the date acts through the data
+        global_key = digest_bytes(
+            FORMAT,
+            software_key(),
+            site.digest(config_view(config)),
+            site.digest(settings_view),
+            site.digest(nav_view(nav.items, lambda uri: specs[uri].title if uri in specs else None)),
+            *(folder_hash(d) for d in template_dirs),
+            site.digest(everything),
+        )
+        for uri, spec in specs.items():
+            file = files.get_file_from_path(uri)
+            try:
+                markdown = spec.markdown() if callable(spec.markdown) else spec.markdown
+                key = digest_bytes(
+                    global_key,
+                    fingerprint.digest(
+                        [spec.src_uri, spec.title, spec.template, spec.search, spec.lang, markdown, spec.data]
+                    ),
+                    site.digest(page_keys(uri)),
+                    str(file.inclusion if file is not None else None),
+                )
+            except Unhashable:
+                key = None
+            self.keys[uri] = key
+        self._lookup = files.get_file_from_path
+        files.get_file_from_path = self._recorded_lookup  # type: ignore[method-assign]
+        logging.getLogger("mkdocs").addHandler(self.spy)
+
+    def _recorded_lookup(self, path: str) -> File | None:
+        assert self._lookup is not None
+        found = self._lookup(path)
+        if self.current is not None:
+            self.current.lookups[path] = _address(found)
+        return found
+
+    def finish(self) -> None:
+        """Stop watching (end of the build, or its failure)."""
+        logging.getLogger("mkdocs").removeHandler(self.spy)
+        if self.files is not None and self._lookup is not None:
+            del self.files.get_file_from_path  # the instance attribute: back to the method
+            self._lookup = None
+        self.current = None
+
+    # --- deciding ---------------------------------------------------------------------------------
+
+    def decide(self, file: File, story_id: str | None, restore: Callable[[dict], bool]) -> bool:
+        """Must `file`'s page be rendered? When not, `restore(entry)` has given the page what
+        other pages read of it (title, its story's cut) and the stored bytes go in its place."""
+        key = self.keys.get(file.src_uri)
+        if key is None or not self.reuse:
+            return True
+        entry = self.store.entry(key)
+        if entry is None or not self._still_valid(entry, story_id):
+            return True
+        path = self.store.verified_object(entry["output"])
+        if path is None or not restore(entry):
+            return True
+        self.reused[file.abs_dest_path] = path
+        self.counts["reused"] += 1
+        return False
+
+    def _still_valid(self, entry: dict, story_id: str | None) -> bool:
+        lookups, reads = entry.get("lookups"), entry.get("reads")
+        if not isinstance(lookups, dict) or not isinstance(reads, dict) or self._lookup is None:
+            return False
+        for path, address in lookups.items():
+            if _address(self._lookup(path)) != address:
+                return False
+        for other, text_hash in reads.items():
+            if other != story_id and (text_hash is None or self.cut_hashes.get(other) != text_hash):
+                return False  # that story's text changed, or is not rendered yet: render this one
+        return True
+
+    # --- recording --------------------------------------------------------------------------------
+
+    def start(self, src_uri: str) -> None:
+        """A page starts rendering (its Markdown, then later its template)."""
+        key = self.keys.get(src_uri)
+        if key is None:
+            self.current = None
+            return
+        self.current = self.rendered.get(src_uri) or self.rendered.setdefault(src_uri, Render(key))
+
+    def stop(self) -> None:
+        self.current = None
+
+    def read_story(self, story_id: str) -> None:
+        if self.current is not None:
+            self.current.reads[story_id] = self.cut_hashes.get(story_id)
+
+    def story_cut(self, story_id: str, cut: StoryHtml) -> None:
+        self.cut_hashes[story_id] = cut_hash(cut)
+
+    def page_written(self, src_uri: str, output: str, meta: dict) -> None:
+        render = self.rendered.get(src_uri)
+        if render is not None and output.strip():
+            render.output = content_hash(output.encode("utf-8", errors="xmlcharrefreplace"))
+            render.meta = meta
+            self.counts["rendered"] += 1
+        self.current = None
+
+    # --- after the build --------------------------------------------------------------------------
+
+    def place_reused(self) -> None:
+        """Put each reused page in the site folder (a hard link to the stored object, or a copy)."""
+        for dest, path in self.reused.items():
+            target = Path(dest)
+            try:
+                if target.exists() and os.path.samefile(target, path):
+                    continue  # serve: already there from the last build
+            except OSError:
+                pass
+            link_or_copy(path, target)
+
+    def keep_rendered(self, dest_of: Callable[[str], str | None]) -> int:
+        """Store every page rendered without a warning, whose written bytes are what it rendered."""
+        kept = 0
+        for uri, render in self.rendered.items():
+            dest = dest_of(uri)
+            if render.warned or render.output is None or dest is None:
+                continue
+            try:
+                with open(dest, "rb") as handle:
+                    digest = hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=20)).hexdigest()
+                if digest != render.output:
+                    continue
+                self.store.put(
+                    render.key, {**render.meta, "lookups": render.lookups, "reads": render.reads}, Path(dest), digest
+                )
+                kept += 1
+            except OSError:
+                continue  # the store is a help, never a reason to fail a build
+        return kept
+
+
+def _address(found: File | None) -> list[str] | None:
+    return None if found is None else [found.url, found.dest_uri]
+
+
+def stale_outputs(previous: set[str], current: set[str]) -> Iterator[Path]:
+    """Files an earlier build wrote that this one does not (serve: a removed or withheld story)."""
+    for dest in sorted(previous - current):
+        yield Path(dest)

@@ -1,0 +1,367 @@
+"""The page cache (site/pagecache.py): a build that reuses pages from `.harvest/cache/pages` writes
+exactly what a clean build writes, and renders again every page that depends on a change.
+
+Reused pages are hard links to the stored objects: a page whose inode is the one the first build
+wrote was reused; a new inode means it was rendered again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project, run_harvest
+
+ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
+FLOOD = "stories/2026/flood-drill.md"
+CANARY = "CANARY-7f3a-pagecache"
+COUNTS = re.compile(r"page cache: (\d+) pages reused, (\d+) rendered")
+
+
+def build_into(project: Path, site: Path, *args: str) -> tuple[int, int] | None:
+    """`harvest build -d site`; -> (pages reused, pages rendered) from its log (None: no page cache)."""
+    result = run_harvest("build", "-d", str(site), *args, cwd=project, env=ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = COUNTS.search(result.stderr)
+    return (int(found[1]), int(found[2])) if found else None
+
+
+def tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def inodes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("index.html")}
+
+
+def edit(project: Path, path: str, old: str, new: str) -> None:
+    file = project / path
+    text = file.read_text("utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    file.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def add_story(project: Path) -> None:
+    text = (project / FLOOD).read_text("utf-8")
+    text = text.replace("id: 2026-03-flood-drill", "id: 2026-04-second-flood-drill")
+    text = text.replace("title: The night the flood drill went sideways", "title: The second flood drill")
+    text = text.replace("date: 2026-03-14", "date: 2026-04-18")
+    (project / "stories/2026/second-flood-drill.md").write_text(text, "utf-8")
+
+
+def override_template(project: Path) -> None:
+    (project / "overrides/main.html").write_text(
+        '{% extends "base.html" %}\n{% block extrahead %}<meta name="x-archive" content="test">{% endblock %}\n',
+        "utf-8",
+    )
+
+
+# (change, pages that must be rendered again: written by hand from what each page shows)
+CHANGES = {
+    "story text": (
+        lambda p: edit(p, FLOOD, "Saltwick Yards sits below", "Saltwick Yards sits well below"),
+        {
+            "2026/flood-drill/index.html",
+            "answers/surprised/index.html",
+            "lessons/communication/index.html",
+            "readings/2026-12-assembly/index.html",
+        },
+    ),
+    "story title": (
+        lambda p: edit(p, FLOOD, "title: The night the flood drill went sideways", "title: The drill that flooded"),
+        {
+            "2026/flood-drill/index.html",
+            "places/saltwick-yards/index.html",
+            "events/crisis-sim/index.html",
+            "timeline/2026/index.html",
+            "contributors/priya-dandekar/index.html",
+            "digests/2026-03/index.html",
+            "lessons/safety/index.html",
+        },
+    ),
+    "story lessons": (
+        lambda p: edit(
+            p, FLOOD, "lessons: [communication, logistics, safety]", "lessons: [communication, logistics, joy]"
+        ),
+        {"2026/flood-drill/index.html", "lessons/joy/index.html", "lessons/safety/index.html", "lessons/index.html"},
+    ),
+    "story added": (
+        add_story,
+        {
+            "places/saltwick-yards/index.html",
+            "timeline/2026/index.html",
+            "lessons/safety/index.html",
+            "index.html",
+            "digests/index.html",
+        },
+    ),
+    "story removed": (
+        lambda p: (p / "stories/2025/may-day-bike-relay.md").unlink(),
+        {
+            "places/saltwick-yards/index.html",
+            "events/action/index.html",
+            "lessons/joy/index.html",
+            "timeline/2025/index.html",
+            "contributors/spoke-collective/index.html",
+        },
+    ),
+    "story made private": (
+        lambda p: edit(p, FLOOD, "lang: en\n", "lang: en\nvisibility: members\n"),
+        # its story page, its event's (its only public story) and the reading session that read it are gone
+        {
+            "places/saltwick-yards/index.html",
+            "events/index.html",
+            "lessons/safety/index.html",
+            "readings/index.html",
+            "timeline/2026/index.html",
+        },
+    ),
+    "site name": (
+        lambda p: edit(p, "mkdocs.yml", "site_name: Harvest — stories from our movements", "site_name: Our harvest"),
+        "every page",
+    ),
+    "override template": (override_template, "every page"),
+    "contributor consent": (
+        lambda p: edit(
+            p,
+            "stories/contributors.yml",
+            "name: Priya Dandekar\n  credit: named",
+            "name: Priya Dandekar\n  credit: anonymous",
+        ),
+        {"2026/flood-drill/index.html", "contributors/index.html", "readings/2026-12-assembly/index.html"},
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The sample archive, built once: its page store is warm."""
+    project = copy_project(tmp_path_factory.mktemp("base") / "archive")
+    assert build_into(project, project / "site") == (0, len(inodes(project / "site")))
+    return project
+
+
+def with_store_of(built: Path, target: Path) -> tuple[Path, set[int]]:
+    """A fresh copy of the sample archive with a copy of `built`'s page store; -> (it, the
+    inodes of the stored pages: a page of the next build with one of them was reused)."""
+    project = copy_project(target)
+    shutil.copytree(built / ".harvest", project / ".harvest")
+    objects = project / ".harvest/cache/pages/objects"
+    return project, {p.stat().st_ino for p in objects.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_a_warm_build_writes_what_a_clean_build_writes(built, tmp_path, name):
+    change, must_render = CHANGES[name]
+    project, stored = with_store_of(built, tmp_path / "archive")
+    change(project)
+    warm_site, clean_site = tmp_path / "warm", tmp_path / "clean"
+    counts = build_into(project, warm_site)
+    assert counts is not None
+    reused, rendered = counts
+    assert build_into(project, clean_site, "--no-cache") is None
+    warm_files, clean_files = tree(warm_site), tree(clean_site)
+    assert warm_files.keys() == clean_files.keys()
+    assert [path for path in clean_files if warm_files[path] != clean_files[path]] == []
+    # ... and the pages that show the change were rendered again; most others were reused
+    pages = inodes(warm_site)
+    rendered_pages = {path for path, ino in pages.items() if ino not in stored}
+    assert len(rendered_pages) == rendered and len(pages) - rendered == reused
+    if name == "story made private":
+        assert not {"2026/flood-drill/index.html", "events/crisis-sim/index.html"} & pages.keys()
+    if must_render == "every page":
+        assert reused == 0
+    else:
+        assert must_render <= rendered_pages
+        assert 0 < rendered < reused
+
+
+def test_nothing_changed_renders_no_page(built, tmp_path):
+    project, stored = with_store_of(built, tmp_path / "archive")
+    counts = build_into(project, project / "site")
+    pages = inodes(project / "site")
+    assert counts == (len(pages), 0)
+    assert all(ino in stored for ino in pages.values())
+    assert tree(project / "site") == tree(built / "site")
+
+
+@pytest.mark.parametrize("warm_first", [True, False])
+def test_a_story_made_private_leaves_no_trace_in_a_warm_build(built, tmp_path, warm_first):
+    """The privacy canary, with the cache warm: a story's words published in one build are in no
+    output of the next once the story is private."""
+    project, _ = with_store_of(built, tmp_path / "archive")
+    edit(project, FLOOD, "Saltwick Yards sits below", f"Saltwick Yards ({CANARY}) sits below")
+    if warm_first:
+        assert CANARY.encode() in b"".join(tree(Path(build_into_site(project))).values())
+    edit(project, FLOOD, "lang: en\n", "lang: en\nvisibility: private\n")
+    site = build_into_site(project)
+    leaks = [path for path, data in tree(site).items() if CANARY.encode() in data]
+    assert leaks == []
+
+
+def build_into_site(project: Path) -> Path:
+    assert build_into(project, project / "site") is not None
+    return project / "site"
+
+
+def test_no_cache_reuses_nothing(built, tmp_path):
+    project, stored = with_store_of(built, tmp_path / "archive")
+    assert build_into(project, project / "site", "--no-cache") is None
+    assert not any(ino in stored for ino in inodes(project / "site").values())
+
+
+def _objects(project: Path) -> list[Path]:
+    return [p for p in (project / ".harvest/cache/pages/objects").rglob("*") if p.is_file()]
+
+
+def _entries(project: Path) -> list[Path]:
+    return [p for p in (project / ".harvest/cache/pages/entries").rglob("*.json") if p.is_file()]
+
+
+def _edit_live_page_in_place(project: Path) -> None:
+    # site/ pages are hard links to the stored objects: writing into one changes the object too
+    build_into(project, project / "site")
+    with open(project / "site/index.html", "r+b") as handle:
+        handle.write(b"<!-- edited in place -->")
+
+
+CORRUPTIONS = {
+    "entries not JSON": lambda p: [e.write_bytes(b"{not json") for e in _entries(p)],
+    "entries of another format": lambda p: [
+        e.write_text(json.dumps({**json.loads(e.read_text()), "format": "other-9"})) for e in _entries(p)
+    ],
+    "entries naming another object": lambda p: [
+        e.write_text(json.dumps({**json.loads(e.read_text()), "output": "0" * 40})) for e in _entries(p)
+    ],
+    "entries without a story's cut": lambda p: [
+        e.write_text(json.dumps({**json.loads(e.read_text()), "cut": {"parts": [1]}, "title": 5})) for e in _entries(p)
+    ],
+    "objects changed, same size": lambda p: [o.write_bytes(b"x" * o.stat().st_size) for o in _objects(p)],
+    "objects truncated": lambda p: [o.write_bytes(o.read_bytes()[:100]) for o in _objects(p)],
+    "objects removed": lambda p: [o.unlink() for o in _objects(p)],
+    "a live page edited in place": _edit_live_page_in_place,
+}
+
+
+@pytest.mark.parametrize("name", list(CORRUPTIONS))
+def test_a_corrupt_store_is_ignored(built, tmp_path, name):
+    project, _ = with_store_of(built, tmp_path / "archive")
+    CORRUPTIONS[name](project)
+    counts = build_into(project, tmp_path / "site")
+    assert tree(tmp_path / "site") == tree(built / "site")
+    assert counts is not None
+    if name == "a live page edited in place":
+        assert counts[1] == 1  # that page only
+    else:
+        assert counts[0] == 0
+
+
+# --- the keys, in plain Python ---------------------------------------------------------------------
+
+from dataclasses import dataclass  # noqa: E402
+from datetime import date  # noqa: E402
+from pathlib import PurePosixPath  # noqa: E402
+
+from harvest.site.fingerprint import Fingerprinter, Unhashable  # noqa: E402
+
+
+@dataclass
+class Card:
+    title: str
+    when: date
+    tags: tuple = ()
+
+
+def _closure(value):
+    return lambda url: f"{url}{value}"  # a chart: called by the template with `url`
+
+
+SAME = [
+    ("equal dataclasses", Card("a", date(2026, 1, 2)), Card("a", date(2026, 1, 2))),
+    ("a tuple and a list", [1, "x"], (1, "x")),
+    ("a set in any order", {"b", "a", "c"}, {"c", "a", "b"}),
+    (
+        "a function without parameters, by what it returns",
+        lambda: Card("a", date(2026, 1, 2)),
+        lambda: Card("a", date(2026, 1, 2)),
+    ),
+    ("a closure, by its code and values", _closure("#x"), _closure("#x")),
+]
+DIFFERENT = [
+    ("a nested field", {"s": [Card("a", date(2026, 1, 2))]}, {"s": [Card("a", date(2026, 1, 3))]}),
+    ("key order (templates iterate in it)", {"a": 1, "b": 2}, {"b": 2, "a": 1}),
+    ("a string and a number", "1", 1),
+    ("a bool and a number", True, 1),
+    ("None and an empty string", None, ""),
+    ("a closure's value", _closure("#x"), _closure("#y")),
+    ("what a function returns", lambda: "a", lambda: "b"),
+    ("a list split differently", ["ab", "c"], ["a", "bc"]),
+    ("a date and its text", date(2026, 1, 2), "2026-01-02"),
+]
+
+
+@pytest.mark.parametrize(("why", "one", "other"), SAME, ids=[c[0] for c in SAME])
+def test_same_content_same_key(why, one, other):
+    assert Fingerprinter().digest(one) == Fingerprinter().digest(other)
+
+
+@pytest.mark.parametrize(("why", "one", "other"), DIFFERENT, ids=[c[0] for c in DIFFERENT])
+def test_different_content_different_key(why, one, other):
+    assert Fingerprinter().digest(one) != Fingerprinter().digest(other)
+
+
+@pytest.mark.parametrize("value", [object(), [1, object()], {"k": type("Thing", (), {})()}])
+def test_a_value_it_cannot_read_is_not_keyed(value):
+    with pytest.raises(Unhashable):
+        Fingerprinter().digest(value)
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        (PurePosixPath("/a/project/stories"), PurePosixPath("/b/copy/stories"), True),
+        ("/a/project/overrides", "/b/copy/overrides", True),
+        ("/a/projectx/stories", "/b/copyx/stories", False),  # only the project folder itself
+        ("/elsewhere/stories", "/b/copy/stories", False),
+    ],
+)
+def test_paths_count_from_the_project_folder(one, other, same):
+    assert (Fingerprinter(root="/a/project").digest(one) == Fingerprinter(root="/b/copy").digest(other)) is same
+
+
+# --- `harvest serve`: dirty rebuilds in one process, one site folder ------------------------------
+
+SERVE_URL = "http://127.0.0.1:8000/"
+
+
+def serve_build(project: Path, site: Path, dirty: bool, startup: bool = False) -> None:
+    """One build as `mkdocs serve` runs it (plugins kept between rebuilds: on_startup)."""
+    from mkdocs.commands.build import build
+
+    from harvest.site.project import load_mkdocs_config
+
+    config = load_mkdocs_config(project / "mkdocs.yml", site_dir=str(site))
+    config.site_url = SERVE_URL
+    if startup:
+        config.plugins.on_startup(command="serve", dirty=dirty)
+    build(config, serve_url=SERVE_URL, dirty=dirty)
+
+
+@pytest.mark.parametrize("name", ["story text", "story removed", "story made private", "story added"])
+def test_serve_rebuilds_in_place_match_a_clean_build(built, tmp_path, monkeypatch, name):
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    project, _ = with_store_of(built, tmp_path / "archive")
+    served = tmp_path / "served"
+    serve_build(project, served, dirty=True, startup=True)
+    CHANGES[name][0](project)
+    serve_build(project, served, dirty=True)  # the plugin instances of the first build
+    clean = tmp_path / "clean"
+    serve_build(project, clean, dirty=False)
+    served_files, clean_files = tree(served), tree(clean)
+    assert served_files.keys() == clean_files.keys()  # a removed or withheld story's page is gone
+    assert [path for path in clean_files if served_files[path] != clean_files[path]] == []
