@@ -67,6 +67,7 @@ class HarvestConfig(base.Config):
     featured = c.Optional(c.Type(str))
     licence = c.Type(str, default="")
     offline_copy = c.Type(str, default="")
+    cache = c.Type(bool, default=True)  # reuse .harvest/cache between runs; false: a clean build
 
 
 def find_plugin_config(config: MkDocsConfig, config_class: type[SomeConfig]) -> SomeConfig | None:
@@ -127,4 +128,5 @@ def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: s
         project_dir=Path(config_file).parent,
         today=today,
         federation=plugin_config.federation,
+        cache=plugin_config.cache,
     )
