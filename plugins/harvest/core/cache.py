@@ -79,6 +79,8 @@ def settings_fingerprint(settings: Settings) -> str:
         value = getattr(settings, item.name)
         if isinstance(value, Path):
             value = settings.display_path(value)
+        elif isinstance(value, dict):  # (the order of a mapping in mkdocs.yml decides nothing here)
+            value = sorted(value.items())
         values.append((item.name, value))
     return digest(values, _file_digest(settings.lessons_file), _file_digest(settings.contributors_file))
 
