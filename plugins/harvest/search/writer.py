@@ -36,7 +36,7 @@ class _BatchedPool(PostingPool):
         try:
             while True:
                 try:
-                    batch = pickle.load(f)  # noqa: S301 - our own run file, written just now by _write_run
+                    batch = pickle.load(f)  # our own run file, written just now by _write_run
                 except EOFError:
                     return
                 yield from batch
