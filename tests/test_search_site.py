@@ -78,7 +78,7 @@ def test_materials_search_plugin_alongside_is_refused(project):
 
 def test_build_keeps_an_existing_terminal_index_current(project):
     build(project, env=TODAY)
-    assert not (project / ".harvest").exists()  # the default `whoosh: auto` creates nothing by itself
+    assert not (project / ".harvest" / "index").exists()  # the default `whoosh: auto` makes no index by itself
     assert run_harvest("index", cwd=project, env=TODAY).returncode == 0
     story = project / "stories" / "2026" / "flood-drill.md"
     story.write_text(story.read_text().replace("boathouse", "harbourmaster's boathouse"))

@@ -1,7 +1,7 @@
 """whoosh's segment writer with two costs of a full index taken out; the index is the same.
 
 Profiled on 5,000 stories (`harvest index --rebuild`, 4 million postings), most of the time was
-whoosh's own bookkeeping, not analysis:
+whoosh's own bookkeeping, not analysis (and the posting pool's per-posting assertions):
 - its posting pool spills sorted runs to disk one `pickle.dump` per posting and reads them back
   one `pickle.load` per posting: the per-call overhead was a fifth of the run. Here a run is
   written and read in batches of postings (same postings, same order).
@@ -20,6 +20,15 @@ BATCH = 20_000  # postings per pickle in a spilled run (a few MB)
 
 
 class _BatchedPool(PostingPool):
+    def add(self, item: tuple) -> None:
+        # whoosh's estimate of the posting's size, without its per-posting type assertions (our
+        # own analyzer makes every posting): (fieldname, term bytes, docnum, weight, value bytes)
+        self.fieldnames.add(item[0])
+        self.currentsize += 150 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
     def _write_run(self, f, items: Iterable) -> None:
         batch: list = []
         for item in items:
