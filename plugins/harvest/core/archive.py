@@ -39,23 +39,31 @@ def iter_story_files(stories_dir: Path, include_inbox: bool = False) -> Iterator
     sessions), except the inbox when asked for. Symbolic links (files, and folders, which
     os.walk lists but does not enter) are never read: `safepaths.symlink_problems` reports them.
     """
-    for root, dirs, files in os.walk(stories_dir, followlinks=False):
-        rel_root = Path(root).relative_to(stories_dir)
-        prefix = "" if rel_root == Path(".") else rel_root.as_posix() + "/"
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if (not d.startswith((".", "_")) or (include_inbox and not prefix and d == INBOX))
-            and not os.path.islink(os.path.join(root, d))
-        )
-        folder = Path(root)
-        for name in sorted(files):
-            if (
-                name.endswith(".md")
-                and not name.startswith((".", "_"))
-                and not os.path.islink(os.path.join(root, name))
-            ):
-                yield folder / name, prefix + name
+    yield from _walk(Path(stories_dir), "", include_inbox)
+
+
+def _walk(folder: Path, prefix: str, include_inbox: bool) -> Iterator[tuple[Path, str]]:
+    """`os.walk`'s order (a folder's files, then its sub-folders, each sorted), from one `scandir`
+    per folder: its entries know whether they are links without another system call each."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    files, dirs = [], []
+    for entry in entries:
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            name = entry.name
+            if not name.startswith((".", "_")) or (include_inbox and not prefix and name == INBOX):
+                dirs.append(name)
+        elif entry.name.endswith(".md") and not entry.name.startswith((".", "_")):
+            files.append(entry.name)
+    for name in sorted(files):
+        yield folder / name, prefix + name
+    for name in sorted(dirs):
+        yield from _walk(folder / name, f"{prefix}{name}/", include_inbox)
 
 
 @dataclass
