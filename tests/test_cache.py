@@ -147,6 +147,13 @@ def test_a_bad_cache_is_ignored_and_rebuilt(project, today, corrupt):
     assert files and all(p.is_file() and not p.is_symlink() and valid(p) for p in files)
 
 
+def test_the_cache_is_the_owners_only(project, today):
+    """It holds every profile's text (private stories too): no other user of the machine reads it."""
+    scanned(project)
+    assert shards(project)
+    assert all(p.stat().st_mode & 0o077 == 0 for p in shards(project))
+
+
 def test_a_valid_cache_is_used(project, today):
     """The control for the test above: a planted file with a right header is read (so the
     corruptions above would show if they were trusted)."""

@@ -231,7 +231,7 @@ def _write(path: Path, header: Mapping[str, Any], entries: Mapping[str, Any]) ->
     head = json.dumps({**header, "checksum": hashlib.sha256(body).hexdigest()}, sort_keys=True).encode("ascii")
     if path.is_dir() and not path.is_symlink():  # something else took the name: the folder is ours
         shutil.rmtree(path)
-    atomic_write(path, head + b"\n" + body)
+    atomic_write(path, head + b"\n" + body, mode=0o600)  # every profile's text: the owner's only
 
 
 def _usable_folder(folder: Path) -> bool:
@@ -241,7 +241,7 @@ def _usable_folder(folder: Path) -> bool:
         return False
     if folder.exists() and not folder.is_dir():
         folder.unlink()  # a file in place of the folder: ours to replace
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return True
 
 
