@@ -117,6 +117,35 @@ def _malformed_entries(project: Path) -> None:
         join(path, header, entries)
 
 
+def _wrong_types(project: Path) -> None:
+    """Valid files whose entries have the right keys but not the types a scan makes."""
+    wrong = [
+        ("title", 5),
+        ("contributors", "hanne"),
+        ("lessons", [["joy"]]),
+        ("body_line", "7"),
+        ("sections", [["What surprised us?", "surprised", [0, 5], "9", 3]]),
+        ("extra", []),
+        ("date", 20260301),
+    ]
+    for path in shards(project):
+        header, entries = split(path)
+        for number, entry in enumerate(entries.values()):
+            if entry["scanned"]["story"]:
+                name, value = wrong[number % len(wrong)]
+                entry["scanned"]["story"][name] = value
+            else:
+                entry["scanned"]["problems"] = [[1, 2, 3]]
+        join(path, header, entries)
+
+
+def _deeply_nested(project: Path) -> None:
+    for path in shards(project):
+        header, _ = split(path)
+        body = b"[" * 200_000 + b"]" * 200_000
+        path.write_bytes(json.dumps({**header, "checksum": hashlib.sha256(body).hexdigest()}).encode() + b"\n" + body)
+
+
 CORRUPT = {
     "truncated": _rewrite_each(lambda data: data[: len(data) // 2]),
     "header only": _rewrite_each(lambda data: data.partition(b"\n")[0] + b"\n"),
@@ -130,6 +159,8 @@ CORRUPT = {
     "another namespace": lambda p: plant(p, {"namespace": "pages"}),
     "body not a mapping": _rewrite_each(lambda data: data.partition(b"\n")[0] + b"\n[]"),
     "malformed entries": _malformed_entries,
+    "wrong types": _wrong_types,
+    "deeply nested": _deeply_nested,
     "directory in place of a file": _dir_in_place,
     "cache folder is a file": _folder_is_a_file,
     "symbolic links": _symlinked,

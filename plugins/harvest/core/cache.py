@@ -153,16 +153,50 @@ class _Spans:
 
 
 def _text(markdown: str, value: Any) -> str:
-    return value if isinstance(value, str) else markdown[value[0] : value[1]]
+    if isinstance(value, str):
+        return value
+    start, end = value
+    return markdown[int(start) : int(end)]
+
+
+_TEXTS = "id path title event place summary lang visibility markdown content_hash".split()
+_LISTS = ("contributors", "lessons", "images")
+_PROBLEM = (str, (int, type(None)), str, str, str, str, bool)
+_SECTION = (str, (str, type(None)), (str, list), int, int)
+_REDACTION = (str, int, int, list, int)
+
+
+def _shaped(row: Any, kinds: tuple[Any, ...]) -> Any:
+    """`row` when it is a list of values of these types (as `scan` makes them), else TypeError."""
+    if type(row) is not list or len(row) != len(kinds) or not all(map(isinstance, row, kinds)):
+        raise TypeError("malformed cache entry")
+    return row
+
+
+def _check_story(raw: Any) -> None:
+    """Types as a scan makes them: an entry shaped otherwise (damaged, or not ours) is a miss,
+    never a Story handed on to code that trusts one."""
+    texts = [raw[name] for name in _TEXTS]
+    lists = [item for name in _LISTS for item in raw[name]]
+    if (
+        not all(type(value) is str for value in texts + lists)
+        or not all(type(raw[name]) is list for name in _LISTS)
+        or type(raw["body_line"]) is not int
+        or type(raw["words"]) is not int
+        or not isinstance(raw["translation_of"], (str, type(None)))
+        or type(raw["extra"]) is not dict
+    ):
+        raise TypeError("malformed cache entry")
 
 
 def decode(data: Any) -> Scanned:
     """An entry back into objects; raises (KeyError, TypeError, ValueError...) on anything malformed."""
-    problems = tuple(Problem(p[0], p[1], p[2], p[3], p[4], p[5], p[6]) for p in data["problems"])
+    problems = tuple(Problem(*_shaped(p, _PROBLEM)) for p in data["problems"])
     lines = {str(k): int(v) for k, v in data["lines"].items()}
     raw = data["story"]
     if raw is None:
         return Scanned(None, problems, lines)
+    _check_story(raw)
     embargo, markdown = raw["embargo_until"], raw["markdown"]
     story = Story(
         **{name: raw[name] for name in _PLAIN},
@@ -172,8 +206,14 @@ def decode(data: Any) -> Scanned:
         lessons=tuple(raw["lessons"]),
         images=tuple(raw["images"]),
         intro=_text(markdown, raw["intro"]),
-        sections=[Section(h, p, _text(markdown, m), line, w) for h, p, m, line, w in raw["sections"]],
-        redactions=tuple(RedactedSpan(lv, s, e, (i[0], i[1]), line) for lv, s, e, i, line in raw["redactions"]),
+        sections=[
+            Section(h, p, _text(markdown, m), line, w)
+            for h, p, m, line, w in (_shaped(row, _SECTION) for row in raw["sections"])
+        ],
+        redactions=tuple(
+            RedactedSpan(lv, s, e, (int(i[0]), int(i[1])), line)
+            for lv, s, e, i, line in (_shaped(row, _REDACTION) for row in raw["redactions"])
+        ),
         extra=raw["extra"],
     )
     return Scanned(story, problems, lines)
@@ -221,7 +261,7 @@ def _read(path: Path, header: Mapping[str, Any]) -> dict[str, Any]:
         if found.get("checksum") != hashlib.sha256(body).hexdigest():
             return {}
         entries = json.loads(body)
-    except ValueError:  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+    except (ValueError, RecursionError):  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
         return {}
     return entries if isinstance(entries, dict) else {}
 
@@ -282,7 +322,7 @@ class StoryCache:
             return None
         try:
             found = decode(entry["scanned"])
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
             return None
         self.reused += 1
         return found
