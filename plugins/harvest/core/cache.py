@@ -38,7 +38,9 @@ from harvest.core.settings import Settings
 
 FORMAT = 1
 SHARDS = "0123456789abcdef"  # one edit rewrites one shard, a sixteenth of the cache
-_PER_RUN = ("profile", "today", "cache")  # settings that never change what `scan` makes of a file
+# Settings that never change what `scan` makes of one of our files: chosen per run (`harvest pack`
+# turns `federation` off: it decides whether peers' stories join, which are never cached).
+_PER_RUN = ("profile", "today", "cache", "federation")
 
 
 def cache_dir(project_dir: Path) -> Path:
