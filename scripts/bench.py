@@ -10,13 +10,16 @@ Harvest plugins). Each build runs in its own process; wall time and that process
 peak RSS are measured. With --repeat K the two builds alternate K times and the medians are
 reported (a shared or virtual machine's noise moves single runs by 10% or more). Prints a
 line per N and, last, all figures as JSON.
-Targets (issue 2): ratio <= 1.10, t(5000)/t(1000) <= 5.2, peak RSS <= 400 MB at 5000.
+The stories are the realistic corpus of scripts/corpus.py. Targets (issue 15): ratio <= 0.9 at
+1,000, peak RSS <= 300 MB at 5,000, offline zip <= 12 MB at 1,000.
 
-Every Harvest build here starts with an empty page cache (`.harvest/cache/pages`, removed first).
-With --repeat-build the same site is then built again with nothing changed, and after editing one
-story's text (each K times; medians), and `harvest serve`'s rebuilds are timed in one process as
-serve runs them (a story's text edited; a story added; a story's lessons changed). Each figure
-comes with the machine's load average when it was taken. --no-bare skips the Material build.
+Harvest's timed builds are cold (no .harvest/cache: neither stories nor pages). Then, each
+figure with the 1-minute load average it was measured under, `harvest index` from scratch, with
+nothing changed and after one edit, each a new process as a user runs it (medians of --repeat).
+With --repeat-build the same site is also built again with nothing changed and after editing one
+story's text (the cache warm), and `harvest serve`'s rebuilds are timed in one process as serve
+runs them (a story's text edited; a story added; a story's lessons changed).
+--no-bare skips the Material build; --no-features the search, browser and zip figures.
 """
 
 from __future__ import annotations
@@ -65,8 +68,10 @@ def size_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
 
 
-def clear_page_cache(project: Path) -> None:
-    shutil.rmtree(project / ".harvest" / "cache" / "pages", ignore_errors=True)
+def edit_one_story(project: Path, note: str) -> None:
+    """Append a sentence to one story (a new word: every index must change)."""
+    story = next(p for p in sorted((project / "stories").rglob("*.md")) if not p.name.startswith("_"))
+    story.write_text(story.read_text("utf-8").rstrip("\n") + f" {note}\n", "utf-8")
 
 
 def load() -> float:
@@ -150,6 +155,26 @@ def serve_rebuilds(project: Path, env: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def index_runs(project: Path, env: dict, repeat: int) -> dict:
+    """`harvest index` runs, each a new process: {figure: s, figure_load: 1-min load}."""
+    py, figures = sys.executable, {}
+
+    def run(name: str, argv: list[str], before=None) -> None:
+        times, loads = [], []
+        for turn in range(repeat):
+            if before:
+                before(turn)
+            loads.append(load())
+            times.append(timed([py, "-m", "harvest.cli", *argv], project, env)[0])
+        figures[name] = round(statistics.median(times), 2)
+        figures[f"{name}_load"] = max(loads)
+
+    run("index_full_s", ["index", "--rebuild"])
+    run("index_nothing_changed_s", ["index"])
+    run("index_one_edit_s", ["index"], lambda turn: edit_one_story(project, f"Bench index note {turn}."))
+    return figures
+
+
 def bench(
     n: int, work: Path, repeat: int = 1, repeat_build: bool = False, bare: bool = True, feature_benches: bool = True
 ) -> dict:
@@ -168,7 +193,7 @@ def bench(
     harvest_runs, bare_runs = [], []
     loads = []
     for _ in range(repeat):  # alternate, so a slow spell of the machine hits both
-        clear_page_cache(harvest_dir)  # a cold build
+        shutil.rmtree(harvest_dir / ".harvest" / "cache", ignore_errors=True)  # a cold build: no story or page cache
         loads.append(load())
         harvest_runs.append(timed([py, "-m", "harvest.cli", "build"], harvest_dir, env))
         if bare:
@@ -195,9 +220,11 @@ def bench(
         "bare_site_mb": round(size_mb(bare_dir / "site"), 1) if bare else None,
         "harvest_peak_rss_mb": round(rss_harvest),
         "bare_peak_rss_mb": round(rss_bare),
+        "cold_build_load": load(),
     }
     if repeat_build:
         result.update(repeat_builds(harvest_dir, env, repeat, t_harvest))
+    result.update(index_runs(harvest_dir, env, repeat))
     for name in ("bench_search", "bench_pack") if feature_benches else ():  # feature benchmarks, when present
         module_file = Path(__file__).with_name(f"{name}.py")
         if module_file.exists():

@@ -116,8 +116,18 @@ def output_texts(path: Path, name: str = ""):
                 yield f"{name}!{part.get_content_type()}", payload
 
 
+# The story cache holds the stories folder's text as read, for every profile (it decides nothing:
+# `publish` does, every run), owner-only, beside the stories like the stories themselves: an
+# input, never published or packed (the site and zip scans here would find it). Not an output.
+INPUTS = (".harvest/cache/",)
+
+
 def produced_files(project: Path, before: set[Path]):
-    return [p for p in project.rglob("*") if p.is_file() and p not in before]
+    return [
+        p
+        for p in project.rglob("*")
+        if p.is_file() and p not in before and not p.relative_to(project).as_posix().startswith(INPUTS)
+    ]
 
 
 @pytest.fixture(scope="module")

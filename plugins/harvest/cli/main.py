@@ -67,11 +67,27 @@ def add_common(parser: argparse.ArgumentParser, profile: bool = True) -> None:
         parser.add_argument("--profile", default=None, help="build profile: public (default), members or archive")
 
 
+def add_cache_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read every story afresh, neither using nor writing .harvest/cache/ (a clean run)",
+    )
+
+
 def load_settings(args):
-    """Settings from mkdocs.yml, exactly as the MkDocs build will see them."""
+    """Settings from mkdocs.yml, exactly as the MkDocs build will see them (and `--no-cache`)."""
     from harvest.site.project import settings_from_file
 
-    return settings_from_file(Path(args.config_file), getattr(args, "profile", None))
+    settings = settings_from_file(Path(args.config_file), getattr(args, "profile", None))
+    return without_cache(args, settings)
+
+
+def without_cache(args, settings):
+    """The settings with the story cache off when the command line said `--no-cache`."""
+    from dataclasses import replace
+
+    return replace(settings, cache=False) if getattr(args, "no_cache", False) else settings
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

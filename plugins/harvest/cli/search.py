@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from harvest.cli.main import UsageError, add_common
+from harvest.cli.main import UsageError, add_cache_flag, add_common, without_cache
 
 QUERY_HELP = """\
 query language (whoosh):
@@ -36,6 +36,7 @@ def register(sub) -> None:
         action="store_true",
         help="rewrite the index so nothing of replaced or deleted stories stays on disk",
     )
+    add_cache_flag(index)
     index.set_defaults(run=run_index)
 
     search = sub.add_parser(
@@ -73,18 +74,37 @@ def _load(args):
     return settings, config.use_directory_urls, option
 
 
-def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = False):
+def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = False, sources=None):
+    """Update the index from the stories. `sources`: the signature and detail taken before anything
+    was read (else taken now, before reading): an edit made meanwhile shows at the next update."""
     from harvest.core.archive import load_archive
-    from harvest.search.documents import documents
-    from harvest.search.freshness import sources_signature, write_sources
-    from harvest.search.index import index_dir, update_index
+    from harvest.search.documents import document, documents
+    from harvest.search.freshness import changed_story_files, sources_signature, write_sources
+    from harvest.search.index import IndexNeedsAll, index_dir, read_manifest, update_index
 
-    signature, detail = sources_signature(settings, config_file)  # before reading: a later edit shows
-    archive, _warnings = load_archive(settings)
+    signature, detail = sources or sources_signature(settings, config_file)
     folder = index_dir(settings)
-    report = update_index(
-        documents(archive), folder, settings.prompts, rebuild=rebuild, compact=compact, extra={"sources": signature}
-    )
+    manifest = None if rebuild or compact else read_manifest(folder)
+    changed = None
+    if manifest is not None:  # which story files changed, by their stamps: no story is read to tell
+        changed = changed_story_files(folder, settings, detail, str(manifest.get("sources") or ""))
+    archive, _warnings = load_archive(settings)  # every story checked (from the cache when unchanged)
+    extra = {"sources": signature}
+    report = None
+    if changed is not None and manifest is not None:
+        # Only the changed stories' documents are made: the others are as indexed (same file, and
+        # nothing else they depend on changed, or `changed` would be None).
+        known = manifest.get("documents", {})
+        unchanged = frozenset(s.id for s in archive.stories if s.id in known and s.path not in changed)
+        fresh = (document(archive, s) for s in archive.stories if s.id not in unchanged)
+        try:
+            report = update_index(fresh, folder, settings.prompts, extra=extra, unchanged=unchanged)
+        except IndexNeedsAll:
+            report = None
+    if report is None:
+        report = update_index(
+            documents(archive), folder, settings.prompts, rebuild=rebuild, compact=compact, extra=extra
+        )
     write_sources(folder, signature, detail)
     return report
 
@@ -102,25 +122,25 @@ def _settings(args):
 
     known = read_query_settings(Path(args.config_file), args.profile)
     if known is not None:
-        return known
+        return without_cache(args, known[0]), known[1]
     settings, directory_urls, option = _load(args)
     index_dir_root = Path(settings.project_dir) / ".harvest" / "index"
     index_dir_root.mkdir(parents=True, exist_ok=True)
-    _remember(args, settings, directory_urls, option)
-    return settings, directory_urls
+    _remember(args, settings, directory_urls, option)  # as mkdocs.yml has them: --no-cache is for this run
+    return without_cache(args, settings), directory_urls
 
 
 def run_index(args) -> int:
+    from harvest.search.freshness import sources_signature
     from harvest.search.index import current_report, index_dir
 
     settings, _ = _settings(args)
+    sources = sources_signature(settings, Path(args.config_file))  # before any story is read
     report = None
     if not (args.rebuild or args.compact):  # nothing changed since the last update: nothing to read
-        from harvest.search.freshness import sources_signature
-
-        report = current_report(index_dir(settings), sources_signature(settings, Path(args.config_file))[0])
+        report = current_report(index_dir(settings), sources[0])
     if report is None:
-        report = _update(settings, Path(args.config_file), rebuild=args.rebuild, compact=args.compact)
+        report = _update(settings, Path(args.config_file), rebuild=args.rebuild, compact=args.compact, sources=sources)
     print(f"{report.summary()} in {settings.display_path(index_dir(settings))} (profile {settings.profile})")
     return 0
 

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harvest.cli.main import add_common, load_settings
+from harvest.cli.main import add_cache_flag, add_common, load_settings
 from harvest.core.archive import scan
 from harvest.core.ids import unrecorded
 from harvest.core.images import image_problems
@@ -24,6 +24,7 @@ def register(sub) -> None:
         help="github: one workflow annotation per problem, for CI",
     )
     check.add_argument("--strict", action="store_true", help="warnings fail too (exit status 1)")
+    add_cache_flag(check)
     check.add_argument(
         "--offline", metavar="SITE_DIR", help="instead: check a built site loads nothing from other hosts"
     )
@@ -32,7 +33,7 @@ def register(sub) -> None:
     build = sub.add_parser("build", help="build the archive site (mkdocs build --strict)")
     add_common(build)
     build.add_argument("-d", "--site-dir", default=None, help="output folder (default: site/)")
-    build.add_argument("--no-cache", action="store_true", help="a clean build: reuse nothing from .harvest/cache")
+    add_cache_flag(build)
     build.set_defaults(run=run_build)
 
     ids = sub.add_parser("ids", help="record every story's id in stories/ids.txt, so no later story takes it")
@@ -42,7 +43,7 @@ def register(sub) -> None:
     serve = sub.add_parser("serve", help="preview the site with live reload")
     add_common(serve)
     serve.add_argument("-a", "--dev-addr", default="127.0.0.1:8000", metavar="IP:PORT")
-    serve.add_argument("--no-cache", action="store_true", help="render every page on every rebuild")
+    add_cache_flag(serve)
     serve.set_defaults(run=run_serve)
 
 
@@ -95,9 +96,7 @@ def run_ids(args) -> int:
 
 def profile_options(args) -> dict[str, dict]:
     """The profile (and `--no-cache`) asked for on the command line, as the harvest plugin's own options."""
-    options: dict = {}
-    if args.profile:
-        options["profile"] = args.profile
+    options: dict[str, object] = {"profile": args.profile} if args.profile else {}
     if getattr(args, "no_cache", False):
         options["cache"] = False
     return {"harvest": options} if options else {}

@@ -8,6 +8,7 @@ from an `Archive` cannot leak them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections import defaultdict
@@ -16,9 +17,11 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+from harvest.core.cache import Scanned, StoryCache, read_stamped
+from harvest.core.filestamps import stamp
 from harvest.core.ids import check_ids
 from harvest.core.model import Lesson, Story
-from harvest.core.parse import read_story
+from harvest.core.parse import RawStory, parse_story_bytes, read_story
 from harvest.core.privacy import REDACT_TAG, Credits, Person, RegistryEntry, apply_redactions, is_visible
 from harvest.core.problems import HarvestError, Problem, did_you_mean, sort_key
 from harvest.core.prompts import PromptMatcher, Section, count_words, split_sections
@@ -36,21 +39,31 @@ def iter_story_files(stories_dir: Path, include_inbox: bool = False) -> Iterator
     sessions), except the inbox when asked for. Symbolic links (files, and folders, which
     os.walk lists but does not enter) are never read: `safepaths.symlink_problems` reports them.
     """
-    for root, dirs, files in os.walk(stories_dir, followlinks=False):
-        rel_root = Path(root).relative_to(stories_dir)
-        dirs[:] = sorted(
-            d
-            for d in dirs
-            if (not d.startswith((".", "_")) or (include_inbox and rel_root == Path(".") and d == INBOX))
-            and not os.path.islink(os.path.join(root, d))
-        )
-        for name in sorted(files):
-            if (
-                name.endswith(".md")
-                and not name.startswith((".", "_"))
-                and not os.path.islink(os.path.join(root, name))
-            ):
-                yield Path(root) / name, (rel_root / name).as_posix()
+    yield from _walk(Path(stories_dir), "", include_inbox)
+
+
+def _walk(folder: Path, prefix: str, include_inbox: bool) -> Iterator[tuple[Path, str]]:
+    """`os.walk`'s order (a folder's files, then its sub-folders, each sorted), from one `scandir`
+    per folder: its entries know whether they are links without another system call each."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError:
+        return
+    files, dirs = [], []
+    for entry in entries:
+        if entry.is_symlink():
+            continue
+        if entry.is_dir():
+            name = entry.name
+            if not name.startswith((".", "_")) or (include_inbox and not prefix and name == INBOX):
+                dirs.append(name)
+        elif entry.name.endswith(".md") and not entry.name.startswith((".", "_")):
+            files.append(entry.name)
+    for name in sorted(files):
+        yield folder / name, prefix + name
+    for name in sorted(dirs):
+        yield from _walk(folder / name, f"{prefix}{name}/", include_inbox)
 
 
 @dataclass
@@ -70,7 +83,8 @@ class Collection:
 
 
 def scan(settings: Settings, include_inbox: bool = False) -> Collection:
-    from harvest.core.validate import build_story
+    """Every story file read and checked; with `settings.cache`, what an earlier run made of a
+    file's very bytes is reused (`core.cache`). Privacy is not decided here: see `publish`."""
     from harvest.core.vocab import load_lessons, load_registry
 
     problems: list[Problem] = []
@@ -91,24 +105,28 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
     problems += lesson_problems + registry_problems
     problems += symlink_problems(settings, skip=(settings.lessons_file, settings.contributors_file))
     matcher = PromptMatcher(settings.prompts)
+    cache = StoryCache.for_settings(settings) if settings.cache else None
     stories: list[Story] = []
+    read: list[str] = []
     seen = 0
+    display_of = _display_in_stories(settings)
+    root = settings.stories_dir.resolve()
     for file, rel in iter_story_files(settings.stories_dir, include_inbox):
         seen += 1
-        display = settings.display_path(file)
+        display = display_of(rel)
         name_problems = path_problems(rel.removeprefix(INBOX + "/"), display)
         problems += name_problems
         if name_problems:
             continue
-        raw, file_problems = read_story(file, display, settings.max_story_bytes)
-        problems += file_problems
-        if raw is None:
-            continue
-        story, story_problems = build_story(raw, rel, display, settings, lessons, registry, matcher)
-        problems += story_problems
-        if story is not None:
-            problems += _check_references(story, raw.line_of, file, display, settings)
-            stories.append(story)
+        scanned = _scan_file(file, rel, display, settings, _Vocabularies(lessons, registry, matcher), cache)
+        problems += scanned.problems
+        read.append(rel)
+        if scanned.story is not None:
+            # Not cached: these look at other files (images), which may have changed on their own.
+            problems += _check_references(scanned.story, scanned.line_of, file, display, settings, root)
+            stories.append(scanned.story)
+    if cache is not None:
+        cache.save(settings.stories_dir, read)
     problems += check_ids(stories, settings)
     if settings.federation:
         # The archives we follow (stories/_federation/, which the walk above skips): their problems
@@ -121,13 +139,66 @@ def scan(settings: Settings, include_inbox: bool = False) -> Collection:
         problems += peer_problems
         seen += peer_files
     problems += _check_collisions(stories, settings)
-    problems += page_collisions([(s.path, settings.display_path(settings.stories_dir / s.path)) for s in stories])
+    problems += page_collisions([(s.path, display_of(s.path)) for s in stories])
     problems.sort(key=sort_key)
     return Collection(settings, stories, lessons, registry, problems, seen)
 
 
+@dataclass(frozen=True)
+class _Vocabularies:
+    lessons: dict[str, Lesson]
+    registry: dict[str, RegistryEntry]
+    matcher: PromptMatcher
+
+
+def _scan_file(
+    file: Path, rel: str, display: str, settings: Settings, vocab: _Vocabularies, cache: StoryCache | None
+) -> Scanned:
+    """One story file, parsed and validated, or taken from the cache when its bytes are the same."""
+    if cache is None:
+        raw, problems = read_story(file, display, settings.max_story_bytes)
+        return _checked(raw, problems, rel, display, settings, vocab)
+    found = cache.by_stamp(rel, stamp(file))
+    if found is not None:
+        return found
+    try:
+        data, held = read_stamped(file)
+    except OSError as exc:  # not cached: it may read next time
+        return Scanned(None, (Problem(display, None, "file", f"cannot read file: {exc.strerror}"),), {})
+    sha = hashlib.sha256(data).hexdigest()
+    found = cache.by_content(rel, sha, held)
+    if found is not None:
+        return found
+    raw, problems = parse_story_bytes(data, display, settings.max_story_bytes)
+    scanned = _checked(raw, problems, rel, display, settings, vocab)
+    cache.remember(rel, sha, held, scanned)
+    return scanned
+
+
+def _checked(
+    raw: RawStory | None, problems: list[Problem], rel: str, display: str, settings: Settings, vocab: _Vocabularies
+) -> Scanned:
+    if raw is None:
+        return Scanned(None, tuple(problems), {})
+    from harvest.core.validate import build_story  # (jsonschema: only when a story is read)
+
+    story, story_problems = build_story(raw, rel, display, settings, vocab.lessons, vocab.registry, vocab.matcher)
+    return Scanned(story, tuple(problems + story_problems), raw.field_lines)
+
+
+def _display_in_stories(settings: Settings) -> Callable[[str], str]:
+    """`settings.display_path` of a path inside the stories folder, without a `relpath` per file."""
+    base = settings.display_path(settings.stories_dir)
+    return (lambda rel: rel) if base == "." else (lambda rel: f"{base}/{rel}")
+
+
 def _check_references(
-    story: Story, line_of: Callable[[str], int], file: Path, display: str, settings: Settings
+    story: Story,
+    line_of: Callable[[str], int],
+    file: Path,
+    display: str,
+    settings: Settings,
+    root: Path | None = None,
 ) -> list[Problem]:
     problems = []
     for name in ("title", "summary", "place"):
@@ -141,7 +212,7 @@ def _check_references(
                     "leave this out of the field, or raise the story's `visibility`",
                 )
             )
-    root = settings.stories_dir.resolve()
+    root = root or settings.stories_dir.resolve()
     problems += inline_image_problems(story.markdown, story.body_line, file, root, display)
     for image in story.images:
         target = (file.parent / image).resolve()

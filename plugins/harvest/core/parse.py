@@ -274,6 +274,10 @@ def read_story(file: Path, display: str, max_bytes: int) -> tuple[RawStory | Non
         data = file.read_bytes()
     except OSError as exc:
         return None, [Problem(display, None, "file", f"cannot read file: {exc.strerror}")]
+    return parse_story_bytes(data, display, max_bytes)
+
+
+def parse_story_bytes(data: bytes, display: str, max_bytes: int) -> tuple[RawStory | None, list[Problem]]:
     text, problems = decode_text(data, display, max_bytes)
     if text is None:
         return None, problems

@@ -67,6 +67,9 @@ class Settings:
     extra_fields: tuple[str, ...] = ()  # front-matter fields a project allows besides the schema's
     project_dir: Path = Path(".")
     federation: bool = True  # show the peers' stories pulled into stories/_federation/ (federation.yml)
+    # Reuse what earlier runs made of unchanged story files (.harvest/cache/, `core.cache`). Off
+    # unless asked: the plugin's `cache` option (on by default) and the command line set it.
+    cache: bool = False
     today: dt.date = field(default_factory=lambda: today_from_env())
 
     @classmethod

@@ -116,7 +116,9 @@ _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 def _local_refs(markdown: str) -> list[tuple[int, str]]:
     """(offset, reference) for every image reference that names a local file."""
     found = []
-    for pattern in (_MD_IMAGE, _MD_DEFINITION, _HTML_IMAGE):
+    for pattern, needed in ((_MD_IMAGE, "!["), (_MD_DEFINITION, "]:"), (_HTML_IMAGE, "<")):
+        if needed not in markdown:  # most stories show no image: a plain search skips the regex
+            continue
         for match in pattern.finditer(markdown):
             value = match.group(1).strip("<>\"'")
             candidates = (

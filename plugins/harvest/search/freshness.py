@@ -65,7 +65,9 @@ def sources_signature(settings: Settings, config_file: Path | None = None) -> tu
     A stat per file: milliseconds, where a re-scan takes seconds."""
     stamps, context = _inputs(settings, config_file)
     story_stamps = {rel: value for rel, value in stamps.items() if rel.endswith(".md")}
-    return digest(stamps_digest(stamps), context), {"context": digest(context), "stories": story_stamps}
+    others = {rel: value for rel, value in stamps.items() if not rel.endswith(".md")}
+    signature = digest(stamps_digest(stamps), context)
+    return signature, {"context": digest(context), "stories": story_stamps, "others": others}
 
 
 def write_sources(folder: Path, signature: str, detail: dict) -> None:
@@ -84,6 +86,35 @@ def changed_stories(folder: Path, settings: Settings, config_file: Path | None, 
     then = {rel: tuple(value) for rel, value in data.get("stories", {}).items()}
     now = {rel: value for rel, value in stamps.items() if rel.endswith(".md")}
     return {rel for rel in set(then) | set(now) if then.get(rel) != now.get(rel)}
+
+
+def _read_by_scan(rel: str) -> bool:
+    """Can a change to this entry change what `scan` reads? Folders starting with `_` or `.` hold
+    other things (the inbox, reading sessions), except the peers' stories in `_federation/`."""
+    parts = rel.split("/")
+    return parts[0] == "_federation" or not any(part.startswith(("_", ".")) for part in parts[:-1])
+
+
+def changed_story_files(folder: Path, settings: Settings, now: dict, signature: str) -> set[str] | None:
+    """Our own story files (relative paths) changed between the index in `folder`, made with
+    `signature`, and the sources `now` (the detail of `sources_signature`); None when anything
+    else the archive is read from may have changed (settings, vocabularies, the date, an image,
+    the id ledger, a peer's story): then every story counts."""
+    data = _read_json(folder / SOURCES_FILE)
+    if not data or data.get("format") != FORMAT or data.get("signature") != signature:
+        return None
+    if data.get("context") != now["context"] or not isinstance(data.get("others"), dict):
+        return None
+    then = {rel: tuple(value) for rel, value in (*data.get("stories", {}).items(), *data["others"].items())}
+    stamps = {**now["stories"], **now["others"]}
+    changed = {rel for rel in set(then) | set(stamps) if then.get(rel) != stamps.get(rel) and _read_by_scan(rel)}
+    stories = set()
+    for rel in changed:
+        if rel.endswith(".md") and rel.split("/")[0] != "_federation":
+            stories.add(rel)
+        elif not os.path.isdir(os.path.join(settings.stories_dir, rel)):
+            return None  # a file besides our stories (or a folder now gone): read everything
+    return stories
 
 
 # --- the settings a query needs -------------------------------------------------------------------

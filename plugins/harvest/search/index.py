@@ -63,7 +63,9 @@ class FoldFilter(Filter):
 
     def __call__(self, stream):
         for token in stream:
-            token.text = fold(token.text)
+            text = token.text
+            # An ASCII word has no accent to drop: lowercasing is the whole fold, 5x faster.
+            token.text = text.lower() if text.isascii() else fold(text)
             yield token
 
 
@@ -219,7 +221,8 @@ def _usable(folder: Path, key: str) -> tuple[index.Index | None, dict]:
     if not manifest or manifest.get("schema") != key or not index.exists_in(str(folder)):
         return None, {}
     try:
-        ix = index.open_dir(str(folder))
+        # Without mmap, as `open_index` below: whoosh copies each mapped part into memory.
+        ix = FileStorage(str(folder), supports_mmap=False).open_index()
         generation = ix.latest_generation()
     except Exception:  # noqa: BLE001 - a damaged or foreign index: start again rather than fail the build
         return None, {}
@@ -229,6 +232,10 @@ def _usable(folder: Path, key: str) -> tuple[index.Index | None, dict]:
     return ix, dict(manifest.get("documents", {}))
 
 
+class IndexNeedsAll(Exception):
+    """`update_index` was given only the changed documents, but the index must be made from all."""
+
+
 def update_index(
     docs: Iterable[SearchDocument],
     folder: Path,
@@ -236,21 +243,30 @@ def update_index(
     rebuild: bool = False,
     compact: bool = False,
     extra: dict | None = None,
+    unchanged: frozenset[str] = frozenset(),
 ) -> UpdateReport:
-    """Bring the index in `folder` in line with `docs` (consumed one at a time)."""
+    """Bring the index in `folder` in line with `docs` (consumed one at a time) and the documents
+    `unchanged`: ids the caller knows are as they were indexed, left out of `docs` (one edit among
+    5,000 stories makes one document). Raises `IndexNeedsAll`, having changed nothing, when the
+    index cannot be updated from those alone (it must be rebuilt, or does not hold them all)."""
     start = time.perf_counter()
     prompts = tuple(prompts)
     key = schema_key(prompts)
     report = UpdateReport()
     ix, known = (None, {}) if rebuild else _usable(folder, key)
+    vocabulary = None if ix is None else SearchVocabulary.load(folder, ix.latest_generation())
+    if unchanged and (ix is None or vocabulary is None or not unchanged <= known.keys()):
+        if ix is not None:
+            ix.close()
+        raise IndexNeedsAll()
     if ix is None:
         report.rebuilt = True
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
         ix = index.create_in(str(folder), build_schema(prompts))
-    entries: dict[str, list] = {}
+    entries: dict[str, list] = {doc_id: known[doc_id] for doc_id in unchanged}
+    report.unchanged = len(unchanged)
     withdrawal = False
-    vocabulary = None if report.rebuilt else SearchVocabulary.load(folder, ix.latest_generation())
     recount = vocabulary is None  # (re)built from every document instead of updated
     vocabulary = vocabulary or SearchVocabulary()
     previous = ix.searcher()  # the versions being replaced, to take their words away
@@ -309,8 +325,10 @@ def update_index(
 
 
 def _writer(ix, folder: Path):
+    from harvest.search.writer import Writer  # (a query never writes: `harvest search` starts without it)
+
     try:
-        return ix.writer(limitmb=WRITER_MB, timeout=LOCK_WAIT_S, codec=CODEC)
+        return Writer(ix, limitmb=WRITER_MB, timeout=LOCK_WAIT_S, codec=CODEC)
     except LockError:
         raise HarvestError(
             [

@@ -42,6 +42,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         self.context = None
         self.corpus: Corpus | None = None
         self.update_whoosh = False
+        self.sources: tuple[str, dict] | None = None
         if not self.config.enabled:
             return config
         for name in ("search", "material/search"):
@@ -60,6 +61,29 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         if STYLE_URI not in config.extra_css:
             config.extra_css.append(STYLE_URI)
         return config
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        """Stamp the sources before the core reads any story (`on_files`): a story edited while the
+        site builds then differs from what the terminal index records, and is indexed next time."""
+        if not self.config.enabled:
+            return
+        from harvest.search.freshness import sources_signature
+        from harvest.search.index import MANIFEST, index_dir
+        from harvest.site.config import HarvestConfig, find_plugin_config, settings_from
+
+        options = find_plugin_config(config, HarvestConfig)
+        if options is None:
+            return
+        try:
+            settings = settings_from(options, config)
+        except HarvestError:
+            return  # the core has reported it
+        if self.config.whoosh == "never" or (
+            self.config.whoosh == "auto" and not (index_dir(settings) / MANIFEST).is_file()
+        ):
+            return  # no terminal index to update after this build
+        config_file = Path(config.config_file_path) if config.config_file_path else None
+        self.sources = sources_signature(settings, config_file)
 
     def related_stories(self, archive: Archive, count: int) -> dict[str, list[Story]] | None:
         if not self.config.enabled:
@@ -118,7 +142,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             settings = self.context.settings
             folder = index_dir(settings)
             config_file = Path(config.config_file_path) if config.config_file_path else None
-            signature, detail = sources_signature(settings, config_file)
+            signature, detail = self.sources or sources_signature(settings, config_file)
             report = update_index(self.corpus.docs, folder, settings.prompts, extra={"sources": signature})
             write_sources(folder, signature, detail)
             log.info(f"{report.summary()} in {settings.display_path(folder)}")

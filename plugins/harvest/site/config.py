@@ -128,4 +128,5 @@ def settings_from(plugin_config: HarvestConfig, config: MkDocsConfig, profile: s
         project_dir=Path(config_file).parent,
         today=today,
         federation=plugin_config.federation,
+        cache=plugin_config.cache,
     )
