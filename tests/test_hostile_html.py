@@ -156,8 +156,9 @@ def _visit(recorder: _Recorder, urls: list[str], clobber_url: str) -> None:
         assert "evil" not in base, (url, base)
     page.goto(clobber_url)
     page.wait_for_load_state("networkidle")
-    # the read-aloud view finds only its own parts; the footnote link still lands on its note
-    assert page.evaluate("() => document.querySelectorAll('.harvest-ra-section').length") == 4
+    # the read-aloud view finds only its own screens (title, the story's four parts, closing);
+    # the footnote link still lands on its note
+    assert page.evaluate("() => document.querySelectorAll('.harvest-ra-section').length") == 6
     assert page.evaluate("() => document.querySelector('.harvest-ra-sections').id") == "read-aloud"
     page.locator("a[href='#user-content-fn:1']").first.click()
     assert page.evaluate("() => location.hash") == "#user-content-fn:1"
