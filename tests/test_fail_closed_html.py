@@ -413,10 +413,16 @@ def test_a_story_page_holds_only_the_themes_own_element_with_a_theme_id(hostile_
     assert hostile.count(name) == clean and "user-content-" + name in hostile
 
 
+# Read-aloud screens follow the story's length (a long part is cut into several): the clobber
+# story's are counted by hand, title screen + its four parts + closing screen.
+CLOBBER_SCREENS = {"harvest-ra-section": 6}
+
+
 @pytest.mark.parametrize("name", HOSTILE_CLASSES)
 def test_a_story_page_has_no_theme_class_the_theme_did_not_put_there(hostile_site, name):
     clean = page_elements(hostile_site, "2026/flood-drill/index.html").classes().count(name)
-    assert page_elements(hostile_site, "2026/clobber/index.html").classes().count(name) == clean
+    expected = CLOBBER_SCREENS.get(name, clean)
+    assert page_elements(hostile_site, "2026/clobber/index.html").classes().count(name) == expected
 
 
 def test_materials_settings_are_the_themes_own(hostile_site):
