@@ -141,6 +141,7 @@ def lessons():
     lines[at] = "lessons: [outreach]" if lines[at] != "lessons: [outreach]" else "lessons: [joy]"
     story.write_text("\\n".join(lines))
 timed("serve_lessons_changed_s", lessons)
+import shutil; shutil.rmtree(site, ignore_errors=True)  # the preview folder, as serve removes it
 print(json.dumps(out))
 """
 
