@@ -63,9 +63,12 @@ def page_of(story: Story) -> str:
     return story.path.removesuffix(".md")
 
 
-def document(archive: Archive, story: Story, versions: dict[str, list[Story]] | None = None) -> SearchDocument:
-    from harvest.site.front import language_name
+# A story's text (opening; each section's heading, prompt and Markdown) -> (body, answers)
+TextKey = tuple[str, tuple[tuple[str, str | None, str], ...]]
+TextMemo = dict[TextKey, tuple[str, tuple[tuple[str, str], ...]]]
 
+
+def _plain_text(story: Story) -> tuple[str, tuple[tuple[str, str], ...]]:
     parts = [markdown_to_text(story.intro)]
     answers = []
     for section in story.sections:
@@ -75,6 +78,29 @@ def document(archive: Archive, story: Story, versions: dict[str, list[Story]] | 
         else:
             answers.append((section.prompt_id, text))
             parts.append(text)
+    return "\n\n".join(p for p in parts if p), tuple(answers)
+
+
+def document(
+    archive: Archive,
+    story: Story,
+    versions: dict[str, list[Story]] | None = None,
+    memo: tuple[TextMemo, TextMemo] | None = None,
+) -> SearchDocument:
+    """`memo`: (texts known from before, texts of this run), keyed by the published text itself;
+    a story's plain text is taken from either, else made, and kept in the second."""
+    from harvest.site.front import language_name
+
+    if memo is None:
+        body, answers = _plain_text(story)
+    else:
+        key = (story.intro, tuple((s.heading, s.prompt_id, s.markdown) for s in story.sections))
+        known, kept = memo
+        found = kept.get(key) or known.get(key)
+        if found is None:
+            found = _plain_text(story)
+        kept[key] = found
+        body, answers = found
     people, _anonymous = archive.people_of(story)
     lessons = tuple(story.lessons)
     return SearchDocument(
@@ -82,8 +108,8 @@ def document(archive: Archive, story: Story, versions: dict[str, list[Story]] | 
         page=page_of(story),
         title=one_line(story.title),
         summary=one_line(story.summary),
-        body="\n\n".join(p for p in parts if p),
-        answers=tuple(answers),
+        body=body,
+        answers=answers,
         lessons=lessons,
         lesson_titles=tuple(
             archive.lessons[lesson].title if lesson in archive.lessons else lesson for lesson in lessons
@@ -101,10 +127,10 @@ def document(archive: Archive, story: Story, versions: dict[str, list[Story]] | 
     )
 
 
-def documents(archive: Archive) -> Iterator[SearchDocument]:
-    """Documents for every published story, newest first, made one at a time."""
+def documents(archive: Archive, memo: tuple[TextMemo, TextMemo] | None = None) -> Iterator[SearchDocument]:
+    """Documents for every published story, newest first, made one at a time (`memo`: see `document`)."""
     from harvest.site.front import versions_of  # (here: `harvest search` imports this module, not the site)
 
     versions = versions_of(archive)  # only published versions: a withheld original is no version
     for story in archive.stories:
-        yield document(archive, story, versions)
+        yield document(archive, story, versions, memo)

@@ -2,8 +2,10 @@
 the terminal index.
 
 Replaces Material's `search` plugin (list `- harvest-search`, and no `- search`). Per
-build: one analysis of the published stories (the corpus, kept here for this build only),
-related stories for the core's story pages, the browser index files under `search/`, the
+build: one analysis of the published stories (the corpus; under `serve` a `CorpusMemo` keeps
+each story's analysis across rebuilds, so only changed stories are analysed again), related
+stories for the core's story pages (`RelatedMemo`: reused, from memory or `.harvest/cache/`,
+when nothing they are computed from changed), the browser index files under `search/`, the
 search script and styles, and -- when the terminal index exists or `whoosh: always` -- an
 incremental update of `.harvest/index/<profile>/` after the site is written.
 The work is in `harvest.search`; this module only adapts it to MkDocs events.
@@ -24,7 +26,8 @@ from harvest.core.archive import Archive
 from harvest.core.model import Story
 from harvest.core.problems import HarvestError
 from harvest.search.config import SearchConfig
-from harvest.search.corpus import Corpus, corpus_of
+from harvest.search.corpus import Corpus, CorpusMemo, corpus_of
+from harvest.search.related import RelatedMemo
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.pages import PageSpec
 
@@ -36,6 +39,15 @@ INDEX_DIR = "search"
 
 class SearchPlugin(FeaturePlugin[SearchConfig]):
     supports_multiple_instances = False
+    serving = False
+    corpus_memo: CorpusMemo | None = None  # under `serve`: each story's analysis, across rebuilds
+    related_memo: RelatedMemo | None = None  # the last related stories, by the key of their inputs
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        # Defining this hook makes MkDocs keep this plugin, and its memos, across `serve` rebuilds.
+        self.serving = command == "serve"
+        self.corpus_memo = CorpusMemo() if self.serving else None
+        self.related_memo = RelatedMemo()
 
     @event_priority(-100)  # after Material's `offline` plugin, whose CDN shim we take out again
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -88,10 +100,11 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
     def related_stories(self, archive: Archive, count: int) -> dict[str, list[Story]] | None:
         if not self.config.enabled:
             return None
-        from harvest.search.similar import related_stories
-
-        self.corpus = corpus_of(archive)  # the one analysis of this build's stories
-        return related_stories(archive, self.corpus, count)
+        # the one analysis of this build's stories (under `serve`: of the stories that changed)
+        self.corpus = self.corpus_memo.corpus(archive) if self.corpus_memo is not None else corpus_of(archive)
+        if self.related_memo is None:
+            self.related_memo = RelatedMemo()
+        return self.related_memo.related(archive, self.corpus, count)
 
     def pages(self, context: BuildContext) -> Iterable[PageSpec]:
         self.context = context
@@ -106,7 +119,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         context = self.require_context()
         archive = context.archive
         if self.corpus is None:
-            self.corpus = corpus_of(archive)
+            self.corpus = self.corpus_memo.corpus(archive) if self.corpus_memo is not None else corpus_of(archive)
         urls = {}
         for story in archive.stories:
             page = files.get_file_from_path(story.path)
@@ -153,3 +166,5 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         self.corpus = None
+        if self.corpus_memo is not None:
+            self.corpus_memo.forget()  # a failed build may have stopped anywhere: start afresh

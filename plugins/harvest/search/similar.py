@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
@@ -49,6 +50,12 @@ def _neighbours(groups: dict, position: dict, key, index: int) -> list[int]:
 def related_stories(archive: Archive, corpus: Corpus, count: int) -> dict[str, list[Story]]:
     """story id -> up to `count` related stories; `corpus` is the archive's (corpus_of)."""
     stories = archive.stories
+    chosen = related_indexes(stories, corpus, count)
+    return {story.id: [stories[other] for other in chosen[index]] for index, story in enumerate(stories)}
+
+
+def related_indexes(stories: Sequence[Story], corpus: Corpus, count: int) -> list[list[int]]:
+    """Per story (by its index in `stories`, the corpus's order), the indexes of its related stories."""
     keys = key_terms(corpus)
     by_term: dict[str, list[tuple[float, int]]] = defaultdict(list)
     for index, weights in enumerate(keys):
@@ -56,7 +63,11 @@ def related_stories(archive: Archive, corpus: Corpus, count: int) -> dict[str, l
             by_term[term].append((weight, index))
     heaviest = {term: sorted(entries, key=lambda e: (-e[0], e[1]))[:PER_TERM] for term, entries in by_term.items()}
 
-    places = [story.place_key for story in stories]  # a property that slugifies: compute once
+    # What scoring reads of each story, read once (place_key is a property that slugifies).
+    places = [story.place_key for story in stories]
+    events = [story.event for story in stories]
+    days = [story.date.toordinal() for story in stories]
+    lesson_sets = [frozenset(story.lessons) for story in stories]
     groups: dict[tuple, list[int]] = defaultdict(list)  # lesson/place -> story indexes, oldest first
     for index in sorted(range(len(stories)), key=lambda i: (stories[i].date, stories[i].id)):
         for lesson in stories[index].lessons:
@@ -64,7 +75,9 @@ def related_stories(archive: Archive, corpus: Corpus, count: int) -> dict[str, l
         groups[("place", places[index])].append(index)
     position = {key: {index: at for at, index in enumerate(members)} for key, members in groups.items()}
 
-    result: dict[str, list[Story]] = {}
+    lesson_weight, place_weight, event_weight = WEIGHTS["lesson"], WEIGHTS["place"], WEIGHTS["event"]
+    text_weight = WEIGHTS["text"]
+    result: list[list[int]] = []
     for index, story in enumerate(stories):
         text: dict[int, float] = defaultdict(float)
         for term, weight in keys[index].items():
@@ -75,17 +88,20 @@ def related_stories(archive: Archive, corpus: Corpus, count: int) -> dict[str, l
             candidates.update(_neighbours(groups, position, ("lesson", lesson), index))
         candidates.update(_neighbours(groups, position, ("place", places[index]), index))
         candidates.discard(index)
-        lessons = set(story.lessons)
+        lessons, place, event, day = lesson_sets[index], places[index], events[index], days[index]
+        shared = max(1, len(lessons))
+        get = text.get
         scored = []
         for other in candidates:
             peer = stories[other]
+            # (the same sum, in the same order, as ever: a tie is decided the same way)
             score = (
-                WEIGHTS["text"] * text.get(other, 0.0)
-                + WEIGHTS["lesson"] * len(lessons.intersection(peer.lessons)) / max(1, len(lessons))
-                + WEIGHTS["place"] * (places[other] == places[index])
-                + WEIGHTS["event"] * (peer.event == story.event)
+                text_weight * get(other, 0.0)
+                + lesson_weight * len(lessons & lesson_sets[other]) / shared
+                + (place_weight if places[other] == place else 0.0)
+                + (event_weight if events[other] == event else 0.0)
             )
-            scored.append((-round(score, 9), abs((peer.date - story.date).days), peer.id, other))
+            scored.append((-round(score, 9), abs(days[other] - day), peer.id, other))
         scored.sort()
-        result[story.id] = [stories[other] for *_, other in scored[:count]]
+        result.append([entry[3] for entry in scored[:count]])
     return result
