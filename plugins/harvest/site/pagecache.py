@@ -366,19 +366,20 @@ class PageCache:
             link_or_copy(path, target)
 
     def keep_rendered(self, dest_of: Callable[[str], str | None]) -> int:
-        """Store every page rendered without a warning, whose written bytes are what it rendered."""
+        """Store every page rendered without a warning. The written file is linked in, not read
+        again: its bytes are checked against the hash of what was rendered when it is reused
+        (a file changed after MkDocs wrote it is then refused, and the page rendered)."""
         kept = 0
         for uri, render in self.rendered.items():
             dest = dest_of(uri)
             if render.warned or render.output is None or dest is None:
                 continue
             try:
-                with open(dest, "rb") as handle:
-                    digest = hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=20)).hexdigest()
-                if digest != render.output:
-                    continue
                 self.store.put(
-                    render.key, {**render.meta, "lookups": render.lookups, "reads": render.reads}, Path(dest), digest
+                    render.key,
+                    {**render.meta, "lookups": render.lookups, "reads": render.reads},
+                    Path(dest),
+                    render.output,
                 )
                 kept += 1
             except OSError:
