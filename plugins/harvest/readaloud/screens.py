@@ -38,14 +38,18 @@ class Screen:
 _TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)(?:[^>"']|"[^"]*"|'[^']*')*>""")
 
 
-def _blocks(html: str) -> Iterator[tuple[int, int, str, int]]:
-    """(start, end, tag name or "", words) of each top-level element and run of text."""
+def _blocks(html: str, stray: list[int] | None = None) -> Iterator[tuple[int, int, str, int]]:
+    """(start, end, tag name or "", words) of each top-level element and run of text. They do
+    not overlap, so their words add up to the words of `html`, unless an end tag stands at the
+    top level (never from the sanitiser): its offset is then added to `stray`."""
     depth, cursor, start, name = 0, 0, 0, ""
     for match in _TAG.finditer(html):
         if depth == 0 and html[cursor : match.start()].strip():
             yield cursor, match.start(), "", _words(html[cursor : match.start()])
         tag = match.group(2).lower()
         if match.group(1):  # an end tag
+            if depth == 0 and stray is not None:
+                stray.append(match.start())
             depth = max(depth - 1, 0)
             if depth == 0:
                 yield start, match.end(), name, _words(html[start : match.end()])
@@ -67,11 +71,11 @@ def _words(html: str) -> int:
     return count_words(htmllib.unescape(_TAG.sub(" ", html)))
 
 
-def _units(html: str) -> list[tuple[int, int, int]]:
+def _units(html: str, stray: list[int] | None = None) -> list[tuple[int, int, int]]:
     """(start, end, words) of each top-level block; a heading is joined to the block after it."""
     units: list[tuple[int, int, int]] = []
     glued: tuple[int, int] | None = None  # a heading waiting for its block: (start, words)
-    for start, end, name, words in _blocks(html):
+    for start, end, name, words in _blocks(html, stray):
         if glued is not None:
             start, words = glued[0], glued[1] + words
             glued = None
@@ -99,10 +103,11 @@ def split_part(html: str, max_words: int) -> list[tuple[str, int]]:
     """
     if not html.strip():
         return []
-    total = _words(html)
+    stray: list[int] = []
+    units = _units(html, stray)  # each block's words counted once: the part's are their sum
+    total = _words(html) if stray else sum(unit[2] for unit in units)
     if total <= max_words:  # most parts: one screen (the cut below would say so too, more slowly)
         return [(html.strip(), total)]
-    units = _units(html)
     count = len(units)
     best: list[float] = [0.0] + [float("inf")] * count
     cut_at = [0] * (count + 1)

@@ -11,13 +11,12 @@ Deleting the folder at any time only costs a slower next build.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 from pathlib import Path
-
-from harvest.core.fileio import atomic_write
 
 FORMAT = "harvest-pages-1"
 HASH_SIZE = 20  # bytes of blake2b: 40 hex digits
@@ -34,6 +33,7 @@ def _is_hex(text: object) -> bool:
 class PageStore:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
+        self._made: set[str] = set()  # shard folders made by this store (a build stores ~1 page per story)
 
     def _entry_path(self, key: str) -> Path:
         return self.folder / "entries" / key[:2] / f"{key}.json"
@@ -69,11 +69,43 @@ class PageStore:
         return path
 
     def put(self, key: str, entry: dict, output_file: Path, digest: str) -> None:
-        """Keep `output_file` (bytes hashing to `digest`) as the object, and `entry` under `key`."""
-        target = self.object_path(digest)
-        if not target.exists():
-            link_or_copy(output_file, target)
-        atomic_write(self._entry_path(key), json.dumps({**entry, "format": FORMAT, "key": key, "output": digest}))
+        """Keep `output_file` (bytes that should hash to `digest`: checked when it is reused) as
+        the object, and `entry` under `key`.
+
+        The cheapest way a cold build can: the object is a hard link to the written page (no copy,
+        no second hash here), made under its final name in one step; the entry is written to a
+        temporary file and renamed. Shard folders are made once per store."""
+        target = os.path.join(self._shard("objects", digest), digest)
+        try:
+            os.link(output_file, target)  # atomic: the name holds the whole file or is not made
+        except FileExistsError:
+            pass  # named by its hash: the same bytes (or, if changed since, refused when read)
+        except OSError:
+            link_or_copy(Path(output_file), Path(target))  # no hard links here: a copy, renamed into place
+        data = json.dumps({**entry, "format": FORMAT, "key": key, "output": digest}).encode()
+        _write_replacing(os.path.join(self._shard("entries", key), f"{key}.json"), data)
+
+    def _shard(self, kind: str, name: str) -> str:
+        folder = os.path.join(self.folder, kind, name[:2])
+        if folder not in self._made:
+            os.makedirs(folder, exist_ok=True)
+            self._made.add(folder)
+        return folder
+
+
+def _write_replacing(path: str, data: bytes) -> None:
+    """`data` under a temporary name beside `path` (this process's own), then renamed over `path`:
+    a reader sees the old entry or the new one, never part of one."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+    try:
+        with open(fd, "wb", closefd=True) as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def link_or_copy(source: Path, target: Path) -> None:
