@@ -44,7 +44,8 @@ if TYPE_CHECKING:  # documents imports the whole archive; a query needs none of 
 INDEX_FORMAT = "5"  # 5: text fields are `writer.WordsField`s
 OWN_ARCHIVE = "_own"  # the `archive` of our own stories (a peer's name never starts with `_`)
 MANIFEST = "harvest-manifest.json"
-WRITER_MB = 64  # whoosh's in-memory posting pool before it spills to disk
+WRITER_MB = 64  # whoosh's in-memory posting pool before it spills to disk (merges)
+WORDS_MB = 192  # the writer's own postings before they go to that pool: 5,000 stories take ~75
 LOCK_WAIT_S = 30
 SMALL_TIER_DOCS = 50  # segments this small are merged at every update (a fraction of a second)
 MAX_SEGMENTS = 8  # beyond this, the next update merges everything into one segment
@@ -346,7 +347,7 @@ def _writer(ix, folder: Path):
     from harvest.search.writer import Writer  # (a query never writes: `harvest search` starts without it)
 
     try:
-        return Writer(ix, limitmb=WRITER_MB, timeout=LOCK_WAIT_S, codec=CODEC)
+        return Writer(ix, limitmb=WRITER_MB, wordsmb=WORDS_MB, timeout=LOCK_WAIT_S, codec=CODEC)
     except LockError:
         raise HarvestError(
             [

@@ -89,8 +89,16 @@ _DUMPS = pickle.dumps
 
 def _positions_value(positions) -> bytes:
     """`whoosh.formats.Positions.encode`: the count, then the pickled gaps between positions."""
+    if len(positions) == 1:  # most words of a story: one value per position, made once
+        value = _ONCE.get(positions[0])
+        if value is None:
+            value = _ONCE[positions[0]] = _PACK_UINT(1) + _DUMPS([positions[0]], 2)
+        return value
     gaps = [positions[0], *(b - a for a, b in pairwise(positions))]
     return _PACK_UINT(len(gaps)) + _DUMPS(gaps, 2)
+
+
+_ONCE: dict[int, bytes] = {}
 
 
 class _Words:
@@ -148,10 +156,12 @@ class Writer(SegmentWriter):
     """`ix.writer(...)` that indexes `WordsField`s itself (see the module's note), with the batched
     pool, whose postings ask each document length once."""
 
-    def __init__(self, ix, limitmb: int = 128, **kwargs) -> None:
+    def __init__(self, ix, limitmb: int = 128, wordsmb: int | None = None, **kwargs) -> None:
+        """`limitmb`: whoosh's posting pool; `wordsmb` (default `limitmb`): our own postings,
+        about a third of the memory for the same postings."""
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = _BatchedPool(self._tempstorage, self.newsegment, limitmb=limitmb)
-        self._limit = limitmb * 1024 * 1024
+        self._limit = (limitmb if wordsmb is None else wordsmb) * 1024 * 1024
         self._size = 0
         self._terms: dict[str, dict] = {}  # fieldname -> {term (str, or bytes for _Other): postings}
         # (vectors and separate spelling words: whoosh's own way, for every field)
@@ -259,7 +269,9 @@ class Writer(SegmentWriter):
             field = self.schema[name]
             boost = _boost(field)
             terms = self._terms[name]
-            doc_length = (lambda docnum, name=name: lengths.doc_field_length(docnum, name)) if lengths else None
+            doc_length = None  # each document's length in this field (by docnum), read once
+            if lengths is not None:
+                doc_length = [lengths.doc_field_length(docnum, name) for docnum in range(self.docnum)]
             writer.start_field(name, field)
             keyed = sorted((term.encode("utf-8") if isinstance(term, str) else term, term) for term in terms)
             for tbytes, term in keyed:
@@ -294,6 +306,6 @@ def _write_postings(postwriter, postings, boost: float, doc_length) -> None:
         postwriter._values = values
         postwriter._maxweight = max(0, *weights) if weights else 0
         if doc_length is not None:
-            found = [n for n in map(doc_length, docs) if n]
+            found = [n for n in map(doc_length.__getitem__, docs) if n]
             postwriter._minlength = min(found) if found else None
             postwriter._maxlength = max(found) if found else 0
