@@ -20,7 +20,7 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,10 +41,11 @@ from harvest.search.vocabulary import SearchVocabulary, words_of
 if TYPE_CHECKING:  # documents imports the whole archive; a query needs none of it
     from harvest.search.documents import SearchDocument
 
-INDEX_FORMAT = "4"
+INDEX_FORMAT = "5"  # 5: text fields are `writer.WordsField`s
 OWN_ARCHIVE = "_own"  # the `archive` of our own stories (a peer's name never starts with `_`)
 MANIFEST = "harvest-manifest.json"
-WRITER_MB = 64  # whoosh's in-memory posting pool before it spills to disk
+WRITER_MB = 64  # whoosh's in-memory posting pool before it spills to disk (merges)
+WORDS_MB = 192  # the writer's own postings before they go to that pool: 5,000 stories take ~75
 LOCK_WAIT_S = 30
 SMALL_TIER_DOCS = 50  # segments this small are merged at every update (a fraction of a second)
 MAX_SEGMENTS = 8  # beyond this, the next update merges everything into one segment
@@ -75,6 +76,24 @@ def text_analyzer():
     return RegexTokenizer(WORD.pattern) | FoldFilter()
 
 
+def text_words(text: str) -> list[str]:
+    """The terms `text_analyzer` makes of `text`, in order, without its Token objects (what the
+    writer indexes; a test holds the two to the same words)."""
+    if text.isascii():  # (lowercasing ASCII moves no word boundary)
+        return WORD.findall(text.lower())
+    return [word.lower() if word.isascii() else fold(word) for word in WORD.findall(text)]
+
+
+class WordsField(fields.TEXT):
+    """A whoosh TEXT field (positions kept, for phrases) whose `words` function gives, for a text,
+    exactly the terms its analyzer gives, in order: `writer.Writer` then indexes it without the
+    analyzer's Token objects (a query still parses with the analyzer)."""
+
+    def __init__(self, words: Callable[[str], list[str]], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.words = words
+
+
 def index_dir(settings: Settings) -> Path:
     return Path(settings.project_dir) / ".harvest" / "index" / settings.profile
 
@@ -87,7 +106,7 @@ def build_schema(prompts: Iterable[Prompt]) -> fields.Schema:
     analyzer = text_analyzer()
 
     def text(name, stored=False):
-        return fields.TEXT(analyzer=analyzer, stored=stored, field_boost=BOOSTS.get(name, 1.0))
+        return WordsField(text_words, analyzer=analyzer, stored=stored, field_boost=BOOSTS.get(name, 1.0))
 
     schema = fields.Schema(
         id=fields.ID(stored=True, unique=True),
@@ -105,7 +124,7 @@ def build_schema(prompts: Iterable[Prompt]) -> fields.Schema:
         meta=fields.STORED,
     )
     for prompt in prompts:
-        schema.add(answer_field(prompt.id), fields.TEXT(analyzer=analyzer))
+        schema.add(answer_field(prompt.id), text(answer_field(prompt.id)))
     return schema
 
 
@@ -328,7 +347,7 @@ def _writer(ix, folder: Path):
     from harvest.search.writer import Writer  # (a query never writes: `harvest search` starts without it)
 
     try:
-        return Writer(ix, limitmb=WRITER_MB, timeout=LOCK_WAIT_S, codec=CODEC)
+        return Writer(ix, limitmb=WRITER_MB, wordsmb=WORDS_MB, timeout=LOCK_WAIT_S, codec=CODEC)
     except LockError:
         raise HarvestError(
             [

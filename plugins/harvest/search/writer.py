@@ -1,20 +1,31 @@
-"""whoosh's segment writer with two costs of a full index taken out; the index is the same.
+"""whoosh's segment writer with its per-posting bookkeeping taken out; the index is the same.
 
 Profiled on 5,000 stories (`harvest index --rebuild`, 4 million postings), most of the time was
-whoosh's own bookkeeping, not analysis (and the posting pool's per-posting assertions):
-- its posting pool spills sorted runs to disk one `pickle.dump` per posting and reads them back
-  one `pickle.load` per posting: the per-call overhead was a fifth of the run. Here a run is
-  written and read in batches of postings (same postings, same order).
-- writing the postings asks, for every posting, the length of its field in its document from
-  the on-disk lengths column: another seventh. Here each (document, field) is asked once.
+whoosh's own bookkeeping, not analysis: a Token object per word through the analyzer chain, a
+tuple per posting into a pool that sorts them all, spills sorted runs to disk and merges them
+back, then one call per posting to the postings writer. Here:
+- a text field of our own (`index.WordsField`: it says how its text becomes words) is indexed by
+  grouping its words' positions per term, kept in memory as compact arrays per (field, term):
+  nothing to sort but the terms, nothing spilled. The postings are then written a block at a
+  time, encoded exactly as whoosh encodes them (`tests/test_search_writer.py` compares the
+  files byte for byte). Past `limitmb` of such postings, or when a merge brings whoosh's own
+  postings (`add_reader`), they go to whoosh's pool instead and whoosh writes everything.
+- that pool spills runs in batches of postings (whoosh pickles each posting on its own), and
+  writing postings asks each (document, field) length once, not once per posting.
 """
 
 from __future__ import annotations
 
 import pickle
+import struct
+from array import array
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 
+from whoosh.formats import Positions
 from whoosh.writing import PostingPool, SegmentWriter
+
+from harvest.search.index import WordsField
 
 BATCH = 20_000  # postings per pickle in a spilled run (a few MB)
 
@@ -72,13 +83,229 @@ class _LengthsOnce:
         return getattr(self._lengths, name)
 
 
-class Writer(SegmentWriter):
-    """`ix.writer(...)` with the batched pool, whose postings ask each document length once."""
+_PACK_UINT = struct.Struct("!I").pack  # (whoosh.system.pack_uint)
+_DUMPS = pickle.dumps
 
-    def __init__(self, ix, limitmb: int = 128, **kwargs) -> None:
+
+def _positions_value(positions) -> bytes:
+    """`whoosh.formats.Positions.encode`: the count, then the pickled gaps between positions."""
+    if len(positions) == 1:  # most words of a story: one value per position, made once
+        value = _ONCE.get(positions[0])
+        if value is None:
+            value = _ONCE[positions[0]] = _PACK_UINT(1) + _DUMPS([positions[0]], 2)
+        return value
+    gaps = [positions[0], *(b - a for a, b in pairwise(positions))]
+    return _PACK_UINT(len(gaps)) + _DUMPS(gaps, 2)
+
+
+_ONCE: dict[int, bytes] = {}
+
+
+class _Words:
+    """A term's postings in a `WordsField`: documents, frequencies and all positions, flat."""
+
+    __slots__ = ("docs", "freqs", "positions")
+
+    def __init__(self) -> None:
+        self.docs = array("I")
+        self.freqs = array("I")
+        self.positions = array("I")
+
+    def blocks(self, size: int, boost: float):
+        """(docnums, weights, values) per block of `size` postings, as whoosh would buffer them."""
+        docs, freqs, positions, start = self.docs, self.freqs, self.positions, 0
+        for first in range(0, len(docs), size):
+            values = []
+            for freq in freqs[first : first + size]:
+                values.append(_positions_value(positions[start : start + freq]))
+                start += freq
+            yield docs[first : first + size], [freq * boost for freq in freqs[first : first + size]], values
+
+    def postings(self, boost: float):
+        """(docnum, weight, value) one at a time, for whoosh's pool."""
+        for docs, weights, values in self.blocks(len(self.docs) or 1, boost):
+            yield from zip(docs, weights, values, strict=True)
+
+    def size(self) -> int:
+        return 4 * (2 * len(self.docs) + len(self.positions))
+
+
+class _Other:
+    """A term's postings in any other field (ids, dates): as the field's `index` gave them."""
+
+    __slots__ = ("docs", "values", "weights")
+
+    def __init__(self) -> None:
+        self.docs = array("I")
+        self.weights: list[float] = []
+        self.values: list[bytes] = []
+
+    def blocks(self, size: int, boost: float):
+        for first in range(0, len(self.docs), size):
+            values = [v for v in self.values[first : first + size] if v]  # (whoosh keeps no empty value)
+            yield self.docs[first : first + size], self.weights[first : first + size], values
+
+    def postings(self, boost: float):
+        return zip(self.docs, self.weights, self.values, strict=True)
+
+    def size(self) -> int:
+        return 8 + 4 + 8 + 8 + 40
+
+
+class Writer(SegmentWriter):
+    """`ix.writer(...)` that indexes `WordsField`s itself (see the module's note), with the batched
+    pool, whose postings ask each document length once."""
+
+    def __init__(self, ix, limitmb: int = 128, wordsmb: int | None = None, **kwargs) -> None:
+        """`limitmb`: whoosh's posting pool; `wordsmb` (default `limitmb`): our own postings,
+        about a third of the memory for the same postings."""
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = _BatchedPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        self._limit = (limitmb if wordsmb is None else wordsmb) * 1024 * 1024
+        self._size = 0
+        self._terms: dict[str, dict] = {}  # fieldname -> {term (str, or bytes for _Other): postings}
+        # (vectors and separate spelling words: whoosh's own way, for every field)
+        self._own = not any(f.vector or f.separate_spelling() for _n, f in self.schema.items())
 
     def per_document_reader(self):
         # (whoosh asks for it only to write the postings of the new segment)
         return _LengthsOnce(super().per_document_reader())
+
+    def add_document(self, **values) -> None:
+        if not self._own:
+            super().add_document(**values)
+            return
+        self._check_state()
+        schema, perdocwriter, docnum = self.schema, self.perdocwriter, self.docnum
+        docboost = self._doc_boost(values)
+        names = sorted(name for name in values if not name.startswith("_"))
+        self._check_fields(schema, names)
+        perdocwriter.start_doc(docnum)
+        try:
+            for name in names:
+                value = values[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if field.indexed:
+                    boost = self._field_boost(values, name, docboost)
+                    if isinstance(field, WordsField) and isinstance(value, str) and boost == 1.0:
+                        length = self._add_words(name, field, value, docnum)
+                    else:
+                        length = self._add_other(name, field, value, docnum, boost)
+                stored = values.get(f"_stored_{name}", value)
+                perdocwriter.add_field(name, field, stored if field.stored else None, length)
+                if field.column_type and stored is not None:
+                    perdocwriter.add_column_value(name, field.column_type, field.to_column_value(stored))
+        except Exception:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
+        if self._size > self._limit:
+            self._to_pool()
+
+    def _add_words(self, name: str, field: WordsField, value: str, docnum: int) -> int:
+        seen: dict[str, list[int]] = {}
+        words = field.words(value)
+        for position, word in enumerate(words):
+            found = seen.get(word)
+            if found is None:
+                seen[word] = [position]
+            else:
+                found.append(position)
+        terms = self._terms.setdefault(name, {})
+        grown = 0
+        for word, positions in seen.items():
+            postings = terms.get(word)
+            if postings is None:
+                postings = terms[word] = _Words()
+                grown += 200  # (a term's arrays and its place in the dict)
+            postings.docs.append(docnum)
+            postings.freqs.append(len(positions))
+            postings.positions.extend(positions)
+        self._size += grown + 8 * len(seen) + 4 * len(words)
+        return len(words) if field.scorable else 0
+
+    def _add_other(self, name: str, field, value, docnum: int, boost: float) -> int:
+        terms = self._terms.setdefault(name, {})
+        length = 0
+        for tbytes, freq, weight, vbytes in field.index(value):
+            postings = terms.get(tbytes)
+            if postings is None:
+                postings = terms[tbytes] = _Other()
+            postings.docs.append(docnum)
+            postings.weights.append(weight * boost)
+            postings.values.append(vbytes or b"")
+            self._size += postings.size()
+            if field.scorable:
+                length += freq
+        return length
+
+    def _to_pool(self) -> None:
+        """Hand every posting kept so far to whoosh's pool (which spills to disk as it fills)."""
+        add = self.pool.add
+        for name, terms in self._terms.items():
+            boost = _boost(self.schema[name])
+            for term, postings in terms.items():
+                tbytes = term.encode("utf-8") if isinstance(term, str) else term
+                for docnum, weight, value in postings.postings(boost):
+                    add((name, tbytes, docnum, weight, value))
+        self._terms, self._size = {}, 0
+
+    def _flush_segment(self) -> None:
+        pool = self.pool
+        if self._terms and (pool.fieldnames or pool.runs):  # a merge added whoosh's postings too
+            self._to_pool()
+        if not self._terms:
+            super()._flush_segment()
+            return
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        writer = self.fieldwriter
+        for name in sorted(self._terms):
+            field = self.schema[name]
+            boost = _boost(field)
+            terms = self._terms[name]
+            doc_length = None  # each document's length in this field (by docnum), read once
+            if lengths is not None:
+                doc_length = [lengths.doc_field_length(docnum, name) for docnum in range(self.docnum)]
+            writer.start_field(name, field)
+            keyed = sorted((term.encode("utf-8") if isinstance(term, str) else term, term) for term in terms)
+            for tbytes, term in keyed:
+                writer.start_term(tbytes)
+                _write_postings(writer._postwriter, terms[term], boost, doc_length)
+                writer.finish_term()
+            writer.finish_field()
+        self._terms = {}
+        writer.close()
+        if lengths is not None:
+            lengths.close()
+
+    def cancel(self) -> None:
+        self._terms = {}
+        super().cancel()
+
+
+def _boost(field) -> float:
+    return field.format.field_boost if isinstance(field.format, Positions) else 1.0
+
+
+def _write_postings(postwriter, postings, boost: float, doc_length) -> None:
+    """Fill whoosh's postings writer a block at a time, as its `add_posting` would posting by
+    posting, leaving the last block for `finish_postings` (which marks it the last)."""
+    size = postwriter._blocklimit
+    blocks = list(postings.blocks(size, boost))
+    for number, (docs, weights, values) in enumerate(blocks):
+        if number:
+            postwriter._write_block()
+        postwriter._ids = array("I", docs)
+        postwriter._weights = array("f", weights)
+        postwriter._values = values
+        postwriter._maxweight = max(0, *weights) if weights else 0
+        if doc_length is not None:
+            found = [n for n in map(doc_length.__getitem__, docs) if n]
+            postwriter._minlength = min(found) if found else None
+            postwriter._maxlength = max(found) if found else 0

@@ -1,0 +1,136 @@
+"""The search writer's own indexing of text fields makes the very files whoosh's writer makes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from harvest.core.settings import Prompt
+from harvest.search.index import CODEC, build_schema, text_analyzer, text_words
+from harvest.search.writer import Writer
+
+PROMPTS = (Prompt("missing", "What was missing?", ()), Prompt("stepped-forward", "Who stepped forward?", ()))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Heatwave drill, heat drill: HEAT!",
+        "Sorprendió a la Señora Núñez — ÉCOLE ﬁnale",  # accents, a ligature
+        "snake_case and_more 3rd 2026-06-14 x²",
+        "e\u0301cole (decomposed) İstanbul ß",
+        "\ufffc withheld \ufffc marker",
+    ],
+)
+def test_text_words_are_the_analyzers_terms(text):
+    assert text_words(text) == [token.text for token in text_analyzer()(text)]
+
+
+def _fields(number: int) -> dict:
+    """Documents where a few words are in every one (postings of several blocks), some in one."""
+    return {
+        "id": f"s{number:04d}",
+        "title": f"Heatwave drill {number}" if number % 3 else "Sorprendió a la Señora Núñez",
+        "summary": "flood flood drill " * (number % 4),
+        "body": f"the phone tree worked; the tree fell {number}. " * (1 + number % 5) + "word" * (number % 2),
+        "lesson": "communication mutual-aid",
+        "contributor": "Ana ; Bo",
+        "place": "Riverside" if number % 2 else "",
+        "event": "heat Heat wave",
+        "lang": "en" if number % 7 else "es",
+        "archive": "_own",
+        "date": dt.datetime(2025, 1 + number % 12, 1 + number % 28),
+        "meta": {"page": f"2025/s{number}", "n": number},
+        "answer_missing": "water, shade, a phone tree" if number % 2 else "",
+        "answer_stepped_forward": f"neighbour {number}",
+    }
+
+
+def _segment_files(folder: Path) -> dict[str, bytes]:
+    """Each segment file's bytes by what it holds (the segment's random name left out)."""
+    files = {}
+    for name in os.listdir(folder):
+        if name.startswith("MAIN_") and "." in name and "WRITELOCK" not in name:
+            files[name.split(".", 1)[1]] = (folder / name).read_bytes()
+    return files
+
+
+def _build(folder: Path, make, count: int, **options) -> dict[str, bytes]:
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema(PROMPTS))
+    writer = make(ix, codec=CODEC, compound=False, **options)
+    for number in range(count):
+        writer.add_document(**_fields(number))
+    writer.commit()
+    ix.close()
+    return _segment_files(folder)
+
+
+def _postings(folder: Path) -> dict:
+    """Every term's statistics and postings (docnum, weight, value) as a reader decodes them."""
+    ix = whoosh_index.open_dir(str(folder))
+    reader, found = ix.reader(), {}
+    for fieldname, tbytes in reader.all_terms():
+        info = dict(vars(reader.term_info(fieldname, tbytes)))
+        del info["_offset"], info["_length"]  # where in the file: ours are smaller (see below)
+        matcher, postings = reader.postings(fieldname, tbytes), []
+        while matcher.is_active():
+            postings.append((matcher.id(), matcher.weight(), matcher.value()))
+            matcher.next()
+        found[fieldname, tbytes] = (info, postings)
+    reader.close()
+    ix.close()
+    return found
+
+
+@pytest.mark.parametrize("limitmb", [64, 0])  # 0: every posting handed to whoosh's pool at once
+def test_writer_makes_whooshs_index(tmp_path, limitmb):
+    theirs = _build(tmp_path / "whoosh", SegmentWriter, 300)
+    ours = _build(tmp_path / "ours", Writer, 300, limitmb=limitmb)
+    assert sorted(ours) == sorted(theirs)
+    assert {"pst", "trm", "_stored.col", "_body_len.col"} <= set(ours)
+    for name, data in theirs.items():
+        if name not in ("pst", "trm"):  # stored fields, lengths: the same bytes
+            assert ours[name] == data, name
+    postings = _postings(tmp_path / "ours")
+    assert postings == _postings(tmp_path / "whoosh")
+    assert len(postings[("body", b"tree")][1]) == 300  # (three blocks of postings)
+    assert postings[("title", b"nunez")][1][0] == (0, 5.0, b"\x00\x00\x00\x01\x80\x02]q\x00K\x04a.")
+    # Written by the writer itself, a value is made once per position for words seen once, so a
+    # block's pickle refers back to an equal value instead of repeating it: a smaller file.
+    # (Through whoosh's pool, values are copies: the same file.)
+    assert len(ours["pst"]) < len(theirs["pst"]) if limitmb else ours["pst"] == theirs["pst"]
+
+
+def test_a_merge_with_the_writers_own_postings_finds_every_document(tmp_path):
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema(PROMPTS))
+    first = Writer(ix, codec=CODEC)
+    for number in range(10):
+        first.add_document(**_fields(number))
+    first.commit()
+    second = Writer(ix, codec=CODEC)
+    for number in range(10, 15):
+        second.add_document(**_fields(number))
+    second.commit(optimize=True)  # the old segment's postings come through whoosh's pool
+    with ix.searcher() as searcher:
+        assert len(ix._segments()) == 1
+        assert searcher.doc_count() == 15
+        found = searcher.search(ix_query("body", "tree"), limit=None)
+        assert sorted(hit["id"] for hit in found) == [f"s{n:04d}" for n in range(15)]
+        phrase = searcher.search(ix_query("answer_missing", '"phone tree"'), limit=None)
+        assert sorted(hit["id"] for hit in phrase) == [f"s{n:04d}" for n in range(1, 15, 2)]
+    ix.close()
+
+
+def ix_query(fieldname: str, text: str):
+    from whoosh.qparser import QueryParser
+
+    return QueryParser(fieldname, build_schema(PROMPTS)).parse(text)
