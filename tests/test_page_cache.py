@@ -71,6 +71,45 @@ CHANGES = {
             "readings/2026-12-assembly/index.html",
         },
     ),
+    # Keys are marshalled fingerprints (site/fingerprint.py): a change to any one field of a story
+    # reaches every page that shows it, down to the story pages that list it as related.
+    "story summary": (
+        lambda p: edit(p, FLOOD, "showed that our phone tree broke", "showed that our phone tree failed"),
+        {
+            "2026/flood-drill/index.html",
+            # story pages that show it among their related stories
+            "2025/first-aid-rotation/index.html",
+            "2025/generador-despensa/index.html",
+            "2025/generator-pantry/index.html",
+            "2025/may-day-bike-relay/index.html",
+            "2025/rent-strike-phone-tree/index.html",
+            "2025/tenant-assembly-kestrel-row/index.html",
+            "2025/winter-soup-line/index.html",
+            "2026/street-festival-childcare/index.html",
+            # the pages that list it with its summary
+            "index.html",
+            "lessons/communication/index.html",
+            "lessons/logistics/index.html",
+            "lessons/safety/index.html",
+            "places/saltwick-yards/index.html",
+            "events/crisis-sim/index.html",
+            "timeline/2026/index.html",
+            "contributors/priya-dandekar/index.html",
+            "contributors/spoke-collective/index.html",
+            "digests/2026-03/index.html",
+        },
+    ),
+    "story answer": (
+        lambda p: edit(p, FLOOD, "The first callers reached their contacts quickly", "The first callers got through"),
+        {
+            "2026/flood-drill/index.html",
+            "answers/surprised/index.html",
+            "lessons/communication/index.html",
+            "lessons/logistics/index.html",
+            "lessons/safety/index.html",
+            "readings/2026-12-assembly/index.html",
+        },
+    ),
     "story title": (
         lambda p: edit(p, FLOOD, "title: The night the flood drill went sideways", "title: The drill that flooded"),
         {
@@ -351,7 +390,9 @@ def serve_build(project: Path, site: Path, dirty: bool, startup: bool = False) -
     build(config, serve_url=SERVE_URL, dirty=dirty)
 
 
-@pytest.mark.parametrize("name", ["story text", "story removed", "story made private", "story added"])
+@pytest.mark.parametrize(
+    "name", ["story text", "story summary", "story answer", "story removed", "story made private", "story added"]
+)
 def test_serve_rebuilds_in_place_match_a_clean_build(built, tmp_path, monkeypatch, name):
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
