@@ -23,7 +23,7 @@ from harvest.core.sanitize import clean_html
 from harvest.core.templating import template_env
 from harvest.digests.digest import Digest, build_time, midnight
 from harvest.digests.links import FORMATS, Links, digests_index_uri, feed_file, lesson_feed_name
-from harvest.digests.render import StoryText, portable_html
+from harvest.digests.render import Portable, StoryText, portable_html, sign
 from harvest.digests.view import digest_view
 from harvest.site.pages import lesson_uri
 
@@ -65,8 +65,20 @@ def _xml(text: str) -> str:
 class FeedMaker:
     """Builds every feed of one archive; a story's HTML is fetched once however many feeds hold it."""
 
-    def __init__(self, archive: Archive, links: Links, limit: int, text: StoryText | None = None):
+    def __init__(
+        self,
+        archive: Archive,
+        links: Links,
+        limit: int,
+        text: StoryText | None = None,
+        portable: Portable = portable_html,
+        signing: bool = False,
+    ):
+        """`signing`: feeds whose HTML is stood in for by what it is made of (`render.sign`), for a
+        cache key; cheap, and never rendered."""
         self.archive, self.links, self.limit, self.text = archive, links, limit, text or StoryText()
+        self.portable: Portable = sign if signing else portable
+        self.signing = signing
         self._html: dict[str, str] = {}
         self.site = archive.settings.site_url or archive.settings.site_name
 
@@ -86,7 +98,7 @@ class FeedMaker:
             story.title,
             url,
             summary,
-            portable_html(self._html[story.id], url),
+            self.portable(self._html[story.id], url),
             story.date,
             authors,
             tuple((lesson, lessons[lesson].title) for lesson in story.lessons if lesson in lessons),
@@ -98,28 +110,27 @@ class FeedMaker:
         entries = tuple(self._story_entry(s, base) for s in stories[: self.limit])  # already newest first
         return Feed(name, title, description, home, entries)
 
-    def story_feeds(self) -> list[Feed]:
+    def story_feed_names(self) -> list[str]:
+        return ["stories", *(lesson_feed_name(lesson.id) for lesson in lessons_with_feeds(self.archive))]
+
+    def story_feed(self, name: str) -> Feed:
+        """The feed `name` of `story_feed_names()`: the stories', or a lesson's."""
         site_name = self.archive.settings.site_name
-        feeds = [
-            self._stories_feed(
-                "stories",
-                f"{site_name}: stories",
-                f"The newest stories from {site_name}.",
-                "index.md",
-                self.archive.stories,
+        if name == "stories":
+            return self._stories_feed(
+                name, f"{site_name}: stories", f"The newest stories from {site_name}.", "index.md", self.archive.stories
             )
-        ]
-        for lesson in lessons_with_feeds(self.archive):
-            feeds.append(
-                self._stories_feed(
-                    lesson_feed_name(lesson.id),
-                    f"{site_name}: {lesson.title}",
-                    lesson.description or f"Stories about {lesson.title}.",
-                    lesson_uri(lesson.id),
-                    self.archive.by_lesson[lesson.id],
-                )
-            )
-        return feeds
+        lesson = self.archive.lessons[name.removeprefix(lesson_feed_name(""))]
+        return self._stories_feed(
+            name,
+            f"{site_name}: {lesson.title}",
+            lesson.description or f"Stories about {lesson.title}.",
+            lesson_uri(lesson.id),
+            self.archive.by_lesson[lesson.id],
+        )
+
+    def story_feeds(self) -> list[Feed]:
+        return [self.story_feed(name) for name in self.story_feed_names()]
 
     def digest_feed(self, digests: list[Digest]) -> Feed:
         site_name = self.archive.settings.site_name
@@ -127,8 +138,9 @@ class FeedMaker:
         template = template_env().get_template(FEED_TEMPLATE)
         entries = []
         for digest in digests[: self.limit]:
-            view = digest_view(self.archive, digest, lambda uri: self.links.page(uri, base), self.text)
+            view = digest_view(self.archive, digest, lambda uri: self.links.page(uri, base), self.text, self.portable)
             assert view.digest_url is not None  # `self.links.page` always makes one
+            html = sign(repr(view), None) if self.signing else clean_html(template.render(view=view))
             titles = "; ".join(s.title for s in digest.stories[:5]) + ("; …" if len(digest.stories) > 5 else "")
             entries.append(
                 FeedEntry(
@@ -136,7 +148,7 @@ class FeedMaker:
                     digest.title,
                     view.digest_url,
                     f"{digest.period.span} · {view.count}: {titles}",
-                    clean_html(template.render(view=view)),
+                    html,
                     digest.newest,  # links already set
                     (),
                     (),

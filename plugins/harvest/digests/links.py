@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urljoin
 
 FEEDS_DIR = "feeds"
@@ -66,12 +67,7 @@ class Links:
 
     def site(self, path: str = "", base: str = "") -> str:
         """`path` (site-relative URL) as seen from a file in folder `base`."""
-        if self.site_url:
-            return urljoin(self.site_url.rstrip("/") + "/", path)
-        target = posixpath.relpath(path or ".", base or ".")
-        if target == ".":
-            return "./"
-        return target + "/" if (not path or path.endswith("/")) else target
+        return _site_link(self.site_url, path, base)
 
     def page(self, src_uri: str, base: str = "") -> str:
         return self.site(page_url(src_uri, self.use_directory_urls), base)
@@ -79,3 +75,14 @@ class Links:
     def email_page(self, src_uri: str, fragment: str = "") -> str | None:
         """An email can only link to a site it knows the address of."""
         return self.page(src_uri) + fragment if self.site_url else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _site_link(site_url: str, path: str, base: str) -> str:
+    """`Links.site`, remembered: every digest view and feed entry asks it again (urljoin is slow)."""
+    if site_url:
+        return urljoin(site_url.rstrip("/") + "/", path)
+    target = posixpath.relpath(path or ".", base or ".")
+    if target == ".":
+        return "./"
+    return target + "/" if (not path or path.endswith("/")) else target

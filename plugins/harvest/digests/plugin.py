@@ -9,7 +9,7 @@ site folder one by one (at 5,000 stories they weigh ~60 MB).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from importlib import resources
 from itertools import chain
 
@@ -19,13 +19,12 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
-from mkdocs.utils import write_file
 
 from harvest.core.archive import Archive
 from harvest.core.problems import HarvestError
 from harvest.digests.config import DigestsConfig, options_from
 from harvest.digests.digest import Digest, build_digests, load_notes
-from harvest.digests.feeds import feed_files, feed_outputs, lessons_with_feeds
+from harvest.digests.feeds import feed_files, lessons_with_feeds
 from harvest.digests.links import (
     DIGESTS_DIR,
     FEEDS_DIR,
@@ -36,10 +35,9 @@ from harvest.digests.links import (
     feed_file,
     lesson_feed_name,
 )
-from harvest.digests.mail import render_email
+from harvest.digests.outputs import Job, Outputs, OutputStore, Written, email_jobs, feed_jobs
 from harvest.digests.pages import EMAIL_SUFFIXES, digest_page, index_page
-from harvest.digests.render import StoryText
-from harvest.digests.view import digest_view
+from harvest.digests.render import PortableMemo, StoryText
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.pages import PageSpec
 
@@ -49,8 +47,17 @@ CSS_URI = "assets/harvest/digests.css"
 
 class DigestsPlugin(FeaturePlugin[DigestsConfig]):
     supports_multiple_instances = False
+    # Kept across `serve` rebuilds (this plugin defines on_startup, so MkDocs keeps it): each
+    # story's portable HTML, and what was written into the site folder under which key.
+    portable: PortableMemo | None = None
+    written: dict[str, Written] | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.portable = PortableMemo()
+        self.written = {} if command == "serve" else None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.rendered: list[str] = []  # feed and email files made this build (not reused)
         self.context = None
         self.archive: Archive | None = None  # what digests and feeds may carry (`pages`)
         self.files: Files | None = None
@@ -141,37 +148,51 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         return files
 
     def on_env(self, env, *, config: MkDocsConfig, files: Files):
-        archive = self.archive  # set with the context, in `pages`
-        if not self.outputs or self.context is None or archive is None:
+        archive, context = self.archive, self.context  # set in `pages`
+        if not self.outputs or context is None or archive is None:
             return env
-        text = StoryText(self.context.story_html)  # every story page has been rendered and cut by now
-        written = set()
+        text = StoryText(context.story_html)  # every story page has been rendered and cut by now
+        cache = context.settings.cache  # off: a clean build, nothing read or kept
+        if self.portable is None or not cache:
+            self.portable = PortableMemo()
+        self.portable.new_build()
+        store = (
+            OutputStore.for_project(context.settings.project_dir, context.settings.profile, self.links)
+            if cache
+            else None
+        )
+        outputs = Outputs(store, self.written if cache else None)
         try:
-            outputs = self._emails(archive, text) if self.config.emails else iter(())
+            jobs: Iterable[Job] = (
+                email_jobs(
+                    archive, self.digests, self.links, text, self.portable, self.config.email_from, self.config.email_to
+                )
+                if self.config.emails
+                else ()
+            )
             if self.feeds_on and archive.stories:
-                outputs = chain(outputs, feed_outputs(archive, self.digests, self.links, self.config.feed_size, text))
-            for path, content in outputs:
-                if path in self.outputs:
-                    write_file(content, self.outputs[path].abs_dest_path)
-                written.add(path)
+                jobs = chain(
+                    jobs, feed_jobs(archive, self.digests, self.links, self.config.feed_size, text, self.portable)
+                )
+            written = outputs.write(jobs, self._dest)
         except HarvestError as error:
             raise PluginError("Harvest digests:\n" + error.report()) from None
         if written != self.outputs.keys():  # a bug, not a user's mistake: say which files
             raise PluginError(
                 f"harvest-digests: planned and written files differ: {sorted(written ^ self.outputs.keys())}"
             )
+        counts = outputs.counts
+        self.rendered = outputs.rendered
+        log.info(
+            f"feeds and emails: {counts['rendered']} made, {counts['stored']} from the cache, "
+            f"{counts['in place']} unchanged in place ({self.portable.made} story texts cleaned)"
+        )
         self.digests = []
         return env
 
-    def _emails(self, archive: Archive, text: StoryText) -> Iterator[tuple[str, bytes]]:
-        for digest in self.digests:
-            email = render_email(
-                digest_view(archive, digest, self.links.email_page, text), self.config.email_from, self.config.email_to
-            )
-            for suffix, content in zip(
-                EMAIL_SUFFIXES, (email.eml, email.html.encode("utf-8"), email.text.encode("utf-8")), strict=True
-            ):
-                yield email_file(digest.key, suffix), content
+    def _dest(self, path: str) -> str | None:
+        file = self.outputs.get(path)
+        return file.abs_dest_path if file else None
 
     def page_key(self, src_uri: str) -> object:
         """What on_post_page reads for that page (the feed files it links are looked up)."""

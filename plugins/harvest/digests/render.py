@@ -11,7 +11,8 @@ there is no address to make them absolute with.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -59,6 +60,9 @@ class StoryText:
         return html if html is not None else self.markdown_html(section.markdown)
 
 
+Portable = Callable[[str, "str | None"], str]  # (HTML, the address its links are relative to) -> portable HTML
+
+
 def portable_html(html: str, base_url: str | None) -> str:
     """Clean HTML with no images, whose links work from a mail client or feed reader.
     One sanitiser pass with the site's rules (`clean_html`) minus images, plus link rewriting."""
@@ -79,6 +83,38 @@ def portable_html(html: str, base_url: str | None) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+
+
+def sign(html: str, base_url: str | None) -> str:
+    """What `portable_html(html, base_url)` depends on, as a short string: stands in for it in
+    the views a cache key is made of (the key then covers every input without cleaning any HTML)."""
+    return "\0portable:" + hashlib.sha256(f"{base_url!r}\0{html}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class PortableMemo:
+    """`portable_html`, each (HTML, base) cleaned once however many outputs show it (a story is in
+    its digest's email and feed entry, the stories feed and its lessons' feeds). Kept by the plugin
+    across `serve` rebuilds; `new_build` forgets what the last build did not use."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, str] = {}
+        self._used: dict[str, str] = {}
+        self.made = 0
+
+    def new_build(self) -> None:
+        self._kept, self._used = self._used, {}
+        self.made = 0
+
+    def __call__(self, html: str, base_url: str | None) -> str:
+        key = sign(html, base_url)
+        found = self._used.get(key)
+        if found is None:
+            found = self._kept.get(key)
+            if found is None:
+                found = portable_html(html, base_url)
+                self.made += 1
+            self._used[key] = found
+        return found
 
 
 _BLOCKS = {

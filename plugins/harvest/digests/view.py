@@ -14,7 +14,7 @@ from harvest.core.model import Story
 from harvest.digests.digest import Digest
 from harvest.digests.links import READ_ALOUD_HASH, digest_uri
 from harvest.digests.periods import human
-from harvest.digests.render import StoryText, portable_html
+from harvest.digests.render import Portable, StoryText, portable_html
 from harvest.site.front import language_name
 
 UrlFor = Callable[[str], "str | None"]
@@ -77,8 +77,15 @@ def story_view(
     )
 
 
-def digest_view(archive: Archive, digest: Digest, url_for: UrlFor, text: StoryText | None = None) -> DigestView:
-    """`text` gives the stories' HTML (a build passes the pages it rendered); default: from Markdown."""
+def digest_view(
+    archive: Archive,
+    digest: Digest,
+    url_for: UrlFor,
+    text: StoryText | None = None,
+    portable: Portable = portable_html,
+) -> DigestView:
+    """`text` gives the stories' HTML (a build passes the pages it rendered); default: from Markdown.
+    `portable` makes each piece of it portable (a build passes its memo, or `sign` for a cache key)."""
     settings = archive.settings
     text = text or StoryText()
     groups = [
@@ -88,7 +95,7 @@ def digest_view(archive: Archive, digest: Digest, url_for: UrlFor, text: StoryTe
     answers = []
     for story, section in digest.answers:
         view = story_view(archive, story, url_for)
-        answers.append((view, portable_html(text.answer(story, section), view.url)))
+        answers.append((view, portable(text.answer(story, section), view.url)))
     first = digest.first_story
     first_url = url_for(first.path)
     count = len(digest.stories)
@@ -100,9 +107,7 @@ def digest_view(archive: Archive, digest: Digest, url_for: UrlFor, text: StoryTe
         lang=settings.default_lang,
         digest_url=url_for(digest_uri(digest.key)),
         home_url=url_for("index.md"),
-        note_html=portable_html(text.markdown_html(digest.note), url_for(digest_uri(digest.key)))
-        if digest.note
-        else "",
+        note_html=portable(text.markdown_html(digest.note), url_for(digest_uri(digest.key))) if digest.note else "",
         read_aloud_url=first_url + READ_ALOUD_HASH if first_url else None,
         first_title=first.title,
         groups=groups,
