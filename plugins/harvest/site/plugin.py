@@ -30,6 +30,7 @@ from harvest.core.model import Story
 from harvest.core.problems import HarvestError
 from harvest.core.sanitize import clean_html, clean_toc
 from harvest.offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
+from harvest.offline.verdicts import verdicts_for
 from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.front import enrich_pages, language_name, people_date
@@ -357,7 +358,10 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
     def _refuse_outside_loads(self, folder: Path, hint: str, html_pages: set[str] | None = None) -> None:
         shown = self.settings.display_path(published_name(folder))  # `site`, not its staging folder
-        problems = outside_problems(scan_site(folder, html_pages), shown, hint)
+        verdicts = verdicts_for(self.settings.project_dir) if self.settings.cache else None  # (offline.verdicts)
+        problems = outside_problems(scan_site(folder, html_pages, verdicts), shown, hint)
+        if verdicts is not None:
+            verdicts.save()
         if problems:
             raise PluginError(
                 "Harvest refuses to publish what would load from another host:\n" + HarvestError(problems).report()
