@@ -10,6 +10,9 @@ the body. A file that is missing, unreadable, truncated, foreign or fails any ch
 as empty and written anew; nothing in it is trusted, nothing raises. JSON only: reading a
 planted cache runs no code. Deleting `.harvest/cache/` at any time only costs the next run time.
 
+Within one process (`harvest serve`'s rebuilds), a shard whose bytes are the ones this process
+last read or wrote is not parsed or decoded again (`_SEEN_SHARDS`); each run gets its own copies.
+
 Never cached: what a profile may publish. `archive.publish` decides visibility, embargoes,
 redactions and credits from the scanned stories on every run.
 """

@@ -323,8 +323,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         """Every build, not only `pack`: the site makes no request to another host. Every CSS,
         script and JSON file is read, and one page per template (plus 404.html): pages of a kind
         differ only in escaped data and sanitised story HTML, judged by the same function, while
-        reading all of them cost 5 s at 1,000 stories. The offline build (`check_site: false`)
-        skips it: `pack` reads every page of its copy."""
+        reading all of them cost 5 s at 1,000 stories; a file whose bytes were cleared before is
+        not parsed again (`offline.verdicts`). The offline build (`check_site: false`) skips it:
+        `pack` reads every page of its copy."""
         cache, files = self.page_cache, self.files
         if cache is not None and files is not None:
             cache.place_reused()
