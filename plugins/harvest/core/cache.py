@@ -27,7 +27,7 @@ import os
 import shutil
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -338,7 +338,11 @@ def _fresh(scanned: Scanned) -> Scanned:
     dates and frozen parts are shared, every mutable container is new)."""
     story = scanned.story
     if story is not None:
-        story = replace(story, sections=list(story.sections), extra=copy.deepcopy(story.extra))
+        kept = story
+        story = Story.__new__(Story)  # (a field-for-field copy: `replace` costs ten times more)
+        story.__dict__.update(kept.__dict__)
+        story.sections = list(kept.sections)
+        story.extra = copy.deepcopy(kept.extra) if kept.extra else {}
     return Scanned(story, scanned.problems, dict(scanned.field_lines))
 
 

@@ -10,6 +10,7 @@ allowed: nothing is fetched until the reader chooses to follow one; they are lis
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -184,13 +185,7 @@ def scan_site(site_dir: Path, html_pages: set[str] | None = None, verdicts: Verd
     report = OutsideReport()
     pages: list[tuple[str, set[str]]] = []
     scripts: list[Finding] = []
-    for path in sorted(p for p in Path(site_dir).rglob("*") if p.is_file()):
-        rel = path.relative_to(site_dir).as_posix()
-        kind = _KINDS.get(path.suffix.lower())
-        if kind is None:
-            continue
-        if html_pages is not None and kind == "html" and rel not in html_pages:
-            continue
+    for rel, kind, path in _site_files(Path(site_dir), html_pages):
         data = path.read_bytes()
         report.files_scanned += 1
         key = content_key(kind, data) if verdicts is not None else ""
@@ -215,6 +210,40 @@ _KINDS = {
     **dict.fromkeys(JS_SUFFIXES, "js"),
     **dict.fromkeys(JSON_SUFFIXES, "json"),
 }
+
+
+def _site_files(site_dir: Path, html_pages: set[str] | None = None) -> list[tuple[str, str, Path]]:
+    """(path relative to the site, kind, path) of every file the check reads, in the order of
+    `sorted(site_dir.rglob("*"))` and with its choices (links to files are read, links to folders
+    are not entered, an unreadable folder is skipped), from one `scandir` per folder: a site of
+    5,000 stories has 6,000 files, and a stat of each cost more than judging the changed ones."""
+    found: list[tuple[list[str], str, str, Path]] = []
+    stack = [(site_dir, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir() and not entry.is_symlink()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                stack.append((folder / entry.name, f"{prefix}{entry.name}/"))
+                continue
+            name = entry.name
+            dot = name.rfind(".")
+            kind = _KINDS.get(name[dot:].lower()) if 0 < dot < len(name) - 1 else None  # (Path.suffix)
+            rel = prefix + name
+            if kind == "html" and html_pages is not None and rel not in html_pages:
+                continue
+            if kind is not None and entry.is_file():
+                found.append((rel.split("/"), rel, kind, folder / name))
+    found.sort(key=lambda item: item[0])
+    return [(rel, kind, path) for _, rel, kind, path in found]
 
 
 def _text(data: bytes) -> str:
