@@ -252,6 +252,18 @@ def test_the_fast_path_agrees_with_the_url_parser(url):
         ('<img src="/\\evil.example/b.png">', "<img src>"),
         ('<html manifest="https://evil.example/m.appcache"></html>', "<html manifest>"),
         ('<script>fetch("https:\\\\\\\\evil.example/x")</script>', "script string"),
+        # Attribute names and `rel` in any case; the attributes any element loads; per element.
+        ('<LINK REL="Icon StyleSheet" HREF="https://evil.example/i.css">', "<link href>"),
+        ('<a href="a.html" PING="b.html https://evil.example/p">x</a>', "<a ping>"),
+        ('<div background="https://evil.example/d.png">x</div>', "<div background>"),
+        ('<input type="image" src="https://evil.example/i.png">', "<input src>"),
+        ('<video poster="https://evil.example/p.png"></video>', "<video poster>"),
+        ('<object data="https://evil.example/o.swf"></object>', "<object data>"),
+        ('<source srcset="a.png 1x, https://evil.example/s.png 2x">', "<source srcset>"),
+        ('<svg><use xlink:href="https://evil.example/u.svg#x"/></svg>', "<use xlink:href>"),
+        ('<svg><feImage href="https://evil.example/f.png"/></svg>', "<feimage href>"),
+        ('<meta http-equiv="Refresh" content="0; URL=https://evil.example/">', "<meta refresh>"),
+        ('<p class="x" id="y" data-a="https://evil.example/no" fill="url(//evil.example/f)">x</p>', "CSS url()"),
     ],
 )
 def test_the_checker_finds_every_loading_attribute(tmp_path, markup, what):
@@ -259,6 +271,21 @@ def test_the_checker_finds_every_loading_attribute(tmp_path, markup, what):
     loads = scan_site(tmp_path).loads
     assert [(f.line, f.what) for f in loads] == [(2, what)], loads
     assert EVIL in loads[0].url
+
+
+@pytest.mark.parametrize(
+    "markup, links",
+    [
+        ('<link rel="canonical" href="https://evil.example/" imagesrcset="https://evil.example/i.png 2x">', 1),
+        ('<input formaction="https://evil.example/f" data-src="https://evil.example/no">', 1),
+        ('<area href="https://evil.example/a"><img alt="https://evil.example/no" src="a.png">', 1),
+        ('<span href="https://evil.example/s" action="https://evil.example/t">not a link</span>', 0),
+    ],
+)
+def test_links_out_and_inert_attributes_load_nothing(tmp_path, markup, links):
+    (tmp_path / "page.html").write_text(f"<!doctype html><body>\n{markup}\n</body>", "utf-8")
+    report = scan_site(tmp_path)
+    assert report.loads == [] and len(report.links) == links
 
 
 def test_a_form_button_to_another_host_is_a_link_not_a_load(tmp_path):

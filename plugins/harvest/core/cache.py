@@ -10,12 +10,16 @@ the body. A file that is missing, unreadable, truncated, foreign or fails any ch
 as empty and written anew; nothing in it is trusted, nothing raises. JSON only: reading a
 planted cache runs no code. Deleting `.harvest/cache/` at any time only costs the next run time.
 
+Within one process (`harvest serve`'s rebuilds), a shard whose bytes are the ones this process
+last read or wrote is not parsed or decoded again (`_SEEN_SHARDS`); each run gets its own copies.
+
 Never cached: what a profile may publish. `archive.publish` decides visibility, embargoes,
 redactions and credits from the scanned stories on every run.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -247,36 +251,52 @@ def round_trips(scanned: Scanned, data: dict[str, Any]) -> bool:
 # --- the files -------------------------------------------------------------------------------------
 
 
-def _read(path: Path, header: Mapping[str, Any]) -> dict[str, Any]:
-    """The body of one cache file, or {} when it is not exactly what this run would have written."""
+def _checked_body(path: Path, header: Mapping[str, Any]) -> tuple[str, bytes] | None:
+    """(checksum, body) of one cache file whose header is exactly what this run would write and
+    whose body has that checksum; None for anything else."""
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
         with os.fdopen(fd, "rb") as handle:
             data = handle.read()
     except OSError:
-        return {}
+        return None
     first, _, body = data.partition(b"\n")
     try:
         found = json.loads(first)
-        if not isinstance(found, dict) or any(found.get(k) != v for k, v in header.items()):
-            return {}
-        if found.get("checksum") != hashlib.sha256(body).hexdigest():
-            return {}
-        entries = json.loads(body)
     except (ValueError, RecursionError):  # (UnicodeDecodeError and JSONDecodeError are ValueErrors)
+        return None
+    if not isinstance(found, dict) or any(found.get(k) != v for k, v in header.items()):
+        return None
+    checksum = hashlib.sha256(body).hexdigest()
+    return (checksum, body) if found.get("checksum") == checksum else None
+
+
+def _entries(body: bytes) -> dict[str, Any]:
+    try:
+        entries = json.loads(body)
+    except (ValueError, RecursionError):
         return {}
     return entries if isinstance(entries, dict) else {}
 
 
-def _write(path: Path, header: Mapping[str, Any], entries: Mapping[str, Any]) -> None:
-    body = json.dumps(entries, separators=(",", ":"), sort_keys=True).encode("ascii")
-    head = json.dumps({**header, "checksum": hashlib.sha256(body).hexdigest()}, sort_keys=True).encode("ascii")
+def read_cache_file(path: Path, header: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of one cache file, or {} when it is not exactly what this run would have written."""
+    checked = _checked_body(path, header)
+    return {} if checked is None else _entries(checked[1])
+
+
+def write_cache_file(path: Path, header: Mapping[str, Any], entries: Mapping[str, Any], sort_keys: bool = True) -> str:
+    """Write the file (atomically, owner-only); its body's checksum."""
+    body = json.dumps(entries, separators=(",", ":"), sort_keys=sort_keys).encode("ascii")
+    checksum = hashlib.sha256(body).hexdigest()
+    head = json.dumps({**header, "checksum": checksum}, sort_keys=True).encode("ascii")
     if path.is_dir() and not path.is_symlink():  # something else took the name: the folder is ours
         shutil.rmtree(path)
     atomic_write(path, head + b"\n" + body, mode=0o600)  # every profile's text: the owner's only
+    return checksum
 
 
-def _usable_folder(folder: Path) -> bool:
+def usable_folder(folder: Path) -> bool:
     """The cache folder, made if need be; never through a symbolic link (a planted link would
     have us write elsewhere)."""
     if folder.parent.is_symlink() or folder.is_symlink():
@@ -285,6 +305,45 @@ def _usable_folder(folder: Path) -> bool:
         folder.unlink()  # a file in place of the folder: ours to replace
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return True
+
+
+@dataclass(frozen=True)
+class _Shard:
+    """One shard file's content as this process read or wrote it: its entries as parsed (never
+    changed in place: an entry that changes is replaced) and what was decoded of them, each with
+    the very entry it was decoded from."""
+
+    entries: dict[str, Any]
+    decoded: dict[str, tuple[Any, Scanned]]
+
+
+# (shard file, checksum of its body) -> what was made of those bytes: a shard a run finds byte for
+# byte as the last run of this process left it (`harvest serve` rebuilds: all but the edited
+# story's) costs a read and a hash, no JSON parsing and no decoding. Keyed by the bytes, so a
+# changed, planted or corrupt file is never answered from here.
+_SEEN_SHARDS: dict[tuple[str, str], _Shard] = {}
+_SEEN_LIMIT = 4 * len(SHARDS)
+
+
+def _keep_shard(path: Path, checksum: str, shard: _Shard) -> None:
+    for key in [key for key in _SEEN_SHARDS if key[0] == str(path)]:
+        del _SEEN_SHARDS[key]
+    _SEEN_SHARDS[(str(path), checksum)] = shard
+    for key in list(_SEEN_SHARDS)[: max(0, len(_SEEN_SHARDS) - _SEEN_LIMIT)]:
+        del _SEEN_SHARDS[key]
+
+
+def _fresh(scanned: Scanned) -> Scanned:
+    """A copy no later change can reach back from: what a run is handed is its own (the strings,
+    dates and frozen parts are shared, every mutable container is new)."""
+    story = scanned.story
+    if story is not None:
+        kept = story
+        story = Story.__new__(Story)  # (a field-for-field copy: `replace` costs ten times more)
+        story.__dict__.update(kept.__dict__)
+        story.sections = list(kept.sections)
+        story.extra = copy.deepcopy(kept.extra) if kept.extra else {}
+    return Scanned(story, scanned.problems, dict(scanned.field_lines))
 
 
 class StoryCache:
@@ -301,6 +360,8 @@ class StoryCache:
             "settings": fingerprint,
         }
         self._shards: dict[str, dict[str, Any]] = {}
+        self._decoded: dict[str, dict[str, tuple[Any, Scanned]]] = {}
+        self._checksums: dict[str, str] = {}  # shards read from a valid file, unchanged since
         self._dirty: set[str] = set()
         self.reused = 0
         self.read = 0
@@ -312,22 +373,38 @@ class StoryCache:
     def _shard_of(self, rel: str) -> tuple[str, dict[str, Any]]:
         name = SHARDS[zlib.crc32(rel.encode("utf-8", "surrogatepass")) % len(SHARDS)]
         if name not in self._shards:
-            self._shards[name] = _read(self._file(name), {**self.header, "shard": name})
+            path = self._file(name)
+            checked = _checked_body(path, {**self.header, "shard": name})
+            seen = None if checked is None else _SEEN_SHARDS.get((str(path), checked[0]))
+            if checked is None:
+                self._shards[name], self._decoded[name] = {}, {}
+            elif seen is not None:
+                self._shards[name], self._decoded[name] = dict(seen.entries), dict(seen.decoded)
+                self._checksums[name] = checked[0]
+            else:
+                self._shards[name], self._decoded[name] = _entries(checked[1]), {}
+                self._checksums[name] = checked[0]
         return name, self._shards[name]
 
     def _file(self, shard: str) -> Path:
         return self.folder / f"{self.namespace}-{shard}.json"
 
     def _entry(self, rel: str, check: str, value: Any) -> Scanned | None:
-        entry = self._shard_of(rel)[1].get(rel)
+        name, shard = self._shard_of(rel)
+        entry = shard.get(rel)
         if not isinstance(entry, dict) or entry.get(check) != value:
             return None
-        try:
-            found = decode(entry["scanned"])
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
-            return None
+        decoded = self._decoded[name].get(rel)
+        if decoded is not None and decoded[0] is entry:
+            found = decoded[1]
+        else:
+            try:
+                found = decode(entry["scanned"])
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError):
+                return None
+            self._decoded[name][rel] = (entry, found)
         self.reused += 1
-        return found
+        return _fresh(found)
 
     def by_stamp(self, rel: str, now: Stamp | None) -> Scanned | None:
         """The entry of a file whose stamp is the one recorded when it was read (no read at all)."""
@@ -338,7 +415,8 @@ class StoryCache:
         found = self._entry(rel, "sha", sha)
         if found is not None and now is not None and settled(now):
             name, shard = self._shard_of(rel)
-            shard[rel]["stamp"] = list(now)
+            entry = shard[rel] = {**shard[rel], "stamp": list(now)}  # (a new entry: never changed in place)
+            self._decoded[name][rel] = (entry, self._decoded[name][rel][1])
             self._dirty.add(name)
         return found
 
@@ -352,12 +430,14 @@ class StoryCache:
                 self._dirty.add(name)
             return
         kept = list(stamp_read) if stamp_read is not None and settled(stamp_read) else None
-        shard[rel] = {"sha": sha, "stamp": kept, "scanned": data}
+        entry = shard[rel] = {"sha": sha, "stamp": kept, "scanned": data}
+        self._decoded[name][rel] = (entry, _fresh(scanned))  # (round_trips: what decoding it gives)
         self._dirty.add(name)
 
     def save(self, stories_dir: Path, seen: Iterable[str] = ()) -> bool:
         """Write the shards that changed, leaving out files that no longer exist. False when the
-        cache could not be written (the run goes on: the cache is only a saving)."""
+        cache could not be written (the run goes on: the cache is only a saving). Each shard as
+        it now is on disk is kept in memory for the next run of this process."""
         seen = set(seen)
         for name, shard in self._shards.items():
             gone = [rel for rel in shard if rel not in seen and not os.path.lexists(stories_dir / rel)]
@@ -365,17 +445,25 @@ class StoryCache:
                 del shard[rel]
             if gone:
                 self._dirty.add(name)
+        for name in set(self._checksums) - self._dirty:
+            self._keep(name, self._checksums[name])
         if not self._dirty:
             return True
         try:
-            if not _usable_folder(self.folder):
+            if not usable_folder(self.folder):
                 return False
             for name in sorted(self._dirty):
-                _write(self._file(name), {**self.header, "shard": name}, self._shards[name])
+                checksum = write_cache_file(self._file(name), {**self.header, "shard": name}, self._shards[name])
+                self._keep(name, checksum)
+                self._dirty.discard(name)
         except OSError:
             return False
-        self._dirty.clear()
         return True
+
+    def _keep(self, name: str, checksum: str) -> None:
+        entries = dict(self._shards[name])
+        decoded = {rel: found for rel, found in self._decoded[name].items() if entries.get(rel) is found[0]}
+        _keep_shard(self._file(name), checksum, _Shard(entries, decoded))
 
 
 def read_stamped(file: Path) -> tuple[bytes, Stamp | None]:

@@ -30,6 +30,7 @@ from harvest.core.model import Story
 from harvest.core.problems import HarvestError
 from harvest.core.sanitize import clean_html, clean_toc
 from harvest.offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
+from harvest.offline.verdicts import verdicts_for
 from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.front import enrich_pages, language_name, people_date
@@ -322,8 +323,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         """Every build, not only `pack`: the site makes no request to another host. Every CSS,
         script and JSON file is read, and one page per template (plus 404.html): pages of a kind
         differ only in escaped data and sanitised story HTML, judged by the same function, while
-        reading all of them cost 5 s at 1,000 stories. The offline build (`check_site: false`)
-        skips it: `pack` reads every page of its copy."""
+        reading all of them cost 5 s at 1,000 stories; a file whose bytes were cleared before is
+        not parsed again (`offline.verdicts`). The offline build (`check_site: false`) skips it:
+        `pack` reads every page of its copy."""
         cache, files = self.page_cache, self.files
         if cache is not None and files is not None:
             cache.place_reused()
@@ -357,7 +359,10 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
     def _refuse_outside_loads(self, folder: Path, hint: str, html_pages: set[str] | None = None) -> None:
         shown = self.settings.display_path(published_name(folder))  # `site`, not its staging folder
-        problems = outside_problems(scan_site(folder, html_pages), shown, hint)
+        verdicts = verdicts_for(self.settings.project_dir) if self.settings.cache else None  # (offline.verdicts)
+        problems = outside_problems(scan_site(folder, html_pages, verdicts), shown, hint)
+        if verdicts is not None:
+            verdicts.save()
         if problems:
             raise PluginError(
                 "Harvest refuses to publish what would load from another host:\n" + HarvestError(problems).report()
