@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from harvest.core.archive import Archive
-from harvest.core.cache import _read, _usable_folder, _write, cache_dir, code_version
+from harvest.core.cache import cache_dir, code_version, read_cache_file, usable_folder, write_cache_file
 from harvest.core.model import Story
 from harvest.search.corpus import Corpus
 from harvest.search.similar import related_indexes
@@ -78,7 +78,7 @@ class RelatedMemo:
         by_id = {story.id: story for story in stories}
         found = self.last[1] if self.last is not None and self.last[0] == key else None
         if found is None and settings.cache:
-            found = _read(file, header).get("related")
+            found = read_cache_file(file, header).get("related")
         chosen = _checked(found, by_id, count)
         self.computed = chosen is None
         if chosen is None:
@@ -86,8 +86,8 @@ class RelatedMemo:
             chosen = {story.id: [stories[other].id for other in indexes[n]] for n, story in enumerate(stories)}
             if settings.cache:
                 try:
-                    if _usable_folder(file.parent):
-                        _write(file, header, {"related": chosen})
+                    if usable_folder(file.parent):
+                        write_cache_file(file, header, {"related": chosen})
                 except OSError:
                     pass  # the cache is only a saving
         self.last = (key, chosen)
