@@ -8,8 +8,10 @@ wrote was reused; a new inode means it was rendered again.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -405,4 +407,37 @@ def test_serve_rebuilds_in_place_match_a_clean_build(built, tmp_path, monkeypatc
     serve_build(project, clean, dirty=False)
     served_files, clean_files = tree(served), tree(clean)
     assert served_files.keys() == clean_files.keys()  # a removed or withheld story's page is gone
+    assert [path for path in clean_files if served_files[path] != clean_files[path]] == []
+
+
+def _overwrite_keeping_times(path: Path) -> None:
+    """Other bytes of the same size, with the file's times put back: only its change time and
+    its content tell."""
+    before = path.stat()
+    with open(path, "r+b") as handle:
+        handle.write(b"x" * before.st_size)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+@pytest.mark.parametrize("change", ["nothing", "story text", "story added"])
+def test_serve_trusts_no_page_changed_between_rebuilds(built, tmp_path, monkeypatch, change):
+    """Under serve the store remembers the entries it read and the objects it hashed: a served
+    page (a hard link to its object) changed in place between rebuilds is still never reused."""
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    project, _ = with_store_of(built, tmp_path / "archive")
+    served = tmp_path / "served"
+    serve_build(project, served, dirty=True, startup=True)
+    time.sleep(0.3)  # (filestamps.settled: stamps this recent are never remembered)
+    serve_build(project, served, dirty=True)  # entries and objects remembered from here
+    time.sleep(0.3)
+    _overwrite_keeping_times(served / "lessons/communication/index.html")
+    _overwrite_keeping_times(served / "places/saltwick-yards/index.html")
+    if change != "nothing":
+        CHANGES[change][0](project)
+    serve_build(project, served, dirty=True)
+    clean = tmp_path / "clean"
+    serve_build(project, clean, dirty=False)
+    served_files, clean_files = tree(served), tree(clean)
+    assert served_files.keys() == clean_files.keys()
     assert [path for path in clean_files if served_files[path] != clean_files[path]] == []

@@ -16,6 +16,7 @@ and `harvest serve` run one): `ReusableFile` asks this module, once per page, in
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
@@ -187,7 +188,15 @@ class StoredPage:
             if not _strings(parts) or not isinstance(figures, str):
                 return None
             story_cut = StoryHtml(list(parts), figures)  # type: ignore[arg-type]
-        return cls(title, meta, template, set(anchors) if anchors is not None else None, links, story_cut)
+        # Copies: the entry may be the store's remembered one (serve), and pages' metadata is theirs to change.
+        return cls(
+            title,
+            copy.deepcopy(meta),
+            template,
+            set(anchors) if anchors is not None else None,
+            {uri: dict(found) for uri, found in links.items()} if links is not None else None,
+            story_cut,
+        )
 
 
 @dataclass
@@ -227,9 +236,13 @@ class PageCache:
     """One build's reuse of stored pages. Made in on_config; `prepare` once the files and the
     navigation are known (on_nav); then the hooks below, in MkDocs' order."""
 
-    def __init__(self, store: PageStore, reuse: bool) -> None:
+    def __init__(self, store: PageStore, reuse: bool, lookups_held: dict[str, str] | None = None) -> None:
         self.store = store
         self.reuse = reuse  # False: render every page, only fill the store
+        # (serve: kept across rebuilds) entry key -> the files' signature under which its recorded
+        # lookups were last found to resolve as recorded: under the same files they still do.
+        self.lookups_held = lookups_held
+        self.files_signature = ""
         self.keys: dict[str, str | None] = {}  # src_uri -> page key (None: not reusable)
         self.files: Files | None = None
         self._lookup: Callable[[str], File | None] | None = None
@@ -290,9 +303,15 @@ class PageCache:
             except Unhashable:
                 key = None
             self.keys[uri] = key
-        self._lookup = file_lookup(files)
+        self.watch_files(files)
         files.get_file_from_path = self._recorded_lookup  # type: ignore[method-assign]
         logging.getLogger("mkdocs").addHandler(self.spy)
+
+    def watch_files(self, files: Files) -> None:
+        """The files this build's lookups resolve against (and, under serve, their signature)."""
+        self._lookup = file_lookup(files)
+        if self.lookups_held is not None:
+            self.files_signature = files_signature(files)
 
     def _recorded_lookup(self, path: str) -> File | None:
         assert self._lookup is not None
@@ -323,7 +342,7 @@ class PageCache:
         if key is None or not self.reuse:
             return True
         entry = self.store.entry(key)
-        if entry is None or not self._still_valid(entry, story_id):
+        if entry is None or not self._still_valid(key, entry, story_id):
             return True
         path = self.store.verified_object(entry["output"])
         if path is None or not restore(entry):
@@ -332,18 +351,22 @@ class PageCache:
         self.counts["reused"] += 1
         return False
 
-    def _still_valid(self, entry: dict, story_id: str | None) -> bool:
+    def _still_valid(self, key: str, entry: dict, story_id: str | None) -> bool:
         lookups, reads = entry.get("lookups"), entry.get("reads")
         lookup = self._lookup
         if not isinstance(lookups, dict) or not isinstance(reads, dict) or lookup is None:
             return False
-        for path, address in lookups.items():
-            found = lookup(path)
-            if found is None:
-                if address is not None:
+        held = self.lookups_held
+        if held is None or held.get(key) != self.files_signature:
+            for path, address in lookups.items():
+                found = lookup(path)
+                if found is None:
+                    if address is not None:
+                        return False
+                elif address != [found.url, found.dest_uri]:  # (_address, inline: 120,000 calls a build)
                     return False
-            elif address != [found.url, found.dest_uri]:  # (_address, inline: 120,000 calls a build)
-                return False
+            if held is not None:
+                held[key] = self.files_signature
         for other, text_hash in reads.items():
             if other != story_id and (text_hash is None or self.cut_hashes.get(other) != text_hash):
                 return False  # that story's text changed, or is not rendered yet: render this one
@@ -399,6 +422,8 @@ class PageCache:
             dest = dest_of(uri)
             if render.warned or render.output is None or dest is None:
                 continue
+            if self.lookups_held is not None:
+                self.lookups_held.pop(render.key, None)  # a new entry: its lookups are checked anew
             try:
                 self.store.put(
                     render.key,
@@ -410,6 +435,13 @@ class PageCache:
             except OSError:
                 continue  # the store is a help, never a reason to fail a build
         return kept
+
+
+def files_signature(files: Files) -> str:
+    """What every lookup answers: each file MkDocs knows, by source path, with its address."""
+    hasher = hashlib.blake2b(digest_size=20)
+    hasher.update("\0".join(f"{uri}\0{f.url}\0{f.dest_uri}" for uri, f in files.src_uris.items()).encode())
+    return hasher.hexdigest()
 
 
 def _address(found: File | None) -> list[str] | None:

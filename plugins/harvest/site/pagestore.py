@@ -7,6 +7,11 @@
 Nothing in it is trusted: an entry that does not parse, is of another format, or names an
 object whose bytes no longer hash to its name is ignored (and the page rendered again).
 Deleting the folder at any time only costs a slower next build.
+
+A store made with `remember=True` (`harvest serve`: one store for every rebuild of the process)
+also keeps in memory the entries it read, and the stamp of every object whose bytes it
+hashed: a later rebuild reads no entry file again, and hashes an object again only when its stamp
+(size, times, inode) is no longer the one it had when it was verified.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import json
 import os
 import shutil
 from pathlib import Path
+
+from harvest.core.filestamps import Stamp, settled, stamp
 
 FORMAT = "harvest-pages-1"
 HASH_SIZE = 20  # bytes of blake2b: 40 hex digits
@@ -31,9 +38,12 @@ def _is_hex(text: object) -> bool:
 
 
 class PageStore:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, remember: bool = False) -> None:
         self.folder = Path(folder)
         self._made: set[str] = set()  # shard folders made by this store (a build stores ~1 page per story)
+        self.remember = remember
+        self._entries: dict[str, dict] = {}  # key -> sound entry read by this store (never changed)
+        self._verified: dict[str, Stamp] = {}  # object hash -> its stamp when its bytes were hashed
 
     def _entry_path(self, key: str) -> Path:
         return self.folder / "entries" / key[:2] / f"{key}.json"
@@ -43,6 +53,8 @@ class PageStore:
 
     def entry(self, key: str) -> dict | None:
         """The entry for `key`, if there is a sound one."""
+        if self.remember and key in self._entries:
+            return self._entries[key]
         try:
             data = json.loads(self._entry_path(key).read_bytes())
         except (OSError, ValueError):
@@ -51,6 +63,8 @@ class PageStore:
             return None
         if not _is_hex(data.get("output")):
             return None
+        if self.remember:
+            self._entries[key] = data
         return data
 
     def verified_object(self, digest: str) -> Path | None:
@@ -58,6 +72,11 @@ class PageStore:
         if not _is_hex(digest):
             return None
         path = self.object_path(digest)
+        if self.remember:
+            known = self._verified.get(digest)
+            if known is not None and stamp(path) == known:
+                return path  # hashed by this store, untouched since (any write gives another stamp)
+        before = stamp(path) if self.remember else None
         try:
             with open(path, "rb") as handle:
                 ok = hashlib.file_digest(handle, lambda: hashlib.blake2b(digest_size=HASH_SIZE)).hexdigest() == digest
@@ -66,6 +85,10 @@ class PageStore:
         if not ok:
             path.unlink(missing_ok=True)  # changed in place (e.g. through a hard link): never trusted again
             return None
+        # Remembered only when the stamp held while hashing and is old enough that a later write
+        # must change it (filestamps.settled: no change hides in the same clock tick).
+        if before is not None and settled(before) and stamp(path) == before:
+            self._verified[digest] = before
         return path
 
     def put(self, key: str, entry: dict, output_file: Path, digest: str) -> None:
@@ -84,6 +107,7 @@ class PageStore:
             link_or_copy(Path(output_file), Path(target))  # no hard links here: a copy, renamed into place
         data = json.dumps({**entry, "format": FORMAT, "key": key, "output": digest}).encode()
         _write_replacing(os.path.join(self._shard("entries", key), f"{key}.json"), data)
+        self._entries.pop(key, None)  # (remembered as read back from the file, when next asked)
 
     def _shard(self, kind: str, name: str) -> str:
         folder = os.path.join(self.folder, kind, name[:2])

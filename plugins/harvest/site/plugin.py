@@ -68,12 +68,17 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     supports_multiple_instances = False
     serving = False  # `harvest serve`: one site folder, rebuilt in place
     previous_outputs: set[str] = set()  # noqa: RUF012  (replaced, never changed, per instance)
+    serve_store: PageStore | None = None
+    lookups_held: dict[str, str] = {}  # noqa: RUF012  (replaced in on_startup, per instance)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this hook also makes MkDocs keep this plugin across `serve` rebuilds, and with
         # it the list of files the last build wrote (a removed story's page is deleted).
         self.serving = command == "serve"
         self.previous_outputs = set()
+        # serve: one page store for every rebuild (it remembers the entries and objects it checked)
+        self.serve_store: PageStore | None = None
+        self.lookups_held: dict[str, str] = {}
 
     @event_priority(CORE_FIRST)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -121,7 +126,13 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         )
         if foreign:
             log.info(f"page cache: every page is rendered (plugins {', '.join(foreign)} change pages)")
-        cache = PageCache(PageStore(store_folder(self.settings.project_dir)), reuse=not foreign)
+        folder = store_folder(self.settings.project_dir)
+        if not self.serving:
+            cache = PageCache(PageStore(folder), reuse=not foreign)
+        else:
+            if self.serve_store is None or self.serve_store.folder != folder:
+                self.serve_store, self.lookups_held = PageStore(folder, remember=True), {}
+            cache = PageCache(self.serve_store, reuse=not foreign, lookups_held=self.lookups_held)
         # MkDocs' warning about dirty builds is dropped only where Harvest's is exact: a fresh
         # (staging) folder, or `serve`, whose leftovers the plugin removes. A `mkdocs build
         # --dirty` into an old site folder keeps it.

@@ -1,0 +1,129 @@
+"""The page store (site/pagestore.py) as `harvest serve` keeps it across rebuilds: entries and
+verified objects remembered in memory, and still nothing trusted that changed since."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from harvest.site.pagestore import PageStore
+
+PAGE = b"<html><body>a stored page</body></html>"
+DIGEST = hashlib.blake2b(PAGE, digest_size=20).hexdigest()
+KEY = "ab" + "1" * 38
+
+
+def stored(folder: Path, remember: bool) -> tuple[PageStore, Path]:
+    """A store holding PAGE under KEY, written a while ago (settled); -> (store, the object)."""
+    written = folder / "written.html"
+    written.write_bytes(PAGE)
+    PageStore(folder / "pages").put(KEY, {"title": "A page"}, written, DIGEST)
+    obj = folder / "pages" / "objects" / DIGEST[:2] / DIGEST
+    old = time.time_ns() - 5_000_000_000
+    os.utime(obj, ns=(old, old))  # (its change time is now: the settled check waits for it)
+    time.sleep(0.25)
+    return PageStore(folder / "pages", remember=remember), obj
+
+
+def overwrite_keeping_times(path: Path, data: bytes) -> None:
+    before = path.stat()
+    path.write_bytes(data)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def entry_file(folder: Path) -> Path:
+    return folder / "pages" / "entries" / KEY[:2] / f"{KEY}.json"
+
+
+# (what happens between two reads, remember?, is the entry still answered?)
+ENTRY_CASES = [
+    ("entry file removed", lambda f: entry_file(f).unlink(), True, True),
+    ("entry file removed", lambda f: entry_file(f).unlink(), False, False),
+    ("entry file damaged", lambda f: entry_file(f).write_text("{no"), True, True),
+    ("entry file damaged", lambda f: entry_file(f).write_text("{no"), False, False),
+    (
+        "entry names another object",
+        lambda f: entry_file(f).write_text(json.dumps({"format": "harvest-pages-1", "key": KEY, "output": "0" * 40})),
+        False,
+        True,  # sound, so answered: the object it names is then refused
+    ),
+]
+
+
+@pytest.mark.parametrize(("why", "between", "remember", "answered"), ENTRY_CASES)
+def test_entries_read_once_under_serve(tmp_path, why, between, remember, answered):
+    # An entry is keyed by the page's content: the one read before is what the key rendered to,
+    # whatever happens to its file later (deleting the cache only costs time).
+    store, _ = stored(tmp_path, remember)
+    assert store.entry(KEY)["title"] == "A page"
+    between(tmp_path)
+    assert (store.entry(KEY) is not None) is answered
+
+
+# (change to the object between two reuses; is the object still given?)
+OBJECT_CASES = [
+    ("untouched", lambda p: None, True),
+    ("same size, times put back", lambda p: overwrite_keeping_times(p, b"x" * len(PAGE)), False),
+    ("truncated, times put back", lambda p: overwrite_keeping_times(p, PAGE[:10]), False),
+    ("removed", lambda p: p.unlink(), False),
+    ("replaced by a copy of the same bytes", lambda p: (p.unlink(), p.write_bytes(PAGE)), True),
+]
+
+
+@pytest.mark.parametrize("remember", [True, False])
+@pytest.mark.parametrize(("why", "change", "given"), OBJECT_CASES)
+def test_objects_are_never_trusted_after_a_change(tmp_path, remember, why, change, given):
+    store, obj = stored(tmp_path, remember)
+    assert store.verified_object(DIGEST) == obj
+    change(obj)
+    assert (store.verified_object(DIGEST) == obj) is given
+    if given:
+        assert obj.read_bytes() == PAGE
+
+
+# --- serve: a page's recorded lookups are checked again whenever the files changed ---------------
+
+from mkdocs.structure.files import File, Files  # noqa: E402
+
+from harvest.site.pagecache import PageCache  # noqa: E402
+
+
+def files_of(*uris: str, directory_urls: bool = True) -> Files:
+    return Files([File(uri, "/docs", "/site", directory_urls) for uri in ["page.md", *uris]])
+
+
+FIRST = files_of("a.md", "b.md")
+# (the files of the next rebuild; must the page be rendered?) The page looked up a.md (found),
+# b.md (found) and c.md (not found) when it rendered.
+LOOKUP_CASES = [
+    ("the same files", files_of("a.md", "b.md"), False),
+    ("a looked-up file removed", files_of("b.md"), True),
+    ("a file it did not find added", files_of("a.md", "b.md", "c.md"), True),
+    ("another file added", files_of("a.md", "b.md", "d.md"), False),
+    ("every address changed", files_of("a.md", "b.md", directory_urls=False), True),
+]
+
+
+@pytest.mark.parametrize(("why", "files", "render"), LOOKUP_CASES, ids=[c[0] for c in LOOKUP_CASES])
+def test_serve_checks_lookups_again_when_the_files_change(tmp_path, why, files, render):
+    store, _ = stored(tmp_path, remember=True)
+    entry = json.loads(entry_file(tmp_path).read_text())
+    a, b = FIRST.src_uris["a.md"], FIRST.src_uris["b.md"]
+    entry["lookups"] = {"a.md": [a.url, a.dest_uri], "b.md": [b.url, b.dest_uri], "c.md": None}
+    entry["reads"] = {}
+    entry_file(tmp_path).write_text(json.dumps(entry))
+    held: dict[str, str] = {}  # what the plugin keeps across rebuilds
+
+    def rebuild(files: Files) -> bool:
+        cache = PageCache(store, reuse=True, lookups_held=held)
+        cache.keys["page.md"] = KEY
+        cache.watch_files(files)
+        return cache.decide(files.src_uris["page.md"], None, lambda entry: True)
+
+    assert rebuild(FIRST) is False  # reused, its lookups checked and held
+    assert rebuild(files) is render
