@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
@@ -144,6 +145,25 @@ def _settings(args):
     return without_cache(args, settings), directory_urls
 
 
+def _without_gc(run):
+    """Python's cycle collector off for one command: loading 5,000 stories makes millions of
+    objects and no garbage cycles to speak of, and each full collection walks them all (a fifth
+    of `harvest index` after one edit; same peak memory without it). A short-lived process."""
+
+    def command(args) -> int:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return run(args)
+        finally:
+            if enabled:
+                gc.enable()
+
+    command.__name__, command.__doc__ = run.__name__, run.__doc__
+    return command
+
+
+@_without_gc
 def run_index(args) -> int:
     from harvest.search.freshness import sources_signature
     from harvest.search.index import current_report, index_dir
@@ -159,6 +179,7 @@ def run_index(args) -> int:
     return 0
 
 
+@_without_gc
 def run_search(args) -> int:
     from harvest.search.freshness import changed_stories, current_signature
     from harvest.search.index import index_dir, read_manifest
