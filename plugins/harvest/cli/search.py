@@ -147,8 +147,8 @@ def _settings(args):
 
 def _without_gc(run):
     """Python's cycle collector off for one command: loading 5,000 stories makes millions of
-    objects and no garbage cycles to speak of, and each full collection walks them all (a fifth
-    of `harvest index` after one edit; same peak memory without it). A short-lived process."""
+    objects and no garbage cycles to speak of, and each full collection walks them all (~5-10% of
+    `harvest index` after one edit; about the same peak memory). A short-lived process."""
 
     def command(args) -> int:
         enabled = gc.isenabled()
