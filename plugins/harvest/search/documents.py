@@ -127,10 +127,16 @@ def document(
     )
 
 
-def documents(archive: Archive, memo: tuple[TextMemo, TextMemo] | None = None) -> Iterator[SearchDocument]:
-    """Documents for every published story, newest first, made one at a time (`memo`: see `document`)."""
-    from harvest.site.front import versions_of  # (here: `harvest search` imports this module, not the site)
+def documents(
+    archive: Archive,
+    memo: tuple[TextMemo, TextMemo] | None = None,
+    versions: dict[str, list[Story]] | None = None,
+) -> Iterator[SearchDocument]:
+    """Documents for every published story, newest first, made one at a time (`memo`: see
+    `document`; `versions`: `site.front.versions_of(archive)` when the caller has it)."""
+    if versions is None:
+        from harvest.site.front import versions_of  # (here: `harvest search` imports this module, not the site)
 
-    versions = versions_of(archive)  # only published versions: a withheld original is no version
+        versions = versions_of(archive)  # only published versions: a withheld original is no version
     for story in archive.stories:
         yield document(archive, story, versions, memo)

@@ -13,9 +13,12 @@ Plain Python: imports no MkDocs, no YAML, no whoosh.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from array import array
 from dataclasses import fields
+from itertools import chain
 from pathlib import Path
 
 from harvest.core.filestamps import digest, stamp, stamps_digest, tree_stamps
@@ -66,8 +69,30 @@ def sources_signature(settings: Settings, config_file: Path | None = None) -> tu
     stamps, context = _inputs(settings, config_file)
     story_stamps = {rel: value for rel, value in stamps.items() if rel.endswith(".md")}
     others = {rel: value for rel, value in stamps.items() if not rel.endswith(".md")}
-    signature = digest(stamps_digest(stamps), context)
+    signature = digest(tree_digest(stamps), context)
     return signature, {"context": digest(context), "stories": story_stamps, "others": others}
+
+
+def current_signature(settings: Settings, config_file: Path | None = None) -> str:
+    """`sources_signature` without the detail (what a query compares with the index's)."""
+    stamps, context = _inputs(settings, config_file)
+    return digest(tree_digest(stamps), context)
+
+
+def tree_digest(stamps: dict) -> str:
+    """A hash of every (path, stamp): the paths joined by NUL (which no path holds), then each
+    stamp's four integers packed in path order. Hashing `repr` of the items says the same thing
+    (`filestamps.stamps_digest`, the fallback for an integer beyond 64 bits), 3-4x slower: this
+    runs before every `harvest search`."""
+    names = sorted(stamps)
+    try:
+        packed = array("q", chain.from_iterable(map(stamps.__getitem__, names))).tobytes()
+    except OverflowError:
+        return "r" + stamps_digest(stamps)
+    hashed = hashlib.sha256("\0".join(names).encode("utf-8", "surrogatepass"))
+    hashed.update(b"\0\0")
+    hashed.update(packed)
+    return hashed.hexdigest()[:32]
 
 
 def write_sources(folder: Path, signature: str, detail: dict) -> None:

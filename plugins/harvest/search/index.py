@@ -400,9 +400,9 @@ def _purge_deleted(ix, folder: Path) -> None:
 
 def source_signature(settings: Settings, config_file: Path | None = None) -> str:
     """Cheap fingerprint of everything an index depends on (see `freshness.sources_signature`)."""
-    from harvest.search.freshness import sources_signature
+    from harvest.search.freshness import current_signature
 
-    return sources_signature(settings, config_file)[0]
+    return current_signature(settings, config_file)
 
 
 def current_report(folder: Path, signature: str) -> UpdateReport | None:
