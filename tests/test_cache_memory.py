@@ -133,3 +133,33 @@ def test_a_touched_file_is_reused_without_decoding(project, today, counted):
         if rel == FLOOD.removeprefix("stories/")
     ]
     assert len(stamps) == 1  # (settled or not, the entry is kept for these bytes)
+
+
+@pytest.fixture
+def one_run_process():
+    """A process that builds once (`harvest build`): it keeps nothing for a next run."""
+    cache_module.keep_between_runs(False)
+    yield
+    cache_module.keep_between_runs(True)
+
+
+def test_a_process_that_runs_once_keeps_no_shard_in_memory(project, today, counted, one_run_process):
+    cold = scanned(project, cache=False)
+    assert scanned(project) == cold  # writes the cache
+    assert cache_module._SEEN_SHARDS == {}
+    counted()
+    assert scanned(project) == cold  # read from disk, as a new process reads it
+    counts = counted()
+    assert counts["parse"] >= 1
+    assert counts["decode"] > 5
+    assert cache_module._SEEN_SHARDS == {}
+
+
+def test_turning_the_memory_off_forgets_what_it_held(project, today):
+    scanned(project)
+    assert cache_module._SEEN_SHARDS
+    cache_module.keep_between_runs(False)
+    try:
+        assert cache_module._SEEN_SHARDS == {}
+    finally:
+        cache_module.keep_between_runs(True)

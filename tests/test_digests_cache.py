@@ -147,3 +147,29 @@ def test_a_bad_cache_file_is_ignored_and_made_again(tmp_path, corrupt):
     assert cli_build(project) == (made, 0, 0)  # every output made again, none trusted
     assert outputs(project / "site") == clean
     assert cli_build(project) == (0, made, 0)  # and the cache written anew
+
+
+PAGE = '<p>Our <a href="../drill/">drill</a> <img src="x.png" alt=""></p>'
+
+
+@pytest.mark.parametrize(
+    ("across_builds", "cleaned_again"),
+    [
+        (True, 0),  # `serve`: the next build reuses what this one cleaned
+        (False, 1),  # a process that builds once keeps nothing past the build
+    ],
+)
+def test_the_portable_memo_keeps_past_a_build_only_for_serve(across_builds, cleaned_again):
+    from harvest.digests.render import PortableMemo, portable_html
+
+    memo = PortableMemo(across_builds=across_builds)
+    memo.new_build()
+    expected = '<p>Our <a href="https://example.org/2026/drill/" rel="noopener noreferrer">drill</a> </p>'
+    assert portable_html(PAGE, "https://example.org/2026/x/") == expected
+    assert memo(PAGE, "https://example.org/2026/x/") == expected
+    assert memo(PAGE, "https://example.org/2026/x/") == expected
+    assert memo.made == 1  # once per build however many outputs show it
+    memo.end_build()
+    memo.new_build()
+    assert memo(PAGE, "https://example.org/2026/x/") == expected
+    assert memo.made == cleaned_again

@@ -113,6 +113,7 @@ def run_build(args) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
 
+    from harvest.core.cache import keep_between_runs
     from harvest.core.fileio import staged_tree
     from harvest.core.problems import HarvestError, Problem
     from harvest.core.safepaths import real, refuse_site_dir
@@ -120,6 +121,7 @@ def run_build(args) -> int:
 
     settings = load_settings(args)  # fail early, with a clear message, on a bad config or profile
     log_to_console()
+    keep_between_runs(False)  # one build: nothing this process reads is read again (core.cache)
     overrides = {"site_dir": args.site_dir} if args.site_dir else {}
     config = load_mkdocs_config(args.config_file, profile_options(args), strict=True, **overrides)
     site_dir = Path(config.site_dir)

@@ -12,6 +12,8 @@ planted cache runs no code. Deleting `.harvest/cache/` at any time only costs th
 
 Within one process (`harvest serve`'s rebuilds), a shard whose bytes are the ones this process
 last read or wrote is not parsed or decoded again (`_SEEN_SHARDS`); each run gets its own copies.
+A process that runs once (`harvest build`) turns this off (`keep_between_runs`): it would only
+hold every scanned story to the end of the build.
 
 Never cached: what a profile may publish. `archive.publish` decides visibility, embargoes,
 redactions and credits from the scanned stories on every run.
@@ -323,6 +325,16 @@ class _Shard:
 # changed, planted or corrupt file is never answered from here.
 _SEEN_SHARDS: dict[tuple[str, str], _Shard] = {}
 _SEEN_LIMIT = 4 * len(SHARDS)
+_KEEP_SEEN = [True]  # off in a process that runs once: see `keep_between_runs`
+
+
+def keep_between_runs(keep: bool) -> None:
+    """Whether this process keeps the shards it reads and writes for its next run (on by default:
+    `harvest serve`'s rebuilds, tests). A process that runs once (`harvest build`) gains nothing
+    from them, and they hold every story scanned (withheld ones too) to the end of its build."""
+    _KEEP_SEEN[0] = keep
+    if not keep:
+        _SEEN_SHARDS.clear()
 
 
 def _keep_shard(path: Path, checksum: str, shard: _Shard) -> None:
@@ -461,6 +473,8 @@ class StoryCache:
         return True
 
     def _keep(self, name: str, checksum: str) -> None:
+        if not _KEEP_SEEN[0]:
+            return
         entries = dict(self._shards[name])
         decoded = {rel: found for rel, found in self._decoded[name].items() if entries.get(rel) is found[0]}
         _keep_shard(self._file(name), checksum, _Shard(entries, decoded))

@@ -53,8 +53,9 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
     written: dict[str, Written] | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        self.portable = PortableMemo()
-        self.written = {} if command == "serve" else None
+        serving = command == "serve"
+        self.portable = PortableMemo(across_builds=serving)  # one build: freed once on_env is done
+        self.written = {} if serving else None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.rendered: list[str] = []  # feed and email files made this build (not reused)
@@ -154,7 +155,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         text = StoryText(context.story_html)  # every story page has been rendered and cut by now
         cache = context.settings.cache  # off: a clean build, nothing read or kept
         if self.portable is None or not cache:
-            self.portable = PortableMemo()
+            self.portable = PortableMemo(across_builds=bool(cache and self.written is not None))
         self.portable.new_build()
         store = (
             OutputStore.for_project(context.settings.project_dir, context.settings.profile, self.links)
@@ -177,6 +178,8 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
             written = outputs.write(jobs, self._dest)
         except HarvestError as error:
             raise PluginError("Harvest digests:\n" + error.report()) from None
+        finally:
+            self.portable.end_build()
         if written != self.outputs.keys():  # a bug, not a user's mistake: say which files
             raise PluginError(
                 f"harvest-digests: planned and written files differ: {sorted(written ^ self.outputs.keys())}"

@@ -89,16 +89,15 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str], own_name: str = ""
         if doc.versions:
             stories.setdefault(doc.story, []).append(numbers[doc.id])
     postings = {term: values for term, values in corpus.postings.items() if len(term) >= MIN_TERM_CHARS}
-    encoded = {term: _delta(values) for term, values in postings.items()}
-    total = sum(len(term) + len(values) * 3 for term, values in encoded.items())
+    total = sum(len(term) + len(values) * 3 for term, values in postings.items())
     shards = max(1, min(MAX_SHARDS, round(total / SHARD_TARGET_BYTES)))
-    grouped: list[dict[str, list[int]]] = [{} for _ in range(shards)]
-    for term in sorted(encoded):
-        grouped[shard_of(term, shards)][term] = encoded[term]
+    grouped: list[list[str]] = [[] for _ in range(shards)]
+    for term in sorted(postings):
+        grouped[shard_of(term, shards)].append(term)
 
     files: dict[str, bytes] = {}
-    for i, group in enumerate(grouped):
-        files[f"t/{i}.js"] = _js("terms", i, group)
+    for i, terms in enumerate(grouped):  # one shard's postings as lists at a time (all: ~50 MB at 5,000)
+        files[f"t/{i}.js"] = _js("terms", i, {term: _delta(postings[term]) for term in terms})
     vocabulary = _vocabulary(postings)
     for first, words in sorted(vocabulary.items()):
         files[f"v/{first}.js"] = _js("vocabulary", first, words)

@@ -13,6 +13,7 @@ The work is in `harvest.search`; this module only adapts it to MkDocs events.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
@@ -35,6 +36,17 @@ log = get_plugin_logger(__name__)
 SCRIPT_URI = "assets/harvest/search.js"
 STYLE_URI = "assets/harvest/search.css"
 INDEX_DIR = "search"
+
+
+class IndexFile(File):
+    """A browser index file: once MkDocs has written it into the site folder (before any page is
+    built), its bytes are read from there, not held in memory to the end of the build (15 MB at
+    5,000 stories)."""
+
+    def copy_file(self, dirty: bool = False) -> None:
+        super().copy_file(dirty)
+        if self._content is not None and os.path.isfile(self.abs_dest_path):
+            self.abs_src_path, self._content = self.abs_dest_path, None
 
 
 class SearchPlugin(FeaturePlugin[SearchConfig]):
@@ -135,7 +147,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             )
         for name, content in build_browser_index(self.corpus, urls, context.settings.site_name).items():
             files.append(
-                File.generated(config, f"{INDEX_DIR}/{name}", content=content, inclusion=InclusionLevel.NOT_IN_NAV)
+                IndexFile.generated(config, f"{INDEX_DIR}/{name}", content=content, inclusion=InclusionLevel.NOT_IN_NAV)
             )
         folder = index_dir(context.settings)
         self.update_whoosh = self.config.whoosh == "always" or (
