@@ -29,8 +29,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import cache
+from array import array
+from collections.abc import Callable
+from functools import cache, partial
 from itertools import pairwise
+from typing import Any
 
 from harvest.search.analysis import ANALYSIS_VERSION
 from harvest.search.corpus import FIELD_BITS, Corpus
@@ -59,13 +62,54 @@ def _js(call: str, *args) -> bytes:
     return f"harvestSearch.{call}({body});\n".encode()
 
 
-def build_browser_index(corpus: Corpus, urls: dict[str, str], own_name: str = "") -> dict[str, bytes]:
+class BrowserMemo:
+    """Under `harvest serve`, what the last index was made of, for the next rebuild: each file's
+    bytes with its inputs. A rebuild's corpus keeps the very arrays of the terms no changed story
+    uses (`CorpusMemo` patches the others into new arrays, never in place), so a term shard whose
+    arrays are the same objects, or a block of cards or words that is an equal list, gives the
+    same bytes: only the files of what changed are made anew."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[Any, bytes]] = {}
+
+    def file(self, name: str, same: Callable[[Any, Any], bool], inputs: Any, make: Callable[[], bytes]) -> bytes:
+        """`make()`, unless the last bytes of `name` were made from inputs `same` as these."""
+        last = self.files.get(name)
+        data = last[1] if last is not None and same(last[0], inputs) else make()
+        self._next[name] = (inputs, data)
+        return data
+
+    def begin(self) -> None:
+        self._next: dict[str, tuple[Any, bytes]] = {}
+
+    def end(self) -> None:
+        self.files = self._next  # only this build's files: nothing of a story withheld since stays
+
+
+def _equal(a: object, b: object) -> bool:
+    return a == b
+
+
+ShardInputs = tuple[int, tuple[str, ...], tuple[array, ...]]  # (shard count, its terms, their arrays)
+
+
+def _same_arrays(last: ShardInputs, now: ShardInputs) -> bool:
+    """The same terms with the very same arrays (never changed in place)."""
+    return last[0] == now[0] and last[1] == now[1] and all(a is b for a, b in zip(last[2], now[2], strict=True))
+
+
+def build_browser_index(
+    corpus: Corpus, urls: dict[str, str], own_name: str = "", memo: BrowserMemo | None = None
+) -> dict[str, bytes]:
     """-> {path under the site's `search/` folder: file content}.
 
     `urls` maps story id to its page URL relative to the site root (as MkDocs
     writes it, so both URL styles work). Document numbers follow the archive's
-    order (newest first), which is also the browser's tie-break.
+    order (newest first), which is also the browser's tie-break. `memo` (serve)
+    gives the same bytes, made only for what changed since the last call.
     """
+    memo = memo or BrowserMemo()
+    memo.begin()
     archives: dict[str, tuple[int, str]] = {"": (0, own_name)}  # key -> (number, name)
     for doc in corpus.docs:
         if doc.archive not in archives:
@@ -97,14 +141,14 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str], own_name: str = ""
 
     files: dict[str, bytes] = {}
     for i, terms in enumerate(grouped):  # one shard's postings as lists at a time (all: ~50 MB at 5,000)
-        files[f"t/{i}.js"] = _js("terms", i, {term: _delta(postings[term]) for term in terms})
+        inputs = (shards, tuple(terms), tuple(postings[term] for term in terms))
+        files[f"t/{i}.js"] = memo.file(f"t/{i}.js", _same_arrays, inputs, partial(_terms_js, i, terms, postings))
     vocabulary = _vocabulary(postings)
     for first, words in sorted(vocabulary.items()):
-        files[f"v/{first}.js"] = _js("vocabulary", first, words)
+        files[f"v/{first}.js"] = memo.file(f"v/{first}.js", _equal, words, partial(_js, "vocabulary", first, words))
     for start in range(0, len(cards), DOCS_PER_FILE):
-        files[f"d/{start // DOCS_PER_FILE}.js"] = _js(
-            "docs", start // DOCS_PER_FILE, cards[start : start + DOCS_PER_FILE]
-        )
+        number, block = start // DOCS_PER_FILE, cards[start : start + DOCS_PER_FILE]
+        files[f"d/{number}.js"] = memo.file(f"d/{number}.js", _equal, block, partial(_js, "docs", number, block))
     if len(archives) > 1:
         files["a.js"] = _js("archives", archive_of)
     digest = hashlib.sha256()
@@ -125,7 +169,12 @@ def build_browser_index(corpus: Corpus, urls: dict[str, str], own_name: str = ""
     if len(archives) > 1:
         manifest["archives"] = [[key, name] for key, (_, name) in archives.items()]
     files["manifest.js"] = _js("manifest", manifest)
+    memo.end()
     return files
+
+
+def _terms_js(shard: int, terms: list[str], postings: dict[str, array]) -> bytes:
+    return _js("terms", shard, {term: _delta(postings[term]) for term in terms})
 
 
 def _other_versions(doc, urls: dict[str, str]) -> list[list[str]]:

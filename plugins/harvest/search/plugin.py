@@ -26,6 +26,7 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from harvest.core.archive import Archive
 from harvest.core.model import Story
 from harvest.core.problems import HarvestError
+from harvest.search.browser import BrowserMemo
 from harvest.search.config import SearchConfig
 from harvest.search.corpus import Corpus, CorpusMemo, corpus_of
 from harvest.search.related import RelatedMemo
@@ -54,12 +55,14 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
     serving = False
     corpus_memo: CorpusMemo | None = None  # under `serve`: each story's analysis, across rebuilds
     related_memo: RelatedMemo | None = None  # the last related stories, by the key of their inputs
+    browser_memo: BrowserMemo | None = None  # under `serve`: the last browser index's parts
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this hook makes MkDocs keep this plugin, and its memos, across `serve` rebuilds.
         self.serving = command == "serve"
         self.corpus_memo = CorpusMemo() if self.serving else None
         self.related_memo = RelatedMemo()
+        self.browser_memo = BrowserMemo() if self.serving else None
 
     @event_priority(-100)  # after Material's `offline` plugin, whose CDN shim we take out again
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -145,7 +148,9 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
                     config, uri, content=assets.joinpath(name).read_bytes(), inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-        for name, content in build_browser_index(self.corpus, urls, context.settings.site_name).items():
+        for name, content in build_browser_index(
+            self.corpus, urls, context.settings.site_name, self.browser_memo
+        ).items():
             files.append(
                 IndexFile.generated(config, f"{INDEX_DIR}/{name}", content=content, inclusion=InclusionLevel.NOT_IN_NAV)
             )
@@ -180,3 +185,5 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         self.corpus = None
         if self.corpus_memo is not None:
             self.corpus_memo.forget()  # a failed build may have stopped anywhere: start afresh
+        if self.browser_memo is not None:
+            self.browser_memo = BrowserMemo()
