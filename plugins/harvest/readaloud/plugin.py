@@ -22,6 +22,7 @@ from harvest.core.problems import HarvestError
 from harvest.core.prompts import count_words
 from harvest.readaloud.config import ReadAloudConfig
 from harvest.readaloud.parts import Part, for_other_page, format_duration, story_parts, total_seconds
+from harvest.readaloud.screenhtml import screens_html
 from harvest.readaloud.screens import credit_line, text_screens
 from harvest.readaloud.sessions import Session, load_session_files, plan_sessions
 from harvest.site.context import BuildContext, FeaturePlugin
@@ -128,6 +129,7 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             "figures": rendered.figures,
             "total": format_duration(total_seconds(parts)),
             "parts": screens,
+            "html": screens_html(screens, story, self.theme_lang),
             "ui_lang": self.theme_lang,
         }
 
@@ -172,6 +174,8 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             entry["parts"] = screens
             left -= session.items[position].seconds
             index += len(screens)
+        for entry in stories:  # every story's "start" is known now (each closing screen names the next)
+            entry["html"] = screens_html(entry["parts"], entry["story"], self.theme_lang, entry)
         return {
             "stories": stories,
             "total": format_duration(session.seconds),
