@@ -191,7 +191,9 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
         title, texts = text_screens(
             [(p.words, p.seconds) for p in parts], chunks, count_words(story.title), self.config.words_per_screen
         )
-        header = story_header(self.context.archive, story)
+        spec = self.context.pages.get(story.path)
+        made = spec.data.get("header") if spec is not None and spec.data.get("story") is story else None
+        header = made() if made is not None else story_header(self.context.archive, story)
         credits = credit_line([label for _, label in header.credits], header.anonymous)
         title_data = {
             "credits": credits,
