@@ -162,3 +162,53 @@ def test_session_screens_name_the_reader_and_the_next_story():
     assert "Thanks to Ann for sharing this story." in html
     assert '<p class="harvest-ra-next__title" lang="fr">Next &lt;one&gt;</p>' in html
     assert 'href="#read-aloud-7">Go on to the next story</a>' in html
+
+
+@pytest.mark.parametrize(
+    "html, sections, parts, figures",
+    [
+        ("<p>Open</p>\n<h2>A</h2>\n<p>One</p>", 1, ["<p>Open</p>", "<h2>A</h2>\n<p>One</p>"], ""),
+        (  # the images after the text are its figures, not the last part's
+            '<p>Open</p><h2>A</h2><p>One</p>\n<p><img alt="" class="x harvest-image" src="a.jpg"></p>\n'
+            '<p><img class="harvest-image" src="b.jpg"></p>',
+            1,
+            ["<p>Open</p>", "<h2>A</h2><p>One</p>"],
+            '<p><img alt="" class="x harvest-image" src="a.jpg"></p>\n<p><img class="harvest-image" src="b.jpg"></p>',
+        ),
+        (  # an image with a caption, or another class, or a paragraph with attributes: text
+            '<p>Open</p><p><img class="harvest-image" src="a.jpg"> caption</p><p class="c"><img class="harvest-image"></p>',
+            0,
+            [
+                '<p>Open</p><p><img class="harvest-image" src="a.jpg"> caption</p><p class="c"><img class="harvest-image"></p>'
+            ],
+            "",
+        ),
+        (  # an <h2> inside a block does not cut: the headings do not match, one part
+            "<p>Open</p><details><h2>A</h2><p>x</p></details>",
+            1,
+            ["<p>Open</p><details><h2>A</h2><p>x</p></details>"],
+            "",
+        ),
+        ("<p>Open</p><br/><h2>A</h2><p>B &lt; C</p>", 1, ["<p>Open</p><br/>", "<h2>A</h2><p>B &lt; C</p>"], ""),
+    ],
+)
+def test_story_cut_read_with_the_fast_reader_as_with_the_parser(html, sections, parts, figures):
+    from harvest.site import storyhtml
+
+    assert storyhtml._fast_cut(html) is not None  # sanitiser-shaped: the fast reader reads it
+    cut = storyhtml.split_story_html(html, sections)
+    assert (list(cut.parts), cut.figures) == (parts, figures)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(storyhtml, "_fast_cut", lambda html: None)  # the HTML parser's reading
+        slow = storyhtml.split_story_html(html, sections)
+    assert (list(slow.parts), slow.figures) == (parts, figures)
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["<p>a</p></div>", "<p>a<!-- c --></p>", "<div><p>a</div>", "<p>open", "<script>x</script>", "<p/>"],
+)
+def test_story_cut_not_as_the_sanitiser_writes_goes_to_the_parser(html):
+    from harvest.site import storyhtml
+
+    assert storyhtml._fast_cut(html) is None
