@@ -22,6 +22,7 @@ from harvest.core.problems import HarvestError
 from harvest.core.prompts import count_words
 from harvest.readaloud.config import ReadAloudConfig
 from harvest.readaloud.parts import Part, for_other_page, format_duration, story_parts, total_seconds
+from harvest.readaloud.screenhtml import screens_html
 from harvest.readaloud.screens import credit_line, text_screens
 from harvest.readaloud.sessions import Session, load_session_files, plan_sessions
 from harvest.site.context import BuildContext, FeaturePlugin
@@ -128,6 +129,7 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             "figures": rendered.figures,
             "total": format_duration(total_seconds(parts)),
             "parts": screens,
+            "html": screens_html(screens, story, self.theme_lang),
             "ui_lang": self.theme_lang,
         }
 
@@ -172,6 +174,8 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
             entry["parts"] = screens
             left -= session.items[position].seconds
             index += len(screens)
+        for entry in stories:  # every story's "start" is known now (each closing screen names the next)
+            entry["html"] = screens_html(entry["parts"], entry["story"], self.theme_lang, entry)
         return {
             "stories": stories,
             "total": format_duration(session.seconds),
@@ -187,7 +191,9 @@ class ReadAloudPlugin(FeaturePlugin[ReadAloudConfig]):
         title, texts = text_screens(
             [(p.words, p.seconds) for p in parts], chunks, count_words(story.title), self.config.words_per_screen
         )
-        header = story_header(self.context.archive, story)
+        spec = self.context.pages.get(story.path)
+        made = spec.data.get("header") if spec is not None and spec.data.get("story") is story else None
+        header = made() if made is not None else story_header(self.context.archive, story)
         credits = credit_line([label for _, label in header.credits], header.anonymous)
         title_data = {
             "credits": credits,

@@ -12,9 +12,11 @@ import datetime as dt
 import html
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
@@ -58,6 +60,100 @@ def language_name(lang: str) -> str:
     except (UnknownLocaleError, ValueError):
         return lang
     return name[:1].upper() + name[1:]
+
+
+def story_cards(stories: Iterable[Story], url, data: Mapping, level: int = 3, css: str = "") -> Markup:
+    """Story cards (title, date for people, place, event, lesson chips, summary, other languages),
+    as the `story_card` macro of harvest/_macros.html writes them, byte for byte: a page lists up
+    to hundreds, and a macro call per card (with a filter and a loop in it) cost more than the
+    page's own text. `url`: the page's `harvest_url`; `data`: the page's `harvest` data."""
+    lang = data.get("lang") or "en"
+    labels = data.get("event_labels")
+    titles = data.get("lesson_titles")
+    versions = data.get("versions")
+    chips: dict[str, str] = {}  # lesson id -> its chip: the same few lessons on most cards of a page
+    out: list[str] = []
+    add = out.append
+    for s in stories:
+        origin = s.origin
+        add(f'<li class="harvest-card {css}" lang="{s.lang}"')
+        if origin:
+            add(f' data-archive="{origin.peer}"')
+        add(
+            f'>\n  <h{level} class="harvest-card__title"><a href="{url(s.path)}">{escape(s.title)}</a></h{level}>'
+            f'\n  <p class="harvest-card__meta"><time datetime="{s.date.isoformat()}">'
+            f"{people_date(s.date, lang)}</time>"
+        )
+        if s.place:
+            add(f" · {escape(s.place)}")
+        if labels:
+            add(f" · {escape(labels.get(s.event, s.event))}")
+        if origin:
+            add(f' · <span class="harvest-from">from {escape(origin.archive_name)}</span>')
+        add(f'</p>\n  <p class="harvest-card__summary">{escape(s.summary)}</p>')
+        if titles:
+            add('\n  <p class="harvest-card__lessons">')
+            for lesson in s.lessons:
+                if lesson in titles:
+                    chip = chips.get(lesson)
+                    if chip is None:
+                        href = url(f"lessons/{lesson}.md")
+                        chip = chips[lesson] = f'<a class="harvest-chip" href="{href}">{escape(titles[lesson])}</a>'
+                    add(chip)
+            add("</p>")
+        add("\n  ")
+        group = versions.get(s.id) if versions else None
+        if group:
+            others = [v for v in group if v.id != s.id]
+            links = ",".join(
+                f' <a href="{url(v.path)}" hreflang="{v.lang}" lang="{v.lang}">{language_name(v.lang)}</a>'
+                for v in others
+            )
+            add(f'<span class="harvest-languages">Also in{links}</span>')
+        add("\n</li>")
+    return Markup("".join(out))
+
+
+def answer_items(answers: Iterable[tuple[Story, Section]], url, section_html, data: Mapping) -> Markup:
+    """The items of an Answers page's list, as harvest/answers.html wrote them with a macro call
+    or three per answer (byte for byte): each story's title, date, place, origin, other
+    languages, its answer (`section_html`: the page's `harvest_section_html`) and its chips."""
+    lang = data["lang"]
+    titles = data.get("lesson_titles") or {}
+    versions = data.get("versions")
+    out: list[str] = []
+    add = out.append
+    for s, section in answers:
+        origin = s.origin
+        add(f'\n  <li class="harvest-answer" data-lessons="{" ".join(s.lessons)}"')
+        if origin:
+            add(f' data-archive="{origin.peer}"')
+        add(
+            f'>\n    <h2 class="harvest-answer__story"><a href="{url(s.path)}" lang="{s.lang}">'
+            f"{escape(s.title)}</a></h2>"
+            f'\n    <p class="harvest-card__meta"><time datetime="{s.date.isoformat()}">'
+            f"{people_date(s.date, lang)}</time>"
+        )
+        if s.place:
+            add(f" · {escape(s.place)}")
+        if origin:
+            add(f' · <span class="harvest-from">from {escape(origin.archive_name)}</span>')
+        add("\n      ")
+        group = versions.get(s.id) if versions else None
+        if group:
+            links = ",".join(
+                f' <a href="{url(v.path)}" hreflang="{v.lang}" lang="{v.lang}">{language_name(v.lang)}</a>'
+                for v in group
+                if v.id != s.id
+            )
+            add(f'<span class="harvest-languages">· Also in{links}</span>')
+        add(f'</p>\n    <div class="harvest-answer__text" lang="{s.lang}">{section_html(s, section)}</div>')
+        add('\n    <p class="harvest-card__lessons">')
+        for lesson in s.lessons:
+            if lesson in titles:
+                add(f'<a class="harvest-chip" href="#lesson-{lesson}">{escape(titles[lesson])}</a>')
+        add("</p>\n  </li>\n  ")
+    return Markup("".join(out))
 
 
 def versions_of(archive: Archive) -> dict[str, list[Story]]:
@@ -238,6 +334,8 @@ def enrich_pages(pages: list[PageSpec], archive: Archive, options: FrontOptions)
         spec.data.setdefault("lang", spec.lang or lang)
         spec.data.setdefault("lesson_titles", lesson_titles)
         spec.data.setdefault("event_labels", archive.settings.event_kinds)
+        spec.data.setdefault("story_cards", story_cards)
+        spec.data.setdefault("answer_items", answer_items)
         if "stories" in spec.data:  # lesson, place, event and contributor pages: a story once
             spec.data["stories"] = one_per_story(spec.data["stories"], versions)
         story = spec.data.get("story")

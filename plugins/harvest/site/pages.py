@@ -137,6 +137,19 @@ def story_header(archive: Archive, story: Story) -> StoryHeader:
     )
 
 
+def once(make: Callable[[], StoryHeader]) -> Callable[[], StoryHeader]:
+    """`make`, called on the first call only: the story template and the read-aloud screens both
+    show the header. A plain function (not functools.cache), so the page cache can key it."""
+    made: list[StoryHeader] = []
+
+    def get() -> StoryHeader:
+        if not made:
+            made.append(make())
+        return made[0]
+
+    return get
+
+
 def story_markdown(story: Story) -> str:
     figures = "".join(f"\n\n![]({image}){{ .harvest-image loading=lazy }}" for image in story.images)
     return story.markdown.strip() + figures + "\n"
@@ -149,7 +162,7 @@ def story_page(archive: Archive, story: Story, related: list[Story]) -> PageSpec
         story.title,
         lambda: story_markdown(story),
         "harvest/story.html",
-        {"story": story, "related": related, "header": lambda: story_header(archive, story)},
+        {"story": story, "related": related, "header": once(lambda: story_header(archive, story))},
         search=True,
         lang=story.lang,
     )

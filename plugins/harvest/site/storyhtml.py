@@ -7,12 +7,14 @@ splitting any story twice.
 
 from __future__ import annotations
 
+import html as htmllib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
-from harvest.site.htmltags import Node, Tag, Text, element_end, read_tags, replace_ranges, top_level
+from harvest.site.htmltags import VOID, Node, Tag, Text, element_end, read_tags, replace_ranges, top_level
 
 if TYPE_CHECKING:
     from harvest.core.model import Story
@@ -53,6 +55,14 @@ def split_story_html(html: str, section_count: int) -> StoryHtml:
     section heading inside such a block) the whole text becomes a single part rather than a
     wrongly labelled one.
     """
+    fast = _fast_cut(html)
+    if fast is not None:
+        starts, figures_at = fast
+        body, figures_html = html[:figures_at], html[figures_at:].strip()
+        if len(starts) != section_count:
+            return StoryHtml([body.strip()], figures_html)
+        bounds = [0, *starts, len(body)]
+        return StoryHtml([body[a:b].strip() for a, b in pairwise(bounds)], figures_html)
     nodes = top_level(read_tags(html), len(html))
     figures_at = len(html)
     for node in reversed(nodes):  # the figures: the paragraphs of images the text ends with
@@ -71,6 +81,78 @@ def split_story_html(html: str, section_count: int) -> StoryHtml:
         return StoryHtml([body.strip()], figures_html)
     bounds = [0, *starts, len(body)]
     return StoryHtml([body[a:b].strip() for a, b in pairwise(bounds)], figures_html)
+
+
+# A tag as the sanitiser (nh3) writes one: `<` in text is `&lt;`, a `>` only in a quoted value,
+# no comments. Reading a page's few top-level blocks with it is several times faster than the
+# HTML parser (every story page, every build); anything else goes to the parser.
+_TAG = re.compile(r"""<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_CLASS = re.compile(r'\sclass="([^"]*)"')
+
+
+def _fast_cut(html: str) -> tuple[list[int], int] | None:
+    """(offsets of the top-level `<h2>`s before the figures, where the figures start), as
+    `split_story_html` finds them with the HTML parser; None when `html` is not as the sanitiser
+    writes it (a comment, a script, a stray or mismatched end tag, an element left open)."""
+    if "<!" in html or "<?" in html:
+        return None
+    tops: list[tuple[int, str, str, str]] = []  # top-level (start, name or "" for text, attributes, content)
+    stack: list[str] = []
+    cursor = opened_at = content_at = 0
+    attributes = top_name = ""
+    for match in _TAG.finditer(html):
+        if not stack and html[cursor : match.start()].strip():
+            tops.append((cursor, "", "", ""))
+        name = match.group(2).lower()
+        if name in ("script", "style"):
+            return None
+        if match.group(1):
+            if not stack or stack[-1] != name:
+                return None
+            stack.pop()
+            if not stack:
+                tops.append((opened_at, top_name, attributes, html[content_at : match.start()]))
+        elif match.group(0).endswith("/>"):
+            if name not in VOID:
+                return None
+            if not stack:
+                tops.append((match.start(), name, "", ""))
+        elif name in VOID:
+            if not stack:
+                tops.append((match.start(), name, "", ""))
+        else:
+            if not stack:
+                opened_at, top_name, attributes, content_at = match.start(), name, match.group(3), match.end()
+            stack.append(name)
+        cursor = match.end()
+    if stack:
+        return None
+    if html[cursor:].strip():
+        tops.append((cursor, "", "", ""))
+    figures_at = len(html)
+    for start, name, attrs, content in reversed(tops):
+        figure = _fast_figure(name, attrs, content)
+        if figure is None:
+            return None
+        if not figure:
+            break
+        figures_at = start
+    return [start for start, name, _, _ in tops if name == "h2" and start < figures_at], figures_at
+
+
+def _fast_figure(name: str, attributes: str, content: str) -> bool | None:
+    """Is this top-level element `<p><img class="harvest-image" …></p>` (None: ask the parser)?"""
+    if name != "p" or attributes.strip():
+        return False
+    inside = list(_TAG.finditer(content))
+    if len(inside) != 1 or inside[0].group(1) or inside[0].group(2).lower() != "img":
+        return False
+    image_attributes = inside[0].group(3)
+    found = _CLASS.search(image_attributes)
+    if found is None:
+        return None if "class" in image_attributes else False
+    classes = htmllib.unescape(found.group(1)).split()
+    return FIGURE_CLASS in classes and not _TAG.sub("", content).strip()
 
 
 def _is_figure(node: Node, html: str) -> bool:
