@@ -76,11 +76,12 @@ def story_cards(stories: Iterable[Story], url, data: Mapping, level: int = 3, cs
     add = out.append
     for s in stories:
         origin = s.origin
-        add(f'<li class="harvest-card {css}" lang="{s.lang}"')
+        add(f'<li class="harvest-card {css}" lang="{escape(s.lang)}"')
         if origin:
-            add(f' data-archive="{origin.peer}"')
+            add(f' data-archive="{escape(origin.peer)}"')
         add(
-            f'>\n  <h{level} class="harvest-card__title"><a href="{url(s.path)}">{escape(s.title)}</a></h{level}>'
+            f'>\n  <h{level} class="harvest-card__title">'
+            f'<a href="{escape(url(s.path))}">{escape(s.title)}</a></h{level}>'
             f'\n  <p class="harvest-card__meta"><time datetime="{s.date.isoformat()}">'
             f"{people_date(s.date, lang)}</time>"
         )
@@ -97,7 +98,7 @@ def story_cards(stories: Iterable[Story], url, data: Mapping, level: int = 3, cs
                 if lesson in titles:
                     chip = chips.get(lesson)
                     if chip is None:
-                        href = url(f"lessons/{lesson}.md")
+                        href = escape(url(f"lessons/{lesson}.md"))
                         chip = chips[lesson] = f'<a class="harvest-chip" href="{href}">{escape(titles[lesson])}</a>'
                     add(chip)
             add("</p>")
@@ -106,7 +107,8 @@ def story_cards(stories: Iterable[Story], url, data: Mapping, level: int = 3, cs
         if group:
             others = [v for v in group if v.id != s.id]
             links = ",".join(
-                f' <a href="{url(v.path)}" hreflang="{v.lang}" lang="{v.lang}">{language_name(v.lang)}</a>'
+                f' <a href="{escape(url(v.path))}" hreflang="{escape(v.lang)}" lang="{escape(v.lang)}">'
+                f"{escape(language_name(v.lang))}</a>"
                 for v in others
             )
             add(f'<span class="harvest-languages">Also in{links}</span>')
@@ -125,11 +127,11 @@ def answer_items(answers: Iterable[tuple[Story, Section]], url, section_html, da
     add = out.append
     for s, section in answers:
         origin = s.origin
-        add(f'\n  <li class="harvest-answer" data-lessons="{" ".join(s.lessons)}"')
+        add(f'\n  <li class="harvest-answer" data-lessons="{escape(" ".join(s.lessons))}"')
         if origin:
-            add(f' data-archive="{origin.peer}"')
+            add(f' data-archive="{escape(origin.peer)}"')
         add(
-            f'>\n    <h2 class="harvest-answer__story"><a href="{url(s.path)}" lang="{s.lang}">'
+            f'>\n    <h2 class="harvest-answer__story"><a href="{escape(url(s.path))}" lang="{escape(s.lang)}">'
             f"{escape(s.title)}</a></h2>"
             f'\n    <p class="harvest-card__meta"><time datetime="{s.date.isoformat()}">'
             f"{people_date(s.date, lang)}</time>"
@@ -142,16 +144,17 @@ def answer_items(answers: Iterable[tuple[Story, Section]], url, section_html, da
         group = versions.get(s.id) if versions else None
         if group:
             links = ",".join(
-                f' <a href="{url(v.path)}" hreflang="{v.lang}" lang="{v.lang}">{language_name(v.lang)}</a>'
+                f' <a href="{escape(url(v.path))}" hreflang="{escape(v.lang)}" lang="{escape(v.lang)}">'
+                f"{escape(language_name(v.lang))}</a>"
                 for v in group
                 if v.id != s.id
             )
             add(f'<span class="harvest-languages">· Also in{links}</span>')
-        add(f'</p>\n    <div class="harvest-answer__text" lang="{s.lang}">{section_html(s, section)}</div>')
+        add(f'</p>\n    <div class="harvest-answer__text" lang="{escape(s.lang)}">{section_html(s, section)}</div>')
         add('\n    <p class="harvest-card__lessons">')
         for lesson in s.lessons:
             if lesson in titles:
-                add(f'<a class="harvest-chip" href="#lesson-{lesson}">{escape(titles[lesson])}</a>')
+                add(f'<a class="harvest-chip" href="#lesson-{escape(lesson)}">{escape(titles[lesson])}</a>')
         add("</p>\n  </li>\n  ")
     return Markup("".join(out))
 
