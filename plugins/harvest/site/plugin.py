@@ -341,10 +341,6 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
                 "links": {f.src_uri: value for f, value in links.items()} if links is not None else None,
             }
             self.page_cache.page_written(page.file.src_uri, output, meta)
-        if page.file.src_uri in self.specs:
-            # Written: nothing reads it again, and kept it would hold every page's HTML (a second
-            # copy of the story cuts) to the end of the build (~40 MB at 5,000 stories).
-            page.content = None
         return output
 
     @event_priority(CORE_FIRST)
