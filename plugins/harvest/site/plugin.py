@@ -8,7 +8,6 @@ their related stories and pages, and every Harvest page is registered here, once
 
 from __future__ import annotations
 
-import gc
 import html
 import json
 import logging
@@ -61,17 +60,6 @@ CORE_FIRST = 50
 CORE_LAST = -1000  # after every other plugin's per-page hook: the page as MkDocs writes it
 
 
-def settle_memory() -> None:
-    """Before each `serve` rebuild: collect the last build's garbage once, then set what survives
-    (the memos kept across rebuilds, millions of objects at 5,000 stories) aside from the cycle
-    collector. Each of its full passes walked them all, several times a rebuild (a fifth of a
-    rebuild's time); the next rebuild hands them back (`unfreeze`) before collecting, so nothing
-    set aside is kept longer than one rebuild when it becomes garbage."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-
-
 def features(config: MkDocsConfig) -> list[FeaturePlugin]:
     return [plugin for plugin in config.plugins.values() if isinstance(plugin, FeaturePlugin)]
 
@@ -94,8 +82,6 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
     @event_priority(CORE_FIRST)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        if self.serving:
-            settle_memory()
         self.context: BuildContext | None = None
         self.specs: dict[str, PageSpec] = {}
         self.story_html: dict[str, StoryHtml] = {}  # story id -> its rendered page, cut into parts
