@@ -98,11 +98,14 @@ def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = 
     grouped = manifest.get("versions") if manifest is not None else None
     if changed is not None and manifest is not None and isinstance(grouped, list):
         # Only the changed stories' documents are made: the others are as indexed (same file, and
-        # nothing else they depend on changed, or `changed` would be None) -- but for the stories
-        # in several languages, then or now: an edit of one version (its language, its id, its
-        # visibility) changes the others' documents.
+        # nothing else they depend on changed, or `changed` would be None).
         known = manifest.get("documents", {})
-        redo = set(grouped) | set(versions)
+        # A story's document names its other versions: when a version group changed (one of
+        # its stories edited, added, withheld or removed), every story in a group, then or now,
+        # is made again.
+        edited = {s.id for s in archive.stories if s.path in changed}
+        regrouped = set(grouped) != set(versions) or bool(edited & set(versions))
+        redo = set(grouped) | set(versions) if regrouped else set()
         unchanged = frozenset(
             s.id for s in archive.stories if s.id in known and s.path not in changed and s.id not in redo
         )

@@ -110,10 +110,21 @@ def page_cache_on(config) -> bool:
 
 
 def run_build(args) -> int:
+    from harvest.core.cache import keep_between_runs
+
+    # One build: nothing this process reads is read again (core.cache). Set back afterwards, for
+    # a caller that goes on in the same process (tests, an embedding program).
+    keep_between_runs(False)
+    try:
+        return _build(args)
+    finally:
+        keep_between_runs(True)
+
+
+def _build(args) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
 
-    from harvest.core.cache import keep_between_runs
     from harvest.core.fileio import staged_tree
     from harvest.core.problems import HarvestError, Problem
     from harvest.core.safepaths import real, refuse_site_dir
@@ -121,7 +132,6 @@ def run_build(args) -> int:
 
     settings = load_settings(args)  # fail early, with a clear message, on a bad config or profile
     log_to_console()
-    keep_between_runs(False)  # one build: nothing this process reads is read again (core.cache)
     overrides = {"site_dir": args.site_dir} if args.site_dir else {}
     config = load_mkdocs_config(args.config_file, profile_options(args), strict=True, **overrides)
     site_dir = Path(config.site_dir)
