@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from harvest.core.parse import key_form
 from harvest.core.problems import Problem, did_you_mean
@@ -51,6 +52,12 @@ def sounds_private(name: str) -> bool:
     return any(word in letters for word in PRIVACY_WORDS)
 
 
+@lru_cache(maxsize=8)
+def _by_form(known: tuple[str, ...]) -> dict[str, str]:
+    """The known names by their loose form: the same for every story of a build."""
+    return {key_form(name): name for name in known}
+
+
 def field_name_problems(
     meta_keys: Iterable[str],
     known: Iterable[str],
@@ -59,8 +66,8 @@ def field_name_problems(
     path: str,
 ) -> list[Problem]:
     """Every top-level field that is neither in the schema nor an allowed extra is an error."""
-    known = list(known)
-    by_form = {key_form(name): name for name in known}
+    known = tuple(known)
+    by_form = _by_form(known)
     allowed = set(allowed_extras)
     problems = []
     for name in meta_keys:

@@ -44,6 +44,8 @@ _WORD = re.compile(r"[^\W\d_](?:[\s\-_.·'’]?[^\W\d_]){3,11}")
 _EXACT = re.compile(r"\[\[/?redact(?:[ \t]+[^\]\s]+)?[ \t]*\]\]")  # privacy.REDACT_TAG, without importing it
 _DASH = "[-\u2010-\u2015\u2212\ufe58\ufe63\uff0d]"
 # `<`, `!`, a dash (fullwidth and typographic forms too), maybe a second: anything but `<!--` is a near miss.
+# The brackets of `_tables()` that are ASCII: `[]{}<>`, and round ones doubled.
+_ASCII_BRACKETS = re.compile(r"[\[\]{}<>]|\(\(|\)\)")
 _COMMENT_NEAR = re.compile(rf"[<\uff1c\ufe64][ \t]*[!\uff01\ufe57][ \t]*{_DASH}(?:[ \t]*{_DASH})?")
 
 
@@ -134,6 +136,8 @@ def _near_mark(text: str) -> bool:
 def near_miss_redactions(text: str, first_line: int, path: str, field: str = "body") -> list[Problem]:
     # NFKC never adds or removes a "\n", so lines keep their numbers; only lines with a bracket
     # (after NFKC, which turns fullwidth brackets into ASCII ones) are folded further and read.
+    if text.isascii() and not _ASCII_BRACKETS.search(text):
+        return []  # NFKC leaves ASCII as it is: no line of it can hold a bracket
     lines = unicodedata.normalize("NFKC", _EXACT.sub(" ", text)).split("\n")
     brackets = _tables()[0]
     return [
@@ -167,6 +171,8 @@ def comment_problems(body: str, body_line: int, path: str) -> list[Problem]:
             )
             break
         position = end + 3
+    if not any(match.group() != "<!--" for match in _COMMENT_NEAR.finditer(body)):
+        return problems  # (one pass over the text; the lines are read only to name them)
     for number, line in enumerate(body.split("\n"), body_line):
         if any(match.group() != "<!--" for match in _COMMENT_NEAR.finditer(line)):
             problems.append(

@@ -181,20 +181,23 @@ class OutsideReport:
 def scan_site(site_dir: Path, html_pages: set[str] | None = None, verdicts: Verdicts | None = None) -> OutsideReport:
     """Every HTML, CSS, script and JSON file under `site_dir`; with `html_pages` (paths relative
     to it), only those of the HTML files. With `verdicts`, a file whose bytes this checker
-    cleared before is not parsed again (`offline.verdicts`)."""
+    cleared before is not parsed again (`offline.verdicts`). Without, the verdicts are kept for this
+    scan only: a story's HTML stands in a dozen feeds, and is parsed once."""
+    if verdicts is None:
+        verdicts = Verdicts(None)
     report = OutsideReport()
     pages: list[tuple[str, set[str]]] = []
     scripts: list[Finding] = []
     for rel, kind, path in _site_files(Path(site_dir), html_pages):
         data = path.read_bytes()
         report.files_scanned += 1
-        key = content_key(kind, data) if verdicts is not None else ""
-        verdict = verdicts.get(key) if verdicts is not None else None
+        key = content_key(kind, data)
+        verdict = verdicts.get(key)
         if verdict is None:
             loads, verdict = judge(kind, _text(data), rel, verdicts)
             if loads:
                 report.loads += loads
-            elif verdicts is not None:
+            else:
                 verdicts.put(key, verdict)
         report.links += [Finding(rel, *found) for found in verdict.links]
         scripts += [Finding(rel, *found) for found in verdict.scripts]

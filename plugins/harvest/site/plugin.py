@@ -41,6 +41,7 @@ from harvest.site.pagecache import (
     PageCache,
     ReusableFile,
     StoredPage,
+    file_lookup,
     stale_outputs,
     store_folder,
 )
@@ -210,6 +211,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
         """Every file and the navigation are known: key each page, and let MkDocs ask which to render."""
         if self.page_cache is None:
+            # Pages look up a few thousand paths some 30 times each; MkDocs' own lookup parses
+            # every path anew (a PurePath per call). With the page cache on, its recorder does this.
+            files.get_file_from_path = file_lookup(files)  # type: ignore[method-assign]
             return nav
         self.page_cache.prepare(
             config,
