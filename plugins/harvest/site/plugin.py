@@ -213,7 +213,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         if self.page_cache is None:
             # Pages look up a few thousand paths some 30 times each; MkDocs' own lookup parses
             # every path anew (a PurePath per call). With the page cache on, its recorder does this.
-            files.get_file_from_path = file_lookup(files)  # type: ignore[method-assign]
+            files.get_file_from_path = file_lookup(files)  # type: ignore[method-assign,assignment]
             return nav
         self.page_cache.prepare(
             config,
