@@ -179,6 +179,67 @@ def test_malformed_queries_get_one_clear_line(searcher, query, message):
     assert message in str(error.value) and "\n" not in str(error.value)
 
 
+# --- a query of plain words, without whoosh's parser ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "flood",
+        "Flood drill",
+        "  flood   drill  ",
+        "flood flood",
+        "sorprendió",
+        "Café naïve",
+        "2025 x",
+        "and or not",
+        "ﬁre",
+    ],
+)
+def test_plain_words_make_the_query_the_parser_makes(searcher, query):
+    plain = searcher._plain(query)
+    parsed = searcher.parser.parse(query)
+    assert plain is not None
+    assert (type(plain), plain, repr(plain)) == (type(parsed), parsed, repr(parsed))
+    assert [type(leaf) for leaf in plain.leaves()] == [type(leaf) for leaf in parsed.leaves()]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "flood OR heat",
+        "flood AND drill",
+        "NOT flood",
+        '"phone tree"',
+        "lesson:communication",
+        "couri*",
+        "flood)",
+        "a-b",
+    ],
+)
+def test_anything_but_plain_words_goes_to_the_parser(searcher, query):
+    assert searcher._plain(query) is None
+
+
+def test_word_variants_are_whooshs_to_the_letter():
+    """`search.variations` compiles only the rules a word could match; whoosh's compiles all."""
+    from whoosh.lang import morph_en
+
+    from harvest.search.variations import variations
+
+    stems = ["walk", "hop", "happy", "base", "gut", "drill", "flood", "bus", "box", "church", "judge", "ski"]
+    stems += ["agree", "tree", "lie", "dye", "meter", "sing", "eye", "hoe", "wax", "fizz", "bake", "generator"]
+    endings = {result.lstrip("&*") for _rule, results in morph_en.rules for result in results.split(",")}
+    words = {stem + ending for stem in stems for ending in endings}
+    words |= {stem + stem[-1] + ending for stem in stems for ending in endings}
+    words |= {word for line in morph_en.exceptions for word in line.split()}
+    words |= {"a", "e", "s", "es", "ed", "ing", "ss", "x", "café", "straße", "2025", "ying", "eeing", "segments"}
+    assert len(words) > 5000
+    for word in sorted(words):
+        expected = morph_en.variations(word)
+        assert (type(variations(word)), sorted(variations(word))) == (type(expected), sorted(expected)), word
+
+
 # --- incremental updates -------------------------------------------------------------------------
 
 STORY = """---

@@ -217,7 +217,7 @@ def run_search(args) -> int:
         print("updating the search index first…", file=sys.stderr)
         report = _update(settings, config_file)
         print(report.summary(), file=sys.stderr)
-    searcher = open_searcher(settings)
+    searcher = open_searcher(settings, None if update else manifest)
     try:
         results = searcher.search(
             text, limit=args.limit + (len(hidden) if hidden else 0), newest=args.newest, archive=archive

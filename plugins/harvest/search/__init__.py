@@ -10,15 +10,22 @@ import types as _types
 
 
 def _import_whoosh_lightly() -> None:
-    """Import whoosh without the two modules it loads for nothing a search uses: `urllib.request`
-    (for a download helper) and `asyncio` (which `cached_property` asks "is this a coroutine?";
-    whoosh has none). Together they are half the start-up of `harvest search`. Stand-ins are in
+    """Import whoosh without the modules it loads for nothing a search uses: `urllib.request`
+    (for a download helper), `asyncio` (which `cached_property` asks "is this a coroutine?";
+    whoosh has none), `html` (for `escape`, which only whoosh's highlighter uses) and the Porter
+    stemmer and double metaphone (for whoosh's stemming and sound-alike filters: our analyzer has
+    neither). Each stand-in function imports the real one if it is ever called. Stand-ins are in
     `sys.modules` only while whoosh is imported, and only for modules not loaded yet, so anything
-    imported later gets the real modules."""
+    imported later gets the real modules. And `whoosh.lang.morph_en` is imported with its regular
+    expressions compiled on first use (`_import_uncompiled`). All this was half the start-up of
+    `harvest search`."""
     stand_ins = {}
     for name, attributes in (
         ("urllib.request", {"urlretrieve": _no_download}),
         ("asyncio", {"iscoroutinefunction": lambda function: False}),
+        ("html", {"escape": _html_escape}),
+        ("whoosh.lang.porter", {"stem": _porter_stem}),
+        ("whoosh.lang.dmetaphone", {"double_metaphone": _double_metaphone}),
     ):
         if name not in _sys.modules:
             module = _types.ModuleType(name, "stand-in while whoosh is imported (harvest.search)")
@@ -27,10 +34,60 @@ def _import_whoosh_lightly() -> None:
     try:
         import whoosh.compat
         import whoosh.reading  # noqa: F401  (imports cached_property)
+
+        if "whoosh.lang.morph_en" not in _sys.modules:
+            _import_uncompiled("whoosh.lang.morph_en")
     finally:
         for name, module in stand_ins.items():
             if _sys.modules.get(name) is module:
                 del _sys.modules[name]
+
+
+class _Uncompiled:
+    """A regular expression compiled when first used."""
+
+    def __init__(self, compile_, pattern, flags=0):
+        self._compile, self._args, self._pattern = compile_, (pattern, flags), None
+
+    def __getattr__(self, name):
+        if self._pattern is None:
+            self._pattern = self._compile(*self._args)
+        return getattr(self._pattern, name)
+
+
+def _import_uncompiled(name: str) -> None:
+    """Import a module whose regular expressions are compiled when first used, not at import.
+    `whoosh.lang.morph_en` (English word variants, which `whoosh.query` imports) compiles 115
+    word-ending rules into 6 large expressions as it is imported: ~12 ms of every `harvest search`,
+    where `search.variations` reads its rules and compiles only the few a word could match.
+    `re.compile` is replaced only while that one module runs (it imports nothing else)."""
+    import importlib
+    import re
+
+    compile_ = re.compile
+    re.compile = lambda pattern, flags=0: _Uncompiled(compile_, pattern, flags)  # type: ignore[assignment]
+    try:
+        importlib.import_module(name)
+    finally:
+        re.compile = compile_
+
+
+def _porter_stem(word):
+    from whoosh.lang.porter import stem
+
+    return stem(word)
+
+
+def _double_metaphone(word):
+    from whoosh.lang.dmetaphone import double_metaphone
+
+    return double_metaphone(word)
+
+
+def _html_escape(text, quote=True):
+    import html
+
+    return html.escape(text, quote)
 
 
 def _no_download(*args, **kwargs):

@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from harvest.core.fileio import atomic_write
 from harvest.search.analysis import tokens
 
 FILE = "harvest-words.json"
@@ -76,6 +75,8 @@ class SearchVocabulary:
         return cls(Counter(data.get("words", {})))
 
     def save(self, folder: Path, generation: int) -> None:
+        from harvest.core.fileio import atomic_write  # (a query writes nothing)
+
         atomic_write(
             folder / FILE,
             json.dumps(
