@@ -97,6 +97,8 @@ NOT_FOR_A_SEARCH = (
     "lzma",
     "queue",
     "tempfile",
+    "random",
+    "calendar",
     "typing",
     "html",
     "ctypes",

@@ -3,8 +3,9 @@
 Some modules are imported by what a search imports without ever being used by a search:
 `dataclasses` imports `inspect` (used only to write a docstring for a dataclass that has none),
 `urllib.parse` (through `pathlib`) imports `ipaddress`, `shutil` (through argparse's help
-formatter) imports `bz2` and `lzma`, whoosh imports `queue` and `tempfile`, and
-`whoosh.collectors` imports `whoosh.sorting` (used by `--newest` only).
+formatter) imports `bz2` and `lzma`, whoosh imports `queue`, `tempfile`, `random` (for
+temporary file names) and `calendar` (for date ranges), and `whoosh.collectors` imports
+`whoosh.sorting` (used by `--newest` only).
 Before anything else is imported, `defer` puts a stand-in for each in `sys.modules`: the first
 time anything asks the stand-in for an attribute, it imports the real module and answers from
 it (and from then on `import` gives the real module). So nothing changes but the time.
@@ -28,6 +29,8 @@ SEARCH_DEFERRED = (
     "lzma",
     "queue",
     "tempfile",
+    "random",
+    "calendar",
     "whoosh.sorting",
 )
 

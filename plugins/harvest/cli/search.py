@@ -185,7 +185,7 @@ def run_index(args) -> int:
 @_without_gc
 def run_search(args) -> int:
     from harvest.search.freshness import changed_stories, current_signature
-    from harvest.search.index import index_dir, read_manifest
+    from harvest.search.index import index_dir, read_manifest_head
     from harvest.search.query import QueryError, open_searcher
 
     if args.limit < 1:
@@ -195,7 +195,7 @@ def run_search(args) -> int:
     settings, directory_urls = _settings(args)
     archive = _archive_key(settings, args.archive) if args.archive is not None else None
     folder = index_dir(settings)
-    manifest = read_manifest(folder)
+    manifest = read_manifest_head(folder)  # (its schema and sources: all a query needs)
     signature = current_signature(settings, config_file)
     hidden: set[str] = set()  # pages whose story changed since indexing (--no-update): never shown
     from harvest.search.index import schema_key

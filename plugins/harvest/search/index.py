@@ -43,6 +43,9 @@ if TYPE_CHECKING:  # documents imports the whole archive; a query needs none of 
 INDEX_FORMAT = "5"  # 5: text fields are `writer.WordsField`s
 OWN_ARCHIVE = "_own"  # the `archive` of our own stories (a peer's name never starts with `_`)
 MANIFEST = "harvest-manifest.json"
+# What a query needs of the manifest (its schema and sources, not every document's fingerprint:
+# 0.3 MB of JSON at 5,000 stories), with the manifest's stamp: valid only beside that manifest.
+MANIFEST_HEAD = "harvest-manifest-head.json"
 WRITER_MB = 64  # whoosh's in-memory posting pool before it spills to disk (merges)
 WORDS_MB = 192  # the writer's own postings before they go to that pool: 5,000 stories take ~75
 LOCK_WAIT_S = 30
@@ -221,10 +224,43 @@ def read_manifest(folder: Path) -> dict | None:
         return None
 
 
+def read_manifest_head(folder: Path) -> dict | None:
+    """The manifest's "schema" and "sources" (or the whole manifest, or None when there is none):
+    from its head when the head was written beside this very manifest (same stamp)."""
+    head = _manifest_head(folder)
+    return head if head is not None else read_manifest(folder)
+
+
+def _manifest_head(folder: Path) -> dict | None:
+    from harvest.core.filestamps import stamp
+
+    try:
+        head = json.loads((folder / MANIFEST_HEAD).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(head, dict) and head.get("manifest") == list(stamp(folder / MANIFEST) or ()):
+        return head
+    return None
+
+
 def _write_manifest(folder: Path, data: dict) -> None:
     from harvest.core.fileio import atomic_write  # (a query writes nothing)
 
+    (folder / MANIFEST_HEAD).unlink(missing_ok=True)  # (a head stays only with its own manifest)
     atomic_write(folder / MANIFEST, json.dumps(data, sort_keys=True, separators=(",", ":")))
+    _write_manifest_head(folder, data)
+
+
+def _write_manifest_head(folder: Path, manifest: dict) -> None:
+    """The head of the manifest now in `folder`, read as `manifest`. (Were the manifest replaced
+    meanwhile, the head would name the newer stamp with older sources: an extra update, no harm.)"""
+    from harvest.core.fileio import atomic_write
+    from harvest.core.filestamps import stamp
+
+    written = stamp(folder / MANIFEST)
+    if written is not None:
+        head = {"schema": manifest.get("schema"), "sources": manifest.get("sources"), "manifest": list(written)}
+        atomic_write(folder / MANIFEST_HEAD, json.dumps(head, sort_keys=True, separators=(",", ":")))
 
 
 def _entry(doc: SearchDocument) -> list:
@@ -423,6 +459,8 @@ def current_report(folder: Path, signature: str) -> UpdateReport | None:
         return None
     if not whole:
         return None
+    if _manifest_head(folder) is None:  # (an index made before heads were written)
+        _write_manifest_head(folder, manifest)
     return UpdateReport(unchanged=len(manifest.get("documents", {})), seconds=time.perf_counter() - start)
 
 
