@@ -104,6 +104,7 @@ NOT_FOR_A_SEARCH = (
     "ctypes",
     "subprocess",
     "harvest.core.fileio",
+    "hashlib",
     "whoosh.qparser",
     "whoosh.sorting",
     "whoosh.lang.porter",

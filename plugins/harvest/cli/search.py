@@ -198,10 +198,10 @@ def run_search(args) -> int:
     manifest = read_manifest_head(folder)  # (its schema and sources: all a query needs)
     signature = current_signature(settings, config_file)
     hidden: set[str] = set()  # pages whose story changed since indexing (--no-update): never shown
-    from harvest.search.index import schema_key
+    from harvest.search.index import schema_matches
 
     # An index made by an older Harvest (another schema) is rebuilt whatever the stories say.
-    stale = manifest is not None and manifest.get("schema") != schema_key(settings.prompts)
+    stale = manifest is not None and not schema_matches(manifest, settings.prompts)
     update = manifest is None or stale or manifest.get("sources") != signature
     if update and manifest is not None and args.no_update and not stale:
         changed = changed_stories(folder, settings, config_file, str(manifest.get("sources") or ""))

@@ -16,7 +16,6 @@ that text never lingers on disk in this profile's index. `compact` rewrites all.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import shutil
 import time
@@ -130,9 +129,24 @@ def build_schema(prompts: Iterable[Prompt]) -> fields.Schema:
     return schema
 
 
-def schema_key(prompts: Iterable[Prompt]) -> str:
+def schema_text(prompts: Iterable[Prompt]) -> str:
+    """What `schema_key` hashes: the index format, the analysis version and the field names."""
     names = sorted(build_schema(prompts).names())
-    return hashlib.sha256(json.dumps([INDEX_FORMAT, ANALYSIS_VERSION, names]).encode()).hexdigest()[:16]
+    return json.dumps([INDEX_FORMAT, ANALYSIS_VERSION, names])
+
+
+def schema_key(prompts: Iterable[Prompt]) -> str:
+    import hashlib  # (a query compares `schema_text` when the manifest head has it: no OpenSSL to load)
+
+    return hashlib.sha256(schema_text(prompts).encode()).hexdigest()[:16]
+
+
+def schema_matches(manifest: dict, prompts: Iterable[Prompt]) -> bool:
+    """Was the index of this manifest (or manifest head) made with the schema `prompts` give?"""
+    text = manifest.get("schema_text")
+    if isinstance(text, str):  # (a head: the text its manifest's key was made of)
+        return text == schema_text(prompts)
+    return manifest.get("schema") == schema_key(prompts)
 
 
 def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
@@ -243,15 +257,15 @@ def _manifest_head(folder: Path) -> dict | None:
     return None
 
 
-def _write_manifest(folder: Path, data: dict) -> None:
+def _write_manifest(folder: Path, data: dict, schema: str | None = None) -> None:
     from harvest.core.fileio import atomic_write  # (a query writes nothing)
 
     (folder / MANIFEST_HEAD).unlink(missing_ok=True)  # (a head stays only with its own manifest)
     atomic_write(folder / MANIFEST, json.dumps(data, sort_keys=True, separators=(",", ":")))
-    _write_manifest_head(folder, data)
+    _write_manifest_head(folder, data, schema)
 
 
-def _write_manifest_head(folder: Path, manifest: dict) -> None:
+def _write_manifest_head(folder: Path, manifest: dict, schema: str | None = None) -> None:
     """The head of the manifest now in `folder`, read as `manifest`. (Were the manifest replaced
     meanwhile, the head would name the newer stamp with older sources: an extra update, no harm.)"""
     from harvest.core.fileio import atomic_write
@@ -260,6 +274,8 @@ def _write_manifest_head(folder: Path, manifest: dict) -> None:
     written = stamp(folder / MANIFEST)
     if written is not None:
         head = {"schema": manifest.get("schema"), "sources": manifest.get("sources"), "manifest": list(written)}
+        if schema is not None:  # (`schema_text` of the prompts whose `schema_key` is "schema")
+            head["schema_text"] = schema
         atomic_write(folder / MANIFEST_HEAD, json.dumps(head, sort_keys=True, separators=(",", ":")))
 
 
@@ -370,7 +386,8 @@ def update_index(
             report.purged = True
         generation = ix.latest_generation()
         vocabulary.save(folder, generation)
-        _write_manifest(folder, {"schema": key, "generation": generation, "documents": entries, **(extra or {})})
+        manifest = {"schema": key, "generation": generation, "documents": entries, **(extra or {})}
+        _write_manifest(folder, manifest, schema_text(prompts))
     except BaseException:
         if writer is not None:  # interrupted (or a bad story): drop the half-written segment
             writer.cancel()

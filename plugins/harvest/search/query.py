@@ -94,11 +94,7 @@ class Searcher:
         hidden = {"meta", "archive"}  # stored only: nothing to search in
         self.aliases = aliases
         self.field_names = (set(ix.schema.names()) - hidden) | {a for values in aliases.values() for a in values}
-        forms = (
-            _forms
-            if vocabulary is None
-            else lambda word: tuple(f for f in _forms(word) if f.decode("utf-8") in vocabulary)
-        )
+        forms = _forms if vocabulary is None else lru_cache(maxsize=256)(lambda word: _known_forms(word, vocabulary))
         self.termclass = type("Variations", (_Variations,), {"forms": staticmethod(forms)})
         self._parser = None
         self.searcher = ix.searcher()
@@ -319,6 +315,11 @@ class _Variations(Variations):
                 ]
             cache[key] = found
         return iter(cache[key])
+
+
+def _known_forms(word: str, vocabulary: SearchVocabulary) -> tuple[bytes, ...]:
+    """The forms of `word` some story uses (asked once per field: remembered per Searcher)."""
+    return tuple(f for f in _forms(word) if f.decode("utf-8") in vocabulary)
 
 
 @lru_cache(maxsize=4096)
