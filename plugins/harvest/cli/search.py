@@ -175,7 +175,7 @@ def run_index(args) -> int:
     sources = sources_signature(settings, Path(args.config_file))  # before any story is read
     report = None
     if not (args.rebuild or args.compact):  # nothing changed since the last update: nothing to read
-        report = current_report(index_dir(settings), sources[0])
+        report = current_report(index_dir(settings), sources[0], settings.prompts)
     if report is None:
         report = _update(settings, Path(args.config_file), rebuild=args.rebuild, compact=args.compact, sources=sources)
     print(f"{report.summary()} in {settings.display_path(index_dir(settings))} (profile {settings.profile})")

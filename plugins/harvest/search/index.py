@@ -461,9 +461,10 @@ def source_signature(settings: Settings, config_file: Path | None = None) -> str
     return current_signature(settings, config_file)
 
 
-def current_report(folder: Path, signature: str) -> UpdateReport | None:
+def current_report(folder: Path, signature: str, prompts: Iterable[Prompt] | None = None) -> UpdateReport | None:
     """The report of an update that finds nothing to do, when the index in `folder` was made from
-    exactly these sources (and is whole); else None."""
+    exactly these sources (and is whole); else None. (With the `prompts`, a manifest head that
+    lacks or misses what a query reads is written.)"""
     start = time.perf_counter()
     manifest = read_manifest(folder)
     if not manifest or manifest.get("sources") != signature:
@@ -476,8 +477,10 @@ def current_report(folder: Path, signature: str) -> UpdateReport | None:
         return None
     if not whole:
         return None
-    if _manifest_head(folder) is None:  # (an index made before heads were written)
-        _write_manifest_head(folder, manifest)
+    head = _manifest_head(folder)
+    if prompts is not None and (head is None or "schema_text" not in head):  # (made by an earlier Harvest)
+        text = schema_text(prompts)
+        _write_manifest_head(folder, manifest, text if schema_key(prompts) == manifest.get("schema") else None)
     return UpdateReport(unchanged=len(manifest.get("documents", {})), seconds=time.perf_counter() - start)
 
 
