@@ -88,6 +88,73 @@ def test_search_and_an_unchanged_index_load_no_mkdocs(project, argv):
     assert not [m for m in modules if m.split(".")[0] in HEAVY or m in HEAVY]
 
 
+# What a search never uses, and a new `harvest search` process must not import (harvest.cli.lean,
+# harvest.search): each was milliseconds of every search. (Stand-ins may be in sys.modules.)
+NOT_FOR_A_SEARCH = (
+    "inspect",
+    "ipaddress",
+    "bz2",
+    "lzma",
+    "queue",
+    "tempfile",
+    "random",
+    "calendar",
+    "typing",
+    "html",
+    "ctypes",
+    "subprocess",
+    "harvest.core.fileio",
+    "hashlib",
+    "whoosh.qparser",
+    "whoosh.sorting",
+    "whoosh.lang.porter",
+    "whoosh.lang.dmetaphone",
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("search", "flood"),
+        ("search", "Flood", "drills"),
+        ("search", "flod"),
+        ("search", "--profile", "members", "flood"),
+    ],
+)
+def test_a_new_search_process_imports_only_what_a_search_needs(project, argv):
+    index(project)
+    index(project, "--profile", "members")
+    code = (
+        "import sys, io, contextlib\nfrom harvest.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out: code = main(sys.argv[1:])\n"
+        "from harvest.cli.lean import loaded\n"
+        "morph = sys.modules['whoosh.lang.morph_en']\n"
+        "compiled = [p for p in morph._partitions if type(p).__name__ != '_Uncompiled' or p._pattern is not None]\n"
+        "print('\\n'.join([m for m in sorted(sys.modules) if loaded(m)] + ['compiled'] * len(compiled)), file=sys.stderr)\n"
+        "print(out.getvalue()); sys.exit(code)"
+    )
+    env = {**os.environ, **TODAY, "NO_MKDOCS_2_WARNING": "1"}
+    result = subprocess.run([sys.executable, "-c", code, *argv], cwd=project, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "found for" in result.stdout
+    modules = set(result.stderr.split())
+    assert "whoosh.searching" in modules
+    assert sorted(m for m in NOT_FOR_A_SEARCH if m in modules) == []
+    assert "compiled" not in modules  # whoosh's English variants: our own rules, compiled one by one
+    if argv == ("search", "flod"):
+        assert "did you mean: flood" in result.stdout
+
+
+def test_harvest_index_completes_a_manifest_head_an_earlier_harvest_left(project):
+    index(project)
+    head_file = project / ".harvest" / "index" / "public" / "harvest-manifest-head.json"
+    head = json.loads(head_file.read_text("utf-8"))
+    text = head.pop("schema_text")  # what a query compares instead of hashing (no OpenSSL to load)
+    head_file.write_text(json.dumps(head), "utf-8")
+    assert "unchanged" in index(project).stdout
+    assert json.loads(head_file.read_text("utf-8"))["schema_text"] == text
+
+
 def test_results_are_the_same_with_or_without_the_remembered_settings(project):
     index(project)
     for query in ("flood", "lesson:communication", "phone tree", "flod"):

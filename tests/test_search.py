@@ -179,6 +179,67 @@ def test_malformed_queries_get_one_clear_line(searcher, query, message):
     assert message in str(error.value) and "\n" not in str(error.value)
 
 
+# --- a query of plain words, without whoosh's parser ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "flood",
+        "Flood drill",
+        "  flood   drill  ",
+        "flood flood",
+        "sorprendió",
+        "Café naïve",
+        "2025 x",
+        "and or not",
+        "ﬁre",
+    ],
+)
+def test_plain_words_make_the_query_the_parser_makes(searcher, query):
+    plain = searcher._plain(query)
+    parsed = searcher.parser.parse(query)
+    assert plain is not None
+    assert (type(plain), plain, repr(plain)) == (type(parsed), parsed, repr(parsed))
+    assert [type(leaf) for leaf in plain.leaves()] == [type(leaf) for leaf in parsed.leaves()]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "flood OR heat",
+        "flood AND drill",
+        "NOT flood",
+        '"phone tree"',
+        "lesson:communication",
+        "couri*",
+        "flood)",
+        "a-b",
+    ],
+)
+def test_anything_but_plain_words_goes_to_the_parser(searcher, query):
+    assert searcher._plain(query) is None
+
+
+def test_word_variants_are_whooshs_to_the_letter():
+    """`search.variations` compiles only the rules a word could match; whoosh's compiles all."""
+    from whoosh.lang import morph_en
+
+    from harvest.search.variations import variations
+
+    stems = ["walk", "hop", "happy", "base", "gut", "drill", "flood", "bus", "box", "church", "judge", "ski"]
+    stems += ["agree", "tree", "lie", "dye", "meter", "sing", "eye", "hoe", "wax", "fizz", "bake", "generator"]
+    endings = {result.lstrip("&*") for _rule, results in morph_en.rules for result in results.split(",")}
+    words = {stem + ending for stem in stems for ending in endings}
+    words |= {stem + stem[-1] + ending for stem in stems for ending in endings}
+    words |= {word for line in morph_en.exceptions for word in line.split()}
+    words |= {"a", "e", "s", "es", "ed", "ing", "ss", "x", "café", "straße", "2025", "ying", "eeing", "segments"}
+    assert len(words) > 5000
+    for word in sorted(words):
+        expected = morph_en.variations(word)
+        assert (type(variations(word)), sorted(variations(word))) == (type(expected), sorted(expected)), word
+
+
 # --- incremental updates -------------------------------------------------------------------------
 
 STORY = """---
@@ -228,6 +289,46 @@ def test_update_reindexes_only_what_changed(project):
     searcher.close()
     rebuilt_settings, _ = index_project(project, rebuild=True)  # counted afresh from every story
     assert SearchVocabulary.load(index_dir(rebuilt_settings)).counts == kept_up
+
+
+def test_the_word_list_is_read_as_it_was_written(tmp_path):
+    from collections import Counter
+
+    from harvest.search import vocabulary
+
+    counts = Counter({"flood": 3, "drill": 1, "drills": 2, "sorprendió": 1, "2025": 4})
+    SearchVocabulary(Counter(counts)).save(tmp_path, 7)
+    assert not (tmp_path / vocabulary.EARLIER_FILE).exists()
+    assert SearchVocabulary.load(tmp_path, 8) is None  # another generation of the index
+    loaded = SearchVocabulary.load(tmp_path, 7)
+    assert loaded is not None and loaded._counts is None  # a query's `in` reads no counts
+    for word in [*counts, "floods", "dril", "zzz", "", "a", "sorprendio", "20250"]:
+        assert (word in loaded) == (word in counts), word
+    assert loaded._counts is None
+    assert loaded.counts == counts and loaded.near("flod", lambda a, b: 1.0) == [(1.0, -3, "flood")]
+    # The earlier form (a mapping, under the earlier name) is still read; a damaged file is as none.
+    (tmp_path / vocabulary.FILE).unlink()
+    (tmp_path / vocabulary.EARLIER_FILE).write_text('{"generation":7,"words":{"flood":3}}', "utf-8")
+    earlier = SearchVocabulary.load(tmp_path, 7)
+    assert earlier is not None and earlier.counts == Counter({"flood": 3}) and "flood" in earlier
+    (tmp_path / vocabulary.FILE).write_text('{"generation":7,"words":"drill\\nflood","counts":"1"}', "utf-8")
+    assert SearchVocabulary.load(tmp_path, 7) is None
+
+
+def test_a_query_reads_the_manifest_head_only_beside_its_own_manifest(project):
+    from harvest.core.fileio import atomic_write
+    from harvest.search.index import MANIFEST, read_manifest, read_manifest_head
+
+    settings, _ = index_project(project)
+    folder = index_dir(settings)
+    manifest = read_manifest(folder)
+    head = read_manifest_head(folder)
+    assert manifest is not None and head is not None and "documents" in manifest and "documents" not in head
+    assert (head["schema"], head["sources"]) == (manifest["schema"], manifest.get("sources"))
+    atomic_write(folder / MANIFEST, (folder / MANIFEST).read_text("utf-8"))  # as an earlier Harvest would
+    assert read_manifest_head(folder) == manifest  # the head is not this manifest's: the manifest is read
+    (folder / MANIFEST).unlink()
+    assert read_manifest_head(folder) is None
 
 
 def test_a_credit_rule_change_reindexes_that_persons_stories(project):

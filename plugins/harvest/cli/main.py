@@ -9,9 +9,8 @@ import argparse
 import importlib
 import os
 import sys
-from pathlib import Path
 
-from harvest.core.problems import HarvestError
+# (no pathlib nor harvest.core at the top: `main` first makes a search's start lean, `lean.defer`)
 
 # Modules with `register(subparsers)`; each adds its sub-command(s).
 COMMAND_MODULES = [
@@ -77,6 +76,8 @@ def add_cache_flag(parser: argparse.ArgumentParser) -> None:
 
 def load_settings(args):
     """Settings from mkdocs.yml, exactly as the MkDocs build will see them (and `--no-cache`)."""
+    from pathlib import Path
+
     from harvest.site.project import settings_from_file
 
     settings = settings_from_file(Path(args.config_file), getattr(args, "profile", None))
@@ -105,6 +106,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["search"]:
+        from harvest.cli.lean import defer
+
+        defer()
+    from harvest.core.problems import HarvestError
+
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:

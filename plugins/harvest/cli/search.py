@@ -175,7 +175,7 @@ def run_index(args) -> int:
     sources = sources_signature(settings, Path(args.config_file))  # before any story is read
     report = None
     if not (args.rebuild or args.compact):  # nothing changed since the last update: nothing to read
-        report = current_report(index_dir(settings), sources[0])
+        report = current_report(index_dir(settings), sources[0], settings.prompts)
     if report is None:
         report = _update(settings, Path(args.config_file), rebuild=args.rebuild, compact=args.compact, sources=sources)
     print(f"{report.summary()} in {settings.display_path(index_dir(settings))} (profile {settings.profile})")
@@ -185,7 +185,7 @@ def run_index(args) -> int:
 @_without_gc
 def run_search(args) -> int:
     from harvest.search.freshness import changed_stories, current_signature
-    from harvest.search.index import index_dir, read_manifest
+    from harvest.search.index import index_dir, read_manifest_head
     from harvest.search.query import QueryError, open_searcher
 
     if args.limit < 1:
@@ -195,13 +195,13 @@ def run_search(args) -> int:
     settings, directory_urls = _settings(args)
     archive = _archive_key(settings, args.archive) if args.archive is not None else None
     folder = index_dir(settings)
-    manifest = read_manifest(folder)
+    manifest = read_manifest_head(folder)  # (its schema and sources: all a query needs)
     signature = current_signature(settings, config_file)
     hidden: set[str] = set()  # pages whose story changed since indexing (--no-update): never shown
-    from harvest.search.index import schema_key
+    from harvest.search.index import schema_matches
 
     # An index made by an older Harvest (another schema) is rebuilt whatever the stories say.
-    stale = manifest is not None and manifest.get("schema") != schema_key(settings.prompts)
+    stale = manifest is not None and not schema_matches(manifest, settings.prompts)
     update = manifest is None or stale or manifest.get("sources") != signature
     if update and manifest is not None and args.no_update and not stale:
         changed = changed_stories(folder, settings, config_file, str(manifest.get("sources") or ""))
@@ -217,7 +217,7 @@ def run_search(args) -> int:
         print("updating the search index first…", file=sys.stderr)
         report = _update(settings, config_file)
         print(report.summary(), file=sys.stderr)
-    searcher = open_searcher(settings)
+    searcher = open_searcher(settings, None if update else manifest)
     try:
         results = searcher.search(
             text, limit=args.limit + (len(hidden) if hidden else 0), newest=args.newest, archive=archive

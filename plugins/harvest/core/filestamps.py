@@ -9,7 +9,6 @@ Plain Python, no Harvest imports: `harvest search` loads this before anything el
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from pathlib import Path
@@ -67,6 +66,8 @@ def tree_stamps(folder: Path) -> dict[str, Stamp]:
 
 def digest(*parts: object) -> str:
     """A short hash of JSON-like parts (stamps, names, settings)."""
+    import hashlib  # (here: `harvest search` hashes without it, see `search.freshness`)
+
     raw = repr(parts).encode("utf-8", "surrogatepass")
     return hashlib.sha256(raw).hexdigest()[:32]
 

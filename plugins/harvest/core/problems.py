@@ -11,6 +11,8 @@ WARNING = "warning"
 
 @dataclass(frozen=True)
 class Problem:
+    """One mistake (or warning) in the user's files: where it is, what is wrong, how to fix it."""
+
     path: str  # path as the user knows it, relative to the project
     line: int | None  # 1-based line, or None when the file as a whole is wrong
     field: str  # front-matter field, "body", or "file"

@@ -16,14 +16,12 @@ that text never lingers on disk in this profile's index. `compact` rewrites all.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from whoosh import fields, index
 from whoosh.analysis import Filter, RegexTokenizer
@@ -32,18 +30,21 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import SegmentReader
 
-from harvest.core.fileio import atomic_write
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.settings import Prompt, Settings
 from harvest.search.analysis import ANALYSIS_VERSION, WORD, fold
 from harvest.search.vocabulary import SearchVocabulary, words_of
 
+TYPE_CHECKING = False  # (as typing's: not importing typing spares `harvest search` 5 ms)
 if TYPE_CHECKING:  # documents imports the whole archive; a query needs none of it
     from harvest.search.documents import SearchDocument
 
 INDEX_FORMAT = "5"  # 5: text fields are `writer.WordsField`s
 OWN_ARCHIVE = "_own"  # the `archive` of our own stories (a peer's name never starts with `_`)
 MANIFEST = "harvest-manifest.json"
+# What a query needs of the manifest (its schema and sources, not every document's fingerprint:
+# 0.3 MB of JSON at 5,000 stories), with the manifest's stamp: valid only beside that manifest.
+MANIFEST_HEAD = "harvest-manifest-head.json"
 WRITER_MB = 64  # whoosh's in-memory posting pool before it spills to disk (merges)
 WORDS_MB = 192  # the writer's own postings before they go to that pool: 5,000 stories take ~75
 LOCK_WAIT_S = 30
@@ -128,9 +129,24 @@ def build_schema(prompts: Iterable[Prompt]) -> fields.Schema:
     return schema
 
 
-def schema_key(prompts: Iterable[Prompt]) -> str:
+def schema_text(prompts: Iterable[Prompt]) -> str:
+    """What `schema_key` hashes: the index format, the analysis version and the field names."""
     names = sorted(build_schema(prompts).names())
-    return hashlib.sha256(json.dumps([INDEX_FORMAT, ANALYSIS_VERSION, names]).encode()).hexdigest()[:16]
+    return json.dumps([INDEX_FORMAT, ANALYSIS_VERSION, names])
+
+
+def schema_key(prompts: Iterable[Prompt]) -> str:
+    import hashlib  # (a query compares `schema_text` when the manifest head has it: no OpenSSL to load)
+
+    return hashlib.sha256(schema_text(prompts).encode()).hexdigest()[:16]
+
+
+def schema_matches(manifest: dict, prompts: Iterable[Prompt]) -> bool:
+    """Was the index of this manifest (or manifest head) made with the schema `prompts` give?"""
+    text = manifest.get("schema_text")
+    if isinstance(text, str):  # (a head: the text its manifest's key was made of)
+        return text == schema_text(prompts)
+    return manifest.get("schema") == schema_key(prompts)
 
 
 def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
@@ -192,6 +208,8 @@ def stored_words(stored: dict) -> set[str]:
 
 @dataclass
 class UpdateReport:
+    """What an index update did."""
+
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -220,8 +238,45 @@ def read_manifest(folder: Path) -> dict | None:
         return None
 
 
-def _write_manifest(folder: Path, data: dict) -> None:
+def read_manifest_head(folder: Path) -> dict | None:
+    """The manifest's "schema" and "sources" (or the whole manifest, or None when there is none):
+    from its head when the head was written beside this very manifest (same stamp)."""
+    head = _manifest_head(folder)
+    return head if head is not None else read_manifest(folder)
+
+
+def _manifest_head(folder: Path) -> dict | None:
+    from harvest.core.filestamps import stamp
+
+    try:
+        head = json.loads((folder / MANIFEST_HEAD).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(head, dict) and head.get("manifest") == list(stamp(folder / MANIFEST) or ()):
+        return head
+    return None
+
+
+def _write_manifest(folder: Path, data: dict, schema: str | None = None) -> None:
+    from harvest.core.fileio import atomic_write  # (a query writes nothing)
+
+    (folder / MANIFEST_HEAD).unlink(missing_ok=True)  # (a head stays only with its own manifest)
     atomic_write(folder / MANIFEST, json.dumps(data, sort_keys=True, separators=(",", ":")))
+    _write_manifest_head(folder, data, schema)
+
+
+def _write_manifest_head(folder: Path, manifest: dict, schema: str | None = None) -> None:
+    """The head of the manifest now in `folder`, read as `manifest`. (Were the manifest replaced
+    meanwhile, the head would name the newer stamp with older sources: an extra update, no harm.)"""
+    from harvest.core.fileio import atomic_write
+    from harvest.core.filestamps import stamp
+
+    written = stamp(folder / MANIFEST)
+    if written is not None:
+        head = {"schema": manifest.get("schema"), "sources": manifest.get("sources"), "manifest": list(written)}
+        if schema is not None:  # (`schema_text` of the prompts whose `schema_key` is "schema")
+            head["schema_text"] = schema
+        atomic_write(folder / MANIFEST_HEAD, json.dumps(head, sort_keys=True, separators=(",", ":")))
 
 
 def _entry(doc: SearchDocument) -> list:
@@ -331,7 +386,8 @@ def update_index(
             report.purged = True
         generation = ix.latest_generation()
         vocabulary.save(folder, generation)
-        _write_manifest(folder, {"schema": key, "generation": generation, "documents": entries, **(extra or {})})
+        manifest = {"schema": key, "generation": generation, "documents": entries, **(extra or {})}
+        _write_manifest(folder, manifest, schema_text(prompts))
     except BaseException:
         if writer is not None:  # interrupted (or a bad story): drop the half-written segment
             writer.cancel()
@@ -405,9 +461,10 @@ def source_signature(settings: Settings, config_file: Path | None = None) -> str
     return current_signature(settings, config_file)
 
 
-def current_report(folder: Path, signature: str) -> UpdateReport | None:
+def current_report(folder: Path, signature: str, prompts: Iterable[Prompt] | None = None) -> UpdateReport | None:
     """The report of an update that finds nothing to do, when the index in `folder` was made from
-    exactly these sources (and is whole); else None."""
+    exactly these sources (and is whole); else None. (With the `prompts`, a manifest head that
+    lacks or misses what a query reads is written.)"""
     start = time.perf_counter()
     manifest = read_manifest(folder)
     if not manifest or manifest.get("sources") != signature:
@@ -420,13 +477,18 @@ def current_report(folder: Path, signature: str) -> UpdateReport | None:
         return None
     if not whole:
         return None
+    head = _manifest_head(folder)
+    if prompts is not None and (head is None or "schema_text" not in head):  # (made by an earlier Harvest)
+        text = schema_text(prompts)
+        _write_manifest_head(folder, manifest, text if schema_key(prompts) == manifest.get("schema") else None)
     return UpdateReport(unchanged=len(manifest.get("documents", {})), seconds=time.perf_counter() - start)
 
 
-def open_index(settings: Settings):
-    """The profile's index for reading, or a clear error when there is none."""
+def open_index(settings: Settings, manifest: dict | None = None):
+    """The profile's index for reading, or a clear error when there is none. `manifest`: its
+    manifest when the caller has just read it (5,000 stories: 0.3 MB of JSON, not read twice)."""
     folder = index_dir(settings)
-    if not index.exists_in(str(folder)) or read_manifest(folder) is None:
+    if not index.exists_in(str(folder)) or (manifest if manifest is not None else read_manifest(folder)) is None:
         raise HarvestError(
             [
                 Problem(

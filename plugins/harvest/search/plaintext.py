@@ -9,7 +9,6 @@ and a snippet can still say where a passage is withheld (`shown`), not leave a h
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from functools import cache
@@ -54,6 +53,8 @@ def markdown_to_text(markdown: str) -> str:
         if not needed or any(char in text for char in needed):
             text = pattern.sub(replacement, text)
     if "&" in text:
+        import html  # (a query uses only `shown`)
+
         text = html.unescape(text)
     text = _SPACE.sub(" ", text)
     return unicodedata.normalize("NFC", _BLANK.sub("\n\n", text).strip())

@@ -16,15 +16,14 @@ from functools import lru_cache
 from itertools import islice
 
 from whoosh import query as q
-from whoosh.lang.morph_en import variations
-from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
 from whoosh.query import Variations
 
 from harvest.core.problems import did_you_mean
 from harvest.core.settings import Prompt
 from harvest.search.analysis import WORD, fold
-from harvest.search.index import CORE_FIELDS, answer_field, index_dir, open_index
+from harvest.search.index import CORE_FIELDS, answer_field, index_dir, open_index, text_words
 from harvest.search.plaintext import WITHHELD, WITHHELD_TEXT, shown
+from harvest.search.variations import variations
 from harvest.search.vocabulary import SearchVocabulary
 
 SNIPPET_CHARS = 220
@@ -33,6 +32,11 @@ DATE_HINT = "use a date like 2025, 2025-06 or 2025-06-14, or a range like date:[
 _FIELD_PREFIX = re.compile(r"(?:^|(?<=[\s(]))[-+]?([^\W\d][\w-]*):(?=\S)")
 _QUOTED = re.compile(r'"[^"]*"')
 _SPACES = re.compile(r"\s+")
+# A query of plain words only (the usual one): its whoosh query is made without whoosh's parser,
+# which a new process would import and set up for it (~10 ms of a `harvest search`). Anything
+# else (quotes, field:, operators, wildcards, ranges, groups, punctuation) goes to the parser.
+_PLAIN = re.compile(r"\s*[^\W_]+(?:\s+[^\W_]+)*\s*")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "TO"})
 
 
 class QueryError(Exception):
@@ -41,6 +45,8 @@ class QueryError(Exception):
 
 @dataclass
 class Hit:
+    """One story found."""
+
     id: str
     title: str
     date: str
@@ -58,14 +64,17 @@ class Hit:
 
 @dataclass
 class Results:
+    """The stories found (`limit` at most), how many matched in all, and a corrected query."""
+
     hits: list[Hit]
     total: int
     suggestion: str | None = None
 
 
-def open_searcher(settings) -> Searcher:
-    """A Searcher on the profile's index (a clear `HarvestError` when there is none yet)."""
-    ix = open_index(settings)
+def open_searcher(settings, manifest: dict | None = None) -> Searcher:
+    """A Searcher on the profile's index (a clear `HarvestError` when there is none yet);
+    `manifest`: the index's manifest, when the caller has just read it."""
+    ix = open_index(settings, manifest)
     return Searcher(ix, settings.prompts, SearchVocabulary.load(index_dir(settings), ix.latest_generation()))
 
 
@@ -83,16 +92,11 @@ class Searcher:
             if alias not in ix.schema.names() and answer_field(prompt.id) in ix.schema:
                 aliases.setdefault(answer_field(prompt.id), []).append(alias)
         hidden = {"meta", "archive"}  # stored only: nothing to search in
+        self.aliases = aliases
         self.field_names = (set(ix.schema.names()) - hidden) | {a for values in aliases.values() for a in values}
-        forms = (
-            _forms
-            if vocabulary is None
-            else lambda word: tuple(f for f in _forms(word) if f.decode("utf-8") in vocabulary)
-        )
-        termclass = type("Variations", (_Variations,), {"forms": staticmethod(forms)})
-        self.parser = MultifieldParser(list(CORE_FIELDS), ix.schema, termclass=termclass)
-        self.parser.add_plugin(GtLtPlugin())
-        self.parser.add_plugin(FieldAliasPlugin(aliases))
+        forms = _forms if vocabulary is None else lru_cache(maxsize=256)(lambda word: _known_forms(word, vocabulary))
+        self.termclass = type("Variations", (_Variations,), {"forms": staticmethod(forms)})
+        self._parser = None
         self.searcher = ix.searcher()
         self.story_of = _stories_in_several_languages(self.searcher.reader())
 
@@ -102,8 +106,22 @@ class Searcher:
 
     # --- parsing ---------------------------------------------------------------------------
 
+    @property
+    def parser(self):
+        """whoosh's query parser, made on first use (a query of plain words needs none)."""
+        if self._parser is None:
+            from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
+
+            self._parser = MultifieldParser(list(CORE_FIELDS), self.ix.schema, termclass=self.termclass)
+            self._parser.add_plugin(GtLtPlugin())
+            self._parser.add_plugin(FieldAliasPlugin(self.aliases))
+        return self._parser
+
     def parse(self, text: str) -> q.Query:
         _check_syntax(text, self.field_names)
+        plain = self._plain(text)
+        if plain is not None:
+            return plain
         try:
             parsed = self.parser.parse(text)
         except Exception as error:  # noqa: BLE001 - whoosh raises plain exceptions for impossible dates
@@ -111,6 +129,23 @@ class Searcher:
         if _has_null(parsed):
             raise QueryError(f"part of the query could not be read (a date?); {DATE_HINT}")
         return parsed
+
+    def _plain(self, text: str) -> q.Query | None:
+        """The query whoosh's parser makes of words only (each in any text field, all of them
+        required), made directly; None for any other query. tests/test_search.py holds the two
+        to the same query objects."""
+        if not _PLAIN.fullmatch(text):
+            return None
+        words = text.split()
+        if any(word in _OPERATORS for word in words):
+            return None
+        terms = []
+        for word in words:
+            folded = text_words(word)
+            if len(folded) != 1:
+                return None
+            terms.append(q.Or([self.termclass(name, folded[0]) for name in CORE_FIELDS]))
+        return q.And(terms).normalize()
 
     # --- searching -------------------------------------------------------------------------
 
@@ -280,6 +315,11 @@ class _Variations(Variations):
                 ]
             cache[key] = found
         return iter(cache[key])
+
+
+def _known_forms(word: str, vocabulary: SearchVocabulary) -> tuple[bytes, ...]:
+    """The forms of `word` some story uses (asked once per field: remembered per Searcher)."""
+    return tuple(f for f in _forms(word) if f.decode("utf-8") in vocabulary)
 
 
 @lru_cache(maxsize=4096)

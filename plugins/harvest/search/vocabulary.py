@@ -10,14 +10,15 @@ with the index: words of new versions added, words of old versions taken away.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from harvest.core.fileio import atomic_write
 from harvest.search.analysis import tokens
 
-FILE = "harvest-words.json"
+FILE = "harvest-wordlist.json"
+EARLIER_FILE = "harvest-words.json"  # the earlier form ("words" a mapping): read, never written
 
 
 def words_of(*texts: str) -> set[str]:
@@ -29,10 +30,24 @@ def words_of(*texts: str) -> set[str]:
 
 class SearchVocabulary:
     def __init__(self, counts: Counter | None = None):
-        self.counts: Counter = counts if counts is not None else Counter()
+        self._counts: Counter | None = counts if counts is not None else Counter()
+        self._stored: tuple[list[str], str] | None = None  # (words, their counts) as `save` wrote them
         self._by_letter: dict[str, list[str]] | None = None
 
+    @property
+    def counts(self) -> Counter:
+        """Stories per word (read from the file's counts when first needed: only "did you mean"
+        and updates need them; a query asks `word in vocabulary`)."""
+        if self._counts is None:
+            words, counts = self._stored or ([], "")  # (checked by `load`)
+            self._counts, self._stored = Counter(dict(zip(words, map(int, counts.split()), strict=True))), None
+        return self._counts
+
     def __contains__(self, word: str) -> bool:
+        if self._stored is not None:  # the file's words, sorted, each with a count: a binary search
+            words = self._stored[0]
+            at = bisect_left(words, word)
+            return at < len(words) and words[at] == word
         return self.counts.get(word, 0) > 0
 
     def add(self, words: Iterable[str]) -> None:
@@ -65,22 +80,47 @@ class SearchVocabulary:
 
     # --- on disk, tied to one index generation -------------------------------------------------
 
+    # The words are one string (sorted, one a line) and their counts another (in the same order):
+    # two JSON strings and a binary search instead of a mapping of 10,000 words, ~2 ms instead of
+    # ~4.5 at each `harvest search` (5,000 stories). A file in the earlier form (another name, so
+    # that an earlier Harvest never misreads this one) is read as it was.
+
     @classmethod
     def load(cls, folder: Path, generation: int | None = None) -> SearchVocabulary | None:
         try:
             data = json.loads((folder / FILE).read_text("utf-8"))
+        except FileNotFoundError:
+            try:
+                data = json.loads((folder / EARLIER_FILE).read_text("utf-8"))
+            except (OSError, ValueError):
+                return None
         except (OSError, ValueError):
             return None
-        if generation is not None and data.get("generation") != generation:
+        if not isinstance(data, dict) or (generation is not None and data.get("generation") != generation):
             return None
-        return cls(Counter(data.get("words", {})))
+        words, counts = data.get("words", {}), data.get("counts", "")
+        if isinstance(words, dict):
+            return cls(Counter(words))
+        if not isinstance(words, str) or not isinstance(counts, str):
+            return None
+        listed = words.split("\n") if words else []
+        damaged = len(listed) != (counts.count(" ") + 1 if counts else 0) or not counts.replace(" ", "").isdigit()
+        if damaged and (listed or counts):
+            return None  # as if there were none
+        vocabulary = cls()
+        vocabulary._counts, vocabulary._stored = None, (listed, counts)
+        return vocabulary
 
     def save(self, folder: Path, generation: int) -> None:
-        atomic_write(
-            folder / FILE,
-            json.dumps(
-                {"generation": generation, "words": dict(sorted(self.counts.items()))},
-                ensure_ascii=False,
-                separators=(",", ":"),
-            ),
-        )
+        from harvest.core.fileio import atomic_write  # (a query writes nothing)
+
+        kept = sorted((word, count) for word, count in self.counts.items() if count > 0)
+        data: dict = {
+            "generation": generation,
+            "words": "\n".join(word for word, _ in kept),
+            "counts": " ".join(str(count) for _, count in kept),
+        }
+        if any(not word or "\n" in word for word, _ in kept):  # (no token is; else the earlier form)
+            data = {"generation": generation, "words": dict(kept)}
+        atomic_write(folder / FILE, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        (folder / EARLIER_FILE).unlink(missing_ok=True)  # (an earlier Harvest finds none: it counts again)
