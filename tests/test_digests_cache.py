@@ -173,3 +173,30 @@ def test_the_portable_memo_keeps_past_a_build_only_for_serve(across_builds, clea
     memo.new_build()
     assert memo(PAGE, "https://example.org/2026/x/") == expected
     assert memo.made == cleaned_again
+
+
+def test_a_job_s_files_are_made_and_written_one_at_a_time(tmp_path):
+    """The digests' feed is three files of ~4 MB each at 5,000 stories: each is written (and
+    stored) before the next is made, not all three held at once."""
+    from harvest.digests.outputs import Job, Outputs, OutputStore
+
+    paths = ("feeds/x.atom.xml", "feeds/x.rss.xml", "feeds/x.json")
+    site = tmp_path / "site"
+    store = OutputStore(tmp_path / "cache", "slot")
+    seen = []
+
+    def make():
+        for number, path in enumerate(paths):
+            seen.append(sorted(p.name for p in site.rglob("*") if p.is_file()))
+            yield f"file {number} of {path}".encode()
+
+    outputs = Outputs(store, None)
+    done = outputs.write([Job("feed", paths, "key", make)], lambda path: str(site / path))
+    assert done == set(paths)
+    assert seen == [[], ["x.atom.xml"], ["x.atom.xml", "x.rss.xml"]]
+    assert (site / paths[2]).read_bytes() == b"file 2 of feeds/x.json"
+    assert [store.get(path, "key") for path in paths] == [f"file {n} of {p}".encode() for n, p in enumerate(paths)]
+    # made again from the store: the same bytes, nothing made
+    again = Outputs(store, None)
+    again.write([Job("feed", paths, "key", lambda: pytest.fail("made although stored"))], lambda path: str(site / path))
+    assert again.counts == {"rendered": 0, "stored": 1, "in place": 0}

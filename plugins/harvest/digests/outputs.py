@@ -78,7 +78,7 @@ class Job:
     kind: str  # "email" or "feed"
     paths: tuple[str, ...]  # site paths it writes, in order
     key: str
-    make: Callable[[], list[bytes]] = field(compare=False)  # one per path
+    make: Callable[[], Iterable[bytes]] = field(compare=False)  # one per path, in order (made one by one)
 
 
 def email_jobs(
@@ -108,9 +108,10 @@ def feed_jobs(
     for name in names:
         signed = signer.story_feed(name) if name is not None else signer.digest_feed(digests)
 
-        def make(name: str | None = name) -> list[bytes]:
+        def make(name: str | None = name) -> Iterator[bytes]:
             feed = maker.story_feed(name) if name is not None else maker.digest_feed(digests)
-            return [render(feed, fmt, archive, links) for fmt in FORMATS]
+            for fmt in FORMATS:
+                yield render(feed, fmt, archive, links)
 
         paths = tuple(feed_file(signed.name, fmt) for fmt in FORMATS)
         yield Job("feed", paths, output_key("feed", signed, common), make)
@@ -217,23 +218,25 @@ class Outputs:
                 self.counts["in place"] += 1
                 done.update(job.paths)
                 continue
-            contents = self._stored(job)
+            contents: Iterable[bytes] | None = self._stored(job)
+            made = contents is None
             if contents is None:
                 contents = job.make()
                 self.counts["rendered"] += 1
                 self.rendered += job.paths
-                if self.store is not None:
-                    for path, data in zip(job.paths, contents, strict=True):
-                        self.store.put(path, job.key, data)
             else:
                 self.counts["stored"] += 1
-            for target, data in zip(targets, contents, strict=True):
+            # One file at a time: the digests' feed is three files of ~4 MB each at 5,000 stories.
+            for path, target, data in zip(job.paths, targets, contents, strict=True):
+                if made and self.store is not None:
+                    self.store.put(path, job.key, data)
                 if target is not None:
                     _write_file(data, target)
                     if self.memo is not None:
                         now = stamp(target)
                         if now is not None:
                             self.memo[target] = Written(job.key, now)
+                del data  # let go of this file before the next is made
             done.update(job.paths)
         if self.store is not None:
             self.store.prune(done)
