@@ -153,6 +153,7 @@ class Writer(SegmentWriter):
         self._limit = (limitmb if wordsmb is None else wordsmb) * 1024 * 1024
         self._size = 0
         self._terms: dict[str, dict] = {}  # fieldname -> {term (str, or bytes for _Other): postings}
+        self._words: dict[str, dict] = {}  # the last document's words by `WordsField` (see `words`)
         # (vectors and separate spelling words: whoosh's own way, for every field)
         self._own = not any(f.vector or f.separate_spelling() for _n, f in self.schema.items())
 
@@ -165,6 +166,7 @@ class Writer(SegmentWriter):
             super().add_document(**values)
             return
         self._check_state()
+        self._words = {}
         schema, perdocwriter, docnum = self.schema, self.perdocwriter, self.docnum
         docboost = self._doc_boost(values)
         names = sorted(name for name in values if not name.startswith("_"))
@@ -205,6 +207,7 @@ class Writer(SegmentWriter):
                 seen[word] = [position]
             else:
                 found.append(position)
+        self._words[name] = seen
         terms = self._terms.get(name)
         if terms is None:
             terms = self._terms[name] = {}
@@ -225,6 +228,12 @@ class Writer(SegmentWriter):
                 grown += 64  # (a value of its own)
         self._size += grown + 16 * len(seen)
         return len(words) if field.scorable else 0
+
+    def words(self, name: str):
+        """The distinct terms (`field.words`) of field `name` of the document added last, as a
+        set-like view, or None when this writer did not index that field itself."""
+        seen = self._words.get(name)
+        return None if seen is None else seen.keys()
 
     def _add_other(self, name: str, field, value, docnum: int, boost: float) -> int:
         terms = self._terms.setdefault(name, {})
@@ -366,9 +375,7 @@ def _write_words(fieldwriter, tbytes: bytes, postings: list, boost: float, doc_l
         )
         if compression:
             data = zlib.compress(data, compression)
-        head = _DUMPS(
-            (len(ids), ids[-1], high, compression, length_to_byte(minlength), length_to_byte(maxlength)), 2
-        )
+        head = _DUMPS((len(ids), ids[-1], high, compression, length_to_byte(minlength), length_to_byte(maxlength)), 2)
         length = len(head) + len(data)
         chunks += (_PACK_INT(-length if last else length), head, data)
     info._weight = weight_sum
