@@ -34,3 +34,56 @@ def test_editing_a_translation_keeps_it_one_story_in_two_languages(project):
     spanish = _found(project, "párrafo")  # the edit is found, as the Spanish version of the story
     assert [(hit["id"], hit["lang"]) for hit in spanish["results"]] == [("2025-11-generador-despensa", "es")]
     assert spanish["results"][0]["languages"] == [{"lang": "en", "url": f"{SITE}/2025/generator-pantry/"}]
+
+
+def _answers(project, query: str) -> dict:
+    """What a search shows, scores and so the order of near ties aside: whoosh counts a replaced
+    document's words in its segment's statistics until that segment is rewritten (main too)."""
+    found = _found(project, query)
+    for hit in found["results"]:
+        del hit["score"]
+    found["results"].sort(key=lambda hit: hit["id"])
+    return found
+
+
+def _index_files(project) -> dict[str, object]:
+    folder = project / ".harvest" / "index" / "public"
+    words = json.loads((folder / "harvest-words.json").read_text("utf-8"))
+    manifest = json.loads((folder / "harvest-manifest.json").read_text("utf-8"))
+    return {"words": words["words"], "documents": manifest["documents"]}
+
+
+QUERIES = [
+    "generator",
+    '"fuel watch"',
+    "missing:rehydration",
+    "lesson:communication",
+    "sorprendió",
+    "place:lowmarsh OR heat",
+    "generatr",  # did you mean
+    "lemonade",  # only in the edit
+]
+
+
+def test_edits_then_updates_give_what_a_rebuild_gives(project):
+    """Two edits (an English story and a Spanish one, accents and all) updated one story at a
+    time: the same answers, the same vocabulary and documents as an index made from scratch."""
+    assert run_harvest("index", cwd=project, env=TODAY).returncode == 0
+    english = project / "stories" / "2025" / "generator-pantry.md"
+    english.write_text(
+        english.read_text("utf-8").replace("borrowed generator", "borrowed generator and lemonade", 1), "utf-8"
+    )
+    assert run_harvest("index", cwd=project, env=TODAY).stdout.count("1 changed") == 1
+    spanish = project / "stories" / "2025" / "fiesta-plaza-valle-alegria.md"
+    spanish.write_text(spanish.read_text("utf-8") + "\nNos sorprendió la limonada: Ñandú, e\u0301cole.\n", "utf-8")
+    assert "1 changed" in run_harvest("index", cwd=project, env=TODAY).stdout
+    updated = {query: _answers(project, query) for query in QUERIES}
+    updated_files = _index_files(project)
+    assert updated["lemonade"]["total"] == 1
+    assert updated["generatr"]["did_you_mean"] == "generator"
+    assert "limonada" in updated_files["words"] and "nandu" in updated_files["words"]
+
+    rebuilt = run_harvest("index", "--rebuild", cwd=project, env=TODAY)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert {query: _answers(project, query) for query in QUERIES} == updated
+    assert _index_files(project) == updated_files

@@ -134,3 +134,42 @@ def ix_query(fieldname: str, text: str):
     from whoosh.qparser import QueryParser
 
     return QueryParser(fieldname, build_schema(PROMPTS)).parse(text)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "The phone tree worked; the TREE fell. Fuel watch, fuel watch.",
+        "Sorprendió a la Señora Núñez: e\u0301cole ﬁnale",  # not ASCII: the vocabulary splits it itself
+    ],
+)
+def test_the_vocabulary_takes_the_writers_words_as_its_own_split_would(tmp_path, body):
+    from harvest.search.documents import SearchDocument
+    from harvest.search.index import document_words, whoosh_fields
+
+    doc = SearchDocument(
+        id="s1",
+        page="2025/s1",
+        title="Heatwave DRILL",
+        summary="flood, flood drill",
+        body=body,
+        answers=(("missing", "water and shade"),),
+        lessons=("mutual-aid",),
+        lesson_titles=("Mutual aid",),
+        contributors=("Kitchen Crew",),
+        event="heat",
+        event_label="Heat wave",
+        place="Riverside",
+        lang="en",
+        date=dt.date(2025, 6, 1),
+    )
+    (tmp_path / "ix").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "ix"), build_schema(PROMPTS))
+    writer = Writer(ix, codec=CODEC)
+    writer.add_document(**whoosh_fields(doc, PROMPTS))
+    assert document_words(doc, writer) == document_words(doc)
+    assert {"phone", "tree", "heatwave", "crew", "mutual", "aid", "heat", "wave"} <= document_words(doc) or (
+        not body.isascii() and {"sorprendio", "nunez", "ecole", "heatwave"} <= document_words(doc)
+    )
+    writer.cancel()
+    ix.close()

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from functools import cached_property
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
@@ -48,9 +49,10 @@ class SearchDocument:
         """The id that stands for the story in every language: its original's."""
         return self.versions[0][0] if self.versions else self.id
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
-        """Hash of everything indexed: any change (text, a credit rule, a lesson title) re-indexes."""
+        """Hash of everything indexed: any change (text, a credit rule, a lesson title) re-indexes.
+        Made once per document (the manifest and the index's stored fields both ask for it)."""
         data = [getattr(self, f.name) for f in fields(self)]  # (dataclasses.asdict deep-copies: slow)
         raw = json.dumps([ANALYSIS_VERSION, data], ensure_ascii=False, default=str)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:24]

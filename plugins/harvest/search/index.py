@@ -32,7 +32,7 @@ from whoosh.reading import SegmentReader
 
 from harvest.core.problems import HarvestError, Problem
 from harvest.core.settings import Prompt, Settings
-from harvest.search.analysis import ANALYSIS_VERSION, WORD, fold
+from harvest.search.analysis import ANALYSIS_VERSION, WORD, fold, tokens
 from harvest.search.vocabulary import SearchVocabulary, words_of
 
 TYPE_CHECKING = False  # (as typing's: not importing typing spares `harvest search` 5 ms)
@@ -180,7 +180,22 @@ def whoosh_fields(doc: SearchDocument, prompts: Iterable[Prompt]) -> dict:
     return values
 
 
-def document_words(doc: SearchDocument) -> set[str]:
+def document_words(doc: SearchDocument, writer=None) -> set[str]:
+    """The vocabulary's words of a document. `writer`: the `writer.Writer` that has just indexed it,
+    whose terms of an ASCII text are that text's `tokens` (both lowercase and split it the same
+    way): the body is not split into words a second time."""
+    if writer is not None:
+        texts = {
+            "title": doc.title,
+            "summary": doc.summary,
+            "body": doc.body,
+            "place": doc.place,
+            "contributor": " ; ".join(doc.contributors),
+            "lesson": " ".join(doc.lessons + doc.lesson_titles),
+        }
+        views = [writer.words(name) for name, text in texts.items() if text.isascii()]
+        if len(views) == len(texts) and None not in views:
+            return set(tokens(doc.event_label)).union(*views)
     return words_of(
         doc.title,
         doc.summary,
@@ -365,7 +380,7 @@ def update_index(
                 writer.update_document(**values)
                 report.changed.append(doc.id)
                 withdrawal = withdrawal or _withdraws(old, entry)
-            vocabulary.add(document_words(doc))
+            vocabulary.add(document_words(doc, writer))
         for doc_id in sorted(set(known) - set(entries)):
             if not recount:
                 vocabulary.remove(stored_words(previous.document(id=doc_id) or {}))

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import pickle
 import struct
+import zlib
 from array import array
 from collections.abc import Iterable, Iterator
-from itertools import pairwise
+from itertools import chain, repeat
+from operator import itemgetter, mul, sub
 
+from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.formats import Positions
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from harvest.search.index import WordsField
@@ -84,50 +88,35 @@ class _LengthsOnce:
 
 
 _PACK_UINT = struct.Struct("!I").pack  # (whoosh.system.pack_uint)
+_UNPACK_UINT = struct.Struct("!I").unpack_from
 _DUMPS = pickle.dumps
+# A block's data is pickled with protocol 3, not whoosh's 2: protocol 2 has no opcode for bytes
+# and pickles each posting's value as a call to `_codecs.encode` of a str, 8x slower to write
+# (and to read back) and twice the size. whoosh's reader unpickles any protocol.
+_BLOCK_PROTOCOL = 3
 
 
-def _positions_value(positions) -> bytes:
-    """`whoosh.formats.Positions.encode`: the count, then the pickled gaps between positions."""
-    if len(positions) == 1:  # most words of a story: one value per position, made once
-        value = _ONCE.get(positions[0])
-        if value is None:
-            value = _ONCE[positions[0]] = _PACK_UINT(1) + _DUMPS([positions[0]], 2)
-        return value
-    gaps = [positions[0], *(b - a for a, b in pairwise(positions))]
-    return _PACK_UINT(len(gaps)) + _DUMPS(gaps, 2)
+class _Once(list):
+    """The value of a word seen once in a field (`Positions.encode([position])`), by position:
+    made once per position, shared by every such posting."""
+
+    def upto(self, size: int) -> _Once:
+        for position in range(len(self), size):
+            self.append(_PACK_UINT(1) + _DUMPS([position], 2))
+        return self
 
 
-_ONCE: dict[int, bytes] = {}
+_ONCE = _Once()
 
 
-class _Words:
-    """A term's postings in a `WordsField`: documents, frequencies and all positions, flat."""
+def _positions_value(positions: list[int]) -> bytes:
+    """`whoosh.formats.Positions.encode` of several positions: the count, then the pickled gaps."""
+    return _PACK_UINT(len(positions)) + _DUMPS([positions[0], *map(sub, positions[1:], positions)], 2)
 
-    __slots__ = ("docs", "freqs", "positions")
 
-    def __init__(self) -> None:
-        self.docs = array("I")
-        self.freqs = array("I")
-        self.positions = array("I")
-
-    def blocks(self, size: int, boost: float):
-        """(docnums, weights, values) per block of `size` postings, as whoosh would buffer them."""
-        docs, freqs, positions, start = self.docs, self.freqs, self.positions, 0
-        for first in range(0, len(docs), size):
-            values = []
-            for freq in freqs[first : first + size]:
-                values.append(_positions_value(positions[start : start + freq]))
-                start += freq
-            yield docs[first : first + size], [freq * boost for freq in freqs[first : first + size]], values
-
-    def postings(self, boost: float):
-        """(docnum, weight, value) one at a time, for whoosh's pool."""
-        for docs, weights, values in self.blocks(len(self.docs) or 1, boost):
-            yield from zip(docs, weights, values, strict=True)
-
-    def size(self) -> int:
-        return 4 * (2 * len(self.docs) + len(self.positions))
+def _freqs(values) -> list[int]:
+    """Each value's count of positions (its first four bytes)."""
+    return list(map(itemgetter(0), map(_UNPACK_UINT, values)))
 
 
 class _Other:
@@ -164,6 +153,7 @@ class Writer(SegmentWriter):
         self._limit = (limitmb if wordsmb is None else wordsmb) * 1024 * 1024
         self._size = 0
         self._terms: dict[str, dict] = {}  # fieldname -> {term (str, or bytes for _Other): postings}
+        self._words: dict[str, dict] = {}  # the last document's words by `WordsField` (see `words`)
         # (vectors and separate spelling words: whoosh's own way, for every field)
         self._own = not any(f.vector or f.separate_spelling() for _n, f in self.schema.items())
 
@@ -176,6 +166,7 @@ class Writer(SegmentWriter):
             super().add_document(**values)
             return
         self._check_state()
+        self._words = {}
         schema, perdocwriter, docnum = self.schema, self.perdocwriter, self.docnum
         docboost = self._doc_boost(values)
         names = sorted(name for name in values if not name.startswith("_"))
@@ -216,18 +207,33 @@ class Writer(SegmentWriter):
                 seen[word] = [position]
             else:
                 found.append(position)
-        terms = self._terms.setdefault(name, {})
+        self._words[name] = seen
+        terms = self._terms.get(name)
+        if terms is None:
+            terms = self._terms[name] = {}
+        get, once = terms.get, _ONCE if len(_ONCE) >= len(words) else _ONCE.upto(len(words) + 1024)
         grown = 0
+        # A term's postings: one flat list, each document's number then its value (a value made
+        # now, not at the flush: a word seen once takes the value made once for its position).
         for word, positions in seen.items():
-            postings = terms.get(word)
+            postings = get(word)
             if postings is None:
-                postings = terms[word] = _Words()
-                grown += 200  # (a term's arrays and its place in the dict)
-            postings.docs.append(docnum)
-            postings.freqs.append(len(positions))
-            postings.positions.extend(positions)
-        self._size += grown + 8 * len(seen) + 4 * len(words)
+                postings = terms[word] = []
+                grown += 200  # (the term's list and its place in the dict)
+            postings.append(docnum)
+            if len(positions) == 1:
+                postings.append(once[positions[0]])
+            else:
+                postings.append(_positions_value(positions))
+                grown += 64  # (a value of its own)
+        self._size += grown + 16 * len(seen)
         return len(words) if field.scorable else 0
+
+    def words(self, name: str):
+        """The distinct terms (`field.words`) of field `name` of the document added last, as a
+        set-like view, or None when this writer did not index that field itself."""
+        seen = self._words.get(name)
+        return None if seen is None else seen.keys()
 
     def _add_other(self, name: str, field, value, docnum: int, boost: float) -> int:
         terms = self._terms.setdefault(name, {})
@@ -250,9 +256,14 @@ class Writer(SegmentWriter):
         for name, terms in self._terms.items():
             boost = _boost(self.schema[name])
             for term, postings in terms.items():
-                tbytes = term.encode("utf-8") if isinstance(term, str) else term
-                for docnum, weight, value in postings.postings(boost):
-                    add((name, tbytes, docnum, weight, value))
+                if isinstance(postings, list):  # a `WordsField`'s: [docnum, value, docnum, value, ...]
+                    tbytes = term.encode("utf-8")
+                    values = postings[1::2]
+                    for docnum, freq, value in zip(postings[0::2], _freqs(values), values, strict=True):
+                        add((name, tbytes, docnum, freq * boost, value))
+                else:
+                    for docnum, weight, value in postings.postings(boost):
+                        add((name, term, docnum, weight, value))
         self._terms, self._size = {}, 0
 
     def _flush_segment(self) -> None:
@@ -275,9 +286,13 @@ class Writer(SegmentWriter):
             writer.start_field(name, field)
             keyed = sorted((term.encode("utf-8") if isinstance(term, str) else term, term) for term in terms)
             for tbytes, term in keyed:
-                writer.start_term(tbytes)
-                _write_postings(writer._postwriter, terms[term], boost, doc_length)
-                writer.finish_term()
+                postings = terms[term]
+                if isinstance(postings, list):
+                    _write_words(writer, tbytes, postings, boost, doc_length)
+                else:
+                    writer.start_term(tbytes)
+                    _write_postings(writer._postwriter, postings, boost, doc_length)
+                    writer.finish_term()
             writer.finish_field()
         self._terms = {}
         writer.close()
@@ -309,3 +324,62 @@ def _write_postings(postwriter, postings, boost: float, doc_length) -> None:
             found = [n for n in map(doc_length.__getitem__, docs) if n]
             postwriter._minlength = min(found) if found else None
             postwriter._maxlength = max(found) if found else 0
+
+
+_BLOCK_MAGIC = b"W3Bl"  # (whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC)
+_PACK_INT = struct.Struct("!i").pack  # (whoosh.system.pack_int)
+_PACK_USHORT = struct.Struct("!H").pack  # (whoosh.system.pack_ushort)
+
+
+def _write_words(fieldwriter, tbytes: bytes, postings: list, boost: float, doc_length) -> None:
+    """One term of a `WordsField` (`postings`: docnum, value, docnum, value, ...), written as
+    whoosh's `W3FieldWriter` writes a term posting by posting: blocks of `_blocklimit` postings
+    (the last marked by a negative length) after a header, and the term's statistics in the term
+    index. The same blocks, made from whole slices: no call per posting."""
+    codec, docs, values = fieldwriter._codec, postings[0::2], postings[1::2]
+    freqs, total = _freqs(values), len(docs)
+    if total < codec._inlinelimit:  # (whoosh keeps such a term's postings in the term index)
+        fieldwriter.start_term(tbytes)
+        for docnum, freq, value in zip(docs, freqs, values, strict=True):
+            length = doc_length[docnum] if doc_length is not None else None
+            fieldwriter.add(docnum, freq * boost, value, length)
+        fieldwriter.finish_term()
+        return
+    postfile, size, compression = fieldwriter._postfile, codec._blocklimit, codec._compression
+    info = W3TermInfo()
+    info._minid, info._maxid, info._df = docs[0], docs[-1], total
+    chunks = [_BLOCK_MAGIC]
+    weight_sum = 0.0
+    for first in range(0, total, size):
+        last = first + size >= total
+        ids = docs[first : first + size]
+        weights = list(map(mul, freqs[first : first + size], repeat(boost)))
+        low, high = min(weights), max(weights)
+        weight_sum += sum(weights)
+        if high > info._maxweight:
+            info._maxweight = high
+        minlength, maxlength = None, 0
+        if doc_length is not None:
+            found = list(filter(None, map(doc_length.__getitem__, ids)))
+            if found:
+                minlength, maxlength = min(found), max(found)
+                if info._minlength is None or minlength < info._minlength:
+                    info._minlength = minlength
+                if maxlength > info._maxlength:
+                    info._maxlength = maxlength
+        # whoosh's `_mini_ids`, `_mini_weights`, `_mini_values` (positions are not of a fixed size)
+        mini_weights = None if low == high == 1.0 else low if low == high else tuple(weights)
+        data = _DUMPS(
+            (tuple(map(sub, ids, chain((0,), ids))), mini_weights, tuple(values[first : first + size])),
+            _BLOCK_PROTOCOL,
+        )
+        if compression:
+            data = zlib.compress(data, compression)
+        head = _DUMPS((len(ids), ids[-1], high, compression, length_to_byte(minlength), length_to_byte(maxlength)), 2)
+        length = len(head) + len(data)
+        chunks += (_PACK_INT(-length if last else length), head, data)
+    info._weight = weight_sum
+    start = postfile.tell()
+    postfile.write(b"".join(chunks))
+    info.set_extent(start, postfile.tell() - start)
+    fieldwriter._tindex.add(_PACK_USHORT(fieldwriter._fieldid) + tbytes, info.to_bytes())
