@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import run_harvest
+from harvest.search.vocabulary import SearchVocabulary
 
 TODAY = {"HARVEST_TODAY": "2026-12-02"}
 SITE = "https://archive.example.org"
@@ -48,9 +49,10 @@ def _answers(project, query: str) -> dict:
 
 def _index_files(project) -> dict[str, object]:
     folder = project / ".harvest" / "index" / "public"
-    words = json.loads((folder / "harvest-words.json").read_text("utf-8"))
+    vocabulary = SearchVocabulary.load(folder)  # (whatever its file's form)
+    assert vocabulary is not None
     manifest = json.loads((folder / "harvest-manifest.json").read_text("utf-8"))
-    return {"words": words["words"], "documents": manifest["documents"]}
+    return {"words": dict(vocabulary.counts), "documents": manifest["documents"]}
 
 
 QUERIES = [
