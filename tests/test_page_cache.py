@@ -441,3 +441,18 @@ def test_serve_trusts_no_page_changed_between_rebuilds(built, tmp_path, monkeypa
     served_files, clean_files = tree(served), tree(clean)
     assert served_files.keys() == clean_files.keys()
     assert [path for path in clean_files if served_files[path] != clean_files[path]] == []
+
+
+def test_mkdocs_hooks_are_part_of_the_key(built, tmp_path):
+    """An MkDocs hook (`hooks:` in mkdocs.yml: a module, no options) is keyed by its code: the
+    build works, an unchanged hook reuses every page, an edited one renders every page again."""
+    project, _ = with_store_of(built, tmp_path / "archive")
+    (project / "hook.py").write_text("def on_env(env, config, files):\n    return env\n", "utf-8")
+    (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text("utf-8") + "\nhooks: [hook.py]\n", "utf-8")
+    first = build_into(project, tmp_path / "first")
+    assert first is not None and first[1] > 0  # a new build key: rendered
+    again = build_into(project, tmp_path / "again")
+    assert again == (first[0] + first[1], 0)
+    (project / "hook.py").write_text("def on_env(env, config, files):\n    return env  # edited\n", "utf-8")
+    edited = build_into(project, tmp_path / "edited")
+    assert edited == (0, first[0] + first[1])

@@ -111,11 +111,21 @@ def config_view(config: Mapping[str, Any]) -> dict:
         if name == "site_dir":  # where this build writes (a staging folder): not what it writes
             continue
         if name == "plugins":
-            value = {key: dict(plugin.config) for key, plugin in value.items()}
+            value = {key: _plugin_view(plugin) for key, plugin in value.items()}
         elif name == "theme":
             value = {"name": value.name, "dirs": list(value.dirs), "static": sorted(value.static_templates), **value}
         view[name] = value
     return view
+
+
+def _plugin_view(plugin: Any) -> dict:
+    """A plugin's options; an MkDocs hook (`hooks:` in mkdocs.yml, a module with no options) by its
+    code, which can change any page."""
+    if hasattr(plugin, "config"):
+        return dict(plugin.config)
+    source = getattr(plugin, "__file__", None)
+    code = Path(source).read_bytes() if source and Path(source).is_file() else b""
+    return {"hook": getattr(plugin, "__name__", ""), "code": hashlib.blake2b(code, digest_size=20).hexdigest()}
 
 
 def nav_view(items, title_of: Callable[[str], str | None]) -> list:
