@@ -18,7 +18,9 @@ figure with the 1-minute load average it was measured under, `harvest index` fro
 nothing changed and after one edit, each a new process as a user runs it (medians of --repeat).
 With --repeat-build the same site is also built again with nothing changed and after editing one
 story's text (the cache warm), and `harvest serve`'s rebuilds are timed in one process as serve
-runs them (a story's text edited; a story added; a story's lessons changed).
+runs them (a story's text edited; a story added; a story's lessons changed), and a real
+`harvest serve` on 127.0.0.1 is timed from a story's text edited to its page showing it over HTTP
+(`serve_live_edit_shown_s`) and to the end of the rebuild (`serve_live_edit_rebuilt_s`).
 --no-bare skips the Material build; --no-features the search, browser and zip figures.
 """
 
@@ -104,6 +106,7 @@ def repeat_builds(project: Path, env: dict, repeat: int, cold_s: float) -> dict:
         "repeat_one_edit_ratio": round(t_edited / cold_s, 3),
         "repeat_one_edit_runs": [[round(t, 2), la] for t, la in edited],
         **serve_rebuilds(project, env),
+        **serve_live(project, env),
     }
 
 
@@ -154,6 +157,74 @@ def serve_rebuilds(project: Path, env: dict) -> dict:
     if done.returncode:
         sys.exit(f"serve benchmark failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _get(url: str, timeout: float) -> bytes | None:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # 127.0.0.1 only
+            return response.read()
+    except OSError:
+        return None
+
+
+def _until(test, seconds: float, step: float = 0.05) -> float | None:
+    """Seconds until `test()` is true, polled every `step`; None when not within `seconds`."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        if test():
+            return time.perf_counter() - start
+        time.sleep(step)
+    return None
+
+
+def serve_live(project: Path, env: dict) -> dict:
+    """`harvest serve` as an editor meets it: a real server on 127.0.0.1, a story's text edited, and
+    the time until its page shows the edit over HTTP (the quick page), then until the rebuild is
+    done (another page is served again: the server holds every other request until then). Every
+    wait is bounded."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}/"
+    story = sorted(project.glob("stories/*/story-00003.md"))[0]
+    page = base + story.relative_to(project / "stories").with_suffix("").as_posix() + "/"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "harvest.cli", "serve", "-a", f"127.0.0.1:{port}"],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    out: dict = {}
+    try:
+        first = _until(lambda: _get(page, 10) is not None, 1800, 0.5)
+        if first is None:
+            return {"serve_live_error": "the server did not answer within 30 minutes"}
+        out["serve_live_first_build_s"] = round(first, 1)
+        time.sleep(3)  # the watcher's first look at the folder
+        for turn in range(3):
+            word = f"Livebenchword{turn}"
+            la = load()
+            story.write_text(story.read_text().replace("\n\n## ", f"\n\n{word}.\n\n## ", 1))
+            start = time.perf_counter()
+            shown = _until(lambda: word.encode() in (_get(page, 300) or b""), 300)
+            rebuilt = _until(lambda: _get(base + "lessons/", 300) is not None, 300)
+            done = time.perf_counter() - start if rebuilt is not None else None
+            out.setdefault("serve_live_edit_shown_s", []).append(round(shown, 2) if shown is not None else None)
+            out.setdefault("serve_live_edit_rebuilt_s", []).append(round(done, 2) if done is not None else None)
+            out.setdefault("serve_live_edit_load", []).append(la)
+            time.sleep(2)
+    finally:
+        server.terminate()
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return out
 
 
 def index_runs(project: Path, env: dict, repeat: int) -> dict:

@@ -167,9 +167,11 @@ def _build(args) -> int:
 
 
 def run_serve(args) -> int:
+    import mkdocs.commands.serve
     from mkdocs.commands.serve import serve
 
     from harvest.site.project import log_to_console, plugins_with
+    from harvest.site.quick import QuickServer
 
     load_settings(args)
     log_to_console()
@@ -177,6 +179,9 @@ def run_serve(args) -> int:
     plugins: dict[str, Any] = {"plugins": plugins_with(Path(args.config_file), options)} if options else {}
     # Dirty rebuilds: MkDocs skips the pages the page cache reuses; the plugin removes what a
     # rebuild no longer writes. With --no-cache every page is rendered on every rebuild.
+    # MkDocs' serve, with its live-reload server given quick pages (site/quick.py): the page of a
+    # story whose text was edited is shown at once, while the full rebuild runs.
+    mkdocs.commands.serve.LiveReloadServer = QuickServer  # type: ignore[misc]
     serve(
         config_file=args.config_file,
         dev_addr=args.dev_addr,

@@ -151,6 +151,28 @@ class _Vocabularies:
     matcher: PromptMatcher
 
 
+def rescan_story(
+    settings: Settings, rel: str, lessons: dict[str, Lesson], registry: dict[str, RegistryEntry]
+) -> Story | None:
+    """One story file read and checked again, as `scan` checks it, with the vocabularies of an
+    earlier scan (`harvest serve`'s quick page). -> None when anything about it is not plain: a
+    problem of any level, a name Harvest refuses, a link, or a path that resolves elsewhere.
+    The checks that compare stories with each other are not run: the caller takes the story only
+    when its front matter (id, path, translations) is the same as before."""
+    root = settings.stories_dir.resolve()
+    file = root / rel
+    display = _display_in_stories(settings)(rel)
+    if path_problems(rel, display) or file.is_symlink() or file.resolve() != file:
+        return None
+    vocab = _Vocabularies(lessons, registry, PromptMatcher(settings.prompts))
+    scanned = _scan_file(file, rel, display, settings, vocab, None)
+    if scanned.story is None or scanned.problems:
+        return None
+    if _check_references(scanned.story, scanned.line_of, file, display, settings, root):
+        return None
+    return scanned.story
+
+
 def _scan_file(
     file: Path, rel: str, display: str, settings: Settings, vocab: _Vocabularies, cache: StoryCache | None
 ) -> Scanned:

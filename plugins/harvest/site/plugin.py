@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import os
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -31,6 +32,7 @@ from harvest.core.problems import HarvestError
 from harvest.core.sanitize import clean_html, clean_toc
 from harvest.offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
 from harvest.offline.verdicts import verdicts_for
+from harvest.site import quick
 from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.front import enrich_pages, language_name, people_date
@@ -65,6 +67,16 @@ def features(config: MkDocsConfig) -> list[FeaturePlugin]:
     return [plugin for plugin in config.plugins.values() if isinstance(plugin, FeaturePlugin)]
 
 
+def foreign_page_plugins(config: MkDocsConfig) -> list[str]:
+    """Plugins other than Harvest's that change pages: with one, no page is reused or made quick."""
+    return sorted(
+        name
+        for name, plugin in config.plugins.items()
+        if not isinstance(plugin, HarvestPlugin | FeaturePlugin)
+        and any(hasattr(plugin, f"on_{event}") for event in PAGE_EVENTS)
+    )
+
+
 class HarvestPlugin(BasePlugin[HarvestConfig]):
     supports_multiple_instances = False
     serving = False  # `harvest serve`: one site folder, rebuilt in place
@@ -89,6 +101,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.page_cache: PageCache | None = None
         self.files: Files | None = None
         self.page_per_template: dict[str, str] = {}  # template -> one page built with it (site-relative)
+        self.quick_parts: dict = {}  # serve: what a quick page needs of this build (site/quick.py)
+        if self.serving:
+            quick.arm(None)  # a build started: the last one's objects are being replaced
         try:
             self.settings = settings_from(self.config, config)
         except HarvestError as error:
@@ -119,12 +134,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
     def _page_cache(self, config: MkDocsConfig) -> PageCache:
         """Pages are reused only when every per-page hook is one whose inputs Harvest knows."""
-        foreign = sorted(
-            name
-            for name, plugin in config.plugins.items()
-            if not isinstance(plugin, HarvestPlugin | FeaturePlugin)
-            and any(hasattr(plugin, f"on_{event}") for event in PAGE_EVENTS)
-        )
+        foreign = foreign_page_plugins(config)
         if foreign:
             log.info(f"page cache: every page is rendered (plugins {', '.join(foreign)} change pages)")
         folder = store_folder(self.settings.project_dir)
@@ -147,6 +157,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
     @event_priority(CORE_FIRST)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        if self.serving:  # before the scan: a file changed while it is read is seen as changed
+            self.quick_parts["stamps"] = quick.file_stamps(self.settings.stories_dir)
         try:
             collection = scan(self.settings)
             if collection.errors:
@@ -154,6 +166,12 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         except HarvestError as error:
             raise PluginError("Harvest found problems in the stories:\n" + error.report()) from None
         archive = publish(collection)
+        if self.serving:
+            self.quick_parts.update(
+                read={s.path: s for s in collection.stories if s.origin is None},
+                lessons=collection.lessons,
+                registry=collection.registry,
+            )
         for problem in collection.problems:
             (log.warning if problem.strict else log.info)(problem.format())
         log.info(
@@ -210,6 +228,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     @event_priority(CORE_FIRST)
     def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
         """Every file and the navigation are known: key each page, and let MkDocs ask which to render."""
+        self.quick_parts["nav"] = nav
         if self.page_cache is None:
             # Pages look up a few thousand paths some 30 times each; MkDocs' own lookup parses
             # every path anew (a PurePath per call). With the page cache on, its recorder does this.
@@ -306,6 +325,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         env.globals["harvest_footer"] = footer_globals(self.config, config)
         env.filters["people_date"] = people_date
         env.filters["language_name"] = language_name
+        self.quick_parts["env"] = env
         return env
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -356,6 +376,15 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
                 f"page cache: {cache.counts['reused']} pages reused, {cache.counts['rendered']} rendered"
                 f" ({kept} stored)"
             )
+        # Quick pages only where every per-page hook is Harvest's (as for reusing pages): another
+        # plugin's hooks may keep state across the pages of one build.
+        if self.serving and not foreign_page_plugins(config) and self.context is not None:
+            quick.arm(quick.QuickState(plugin=self, config=config, **self.quick_parts))
+
+    def on_serve(self, server, *, config: MkDocsConfig, builder):
+        if isinstance(server, quick.QuickServer):
+            server.stories_dir = os.path.abspath(config.docs_dir)
+        return server
 
     def on_build_error(self, *, error: Exception) -> None:
         if self.page_cache is not None:
