@@ -190,7 +190,11 @@ def serve_live(project: Path, env: dict) -> dict:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     base = f"http://127.0.0.1:{port}/"
-    story = sorted(project.glob("stories/*/story-00003.md"))[0]
+    story = next(  # a story every profile publishes: its page exists
+        p
+        for p in sorted(project.glob("stories/*/story-*.md"))
+        if not any(word in p.read_text("utf-8") for word in ("\nvisibility:", "\nembargo_until:", "[[redact"))
+    )
     page = base + story.relative_to(project / "stories").with_suffix("").as_posix() + "/"
     server = subprocess.Popen(
         [sys.executable, "-m", "harvest.cli", "serve", "-a", f"127.0.0.1:{port}"],
@@ -211,7 +215,7 @@ def serve_live(project: Path, env: dict) -> dict:
             la = load()
             story.write_text(story.read_text().replace("\n\n## ", f"\n\n{word}.\n\n## ", 1))
             start = time.perf_counter()
-            shown = _until(lambda: word.encode() in (_get(page, 300) or b""), 300)
+            shown = _until(lambda word=word: word.encode() in (_get(page, 300) or b""), 300)
             rebuilt = _until(lambda: _get(base + "lessons/", 300) is not None, 300)
             done = time.perf_counter() - start if rebuilt is not None else None
             out.setdefault("serve_live_edit_shown_s", []).append(round(shown, 2) if shown is not None else None)

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -191,6 +192,51 @@ def test_the_end_of_a_rebuild(tmp_path, written, reloads_again):
         assert server._wanted_epoch >= server._early_epoch
     finally:
         server.server_close()
+
+
+def test_a_request_waiting_for_the_rebuild_gets_the_quick_page(tmp_path):
+    """A request made after the rebuild started but before the quick page was out is answered
+    with the quick page, not held to the rebuild's end; another page is still held."""
+    server = quick.QuickServer(lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    server._wanted_epoch = server._visible_epoch + 1  # a rebuild is running
+
+    def request(path: str) -> list:
+        answer: list = []
+        body = server._serve_request({"PATH_INFO": path}, lambda status, headers: answer.append(status))
+        return [*answer, b"".join(body or [])]
+
+    try:
+        story, other = Background(request, "/story/"), Background(request, "/lessons/")
+        time.sleep(0.3)
+        assert not story.done() and not other.done()
+        server._publish_early({"story/index.html": b"<html><body>quick</body></html>"})
+        status, body = story.result(timeout=5)
+        assert status.startswith("200") and b"quick" in body
+        time.sleep(0.3)
+        assert not other.done()
+        with server._epoch_cond:
+            server._visible_epoch = server._wanted_epoch  # the rebuild's end
+            server._epoch_cond.notify_all()
+        assert other.result(timeout=5) == [b""]  # now answered: not found (no site on disk here)
+    finally:
+        server.server_close()
+
+
+class Background:
+    """A call on a daemon thread: a request the server never answers fails the test, not hangs it."""
+
+    def __init__(self, call, *args) -> None:
+        self._result: list = []
+        self._thread = threading.Thread(target=lambda: self._result.append(call(*args)), daemon=True)
+        self._thread.start()
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self, timeout: float):
+        self._thread.join(timeout)
+        assert self._result, f"no answer within {timeout} s"
+        return self._result[0]
 
 
 # -- the real server -------------------------------------------------------------------------

@@ -275,13 +275,16 @@ class QuickServer(LiveReloadServer):
         start = time.perf_counter()
         pages = state.pages()
         if pages:
-            with self._epoch_cond:
-                self._early = pages
-                self._early_epoch = _timestamp()
-                self._epoch_cond.notify_all()
+            self._publish_early(pages)
             log.info(
                 f"quick page{'s' if len(pages) > 1 else ''}: {', '.join(pages)} ({time.perf_counter() - start:.2f} s)"
             )
+
+    def _publish_early(self, pages: dict[str, bytes]) -> None:
+        with self._epoch_cond:
+            self._early = pages
+            self._early_epoch = _timestamp()
+            self._epoch_cond.notify_all()
 
     def _end_early(self) -> None:
         with self._epoch_cond:
@@ -299,21 +302,26 @@ class QuickServer(LiveReloadServer):
         poll = re.fullmatch(r"/livereload/([0-9]+)/[0-9]+", path)
         if poll:
             return self._poll(int(poll[1]), start_response)
-        early = self._early_page(path)
-        if early is None:
+        rel = self._site_path(path)
+        if rel is None:
             return super()._serve_request(environ, start_response)
-        content = self._inject_js_into_html(*early)
+        with self._epoch_cond:
+            # MkDocs' own wait ("not a half-built site"), which a quick page for this path also ends:
+            # a request made just before the quick page was out gets it, not the rebuild's end.
+            self._epoch_cond.wait_for(lambda: self._visible_epoch == self._wanted_epoch or rel in self._early)
+            body, epoch = self._early.get(rel), self._early_epoch
+        if body is None:
+            return super()._serve_request(environ, start_response)
+        content = self._inject_js_into_html(body, epoch)
         start_response("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(content)))])
         return [content]
 
-    def _early_page(self, path: str) -> tuple[bytes, int] | None:
+    def _site_path(self, path: str) -> str | None:
+        """The file a request path names, relative to the site folder (as MkDocs' server maps it)."""
         if not (path + "/").startswith(self.mount_path):
             return None
         rel = path[len(self.mount_path) :] + ("index.html" if path.endswith("/") else "")
-        rel = posixpath.normpath("/" + rel).lstrip("/")
-        with self._epoch_cond:
-            body = self._early.get(rel)
-            return (body, self._early_epoch) if body is not None else None
+        return posixpath.normpath("/" + rel).lstrip("/")
 
     def _poll(self, epoch: int, start_response):
         """MkDocs' long poll ("reload when the site is newer than my page"), where a quick page
