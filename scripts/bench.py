@@ -70,9 +70,19 @@ def size_mb(folder: Path) -> float:
     return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
 
 
+def public_story(project: Path) -> Path:
+    """A story every profile publishes (no visibility, embargo or redaction): its page exists and
+    every index holds it."""
+    return next(
+        p
+        for p in sorted(project.glob("stories/*/story-*.md"))
+        if not any(word in p.read_text("utf-8") for word in ("\nvisibility:", "\nembargo_until:", "[[redact"))
+    )
+
+
 def edit_one_story(project: Path, note: str) -> None:
-    """Append a sentence to one story (a new word: every index must change)."""
-    story = next(p for p in sorted((project / "stories").rglob("*.md")) if not p.name.startswith("_"))
+    """Append a sentence to one story's text (a new word: every index must change)."""
+    story = public_story(project)
     story.write_text(story.read_text("utf-8").rstrip("\n") + f" {note}\n", "utf-8")
 
 
@@ -190,11 +200,7 @@ def serve_live(project: Path, env: dict) -> dict:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     base = f"http://127.0.0.1:{port}/"
-    story = next(  # a story every profile publishes: its page exists
-        p
-        for p in sorted(project.glob("stories/*/story-*.md"))
-        if not any(word in p.read_text("utf-8") for word in ("\nvisibility:", "\nembargo_until:", "[[redact"))
-    )
+    story = public_story(project)
     page = base + story.relative_to(project / "stories").with_suffix("").as_posix() + "/"
     server = subprocess.Popen(
         [sys.executable, "-m", "harvest.cli", "serve", "-a", f"127.0.0.1:{port}"],
@@ -235,19 +241,26 @@ def index_runs(project: Path, env: dict, repeat: int) -> dict:
     """`harvest index` runs, each a new process: {figure: s, figure_load: 1-min load}."""
     py, figures = sys.executable, {}
 
-    def run(name: str, argv: list[str], before=None) -> None:
+    def run(name: str, argv: list[str], before=None, turns: int = repeat) -> None:
         times, loads = [], []
-        for turn in range(repeat):
+        for turn in range(turns):
             if before:
                 before(turn)
             loads.append(load())
             times.append(timed([py, "-m", "harvest.cli", *argv], project, env)[0])
         figures[name] = round(statistics.median(times), 2)
         figures[f"{name}_load"] = max(loads)
+        if turns > 1:
+            figures[f"{name}_runs"] = [round(t, 2) for t in times]
 
     run("index_full_s", ["index", "--rebuild"])
     run("index_nothing_changed_s", ["index"])
-    run("index_one_edit_s", ["index"], lambda turn: edit_one_story(project, f"Bench index note {turn}."))
+
+    # Three edits at least: every third update also merges the small segments (`SMALL_SEGMENTS`).
+    def edit(turn: int) -> None:
+        edit_one_story(project, f"Bench index note {turn}.")
+
+    run("index_one_edit_s", ["index"], edit, turns=max(repeat, 3))
     return figures
 
 

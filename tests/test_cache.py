@@ -408,11 +408,13 @@ def _edit(change):
 
 
 EDITS = {
-    # name: (edit, story files read, documents made; None: all published)
+    # name: (edit, story files read, documents made; None: all published). A story whose front
+    # matter changed is read twice: by the text-edit path (`search/edited.py`), which then gives
+    # way, and by the full update.
     "text edited": (_edit(lambda t: t.replace("boathouse", "boathouse quayside")), 1, 1),
-    "made private": (_edit(_private), 1, 0),
+    "made private": (_edit(_private), 2, 0),
     "redacted": (_edit(_redacted), 1, 1),
-    "id changed": (_edit(lambda t: t.replace(f"id: {FLOOD_ID}", "id: 2026-03-flood-drill-two")), 1, 1),
+    "id changed": (_edit(lambda t: t.replace(f"id: {FLOOD_ID}", "id: 2026-03-flood-drill-two")), 2, 1),
     "deleted": (lambda p: (p / FLOOD).unlink(), 0, 0),
     "added": (_add_story, 1, 1),
     "moved": (_move, 1, 1),
@@ -422,7 +424,12 @@ PROBES = ["boathouse", "quayside", "lighthouse", "saltwick", "phone tree", "less
 
 
 def _results(project: Path) -> dict[str, list]:
-    return {q: [(r["id"], r["url"], r["title"]) for r in json.loads(_search(project, q))["results"]] for q in PROBES}
+    """What each probe finds, in no order: whoosh counts a replaced document's words in its
+    segment's statistics until that segment is merged (every third update), so near ties may
+    come in another order than from a rebuild."""
+    return {
+        q: sorted((r["id"], r["url"], r["title"]) for r in json.loads(_search(project, q))["results"]) for q in PROBES
+    }
 
 
 @pytest.mark.parametrize("edit", list(EDITS))

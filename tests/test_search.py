@@ -280,7 +280,7 @@ def test_update_reindexes_only_what_changed(project):
     ix = open_index(settings)
     with ix.searcher() as s:
         assert s.doc_count() == 10
-    assert len(ix._segments()) == 1  # one-story segments are merged as they come: queries stay fast
+    assert len(ix._segments()) == 1  # the third update merged the small segments: queries stay fast
     ix.close()
     searcher = open_searcher(settings)
     assert ids(searcher.search("zucchini")) == {"2026-03-flood-drill"}
@@ -289,6 +289,33 @@ def test_update_reindexes_only_what_changed(project):
     searcher.close()
     rebuilt_settings, _ = index_project(project, rebuild=True)  # counted afresh from every story
     assert SearchVocabulary.load(index_dir(rebuilt_settings)).counts == kept_up
+
+
+def test_small_segments_are_merged_at_every_third_update(project):
+    """An edit writes a small segment; every third update folds them into one (each one costs a
+    query a little, and merging costs an update much more), and no merge loses a word."""
+    settings, _ = index_project(project)
+    flood = project / "stories" / "2026" / "flood-drill.md"
+    added = ["wombat", "quokka", "numbat", "bilby", "wallaby", "dingo"]
+    counts = []
+    for word in added:
+        flood.write_text(flood.read_text() + f"\nA note on the {word}.\n")
+        _, report = index_project(project)
+        assert report.changed == ["2026-03-flood-drill"]
+        ix = open_index(settings)
+        counts.append(len(ix._segments()))
+        ix.close()
+    assert counts == [2, 3, 1, 2, 3, 1]
+    searcher = open_searcher(settings)
+    try:
+        for word in added:
+            assert ids(searcher.search(word)) == {"2026-03-flood-drill"}
+    finally:
+        searcher.close()
+    ix = open_index(settings)
+    with ix.searcher() as whole:
+        assert whole.doc_count() == 10  # each older version of the story is gone
+    ix.close()
 
 
 def test_the_word_list_is_read_as_it_was_written(tmp_path):

@@ -38,12 +38,15 @@ def test_editing_a_translation_keeps_it_one_story_in_two_languages(project):
 
 
 def _answers(project, query: str) -> dict:
-    """What a search shows, scores and so the order of near ties aside: whoosh counts a replaced
-    document's words in its segment's statistics until that segment is rewritten (main too)."""
+    """What a search shows, scores and what follows from them aside: whoosh counts a replaced
+    document's words in its segment's statistics until that segment is merged, so the order of
+    near ties, and which version of a story in several languages comes first, may differ."""
     found = _found(project, query)
-    for hit in found["results"]:
+    for position, hit in enumerate(found["results"]):
         del hit["score"]
-    found["results"].sort(key=lambda hit: hit["id"])
+        if hit["languages"]:  # the story, whichever of its versions scored best
+            found["results"][position] = {"versions": sorted([hit["url"], *(v["url"] for v in hit["languages"])])}
+    found["results"].sort(key=lambda hit: json.dumps(hit, sort_keys=True))
     return found
 
 

@@ -78,11 +78,8 @@ def _load(args):
 def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = False, sources=None):
     """Update the index from the stories. `sources`: the signature and detail taken before anything
     was read (else taken now, before reading): an edit made meanwhile shows at the next update."""
-    from harvest.core.archive import load_archive
-    from harvest.search.documents import document, documents
     from harvest.search.freshness import changed_story_files, sources_signature, write_sources
-    from harvest.search.index import IndexNeedsAll, index_dir, read_manifest, update_index
-    from harvest.site.front import versions_of
+    from harvest.search.index import index_dir, read_manifest
 
     signature, detail = sources or sources_signature(settings, config_file)
     folder = index_dir(settings)
@@ -90,10 +87,53 @@ def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = 
     changed = None
     if manifest is not None:  # which story files changed, by their stamps: no story is read to tell
         changed = changed_story_files(folder, settings, detail, str(manifest.get("sources") or ""))
-    archive, _warnings = load_archive(settings)  # every story checked (from the cache when unchanged)
+    report = None
+    if changed is not None and manifest is not None:
+        report = _update_edited(settings, folder, manifest, changed, signature)
+    if report is None:
+        report = _update_all(settings, folder, manifest, changed, signature, rebuild, compact)
+    write_sources(folder, signature, detail)
+    return report
+
+
+def _update_edited(settings, folder: Path, manifest: dict, changed: set[str], signature: str):
+    """The update when only the text of a few stories changed: those files alone are read
+    (`search.edited`). None when that cannot be told: the full update then."""
+    from harvest.search.edited import STORIES_KEY, edited_documents
+    from harvest.search.index import IndexNeedsAll, update_index
+
+    docs = edited_documents(settings, manifest, changed)
+    if docs is None:
+        return None
+    extra = {"sources": signature, "versions": manifest["versions"], STORIES_KEY: manifest[STORIES_KEY]}
+    unchanged = frozenset(manifest["documents"]).difference(doc.id for doc in docs)
+    try:
+        return update_index(docs, folder, settings.prompts, extra=extra, unchanged=unchanged)
+    except IndexNeedsAll:
+        return None
+
+
+def _update_all(settings, folder: Path, manifest: dict | None, changed, signature: str, rebuild: bool, compact: bool):
+    """The update from every story, checked (from the story cache when a file is unchanged);
+    with `changed`, only the changed stories' documents are made again."""
+    from harvest.core.archive import publish, scan
+    from harvest.core.problems import HarvestError
+    from harvest.search.documents import document, documents
+    from harvest.search.edited import STORIES_KEY, indexed_stories
+    from harvest.search.index import IndexNeedsAll, update_index
+    from harvest.site.front import versions_of
+
+    collection = scan(settings)
+    if collection.errors:
+        raise HarvestError(collection.problems)
+    archive = publish(collection)
     versions = versions_of(archive)
     # The stories that are one version of several: a story's document names its other versions.
-    extra = {"sources": signature, "versions": sorted(versions)}
+    extra = {
+        "sources": signature,
+        "versions": sorted(versions),
+        STORIES_KEY: indexed_stories(collection.stories, {s.id for s in archive.stories}),
+    }
     report = None
     grouped = manifest.get("versions") if manifest is not None else None
     if changed is not None and manifest is not None and isinstance(grouped, list):
@@ -123,7 +163,6 @@ def _update(settings, config_file: Path, rebuild: bool = False, compact: bool = 
             compact=compact,
             extra=extra,
         )
-    write_sources(folder, signature, detail)
     return report
 
 

@@ -320,16 +320,21 @@ def redacted(story: Story, settings: Settings, matcher: PromptMatcher) -> Story:
     )
 
 
+def published_story(story: Story, settings: Settings, matcher: PromptMatcher, visible_ids: set[str]) -> Story:
+    """A visible story as `publish` shows it, given the ids of every story the profile sees: its
+    withheld passages gone, and no link to a version the profile does not see."""
+    shown = redacted(story, settings, matcher)
+    if shown.translation_of and shown.translation_of not in visible_ids:
+        shown = replace(shown, translation_of=None)
+    return shown
+
+
 def publish(collection: Collection) -> Archive:
     settings = collection.settings
     matcher = PromptMatcher(settings.prompts)
     visible = [s for s in collection.stories if is_visible(s.visibility, s.embargo_until, settings)]
-    stories = [redacted(s, settings, matcher) for s in visible]
-    visible_ids = {s.id for s in stories}
-    stories = [
-        s if not s.translation_of or s.translation_of in visible_ids else replace(s, translation_of=None)
-        for s in stories
-    ]
+    visible_ids = {s.id for s in visible}
+    stories = [published_story(s, settings, matcher, visible_ids) for s in visible]
     stories.sort(key=lambda s: (s.date, s.id), reverse=True)
     # Only lessons a published story uses: a lesson only hidden stories use would name them
     # (lessons.yml is config, but a lesson's title can say what a withheld story is about).

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from harvest.core.prompts import Section
@@ -79,3 +80,24 @@ class Story:
             if section.prompt_id == prompt_id:
                 return section
         return None
+
+
+# What a story's text gives; every other field of `Story` comes from its front matter (or its
+# path), and a change to any of those may change other stories' pages and documents, and the
+# checks that compare stories with each other. Listed as the exceptions, so a field added to
+# `Story` later counts as front matter by default.
+TEXT_FIELDS = frozenset({"markdown", "body_line", "intro", "sections", "words", "content_hash", "redactions"})
+_FRONT_FIELDS = tuple(f.name for f in fields(Story) if f.name not in TEXT_FIELDS)
+
+
+def front_matter_same(old: Story, new: Story) -> bool:
+    return all(getattr(old, name) == getattr(new, name) for name in _FRONT_FIELDS)
+
+
+def front_matter_digest(story: Story) -> str:
+    """A hash of everything but the text (`TEXT_FIELDS`), to tell later, without the old story at
+    hand, that only its text changed. Two stories with a different front matter never share one;
+    the same front matter read twice gives the same (a field whose `repr` is not stable, e.g. a
+    set, only ever makes two the same stories differ: the caller then does the full work)."""
+    raw = repr([(name, getattr(story, name)) for name in _FRONT_FIELDS])
+    return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

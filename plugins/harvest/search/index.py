@@ -48,7 +48,10 @@ MANIFEST_HEAD = "harvest-manifest-head.json"
 WRITER_MB = 64  # whoosh's in-memory posting pool before it spills to disk (merges)
 WORDS_MB = 192  # the writer's own postings before they go to that pool: 5,000 stories take ~75
 LOCK_WAIT_S = 30
-SMALL_TIER_DOCS = 50  # segments this small are merged at every update (a fraction of a second)
+SMALL_TIER_DOCS = 50  # segments this small are merged together (a fraction of a second)
+# Small segments left unmerged: each costs a query ~8 ms at 5,000 stories, and merging them costs
+# an update 0.3-0.5 s; so the small ones are merged every third update, not at each.
+SMALL_SEGMENTS = 3
 MAX_SEGMENTS = 8  # beyond this, the next update merges everything into one segment
 CODEC = W3Codec(compression=0)  # zlib on every postings block costs a fifth of indexing time
 
@@ -435,21 +438,36 @@ def _writer(ix, folder: Path):
 
 def _merge_small_tier(writer, segments):
     """Fold the small segments (and this commit's documents) into one, up to a size that is quick
-    to rewrite: each search visits every segment, so a few dozen one-story segments would slow
-    every query, while rewriting a big segment would slow every edit."""
+    to rewrite, once there are `SMALL_SEGMENTS` of them: each search visits every segment, so a
+    few dozen one-story segments would slow every query, while rewriting a big segment would slow
+    every edit."""
     total = sum(s.doc_count_all() for s in segments)
     limit = max(SMALL_TIER_DOCS, total // 64)
+    if sum(s.doc_count_all() <= limit for s in segments) < SMALL_SEGMENTS:
+        return segments  # this commit's documents make one more small segment
     keep, merged = [], 0
     for segment in sorted(segments, key=lambda s: s.doc_count_all()):
         size = segment.doc_count_all()
         if merged + size <= limit:
-            reader = SegmentReader(writer.storage, writer.schema, segment)
+            reader = SegmentReader(_WholeFiles(writer.storage.folder, supports_mmap=False), writer.schema, segment)
             writer.add_reader(reader)
             reader.close()
             merged += size
         else:
             keep.append(segment)
     return keep
+
+
+class _WholeFiles(FileStorage):
+    """A folder whose files are read whole into memory when opened. A merge reads every term of
+    the small segments it folds; through whoosh's reads of a part of a file (a seek and a read in
+    Python for each few bytes), that is most of the merge."""
+
+    def open_file(self, name, *args, **kwargs):
+        from whoosh.filedb.structfile import BufferFile
+
+        with open(self._fpath(name), "rb") as file:
+            return BufferFile(file.read(), name=name)
 
 
 def _purge_deleted(ix, folder: Path) -> None:

@@ -21,7 +21,6 @@ Plain Python over MkDocs' objects; `QuickServer` is the only part that knows MkD
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import posixpath
@@ -38,23 +37,13 @@ from mkdocs.livereload import LiveReloadServer, _timestamp
 from mkdocs.structure.files import InclusionLevel
 
 from harvest.core.archive import redacted, rescan_story
-from harvest.core.model import Story
+from harvest.core.model import Story, front_matter_same
 from harvest.core.privacy import is_visible
 from harvest.core.prompts import PromptMatcher
 
 log = logging.getLogger("mkdocs.plugins.harvest.quick")
 
-# What a story's text gives; every other field of `Story` comes from its front matter (or its
-# path), and a change to any of those may change other pages: no quick page then. Listed as the
-# exceptions, so a field added to `Story` later is compared by default.
-TEXT_FIELDS = frozenset({"markdown", "body_line", "intro", "sections", "words", "content_hash", "redactions"})
 MOST_QUICK = 5  # more stories changed at once (a git checkout, a script): wait for the rebuild
-
-
-def front_matter_same(old: Story, new: Story) -> bool:
-    return all(
-        getattr(old, f.name) == getattr(new, f.name) for f in dataclasses.fields(Story) if f.name not in TEXT_FIELDS
-    )
 
 
 def ignorable(rel: str) -> bool:
