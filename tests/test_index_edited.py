@@ -72,6 +72,21 @@ def test_a_text_edit_reads_that_story_alone_and_gives_what_a_rebuild_gives(proje
     assert _index_state(project) == updated
 
 
+def test_after_a_site_build_a_text_edit_is_still_read_alone(project, monkeypatch, capsys):
+    """The build updates the terminal index too (it exists): it keeps what `harvest index` needs."""
+    _index(project)
+    built = run_harvest("build", cwd=project, env=TODAY)
+    assert built.returncode == 0, built.stderr
+    manifest = json.loads((project / ".harvest/index/public/harvest-manifest.json").read_text("utf-8"))
+    assert manifest[STORIES_KEY][FIRST_AID][0] == "2025-10-first-aid-training"
+    assert "2025-11-generator-pantry" in manifest["versions"]
+    _append(project, FIRST_AID, "\nWe ended with a zebra-crossing drill in the car park.\n")
+    assert _index_in_process(project, monkeypatch) == 0
+    assert "0 added, 1 changed, 0 removed" in capsys.readouterr().out
+    monkeypatch.undo()
+    assert [hit["id"] for hit in _search(project, "zebra")["results"]] == ["2025-10-first-aid-training"]
+
+
 def test_a_redaction_added_to_the_text_never_reaches_the_index(project, monkeypatch):
     _index(project)
     _append(project, FIRST_AID, "\nThe [[redact]]okapiwhisperer from Quillonbury[[/redact]] lent us two stretchers.\n")

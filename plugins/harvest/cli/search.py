@@ -116,10 +116,10 @@ def _update_edited(settings, folder: Path, manifest: dict, changed: set[str], si
 def _update_all(settings, folder: Path, manifest: dict | None, changed, signature: str, rebuild: bool, compact: bool):
     """The update from every story, checked (from the story cache when a file is unchanged);
     with `changed`, only the changed stories' documents are made again."""
-    from harvest.core.archive import publish, scan
+    from harvest.core.archive import front_matter_digests, publish, scan
     from harvest.core.problems import HarvestError
     from harvest.search.documents import document, documents
-    from harvest.search.edited import STORIES_KEY, indexed_stories
+    from harvest.search.edited import STORIES_KEY
     from harvest.search.index import IndexNeedsAll, update_index
     from harvest.site.front import versions_of
 
@@ -132,7 +132,7 @@ def _update_all(settings, folder: Path, manifest: dict | None, changed, signatur
     extra = {
         "sources": signature,
         "versions": sorted(versions),
-        STORIES_KEY: indexed_stories(collection.stories, {s.id for s in archive.stories}),
+        STORIES_KEY: front_matter_digests(collection.stories, {s.id for s in archive.stories}),
     }
     report = None
     grouped = manifest.get("versions") if manifest is not None else None

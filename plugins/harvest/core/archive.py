@@ -20,7 +20,7 @@ from pathlib import Path
 from harvest.core.cache import Scanned, StoryCache, read_stamped
 from harvest.core.filestamps import stamp
 from harvest.core.ids import check_ids
-from harvest.core.model import Lesson, Story
+from harvest.core.model import Lesson, Story, front_matter_digest
 from harvest.core.parse import RawStory, parse_story_bytes, read_story
 from harvest.core.privacy import REDACT_TAG, Credits, Person, RegistryEntry, apply_redactions, is_visible
 from harvest.core.problems import HarvestError, Problem, did_you_mean, sort_key
@@ -318,6 +318,13 @@ def redacted(story: Story, settings: Settings, matcher: PromptMatcher) -> Story:
         words=count_words(intro) + sum(sec.words for sec in sections),
         redactions=(),
     )
+
+
+def front_matter_digests(read: list[Story], published_ids: set[str]) -> dict[str, list[str]]:
+    """{path: [id, `model.front_matter_digest`]} of each of our stories the profile publishes, as
+    read (before privacy): what the search index keeps to recognise a text-only edit later
+    (`search/edited.py`). Ids and hashes of published stories only: nothing withheld."""
+    return {s.path: [s.id, front_matter_digest(s)] for s in read if s.origin is None and s.id in published_ids}
 
 
 def published_story(story: Story, settings: Settings, matcher: PromptMatcher, visible_ids: set[str]) -> Story:

@@ -21,20 +21,16 @@ Plain Python: no MkDocs.
 from __future__ import annotations
 
 from harvest.core.archive import Archive, published_story, rescan_story
-from harvest.core.model import Story, front_matter_digest
+from harvest.core.model import front_matter_digest
 from harvest.core.privacy import Credits, is_visible
 from harvest.core.prompts import PromptMatcher
 from harvest.core.settings import Settings
 from harvest.search.documents import SearchDocument
 
 MOST_EDITED = 20
-STORIES_KEY = "stories"  # in the index manifest: {path: [id, front-matter digest]} of each indexed story
-
-
-def indexed_stories(read: list[Story], published_ids: set[str]) -> dict[str, list[str]]:
-    """What the manifest keeps to recognise a text-only edit later: each of our stories in the
-    index (as read, before privacy), by path."""
-    return {s.path: [s.id, front_matter_digest(s)] for s in read if s.origin is None and s.id in published_ids}
+# In the index manifest: `archive.front_matter_digests` of the stories it holds (the command line
+# and the site build both write it).
+STORIES_KEY = "stories"
 
 
 def edited_documents(settings: Settings, manifest: dict, changed: set[str]) -> list[SearchDocument] | None:

@@ -165,15 +165,23 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.context is None or self.corpus is None:
             return
+        from harvest.search.edited import STORIES_KEY
         from harvest.search.freshness import sources_signature, write_sources
         from harvest.search.index import index_dir, update_index
+        from harvest.site.front import versions_of
 
         try:
             settings = self.context.settings
             folder = index_dir(settings)
             config_file = Path(config.config_file_path) if config.config_file_path else None
             signature, detail = self.sources or sources_signature(settings, config_file)
-            report = update_index(self.corpus.docs, folder, settings.prompts, extra={"sources": signature})
+            # What `harvest index` keeps too, so that an edit after this build is read alone.
+            extra = {
+                "sources": signature,
+                "versions": sorted(versions_of(self.context.archive)),
+                STORIES_KEY: dict(self.context.front_matter),
+            }
+            report = update_index(self.corpus.docs, folder, settings.prompts, extra=extra)
             write_sources(folder, signature, detail)
             log.info(f"{report.summary()} in {settings.display_path(folder)}")
         except HarvestError as error:

@@ -29,6 +29,9 @@ class BuildContext:
     # Every story id on disk, withheld ones too: a reference to a withheld story is not a typo.
     # For checking references only; never rendered.
     known_story_ids: frozenset[str]
+    # `archive.front_matter_digests` of the published stories: {path: [id, digest]} (the search
+    # index keeps them, so `harvest index` can tell a text-only edit after a build).
+    front_matter: Mapping[str, list[str]]
     pages: Mapping[str, PageSpec]  # src_uri -> every Harvest page of this build (read-only view)
     # story id -> its rendered page cut into parts; filled as MkDocs renders the story pages,
     # so complete from `on_env` on (read-only view).

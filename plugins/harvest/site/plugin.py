@@ -24,7 +24,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
-from harvest.core.archive import Archive, publish, scan
+from harvest.core.archive import Archive, front_matter_digests, publish, scan
 from harvest.core.fileio import published_name
 from harvest.core.images import publish_images
 from harvest.core.model import Story
@@ -191,6 +191,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             settings=self.settings,
             archive=archive,
             known_story_ids=frozenset(s.id for s in collection.stories),
+            front_matter=MappingProxyType(front_matter_digests(collection.stories, {s.id for s in archive.stories})),
             pages=MappingProxyType(self.specs),
             story_html=StoryHtmlView(self.story_html, self._read_story),
         )
