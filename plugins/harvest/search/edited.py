@@ -44,7 +44,7 @@ def edited_documents(settings: Settings, manifest: dict, changed: set[str]) -> l
     if len(changed) > MOST_EDITED:
         return None
     if not isinstance(known, dict) or not isinstance(indexed, dict) or not isinstance(grouped, list):
-        return None  # an index made before this was kept, or by the site build
+        return None  # an index made before these were kept
     if any(not isinstance(known.get(rel), list) or known[rel][0] in grouped for rel in changed):
         return None  # a story the index does not hold (new, withheld, renamed) or one of several versions
     lessons, lesson_problems = load_lessons(settings)
