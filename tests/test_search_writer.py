@@ -173,3 +173,82 @@ def test_the_vocabulary_takes_the_writers_words_as_its_own_split_would(tmp_path,
     )
     writer.cancel()
     ix.close()
+
+
+def _rewrite(writer, segments, target=None):
+    """A segment copied into a new one (as a merge or `index._purge_deleted` copies it)."""
+    from whoosh.reading import SegmentReader
+
+    target = target or segments[0]
+    reader = SegmentReader(writer.storage, writer.schema, target)
+    writer.add_reader(reader)
+    reader.close()
+    return [s for s in segments if s.segment_id() != target.segment_id()]
+
+
+def _source(folder: Path, deleted: list[int]) -> None:
+    """300 documents (one indexed with a boost of its own), `deleted` deleted, one segment."""
+    folder.mkdir()
+    ix = whoosh_index.create_in(str(folder), build_schema(PROMPTS))
+    writer = Writer(ix, codec=CODEC, compound=False)
+    for number in range(300):
+        fields = _fields(number)
+        if number == 5:
+            fields["_title_boost"] = 2.0  # (its title's weights are not a count of words)
+        if number == 150:
+            fields["body"] += " zanzibar"  # a word in this document alone
+        writer.add_document(**fields)
+    writer.commit()
+    if deleted:
+        writer = SegmentWriter(ix, codec=CODEC, compound=False)
+        for number in deleted:
+            writer.delete_by_term("id", f"s{number:04d}")
+        writer.commit(merge=False)
+    ix.close()
+
+
+@pytest.mark.parametrize(
+    "deleted, added",
+    [
+        ([], 0),  # a merge: every document copied, renumbered after this commit's own
+        ([150, *range(0, 300, 7)], 0),  # a purge: the deleted documents dropped
+        ([0, 1, 2, 150, 299], 4),  # both: new documents first, then the copy
+    ],
+)
+def test_a_segment_copied_by_the_writer_is_whooshs_copy(tmp_path, deleted, added):
+    import shutil
+
+    _source(tmp_path / "source", deleted)
+    copies = {}
+    for name, make in (("whoosh", SegmentWriter), ("ours", Writer)):
+        folder = tmp_path / name
+        shutil.copytree(tmp_path / "source", folder)
+        ix = whoosh_index.open_dir(str(folder))
+        writer = make(ix, codec=CODEC, compound=False)
+        for number in range(1000, 1000 + added):
+            writer.add_document(**_fields(number))
+        writer.commit(mergetype=_rewrite)
+        assert [s.has_deletions() for s in ix._segments()] == [False]
+        assert ix.doc_count_all() == 300 - len(deleted) + added
+        ix.close()
+        copies[name] = (_segment_files(folder), _postings(folder))
+    (ours, our_postings), (theirs, their_postings) = copies["ours"], copies["whoosh"]
+    assert sorted(ours) == sorted(theirs)
+    for name, data in theirs.items():
+        if name not in ("pst", "trm"):  # stored fields, lengths: the same bytes
+            assert ours[name] == data, name
+    assert our_postings == their_postings
+    # Written by hand: "tree" is in every document's body; "zanzibar" in document 150's alone.
+    assert len(our_postings[("body", b"tree")][1]) == 300 - len(deleted) + added
+    assert (("body", b"zanzibar") in our_postings) is (150 not in deleted)
+    assert ("id", b"s0150") not in our_postings if 150 in deleted else ("id", b"s0150") in our_postings
+
+
+def test_a_withdrawn_documents_words_are_in_no_byte_of_the_copy(tmp_path):
+    _source(tmp_path / "ix", [150])
+    ix = whoosh_index.open_dir(str(tmp_path / "ix"))
+    Writer(ix, codec=CODEC).commit(mergetype=_rewrite)
+    ix.close()
+    data = b"".join(path.read_bytes() for path in (tmp_path / "ix").iterdir())
+    assert b"zanzibar" not in data and b"s0150" not in data
+    assert b"s0151" in data and b"tree" in data
