@@ -171,9 +171,12 @@ def needs_arguments(function: Callable[..., Any]) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def code_digest(code) -> bytes:
     """A function's code: its bytecode and constants, nested functions' code included (their
-    repr names a memory address)."""
+    repr names a memory address). Remembered: a page's data holds the same few functions as
+    every other page's (~25,000 calls a build at 5,000 stories), and code never changes; equal
+    code objects (the memo's keys) have equal bytecode, constants and names."""
     hasher = hashlib.blake2b(code.co_code, digest_size=20)
     for const in code.co_consts:
         hasher.update(code_digest(const) if inspect.iscode(const) else repr(const).encode("utf-8", "surrogatepass"))
