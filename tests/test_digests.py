@@ -251,11 +251,20 @@ def test_feed_content_is_clean_and_loads_nothing(built):
 
 def test_pages_announce_feeds_in_head(built):
     _, site = built
-    head = page(site, "lessons/safety").split("</head>", 1)[0]
+    lesson_head = head = page(site, "lessons/safety").split("</head>", 1)[0]
     hrefs = re.findall(r'<link rel="alternate feed" type="application/[a-z+]+" title="[^"]*" href="([^"]+)"', head)
     assert f"{SITE_URL}feeds/stories.atom.xml" in hrefs and f"{SITE_URL}feeds/lessons/safety.rss.xml" in hrefs
     head = page(site, "2026/flood-drill").split("</head>", 1)[0]
     assert 'type="application/rss+xml"' in head and "feeds/digests" not in head
+    # An Answers page's template writes them itself (no copy of a page of megabytes): once each.
+    answers = page(site, "answers/missing").split("</head>", 1)[0]
+    found = re.findall(r'<link rel="alternate feed" type="application/[a-z+]+" title="[^"]*" href="([^"]+)"', answers)
+    written = [f"{SITE_URL}feeds/stories.{kind}" for kind in ("atom.xml", "rss.xml", "json")]
+    assert sorted(found) == sorted(written)
+    # Where each was written: by the template, inside the head (the theme's indent follows); by
+    # the insertion after rendering, right before </head>.
+    assert answers.endswith("\n  ") and answers.rstrip().endswith(f'href="{SITE_URL}feeds/stories.json">')
+    assert lesson_head.endswith('safety.json">')
 
 
 def test_build_is_reproducible_and_follows_source_date_epoch(project):

@@ -127,3 +127,24 @@ def test_serve_checks_lookups_again_when_the_files_change(tmp_path, why, files, 
 
     assert rebuild(FIRST) is False  # reused, its lookups checked and held
     assert rebuild(files) is render
+
+
+@pytest.mark.parametrize(
+    "text, chunk",
+    [
+        ("", 4),
+        ("<p>plain ASCII</p>", 4),
+        ("<p>dash — quote ’ é</p>", 3),  # two- and three-byte characters across the pieces
+        ("<p>🌱 seed 🌾 harvest</p>" * 3, 5),  # four-byte characters
+        ("lone \ud800 surrogate", 2),  # written as a character reference
+        ("x" * 10, 10),  # exactly one piece
+    ],
+)
+def test_a_pages_output_hash_is_the_hash_of_the_bytes_mkdocs_writes(monkeypatch, text, chunk):
+    from harvest.site import pagestore
+
+    monkeypatch.setattr(pagestore, "TEXT_CHUNK", chunk)
+    written = text.encode("utf-8", errors="xmlcharrefreplace")  # as mkdocs' _build_page writes it
+    assert pagestore.output_hash(text) == hashlib.blake2b(written, digest_size=20).hexdigest()
+    if "\ud800" in text:
+        assert b"&#55296;" in written

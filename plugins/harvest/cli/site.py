@@ -111,7 +111,9 @@ def page_cache_on(config) -> bool:
 
 def run_build(args) -> int:
     from harvest.core.cache import keep_between_runs
+    from harvest.core.memory import give_back_big_blocks
 
+    give_back_big_blocks()  # (the rendered pages of megabytes: see core/memory.py)
     # One build: nothing this process reads is read again (core.cache). Set back afterwards, for
     # a caller that goes on in the same process (tests, an embedding program).
     keep_between_runs(False)
@@ -170,11 +172,13 @@ def run_serve(args) -> int:
     import mkdocs.commands.serve
     from mkdocs.commands.serve import serve
 
+    from harvest.core.memory import give_back_big_blocks
     from harvest.site.project import log_to_console, plugins_with
     from harvest.site.quick import QuickServer
 
     load_settings(args)
     log_to_console()
+    give_back_big_blocks()  # (every rebuild renders the pages of megabytes: see core/memory.py)
     options = profile_options(args)
     plugins: dict[str, Any] = {"plugins": plugins_with(Path(args.config_file), options)} if options else {}
     # Dirty rebuilds: MkDocs skips the pages the page cache reuses; the plugin removes what a

@@ -207,11 +207,29 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
             self.links,
         ]
 
+    def on_page_context(self, context, *, page: Page, config: MkDocsConfig, nav):
+        """The page's feed links, for a template that writes them in its <head> itself
+        (`harvest/answers.html`): an Answers page is megabytes, and inserting them afterwards
+        copies it whole while the page is alive (the build's peak of memory at 5,000 stories)."""
+        context["harvest_feed_links"] = self.feed_links(page, config)
+        return context
+
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         """Announce feeds in each page's <head>: the stories' everywhere, the digests' on digest
-        pages, a lesson's on its page. One string insertion per page."""
-        if not self.head_feeds or "</head>" not in output:
+        pages, a lesson's on its page. One string insertion per page whose template did not
+        write them."""
+        head_end = output.find("</head>")
+        if not self.head_feeds or head_end < 0:
             return output
+        links = str(self.feed_links(page, config))  # (plain text: Markup would escape the page)
+        if not links or links in output[:head_end]:
+            return output
+        return output[:head_end] + links + output[head_end:]
+
+    def feed_links(self, page: Page, config: MkDocsConfig) -> Markup:
+        """The <link> tags announcing the feeds of `page`."""
+        if not self.head_feeds:
+            return Markup("")
         feeds = list(self.head_feeds)
         uri = page.file.src_uri
         lesson = uri.removeprefix("lessons/").removesuffix(".md")
@@ -236,7 +254,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
                         media_type, title, label, href
                     )
                 )
-        return output.replace("</head>", "".join(tags) + "</head>", 1)
+        return Markup("").join(tags)
 
 
 def digest_archive(archive: Archive) -> Archive:

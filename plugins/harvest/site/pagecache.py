@@ -33,7 +33,7 @@ from typing import Any
 from mkdocs.structure.files import File, Files
 
 from harvest.site.fingerprint import Fingerprinter, Unhashable, digest_bytes
-from harvest.site.pagestore import PageStore, content_hash, link_or_copy
+from harvest.site.pagestore import PageStore, link_or_copy, output_hash
 from harvest.site.storyhtml import StoryHtml
 
 FORMAT = "1"  # bump when what a key covers changes
@@ -405,7 +405,7 @@ class PageCache:
     def page_written(self, src_uri: str, output: str, meta: dict) -> None:
         render = self.rendered.get(src_uri)
         if render is not None and output.strip():
-            render.output = content_hash(output.encode("utf-8", errors="xmlcharrefreplace"))
+            render.output = output_hash(output)
             render.meta = meta
             self.counts["rendered"] += 1
         self.current = None

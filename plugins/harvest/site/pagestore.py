@@ -33,6 +33,20 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=HASH_SIZE).hexdigest()
 
 
+TEXT_CHUNK = 1 << 20  # characters encoded at a time by `output_hash`
+
+
+def output_hash(text: str) -> str:
+    """`content_hash` of the text as MkDocs writes it (UTF-8, `xmlcharrefreplace`), encoded a
+    piece at a time: an Answers page at 5,000 stories is ~8 MB, and its whole encoding, made
+    while the page and a plugin's copy of it are alive, was the build's peak of memory. (Each
+    code point encodes alone, so the pieces' bytes are the whole text's.)"""
+    hasher = hashlib.blake2b(digest_size=HASH_SIZE)
+    for start in range(0, len(text), TEXT_CHUNK):
+        hasher.update(text[start : start + TEXT_CHUNK].encode("utf-8", errors="xmlcharrefreplace"))
+    return hasher.hexdigest()
+
+
 def _is_hex(text: object) -> bool:
     return isinstance(text, str) and len(text) == 2 * HASH_SIZE and all(c in "0123456789abcdef" for c in text)
 

@@ -102,6 +102,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.files: Files | None = None
         self.page_per_template: dict[str, str] = {}  # template -> one page built with it (site-relative)
         self.quick_parts: dict = {}  # serve: what a quick page needs of this build (site/quick.py)
+        # Only Harvest changes or reads pages: a story page's HTML can go once it is written.
+        self.release_written = not foreign_page_plugins(config)
         if self.serving:
             quick.arm(None)  # a build started: the last one's objects are being replaced
         try:
@@ -352,6 +354,12 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
                 "links": {f.src_uri: value for f, value in links.items()} if links is not None else None,
             }
             self.page_cache.page_written(page.file.src_uri, output, meta)
+        spec = self.specs.get(page.file.src_uri)
+        if self.release_written and spec is not None and spec.data.get("story") is not None:
+            # MkDocs keeps every page's HTML to the end of the build (~27 MB of story pages at
+            # 5,000 stories, alive while the biggest pages come last: the build's peak). Nothing
+            # reads a written story page's again; its cut (self.story_html) is what others show.
+            page.content = None
         return output
 
     @event_priority(CORE_FIRST)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -22,29 +22,67 @@ if TYPE_CHECKING:
 
 PERMALINK_CLASS = "headerlink"  # MkDocs toc's "¶" link in each heading
 FIGURE_CLASS = "harvest-image"  # the story's images (pages.story_markdown), after its text
+_SEPARATOR = "\x00"  # between the parts when packed (HTML text never holds it: nh3 drops it)
 
 
-@dataclass(frozen=True)
 class StoryHtml:
     """A story page's rendered text (its header is not in it: the template writes that), cut
-    where the read-aloud parts start."""
+    where the read-aloud parts start: the opening text (without title), then each prompt section
+    (with its <h2>); and the story's images, shown after the text, not in the read-aloud view.
 
-    parts: Sequence[str]  # opening text (without title), then each prompt section (with its <h2>)
-    figures: str  # the story's images, shown after the text, not in the read-aloud view
+    The core keeps one for every story to the end of the build (~30 MB of HTML at 5,000 stories,
+    alive while the biggest pages are rendered: the build's peak of memory), and reads each a
+    few times: the text is kept compressed (zlib at its fastest level, ~3x smaller), and
+    `parts` inflates it on each read."""
 
-    def section(self, index: int) -> str | None:
+    __slots__ = ("_packed", "figures")
+    _packed: bytes | tuple[str, ...]
+    figures: str
+
+    def __init__(self, parts: Sequence[str], figures: str) -> None:
+        joined = _SEPARATOR.join(parts)
+        if joined.count(_SEPARATOR) != len(parts) - 1 or not parts:  # (a part holding the separator)
+            packed: bytes | tuple[str, ...] = tuple(parts)
+        else:
+            packed = zlib.compress(joined.encode("utf-8", "surrogatepass"), 1)
+        object.__setattr__(self, "_packed", packed)
+        object.__setattr__(self, "figures", figures)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a StoryHtml does not change")
+
+    @property
+    def parts(self) -> list[str]:
+        """The parts (a new list on each read)."""
+        packed = self._packed
+        if isinstance(packed, tuple):
+            return list(packed)
+        return zlib.decompress(packed).decode("utf-8", "surrogatepass").split(_SEPARATOR)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StoryHtml) and (self.parts, self.figures) == (other.parts, other.figures)
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.parts), self.figures))
+
+    def __repr__(self) -> str:
+        return f"StoryHtml(parts={self.parts!r}, figures={self.figures!r})"
+
+    def section(self, index: int, parts: list[str] | None = None) -> str | None:
         """The HTML of section `index` without its heading, if the cut matched the story's sections."""
-        if index + 1 >= len(self.parts):
+        parts = self.parts if parts is None else parts  # (inflated once per call)
+        if index + 1 >= len(parts):
             return None
-        chunk = self.parts[index + 1]
+        chunk = parts[index + 1]
         end = chunk.find("</h2>")
         return chunk[end + 5 :].strip() if end >= 0 else chunk
 
     def answer(self, story: Story, section: Section) -> str | None:
         """The HTML of one of `story`'s sections, when the cut matched its sections."""
-        if len(self.parts) != len(story.sections) + 1:
+        parts = self.parts
+        if len(parts) != len(story.sections) + 1:
             return None
-        return self.section(story.sections.index(section))
+        return self.section(story.sections.index(section), parts)
 
 
 def split_story_html(html: str, section_count: int) -> StoryHtml:
