@@ -30,9 +30,7 @@ print(round(rss() - before, 1))
 
 
 def kept(mode: str, env: dict | None = None) -> float:
-    done = subprocess.run(
-        [sys.executable, "-c", KEPT, mode], capture_output=True, text=True, check=True, env=env
-    )
+    done = subprocess.run([sys.executable, "-c", KEPT, mode], capture_output=True, text=True, check=True, env=env)
     return float(done.stdout)
 
 
