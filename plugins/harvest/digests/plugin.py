@@ -62,6 +62,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         self.context = None
         self.archive: Archive | None = None  # what digests and feeds may carry (`pages`)
         self.files: Files | None = None
+        self._page_links: tuple[Page, Markup] | None = None  # the page in rendering and its feed links
         self.head_feeds: list[tuple[str, str]] = []  # (feed name, title) linked from every page's <head>
         self.digests_feed: tuple[str, str] = ("digests", "")
         self.lesson_feeds: set[str] = set()
@@ -211,7 +212,9 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         """The page's feed links, for a template that writes them in its <head> itself
         (`harvest/answers.html`): an Answers page is megabytes, and inserting them afterwards
         copies it whole while the page is alive (the build's peak of memory at 5,000 stories)."""
-        context["harvest_feed_links"] = self.feed_links(page, config)
+        links = self.feed_links(page, config)
+        self._page_links = (page, links)  # (for on_post_page: made once per page)
+        context["harvest_feed_links"] = links
         return context
 
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
@@ -221,7 +224,9 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         head_end = output.find("</head>")
         if not self.head_feeds or head_end < 0:
             return output
-        links = str(self.feed_links(page, config))  # (plain text: Markup would escape the page)
+        made, self._page_links = self._page_links, None
+        made_links = made[1] if made is not None and made[0] is page else self.feed_links(page, config)
+        links = str(made_links)  # (plain text: Markup would escape the page)
         if not links or links in output[:head_end]:
             return output
         return output[:head_end] + links + output[head_end:]
