@@ -12,8 +12,9 @@ from harvest.core.problems import WARNING, Problem
 def image_warnings(collection: Collection) -> list[Problem]:
     settings = collection.settings
     problems = []
+    root = settings.stories_dir.resolve()
     for story in collection.stories:
-        for ref, file in story_image_files(settings.stories_dir, story):
+        for ref, file in story_image_files(settings.stories_dir, story, root):
             if has_gps(file):
                 problems.append(
                     Problem(

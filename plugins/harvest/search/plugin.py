@@ -7,7 +7,8 @@ each story's analysis across rebuilds, so only changed stories are analysed agai
 stories for the core's story pages (`RelatedMemo`: reused, from memory or `.harvest/cache/`,
 when nothing they are computed from changed), the browser index files under `search/`, the
 search script and styles, and -- when the terminal index exists or `whoosh: always` -- an
-incremental update of `.harvest/index/<profile>/` after the site is written.
+incremental update of `.harvest/index/<profile>/` after the site is written (under `serve`, in
+a thread of its own once the build is over: `search.later`).
 The work is in `harvest.search`; this module only adapts it to MkDocs events.
 """
 
@@ -29,11 +30,15 @@ from harvest.core.problems import HarvestError
 from harvest.search.browser import BrowserMemo
 from harvest.search.config import SearchConfig
 from harvest.search.corpus import Corpus, CorpusMemo, corpus_of
+from harvest.search.later import AfterBuild, later_logger
 from harvest.search.related import RelatedMemo
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.pages import PageSpec
 
 log = get_plugin_logger(__name__)
+# What the update after a `serve` build says, outside MkDocs' loggers: a build running meanwhile
+# would count its warning as its own (and fail under --strict, or not store the page rendering).
+later_log = later_logger()
 SCRIPT_URI = "assets/harvest/search.js"
 STYLE_URI = "assets/harvest/search.css"
 INDEX_DIR = "search"
@@ -56,6 +61,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
     corpus_memo: CorpusMemo | None = None  # under `serve`: each story's analysis, across rebuilds
     related_memo: RelatedMemo | None = None  # the last related stories, by the key of their inputs
     browser_memo: BrowserMemo | None = None  # under `serve`: the last browser index's parts
+    after_build: AfterBuild | None = None  # under `serve`: the terminal index's update, after the build
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this hook makes MkDocs keep this plugin, and its memos, across `serve` rebuilds.
@@ -63,6 +69,18 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         self.corpus_memo = CorpusMemo() if self.serving else None
         self.related_memo = RelatedMemo()
         self.browser_memo = BrowserMemo() if self.serving else None
+        self.after_build = AfterBuild() if self.serving else None
+
+    def on_shutdown(self) -> None:
+        if self.after_build is not None and self.after_build.running:
+            log.info("finishing the terminal search index's update")
+        self.wait_for_index()
+
+    def wait_for_index(self) -> None:
+        """Until the terminal index's update of the last build is done (`serve` makes it after the
+        build; any other command during it)."""
+        if self.after_build is not None:
+            self.after_build.wait()
 
     @event_priority(-100)  # after Material's `offline` plugin, whose CDN shim we take out again
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
@@ -166,28 +184,35 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         if self.context is None or self.corpus is None:
             return
         from harvest.search.edited import STORIES_KEY
-        from harvest.search.freshness import sources_signature, write_sources
-        from harvest.search.index import index_dir, update_index
+        from harvest.search.freshness import sources_signature
         from harvest.site.front import versions_of
 
-        try:
-            settings = self.context.settings
-            folder = index_dir(settings)
-            config_file = Path(config.config_file_path) if config.config_file_path else None
-            signature, detail = self.sources or sources_signature(settings, config_file)
-            # What `harvest index` keeps too, so that an edit after this build is read alone.
-            extra = {
-                "sources": signature,
-                "versions": sorted(versions_of(self.context.archive)),
-                STORIES_KEY: dict(self.context.front_matter),
-            }
-            report = update_index(self.corpus.docs, folder, settings.prompts, extra=extra)
-            write_sources(folder, signature, detail)
-            log.info(f"{report.summary()} in {settings.display_path(folder)}")
-        except HarvestError as error:
-            raise PluginError(error.report()) from None
-        finally:
-            self.corpus = None
+        settings = self.context.settings
+        config_file = Path(config.config_file_path) if config.config_file_path else None
+        signature, detail = self.sources or sources_signature(settings, config_file)
+        # What `harvest index` keeps too, so that an edit after this build is read alone.
+        extra = {
+            "sources": signature,
+            "versions": sorted(versions_of(self.context.archive)),
+            STORIES_KEY: dict(self.context.front_matter),
+        }
+        docs, self.corpus = self.corpus.docs, None
+        if self.after_build is None:
+            try:
+                log.info(_update_terminal_index(settings, docs, extra, detail))
+            except HarvestError as error:
+                raise PluginError(error.report()) from None
+            return
+
+        def update() -> None:  # under `serve`: the browsers reload meanwhile
+            try:
+                later_log.info(_update_terminal_index(settings, docs, extra, detail))
+            except HarvestError as error:
+                later_log.warning(f"the terminal search index was not updated:\n{error.report()}")
+            except OSError as error:  # (a full disk…) a thread's exception would print a traceback
+                later_log.warning(f"the terminal search index was not updated: {error}")
+
+        self.after_build.start(update)
 
     def on_build_error(self, *, error: Exception) -> None:
         self.corpus = None
@@ -195,3 +220,14 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             self.corpus_memo.forget()  # a failed build may have stopped anywhere: start afresh
         if self.browser_memo is not None:
             self.browser_memo = BrowserMemo()
+
+
+def _update_terminal_index(settings, docs, extra: dict, detail) -> str:
+    """-> what was done, for the log."""
+    from harvest.search.freshness import write_sources
+    from harvest.search.index import index_dir, update_index
+
+    folder = index_dir(settings)
+    report = update_index(docs, folder, settings.prompts, extra=extra)
+    write_sources(folder, extra["sources"], detail)
+    return f"{report.summary()} in {settings.display_path(folder)}"

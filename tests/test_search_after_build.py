@@ -1,0 +1,143 @@
+"""Under `serve`, the terminal index is updated once the build is over, in a thread of its own
+(`search.later`): the browsers reload without waiting for it, and nothing is lost by it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import copy_project, run_harvest
+from harvest.search import plugin as search_plugin
+from harvest.search.later import AfterBuild
+
+ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
+SERVE_URL = "http://127.0.0.1:8000/"
+SOUP = "stories/2025/winter-soup-line.md"
+
+
+# --- the thread ------------------------------------------------------------------------------------
+
+
+def test_updates_run_one_after_another_outside_the_caller():
+    after, events = AfterBuild(), []
+    gate = threading.Event()
+
+    def first():
+        events.append(("first starts", threading.current_thread().name))
+        gate.wait(10)
+        events.append(("first ends", None))
+
+    after.start(first)
+    assert after.running
+    releaser = threading.Timer(0.3, gate.set)
+    releaser.start()
+    after.start(lambda: events.append(("second", None)))  # waits for the first to end
+    after.wait()
+    releaser.join()
+    assert events == [("first starts", "harvest-index-update"), ("first ends", None), ("second", None)]
+    assert not after.running
+    after.wait()  # nothing left: returns at once
+
+
+def test_the_thread_is_not_a_daemon():
+    """A `serve` stopped during an update finishes it before the process exits."""
+    after, seen = AfterBuild(), []
+    after.start(lambda: seen.append(threading.current_thread().daemon))
+    after.wait()
+    assert seen == [False]
+
+
+# --- serve builds ------------------------------------------------------------------------------------
+
+
+def _serve_build(project: Path, site: Path, startup: bool = False):
+    """One build as `harvest serve` runs it; -> its harvest-search plugin."""
+    from mkdocs.commands.build import build
+
+    from harvest.site.project import load_mkdocs_config
+
+    config = load_mkdocs_config(project / "mkdocs.yml", site_dir=str(site))
+    config.site_url = SERVE_URL
+    if startup:
+        config.plugins.on_startup(command="serve", dirty=True)
+    build(config, serve_url=SERVE_URL, dirty=True)
+    return config.plugins["harvest-search"]
+
+
+def _index_bytes(project: Path) -> bytes:
+    folder = project / ".harvest" / "index" / "public"
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()).lower()
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    project = copy_project(tmp_path / "archive")
+    assert run_harvest("index", cwd=project, env=ENV).returncode == 0  # `whoosh: auto` updates it
+    return project
+
+
+def test_serve_build_ends_before_the_index_update(project, tmp_path, monkeypatch):
+    gate, real = threading.Event(), search_plugin._update_terminal_index
+    monkeypatch.setattr(search_plugin, "_update_terminal_index", lambda *a: (gate.wait(30), real(*a))[1])
+    story = project / "stories" / "2026" / "flood-drill.md"
+    story.write_text(story.read_text().replace("boathouse", "harbourmaster's boathouse"))
+    plugin = _serve_build(project, tmp_path / "served", startup=True)
+    try:
+        assert plugin.after_build.running  # the build is over; its index update waits for the gate
+        assert (tmp_path / "served" / "2026" / "flood-drill" / "index.html").is_file()
+        assert b"harbourmaster" not in _index_bytes(project)
+    finally:
+        gate.set()
+        plugin.wait_for_index()
+    assert b"harbourmaster" in _index_bytes(project)
+    found = run_harvest("search", "--no-update", "--json", "harbourmaster", cwd=project, env=ENV)
+    assert '"id": "2026-03-flood-drill"' in found.stdout
+
+
+def test_a_story_removed_under_serve_leaves_the_index(project, tmp_path):
+    site = tmp_path / "served"
+    plugin = _serve_build(project, site, startup=True)
+    plugin.wait_for_index()
+    assert b"chickpea" in _index_bytes(project)  # the probe: a word only the soup line's story has
+    (project / SOUP).unlink()
+    plugin = _serve_build(project, site)
+    plugin.on_shutdown()  # as when `serve` stops: the update is finished first
+    assert not plugin.after_build.running
+    assert b"chickpea" not in _index_bytes(project)
+    result = run_harvest("search", "--json", "soup", cwd=project, env=ENV)
+    assert "updating the search index first" not in result.stderr  # it is current
+    assert "2025-02-winter-soup-line" not in result.stdout
+
+
+def test_a_failed_update_is_told_without_failing_the_next_build(project, tmp_path, monkeypatch, capsys):
+    from harvest.core.problems import HarvestError, Problem
+
+    def refuse(*args):
+        time.sleep(0.2)
+        raise HarvestError(
+            [Problem(".harvest/index/public", None, "index", "another harvest command is updating this index", "wait")]
+        )
+
+    monkeypatch.setattr(search_plugin, "_update_terminal_index", refuse)
+    plugin = _serve_build(project, tmp_path / "served", startup=True)
+    plugin.wait_for_index()
+    assert "the terminal search index was not updated" in capsys.readouterr().err
+    monkeypatch.undo()
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    plugin = _serve_build(project, tmp_path / "served")  # (strict or not, nothing of it counts here)
+    plugin.wait_for_index()
+
+
+def test_build_still_updates_the_index_before_it_ends(project):
+    """`harvest build` is one process: its update is part of it, as before."""
+    (project / SOUP).unlink()
+    result = run_harvest("build", cwd=project, env=ENV)
+    assert result.returncode == 0, result.stderr
+    assert "1 removed" in result.stderr
+    assert b"chickpea" not in _index_bytes(project)
