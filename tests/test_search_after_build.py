@@ -32,11 +32,11 @@ def test_updates_run_one_after_another_outside_the_caller():
 
     after.start(first)
     assert after.running
-    releaser = threading.Timer(0.3, gate.set)
-    releaser.start()
-    after.start(lambda: events.append(("second", None)))  # waits for the first to end
+    after.start(lambda: events.append(("second", None)))  # returns at once: it waits in its own thread
+    time.sleep(0.2)
+    assert events == [("first starts", "harvest-index-update")]  # the second waits for the first
+    gate.set()
     after.wait()
-    releaser.join()
     assert events == [("first starts", "harvest-index-update"), ("first ends", None), ("second", None)]
     assert not after.running
     after.wait()  # nothing left: returns at once

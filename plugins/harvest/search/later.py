@@ -5,7 +5,7 @@ terminal index (`.harvest/index/`) is not part of the site: bringing it up to da
 until the pages are out. At 5,000 stories that update takes ~0.7 s when little changed and
 ~15-20 s when a story is withdrawn (its segment is rewritten so its text leaves the disk).
 
-One update at a time, in order: each new one waits for the last. The thread is not a daemon,
+One update at a time, in order: each new one waits, in its own thread, for the last. The thread is not a daemon,
 so a `serve` stopped meanwhile finishes the update before the process exits (an index is never
 left half-written by us; an interrupted whoosh commit is dropped by whoosh).
 """
@@ -27,15 +27,22 @@ class AfterBuild:
         self._thread: threading.Thread | None = None
 
     def start(self, work: Callable[[], None]) -> None:
-        """Run `work` in its own thread once the previous update has finished. `work` reports its
-        own problems (the build that asked for it is over: there is nothing left to fail)."""
-        self.wait()
-        thread = threading.Thread(target=work, name="harvest-index-update", daemon=False)
+        """Run `work` in its own thread, once the previous update has finished: the caller (a
+        build's end) never waits for it. `work` reports its own problems (the build that asked
+        for it is over: there is nothing left to fail)."""
+        previous = self._thread
+
+        def after_previous() -> None:
+            if previous is not None:
+                previous.join()
+            work()
+
+        thread = threading.Thread(target=after_previous, name="harvest-index-update", daemon=False)
         self._thread = thread
         thread.start()
 
     def wait(self) -> None:
-        """Until the last update is done (a no-op when there is none)."""
+        """Until every update asked for is done (a no-op when there is none)."""
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join()
