@@ -456,3 +456,52 @@ def test_mkdocs_hooks_are_part_of_the_key(built, tmp_path):
     (project / "hook.py").write_text("def on_env(env, config, files):\n    return env  # edited\n", "utf-8")
     edited = build_into(project, tmp_path / "edited")
     assert edited == (0, first[0] + first[1])
+
+
+# --- serve: a reused story page's cut, kept with its entry (CutMemo) --------------------------------
+
+
+def _entry(parts: list[str], figures: str = "") -> dict:
+    return {"cut": {"parts": parts, "figures": figures}}
+
+
+def test_cut_memo_gives_one_cut_per_entry_object_across_builds():
+    from harvest.site.pagecache import CutMemo, cut_hash
+
+    memo = CutMemo()
+    first, other = _entry(["<p>opening</p>", "<h2>What surprised you?</h2><p>the rain</p>"]), _entry(["<p>b</p>"])
+    memo.next_build()
+    cut = memo.cut(first, first["cut"]["parts"], "")
+    assert cut.parts == ["<p>opening</p>", "<h2>What surprised you?</h2><p>the rain</p>"] and cut.figures == ""
+    memo.cut(other, other["cut"]["parts"], "")
+    memo.next_build()  # a rebuild: the store hands back the same entry object
+    assert memo.cut(first, first["cut"]["parts"], "") is cut
+    assert memo.hash_of(cut) == cut_hash(cut)
+    same_text = _entry(["<p>opening</p>", "<h2>What surprised you?</h2><p>the rain</p>"])
+    assert memo.cut(same_text, same_text["cut"]["parts"], "") is not cut  # another entry: its own cut
+    memo.next_build()  # `other` was not used by the last build: forgotten
+    again = memo.cut(other, other["cut"]["parts"], "<p>img</p>")
+    assert again.parts == ["<p>b</p>"] and again.figures == "<p>img</p>"
+    assert memo.hash_of(cut) is None or memo.hash_of(cut) == cut_hash(cut)
+
+
+def test_serve_rebuilds_keep_the_reused_story_cuts(built, tmp_path, monkeypatch):
+    from mkdocs.commands.build import build
+
+    from harvest.site.project import load_mkdocs_config
+
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    project, _ = with_store_of(built, tmp_path / "archive")
+    cuts = []
+    for startup in (True, False, False):
+        config = load_mkdocs_config(project / "mkdocs.yml", site_dir=str(tmp_path / "served"))
+        config.site_url = SERVE_URL
+        if startup:
+            config.plugins.on_startup(command="serve", dirty=True)
+        build(config, serve_url=SERVE_URL, dirty=True)
+        cuts.append(dict(config.plugins["harvest"].story_html))
+    assert len(cuts[0]) == 10  # every story the public profile publishes
+    # (the first build renders them: its serve URL gives other keys than the stored pages')
+    assert not any(cuts[1][story] is cuts[0][story] for story in cuts[0])
+    assert all(cuts[2][story] is cuts[1][story] for story in cuts[1])  # reused: not made again

@@ -39,10 +39,10 @@ from harvest.site.front import enrich_pages, language_name, people_date
 from harvest.site.frontconfig import footer_globals, front_options
 from harvest.site.pagecache import (
     PAGE_EVENTS,
+    CutMemo,
     DirtyNotice,
     PageCache,
     ReusableFile,
-    StoredPage,
     file_lookup,
     stale_outputs,
     store_folder,
@@ -82,6 +82,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     serving = False  # `harvest serve`: one site folder, rebuilt in place
     previous_outputs: set[str] = set()  # noqa: RUF012  (replaced, never changed, per instance)
     serve_store: PageStore | None = None
+    serve_cuts: CutMemo | None = None
     lookups_held: dict[str, str] = {}  # noqa: RUF012  (replaced in on_startup, per instance)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -92,6 +93,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         # serve: one page store for every rebuild (it remembers the entries and objects it checked)
         self.serve_store: PageStore | None = None
         self.lookups_held: dict[str, str] = {}
+        self.serve_cuts: CutMemo | None = None  # (with serve_store: the cuts of the entries it remembers)
 
     @event_priority(CORE_FIRST)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -145,7 +147,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         else:
             if self.serve_store is None or self.serve_store.folder != folder:
                 self.serve_store, self.lookups_held = PageStore(folder, remember=True), {}
-            cache = PageCache(self.serve_store, reuse=not foreign, lookups_held=self.lookups_held)
+                self.serve_cuts = CutMemo()
+            cache = PageCache(self.serve_store, reuse=not foreign, lookups_held=self.lookups_held, cuts=self.serve_cuts)
         # MkDocs' warning about dirty builds is dropped only where Harvest's is exact: a fresh
         # (staging) folder, or `serve`, whose leftovers the plugin removes. A `mkdocs build
         # --dirty` into an old site folder keeps it.
@@ -265,7 +268,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         """A reused page still gives what other pages read of it: its title, metadata and anchors, and
         a story page its cut. -> False when the entry lacks them (the page is rendered)."""
         story = self.specs[file.src_uri].data.get("story")
-        stored = StoredPage.read(entry, story is not None)
+        assert self.page_cache is not None
+        stored = self.page_cache.stored_page(entry, story is not None)
         page, files = file.page, self.files
         if stored is None or page is None or files is None:
             return False
