@@ -42,6 +42,22 @@ def test_updates_run_one_after_another_outside_the_caller():
     after.wait()  # nothing left: returns at once
 
 
+def test_an_update_still_waiting_gives_way_to_a_newer_one():
+    """Three builds end while the first's update runs: the second's, made stale by the third's
+    (which covers everything it would do), is dropped; the first and the third run."""
+    after, done = AfterBuild(), []
+    gate = threading.Event()
+    after.start(lambda: (gate.wait(10), done.append("first")))
+    after.start(lambda: done.append("second"))
+    after.start(lambda: done.append("third"))
+    gate.set()
+    after.wait()
+    assert done == ["first", "third"]
+    after.start(lambda: done.append("fourth"))  # nothing waiting: it runs
+    after.wait()
+    assert done == ["first", "third", "fourth"]
+
+
 def test_the_thread_is_not_a_daemon():
     """A `serve` stopped during an update finishes it before the process exits."""
     after, seen = AfterBuild(), []

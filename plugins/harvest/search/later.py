@@ -21,35 +21,37 @@ LOGGER = "harvest.index-update"
 
 
 class AfterBuild:
-    """The terminal index update of the last build, running or done."""
+    """The terminal index updates asked for by the builds, running, waiting or done."""
 
     def __init__(self) -> None:
-        self._thread: threading.Thread | None = None
+        self._latest: threading.Thread | None = None
 
     def start(self, work: Callable[[], None]) -> None:
         """Run `work` in its own thread, once the previous update has finished: the caller (a
-        build's end) never waits for it. `work` reports its own problems (the build that asked
-        for it is over: there is nothing left to fail)."""
-        previous = self._thread
+        build's end) never waits for it. An update still waiting when a newer one is asked for
+        is dropped: each brings the index in line with its whole build, so the newer one does
+        all the older would (a withdrawn story is still absent from it, and purged). `work`
+        reports its own problems (the build that asked for it is over: nothing left to fail)."""
+        previous = self._latest
 
         def after_previous() -> None:
             if previous is not None:
                 previous.join()
-            work()
+            if self._latest is threading.current_thread():
+                work()
 
         thread = threading.Thread(target=after_previous, name="harvest-index-update", daemon=False)
-        self._thread = thread
+        self._latest = thread
         thread.start()
 
     def wait(self) -> None:
         """Until every update asked for is done (a no-op when there is none)."""
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join()
+        if self._latest is not None:
+            self._latest.join()
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._latest is not None and self._latest.is_alive()
 
 
 def later_logger() -> logging.Logger:
