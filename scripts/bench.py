@@ -18,7 +18,9 @@ figure with the 1-minute load average it was measured under, `harvest index` fro
 nothing changed and after one edit, each a new process as a user runs it (medians of --repeat).
 With --repeat-build the same site is also built again with nothing changed and after editing one
 story's text (the cache warm), and `harvest serve`'s rebuilds are timed in one process as serve
-runs them (a story's text edited; a story added; a story's lessons changed), and a real
+runs them (a story's text edited; a story added; a story's lessons changed; the added story
+removed), each with the seconds its terminal-index update took after it (`*_index_after_s`,
+waited for before the next change), and a real
 `harvest serve` on 127.0.0.1 is timed from a story's text edited to its page showing it over HTTP
 (`serve_live_edit_shown_s`) and to the end of the rebuild (`serve_live_edit_rebuilt_s`).
 --no-bare skips the Material build; --no-features the search, browser and zip figures.
@@ -136,11 +138,19 @@ first.plugins.on_startup(command="serve", dirty=True)
 t = time.perf_counter(); build(first, serve_url="http://127.0.0.1:8000/", dirty=True)
 out = {"serve_first_build_s": round(time.perf_counter() - t, 2)}
 story = sorted(project.glob("stories/*/story-00002.md"))[0]
+def index_after(c):
+    # The terminal index is updated after each rebuild, in its own thread: timed apart, and
+    # waited for, so that no timed rebuild shares the machine with the last one's update.
+    t = time.perf_counter(); c.plugins["harvest-search"].wait_for_index()
+    return round(time.perf_counter() - t, 2)
+out["serve_first_index_after_s"] = index_after(first)
 def timed(name, change):
     change()
     la = round(os.getloadavg()[0], 2)
-    t = time.perf_counter(); build(config(), serve_url="http://127.0.0.1:8000/", dirty=True)
+    c = config()
+    t = time.perf_counter(); build(c, serve_url="http://127.0.0.1:8000/", dirty=True)
     out[name] = [round(time.perf_counter() - t, 2), la]
+    out[name.removesuffix("_s") + "_index_after_s"] = index_after(c)
 timed("serve_nothing_changed_s", lambda: None)
 def text_edit():
     story.write_text(story.read_text().replace("\\n\\n## ", "\\n\\nServe edit.\\n\\n## ", 1))
@@ -154,6 +164,7 @@ def lessons():
     lines[at] = "lessons: [outreach]" if lines[at] != "lessons: [outreach]" else "lessons: [joy]"
     story.write_text("\\n".join(lines))
 timed("serve_lessons_changed_s", lessons)
+timed("serve_story_removed_s", lambda: (story.parent / "story-99999.md").unlink())
 import shutil; shutil.rmtree(site, ignore_errors=True)  # the preview folder, as serve removes it
 print(json.dumps(out))
 """
