@@ -5,9 +5,10 @@ terminal index (`.harvest/index/`) is not part of the site: bringing it up to da
 until the pages are out. At 5,000 stories that update takes ~0.7 s when little changed and
 ~15-20 s when a story is withdrawn (its segment is rewritten so its text leaves the disk).
 
-One update at a time, in order: each new one waits, in its own thread, for the last. The thread is not a daemon,
-so a `serve` stopped meanwhile finishes the update before the process exits (an index is never
-left half-written by us; an interrupted whoosh commit is dropped by whoosh).
+One update at a time, in order: each new one waits, in its own thread, for the last, and one
+still waiting when a newer one is asked for is dropped (the newer one does all it would). The
+thread is not a daemon, and `serve`'s shutdown waits for it: a `serve` stopped meanwhile
+finishes the update before the process exits.
 """
 
 from __future__ import annotations

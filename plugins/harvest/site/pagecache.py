@@ -217,7 +217,7 @@ class CutMemo:
     """`serve`: the cut of a reused story page, made once from its entry, with the hash of its
     text. The page store hands back the very same entry object while a page's key holds (it
     remembers what it read), and a `StoryHtml` never changes: so the cut is not compressed and
-    hashed again for every story page at every rebuild (~0.7 s at 5,000 stories). Holds what the
+    hashed again for every story page at every rebuild (~1.5 s at 5,000 stories). Holds what the
     last build used, nothing older."""
 
     def __init__(self) -> None:
