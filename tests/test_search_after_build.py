@@ -146,8 +146,12 @@ def test_a_failed_update_is_told_without_failing_the_next_build(project, tmp_pat
     monkeypatch.undo()
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
-    plugin = _serve_build(project, tmp_path / "served")  # (strict or not, nothing of it counts here)
+    story = project / "stories" / "2026" / "flood-drill.md"
+    story.write_text(story.read_text().replace("boathouse", "harbourmaster's boathouse"))
+    plugin = _serve_build(project, tmp_path / "served")  # the next build, and its update, go on
     plugin.wait_for_index()
+    assert "search index updated: 0 added, 1 changed" in capsys.readouterr().err
+    assert b"harbourmaster" in _index_bytes(project)
 
 
 def test_build_still_updates_the_index_before_it_ends(project):
