@@ -379,8 +379,8 @@ def test_paths_count_from_the_project_folder(one, other, same):
 SERVE_URL = "http://127.0.0.1:8000/"
 
 
-def serve_build(project: Path, site: Path, dirty: bool, startup: bool = False) -> None:
-    """One build as `mkdocs serve` runs it (plugins kept between rebuilds: on_startup)."""
+def serve_build(project: Path, site: Path, dirty: bool, startup: bool = False):
+    """One build as `mkdocs serve` runs it (plugins kept between rebuilds: on_startup); -> its config."""
     from mkdocs.commands.build import build
 
     from harvest.site.project import load_mkdocs_config
@@ -390,6 +390,7 @@ def serve_build(project: Path, site: Path, dirty: bool, startup: bool = False) -
     if startup:
         config.plugins.on_startup(command="serve", dirty=dirty)
     build(config, serve_url=SERVE_URL, dirty=dirty)
+    return config
 
 
 @pytest.mark.parametrize(
@@ -486,20 +487,12 @@ def test_cut_memo_gives_one_cut_per_entry_object_across_builds():
 
 
 def test_serve_rebuilds_keep_the_reused_story_cuts(built, tmp_path, monkeypatch):
-    from mkdocs.commands.build import build
-
-    from harvest.site.project import load_mkdocs_config
-
     for key, value in ENV.items():
         monkeypatch.setenv(key, value)
     project, _ = with_store_of(built, tmp_path / "archive")
     cuts = []
     for startup in (True, False, False):
-        config = load_mkdocs_config(project / "mkdocs.yml", site_dir=str(tmp_path / "served"))
-        config.site_url = SERVE_URL
-        if startup:
-            config.plugins.on_startup(command="serve", dirty=True)
-        build(config, serve_url=SERVE_URL, dirty=True)
+        config = serve_build(project, tmp_path / "served", dirty=True, startup=startup)
         cuts.append(dict(config.plugins["harvest"].story_html))
     assert len(cuts[0]) == 10  # every story the public profile publishes
     # (the first build renders them: its serve URL gives other keys than the stored pages')

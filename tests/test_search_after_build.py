@@ -12,9 +12,9 @@ import pytest
 from conftest import copy_project, run_harvest
 from harvest.search import plugin as search_plugin
 from harvest.search.later import AfterBuild
+from test_page_cache import serve_build
 
 ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
-SERVE_URL = "http://127.0.0.1:8000/"
 SOUP = "stories/2025/winter-soup-line.md"
 
 
@@ -71,16 +71,7 @@ def test_the_thread_is_not_a_daemon():
 
 def _serve_build(project: Path, site: Path, startup: bool = False):
     """One build as `harvest serve` runs it; -> its harvest-search plugin."""
-    from mkdocs.commands.build import build
-
-    from harvest.site.project import load_mkdocs_config
-
-    config = load_mkdocs_config(project / "mkdocs.yml", site_dir=str(site))
-    config.site_url = SERVE_URL
-    if startup:
-        config.plugins.on_startup(command="serve", dirty=True)
-    build(config, serve_url=SERVE_URL, dirty=True)
-    return config.plugins["harvest-search"]
+    return serve_build(project, site, dirty=True, startup=startup).plugins["harvest-search"]
 
 
 def _index_bytes(project: Path) -> bytes:
