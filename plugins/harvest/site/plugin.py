@@ -49,6 +49,7 @@ from harvest.site.pagecache import (
 )
 from harvest.site.pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from harvest.site.pagestore import PageStore
+from harvest.site.rebuilds import RebuildCollector
 from harvest.site.storyhtml import StoryHtml, split_story_html
 
 log = get_plugin_logger(__name__)
@@ -84,6 +85,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     serve_store: PageStore | None = None
     serve_cuts: CutMemo | None = None
     lookups_held: dict[str, str] = {}  # noqa: RUF012  (replaced in on_startup, per instance)
+    collector: RebuildCollector | None = None  # serve: the cycle collector around each rebuild
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this hook also makes MkDocs keep this plugin across `serve` rebuilds, and with
@@ -94,6 +96,11 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.serve_store: PageStore | None = None
         self.lookups_held: dict[str, str] = {}
         self.serve_cuts: CutMemo | None = None  # (with serve_store: the cuts of the entries it remembers)
+        self.collector = RebuildCollector() if self.serving else None
+
+    def on_shutdown(self) -> None:
+        if self.collector is not None:
+            self.collector.build_ends()
 
     @event_priority(CORE_FIRST)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -335,8 +342,13 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.quick_parts["env"] = env
         return env
 
+    # Before every other plugin's: the rebuild's full collection comes before the build's work,
+    # and after every on_config (each plugin lets go of its last build's objects there).
+    @event_priority(100)
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         """The theme's custom_dir (overrides/) is published as it is: it may load nothing from elsewhere."""
+        if self.collector is not None:
+            self.collector.build_starts()
         overrides = config.theme.custom_dir
         if overrides and Path(overrides).is_dir():
             self._refuse_outside_loads(Path(overrides), OVERRIDES_HINT)
@@ -374,6 +386,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         reading all of them cost 5 s at 1,000 stories; a file whose bytes were cleared before is
         not parsed again (`offline.verdicts`). The offline build (`check_site: false`) skips it:
         `pack` reads every page of its copy."""
+        if self.collector is not None:
+            self.collector.build_ends()
         cache, files = self.page_cache, self.files
         if cache is not None and files is not None:
             cache.place_reused()
@@ -400,6 +414,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         return server
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.collector is not None:
+            self.collector.build_ends()
         if self.page_cache is not None:
             self.page_cache.finish()
 
