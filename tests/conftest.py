@@ -77,6 +77,17 @@ def project(tmp_path) -> Path:
     return copy_project(tmp_path / "archive")
 
 
+@pytest.fixture(autouse=True)
+def pythons_cycle_collector():
+    """A test that runs serve's rebuilds in this process without stopping serve (no on_shutdown)
+    leaves full collections off (`site.rebuilds`): Python's settings back after each test."""
+    import gc
+
+    saved = gc.get_threshold()
+    yield
+    gc.set_threshold(*saved)
+
+
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory) -> Path:
     """The sample archive built once (public profile) for read-only assertions."""

@@ -1,5 +1,6 @@
 """`harvest serve`'s rebuilds and Python's cycle collector (`site.rebuilds`): one full collection
-when a rebuild starts, none during it, Python's own settings again when it ends, failed or not."""
+when a rebuild starts, none made by Python itself from the first rebuild until serve stops, and
+Python's own settings again then."""
 
 from __future__ import annotations
 
@@ -46,31 +47,22 @@ def test_the_first_build_is_left_to_python(collector_off):
     collector.build_starts()
     assert gc.get_threshold() == PYTHONS
     assert garbage() is not None  # not collected: the first build starts with nothing to collect
-    collector.build_ends()
+    collector.release()
     assert gc.get_threshold() == PYTHONS
 
 
-def test_a_rebuild_collects_first_then_no_full_collection_until_it_ends(collector_off):
+def test_each_rebuild_collects_first_and_python_makes_no_full_collection_until_release(collector_off):
     collector = RebuildCollector()
     collector.build_starts()
-    collector.build_ends()
-    garbage = ring()
-    collector.build_starts()
-    assert garbage() is None
-    assert gc.get_threshold() == (700, 10, NO_FULL_COLLECTION)
-    collector.build_ends()
+    for _ in range(2):
+        garbage = ring()
+        collector.build_starts()
+        assert garbage() is None
+        assert gc.get_threshold() == (700, 10, NO_FULL_COLLECTION)  # (between rebuilds too)
+    collector.release()
+    assert gc.get_threshold() == PYTHONS  # not the raised setting the second rebuild found
+    collector.release()  # twice: nothing more
     assert gc.get_threshold() == PYTHONS
-    collector.build_ends()  # twice: nothing more
-    assert gc.get_threshold() == PYTHONS
-
-
-def test_a_build_that_never_said_it_ended_leaves_pythons_settings_behind(collector_off):
-    collector = RebuildCollector()
-    for _ in range(3):
-        collector.build_starts()  # (the 2nd and 3rd are rebuilds; neither said it ended)
-    assert gc.get_threshold() == (700, 10, NO_FULL_COLLECTION)
-    collector.build_ends()
-    assert gc.get_threshold() == PYTHONS  # not the raised setting the 3rd found
 
 
 # --- in serve's rebuilds ------------------------------------------------------------------------
@@ -89,7 +81,7 @@ def first_page(config) -> weakref.ref:
     return weakref.ref(page)
 
 
-def test_serve_rebuild_starts_without_the_last_builds_pages(project, tmp_path, collector_off, monkeypatch):
+def test_serve_rebuild_starts_without_the_last_builds_pages(project, tmp_path, collector_off, monkeypatch, caplog):
     site = tmp_path / "site"
     last_page = first_page(serve_build(project, site, dirty=True, startup=True))
     assert last_page() is not None  # the collector is off: a cycle outlives its build
@@ -102,20 +94,17 @@ def test_serve_rebuild_starts_without_the_last_builds_pages(project, tmp_path, c
         set_threshold(*values)
 
     monkeypatch.setattr(gc, "set_threshold", noted)
-    config = serve_build(project, site, dirty=True)
-    # Raised once the last build's pages were collected (its plugin state let go in on_config),
-    # then Python's own settings again.
-    assert raised == [((700, 10, NO_FULL_COLLECTION), True), (PYTHONS, True)]
-    assert gc.get_threshold() == PYTHONS
-    assert (site / "index.html").is_file() and config.plugins["harvest"].files is not None
-
-
-def test_a_failed_rebuild_gives_python_its_settings_back(project, tmp_path, collector_off, caplog):
-    site = tmp_path / "site"
-    serve_build(project, site, dirty=True, startup=True)
+    # (its plugin state let go in on_config, the last build's pages are collected, then the
+    # threshold is raised; a failed rebuild changes nothing to that)
     story = project / "stories/2025/winter-soup-line.md"
     story.write_text(story.read_text("utf-8").replace("title:", "titel: Typo\ntitle:", 1), "utf-8")
     with pytest.raises(Abort):
         serve_build(project, site, dirty=True)
     assert "titel: unknown field" in caplog.text
-    assert gc.get_threshold() == PYTHONS
+    assert raised == [((700, 10, NO_FULL_COLLECTION), True)]
+    story.write_text(story.read_text("utf-8").replace("titel: Typo\n", "", 1), "utf-8")
+    config = serve_build(project, site, dirty=True)
+    assert raised == [((700, 10, NO_FULL_COLLECTION), True)] and gc.get_threshold() == (700, 10, NO_FULL_COLLECTION)
+    assert (site / "index.html").is_file()
+    config.plugins.on_shutdown()  # serve stops
+    assert raised[1:] == [(PYTHONS, True)] and gc.get_threshold() == PYTHONS

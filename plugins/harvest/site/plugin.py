@@ -85,7 +85,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     serve_store: PageStore | None = None
     serve_cuts: CutMemo | None = None
     lookups_held: dict[str, str] = {}  # noqa: RUF012  (replaced in on_startup, per instance)
-    collector: RebuildCollector | None = None  # serve: the cycle collector around each rebuild
+    collector: RebuildCollector | None = None  # serve: the cycle collector across rebuilds
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this hook also makes MkDocs keep this plugin across `serve` rebuilds, and with
@@ -100,7 +100,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
     def on_shutdown(self) -> None:
         if self.collector is not None:
-            self.collector.build_ends()
+            self.collector.release()
 
     @event_priority(CORE_FIRST)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
@@ -386,8 +386,6 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         reading all of them cost 5 s at 1,000 stories; a file whose bytes were cleared before is
         not parsed again (`offline.verdicts`). The offline build (`check_site: false`) skips it:
         `pack` reads every page of its copy."""
-        if self.collector is not None:
-            self.collector.build_ends()
         cache, files = self.page_cache, self.files
         if cache is not None and files is not None:
             cache.place_reused()
@@ -414,8 +412,6 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         return server
 
     def on_build_error(self, *, error: Exception) -> None:
-        if self.collector is not None:
-            self.collector.build_ends()
         if self.page_cache is not None:
             self.page_cache.finish()
 
