@@ -20,7 +20,8 @@ With --repeat-build the same site is also built again with nothing changed and a
 story's text (the cache warm), and `harvest serve`'s rebuilds are timed in one process as serve
 runs them (a story's text edited; a story added; a story's lessons changed; the added story
 removed), each with the seconds its terminal-index update took after it (`*_index_after_s`,
-waited for before the next change), and a real
+waited for before the next change) and the seconds and full passes of Python's cycle collector
+during it (`*_gc`: [seconds, full collections]), and a real
 `harvest serve` on 127.0.0.1 is timed from a story's text edited to its page showing it over HTTP
 (`serve_live_edit_shown_s`) and to the end of the rebuild (`serve_live_edit_rebuilt_s`).
 --no-bare skips the Material build; --no-features the search, browser and zip figures.
@@ -123,7 +124,7 @@ def repeat_builds(project: Path, env: dict, repeat: int, cold_s: float) -> dict:
 
 
 SERVE_SCRIPT = """
-import json, os, sys, tempfile, time
+import gc, json, os, sys, tempfile, time
 from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
@@ -144,12 +145,22 @@ def index_after(c):
     t = time.perf_counter(); c.plugins["harvest-search"].wait_for_index()
     return round(time.perf_counter() - t, 2)
 out["serve_first_index_after_s"] = index_after(first)
+collecting = {"seconds": 0.0, "full": 0}  # Python's cycle collector during a timed rebuild
+def collector(phase, info, started=[0.0]):
+    if phase == "start":
+        started[0] = time.perf_counter()
+    else:
+        collecting["seconds"] += time.perf_counter() - started[0]
+        collecting["full"] += info["generation"] == 2
+gc.callbacks.append(collector)
 def timed(name, change):
     change()
     la = round(os.getloadavg()[0], 2)
     c = config()
+    collecting.update(seconds=0.0, full=0)
     t = time.perf_counter(); build(c, serve_url="http://127.0.0.1:8000/", dirty=True)
     out[name] = [round(time.perf_counter() - t, 2), la]
+    out[name.removesuffix("_s") + "_gc"] = [round(collecting["seconds"], 2), collecting["full"]]
     out[name.removesuffix("_s") + "_index_after_s"] = index_after(c)
 timed("serve_nothing_changed_s", lambda: None)
 def text_edit():
