@@ -3,7 +3,7 @@
 A serve process keeps what it learnt between rebuilds (the stories read, their pages and cuts,
 the search documents): at 5,000 stories each full collection walks all of it, ~1 s on a 2-core
 machine. Python starts a full collection whenever enough objects have outlived the last one, and
-a rebuild makes enough for 2-4 of them: 1.6-4.2 s of an 11-20 s rebuild, measured. So, from the
+a rebuild makes enough for 2-4 of them: 1.6-3.6 s of a 10-22 s rebuild, measured. So, from the
 first rebuild on:
 - each rebuild starts with one full collection: the last build's cycles go (MkDocs' pages,
   files and navigation refer to each other), so memory stays what it was;
