@@ -62,6 +62,8 @@ def _built(text: str) -> str:
     return "".join(list(text))  # equal text, another (never interned) object
 
 
+SECTION = Section("What surprised us?", "surprised", "The phone tree.", 14, 3)
+
 SAME = [
     ("an interned and a built string", ["hello_world"], [_built("hello_world")]),
     ("a short tuple and list", (1, "x", None), [1, "x", None]),
@@ -73,6 +75,10 @@ SAME = [
         {"a": [1, 2], "b": {"c": dt.date(2026, 1, 2)}},
         {"a": [1, 2], "b": {"c": dt.date(2026, 1, 2)}},
     ),
+    # Small values are written in place (no node of their own): by value all the same.
+    ("a (story, answer) pair as tuple and list", [(_story(), SECTION)], [[_story(), SECTION]]),
+    ("sections built apart", [SECTION, SECTION], [Section(*vars(SECTION).values()), SECTION]),
+    ("a small dict and a long one's copy", [{"a": 1}, dict.fromkeys(range(9))], [{"a": 1}, dict.fromkeys(range(9))]),
 ]
 
 DIFFERENT = [
@@ -104,6 +110,24 @@ DIFFERENT = [
     ("a story's extra field", _story(), _story(extra={"pronouns": "they"})),
     ("a story's embargo", _story(), _story(embargo_until=dt.date(2027, 1, 1))),
     ("a list of stories, one changed", [_story(), _story(id="s2")], [_story(), _story(id="s2", title="B")]),
+    # In place or a node of its own, a value stays apart from every other.
+    ("a list in a list and its items", [[1, 2]], [1, 2]),
+    ("a list of 8 lists or 9", [[1]] * 8, [[1]] * 9),
+    ("a dict of 8 items or 9", dict.fromkeys(range(8)), dict.fromkeys(range(9))),
+    ("an empty dict and an empty list", [{}], [[]]),
+    ("a small dict and its pairs' items", [{"a": 1}], [["a", 1]]),
+    ("a dict's value, in place", [{"a": 1}], [{"a": 2}]),
+    ("a section and its fields", [SECTION], [list(vars(SECTION).values())]),
+    ("a section and a dataclass with its fields", [SECTION], [Note(SECTION.heading)]),
+    ("an answer's text", [SECTION], [Section("What surprised us?", "surprised", "The phone tree!", 14, 3)]),
+    (
+        "a heading marked safe",
+        [SECTION],
+        [Section(Markup("What surprised us?"), "surprised", "The phone tree.", 14, 3)],
+    ),
+    ("a section seen first or later", [Note("x"), SECTION], [Note("x"), Section("What", None, "", 1, 0)]),
+    ("a pair's story", [(_story(), SECTION)], [(_story(id="s2"), SECTION)]),
+    ("a pair and its reverse", [(_story(), SECTION)], [(SECTION, _story())]),
 ]
 
 

@@ -10,13 +10,21 @@ closure). When unsure, more goes in, never less: an object it cannot read raises
 The form is a Merkle tree written with `marshal` (format 0: no references, no interning
 marks, so equal values give equal bytes; and what it writes reads back as the same types and
 values, so unequal values give unequal bytes). A node -- a container, a dataclass -- is one
-marshalled list of its items: scalars of the exact types marshal knows (str, int, float, bool,
-None, bytes) as themselves, a short list or tuple of such scalars as a list, anything else as
-a tagged tuple (a date as its type and ISO text, a node as the hash of its own form). Genuine
-tuples never appear as themselves, so a tag cannot be mistaken for a value. A node shared by
-many pages (a `Story`, the stories of a lesson) is hashed once per build: the memo keeps it by
-identity (and alive, so its id is not reused). One C call per node instead of a Python call
-per value is what makes keying 10,000 pages cheap.
+marshalled list of its items' forms: scalars of the exact types marshal knows (str, int, float,
+bool, None, bytes) as themselves, anything else as a tagged tuple (a date as its type and ISO
+text, a node as the hash of its own form). Genuine tuples never appear as themselves, so a tag
+cannot be mistaken for a value. A node shared by many pages (a `Story`, the stories of a
+lesson) is hashed once per build: the memo keeps it by identity (and alive, so its id is not
+reused). One C call per node instead of a Python call per value is what makes keying 10,000
+pages cheap.
+
+Small values are written in place, inside the form of what holds them, not hashed as nodes of
+their own: a list or tuple of at most `SHORT` items as the list of their forms, a dict of at
+most `SHORT` items and a dataclass of a few short scalars (a credited person) as a tagged tuple
+around theirs. A page holds thousands of them (its (story, answer) pairs, each story's lessons
+and credits), and hashing each apart was a third of keying 5,000 stories' pages. In place, a
+value is still written by its items' forms, as its node would be: it stays as distinct from
+every other value. Its form is kept by identity too, as a node's hash is.
 """
 
 from __future__ import annotations
@@ -37,15 +45,22 @@ SCALARS = frozenset({str, int, float, bool, type(None), bytes})  # exact types: 
 # The objects of one build never change during it: hash each shared one once (by identity;
 # the memo keeps it alive, so its id is not reused). Dataclasses too.
 MEMO_TYPES = (dict, list, tuple)
-SHORT = 8  # a list or tuple of at most this many scalars is written in place (a story's lessons)
+SHORT = 8  # a list, tuple or dict of at most this many items is written in place (a story's lessons)
+# A dataclass of scalars with more text than this is a node: its hash stands for it wherever it
+# is shown again (a section's answer in its story and on the Answers pages), not its text.
+RECORD_TEXT = 200
 _DATES = (dt.date, dt.datetime, dt.time)
 _FIELDS: dict[type, tuple[str, ...]] = {}  # dataclass type -> its field names (dataclasses.fields is slow)
 # Tags of the tuples that stand for what is not a plain scalar (see the module's docstring).
-NODE, DATE, PATH, TEXT, NUMBER, BYTES = range(6)
+NODE, DATE, PATH, TEXT, NUMBER, BYTES, MAP, RECORD = range(8)
 
 
 class Unhashable(TypeError):
     """A value whose canonical form is unknown: its page is not reused."""
+
+
+def _sized(value: object) -> bool:
+    return type(value) is str or type(value) is bytes
 
 
 def _field_names(kind: type) -> tuple[str, ...]:
@@ -57,7 +72,7 @@ def _field_names(kind: type) -> tuple[str, ...]:
 
 class Fingerprinter:
     def __init__(self, fallback: Callable[[object], str] | None = None, root: str | None = None) -> None:
-        self._memo: dict[int, tuple[object, bytes]] = {}
+        self._memo: dict[int, tuple[object, object]] = {}  # id -> (value, its form as an item)
         # Paths under `root` (the project folder) count from it: a moved or copied archive still
         # has its pages (no page shows where the project lives).
         self._root = root.rstrip("/") if root else None
@@ -69,24 +84,34 @@ class Fingerprinter:
         return hashlib.blake2b(self._marshal([value]), digest_size=20).hexdigest()
 
     def _marshal(self, items) -> bytes:
+        return marshal.dumps(self._forms(items), MARSHAL)
+
+    def _forms(self, items) -> list:
         scalars = SCALARS
         out = [x if type(x) in scalars else self._item(x) for x in items]
         if self._root is not None:
             out = [self._relative(x) if type(x) is str else x for x in out]
-        return marshal.dumps(out, MARSHAL)
+        return out
 
     def _item(self, value: object) -> object:
         """`value` (not a plain scalar) as an item of its container."""
+        found = self._memo.get(id(value))
+        if found is not None and found[0] is value:  # (a story seen on another page)
+            return found[1]
         kind = type(value)
-        if kind is list or kind is tuple:
-            items: list | tuple = value  # type: ignore[assignment]
-            if len(items) <= SHORT and all(type(x) in SCALARS for x in items):  # in place, as a list
-                if self._root is not None:
-                    return [self._relative(x) if type(x) is str else x for x in items]
-                return list(items)
-            return (NODE, self._hash(value))
-        if kind is dict or kind in _FIELDS:  # the common containers and known dataclasses
-            return (NODE, self._hash(value))
+        if kind is list or kind is tuple or kind is dict:
+            if len(value) > SHORT:  # type: ignore[arg-type]
+                return self._node(value)
+            # In place, the form kept by identity as a node's is: an answer's (story, section)
+            # pair stands on its Answers page once, and again for each of its lessons.
+            if kind is dict:
+                form: object = (MAP, self._forms([x for pair in value.items() for x in pair]))  # type: ignore[attr-defined]
+            else:
+                form = self._forms(value)  # the list of its items' forms
+            self._memo[id(value)] = (value, form)
+            return form
+        if kind in _FIELDS:  # a dataclass seen before
+            return self._record(value)
         if isinstance(value, _DATES):
             return (DATE, type(value).__name__, value.isoformat())
         if isinstance(value, PurePath):
@@ -97,17 +122,30 @@ class Fingerprinter:
             return (NUMBER, type(value).__qualname__, repr(value))
         if isinstance(value, bytes):
             return (BYTES, type(value).__qualname__, bytes(value))
-        return (NODE, self._hash(value))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            _field_names(kind)
+            return self._record(value)
+        return self._node(value)
 
-    def _hash(self, value: object) -> bytes:
-        key = id(value)
-        found = self._memo.get(key)
-        if found is not None and found[0] is value:
-            return found[1]
-        digest = hashlib.blake2b(self._form(value), digest_size=20).digest()
-        if isinstance(value, MEMO_TYPES) or type(value) in _FIELDS:
-            self._memo[key] = (value, digest)
-        return digest
+    def _record(self, value: object) -> object:
+        """A dataclass instance: in place when its fields are all plain scalars and short, else a node."""
+        kind = type(value)
+        fields = [getattr(value, name) for name in _FIELDS[kind]]
+        if not all(type(x) in SCALARS for x in fields) or sum(map(len, filter(_sized, fields))) > RECORD_TEXT:
+            return self._node(value)
+        form = (RECORD, f"{kind.__module__}.{kind.__qualname__}", self._forms(fields))
+        self._memo[id(value)] = (value, form)
+        return form
+
+    def _node(self, value: object) -> tuple:
+        """(NODE, the hash of `value`'s own form): kept by identity for the containers, dataclasses
+        and functions by code (not called: the template passes them arguments), the same few on
+        every page."""
+        form = self._form(value)
+        node = (NODE, hashlib.blake2b(form, digest_size=20).digest())
+        if isinstance(value, MEMO_TYPES) or type(value) in _FIELDS or form[:1] == b"f":
+            self._memo[id(value)] = (value, node)
+        return node
 
     def _form(self, value: object) -> bytes:
         # A kind's tag, then one marshalled list.

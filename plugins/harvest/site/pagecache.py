@@ -36,7 +36,7 @@ from harvest.site.fingerprint import Fingerprinter, Unhashable, digest_bytes
 from harvest.site.pagestore import PageStore, link_or_copy, output_hash
 from harvest.site.storyhtml import StoryHtml
 
-FORMAT = "1"  # bump when what a key covers changes
+FORMAT = "2"  # bump when what a key covers, or how it is written, changes
 PAGE_EVENTS = ("pre_page", "page_read_source", "page_markdown", "page_content", "page_context", "post_page")
 DIRTY_WARNING = "A 'dirty' build is being performed"
 
