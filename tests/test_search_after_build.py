@@ -152,3 +152,25 @@ def test_build_still_updates_the_index_before_it_ends(project):
     assert result.returncode == 0, result.stderr
     assert "1 removed" in result.stderr
     assert b"chickpea" not in _index_bytes(project)
+
+
+def test_pages_render_without_the_corpus(project, tmp_path, monkeypatch):
+    """Related stories and the browser index are made in `on_files`: the corpus's postings are let
+    go before the pages render (the build's peak at 5,000 stories), and the terminal index's update
+    after the build gets the documents it needs, and still sees an edit."""
+    from harvest.site.plugin import HarvestPlugin
+
+    seen, real = [], HarvestPlugin.on_page_context
+
+    def on_page_context(self, context, *, page, config, nav):
+        search = config.plugins["harvest-search"]
+        seen.append((search.corpus, type(search.index_docs).__name__, len(search.index_docs or ())))
+        return real(self, context, page=page, config=config, nav=nav)
+
+    monkeypatch.setattr(HarvestPlugin, "on_page_context", on_page_context)
+    story = project / "stories" / "2026" / "flood-drill.md"
+    story.write_text(story.read_text().replace("boathouse", "harbourmaster's boathouse"))
+    serve_build(project, tmp_path / "site", dirty=False)
+    assert seen and {entry[:2] for entry in seen} == {(None, "list")}
+    assert seen[0][2] > 5  # the sample archive's published stories, as documents
+    assert b"harbourmaster" in _index_bytes(project)

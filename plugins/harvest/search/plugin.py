@@ -30,6 +30,7 @@ from harvest.core.problems import HarvestError
 from harvest.search.browser import BrowserMemo
 from harvest.search.config import SearchConfig
 from harvest.search.corpus import Corpus, CorpusMemo, corpus_of
+from harvest.search.documents import SearchDocument
 from harvest.search.later import AfterBuild, later_logger
 from harvest.search.related import RelatedMemo
 from harvest.site.context import BuildContext, FeaturePlugin
@@ -86,6 +87,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.context = None
         self.corpus: Corpus | None = None
+        self.index_docs: list[SearchDocument] | None = None  # for the terminal index, after the build
         self.update_whoosh = False
         self.sources: tuple[str, dict] | None = None
         if not self.config.enabled:
@@ -176,12 +178,14 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         self.update_whoosh = self.config.whoosh == "always" or (
             self.config.whoosh == "auto" and bool(read_manifest(folder))
         )
-        if not self.update_whoosh:
-            self.corpus = None  # related stories and the browser index are done: free it for the pages
+        # Related stories and the browser index are done: the pages get the memory of the corpus's
+        # postings. The terminal index, updated after the build, needs its documents only.
+        self.index_docs = self.corpus.docs if self.update_whoosh else None
+        self.corpus = None
         return files
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        if self.context is None or self.corpus is None:
+        if self.context is None or self.index_docs is None:
             return
         from harvest.search.edited import STORIES_KEY
         from harvest.search.freshness import sources_signature
@@ -196,7 +200,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             "versions": sorted(versions_of(self.context.archive)),
             STORIES_KEY: dict(self.context.front_matter),
         }
-        docs, self.corpus = self.corpus.docs, None
+        docs, self.index_docs = self.index_docs, None
         if self.after_build is None:
             try:
                 log.info(_update_terminal_index(settings, docs, extra, detail))
@@ -215,7 +219,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         self.after_build.start(update)
 
     def on_build_error(self, *, error: Exception) -> None:
-        self.corpus = None
+        self.corpus = self.index_docs = None
         if self.corpus_memo is not None:
             self.corpus_memo.forget()  # a failed build may have stopped anywhere: start afresh
         if self.browser_memo is not None:
