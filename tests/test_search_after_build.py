@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from pathlib import Path
@@ -154,23 +155,79 @@ def test_build_still_updates_the_index_before_it_ends(project):
     assert b"chickpea" not in _index_bytes(project)
 
 
-def test_pages_render_without_the_corpus(project, tmp_path, monkeypatch):
-    """Related stories and the browser index are made in `on_files`: the corpus's postings are let
-    go before the pages render (the build's peak at 5,000 stories), and the terminal index's update
-    after the build gets the documents it needs, and still sees an edit."""
+def _watch_pages(monkeypatch, also=None) -> list:
+    """What the search plugin holds while each page renders: (its corpus, the documents kept for
+    the terminal index, the ids of those left out)."""
     from harvest.site.plugin import HarvestPlugin
 
     seen, real = [], HarvestPlugin.on_page_context
 
     def on_page_context(self, context, *, page, config, nav):
         search = config.plugins["harvest-search"]
-        seen.append((search.corpus, type(search.index_docs).__name__, len(search.index_docs or ())))
+        seen.append((search.corpus, [d.id for d in search.index_docs or ()], sorted(search.index_same or ())))
+        if also is not None:
+            also()
         return real(self, context, page=page, config=config, nav=nav)
 
     monkeypatch.setattr(HarvestPlugin, "on_page_context", on_page_context)
+    return seen
+
+
+def _one_build(project: Path, site: Path) -> None:
+    """A build as `harvest build` runs it (MkDocs keeps plugins that have `on_startup` from one
+    config to the next in a process: an earlier test's serve build would otherwise still be on)."""
+    from mkdocs.commands.build import build
+
+    from harvest.site.project import load_mkdocs_config
+
+    config = load_mkdocs_config(project / "mkdocs.yml", site_dir=str(site))
+    config.plugins.on_startup(command="build", dirty=False)
+    build(config)
+
+
+def _manifest(project: Path) -> dict:
+    return json.loads((project / ".harvest" / "index" / "public" / "harvest-manifest.json").read_text())
+
+
+def test_pages_render_with_only_the_changed_documents(project, tmp_path, monkeypatch):
+    """Related stories and the browser index are made in `on_files`: the corpus is let go before
+    the pages render (the build's peak at 5,000 stories), and of the documents only those the
+    terminal index does not hold as they are stay for its update after the build."""
+    seen = _watch_pages(monkeypatch)
     story = project / "stories" / "2026" / "flood-drill.md"
     story.write_text(story.read_text().replace("boathouse", "harbourmaster's boathouse"))
-    serve_build(project, tmp_path / "site", dirty=False)
-    assert seen and {entry[:2] for entry in seen} == {(None, "list")}
-    assert seen[0][2] > 5  # the sample archive's published stories, as documents
+    indexed = _manifest(project)["documents"]
+    _one_build(project, tmp_path / "site")
+    assert seen
+    corpus, kept, left_out = seen[0]
+    assert corpus is None
+    assert kept == ["2026-03-flood-drill"]
+    assert left_out == sorted(set(indexed) - {"2026-03-flood-drill"})
+    assert all(entry == seen[0] for entry in seen)
     assert b"harbourmaster" in _index_bytes(project)
+    after = _manifest(project)["documents"]
+    assert after.keys() == indexed.keys()
+    assert after["2026-03-flood-drill"][0] != indexed["2026-03-flood-drill"][0]
+    assert {k: v for k, v in after.items() if k != "2026-03-flood-drill"} == {
+        k: v for k, v in indexed.items() if k != "2026-03-flood-drill"
+    }
+
+
+def test_an_index_changed_during_the_build_is_updated_from_every_document(project, tmp_path, monkeypatch):
+    """Another `harvest index` may write the index while the pages render: what it holds is
+    checked again before the update, and when a document left out is no longer as it was, every
+    document is made again (never an entry kept that no longer says what is indexed)."""
+    manifest_file = project / ".harvest" / "index" / "public" / "harvest-manifest.json"
+    truth = _manifest(project)["documents"]
+    other = sorted(truth)[0]
+
+    def meddle():
+        data = json.loads(manifest_file.read_text())
+        if data["documents"][other][0] != "changed meanwhile":
+            data["documents"][other][0] = "changed meanwhile"
+            manifest_file.write_text(json.dumps(data))
+
+    seen = _watch_pages(monkeypatch, also=meddle)
+    _one_build(project, tmp_path / "site")
+    assert seen and seen[0][1] == []  # nothing changed when the pages started
+    assert _manifest(project)["documents"] == truth

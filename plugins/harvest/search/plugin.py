@@ -30,7 +30,7 @@ from harvest.core.problems import HarvestError
 from harvest.search.browser import BrowserMemo
 from harvest.search.config import SearchConfig
 from harvest.search.corpus import Corpus, CorpusMemo, corpus_of
-from harvest.search.documents import SearchDocument
+from harvest.search.documents import SearchDocument, documents
 from harvest.search.later import AfterBuild, later_logger
 from harvest.search.related import RelatedMemo
 from harvest.site.context import BuildContext, FeaturePlugin
@@ -87,7 +87,10 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         self.context = None
         self.corpus: Corpus | None = None
-        self.index_docs: list[SearchDocument] | None = None  # for the terminal index, after the build
+        # For the terminal index's update after the build: the documents to give it, and (when not
+        # all of them) the manifest entries of the others, as it holds them.
+        self.index_docs: list[SearchDocument] | None = None
+        self.index_same: dict[str, list] | None = None
         self.update_whoosh = False
         self.sources: tuple[str, dict] | None = None
         if not self.config.enabled:
@@ -149,7 +152,7 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         if not self.config.enabled:
             return files
         from harvest.search.browser import build_browser_index
-        from harvest.search.index import index_dir, read_manifest
+        from harvest.search.index import index_dir, read_manifest, split_indexed
 
         context = self.require_context()
         archive = context.archive
@@ -178,9 +181,13 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         self.update_whoosh = self.config.whoosh == "always" or (
             self.config.whoosh == "auto" and bool(read_manifest(folder))
         )
-        # Related stories and the browser index are done: the pages get the memory of the corpus's
-        # postings. The terminal index, updated after the build, needs its documents only.
-        self.index_docs = self.corpus.docs if self.update_whoosh else None
+        # Related stories and the browser index are done: the pages get the memory of the corpus.
+        # The terminal index's update after the build needs the documents it does not hold as they
+        # are (one build: under `serve`, the last build's update may be running; all of them).
+        self.index_docs, self.index_same = None, None
+        if self.update_whoosh:
+            split = split_indexed(self.corpus.docs, folder, context.settings.prompts) if not self.serving else None
+            self.index_docs, self.index_same = split or (self.corpus.docs, None)
         self.corpus = None
         return files
 
@@ -200,10 +207,10 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             "versions": sorted(versions_of(self.context.archive)),
             STORIES_KEY: dict(self.context.front_matter),
         }
-        docs, self.index_docs = self.index_docs, None
+        docs, same, self.index_docs, self.index_same = self.index_docs, self.index_same, None, None
         if self.after_build is None:
             try:
-                log.info(_update_terminal_index(settings, docs, extra, detail))
+                log.info(_update_terminal_index(settings, docs, extra, detail, same, self.context.archive))
             except HarvestError as error:
                 raise PluginError(error.report()) from None
             return
@@ -219,19 +226,32 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         self.after_build.start(update)
 
     def on_build_error(self, *, error: Exception) -> None:
-        self.corpus = self.index_docs = None
+        self.corpus = self.index_docs = self.index_same = None
         if self.corpus_memo is not None:
             self.corpus_memo.forget()  # a failed build may have stopped anywhere: start afresh
         if self.browser_memo is not None:
             self.browser_memo = BrowserMemo()
 
 
-def _update_terminal_index(settings, docs, extra: dict, detail) -> str:
-    """-> what was done, for the log."""
+def _update_terminal_index(
+    settings, docs, extra: dict, detail, same: dict[str, list] | None = None, archive: Archive | None = None
+) -> str:
+    """-> what was done, for the log. `same`: the manifest entries of the published documents left
+    out of `docs`, as the index held them; when it no longer does (or it needs every document),
+    every document is made again from `archive`."""
     from harvest.search.freshness import write_sources
-    from harvest.search.index import index_dir, update_index
+    from harvest.search.index import IndexNeedsAll, index_dir, still_indexed, update_index
 
     folder = index_dir(settings)
-    report = update_index(docs, folder, settings.prompts, extra=extra)
+    report = None
+    if same is not None and archive is not None and still_indexed(folder, same):
+        try:
+            report = update_index(docs, folder, settings.prompts, extra=extra, unchanged=frozenset(same))
+        except IndexNeedsAll:
+            report = None
+    if report is None:
+        if same is not None and archive is not None:
+            docs = documents(archive)  # (the same documents the corpus was made of)
+        report = update_index(docs, folder, settings.prompts, extra=extra)
     write_sources(folder, extra["sources"], detail)
     return f"{report.summary()} in {settings.display_path(folder)}"
