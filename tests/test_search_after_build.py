@@ -231,3 +231,18 @@ def test_an_index_changed_during_the_build_is_updated_from_every_document(projec
     _one_build(project, tmp_path / "site")
     assert seen and seen[0][1] == []  # nothing changed when the pages started
     assert _manifest(project)["documents"] == truth
+
+
+def test_a_damaged_index_is_made_again_from_every_document(project, tmp_path):
+    """The manifest says every document is indexed, but the index itself is gone: the update
+    cannot keep them (it needs them all), so every document is made again and indexed."""
+    folder = project / ".harvest" / "index" / "public"
+    truth = _manifest(project)["documents"]
+    for part in folder.iterdir():
+        if part.suffix in (".seg", ".toc"):
+            part.unlink()
+    _one_build(project, tmp_path / "site")
+    assert _manifest(project)["documents"] == truth
+    result = run_harvest("search", "--no-update", "--json", "soup", cwd=project, env=ENV)
+    assert result.returncode == 0, result.stderr
+    assert '"id": "2025-02-winter-soup-line"' in result.stdout
