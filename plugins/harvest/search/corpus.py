@@ -6,9 +6,12 @@ index and the whoosh update. Postings are compact arrays, so 5,000 stories stay 
 
 Under `harvest serve` the plugin keeps a `CorpusMemo` between rebuilds: each story's plain
 text and each document's terms, keyed by their content, and the last corpus. A rebuild then
-analyses only the stories whose document changed, and when the published stories are the same
-ones in the same order, patches the last postings for the terms those documents use instead of
-assembling them again. The result is the corpus a cold `corpus_of` makes (tests/test_related_memo.py).
+analyses only the stories whose document changed, and patches the last postings instead of
+assembling them again: for the terms those documents use when the published stories are the
+same ones in the same order; else, when a few stories were added or removed, every array that
+holds a document after the first one added or removed is renumbered (a document's number is its
+place in the archive, newest first: a new story is often number 0). The result is the corpus a
+cold `corpus_of` makes (tests/test_related_memo.py, tests/test_corpus_patch.py).
 The memo only ever holds what this build published: what a story no longer published had is
 dropped at the next rebuild.
 """
@@ -126,7 +129,9 @@ class CorpusMemo:
         # Only this build's published documents stay: a story withheld since is forgotten.
         self.texts, self.analyses = texts, kept
         last, self.last = self.last, None
-        corpus = self._patch(last, docs, analyses) if last is not None else None
+        corpus = None
+        if last is not None:
+            corpus = self._patch(last, docs, analyses) or _patch_moved(last, docs, analyses)
         self.patched = corpus is not None
         if corpus is None:
             corpus = _assemble(docs, analyses)
@@ -181,6 +186,103 @@ class CorpusMemo:
                 postings.pop(term, None)
         frequent = [a.frequent for a in analyses]
         return Corpus(docs, postings, frequent, analyses)
+
+
+def _patch_moved(last: Corpus, docs: list[SearchDocument], analyses: list[Analysis]) -> Corpus | None:
+    """The last corpus with documents added, removed or changed since (at most PATCH_AT_MOST in
+    all): the others keep their postings, renumbered (a document's number is its place in the
+    archive), and the added and changed ones' are put in. None when there are more, or when the
+    documents kept are not in the same order (a cold assembly then)."""
+    if len(last.analyses) != len(last.docs):
+        return None
+    moves = _moves(last.analyses, analyses)
+    if moves is None:
+        return None
+    pieces, fresh = moves
+    kept = sum(hi - lo for lo, hi, _ in pieces)
+    if len(last.analyses) - kept + len(fresh) > PATCH_AT_MOST:
+        return None
+    # From this old number on, a document moved or is gone: an array whose documents are all
+    # before it is kept as it is (the very object: BrowserMemo tells an unchanged shard by it).
+    first_touched = _first_touched(pieces, len(last.analyses))
+    postings: dict[str, array] = {}
+    for term, values in last.postings.items():
+        if values[-2] >= first_touched:
+            values = _renumbered(values, pieces)
+        if values:
+            postings[term] = values
+    for number in fresh:  # ascending: each pair goes in after those of documents before it
+        for term, code in zip(analyses[number].terms, analyses[number].codes, strict=True):
+            found = postings.get(term)
+            values = array("i") if found is None else array("i", found)  # (arrays are never changed in place)
+            at = 2 * _pair_at(values, number, 0, len(values) // 2)
+            values[at:at] = array("i", (number, code))
+            postings[term] = values
+    return Corpus(docs, postings, [a.frequent for a in analyses], analyses)
+
+
+def _moves(last: list[Analysis], now: list[Analysis]) -> tuple[list[tuple[int, int, int]], list[int]] | None:
+    """-> (pieces, fresh): the runs of documents in both (the very same analysis) as (first old
+    number, end, shift to the new number), and the new numbers of the others (added, changed);
+    None when those in both are not in the same order."""
+    old_number = {id(a): n for n, a in enumerate(last)}
+    pieces: list[tuple[int, int, int]] = []
+    fresh: list[int] = []
+    previous = -1
+    for number, analysis in enumerate(now):
+        old = old_number.get(id(analysis))
+        if old is None or last[old] is not analysis:
+            fresh.append(number)
+            continue
+        if old <= previous:
+            return None
+        previous = old
+        if pieces and pieces[-1][1] == old and pieces[-1][2] == number - old:
+            pieces[-1] = (pieces[-1][0], old + 1, number - old)
+        else:
+            pieces.append((old, old + 1, number - old))
+    return pieces, fresh
+
+
+def _first_touched(pieces: list[tuple[int, int, int]], old_count: int) -> int:
+    """The first old number that moved or is gone (`old_count` when none)."""
+    expected = 0
+    for lo, hi, shift in pieces:
+        if lo != expected or shift:
+            return expected
+        expected = hi
+    return expected
+
+
+def _renumbered(values: array, pieces: list[tuple[int, int, int]]) -> array:
+    """`values` ([doc, code, ...], docs ascending, in old numbers) in new numbers: each pair whose
+    document is in a piece shifted by it; the pairs of documents gone left out."""
+    out = array("i")
+    count = len(values) // 2
+    at = 0  # a pair's index
+    for lo, hi, shift in pieces:
+        if at >= count:
+            break
+        start = _pair_at(values, lo, at, count)
+        end = _pair_at(values, hi, start, count)
+        if start < end:
+            part = values[2 * start : 2 * end]
+            if shift:
+                part[0::2] = array("i", [doc + shift for doc in part[0::2]])
+            out.extend(part)
+        at = end
+    return out
+
+
+def _pair_at(values: array, number: int, lo: int, hi: int) -> int:
+    """The index of the first pair among pairs lo..hi-1 of `values` whose document is >= number."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if values[2 * mid] < number:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def _assemble(docs: list[SearchDocument], analyses: list[Analysis]) -> Corpus:
