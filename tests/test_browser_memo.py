@@ -35,3 +35,20 @@ def test_serve_index_equals_a_cold_one(project, change):
     CHANGES[change](project)
     archive, changed = served()
     assert changed == cold(archive)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "delta"),
+    [
+        ([], []),
+        ([5, 9], [5, 9]),  # one document: its number as it is
+        ([0, 1, 3, 2, 10, 7], [0, 1, 3, 2, 7, 7]),  # documents 0, 3, 10: gaps 3 and 7; codes kept
+        ([2, 1, 3, 1, 4, 1, 9, 1], [2, 1, 1, 1, 1, 1, 5, 1]),
+    ],
+)
+def test_a_term_shard_stores_gaps_between_documents(pairs, delta):
+    from array import array
+
+    from harvest.search.browser import _delta
+
+    assert _delta(array("i", pairs)) == delta

@@ -32,7 +32,7 @@ import json
 from array import array
 from collections.abc import Callable
 from functools import cache, partial
-from itertools import pairwise
+from operator import sub
 from typing import Any
 
 from harvest.search.analysis import ANALYSIS_VERSION
@@ -194,5 +194,6 @@ def _vocabulary(postings: dict) -> dict[int, dict[str, int]]:
 def _delta(values) -> list[int]:
     """[doc, code, doc, code, ...] with each doc number stored as the gap from the previous one."""
     gaps = values.tolist()
-    gaps[2::2] = [b - a for a, b in pairwise(values[0::2])]
+    docs = gaps[0::2]
+    gaps[2::2] = list(map(sub, docs[1:], docs))  # (C's loop: a third of the browser index's time at 5,000)
     return gaps
