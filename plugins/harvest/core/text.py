@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -16,6 +17,16 @@ def slugify(value: str) -> str:
     Text with no Latin letters (e.g. a place written in another script) gets a short
     digest instead, so distinct names never share a page.
     """
+    # The same few hundred places, lessons and people, asked for ~12 times per story in a build.
+    return _slug(value) if type(value) is str else _slug_of(value)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _slug(value: str) -> str:
+    return _slug_of(value)
+
+
+def _slug_of(value: object) -> str:
     text = unicodedata.normalize("NFKD", str(value)).encode("ascii", "ignore").decode("ascii").lower()
     slug = _NON_SLUG.sub("-", text).strip("-")[:80].strip("-")
     return slug or "x" + hashlib.sha1(str(value).encode("utf-8")).hexdigest()[:10]
