@@ -167,14 +167,7 @@ class CorpusMemo:
         for term, new in touched.items():
             values = array("i", postings.get(term, ()))  # a copy: C speed, whatever its length
             for number in changed:
-                lo, hi = 0, len(values) // 2  # binary search over the pairs' doc numbers
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if values[2 * mid] < number:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                at = 2 * lo
+                at = 2 * _pair_at(values, number, 0, len(values) // 2)
                 here = at < len(values) and values[at] == number
                 if number in new:
                     values[at : at + 2 if here else at] = array("i", (number, new[number]))
