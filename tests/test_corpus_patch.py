@@ -38,6 +38,7 @@ CHANGES = [
     ("one added, another removed", [A, NEW, B, C, E]),
     ("two added apart, one removed", [NEW, A, C, D, OTHER_NEW, E]),
     ("all but one removed", [C]),
+    ("two added that share words", [NEW, A, B, C, D, E, analysis("flood", "sandbags", "levee")]),
 ]
 
 

@@ -197,17 +197,21 @@ def _patch_moved(last: Corpus, docs: list[SearchDocument], analyses: list[Analys
         return None
     # From this old number on, a document moved or is gone: an array whose documents are all
     # before it is kept as it is (the very object: BrowserMemo tells an unchanged shard by it).
-    first_touched = _first_touched(pieces, len(last.analyses))
+    first_touched = _first_touched(pieces)
     postings: dict[str, array] = {}
+    made: set[str] = set()  # terms whose array is made here (the last corpus's are never changed)
     for term, values in last.postings.items():
         if values[-2] >= first_touched:
             values = _renumbered(values, pieces)
+            made.add(term)
         if values:
             postings[term] = values
     for number in fresh:  # ascending: each pair goes in after those of documents before it
         for term, code in zip(analyses[number].terms, analyses[number].codes, strict=True):
-            found = postings.get(term)
-            values = array("i") if found is None else array("i", found)  # (arrays are never changed in place)
+            values = postings.get(term, array("i"))
+            if term not in made:
+                values = array("i", values)
+                made.add(term)
             at = 2 * _pair_at(values, number, 0, len(values) // 2)
             values[at:at] = array("i", (number, code))
             postings[term] = values
@@ -237,8 +241,8 @@ def _moves(last: list[Analysis], now: list[Analysis]) -> tuple[list[tuple[int, i
     return pieces, fresh
 
 
-def _first_touched(pieces: list[tuple[int, int, int]], old_count: int) -> int:
-    """The first old number that moved or is gone (`old_count` when none)."""
+def _first_touched(pieces: list[tuple[int, int, int]]) -> int:
+    """The first old number that moved or is gone (the number of documents kept when none)."""
     expected = 0
     for lo, hi, shift in pieces:
         if lo != expected or shift:
