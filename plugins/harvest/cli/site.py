@@ -127,6 +127,7 @@ def _build(args) -> int:
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, MkDocsException
 
+    from harvest.core.background import stop_all
     from harvest.core.fileio import staged_tree
     from harvest.core.problems import HarvestError, Problem
     from harvest.core.safepaths import real, refuse_site_dir
@@ -146,7 +147,10 @@ def _build(args) -> int:
             config.site_dir = str(staging)
             # Dirty: MkDocs skips the pages the page cache reuses (site/pagecache.py); the staging
             # folder starts empty, so nothing of an earlier build is left in it.
-            build(config, dirty=page_cache_on(config))
+            try:
+                build(config, dirty=page_cache_on(config))
+            finally:  # (before the staging folder goes) nothing may write into it afterwards
+                stop_all()
     except (MkDocsException, Abort) as error:
         print(f"harvest build: {error}", file=sys.stderr)
         print(f"harvest build: nothing was written; {site_dir} is as it was", file=sys.stderr)

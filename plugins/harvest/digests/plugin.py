@@ -9,6 +9,7 @@ site folder one by one (at 5,000 stories they weigh ~60 MB).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from importlib import resources
 from itertools import chain
@@ -16,10 +17,11 @@ from itertools import chain
 from markupsafe import Markup
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import get_plugin_logger
+from mkdocs.plugins import event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from harvest.core import background
 from harvest.core.archive import Archive
 from harvest.core.problems import HarvestError
 from harvest.digests.config import DigestsConfig, options_from
@@ -59,6 +61,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.rendered: list[str] = []  # feed and email files made this build (not reused)
+        self.pending: background.Job | None = None  # `build`: the feeds and emails being written
         self.context = None
         self.archive: Archive | None = None  # what digests and feeds may carry (`pages`)
         self.files: Files | None = None
@@ -157,42 +160,73 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         cache = context.settings.cache  # off: a clean build, nothing read or kept
         if self.portable is None or not cache:
             self.portable = PortableMemo(across_builds=bool(cache and self.written is not None))
-        self.portable.new_build()
         store = (
             OutputStore.for_project(context.settings.project_dir, context.settings.profile, self.links)
             if cache
             else None
         )
         outputs = Outputs(store, self.written if cache else None)
-        try:
-            jobs: Iterable[Job] = (
-                email_jobs(
-                    archive, self.digests, self.links, text, self.portable, self.config.email_from, self.config.email_to
-                )
-                if self.config.emails
-                else ()
+        jobs: Iterable[Job] = (
+            email_jobs(
+                archive, self.digests, self.links, text, self.portable, self.config.email_from, self.config.email_to
             )
-            if self.feeds_on and archive.stories:
-                jobs = chain(
-                    jobs, feed_jobs(archive, self.digests, self.links, self.config.feed_size, text, self.portable)
-                )
-            written = outputs.write(jobs, self._dest)
-        except HarvestError as error:
-            raise PluginError("Harvest digests:\n" + error.report()) from None
-        finally:
-            self.portable.end_build()
+            if self.config.emails
+            else ()
+        )
+        if self.feeds_on and archive.stories:
+            jobs = chain(jobs, feed_jobs(archive, self.digests, self.links, self.config.feed_size, text, self.portable))
+        portable = self.portable
+
+        def write() -> tuple[set[str], dict[str, int], list[str], int]:
+            portable.new_build()
+            try:
+                written = outputs.write(jobs, self._dest)
+            finally:
+                portable.end_build()
+            return written, outputs.counts, outputs.rendered, portable.made
+
+        if self.written is None:  # `build`: the pages are rendered meanwhile, on another core
+            # MkDocs copies every file it knows of next, these too (onto themselves, as plugins'
+            # files written into site_dir): each must exist by then, if only empty.
+            for file in self.outputs.values():
+                _placeholder(file.abs_dest_path)
+            self.pending = background.Job(write)
+        else:  # `serve` keeps what it wrote, by key, across rebuilds: in this process
+            try:
+                self._written(*write())
+            except HarvestError as error:
+                raise PluginError("Harvest digests:\n" + error.report()) from None
+        self.digests = []
+        return env
+
+    # Before every other plugin's (Harvest's own checks of the site folder run at 50): the feeds
+    # and emails written in the background are all in the site folder before anything reads it.
+    @event_priority(100)
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            try:
+                self._written(*pending.result())
+            except HarvestError as error:
+                raise PluginError("Harvest digests:\n" + error.report()) from None
+            except background.BackgroundBug as error:
+                raise PluginError(f"harvest-digests: {error}") from None
+
+    def on_build_error(self, *, error: Exception) -> None:
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            pending.stop()  # nothing it writes is wanted now
+
+    def _written(self, written: set[str], counts: dict[str, int], rendered: list[str], cleaned: int) -> None:
         if written != self.outputs.keys():  # a bug, not a user's mistake: say which files
             raise PluginError(
                 f"harvest-digests: planned and written files differ: {sorted(written ^ self.outputs.keys())}"
             )
-        counts = outputs.counts
-        self.rendered = outputs.rendered
+        self.rendered = rendered
         log.info(
             f"feeds and emails: {counts['rendered']} made, {counts['stored']} from the cache, "
-            f"{counts['in place']} unchanged in place ({self.portable.made} story texts cleaned)"
+            f"{counts['in place']} unchanged in place ({cleaned} story texts cleaned)"
         )
-        self.digests = []
-        return env
 
     def _dest(self, path: str) -> str | None:
         file = self.outputs.get(path)
@@ -275,3 +309,10 @@ def digest_archive(archive: Archive) -> Archive:
         archive.credits,
         archive.withheld,
     )
+
+
+def _placeholder(path: str) -> None:
+    """An empty file at `path` (the background process writes it whole later)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb"):
+        pass

@@ -144,6 +144,7 @@ def build_offline(
     from mkdocs.exceptions import Abort, MkDocsException
 
     from harvest.core.archive import load_archive
+    from harvest.core.background import stop_all
     from harvest.site.project import settings_from_file
 
     epoch = epoch_from_env()  # a bad value fails before anything is built
@@ -161,4 +162,6 @@ def build_offline(
             build(config)
         except (MkDocsException, Abort) as error:
             raise HarvestError(f"harvest pack: the offline build failed: {error}") from None
+        finally:  # (before the caller removes its folder) nothing may write into it afterwards
+            stop_all()
     return OfflineBuild(epoch, len(archive.stories), settings.profile)

@@ -1,0 +1,173 @@
+"""Work in a second process (`core.background`): the story scan's parsing and the digests' feeds and
+emails run beside the build on another core. Same outputs as in place, errors reported as in
+place, and no child left running when a build stops."""
+
+from __future__ import annotations
+
+import filecmp
+import importlib.util
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT, copy_project, run_harvest
+from harvest.core import background
+from harvest.core.problems import HarvestError, Problem
+
+ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
+LINUX = pytest.mark.skipif(not background.can_fork(), reason="a fork is only used on Linux with no other thread")
+
+
+@pytest.fixture(autouse=True)
+def forks_allowed(monkeypatch):
+    monkeypatch.delenv(background.SWITCH, raising=False)
+
+
+# --- the job -------------------------------------------------------------------------------------
+
+
+@LINUX
+def test_a_job_runs_in_another_process_and_its_value_comes_back():
+    job = background.Job(lambda: {"pid": os.getpid(), "words": ["soup", "kitchen"], "bytes": b"\x00\xff" * 40000})
+    assert job.forked
+    value = job.result()
+    assert value["pid"] != os.getpid()
+    assert value["words"] == ["soup", "kitchen"]
+    assert value["bytes"] == b"\x00\xff" * 40000  # more than a pipe's buffer: read while the child writes
+
+
+@LINUX
+def test_a_users_mistake_found_there_is_raised_here_with_its_problems():
+    problem = Problem("stories/2025/a.md", 3, "date", "not a date", "write it as 2025-04-01")
+
+    def fails():
+        raise HarvestError([problem])
+
+    with pytest.raises(HarvestError) as raised:
+        background.Job(fails).result()
+    assert raised.value.problems == [problem]
+
+
+@LINUX
+def test_a_bug_there_is_reported_here_with_its_traceback():
+    def fails():
+        raise KeyError("no such section")
+
+    with pytest.raises(background.BackgroundBug, match="KeyError: 'no such section'"):
+        background.Job(fails).result()
+
+
+@LINUX
+def test_a_child_that_dies_without_a_result_is_a_failure():
+    job = background.Job(lambda: os._exit(3))
+    with pytest.raises(background.BackgroundBug, match=r"without a result \(exit status 3\)"):
+        job.result()
+
+
+@pytest.mark.parametrize(
+    "switch, other_thread, forked",
+    [
+        ("1", False, background.can_fork()),  # (False where no fork is used at all)
+        ("0", False, False),  # switched off: in place
+        ("1", True, False),  # another thread alive: in place (it may hold a lock the child needs)
+    ],
+)
+def test_when_a_job_is_forked(monkeypatch, switch, other_thread, forked):
+    monkeypatch.setenv(background.SWITCH, switch)
+    gate = threading.Event()
+    thread = threading.Thread(target=gate.wait, args=(10,), daemon=True)
+    if other_thread:
+        thread.start()
+    try:
+        job = background.Job(os.getpid)
+        assert job.forked is forked
+        assert (job.result() != os.getpid()) is forked
+    finally:
+        gate.set()
+        if other_thread:
+            thread.join()
+
+
+def test_a_result_is_taken_once():
+    job = background.Job(lambda: 7)
+    assert job.result() == 7
+    with pytest.raises(RuntimeError, match="already taken"):
+        job.result()
+
+
+@LINUX
+def test_a_stopped_job_ends_at_once():
+    job = background.Job(lambda: time.sleep(60))
+    pid = job._pid
+    start = time.monotonic()
+    job.stop()
+    assert time.monotonic() - start < 5
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone, and reaped (no zombie left)
+    background.stop_all()  # nothing left to stop
+
+
+# --- builds ----------------------------------------------------------------------------------------
+
+
+def _generated_project(target: Path, stories: int) -> Path:
+    """The repo's mkdocs.yml over `stories` generated stories (scripts/corpus.py, as the benchmark)."""
+    spec = importlib.util.spec_from_file_location("harvest_bench_corpus", PROJECT / "scripts" / "corpus.py")
+    assert spec is not None and spec.loader is not None
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    project = copy_project(target, stories=False)
+    corpus.generate_stories(project / "stories", stories)
+    return project
+
+
+def _same_trees(left: Path, right: Path) -> list[str]:
+    """Relative paths that differ (missing on a side, or other bytes)."""
+    names = {p.relative_to(left).as_posix() for p in left.rglob("*") if p.is_file()}
+    names |= {p.relative_to(right).as_posix() for p in right.rglob("*") if p.is_file()}
+    return sorted(
+        n
+        for n in names
+        if not ((left / n).is_file() and (right / n).is_file() and filecmp.cmp(left / n, right / n, shallow=False))
+    )
+
+
+def test_a_build_in_two_processes_writes_what_a_build_in_one_writes(tmp_path):
+    """80 stories: enough for the scan to share its parsing (64 or more to parse), and every
+    monthly digest's email and the feeds made in the background."""
+    project = _generated_project(tmp_path / "archive", 80)
+    sites = {}
+    for switch in ("0", "1"):
+        result = run_harvest("build", "--no-cache", cwd=project, env={**ENV, background.SWITCH: switch})
+        assert result.returncode == 0, result.stderr
+        sites[switch] = tmp_path / f"site-{switch}"
+        shutil.move(project / "site", sites[switch])
+    forked = sites["1"]
+    assert _same_trees(sites["0"], forked) == []
+    emails = sorted((forked / "digests").rglob("*.eml"))
+    feeds = sorted((forked / "feeds").rglob("*.xml")) + sorted((forked / "feeds").rglob("*.json"))
+    assert len(emails) >= 2 and feeds
+    for made in emails + feeds:  # written whole, not the placeholders MkDocs saw
+        assert made.stat().st_size > 500, made
+    assert "Subject:" in emails[0].read_text("utf-8")
+    assert (forked / "feeds" / "stories.atom.xml").read_text("utf-8").rstrip().endswith("</feed>")
+    assert (forked / "feeds" / "stories.rss.xml").read_text("utf-8").rstrip().endswith("</rss>")
+
+
+def test_a_broken_story_among_many_fails_the_build_with_its_line(tmp_path):
+    """The story is parsed in the second process (the later half): its problem is reported as
+    in place, with file, line and field, and nothing is published."""
+    project = _generated_project(tmp_path / "archive", 80)
+    last = sorted((project / "stories").rglob("story-*.md"))[-1]
+    text = last.read_text("utf-8")
+    last.write_text(text.replace("\ndate: ", "\ndate: 2025-02-30\n# was: ", 1), "utf-8")
+    result = run_harvest("build", "--no-cache", cwd=project, env=ENV)
+    assert result.returncode == 1, result.stdout
+    shown = last.relative_to(project).as_posix()
+    assert f"{shown}:4: date: '2025-02-30' is not a real date" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (project / "site").exists()
