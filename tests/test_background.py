@@ -171,3 +171,54 @@ def test_a_broken_story_among_many_fails_the_build_with_its_line(tmp_path):
     assert f"{shown}:4: date: '2025-02-30' is not a real date" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (project / "site").exists()
+
+
+# --- the search corpus -------------------------------------------------------------------------------
+
+
+def test_a_later_part_of_a_corpus_continues_the_first():
+    from array import array
+
+    from harvest.search.corpus import Corpus, _joined
+
+    first = Corpus(["d0", "d1"], {"soup": array("i", [0, 9, 1, 3]), "rota": array("i", [1, 1])}, [[("soup", 2)], []])
+    later = Corpus(["d2"], {"rota": array("i", [2, 5]), "kettle": array("i", [2, 1])}, [[("kettle", 4)]])
+    joined = _joined(first, later)
+    assert joined.docs == ["d0", "d1", "d2"]
+    assert list(joined.postings) == ["soup", "rota", "kettle"]  # a term new in the later part comes last
+    assert joined.postings == {
+        "soup": array("i", [0, 9, 1, 3]),
+        "rota": array("i", [1, 1, 2, 5]),
+        "kettle": array("i", [2, 1]),
+    }
+    assert joined.frequent == [[("soup", 2)], [], [("kettle", 4)]]
+
+
+def test_a_corpus_made_in_two_processes_is_the_one_made_in_one(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from harvest.core.archive import publish, scan
+    from harvest.search.corpus import analyze, corpus_of
+    from harvest.search.documents import documents
+    from harvest.site.project import settings_from_file
+
+    project = _generated_project(tmp_path / "archive", 70)
+    settings = replace(settings_from_file(project / "mkdocs.yml", None), cache=False)
+    archive = publish(scan(settings))
+    assert len(archive.stories) >= 64  # (5% are members-only: all but a few are published)
+    jobs = []
+    real_job = background.Job
+
+    def recorded(work):
+        jobs.append(real_job(work))
+        return jobs[-1]
+
+    monkeypatch.setattr(background, "Job", recorded)
+    shared = corpus_of(archive)
+    assert len(jobs) == 1 and jobs[0].forked is background.can_fork()
+    alone = analyze(documents(archive))
+    assert [d.id for d in shared.docs] == [s.id for s in archive.stories]
+    assert shared.docs == alone.docs
+    assert list(shared.postings) == list(alone.postings)  # the same terms, in the same order
+    assert shared.postings == alone.postings
+    assert shared.frequent == alone.frequent

@@ -23,9 +23,11 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from harvest.core import background
 from harvest.core.archive import Archive
+from harvest.core.model import Story
 from harvest.search.analysis import tokens
-from harvest.search.documents import SearchDocument, TextMemo, documents
+from harvest.search.documents import SearchDocument, TextMemo, document, documents
 
 # Where a term occurs: one bit per field (the browser script uses the same bits),
 # above them how often it occurs in the story's text (capped).
@@ -34,6 +36,9 @@ FIELD_BITS = 7
 MAX_TF = 255
 KEY_CANDIDATES = 24  # per story, its most frequent words: where key terms are chosen
 PATCH_AT_MOST = 64  # documents changed since the last corpus beyond which it is assembled anew
+# Fewer stories than this are analysed in one process (a fork and the results' trip back cost
+# more than half of the analysis saves).
+PARALLEL_AT_LEAST = 64
 
 
 @dataclass
@@ -78,12 +83,13 @@ def _frequent(counts: Counter) -> list[tuple[str, int]]:
     return [(t, c) for t, c in counts.most_common(KEY_CANDIDATES + 8) if len(t) > 2][:KEY_CANDIDATES]
 
 
-def analyze(docs: Iterable[SearchDocument]) -> Corpus:
+def analyze(docs: Iterable[SearchDocument], start: int = 0) -> Corpus:
+    """The corpus of `docs`, numbered from `start` (a part of a corpus: see `corpus_of`)."""
     postings: dict[str, array] = {}  # (arrays from the start: lists of int objects cost ~100 MB at 5,000)
     frequent = []
     kept = []
     get = postings.get
-    for number, doc in enumerate(docs):
+    for number, doc in enumerate(docs, start):
         kept.append(doc)
         codes, counts = _term_codes(doc)
         for term, code in codes.items():
@@ -98,8 +104,43 @@ def analyze(docs: Iterable[SearchDocument]) -> Corpus:
 
 
 def corpus_of(archive: Archive) -> Corpus:
-    """Analyse a published archive: one pass, whose result the caller keeps as long as it needs."""
-    return analyze(documents(archive))
+    """Analyse a published archive: one pass, whose result the caller keeps as long as it needs.
+    Many stories are shared with a second process (`core.background`): the later half's
+    documents and terms are made there, the postings assembled here, in archive order (the
+    corpus `analyze` makes)."""
+    stories = archive.stories
+    if len(stories) < PARALLEL_AT_LEAST:
+        return analyze(documents(archive))
+    from harvest.site.front import versions_of
+
+    versions = versions_of(archive)
+
+    def analysed(part: list[Story], start: int) -> Corpus:
+        return analyze((document(archive, story, versions) for story in part), start)
+
+    half = len(stories) // 2
+    second = background.Job(lambda: analysed(stories[half:], half))
+    try:
+        first = analysed(stories[:half], 0)
+    except BaseException:
+        second.stop()
+        raise
+    return _joined(first, second.result())
+
+
+def _joined(first: Corpus, later: Corpus) -> Corpus:
+    """`later`'s documents (numbered from the end of `first`'s) after `first`'s: each array of
+    `first` continues with `later`'s for the same term, and terms new in `later` come after
+    the others, in the order they first occur there, as `analyze` of all of them has them."""
+    postings = first.postings
+    get = postings.get
+    for term, more in later.postings.items():
+        found = get(term)
+        if found is None:
+            postings[term] = more
+        else:
+            found.extend(more)
+    return Corpus(first.docs + later.docs, postings, first.frequent + later.frequent)
 
 
 class CorpusMemo:
