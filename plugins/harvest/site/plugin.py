@@ -32,7 +32,7 @@ from harvest.core.problems import HarvestError
 from harvest.core.sanitize import clean_html, clean_toc
 from harvest.offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
 from harvest.offline.verdicts import verdicts_for
-from harvest.site import quick
+from harvest.site import navmemo, quick
 from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.front import enrich_pages, language_name, people_date
@@ -339,6 +339,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         env.globals["harvest_footer"] = footer_globals(self.config, config)
         env.filters["people_date"] = people_date
         env.filters["language_name"] = language_name
+        navmemo.install(env)  # (this build's environment: MkDocs makes one per build)
         self.quick_parts["env"] = env
         return env
 
