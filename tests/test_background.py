@@ -222,3 +222,16 @@ def test_a_corpus_made_in_two_processes_is_the_one_made_in_one(tmp_path, monkeyp
     assert list(shared.postings) == list(alone.postings)  # the same terms, in the same order
     assert shared.postings == alone.postings
     assert shared.frequent == alone.frequent
+
+
+def test_a_refused_fork_runs_the_work_in_place(monkeypatch):
+    """Too many processes or too little memory (EAGAIN, ENOMEM): the build goes on in one process."""
+
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    job = background.Job(os.getpid)
+    assert not job.forked
+    assert job.result() == os.getpid()
+    assert background._running == {}

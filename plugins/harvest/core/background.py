@@ -51,20 +51,28 @@ class Job(Generic[T]):
         self._work: Callable[[], T] | None = work
         self._pid: int | None = None
         self._read_end: int | None = None
-        self.forked = can_fork()
-        if self.forked:
-            self._fork()
+        self.forked = can_fork() and self._fork()
 
-    def _fork(self) -> None:
-        read_end, write_end = os.pipe()
+    def _fork(self) -> bool:
+        """-> False when the system refuses a process or a pipe now (then the work runs in place)."""
+        try:
+            read_end, write_end = os.pipe()
+        except OSError:
+            return False
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # (EAGAIN, ENOMEM: too many processes, or too little memory to copy the tables)
+            os.close(read_end)
+            os.close(write_end)
+            return False
         if pid == 0:  # the child: never returns
             os.close(read_end)
             _run_child(self._work, write_end, parent)
         os.close(write_end)
         self._pid, self._read_end, self._work = pid, read_end, None
         _running[pid] = self  # type: ignore[assignment]
+        return True
 
     def result(self) -> T:
         """The job's return value; its HarvestError raised here as it was raised there."""
