@@ -53,6 +53,9 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
     # story's portable HTML, and what was written into the site folder under which key.
     portable: PortableMemo | None = None
     written: dict[str, Written] | None = None
+    # `build`: the feeds and emails being written by a second process. (Here too: a build may
+    # fail, and on_build_error run, before this plugin's on_config.)
+    pending: background.Job | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         serving = command == "serve"
@@ -61,7 +64,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.rendered: list[str] = []  # feed and email files made this build (not reused)
-        self.pending: background.Job | None = None  # `build`: the feeds and emails being written
+        self.pending = None
         self.context = None
         self.archive: Archive | None = None  # what digests and feeds may carry (`pages`)
         self.files: Files | None = None
