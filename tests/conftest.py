@@ -65,6 +65,20 @@ def build(project: Path, *args: str, env: dict | None = None) -> Path:
     return project / "site"
 
 
+def differing_files(left: Path, right: Path) -> list[str]:
+    """Relative paths of the files two site folders do not share byte for byte (missing on a side,
+    or other bytes)."""
+    import filecmp
+
+    names = {p.relative_to(left).as_posix() for p in left.rglob("*") if p.is_file()}
+    names |= {p.relative_to(right).as_posix() for p in right.rglob("*") if p.is_file()}
+    return sorted(
+        n
+        for n in names
+        if not ((left / n).is_file() and (right / n).is_file() and filecmp.cmp(left / n, right / n, shallow=False))
+    )
+
+
 def browser_search_text(site: Path) -> str:
     """Everything the browser search index holds (Harvest's search/ script files), as text."""
     files = sorted((site / "search").rglob("*.js"))

@@ -4,7 +4,6 @@ place, and no child left running when a build stops."""
 
 from __future__ import annotations
 
-import filecmp
 import importlib.util
 import os
 import shutil
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, copy_project, run_harvest
+from conftest import PROJECT, copy_project, differing_files, run_harvest
 from harvest.core import background
 from harvest.core.problems import HarvestError, Problem
 
@@ -125,17 +124,6 @@ def _generated_project(target: Path, stories: int) -> Path:
     return project
 
 
-def _same_trees(left: Path, right: Path) -> list[str]:
-    """Relative paths that differ (missing on a side, or other bytes)."""
-    names = {p.relative_to(left).as_posix() for p in left.rglob("*") if p.is_file()}
-    names |= {p.relative_to(right).as_posix() for p in right.rglob("*") if p.is_file()}
-    return sorted(
-        n
-        for n in names
-        if not ((left / n).is_file() and (right / n).is_file() and filecmp.cmp(left / n, right / n, shallow=False))
-    )
-
-
 def test_a_build_in_two_processes_writes_what_a_build_in_one_writes(tmp_path):
     """80 stories: enough for the scan to share its parsing (64 or more to parse), and every
     monthly digest's email and the feeds made in the background."""
@@ -147,7 +135,7 @@ def test_a_build_in_two_processes_writes_what_a_build_in_one_writes(tmp_path):
         sites[switch] = tmp_path / f"site-{switch}"
         shutil.move(project / "site", sites[switch])
     forked = sites["1"]
-    assert _same_trees(sites["0"], forked) == []
+    assert differing_files(sites["0"], forked) == []
     emails = sorted((forked / "digests").rglob("*.eml"))
     feeds = sorted((forked / "feeds").rglob("*.xml")) + sorted((forked / "feeds").rglob("*.json"))
     assert len(emails) >= 2 and feeds
@@ -235,3 +223,16 @@ def test_a_refused_fork_runs_the_work_in_place(monkeypatch):
     assert not job.forked
     assert job.result() == os.getpid()
     assert background._running == {}
+
+
+@pytest.mark.parametrize(
+    "items, at_least, parts",
+    [
+        ([], 4, [([], 0)]),
+        (["a", "b", "c"], 4, [(["a", "b", "c"], 0)]),  # fewer than at_least: one part, in place
+        (["a", "b", "c", "d"], 4, [(["a", "b"], 0), (["c", "d"], 2)]),
+        (["a", "b", "c", "d", "e"], 4, [(["a", "b"], 0), (["c", "d", "e"], 2)]),  # the later half is the larger
+    ],
+)
+def test_work_in_halves(items, at_least, parts):
+    assert background.in_halves(items, lambda part, start: (list(part), start), at_least) == parts

@@ -3,14 +3,13 @@ same bytes as rendering it for each page, and never for a page in the nav or a u
 
 from __future__ import annotations
 
-import filecmp
 import os
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from conftest import copy_project
+from conftest import copy_project, differing_files
 from harvest.site import navmemo
 
 ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
@@ -113,16 +112,6 @@ def _build(project: Path, site: Path) -> None:
     build(config)
 
 
-def _differing(left: Path, right: Path) -> list[str]:
-    names = {p.relative_to(left).as_posix() for p in left.rglob("*") if p.is_file()}
-    names |= {p.relative_to(right).as_posix() for p in right.rglob("*") if p.is_file()}
-    return sorted(
-        n
-        for n in names
-        if not ((left / n).is_file() and (right / n).is_file() and filecmp.cmp(left / n, right / n, shallow=False))
-    )
-
-
 def test_a_site_with_the_memo_is_the_site_without_it(project, tmp_path, monkeypatch):
     for name, value in ENV.items():
         monkeypatch.setenv(name, value)
@@ -133,7 +122,7 @@ def test_a_site_with_the_memo_is_the_site_without_it(project, tmp_path, monkeypa
     assert installed == [True]
     monkeypatch.setattr(navmemo, "install", lambda env: installed.append(False))
     _build(project, tmp_path / "plain")
-    assert _differing(tmp_path / "memo", tmp_path / "plain") == []
+    assert differing_files(tmp_path / "memo", tmp_path / "plain") == []
     story = (tmp_path / "memo" / "2026" / "flood-drill" / "index.html").read_text("utf-8")
     assert 'href="../../lessons/" class="md-nav__link"' in story  # the nav is there, linked from this page
 

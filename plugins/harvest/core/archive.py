@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -216,19 +216,10 @@ def _scan_files(
             continue
         todo.append((index, _Fresh(data, sha, held)))
 
-    def parse(part: list[tuple[int, _Fresh | None]]) -> list[Scanned]:
+    def parse(part: Sequence[tuple[int, _Fresh | None]], _start: int) -> list[Scanned]:
         return [_parsed(files[index], fresh, settings, vocab) for index, fresh in part]
 
-    half = len(todo) // 2 if len(todo) >= _PARALLEL_AT_LEAST else len(todo)
-    second = background.Job(lambda: parse(todo[half:])) if half < len(todo) else None
-    try:
-        parsed = parse(todo[:half])
-    except BaseException:
-        if second is not None:
-            second.stop()
-        raise
-    if second is not None:
-        parsed += second.result()
+    parsed = [scanned for half in background.in_halves(todo, parse, _PARALLEL_AT_LEAST) for scanned in half]
     for (index, fresh), scanned in zip(todo, parsed, strict=True):
         results[index] = scanned
         if cache is not None and fresh is not None:

@@ -19,12 +19,13 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 from harvest.core.problems import HarvestError
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 SWITCH = "HARVEST_BACKGROUND"  # "0": every job runs in place (same outputs; for comparing, debugging)
 
@@ -119,6 +120,22 @@ class Job(Generic[T]):
                 continue
             except ChildProcessError:
                 return 0
+
+
+def in_halves(items: Sequence[Item], work: Callable[[Sequence[Item], int], T], at_least: int) -> list[T]:
+    """[work(first half, 0), work(later half, its start)]: the later half in a second process
+    while this one does the first, or [work(items, 0)] when there are fewer than `at_least`
+    (a fork and the results' trip back would cost more than half the work saves)."""
+    if len(items) < at_least:
+        return [work(items, 0)]
+    half = len(items) // 2
+    later = Job(lambda: work(items[half:], half))
+    try:
+        first = work(items[:half], 0)
+    except BaseException:
+        later.stop()
+        raise
+    return [first, later.result()]
 
 
 def stop_all() -> None:

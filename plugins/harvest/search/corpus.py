@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from harvest.core import background
@@ -106,8 +106,8 @@ def analyze(docs: Iterable[SearchDocument], start: int = 0) -> Corpus:
 def corpus_of(archive: Archive) -> Corpus:
     """Analyse a published archive: one pass, whose result the caller keeps as long as it needs.
     Many stories are shared with a second process (`core.background`): the later half's
-    documents and terms are made there, the postings assembled here, in archive order (the
-    corpus `analyze` makes)."""
+    documents and postings are made there and continue the first half's here (the corpus
+    `analyze` of all of them makes)."""
     stories = archive.stories
     if len(stories) < PARALLEL_AT_LEAST:
         return analyze(documents(archive))
@@ -115,17 +115,11 @@ def corpus_of(archive: Archive) -> Corpus:
 
     versions = versions_of(archive)
 
-    def analysed(part: list[Story], start: int) -> Corpus:
+    def analysed(part: Sequence[Story], start: int) -> Corpus:
         return analyze((document(archive, story, versions) for story in part), start)
 
-    half = len(stories) // 2
-    second = background.Job(lambda: analysed(stories[half:], half))
-    try:
-        first = analysed(stories[:half], 0)
-    except BaseException:
-        second.stop()
-        raise
-    return _joined(first, second.result())
+    first, later = background.in_halves(stories, analysed, PARALLEL_AT_LEAST)
+    return _joined(first, later)
 
 
 def _joined(first: Corpus, later: Corpus) -> Corpus:
