@@ -33,6 +33,7 @@ from harvest.core.sanitize import clean_html, clean_toc
 from harvest.offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
 from harvest.offline.verdicts import verdicts_for
 from harvest.site import navmemo, quick
+from harvest.site.compiled import CompiledTemplates
 from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.front import enrich_pages, language_name, people_date
@@ -86,6 +87,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     serve_cuts: CutMemo | None = None
     lookups_held: dict[str, str] = {}  # noqa: RUF012  (replaced in on_startup, per instance)
     collector: RebuildCollector | None = None  # serve: the cycle collector across rebuilds
+    compiled: CompiledTemplates | None = None  # serve: the theme's templates, compiled once
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this hook also makes MkDocs keep this plugin across `serve` rebuilds, and with
@@ -97,6 +99,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.lookups_held: dict[str, str] = {}
         self.serve_cuts: CutMemo | None = None  # (with serve_store: the cuts of the entries it remembers)
         self.collector = RebuildCollector() if self.serving else None
+        self.compiled = CompiledTemplates() if self.serving else None
 
     def on_shutdown(self) -> None:
         if self.collector is not None:
@@ -339,6 +342,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         env.globals["harvest_footer"] = footer_globals(self.config, config)
         env.filters["people_date"] = people_date
         env.filters["language_name"] = language_name
+        if self.compiled is not None:
+            self.compiled.serve(env)  # (before any template is loaded)
         navmemo.install(env)  # (this build's environment: MkDocs makes one per build)
         self.quick_parts["env"] = env
         return env
