@@ -1,9 +1,9 @@
 """`harvest serve`: each theme template compiled once per process, not once per rebuild.
 
 MkDocs makes a new Jinja `Environment` for every build, and a new environment compiles every
-template it renders again (26 of them, 0.15-0.20 s of each rebuild at 5,000 stories, measured
-with the same files). This is a Jinja bytecode cache that keeps the compiled code in memory across rebuilds.
-A template's code is used again only when
+template it renders again (26 of them, 0.15-0.20 s of each rebuild at 5,000 stories). This is
+a Jinja bytecode cache that keeps the compiled code in memory across rebuilds. A template's
+code is used again only when
 - its name, its file and the text of its source are the ones it was compiled from (Jinja's
   own bucket check: an edited template compiles anew), and
 - the environment compiles the same way: its syntax settings, extensions, and the filters
