@@ -495,6 +495,34 @@ def test_serve_rebuilds_keep_the_reused_story_cuts(built, tmp_path, monkeypatch)
         config = serve_build(project, tmp_path / "served", dirty=True, startup=startup)
         cuts.append(dict(config.plugins["harvest"].story_html))
     assert len(cuts[0]) == 10  # every story the public profile publishes
-    # (the first build renders them: its serve URL gives other keys than the stored pages')
-    assert not any(cuts[1][story] is cuts[0][story] for story in cuts[0])
+    # The first build renders them (its serve URL gives other keys than the stored pages'); the
+    # next reuses the pages it stored, with the very cuts they were rendered with; and so on.
+    assert all(cuts[1][story] is cuts[0][story] for story in cuts[0])
     assert all(cuts[2][story] is cuts[1][story] for story in cuts[1])  # reused: not made again
+
+
+def test_cut_memo_keeps_the_cut_of_a_text_that_did_not_change():
+    from harvest.site.pagecache import CutMemo, cut_hash
+    from harvest.site.storyhtml import StoryHtml
+
+    memo = CutMemo()
+    rendered = StoryHtml(["<p>opening</p>", "<h2>Who stepped forward?</h2><p>Ana</p>"], "")
+    memo.shown("s1", rendered, cut_hash(rendered))
+    memo.written("key-1", rendered, cut_hash(rendered))
+    memo.next_build()
+    # the page stored under key-1, read back: its entry's parts are the rendered cut's
+    entry = {"key": "key-1", **_entry(list(rendered.parts))}
+    assert memo.cut(entry, entry["cut"]["parts"], "", "s1") is rendered
+    assert memo.hash_of(rendered) == cut_hash(rendered)
+    # the same page rendered again (another story changed): same text, same object
+    again = StoryHtml(list(rendered.parts), "")
+    assert memo.same_as_last("s1", again) is rendered
+    # the text changed: its own cut, under the stored key or the story's id
+    edited = {"key": "key-1", **_entry(["<p>opening</p>", "<h2>Who stepped forward?</h2><p>Bo</p>"])}
+    made = memo.cut(edited, edited["cut"]["parts"], "", "s1")
+    assert made is not rendered and made.parts[1].endswith("<p>Bo</p>")
+    assert memo.same_as_last("s1", StoryHtml(["<p>other</p>"], "")) is not rendered
+    assert memo.same_as_last("s2", again) is again  # another story's cut is never taken
+    memo.next_build()
+    memo.next_build()  # two builds that showed nothing: the rendered cut is let go
+    assert memo.same_as_last("s1", again) is again

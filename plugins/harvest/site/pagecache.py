@@ -214,32 +214,70 @@ class StoredPage:
 
 
 class CutMemo:
-    """`serve`: the cut of a reused story page, made once from its entry, with the hash of its
-    text. The page store hands back the very same entry object while a page's key holds (it
-    remembers what it read), and a `StoryHtml` never changes: so the cut is not compressed and
-    hashed again for every story page at every rebuild (~1.5 s at 5,000 stories). Holds what the
-    last build used, nothing older."""
+    """`serve`: one cut object per story text from rebuild to rebuild, with its hash.
+
+    A reused story page's cut is made once from its entry: the page store hands back the very
+    same entry object while a page's key holds (it remembers what it read), and a `StoryHtml`
+    never changes, so the cut is not compressed and hashed again for every story page at every
+    rebuild (~1.5 s at 5,000 stories). Where the last build had a cut with the same text -- the
+    page it rendered and stored (`written`), or the story's cut (`shown`), e.g. a page rendered
+    again only because another story changed -- that very object is used, once its parts and
+    figures are seen to be equal: memos keyed by a cut object (`storyhtml.AnswerMemo`) hold.
+    Holds what the last build used, nothing older."""
 
     def __init__(self) -> None:
         self._last: dict[int, tuple[dict, StoryHtml, str]] = {}  # id(entry) -> (entry, cut, its hash)
         self._now: dict[int, tuple[dict, StoryHtml, str]] = {}
         self._hashes: dict[int, str] = {}  # id(cut) -> its hash, for the cuts held
+        self._written: dict[str, tuple[StoryHtml, str]] = {}  # page key -> (cut, hash) stored this build
+        self._seeds: dict[str, tuple[StoryHtml, str]] = {}  # the same, of the last build
+        self._stories_now: dict[str, tuple[StoryHtml, str]] = {}  # story id -> (cut, hash) shown this build
+        self._stories_last: dict[str, tuple[StoryHtml, str]] = {}
 
     def next_build(self) -> None:
         self._last, self._now = self._now, {}
+        self._seeds, self._written = self._written, {}
+        self._stories_last, self._stories_now = self._stories_now, {}
         self._hashes = {id(cut): digest for _, cut, digest in self._last.values()}
+        self._hashes.update((id(cut), digest) for cut, digest in self._stories_last.values())
 
-    def cut(self, entry: dict, parts: list[str], figures: str) -> StoryHtml:
+    def cut(self, entry: dict, parts: list[str], figures: str, story_id: str | None = None) -> StoryHtml:
+        """The cut of a reused page's entry (of `story_id`'s page)."""
         found = self._now.get(id(entry)) or self._last.get(id(entry))
         if found is None or found[0] is not entry:  # (an id is only reused once its object is gone)
-            cut = StoryHtml(parts, figures)
-            found = (entry, cut, cut_hash(cut))
+            key = entry.get("key")
+            known = (
+                self._seeds.get(key) if isinstance(key, str) else None,
+                self._stories_last.get(story_id) if story_id is not None else None,
+            )
+            same = next((k for k in known if k is not None and k[0].figures == figures and k[0].parts == parts), None)
+            if same is not None:
+                found = (entry, *same)
+            else:
+                cut = StoryHtml(parts, figures)
+                found = (entry, cut, cut_hash(cut))
         self._now[id(entry)] = found
         self._hashes[id(found[1])] = found[2]
         return found[1]
 
+    def same_as_last(self, story_id: str, cut: StoryHtml) -> StoryHtml:
+        """`cut` (a page rendered this build), or the story's last cut when it has the same text."""
+        last = self._stories_last.get(story_id)
+        if last is not None and (last[0] is cut or last[0] == cut):  # (StoryHtml: equal parts and figures)
+            return last[0]
+        return cut
+
+    def shown(self, story_id: str, cut: StoryHtml, digest: str) -> None:
+        """The cut this build shows of a story, and its hash."""
+        self._stories_now[story_id] = (cut, digest)
+        self._hashes[id(cut)] = digest
+
+    def written(self, key: str, cut: StoryHtml, digest: str) -> None:
+        """A story page stored under `key` this build, rendered with `cut` (of hash `digest`)."""
+        self._written[key] = (cut, digest)
+
     def hash_of(self, cut: StoryHtml) -> str | None:
-        """The hash of a cut this memo made and still holds, else None."""
+        """The hash of a cut this memo holds, else None."""
         return self._hashes.get(id(cut))
 
 
@@ -253,6 +291,7 @@ class Render:
     warned: bool = False
     output: str | None = None  # hash of the bytes MkDocs writes
     meta: dict = field(default_factory=dict)
+    cut: tuple[StoryHtml, str] | None = None  # a story page's cut and its hash
 
 
 class WarningSpy(logging.Handler):
@@ -442,19 +481,34 @@ class PageCache:
         if self.current is not None:
             self.current.reads[story_id] = self.cut_hashes.get(story_id)
 
-    def stored_page(self, entry: dict, story_page: bool) -> StoredPage | None:
-        """What a reused page gives the rest of the build (its cut from the memo under serve)."""
-        return StoredPage.read(entry, story_page, self.cuts.cut if self.cuts is not None else None)
+    def stored_page(self, entry: dict, story_id: str | None) -> StoredPage | None:
+        """What a reused page (of `story_id`'s story, if a story page) gives the rest of the build
+        (its cut from the memo under serve)."""
+        cuts = self.cuts
+        make_cut = None if cuts is None else lambda entry, parts, figures: cuts.cut(entry, parts, figures, story_id)
+        return StoredPage.read(entry, story_id is not None, make_cut)
 
-    def story_cut(self, story_id: str, cut: StoryHtml) -> None:
-        known = self.cuts.hash_of(cut) if self.cuts is not None else None
-        self.cut_hashes[story_id] = known or cut_hash(cut)
+    def story_cut(self, story_id: str, cut: StoryHtml) -> StoryHtml:
+        """This build's cut of a story -> the one to use: under serve, the last build's when it
+        has the same text (memos keyed by the cut object hold)."""
+        if self.cuts is None:
+            self.cut_hashes[story_id] = cut_hash(cut)
+            return cut
+        cut = self.cuts.same_as_last(story_id, cut)
+        digest = self.cut_hashes[story_id] = self.cuts.hash_of(cut) or cut_hash(cut)
+        self.cuts.shown(story_id, cut, digest)
+        return cut
 
-    def page_written(self, src_uri: str, output: str, meta: dict) -> None:
+    def page_written(
+        self, src_uri: str, output: str, meta: dict, story_id: str | None = None, cut: StoryHtml | None = None
+    ) -> None:
+        """A page rendered to `output`; a story page with its story's id and cut."""
         render = self.rendered.get(src_uri)
         if render is not None and output.strip():
             render.output = output_hash(output)
             render.meta = meta
+            if story_id is not None and cut is not None and story_id in self.cut_hashes:
+                render.cut = (cut, self.cut_hashes[story_id])
             self.counts["rendered"] += 1
         self.current = None
 
@@ -492,6 +546,8 @@ class PageCache:
                 kept += 1
             except OSError:
                 continue  # the store is a help, never a reason to fail a build
+            if self.cuts is not None and render.cut is not None:
+                self.cuts.written(render.key, *render.cut)
         return kept
 
 

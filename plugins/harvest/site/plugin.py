@@ -51,7 +51,7 @@ from harvest.site.pagecache import (
 from harvest.site.pages import RESERVED_DIRS, PageSpec, default_nav, plan_pages
 from harvest.site.pagestore import PageStore
 from harvest.site.rebuilds import RebuildCollector
-from harvest.site.storyhtml import StoryHtml, split_story_html
+from harvest.site.storyhtml import AnswerMemo, StoryHtml, split_story_html
 
 log = get_plugin_logger(__name__)
 ASSET_URI = "assets/harvest/harvest.css"
@@ -88,6 +88,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     lookups_held: dict[str, str] = {}  # noqa: RUF012  (replaced in on_startup, per instance)
     collector: RebuildCollector | None = None  # serve: the cycle collector across rebuilds
     compiled: CompiledTemplates | None = None  # serve: the theme's templates, compiled once
+    answers: AnswerMemo | None = None  # serve: each answer's HTML, cut once from a kept cut
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         # Defining this hook also makes MkDocs keep this plugin across `serve` rebuilds, and with
@@ -100,6 +101,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.serve_cuts: CutMemo | None = None  # (with serve_store: the cuts of the entries it remembers)
         self.collector = RebuildCollector() if self.serving else None
         self.compiled = CompiledTemplates() if self.serving else None
+        self.answers = AnswerMemo() if self.serving else None
 
     def on_shutdown(self) -> None:
         if self.collector is not None:
@@ -279,7 +281,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         a story page its cut. -> False when the entry lacks them (the page is rendered)."""
         story = self.specs[file.src_uri].data.get("story")
         assert self.page_cache is not None
-        stored = self.page_cache.stored_page(entry, story is not None)
+        stored = self.page_cache.stored_page(entry, story.id if story is not None else None)
         page, files = file.page, self.files
         if stored is None or page is None or files is None:
             return False
@@ -293,9 +295,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         page.meta = stored.meta
         page.present_anchor_ids = stored.anchors
         if story is not None and stored.cut is not None:
-            self.story_html[story.id] = stored.cut
-            assert self.page_cache is not None
-            self.page_cache.story_cut(story.id, stored.cut)
+            self.story_html[story.id] = self.page_cache.story_cut(story.id, stored.cut)
         self.page_per_template.setdefault(stored.template, file.dest_uri)
         return True
 
@@ -345,6 +345,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         if self.compiled is not None:
             self.compiled.serve(env)  # (before any template is loaded)
         navmemo.install(env)  # (this build's environment: MkDocs makes one per build)
+        if self.answers is not None:
+            self.answers.keep(self.story_html.values())  # (every story page's cut is made by now)
         self.quick_parts["env"] = env
         return env
 
@@ -375,7 +377,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
                 "anchors": sorted(page.present_anchor_ids) if page.present_anchor_ids is not None else None,
                 "links": {f.src_uri: value for f, value in links.items()} if links is not None else None,
             }
-            self.page_cache.page_written(page.file.src_uri, output, meta)
+            self.page_cache.page_written(page.file.src_uri, output, meta, story.id if story else None, cut)
         spec = self.specs.get(page.file.src_uri)
         if self.release_written and spec is not None and spec.data.get("story") is not None:
             # MkDocs keeps every page's HTML to the end of the build (~27 MB of story pages at
@@ -458,9 +460,10 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         clean_toc(page.toc)  # the sidebar's links follow the headings' namespaced ids
         story = spec.data.get("story")
         if story is not None:
-            cut = self.story_html[story.id] = split_story_html(html, len(story.sections))
+            cut = split_story_html(html, len(story.sections))
             if self.page_cache is not None:
-                self.page_cache.story_cut(story.id, cut)
+                cut = self.page_cache.story_cut(story.id, cut)
+            self.story_html[story.id] = cut
         return html
 
     @event_priority(CORE_FIRST)
@@ -473,8 +476,13 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
 
         def harvest_section_html(story, section) -> str:
             self._read_story(story.id)
-            cut = self.story_html.get(story.id)
-            html = cut.answer(story, section) if cut else None
+            cut, memo = self.story_html.get(story.id), self.answers
+            if cut is None:
+                html = None
+            elif memo is not None:  # serve
+                html = memo.answer(cut, story, section)
+            else:
+                html = cut.answer(story, section)
             if html is not None:
                 return html
             return Markup("<p>{}</p>").format(section.markdown)  # unrendered: shown as text
