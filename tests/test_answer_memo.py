@@ -10,12 +10,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import copy_project
 from harvest.core.prompts import Section
 from harvest.site.storyhtml import AnswerMemo, StoryHtml
-from test_page_cache import serve_build
-
-ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
+from test_page_cache import first_serve_build, serve_build
 
 
 def section(heading: str) -> Section:
@@ -64,11 +61,7 @@ def test_answers_are_those_of_the_cut_and_cut_once_while_the_cut_is_kept(cuts):
 
 
 def test_serve_rebuild_cuts_only_the_edited_storys_answers(tmp_path, monkeypatch, cuts):
-    for key, value in ENV.items():
-        monkeypatch.setenv(key, value)
-    project = copy_project(tmp_path / "archive")
-    site = tmp_path / "site"
-    serve_build(project, site, dirty=True, startup=True)
+    project, site = first_serve_build(tmp_path, monkeypatch)
     serve_build(project, site, dirty=True)  # (nothing changed: no Answers page rendered)
     story = project / "stories/2026/flood-drill.md"
     text = story.read_text("utf-8")

@@ -9,11 +9,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from conftest import copy_project
 from harvest.site.compiled import CompiledTemplates
-from test_page_cache import serve_build
-
-ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
+from test_page_cache import first_serve_build, serve_build
 
 
 def shout(text: str) -> str:
@@ -86,11 +83,7 @@ def test_other_syntax_settings_compile_again(tmp_path, compiles):
 
 
 def test_serve_rebuild_compiles_only_what_changed_and_shows_an_edited_override(tmp_path, monkeypatch, compiles):
-    for key, value in ENV.items():
-        monkeypatch.setenv(key, value)
-    project = copy_project(tmp_path / "archive")
-    site = tmp_path / "site"
-    serve_build(project, site, dirty=True, startup=True)
+    project, site = first_serve_build(tmp_path, monkeypatch)
     first = len(compiles)
     assert first > 20  # Material's templates and partials, and Harvest's
     compiles.clear()

@@ -393,6 +393,16 @@ def serve_build(project: Path, site: Path, dirty: bool, startup: bool = False):
     return config
 
 
+def first_serve_build(tmp_path: Path, monkeypatch) -> tuple[Path, Path]:
+    """The sample copied and built as `harvest serve` first builds it -> (project, site folder)."""
+    for key, value in ENV.items():
+        monkeypatch.setenv(key, value)
+    project = copy_project(tmp_path / "archive")
+    site = tmp_path / "site"
+    serve_build(project, site, dirty=True, startup=True)
+    return project, site
+
+
 @pytest.mark.parametrize(
     "name", ["story text", "story summary", "story answer", "story removed", "story made private", "story added"]
 )

@@ -229,7 +229,7 @@ class AnswerMemo:
     """`serve`: the HTML of each answer, cut from its story's cut once while that cut is the
     one shown. A rebuild after an edit renders the Answers pages again (each shows every
     story's answer to one prompt), and cutting every answer out of its compressed story again
-    took ~1 s of such a rebuild at 5,000 stories (under cProfile). A reused story page's cut
+    was most of the 0.9-1.4 s those pages' items took at 5,000 stories. A reused story page's cut
     is the very same object from rebuild to rebuild (`pagecache.CutMemo`), and a `StoryHtml`
     never changes: an answer is a function of that object, the number of the story's sections
     and the section's place among them. `keep` lets go of the answers of cuts a build no
