@@ -82,6 +82,18 @@ def test_other_syntax_settings_compile_again(tmp_path, compiles):
     assert len(compiles) == 2
 
 
+def test_a_sandboxed_environment_compiles_again(tmp_path, compiles):
+    from jinja2.sandbox import SandboxedEnvironment
+
+    (tmp_path / "page.html").write_text("{{ name.upper() }}", "utf-8")
+    cache = CompiledTemplates()
+    assert environment(tmp_path, cache).get_template("page.html").render(name="ana") == "ANA"
+    sandboxed = SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(tmp_path)))
+    cache.serve(sandboxed)
+    assert sandboxed.get_template("page.html").render(name="ana") == "ANA"
+    assert len(compiles) == 2  # (the sandbox's code checks each call: not the plain code)
+
+
 def test_serve_rebuild_compiles_only_what_changed_and_shows_an_edited_override(tmp_path, monkeypatch, compiles):
     project, site = first_serve_build(tmp_path, monkeypatch)
     first = len(compiles)

@@ -20,8 +20,8 @@ from types import CodeType
 from jinja2 import Environment
 from jinja2.bccache import Bucket, BytecodeCache
 
-# Environment attributes the compiler reads (jinja2.environment._environment_config_check and
-# the code generator): two environments that agree on all of them compile a source the same way.
+# Environment attributes the lexer, parser, optimizer and code generator read (Jinja 3.1): two
+# environments of one class that agree on all of them compile a source the same way.
 COMPILE_SETTINGS = (
     "block_start_string",
     "block_end_string",
@@ -40,6 +40,9 @@ COMPILE_SETTINGS = (
     "autoescape",
     "finalize",
     "undefined",
+    "sandboxed",
+    "intercepted_binops",
+    "intercepted_unops",
 )
 
 
@@ -54,7 +57,9 @@ def compile_signature(environment: Environment) -> tuple[str, list[object]]:
         named.append(value)
         return (type(value).__qualname__, id(value))
 
-    parts: list[object] = [(name, identity(getattr(environment, name, None))) for name in COMPILE_SETTINGS]
+    cls = type(environment)  # (its getattr and getitem work out constant expressions)
+    parts: list[object] = [f"{cls.__module__}.{cls.__qualname__}"]
+    parts += [(name, identity(getattr(environment, name, None))) for name in COMPILE_SETTINGS]
     parts.append(sorted(environment.extensions))
     for kind, mapping in (("filter", environment.filters), ("test", environment.tests)):
         parts.append((kind, sorted((name, identity(value)) for name, value in mapping.items())))
