@@ -25,6 +25,9 @@ during it (`*_gc`: [seconds, full collections]), and a real
 `harvest serve` on 127.0.0.1 is timed from a story's text edited to its page showing it over HTTP
 (`serve_live_edit_shown_s`) and to the end of the rebuild (`serve_live_edit_rebuilt_s`).
 --no-bare skips the Material build; --no-features the search, browser and zip figures.
+When `hugo` is on the PATH (Debian: `apt-get install -y hugo`), the same Markdown is also built
+with Hugo (minimal templates, taxonomies for lessons, contributors, place and event), alternating
+with the other builds: `hugo_s`, `over_hugo`. Without it they are null and `hugo` says why.
 """
 
 from __future__ import annotations
@@ -55,6 +58,27 @@ plugins:
   - search
 markdown_extensions: [attr_list, md_in_html, {toc: {permalink: true}}]
 """
+
+# Hugo (issue 15's yardstick: "minimal templates + taxonomies, same Markdown"): a page per story,
+# a list page per lesson, contributor, place and event, and the home page listing every story.
+HUGO_CONFIG = """baseURL = "http://127.0.0.1/"
+title = "Hugo"
+disableKinds = ["RSS", "sitemap", "robotsTXT"]
+[taxonomies]
+  lesson = "lessons"
+  contributor = "contributors"
+  place = "place"
+  event = "event"
+"""
+HUGO_LAYOUTS = {
+    "_default/baseof.html": '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<title>{{ .Title }}</title></head><body>{{ block "main" . }}{{ end }}</body></html>\n',
+    "_default/single.html": '{{ define "main" }}<h1>{{ .Title }}</h1><p>{{ .Date.Format "2006-01-02" }}</p>'
+    '{{ range .GetTerms "lessons" }}<a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a> {{ end }}'
+    "{{ .Content }}{{ end }}\n",
+    "_default/list.html": '{{ define "main" }}<h1>{{ .Title }}</h1><ul>'
+    '{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n',
+}
 
 
 def timed(cmd: list[str], cwd: Path, env: dict) -> tuple[float, float]:
@@ -286,22 +310,34 @@ def index_runs(project: Path, env: dict, repeat: int) -> dict:
     return figures
 
 
+def hugo_site(stories: Path, folder: Path) -> None:
+    """The same story files as Hugo content, with minimal layouts."""
+    shutil.copytree(stories, folder / "content", ignore=shutil.ignore_patterns("*.yml"))
+    (folder / "hugo.toml").write_text(HUGO_CONFIG)
+    for name, text in HUGO_LAYOUTS.items():
+        (folder / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "layouts" / name).write_text(text)
+
+
 def bench(
     n: int, work: Path, repeat: int = 1, repeat_build: bool = False, bare: bool = True, feature_benches: bool = True
 ) -> dict:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HARVEST_TODAY": "2026-11-21"}
     env.pop("HARVEST_PROFILE", None)
-    harvest_dir, bare_dir = work / f"harvest-{n}", work / f"bare-{n}"
-    for d in (harvest_dir, bare_dir):
+    harvest_dir, bare_dir, hugo_dir = work / f"harvest-{n}", work / f"bare-{n}", work / f"hugo-{n}"
+    hugo = shutil.which("hugo")
+    for d in (harvest_dir, bare_dir, hugo_dir):
         shutil.rmtree(d, ignore_errors=True)
     generate_stories(harvest_dir / "stories", n)
     shutil.copy(REPO / "mkdocs.yml", harvest_dir / "mkdocs.yml")
     shutil.copytree(REPO / "overrides", harvest_dir / "overrides")
     shutil.copytree(harvest_dir / "stories", bare_dir / "docs", ignore=shutil.ignore_patterns("*.yml"))
     (bare_dir / "mkdocs.yml").write_text(BARE_CONFIG)
+    if hugo:
+        hugo_site(harvest_dir / "stories", hugo_dir)
 
     py = sys.executable
-    harvest_runs, bare_runs = [], []
+    harvest_runs, bare_runs, hugo_runs = [], [], []
     loads = []
     for _ in range(repeat):  # alternate, so a slow spell of the machine hits both
         shutil.rmtree(harvest_dir / ".harvest" / "cache", ignore_errors=True)  # a cold build: no story or page cache
@@ -309,16 +345,24 @@ def bench(
         harvest_runs.append(timed([py, "-m", "harvest.cli", "build"], harvest_dir, env))
         if bare:
             bare_runs.append(timed([py, "-m", "mkdocs", "build", "-q"], bare_dir, env))
+        if hugo:
+            shutil.rmtree(hugo_dir / "public", ignore_errors=True)
+            hugo_runs.append(timed([hugo, "--quiet"], hugo_dir, env))
     bare_runs = bare_runs or [(float("nan"), 0.0)]
     t_harvest = statistics.median(t for t, _ in harvest_runs)
     t_bare = statistics.median(t for t, _ in bare_runs)
     rss_harvest, rss_bare = max(r for _, r in harvest_runs), max(r for _, r in bare_runs)
+    t_hugo = statistics.median(t for t, _ in hugo_runs) if hugo_runs else None
     result = {
         "n": n,
         "harvest_s": round(t_harvest, 2),
         "load_average": loads,
         "bare_s": round(t_bare, 2),
         "ratio": round(t_harvest / t_bare, 3),
+        "hugo_s": round(t_hugo, 2) if t_hugo else None,
+        "over_hugo": round(t_harvest / t_hugo, 2) if t_hugo else None,
+        **({"hugo_runs_s": [round(t, 2) for t, _ in hugo_runs]} if len(hugo_runs) > 1 else {}),
+        **({} if hugo else {"hugo": "not installed (Debian: apt-get install -y hugo)"}),
         **(
             {
                 "harvest_runs_s": [round(t, 2) for t, _ in harvest_runs],
