@@ -8,7 +8,7 @@ import pytest
 
 from harvest.search.browser import BrowserMemo, build_browser_index
 from harvest.search.corpus import CorpusMemo, corpus_of
-from test_related_memo import CHANGES, load
+from test_related_memo import CHANGES, FLOOD_ID, load
 
 
 def urls_of(archive) -> dict[str, str]:
@@ -52,3 +52,24 @@ def test_a_term_shard_stores_gaps_between_documents(pairs, delta):
     from harvest.search.browser import _delta
 
     assert _delta(array("i", pairs)) == delta
+
+
+@pytest.mark.parametrize(("change", "new_term"), [("edit text", "quokka"), ("change lessons", "resources")])
+def test_an_edit_keeps_the_arrays_of_the_terms_it_did_not_change(project, change, new_term):
+    """A term whose postings an edit left as they were keeps the very array of the last corpus,
+    so the browser index's shards of those terms are not made again (`_same_arrays`)."""
+    memo = CorpusMemo()
+    before = memo.corpus(load(project))
+    CHANGES[change](project)
+    after = memo.corpus(load(project))
+    assert memo.patched and memo.analysed == 1
+    changed = {
+        term
+        for term in before.postings.keys() | after.postings.keys()
+        if before.postings.get(term) != after.postings.get(term)
+    }
+    assert new_term in changed
+    edited = next(n for n, doc in enumerate(after.docs) if doc.id == FLOOD_ID)
+    untouched = set(after.analyses[edited].terms) - changed  # the edited story's words still placed as they were
+    assert len(untouched) > 20
+    assert all(after.postings[term] is before.postings[term] for term in after.postings.keys() - changed)

@@ -200,7 +200,8 @@ class CorpusMemo:
             for term, code in zip(analyses[number].terms, analyses[number].codes, strict=True):
                 touched.setdefault(term, {})[number] = code
         for term, new in touched.items():
-            values = array("i", postings.get(term, ()))  # a copy: C speed, whatever its length
+            old = postings.get(term)
+            values = array("i", old or ())  # a copy: C speed, whatever its length
             for number in changed:
                 at = 2 * _pair_at(values, number, 0, len(values) // 2)
                 here = at < len(values) and values[at] == number
@@ -208,10 +209,13 @@ class CorpusMemo:
                     values[at : at + 2 if here else at] = array("i", (number, new[number]))
                 elif here:
                     del values[at : at + 2]
-            if values:
-                postings[term] = values
-            else:
+            if not values:
                 postings.pop(term, None)
+            elif values != old:
+                postings[term] = values
+            # else: the very array of the last corpus stays (a story edited where this term's
+            # place and count did not change): the browser index keeps its shard's bytes
+            # (`BrowserMemo` tells an unchanged shard by its arrays' identity).
         frequent = [a.frequent for a in analyses]
         return Corpus(docs, postings, frequent, analyses)
 
