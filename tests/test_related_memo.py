@@ -19,7 +19,7 @@ from harvest.site.project import settings_from_file
 
 FLOOD = "stories/2026/flood-drill.md"
 FLOOD_ID = "2026-03-flood-drill"
-HEATWAVE = "stories/2025/heatwave-drill.md"
+SOUP_LINE = "stories/2025/winter-soup-line.md"  # a story the public profile publishes
 
 
 def load(project: Path, profile: str = "public"):
@@ -54,7 +54,7 @@ CHANGES = {
     "edit frequent words": lambda p: edit(p / FLOOD, lambda t: t + "\n" + "sandbags levee pumps " * 40 + "\n"),
     "change lessons": lambda p: edit(p / FLOOD, lambda t: re.sub(r"lessons: \[[^\]]*\]", "lessons: [resources]", t)),
     "add a story": add_story,
-    "remove a story": lambda p: (p / HEATWAVE).unlink(),
+    "remove a story": lambda p: (p / SOUP_LINE).unlink(),
     "make private": lambda p: edit(p / FLOOD, lambda t: t.replace("---\n", "---\nvisibility: private\n", 1)),
 }
 
@@ -81,6 +81,8 @@ def test_incremental_equals_cold(project, change):
     assert_same_as_cold(archive, corpus, related)
     if change.startswith("edit"):
         assert corpus_memo.analysed == 1 and corpus_memo.patched  # only the edited story analysed again
+    if change == "remove a story":
+        assert "2025-02-winter-soup-line" not in {doc.id for doc in corpus.docs}
     if change in ("add a story", "remove a story", "make private"):
         # the others renumbered, not analysed or assembled again
         assert corpus_memo.patched and corpus_memo.analysed == (change == "add a story")
