@@ -86,6 +86,32 @@ def test_objects_are_never_trusted_after_a_change(tmp_path, remember, why, chang
         assert obj.read_bytes() == PAGE
 
 
+@pytest.mark.parametrize(("why", "change", "given"), OBJECT_CASES)
+def test_an_object_placed_in_the_site_is_not_hashed_again_yet_never_trusted_after_a_change(
+    tmp_path, monkeypatch, why, change, given
+):
+    # serve's first build links each reused page's object into the site folder, which changes
+    # the object's change time: the next rebuild must not hash every page again for it.
+    store, obj = stored(tmp_path, remember=True)
+    hashed = []
+    real_digest = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda *a, **k: hashed.append(1) or real_digest(*a, **k))
+    assert store.verified_object(DIGEST) == obj and len(hashed) == 1
+    site = tmp_path / "site" / "page"
+    site.mkdir(parents=True)
+    before = obj.stat()
+    store.place(obj, site / "index.html")
+    assert os.path.samefile(site / "index.html", obj) and obj.stat().st_ctime_ns != before.st_ctime_ns
+    time.sleep(0.25)  # (past the racy window of the link's change time)
+    assert store.verified_object(DIGEST) == obj and len(hashed) == 1  # known: not hashed again
+    change(obj)
+    assert (store.verified_object(DIGEST) == obj) is given
+    # any change is hashed again (a removed object is found missing)
+    assert len(hashed) == {"untouched": 1, "removed": 1}.get(why, 2)
+    if given:
+        assert obj.read_bytes() == PAGE
+
+
 # --- serve: a page's recorded lookups are checked again whenever the files changed ---------------
 
 from mkdocs.structure.files import File, Files  # noqa: E402

@@ -33,7 +33,7 @@ from typing import Any
 from mkdocs.structure.files import File, Files
 
 from harvest.site.fingerprint import Fingerprinter, Unhashable, digest_bytes
-from harvest.site.pagestore import PageStore, link_or_copy, output_hash
+from harvest.site.pagestore import PageStore, output_hash
 from harvest.site.storyhtml import StoryHtml
 
 FORMAT = "2"  # bump when what a key covers, or how it is written, changes
@@ -523,7 +523,7 @@ class PageCache:
                     continue  # serve: already there from the last build
             except OSError:
                 pass
-            link_or_copy(path, target)
+            self.store.place(path, target)
 
     def keep_rendered(self, dest_of: Callable[[str], str | None]) -> int:
         """Store every page rendered without a warning. The written file is linked in, not read

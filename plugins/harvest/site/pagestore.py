@@ -105,6 +105,23 @@ class PageStore:
             self._verified[digest] = before
         return path
 
+    def place(self, path: Path, target: Path) -> None:
+        """Put object `path` at `target` (a hard link, or a copy). A link changes the object's
+        change time and nothing else, so one this store hashed stays known as hashed: else every
+        page reused by `serve`'s first build was hashed again at its first rebuild (5,000 stories:
+        every page). Only the change time may differ: a write in between gives another mtime (the
+        remembered one is settled: old), and the object is hashed again. (A write whose mtime is
+        put back within the microseconds between the two stats would go unseen, as a write
+        within the racy window of any stamp would.)"""
+        known = self._verified.get(path.name) if self.remember else None
+        before = stamp(path) if known is not None else None
+        link_or_copy(path, target)
+        if known is None or before != known:
+            return
+        after = stamp(path)
+        if after is not None and (after[0], after[1], after[3]) == (known[0], known[1], known[3]):
+            self._verified[path.name] = after
+
     def put(self, key: str, entry: dict, output_file: Path, digest: str) -> None:
         """Keep `output_file` (bytes that should hash to `digest`: checked when it is reused) as
         the object, and `entry` under `key`.
