@@ -22,7 +22,7 @@ def section(heading: str) -> Section:
 @pytest.fixture
 def cuts(monkeypatch) -> list[str]:
     """The story of every answer the memo had `StoryHtml.answer` cut (a story's id, else its
-    first heading). Feeds and emails cut answers too, without the memo: not counted."""
+    first heading). Under `serve` the feeds and emails take theirs from the memo too."""
     seen: list[str] = []
     original = StoryHtml.answer
 
@@ -78,3 +78,31 @@ def test_serve_rebuild_cuts_only_the_edited_storys_answers(tmp_path, monkeypatch
     assert cuts and set(cuts) == {"2026-03-flood-drill"}
     shown = "".join(p.read_text("utf-8") for p in Path(site, "answers").glob("*/index.html"))
     assert "The first callers got through at once" in shown and old not in shown
+
+
+def test_serve_feeds_and_emails_take_their_answers_from_the_memo(tmp_path, monkeypatch):
+    # Every digest and feed shows answers: without the memo a rebuild cut each of them out of its
+    # compressed story again, edited or not (for the keys that tell whether a feed changed).
+    every: list[str] = []
+    original = StoryHtml.answer
+
+    def counted(self, story, part):
+        every.append(story.id)
+        return original(self, story, part)
+
+    project, site = first_serve_build(tmp_path, monkeypatch)
+    story = project / "stories/2026/flood-drill.md"
+    text = story.read_text("utf-8")
+    old = "We also lacked a generator for the boathouse"  # in its answer to "missing": the digests'
+    assert old in text
+    story.write_text(text.replace(old, "We also lacked a pump for the boathouse"), "utf-8")
+    serve_build(project, site, dirty=True)  # (the Answers pages rendered: every answer in the memo)
+    monkeypatch.setattr(StoryHtml, "answer", counted)
+    serve_build(project, site, dirty=True)  # nothing changed
+    assert every == []
+    story.write_text(text.replace(old, "We also lacked a quokka for the boathouse"), "utf-8")
+    serve_build(project, site, dirty=True)
+    assert every and set(every) == {"2026-03-flood-drill"}
+    shown = [p.read_text("utf-8") for p in Path(site, "digests").rglob("*") if p.is_file()]
+    assert any("a quokka for the boathouse" in text for text in shown)  # the digest and its email
+    assert not any("a pump for the boathouse" in text or old in text for text in shown)

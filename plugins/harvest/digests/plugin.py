@@ -159,7 +159,7 @@ class DigestsPlugin(FeaturePlugin[DigestsConfig]):
         archive, context = self.archive, self.context  # set in `pages`
         if not self.outputs or context is None or archive is None:
             return env
-        text = StoryText(context.story_html)  # every story page has been rendered and cut by now
+        text = StoryText(context.story_html, context.story_answer)  # every story page is rendered and cut by now
         cache = context.settings.cache  # off: a clean build, nothing read or kept
         if self.portable is None or not cache:
             self.portable = PortableMemo(across_builds=bool(cache and self.written is not None))

@@ -37,8 +37,13 @@ class StoryText:
     converting a story) and remembers what it rendered (a digest's answers are shown in its
     email and its feed entry)."""
 
-    def __init__(self, pages: Mapping[str, StoryHtml] | None = None):
+    def __init__(
+        self,
+        pages: Mapping[str, StoryHtml] | None = None,
+        answer: Callable[[Story, Section], str | None] | None = None,
+    ):
         self.pages = pages or {}
+        self._answer = answer  # a build's `BuildContext.story_answer` (under serve, each cut once)
         self._converter: markdown.Markdown | None = None
         self._rendered: dict[str, str] = {}
 
@@ -55,8 +60,11 @@ class StoryText:
         return "\n".join(cut.parts) if cut else self.markdown_html(story.markdown)
 
     def answer(self, story: Story, section: Section) -> str:
-        cut = self.pages.get(story.id)
-        html = cut.answer(story, section) if cut else None
+        if self._answer is not None:
+            html = self._answer(story, section)
+        else:
+            cut = self.pages.get(story.id)
+            html = cut.answer(story, section) if cut else None
         return html if html is not None else self.markdown_html(section.markdown)
 
 

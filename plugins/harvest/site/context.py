@@ -8,7 +8,7 @@ registers them, refusing a page asked for twice. Features read the build through
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic
 
@@ -17,6 +17,7 @@ from mkdocs.plugins import BasePlugin, SomeConfig
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
+from harvest.core.prompts import Section
 from harvest.core.settings import Settings
 from harvest.site.pages import PageSpec
 from harvest.site.storyhtml import StoryHtml
@@ -36,6 +37,10 @@ class BuildContext:
     # story id -> its rendered page cut into parts; filled as MkDocs renders the story pages,
     # so complete from `on_env` on (read-only view).
     story_html: Mapping[str, StoryHtml]
+    # (story, one of its sections) -> that section's HTML from the story's cut, without its
+    # heading; None when the story has no cut or the cut does not match its sections. Noted as a
+    # read, like `story_html`; under `serve` each answer is cut once (`storyhtml.AnswerMemo`).
+    story_answer: Callable[[Story, Section], str | None]
 
 
 class FeaturePlugin(BasePlugin, Generic[SomeConfig]):

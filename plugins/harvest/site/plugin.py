@@ -29,6 +29,7 @@ from harvest.core.fileio import published_name
 from harvest.core.images import publish_images
 from harvest.core.model import Story
 from harvest.core.problems import HarvestError
+from harvest.core.prompts import Section
 from harvest.core.sanitize import clean_html, clean_toc
 from harvest.offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
 from harvest.offline.verdicts import verdicts_for
@@ -211,6 +212,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             front_matter=MappingProxyType(front_matter_digests(collection.stories, {s.id for s in archive.stories})),
             pages=MappingProxyType(self.specs),
             story_html=StoryHtmlView(self.story_html, self._read_story),
+            story_answer=self._story_answer,
         )
         planned = plan_pages(archive, self.related_stories(archive, config))
         enrich_pages(planned, archive, front_options(self.config, self.settings, self.context.known_story_ids))
@@ -302,6 +304,14 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     def _read_story(self, story_id: str) -> None:
         if self.page_cache is not None:
             self.page_cache.read_story(story_id)
+
+    def _story_answer(self, story: Story, section: Section) -> str | None:
+        """`BuildContext.story_answer`: one section's HTML from the story's cut."""
+        self._read_story(story.id)
+        cut, memo = self.story_html.get(story.id), self.answers
+        if cut is None:
+            return None
+        return memo.answer(cut, story, section) if memo is not None else cut.answer(story, section)
 
     @event_priority(CORE_FIRST)
     def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
@@ -475,14 +485,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             self.page_cache.start(page.file.src_uri)
 
         def harvest_section_html(story, section) -> str:
-            self._read_story(story.id)
-            cut, memo = self.story_html.get(story.id), self.answers
-            if cut is None:
-                html = None
-            elif memo is not None:  # serve
-                html = memo.answer(cut, story, section)
-            else:
-                html = cut.answer(story, section)
+            html = self._story_answer(story, section)
             if html is not None:
                 return html
             return Markup("<p>{}</p>").format(section.markdown)  # unrendered: shown as text
