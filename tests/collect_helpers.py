@@ -6,10 +6,11 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from conftest import harvest_interruptible
 
 CODE = re.compile(r'id="hc-code">([0-9A-Z]{4}-[0-9A-Z]{4})<')
 VALID = {
@@ -56,7 +57,7 @@ class Collecting:
 
 def start_collect(project: Path, site: Path | None, *extra: str, timeout: float = 120) -> Collecting:
     log = project.parent / f"collect-{time.monotonic_ns()}.log"
-    args = [sys.executable, "-m", "harvest.cli", "collect", "--port", "0", *extra]
+    args = harvest_interruptible("collect", "--port", "0", *extra)  # (stopped with SIGINT)
     if site is not None:
         args += ["--site-dir", str(site)]
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}

@@ -25,6 +25,19 @@ CHROMIUM_ARGS = [
 ]
 
 
+# `python -m harvest.cli ARGS`, for a process a test stops with Ctrl-C (SIGINT) as a terminal
+# would. A test run started in the background by a script (`make test &`, nohup, some CI runners)
+# passes SIGINT on ignored, and Python then leaves it ignored: the test's SIGINT did nothing
+# (`harvest new` failed its test after 60 s; `harvest collect` was killed after 15 s instead of
+# stopping). Python sets this very handler itself when SIGINT is not ignored.
+def harvest_interruptible(*args: str) -> list[str]:
+    stop_on_ctrl_c = (
+        "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "runpy.run_module('harvest.cli', run_name='__main__', alter_sys=True)"
+    )
+    return [sys.executable, "-c", stop_on_ctrl_c, *args]
+
+
 def _skip_inbox(folder: str, names: list[str]) -> list[str]:
     return ["_inbox"] if Path(folder) == PROJECT / "stories" else []
 

@@ -6,13 +6,12 @@ import os
 import select
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import run_harvest
+from conftest import harvest_interruptible, run_harvest
 from harvest.core.parse import read_story
 from harvest.core.storyfile import WINDOWS_DEVICES
 
@@ -210,20 +209,10 @@ def test_end_of_input_leaves_nothing_behind(project):
     assert files(project) == before and "Traceback" not in result.stderr
 
 
-# `python -m harvest.cli` with Ctrl-C as a terminal gives it. A command started in the background
-# by a script (`make test &`, nohup, some CI runners) inherits SIGINT ignored, and Python then leaves
-# it ignored: the SIGINT below did nothing, and the test failed after 60 s (seen in CI and in a
-# background run here; reproduced with `trap '' INT`). Python installs this handler itself otherwise.
-AS_FROM_A_TERMINAL = (
-    "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-    "runpy.run_module('harvest.cli', run_name='__main__', alter_sys=True)"
-)
-
-
 def test_ctrl_c_leaves_nothing_behind(project):
     before = files(project)
     process = subprocess.Popen(
-        [sys.executable, "-c", AS_FROM_A_TERMINAL, "new"],
+        harvest_interruptible("new"),
         cwd=project,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
