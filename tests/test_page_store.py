@@ -102,7 +102,7 @@ def test_an_object_placed_in_the_site_is_not_hashed_again_yet_never_trusted_afte
     before = obj.stat()
     store.place(obj, site / "index.html")
     assert os.path.samefile(site / "index.html", obj) and obj.stat().st_ctime_ns != before.st_ctime_ns
-    time.sleep(0.25)  # (past the racy window of the link's change time)
+    time.sleep(0.25)  # (each change below then lands a clock tick after the link: see `place`)
     assert store.verified_object(DIGEST) == obj and len(hashed) == 1  # known: not hashed again
     change(obj)
     assert (store.verified_object(DIGEST) == obj) is given

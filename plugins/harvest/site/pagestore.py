@@ -110,9 +110,9 @@ class PageStore:
         change time and nothing else, so one this store hashed stays known as hashed: else every
         page reused by `serve`'s first build was hashed again at its first rebuild (5,000 stories:
         every page). Only the change time may differ: a write in between gives another mtime (the
-        remembered one is settled: old), and the object is hashed again. (A write whose mtime is
-        put back within the microseconds between the two stats would go unseen, as a write
-        within the racy window of any stamp would.)"""
+        remembered one is settled: old), and the object is hashed again. (A write that puts the
+        old mtime back within the same clock tick as the link would go unseen: the racy case
+        `filestamps.settled` keeps out elsewhere, here only by hand at that very moment.)"""
         known = self._verified.get(path.name) if self.remember else None
         before = stamp(path) if known is not None else None
         link_or_copy(path, target)
