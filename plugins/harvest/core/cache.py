@@ -253,7 +253,7 @@ def round_trips(scanned: Scanned, data: dict[str, Any]) -> bool:
 # --- the files -------------------------------------------------------------------------------------
 
 
-def _checked_body(path: Path, header: Mapping[str, Any]) -> tuple[str, bytes] | None:
+def checked_body(path: Path, header: Mapping[str, Any]) -> tuple[str, bytes] | None:
     """(checksum, body) of one cache file whose header is exactly what this run would write and
     whose body has that checksum; None for anything else."""
     try:
@@ -283,7 +283,7 @@ def _entries(body: bytes) -> dict[str, Any]:
 
 def read_cache_file(path: Path, header: Mapping[str, Any]) -> dict[str, Any]:
     """The body of one cache file, or {} when it is not exactly what this run would have written."""
-    checked = _checked_body(path, header)
+    checked = checked_body(path, header)
     return {} if checked is None else _entries(checked[1])
 
 
@@ -386,7 +386,7 @@ class StoryCache:
         name = SHARDS[zlib.crc32(rel.encode("utf-8", "surrogatepass")) % len(SHARDS)]
         if name not in self._shards:
             path = self._file(name)
-            checked = _checked_body(path, {**self.header, "shard": name})
+            checked = checked_body(path, {**self.header, "shard": name})
             seen = None if checked is None else _SEEN_SHARDS.get((str(path), checked[0]))
             if checked is None:
                 self._shards[name], self._decoded[name] = {}, {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import marshal
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -66,21 +67,70 @@ def page_of(story: Story) -> str:
 
 
 # A story's text (opening; each section's heading, prompt and Markdown) -> (body, answers)
-TextKey = tuple[str, tuple[tuple[str, str | None, str], ...]]
+Sections = tuple[tuple[str, str | None, str], ...]  # (heading, prompt id, Markdown)
+TextKey = tuple[str, Sections]
 TextMemo = dict[TextKey, tuple[str, tuple[tuple[str, str], ...]]]
 
 
-def _plain_text(story: Story) -> tuple[str, tuple[tuple[str, str], ...]]:
-    parts = [markdown_to_text(story.intro)]
+def _plain_text(intro: str, sections: Sections) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A story's opening and sections -> (body, answers) as plain text."""
+    parts = [markdown_to_text(intro)]
     answers = []
-    for section in story.sections:
-        text = markdown_to_text(section.markdown)
-        if section.prompt_id is None:  # a heading of the writer's own is text the reader sees
-            parts += [markdown_to_text(section.heading), text]
+    for heading, prompt_id, markdown in sections:
+        text = markdown_to_text(markdown)
+        if prompt_id is None:  # a heading of the writer's own is text the reader sees
+            parts += [markdown_to_text(heading), text]
         else:
-            answers.append((section.prompt_id, text))
+            answers.append((prompt_id, text))
             parts.append(text)
     return "\n\n".join(p for p in parts if p), tuple(answers)
+
+
+# Everything `document` reads of a story and its archive, as plain values (`document_inputs`):
+# (id, path, title, summary, intro, sections as (heading, prompt id, Markdown), lessons, lesson
+# titles, shown contributor labels, event, event label, place, lang, date, passages withheld,
+# versions, peer, peer's name). A document is made from these alone, so their hash
+# (`documents_key`) stands for the documents without making them.
+DocumentInputs = tuple
+
+
+def document_inputs(archive: Archive, story: Story, versions: dict[str, list[Story]] | None = None) -> DocumentInputs:
+    from harvest.site.front import language_name
+
+    people, _anonymous = archive.people_of(story)
+    lessons = tuple(story.lessons)
+    return (
+        story.id,
+        story.path,
+        story.title,
+        story.summary,
+        story.intro,
+        tuple((s.heading, s.prompt_id, s.markdown) for s in story.sections),
+        lessons,
+        tuple(archive.lessons[lesson].title if lesson in archive.lessons else lesson for lesson in lessons),
+        tuple(p.label for p in people),
+        story.event,
+        archive.settings.event_kinds.get(story.event, story.event),
+        story.place,
+        story.lang,
+        story.date.isoformat(),
+        story.markdown.count(WITHHELD_MARK),
+        tuple((v.id, v.lang, page_of(v), language_name(v.lang)) for v in (versions or {}).get(story.id, ())),
+        story.origin.peer if story.origin else "",
+        story.origin.archive_name if story.origin else "",
+    )
+
+
+def documents_key(archive: Archive, versions: dict[str, list[Story]], code: str) -> str:
+    """A hash of the inputs of every published story's document, in archive order, and of `code`
+    (the software that makes and reads them): equal keys, equal documents. Milliseconds per
+    hundred stories, where making the documents takes a second per thousand."""
+    hasher = hashlib.blake2b(code.encode("utf-8", "surrogatepass"), digest_size=20)
+    for story in archive.stories:
+        # marshal format 0: no back-references or interning marks, so equal values give equal
+        # bytes; and it writes each type its own way, so unequal values give unequal bytes.
+        hasher.update(marshal.dumps(document_inputs(archive, story, versions), 0))
+    return hasher.hexdigest()
 
 
 def document(
@@ -91,41 +141,38 @@ def document(
 ) -> SearchDocument:
     """`memo`: (texts known from before, texts of this run), keyed by the published text itself;
     a story's plain text is taken from either, else made, and kept in the second."""
-    from harvest.site.front import language_name
-
+    inputs = document_inputs(archive, story, versions)
+    (story_id, path, title, summary, intro, sections, lessons, lesson_titles, labels, event, event_label) = inputs[:11]
+    place, lang, _date, withheld, story_versions, peer, peer_name = inputs[11:]
     if memo is None:
-        body, answers = _plain_text(story)
+        body, answers = _plain_text(intro, sections)
     else:
-        key = (story.intro, tuple((s.heading, s.prompt_id, s.markdown) for s in story.sections))
+        key = (intro, sections)
         known, kept = memo
         found = kept.get(key) or known.get(key)
         if found is None:
-            found = _plain_text(story)
+            found = _plain_text(intro, sections)
         kept[key] = found
         body, answers = found
-    people, _anonymous = archive.people_of(story)
-    lessons = tuple(story.lessons)
     return SearchDocument(
-        id=story.id,
-        page=page_of(story),
-        title=one_line(story.title),
-        summary=one_line(story.summary),
+        id=story_id,
+        page=path.removesuffix(".md"),
+        title=one_line(title),
+        summary=one_line(summary),
         body=body,
         answers=answers,
         lessons=lessons,
-        lesson_titles=tuple(
-            archive.lessons[lesson].title if lesson in archive.lessons else lesson for lesson in lessons
-        ),
-        contributors=tuple(p.label for p in people),
-        event=story.event,
-        event_label=archive.settings.event_kinds.get(story.event, story.event),
-        place=one_line(story.place),
-        lang=story.lang,
+        lesson_titles=lesson_titles,
+        contributors=labels,
+        event=event,
+        event_label=event_label,
+        place=one_line(place),
+        lang=lang,
         date=story.date,
-        withheld=story.markdown.count(WITHHELD_MARK),
-        versions=tuple((v.id, v.lang, page_of(v), language_name(v.lang)) for v in (versions or {}).get(story.id, ())),
-        archive=story.origin.peer if story.origin else "",
-        archive_name=story.origin.archive_name if story.origin else "",
+        withheld=withheld,
+        versions=story_versions,
+        archive=peer,
+        archive_name=peer_name,
     )
 
 
