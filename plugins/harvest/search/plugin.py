@@ -8,7 +8,9 @@ stories for the core's story pages (`RelatedMemo`: reused, from memory or `.harv
 when nothing they are computed from changed), the browser index files under `search/`, the
 search script and styles, and -- when the terminal index exists or `whoosh: always` -- an
 incremental update of `.harvest/index/<profile>/` after the site is written (under `serve`, in
-a thread of its own once the build is over: `search.later`).
+a thread of its own once the build is over: `search.later`). Outside `serve`, a build in which no
+story's document changed takes related stories and the browser index from the last build's
+(`search.derived`) and makes no corpus at all.
 The work is in `harvest.search`; this module only adapts it to MkDocs events.
 """
 
@@ -27,10 +29,11 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from harvest.core.archive import Archive
 from harvest.core.model import Story
 from harvest.core.problems import HarvestError
+from harvest.search import derived
 from harvest.search.browser import BrowserMemo
 from harvest.search.config import SearchConfig
 from harvest.search.corpus import Corpus, CorpusMemo, corpus_of
-from harvest.search.documents import SearchDocument, documents
+from harvest.search.documents import SearchDocument, documents, documents_key
 from harvest.search.later import AfterBuild, later_logger
 from harvest.search.related import RelatedMemo
 from harvest.site.context import BuildContext, FeaturePlugin
@@ -43,6 +46,7 @@ later_log = later_logger()
 SCRIPT_URI = "assets/harvest/search.js"
 STYLE_URI = "assets/harvest/search.css"
 INDEX_DIR = "search"
+DOCUMENTS_KEY = "documents_key"  # in the terminal index's manifest, after a build's update
 
 
 class IndexFile(File):
@@ -93,6 +97,9 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         self.index_same: dict[str, list] | None = None
         self.update_whoosh = False
         self.sources: tuple[str, dict] | None = None
+        self.derived: derived.Derived | None = None  # what the last build derived from the same documents
+        self.derived_read = False
+        self.derived_changed = False  # anything made anew, to keep for the next build
         if not self.config.enabled:
             return config
         for name in ("search", "material/search"):
@@ -138,11 +145,36 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
     def related_stories(self, archive: Archive, count: int) -> dict[str, list[Story]] | None:
         if not self.config.enabled:
             return None
-        # the one analysis of this build's stories (under `serve`: of the stories that changed)
-        self.corpus = self.corpus_memo.corpus(archive) if self.corpus_memo is not None else corpus_of(archive)
+        self.derived = self._derived(archive)
+        kept = self.derived.related_for(count, [s.id for s in archive.stories]) if self.derived else None
+        if kept is not None:  # no document changed since the last build: no corpus needed for these
+            by_id = {story.id: story for story in archive.stories}
+            return {story_id: [by_id[other] for other in others] for story_id, others in kept.items()}
+        self.corpus = self._corpus(archive)
         if self.related_memo is None:
             self.related_memo = RelatedMemo()
-        return self.related_memo.related(archive, self.corpus, count)
+        related = self.related_memo.related(archive, self.corpus, count)
+        if self.derived is not None and self.related_memo.last is not None:
+            self.derived.count, self.derived.related = count, self.related_memo.last[1]
+            self.derived_changed = True
+        return related
+
+    def _corpus(self, archive: Archive) -> Corpus:
+        # the one analysis of this build's stories (under `serve`: of the stories that changed)
+        return self.corpus_memo.corpus(archive) if self.corpus_memo is not None else corpus_of(archive)
+
+    def _derived(self, archive: Archive) -> derived.Derived | None:
+        """What the last build derived from the same documents (`search.derived`), for a build with
+        the cache on; not under `serve`, whose memos keep the corpus to patch it at each rebuild."""
+        self.derived_read = True
+        settings = archive.settings
+        if self.corpus_memo is not None or not settings.cache:
+            return None
+        from harvest.site.front import versions_of
+        from harvest.site.pagecache import software_key
+
+        key = documents_key(archive, versions_of(archive), software_key())
+        return derived.read(derived.cache_file(settings.project_dir, settings.profile), software_key(), key)
 
     def pages(self, context: BuildContext) -> Iterable[PageSpec]:
         self.context = context
@@ -153,11 +185,12 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             return files
         from harvest.search.browser import build_browser_index
         from harvest.search.index import index_dir, read_manifest, split_indexed
+        from harvest.site.pagecache import software_key
 
         context = self.require_context()
         archive = context.archive
-        if self.corpus is None:
-            self.corpus = self.corpus_memo.corpus(archive) if self.corpus_memo is not None else corpus_of(archive)
+        if not self.derived_read:  # (no related stories were asked for)
+            self.derived = self._derived(archive)
         urls = {}
         for story in archive.stories:
             page = files.get_file_from_path(story.path)
@@ -171,23 +204,39 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
                     config, uri, content=assets.joinpath(name).read_bytes(), inclusion=InclusionLevel.NOT_IN_NAV
                 )
             )
-        for name, content in build_browser_index(
-            self.corpus, urls, context.settings.site_name, self.browser_memo
-        ).items():
+        kept = self.derived
+        browser = derived.browser_key(kept.documents, urls, context.settings.site_name) if kept else ""
+        index_files = kept.browser_for(browser) if kept else None
+        if index_files is None:
+            self.corpus = self.corpus or self._corpus(archive)
+            index_files = build_browser_index(self.corpus, urls, context.settings.site_name, self.browser_memo)
+            if kept is not None:
+                kept.browser, kept.files, self.derived_changed = browser, index_files, True
+        elif self.corpus is None:
+            log.info("related stories and the browser index as the last build made them (no story's document changed)")
+        for name, content in index_files.items():
             files.append(
                 IndexFile.generated(config, f"{INDEX_DIR}/{name}", content=content, inclusion=InclusionLevel.NOT_IN_NAV)
             )
+        if kept is not None and self.derived_changed:
+            settings = context.settings
+            derived.write(derived.cache_file(settings.project_dir, settings.profile), software_key(), kept)
+        if kept is not None:
+            kept.files = {}  # the index files hold their bytes until MkDocs writes them, then drop them
         folder = index_dir(context.settings)
-        self.update_whoosh = self.config.whoosh == "always" or (
-            self.config.whoosh == "auto" and bool(read_manifest(folder))
-        )
+        manifest = read_manifest(folder)
+        self.update_whoosh = self.config.whoosh == "always" or (self.config.whoosh == "auto" and bool(manifest))
+        if self.update_whoosh and kept is not None and _indexes(manifest, kept.documents, context.settings.prompts):
+            self.update_whoosh = False  # the terminal index holds these very documents: nothing to compare
+            log.info(f"search index unchanged: it holds these stories ({context.settings.display_path(folder)})")
         # Related stories and the browser index are done: the pages get the memory of the corpus.
         # The terminal index's update after the build needs the documents it does not hold as they
         # are (one build: under `serve`, the last build's update may be running; all of them).
         self.index_docs, self.index_same = None, None
         if self.update_whoosh:
-            split = split_indexed(self.corpus.docs, folder, context.settings.prompts) if not self.serving else None
-            self.index_docs, self.index_same = split or (self.corpus.docs, None)
+            docs = (self.corpus or self._corpus(archive)).docs
+            split = split_indexed(docs, folder, context.settings.prompts) if not self.serving else None
+            self.index_docs, self.index_same = split or (docs, None)
         self.corpus = None
         return files
 
@@ -207,6 +256,8 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
             "versions": sorted(versions_of(self.context.archive)),
             STORIES_KEY: dict(self.context.front_matter),
         }
+        if self.derived is not None:  # what the index will hold: these documents (see `_indexes`)
+            extra[DOCUMENTS_KEY] = self.derived.documents
         docs, same, self.index_docs, self.index_same = self.index_docs, self.index_same, None, None
         if self.after_build is None:
             try:
@@ -226,11 +277,24 @@ class SearchPlugin(FeaturePlugin[SearchConfig]):
         self.after_build.start(update)
 
     def on_build_error(self, *, error: Exception) -> None:
-        self.corpus = self.index_docs = self.index_same = None
+        self.corpus = self.index_docs = self.index_same = self.derived = None
         if self.corpus_memo is not None:
             self.corpus_memo.forget()  # a failed build may have stopped anywhere: start afresh
         if self.browser_memo is not None:
             self.browser_memo = BrowserMemo()
+
+
+def _indexes(manifest: dict | None, documents: str, prompts) -> bool:
+    """Does the terminal index hold exactly the documents of `documents_key` `documents`? Its
+    manifest says so only when the last update was a build's of those documents: any other
+    update (`harvest index`, another build) writes its manifest without that key, or another."""
+    from harvest.search.index import schema_key
+
+    return (
+        isinstance(manifest, dict)
+        and manifest.get(DOCUMENTS_KEY) == documents
+        and manifest.get("schema") == schema_key(tuple(prompts))
+    )
 
 
 def _update_terminal_index(
