@@ -8,13 +8,13 @@ published, with every redaction applied, its shown credits, lesson titles, versi
 software. Related stories are kept by that key and the number asked for; the browser index by
 that key, the story pages' addresses and the site's name.
 
-One file per profile, `.harvest/cache/derived-<profile>.bin`: a header line (format, Harvest's
-code, the documents key, the checksum of the rest) as the story cache's, a line naming the other
-keys and each part with its size, then the parts' bytes. It holds
-only what this profile published (the key names the published text itself, so a story withheld
-or redacted since never matches); it is written atomically, owner-only, and a file that is
-missing, foreign, truncated or fails any check is ignored and written anew: nothing in it is
-trusted, and reading it runs no code. Deleting it costs the next build a few seconds.
+One file per profile, `.harvest/cache/derived-<profile digest>.bin`: a header line as the story
+cache's (format, Harvest's code, the documents key, the checksum of the rest), a line naming the
+other keys and each part with its size, then the parts' bytes. It holds only what this profile
+published (the key names the published text itself, so a story withheld or redacted since never
+matches); it is written atomically, owner-only, and a file that is missing, foreign, truncated,
+a symbolic link or fails any check is ignored and written anew: nothing in it is trusted, and
+reading it runs no code. Deleting it costs the next build a few seconds.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def browser_key(documents: str, urls: dict[str, str], site_name: str) -> str:
 
 @dataclass
 class Derived:
-    """The parts kept for one documents key (`code`: the software that made them)."""
+    """The parts kept for one documents key (and the code that made them: `read`)."""
 
     documents: str
     count: int | None = None  # the number of related stories asked for
