@@ -72,6 +72,14 @@ def run_harvest(
     )
 
 
+def edit(project: Path, path: str, old: str, new: str) -> None:
+    """Replace the first `old` in the project's file `path` (which must hold it) by `new`."""
+    file = project / path
+    text = file.read_text("utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    file.write_text(text.replace(old, new, 1), "utf-8")
+
+
 def build(project: Path, *args: str, env: dict | None = None) -> Path:
     result = run_harvest("build", *args, cwd=project, env=env)
     assert result.returncode == 0, result.stdout + result.stderr

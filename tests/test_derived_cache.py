@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, run_harvest
+from conftest import copy_project, edit, run_harvest
 from harvest.search import derived
 
 ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
@@ -29,13 +29,6 @@ def build(project: Path, site: Path, *args: str) -> str:
     result = run_harvest("build", "-d", str(site), *args, cwd=project, env=ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stderr
-
-
-def edit(project: Path, path: str, old: str, new: str) -> None:
-    file = project / path
-    text = file.read_text("utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    file.write_text(text.replace(old, new, 1), "utf-8")
 
 
 def touch(project: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project, run_harvest
+from conftest import copy_project, edit, run_harvest
 
 ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
 FLOOD = "stories/2026/flood-drill.md"
@@ -38,13 +38,6 @@ def tree(site: Path) -> dict[str, bytes]:
 
 def inodes(site: Path) -> dict[str, int]:
     return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("index.html")}
-
-
-def edit(project: Path, path: str, old: str, new: str) -> None:
-    file = project / path
-    text = file.read_text("utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    file.write_text(text.replace(old, new, 1), "utf-8")
 
 
 def add_story(project: Path) -> None:

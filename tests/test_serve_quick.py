@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import copy_project
+from conftest import copy_project, edit
 from harvest.site import quick
 
 ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
@@ -41,13 +41,6 @@ def serve_build(project: Path, site: Path, startup: bool = False) -> None:
     if startup:
         config.plugins.on_startup(command="serve", dirty=True)
     build(config, serve_url=SERVE_URL, dirty=True)
-
-
-def edit(project: Path, path: str, old: str, new: str) -> None:
-    file = project / path
-    text = file.read_text("utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    file.write_text(text.replace(old, new, 1), "utf-8")
 
 
 @pytest.fixture
