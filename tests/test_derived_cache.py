@@ -174,6 +174,19 @@ def _planted_related(data: bytes) -> bytes:
     return json.dumps(fields).encode() + b"\n" + body
 
 
+def _planted_path(data: bytes) -> bytes:
+    """A browser index part named to land outside `search/`, the checksum made to fit."""
+    import hashlib
+
+    head, _, body = data.partition(b"\n")
+    meta_line, _, blobs = body.partition(b"\n")
+    fields, meta = json.loads(head), json.loads(meta_line)
+    meta["parts"][-1][0] = derived.BROWSER + "../planted.js"
+    body = json.dumps(meta).encode() + b"\n" + blobs
+    fields["checksum"] = hashlib.sha256(body).hexdigest()
+    return json.dumps(fields).encode() + b"\n" + body
+
+
 DAMAGE = {
     "empty": lambda data: b"",
     "truncated": lambda data: data[: len(data) // 2],
@@ -181,6 +194,7 @@ DAMAGE = {
     "another Harvest's": _other_code,
     "not JSON at the head": lambda data: b"{not json\n" + data.partition(b"\n")[2],
     "planted related stories": _planted_related,
+    "a part named outside the search folder": _planted_path,
 }
 
 
@@ -195,6 +209,7 @@ def test_a_damaged_or_foreign_file_is_ignored_and_written_anew(warm, tmp_path, n
     assert "2026-11-susurrada-private" not in related_section(
         project / "site/2026/street-festival-childcare/index.html"
     )
+    assert not (project / "site/planted.js").exists()
     assert REUSED in build(project, tmp_path / "again")  # written anew, whole
 
 

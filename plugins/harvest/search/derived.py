@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,7 @@ FORMAT = 1
 NAMESPACE = "derived"
 RELATED = "related.json"  # the part holding related stories: {story id: [story id, ...]}
 BROWSER = "search/"  # parts named so are the browser index's files, by their path under it
+_INDEX_FILE = re.compile(r"[a-z]+(?:/[a-z0-9_-]+)?\.js")  # the names `browser.build_browser_index` gives
 
 
 def cache_file(project_dir: Path, profile: str) -> Path:
@@ -89,7 +91,7 @@ def read(file: Path, code: str, documents: str) -> Derived:
     browser = meta.get("browser")
     if isinstance(browser, str):
         files = {name.removeprefix(BROWSER): data for name, data in parts.items() if name.startswith(BROWSER)}
-        if files:
+        if files and all(_INDEX_FILE.fullmatch(name) for name in files):  # (never a path out of `search/`)
             derived.browser, derived.files = browser, files
     return derived
 
