@@ -145,6 +145,28 @@ def test_a_new_search_process_imports_only_what_a_search_needs(project, argv):
         assert "did you mean: flood" in result.stdout
 
 
+@pytest.mark.parametrize("to_file", [True, False], ids=["stdout-a-file", "stdout-a-pipe"])
+def test_a_search_process_ends_with_its_output_and_its_update_written(project, tmp_path, to_file):
+    """`harvest search` ends its process without Python's shutdown: what it printed (block-buffered
+    into a file) and the index update it made first must all be there, and its exit status kept."""
+    index(project)
+    rewrite(project / FLOOD, lambda text: text + "\nThe zeppelinwort grew by the pumps.\n", keep_mtime=False)
+    env = {**os.environ, **TODAY, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("PYTHONUNBUFFERED", None)  # (as a user's shell has it: output to a file waits in a buffer)
+    argv = [sys.executable, "-m", "harvest.cli", "search", "--json", "zeppelinwort"]
+    out = tmp_path / "out.json"
+    with out.open("w") as sink:
+        result = subprocess.run(argv, cwd=project, env=env, stdout=sink if to_file else subprocess.PIPE, text=True)
+    assert result.returncode == 0
+    printed = json.loads(out.read_text() if to_file else result.stdout)
+    assert [r["id"] for r in printed["results"]] == [FLOOD_ID]
+    assert "0 added, 0 changed, 0 removed" in index(project).stdout  # the update was committed whole
+
+    bad = subprocess.run([*argv[:-1], "flood AND ("], cwd=project, env=env, capture_output=True, text=True)
+    assert (bad.returncode, bad.stdout) == (2, "")
+    assert bad.stderr == "harvest search: query: '(' is never closed with ')'\n"
+
+
 def test_harvest_index_completes_a_manifest_head_an_earlier_harvest_left(project):
     index(project)
     head_file = project / ".harvest" / "index" / "public" / "harvest-manifest-head.json"
