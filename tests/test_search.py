@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from harvest.core import background
 from harvest.core.archive import load_archive
+from harvest.search import index as search_index
 from harvest.search.analysis import tokens
 from harvest.search.documents import documents
 from harvest.search.index import index_dir, open_index, update_index
@@ -39,12 +41,33 @@ def index_bytes(folder: Path) -> bytes:
     return b"".join(f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()).lower()
 
 
-@pytest.fixture(scope="module")
-def searcher(tmp_path_factory):
+def in_two(monkeypatch) -> None:
+    """A rebuild of the sample's 10 public stories indexes half of them in a second process, as
+    one of 400 stories or more would (`index.IN_TWO_AT_LEAST`)."""
+    monkeypatch.setattr(search_index, "IN_TWO_AT_LEAST", 2)
+    monkeypatch.delenv(background.SWITCH, raising=False)
+
+
+def segment_sizes(settings) -> list[int]:
+    ix = open_index(settings)
+    try:
+        return [segment.doc_count_all() for segment in ix._segments()]
+    finally:
+        ix.close()
+
+
+# Every query test runs on an index written by one process and on one written by two (a segment
+# each): the same results, in the same order.
+@pytest.fixture(scope="module", params=["one process", "two processes"])
+def searcher(tmp_path_factory, request):
     from conftest import copy_project
 
     project = copy_project(tmp_path_factory.mktemp("search") / "archive")
-    settings, _ = index_project(project)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        if request.param == "two processes":
+            in_two(monkeypatch)
+        settings, report = index_project(project)
+    assert report.rebuilt and segment_sizes(settings) == ([5, 5] if request.param == "two processes" else [10])
     found = open_searcher(settings)
     yield found
     found.close()
@@ -125,6 +148,21 @@ def test_tokens_fold_case_and_accents(text, expected):
 def test_query_features(searcher, query, expected):
     found = searcher.search(query, limit=50)
     assert ids(found) >= expected if query == "couri*" else ids(found) == expected, (query, sorted(ids(found)))
+
+
+def test_equal_scores_keep_the_archive_order(searcher):
+    """Equal scores are ordered by document number: the archive's order, newest first, whichever
+    process indexed a story (the second process's segment is listed first: it holds the first half)."""
+    assert [hit.id for hit in searcher.search("lang:en", limit=50).hits] == [
+        "2026-07-street-festival-childcare",
+        "2026-03-flood-drill",
+        "2025-11-generator-pantry",
+        "2025-10-first-aid-training",
+        "2025-08-rent-strike-phone-tree",
+        "2025-05-may-day-bike-relay",
+        "2025-03-tenant-assembly",
+        "2025-02-winter-soup-line",
+    ]
 
 
 def test_newest_first(searcher):
@@ -289,6 +327,58 @@ def test_update_reindexes_only_what_changed(project):
     searcher.close()
     rebuilt_settings, _ = index_project(project, rebuild=True)  # counted afresh from every story
     assert SearchVocabulary.load(index_dir(rebuilt_settings)).counts == kept_up
+
+
+def test_an_index_written_by_two_processes_is_updated_as_any(project, monkeypatch):
+    """After a rebuild in two processes, the manifest knows every story (an update re-indexes
+    only what changed), a withdrawn story leaves the segment that held it, and the vocabulary
+    counts are those of a rebuild in one process."""
+    in_two(monkeypatch)
+    settings, first = index_project(project)
+    assert first.rebuilt and len(first.added) == 10 and segment_sizes(settings) == [5, 5]
+    _, again = index_project(project)
+    assert (again.added, again.changed, again.removed, again.unchanged) == ([], [], [], 10)
+
+    flood = project / "stories" / "2026" / "flood-drill.md"  # in the first half: the second process's
+    flood.write_text(flood.read_text().replace("ten in the evening", "eleven at night, zucchini aside"))
+    soup = project / "stories" / "2025" / "winter-soup-line.md"  # the oldest: the first process's half
+    soup.unlink()
+    _, edited = index_project(project)
+    assert (edited.changed, edited.removed, edited.unchanged) == (
+        ["2026-03-flood-drill"],
+        ["2025-02-winter-soup-line"],
+        8,
+    )
+    searcher = open_searcher(settings)
+    assert ids(searcher.search("zucchini")) == {"2026-03-flood-drill"}
+    assert searcher.search('"ten in the evening"').hits == [] and searcher.search("soup").hits == []
+    kept_up = dict(searcher.vocabulary.counts)
+    searcher.close()
+    monkeypatch.setenv(background.SWITCH, "0")  # one process
+    index_project(project, rebuild=True)
+    assert segment_sizes(settings) == [9]
+    assert SearchVocabulary.load(index_dir(settings)).counts == kept_up
+
+
+def test_a_failure_in_the_second_process_fails_the_rebuild(project, monkeypatch):
+    """The second process's error ends the update as one in the first would: nothing committed,
+    no manifest, so the next update rebuilds."""
+    in_two(monkeypatch)
+    real = search_index.whoosh_fields
+
+    def failing(doc, prompts):
+        if doc.id == "2026-03-flood-drill":  # in the first half: indexed by the second process
+            raise RuntimeError("disk full")
+        return real(doc, prompts)
+
+    monkeypatch.setattr(search_index, "whoosh_fields", failing)
+    with pytest.raises(background.BackgroundBug, match="disk full"):
+        index_project(project)
+    settings = settings_for(project)
+    assert not (index_dir(settings) / "harvest-manifest.json").exists()
+    monkeypatch.setattr(search_index, "whoosh_fields", real)
+    _, report = index_project(project)
+    assert report.rebuilt and len(report.added) == 10
 
 
 def test_small_segments_are_merged_at_every_third_update(project):

@@ -11,9 +11,10 @@ import datetime as dt
 import hashlib
 import json
 import marshal
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from functools import cached_property
+from typing import overload
 
 from harvest.core.archive import Archive
 from harvest.core.model import Story
@@ -180,12 +181,36 @@ def documents(
     archive: Archive,
     memo: tuple[TextMemo, TextMemo] | None = None,
     versions: dict[str, list[Story]] | None = None,
-) -> Iterator[SearchDocument]:
-    """Documents for every published story, newest first, made one at a time (`memo`: see
-    `document`; `versions`: `site.front.versions_of(archive)` when the caller has it)."""
+) -> Documents:
+    """Documents for every published story, newest first, made one at a time as they are read
+    (`memo`: see `document`; `versions`: `site.front.versions_of(archive)` when the caller has it)."""
     if versions is None:
         from harvest.site.front import versions_of  # (here: `harvest search` imports this module, not the site)
 
         versions = versions_of(archive)  # only published versions: a withheld original is no version
-    for story in archive.stories:
-        yield document(archive, story, versions, memo)
+    return Documents(archive, archive.stories, versions, memo)
+
+
+class Documents(Sequence[SearchDocument]):
+    """The documents of some of an archive's stories, each made when it is read; a slice is the
+    same for fewer stories, made by whichever process reads it (`index.update_index` indexes
+    half of them in a second process)."""
+
+    def __init__(self, archive: Archive, stories: Sequence[Story], versions: dict, memo=None) -> None:
+        self._archive, self._stories, self._versions, self._memo = archive, stories, versions, memo
+
+    def __len__(self) -> int:
+        return len(self._stories)
+
+    @overload
+    def __getitem__(self, index: int) -> SearchDocument: ...
+    @overload
+    def __getitem__(self, index: slice) -> Documents: ...
+    def __getitem__(self, index: int | slice) -> SearchDocument | Documents:
+        if isinstance(index, slice):
+            return Documents(self._archive, self._stories[index], self._versions, self._memo)
+        return document(self._archive, self._stories[index], self._versions, self._memo)
+
+    def __iter__(self) -> Iterator[SearchDocument]:
+        for story in self._stories:
+            yield document(self._archive, story, self._versions, self._memo)

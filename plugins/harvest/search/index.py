@@ -19,8 +19,9 @@ import datetime as dt
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from whoosh import fields, index
@@ -37,6 +38,8 @@ from harvest.search.vocabulary import SearchVocabulary, words_of
 
 TYPE_CHECKING = False  # (as typing's: not importing typing spares `harvest search` 5 ms)
 if TYPE_CHECKING:  # documents imports the whole archive; a query needs none of it
+    from typing import TypeGuard
+
     from harvest.search.documents import SearchDocument
 
 INDEX_FORMAT = "5"  # 5: text fields are `writer.WordsField`s
@@ -53,6 +56,8 @@ SMALL_TIER_DOCS = 50  # segments this small are merged together (a fraction of a
 # an update 0.3-0.5 s; so the small ones are merged every third update, not at each.
 SMALL_SEGMENTS = 3
 MAX_SEGMENTS = 8  # beyond this, the next update merges everything into one segment
+# From this many documents a rebuild indexes half of them in a second process, on another core.
+IN_TWO_AT_LEAST = 400
 CODEC = W3Codec(compression=0)  # zlib on every postings block costs a fifth of indexing time
 
 # Query fields and their weight: a word in a title counts most. `body` is the whole story
@@ -394,9 +399,18 @@ def update_index(
     recount = vocabulary is None  # (re)built from every document instead of updated
     vocabulary = vocabulary or SearchVocabulary()
     previous = ix.searcher()  # the versions being replaced, to take their words away
-    writer = None
+    writer = part = None
     try:
         writer = _writer(ix, folder)
+        if report.rebuilt and not compact and _in_two(docs):
+            # The first half is indexed in a second process, into a segment of its own listed
+            # first: the documents keep the numbers (and the order among equal scores) one
+            # segment would give them, and each search visits one more segment.
+            from harvest.core.background import Job  # (a query never writes: `harvest search` starts without it)
+
+            half = len(docs) // 2
+            part = Job(partial(_index_part, ix, docs[:half], prompts))
+            docs = docs[half:]
         for doc in docs:
             entry = entries[doc.id] = _entry(doc)
             old = known.get(doc.id)
@@ -422,10 +436,16 @@ def update_index(
             writer.delete_by_term("id", doc_id)
             report.removed.append(doc_id)
         withdrawal = withdrawal or bool(report.removed)
+        parts = []
+        if part is not None:
+            segment, added, part_entries, counts = part.result()
+            parts, report.added = [segment], [*added, *report.added]
+            entries.update(part_entries)
+            vocabulary.absorb(counts)
         if compact:
             writer.commit(optimize=True)
         elif report.touched or withdrawal:
-            writer.commit(mergetype=_merge_small_tier)
+            writer.commit(mergetype=lambda writer, segments: _merge_small_tier(writer, [*segments, *parts]))
             if len(ix._segments()) > MAX_SEGMENTS:  # every few hundred edits: one segment again
                 _writer(ix, folder).commit(optimize=True)
         else:
@@ -439,6 +459,8 @@ def update_index(
         manifest = {"schema": key, "generation": generation, "documents": entries, **(extra or {})}
         _write_manifest(folder, manifest, schema_text(prompts))
     except BaseException:
+        if part is not None:
+            part.stop()
         if writer is not None:  # interrupted (or a bad story): drop the half-written segment
             writer.cancel()
         raise
@@ -447,6 +469,35 @@ def update_index(
         ix.close()
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _in_two(docs: Iterable[SearchDocument]) -> TypeGuard[Sequence[SearchDocument]]:
+    """Index these documents in two processes? Only when they can be split (a `Sequence`, such
+    as `documents.Documents`, made by whichever process reads it) and are many enough for half
+    of them to outweigh a fork and a segment's trip back, and a fork is safe here (no thread)."""
+    from harvest.core.background import can_fork
+
+    return isinstance(docs, Sequence) and len(docs) >= IN_TWO_AT_LEAST and can_fork()
+
+
+def _index_part(ix, docs: Iterable[SearchDocument], prompts: tuple[Prompt, ...]):
+    """In a second process: index `docs` into a segment of their own, left out of the index's
+    table of contents (the first process commits it with its own); -> (the segment, the ids
+    added, their manifest entries, their vocabulary's counts)."""
+    import random
+
+    from harvest.search.writer import Writer
+
+    random.seed()  # (a fork shares the parent's random state: whoosh names the segment from it)
+    writer = Writer(ix, _lk=False, limitmb=WRITER_MB, wordsmb=WORDS_MB, codec=CODEC)  # (the parent holds the lock)
+    vocabulary, entries, added = SearchVocabulary(), {}, []
+    for doc in docs:
+        entries[doc.id] = _entry(doc)
+        writer.add_document(**whoosh_fields(doc, prompts))
+        added.append(doc.id)
+        vocabulary.add(document_words(doc, writer))
+    # (not `commit`: that would write a table of contents and remove the shared temporary folder)
+    return writer._finalize_segment(), added, entries, vocabulary.counts
 
 
 def _writer(ix, folder: Path):

@@ -54,6 +54,11 @@ class SearchVocabulary:
         self.counts.update(words)
         self._by_letter = None
 
+    def absorb(self, counts: Counter) -> None:
+        """Add another vocabulary's counts (one made in a second process)."""
+        self.counts.update(counts)
+        self._by_letter = None
+
     def remove(self, words: Iterable[str]) -> None:
         for word in words:
             left = self.counts.get(word, 0) - 1
