@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from harvest.core import background
 from harvest.core.archive import load_archive
-from harvest.search import index as search_index
 from harvest.search.analysis import tokens
 from harvest.search.documents import documents
 from harvest.search.index import index_dir, open_index, update_index
@@ -41,11 +43,40 @@ def index_bytes(folder: Path) -> bytes:
     return b"".join(f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()).lower()
 
 
-def in_two(monkeypatch) -> None:
-    """A rebuild of the sample's 10 public stories indexes half of them in a second process, as
-    one of 400 stories or more would (`index.IN_TWO_AT_LEAST`)."""
-    monkeypatch.setattr(search_index, "IN_TWO_AT_LEAST", 2)
-    monkeypatch.delenv(background.SWITCH, raising=False)
+# A rebuild of the sample's 10 public stories that indexes half of them in a second process, as
+# one of 400 stories or more does (`index.IN_TWO_AT_LEAST`). It runs in a process of its own: a
+# fork is made only where no other thread is alive, and earlier tests leave threads in this one.
+IN_TWO = """
+import sys
+from pathlib import Path
+from harvest.core.archive import load_archive
+from harvest.search import index
+from harvest.search.documents import documents
+from harvest.site.project import settings_from_file
+
+index.IN_TWO_AT_LEAST = 2
+failing_id = sys.argv[2]
+if failing_id:
+    real = index.whoosh_fields
+
+    def failing(doc, prompts):
+        if doc.id == failing_id:
+            raise RuntimeError("disk full")
+        return real(doc, prompts)
+
+    index.whoosh_fields = failing
+settings = settings_from_file(Path(sys.argv[1]) / "mkdocs.yml", "public")
+archive, _ = load_archive(settings)
+report = index.update_index(documents(archive), index.index_dir(settings), settings.prompts)
+print(report.rebuilt, len(report.added))
+"""
+
+
+def index_in_two(project: Path, failing_id: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != background.SWITCH}
+    return subprocess.run(
+        [sys.executable, "-c", IN_TWO, str(project), failing_id], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def segment_sizes(settings) -> list[int]:
@@ -63,11 +94,14 @@ def searcher(tmp_path_factory, request):
     from conftest import copy_project
 
     project = copy_project(tmp_path_factory.mktemp("search") / "archive")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        if request.param == "two processes":
-            in_two(monkeypatch)
+    if request.param == "two processes":
+        done = index_in_two(project)
+        assert (done.returncode, done.stdout) == (0, "True 10\n"), done.stderr
+        settings = settings_for(project)
+    else:
         settings, report = index_project(project)
-    assert report.rebuilt and segment_sizes(settings) == ([5, 5] if request.param == "two processes" else [10])
+        assert report.rebuilt
+    assert segment_sizes(settings) == ([5, 5] if request.param == "two processes" else [10])
     found = open_searcher(settings)
     yield found
     found.close()
@@ -333,9 +367,10 @@ def test_an_index_written_by_two_processes_is_updated_as_any(project, monkeypatc
     """After a rebuild in two processes, the manifest knows every story (an update re-indexes
     only what changed), a withdrawn story leaves the segment that held it, and the vocabulary
     counts are those of a rebuild in one process."""
-    in_two(monkeypatch)
-    settings, first = index_project(project)
-    assert first.rebuilt and len(first.added) == 10 and segment_sizes(settings) == [5, 5]
+    done = index_in_two(project)
+    assert (done.returncode, done.stdout) == (0, "True 10\n"), done.stderr
+    settings = settings_for(project)
+    assert segment_sizes(settings) == [5, 5]
     _, again = index_project(project)
     assert (again.added, again.changed, again.removed, again.unchanged) == ([], [], [], 10)
 
@@ -360,23 +395,14 @@ def test_an_index_written_by_two_processes_is_updated_as_any(project, monkeypatc
     assert SearchVocabulary.load(index_dir(settings)).counts == kept_up
 
 
-def test_a_failure_in_the_second_process_fails_the_rebuild(project, monkeypatch):
+def test_a_failure_in_the_second_process_fails_the_rebuild(project):
     """The second process's error ends the update as one in the first would: nothing committed,
     no manifest, so the next update rebuilds."""
-    in_two(monkeypatch)
-    real = search_index.whoosh_fields
-
-    def failing(doc, prompts):
-        if doc.id == "2026-03-flood-drill":  # in the first half: indexed by the second process
-            raise RuntimeError("disk full")
-        return real(doc, prompts)
-
-    monkeypatch.setattr(search_index, "whoosh_fields", failing)
-    with pytest.raises(background.BackgroundBug, match="disk full"):
-        index_project(project)
+    done = index_in_two(project, failing_id="2026-03-flood-drill")  # in the first half: the second process's
+    assert done.returncode == 1 and done.stdout == ""
+    assert "BackgroundBug: the background process failed" in done.stderr and "RuntimeError: disk full" in done.stderr
     settings = settings_for(project)
     assert not (index_dir(settings) / "harvest-manifest.json").exists()
-    monkeypatch.setattr(search_index, "whoosh_fields", real)
     _, report = index_project(project)
     assert report.rebuilt and len(report.added) == 10
 
