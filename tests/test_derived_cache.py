@@ -157,34 +157,38 @@ def _other_code(data: bytes) -> bytes:
     return json.dumps(fields).encode() + b"\n" + body
 
 
-def _planted_related(data: bytes) -> bytes:
-    """Related stories naming a story this profile does not publish, the checksum made to fit."""
-    import hashlib
-
+def _opened(data: bytes) -> tuple[dict, dict, bytes]:
+    """(header fields, meta, the parts' bytes) of a derived file."""
     head, _, body = data.partition(b"\n")
     meta_line, _, blobs = body.partition(b"\n")
-    fields, meta = json.loads(head), json.loads(meta_line)
+    return json.loads(head), json.loads(meta_line), blobs
+
+
+def _sealed(fields: dict, meta: dict, blobs: bytes) -> bytes:
+    """The file again, its checksum made to fit (what a planted file would do)."""
+    import hashlib
+
+    body = json.dumps(meta).encode() + b"\n" + blobs
+    fields["checksum"] = hashlib.sha256(body).hexdigest()
+    return json.dumps(fields).encode() + b"\n" + body
+
+
+def _planted_related(data: bytes) -> bytes:
+    """Related stories naming a story this profile does not publish, the checksum made to fit."""
+    fields, meta, blobs = _opened(data)
     sizes = dict(meta["parts"])
     related = json.loads(blobs[: sizes[derived.RELATED]])
     related[next(iter(related))] = ["2026-11-susurrada-private"]
     part = json.dumps(related).encode()
     meta["parts"] = [[n, len(part) if n == derived.RELATED else s] for n, s in meta["parts"]]
-    body = json.dumps(meta).encode() + b"\n" + part + blobs[sizes[derived.RELATED] :]
-    fields["checksum"] = hashlib.sha256(body).hexdigest()
-    return json.dumps(fields).encode() + b"\n" + body
+    return _sealed(fields, meta, part + blobs[sizes[derived.RELATED] :])
 
 
 def _planted_path(data: bytes) -> bytes:
     """A browser index part named to land outside `search/`, the checksum made to fit."""
-    import hashlib
-
-    head, _, body = data.partition(b"\n")
-    meta_line, _, blobs = body.partition(b"\n")
-    fields, meta = json.loads(head), json.loads(meta_line)
+    fields, meta, blobs = _opened(data)
     meta["parts"][-1][0] = derived.BROWSER + "../planted.js"
-    body = json.dumps(meta).encode() + b"\n" + blobs
-    fields["checksum"] = hashlib.sha256(body).hexdigest()
-    return json.dumps(fields).encode() + b"\n" + body
+    return _sealed(fields, meta, blobs)
 
 
 DAMAGE = {

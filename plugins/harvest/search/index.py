@@ -59,6 +59,7 @@ MAX_SEGMENTS = 8  # beyond this, the next update merges everything into one segm
 # From this many documents a rebuild indexes half of them in a second process, on another core.
 IN_TWO_AT_LEAST = 400
 CODEC = W3Codec(compression=0)  # zlib on every postings block costs a fifth of indexing time
+WRITER_OPTIONS = {"limitmb": WRITER_MB, "wordsmb": WORDS_MB, "codec": CODEC}  # (`writer.Writer`'s)
 
 # Query fields and their weight: a word in a title counts most. `body` is the whole story
 # text; each prompt's answer is indexed again in its own field (`missing:generator`). Indexing
@@ -489,7 +490,7 @@ def _index_part(ix, docs: Iterable[SearchDocument], prompts: tuple[Prompt, ...])
     from harvest.search.writer import Writer
 
     random.seed()  # (a fork shares the parent's random state: whoosh names the segment from it)
-    writer = Writer(ix, _lk=False, limitmb=WRITER_MB, wordsmb=WORDS_MB, codec=CODEC)  # (the parent holds the lock)
+    writer = Writer(ix, _lk=False, **WRITER_OPTIONS)  # (the parent holds the lock)
     vocabulary, entries, added = SearchVocabulary(), {}, []
     for doc in docs:
         entries[doc.id] = _entry(doc)
@@ -504,7 +505,7 @@ def _writer(ix, folder: Path):
     from harvest.search.writer import Writer  # (a query never writes: `harvest search` starts without it)
 
     try:
-        return Writer(ix, limitmb=WRITER_MB, wordsmb=WORDS_MB, timeout=LOCK_WAIT_S, codec=CODEC)
+        return Writer(ix, timeout=LOCK_WAIT_S, **WRITER_OPTIONS)
     except LockError:
         raise HarvestError(
             [
