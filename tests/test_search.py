@@ -12,6 +12,7 @@ import pytest
 
 from harvest.core import background
 from harvest.core.archive import load_archive
+from harvest.search import index as search_index
 from harvest.search.analysis import tokens
 from harvest.search.documents import documents
 from harvest.search.index import index_dir, open_index, update_index
@@ -515,6 +516,64 @@ def test_withdrawn_text_leaves_the_index_files(project):
     _, hidden = index_project(project)
     assert hidden.removed == ["2026-03-flood-drill"] and hidden.purged
     assert b"boathouse" not in index_bytes(index_dir(settings))
+
+
+def segments(settings) -> list[tuple[str, int, bool]]:
+    """(id, documents held, replaced or deleted ones among them?) of each segment of the index."""
+    ix = open_index(settings)
+    try:
+        return [(s.segment_id(), s.doc_count_all(), s.has_deletions()) for s in ix._segments()]
+    finally:
+        ix.close()
+
+
+def test_a_withdrawal_rewrites_the_segments_holding_any_version_of_that_story(project, monkeypatch):
+    """A withdrawal rewrites the segments that hold a version of the withdrawn story, live or
+    replaced, and no other: the big segment's replaced versions of other stories wait for a merge
+    (rewriting it takes seconds at 5,000 stories), while the version before a plain edit goes
+    with the text withdrawn after it (it held that text too)."""
+    monkeypatch.setattr(search_index, "SMALL_SEGMENTS", 100)  # no merge: each update adds its own segment
+    settings, _ = index_project(project)
+    folder = index_dir(settings)
+    [(big, held, gone)] = segments(settings)
+    assert (held, gone) == (10, False)
+    flood = project / "stories" / "2026" / "flood-drill.md"
+    text = flood.read_text()
+    flood.write_text(text.replace("ten in the evening", "eleven at night"))  # a plain edit: nothing purged
+    _, edited = index_project(project)
+    assert edited.changed == ["2026-03-flood-drill"] and not edited.purged
+    assert [(n, gone) for _, n, gone in segments(settings)] == [(10, True), (1, False)]
+
+    compost = project / "stories" / "2026" / "compost.md"
+    assert b"whiteboard" not in index_bytes(folder)
+    compost.write_text(STORY)
+    index_project(project)
+    assert b"whiteboard" in index_bytes(folder)  # (the probe finds the word while it is indexed)
+    compost.unlink()
+    _, removed = index_project(project)
+    assert removed.removed == ["2026-09-compost-rota"] and removed.purged
+    assert b"whiteboard" not in index_bytes(folder)
+    assert all(held for _, held, _ in segments(settings))  # (its segment went, not copied empty)
+    # The big segment was left alone: it still holds the flood story's replaced first version.
+    assert (big, 10, True) in segments(settings)
+
+    assert b"recognises" in index_bytes(folder)
+    flood.write_text(
+        text.replace("ten in the evening", "eleven at night").replace(
+            "everyone recognises", "[[redact]]everyone recognises[[/redact]]"
+        )
+    )
+    _, redacted = index_project(project)
+    assert redacted.changed == ["2026-03-flood-drill"] and redacted.purged
+    # Both replaced versions held the words (the first in the big segment): both segments went.
+    assert b"recognises" not in index_bytes(folder)
+    assert big not in [segment_id for segment_id, _, _ in segments(settings)]
+    assert not any(gone for _, _, gone in segments(settings))
+    searcher = open_searcher(settings)
+    try:
+        assert len(searcher.search("boathouse").hits) == 1 and searcher.search("recognises").hits == []
+    finally:
+        searcher.close()
 
 
 def test_indexes_are_per_profile(project):

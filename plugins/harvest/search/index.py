@@ -20,6 +20,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -396,7 +397,7 @@ def update_index(
         ix = index.create_in(str(folder), build_schema(prompts))
     entries: dict[str, list] = {doc_id: known[doc_id] for doc_id in unchanged}
     report.unchanged = len(unchanged)
-    withdrawal = False
+    withdrawn: set[str] = set()  # documents whose old versions held text no longer shown
     recount = vocabulary is None  # (re)built from every document instead of updated
     vocabulary = vocabulary or SearchVocabulary()
     previous = ix.searcher()  # the versions being replaced, to take their words away
@@ -429,14 +430,15 @@ def update_index(
                     vocabulary.remove(stored_words(previous.document(id=doc.id) or {}))
                 writer.update_document(**values)
                 report.changed.append(doc.id)
-                withdrawal = withdrawal or _withdraws(old, entry)
+                if _withdraws(old, entry):
+                    withdrawn.add(doc.id)
             vocabulary.add(document_words(doc, writer))
         for doc_id in sorted(set(known) - set(entries)):
             if not recount:
                 vocabulary.remove(stored_words(previous.document(id=doc_id) or {}))
             writer.delete_by_term("id", doc_id)
             report.removed.append(doc_id)
-        withdrawal = withdrawal or bool(report.removed)
+        withdrawn.update(report.removed)
         parts = []
         if part is not None:
             segment, added, part_entries, counts = part.result()
@@ -445,15 +447,15 @@ def update_index(
             vocabulary.absorb(counts)
         if compact:
             writer.commit(optimize=True)
-        elif report.touched or withdrawal:
+        elif report.touched or withdrawn:
             writer.commit(mergetype=lambda writer, segments: _merge_small_tier(writer, [*segments, *parts]))
             if len(ix._segments()) > MAX_SEGMENTS:  # every few hundred edits: one segment again
                 _writer(ix, folder).commit(optimize=True)
         else:
             writer.cancel()
         writer = None
-        if withdrawal or compact:
-            _purge_deleted(ix, folder)  # (merging may already have dropped them)
+        if withdrawn or compact:
+            _purge_deleted(ix, folder, None if compact else withdrawn)  # (merging may already have dropped them)
             report.purged = True
         generation = ix.latest_generation()
         vocabulary.save(folder, generation)
@@ -554,21 +556,36 @@ class _WholeFiles(FileStorage):
             return BufferFile(file.read(), name=name)
 
 
-def _purge_deleted(ix, folder: Path) -> None:
-    """Rewrite, one by one, the segments still holding replaced or deleted documents."""
+def _purge_deleted(ix, folder: Path, ids: AbstractSet[str] | None = None) -> None:
+    """Rewrite, one by one, the segments still holding replaced or deleted documents; with `ids`,
+    only those holding a version of one of these documents. A segment holds a document's id as
+    long as it holds any version of it, live or replaced, so every older version of a withdrawn
+    story goes (the one before its last plain edit too), and the big segment is rewritten (seconds
+    at 5,000 stories) only when it holds one, not for every replaced version it keeps until a merge."""
     while True:
-        dirty = [s for s in ix._segments() if s.has_deletions()]
+        dirty = [s for s in ix._segments() if s.has_deletions() and (ids is None or _holds_any(ix, s, ids))]
         if not dirty:
             return
         target = dirty[0]
 
         def rewrite(writer, segments, target=target):
-            reader = SegmentReader(writer.storage, writer.schema, target)
-            writer.add_reader(reader)  # copies live documents only
-            reader.close()
+            if target.doc_count():  # (one with no live document left goes: not copied as an empty segment)
+                reader = SegmentReader(writer.storage, writer.schema, target)
+                writer.add_reader(reader)  # copies live documents only
+                reader.close()
             return [s for s in segments if s.segment_id() != target.segment_id()]
 
         _writer(ix, folder).commit(mergetype=rewrite)
+
+
+def _holds_any(ix, segment, ids: AbstractSet[str]) -> bool:
+    """Does `segment` hold a version (live or replaced) of one of the documents `ids`? Its terms
+    keep a replaced document's id until the segment is rewritten."""
+    reader = SegmentReader(ix.storage, ix.schema, segment)
+    try:
+        return any(("id", doc_id) in reader for doc_id in ids)
+    finally:
+        reader.close()
 
 
 def source_signature(settings: Settings, config_file: Path | None = None) -> str:
