@@ -80,12 +80,17 @@ def index_in_two(project: Path, failing_id: str = "") -> subprocess.CompletedPro
     )
 
 
-def segment_sizes(settings) -> list[int]:
+def segments(settings) -> list[tuple[str, int, bool]]:
+    """(id, documents held, replaced or deleted ones among them?) of each segment of the index."""
     ix = open_index(settings)
     try:
-        return [segment.doc_count_all() for segment in ix._segments()]
+        return [(s.segment_id(), s.doc_count_all(), s.has_deletions()) for s in ix._segments()]
     finally:
         ix.close()
+
+
+def segment_sizes(settings) -> list[int]:
+    return [held for _, held, _ in segments(settings)]
 
 
 # Every query test runs on an index written by one process and on one written by two (a segment
@@ -516,15 +521,6 @@ def test_withdrawn_text_leaves_the_index_files(project):
     _, hidden = index_project(project)
     assert hidden.removed == ["2026-03-flood-drill"] and hidden.purged
     assert b"boathouse" not in index_bytes(index_dir(settings))
-
-
-def segments(settings) -> list[tuple[str, int, bool]]:
-    """(id, documents held, replaced or deleted ones among them?) of each segment of the index."""
-    ix = open_index(settings)
-    try:
-        return [(s.segment_id(), s.doc_count_all(), s.has_deletions()) for s in ix._segments()]
-    finally:
-        ix.close()
 
 
 def test_a_withdrawal_rewrites_the_segments_holding_any_version_of_that_story(project, monkeypatch):
