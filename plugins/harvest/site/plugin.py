@@ -8,6 +8,7 @@ their related stories and pages, and every Harvest page is registered here, once
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
@@ -39,6 +40,7 @@ from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
 from harvest.site.front import enrich_pages, language_name, people_date
 from harvest.site.frontconfig import footer_globals, front_options
+from harvest.site.markdownonce import SharedMarkdown
 from harvest.site.pagecache import (
     PAGE_EVENTS,
     CutMemo,
@@ -117,6 +119,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.files: Files | None = None
         self.page_per_template: dict[str, str] = {}  # template -> one page built with it (site-relative)
         self.quick_parts: dict = {}  # serve: what a quick page needs of this build (site/quick.py)
+        self.markdown = SharedMarkdown()  # this build's converter for Harvest's pages (its extensions)
         # Only Harvest changes or reads pages: a story page's HTML can go once it is written.
         self.release_written = not foreign_page_plugins(config)
         if self.serving:
@@ -317,6 +320,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Files) -> Page:
         if self.page_cache is not None:
             self.page_cache.start(page.file.src_uri)
+        if page.file.src_uri in self.specs:
+            page.render = functools.partial(self.markdown.render, page)  # type: ignore[method-assign]
         return page
 
     def add_assets(self, archive: Archive, every_story: list[Story], config: MkDocsConfig) -> None:
