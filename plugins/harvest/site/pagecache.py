@@ -174,7 +174,6 @@ class StoredPage:
     anchors: set[str] | None
     links: dict[str, dict[str, str]] | None  # target src_uri -> {anchor: link as written}
     cut: StoryHtml | None
-    size: int | None = None  # characters of the page (None: an entry written before sizes were kept)
 
     @classmethod
     def read(
@@ -203,7 +202,6 @@ class StoredPage:
                 return None
             parts = list(parts)  # type: ignore[arg-type]
             story_cut = make_cut(entry, parts, figures) if make_cut is not None else StoryHtml(parts, figures)
-        size = entry.get("size")
         # Copies: the entry may be the store's remembered one (serve), and pages' metadata is theirs to change.
         return cls(
             title,
@@ -212,7 +210,6 @@ class StoredPage:
             set(anchors) if anchors is not None else None,
             {uri: dict(found) for uri, found in links.items()} if links is not None else None,
             story_cut,
-            size if type(size) is int and size >= 0 else None,
         )
 
 

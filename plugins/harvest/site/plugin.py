@@ -117,8 +117,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.story_html: dict[str, StoryHtml] = {}  # story id -> its rendered page, cut into parts
         self.page_cache: PageCache | None = None
         self.files: Files | None = None
-        # template -> (size, site path) of its smallest page: the one the outside-request check reads
-        self.page_per_template: dict[str, tuple[float, str]] = {}
+        self.page_per_template: dict[str, str] = {}  # template -> one page built with it (site-relative)
         self.quick_parts: dict = {}  # serve: what a quick page needs of this build (site/quick.py)
         self.markdown = SharedMarkdown()  # this build's converter for Harvest's pages (its extensions)
         # Only Harvest changes or reads pages: a story page's HTML can go once it is written.
@@ -302,19 +301,8 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         page.present_anchor_ids = stored.anchors
         if story is not None and stored.cut is not None:
             self.story_html[story.id] = self.page_cache.story_cut(story.id, stored.cut)
-        self.template_page(stored.template, file.dest_uri, stored.size)
+        self.page_per_template.setdefault(stored.template, file.dest_uri)
         return True
-
-    def template_page(self, template: str, dest_uri: str, size: int | None) -> None:
-        """Note a page built with `template`. The outside-request check reads one page per template:
-        pages of a template differ only in escaped data and sanitised story HTML, so any one shows
-        what the template loads, and the smallest costs least (the Answers page that every story
-        added, removed or re-tagged changes is 8 MB at 5,000 stories: 1.7 s to parse at each serve
-        rebuild). A stored page of unknown size (an older entry) is read only when no other is known."""
-        known = self.page_per_template.get(template)
-        weight = float("inf") if size is None else size
-        if known is None or weight < known[0]:
-            self.page_per_template[template] = (weight, dest_uri)
 
     def _read_story(self, story_id: str) -> None:
         if self.page_cache is not None:
@@ -391,7 +379,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     @event_priority(CORE_LAST)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         template = page.meta.get("template") or "main.html"
-        self.template_page(template, page.file.dest_uri, len(output))
+        self.page_per_template.setdefault(template, page.file.dest_uri)
         if self.page_cache is not None and page.file.src_uri in self.specs:
             story = self.specs[page.file.src_uri].data.get("story")
             cut = self.story_html.get(story.id) if story is not None else None
@@ -400,7 +388,6 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
                 "title": page.title,
                 "meta": page.meta,
                 "template": template,
-                "size": len(output),
                 "cut": {"parts": list(cut.parts), "figures": cut.figures} if cut is not None else None,
                 "anchors": sorted(page.present_anchor_ids) if page.present_anchor_ids is not None else None,
                 "links": {f.src_uri: value for f, value in links.items()} if links is not None else None,
@@ -417,11 +404,11 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
     @event_priority(CORE_FIRST)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         """Every build, not only `pack`: the site makes no request to another host. Every CSS,
-        script and JSON file is read, and the smallest page of each template (plus 404.html):
-        pages of a kind differ only in escaped data and sanitised story HTML, judged by the same
-        function, while reading all of them cost 5 s at 1,000 stories (`template_page`); a file
-        whose bytes were cleared before is not parsed again (`offline.verdicts`). The offline
-        build (`check_site: false`) skips it: `pack` reads every page of its copy."""
+        script and JSON file is read, and one page per template (plus 404.html): pages of a kind
+        differ only in escaped data and sanitised story HTML, judged by the same function, while
+        reading all of them cost 5 s at 1,000 stories; a file whose bytes were cleared before is
+        not parsed again (`offline.verdicts`). The offline build (`check_site: false`) skips it:
+        `pack` reads every page of its copy."""
         cache, files = self.page_cache, self.files
         if cache is not None and files is not None:
             cache.place_reused()
@@ -429,7 +416,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             if self.serving:
                 self._remove_stale(config, files)
         if self.config.check_site:
-            pages = {dest for _, dest in self.page_per_template.values()} | {"404.html"}
+            pages = set(self.page_per_template.values()) | {"404.html"}
             self._refuse_outside_loads(Path(config.site_dir), SITE_HINT, pages)
         if cache is not None and files is not None:
             kept = cache.keep_rendered(lambda uri: _dest(files, uri))
