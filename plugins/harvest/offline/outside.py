@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -194,7 +196,10 @@ def scan_site(site_dir: Path, html_pages: set[str] | None = None, verdicts: Verd
         key = content_key(kind, data)
         verdict = verdicts.get(key)
         if verdict is None:
-            loads, verdict = judge(kind, _text(data), rel, verdicts)
+            if kind == "html" and len(data) >= PIECES_FROM and b"\r" not in data:
+                loads, verdict = judge_in_pieces(data, rel, verdicts)
+            else:
+                loads, verdict = judge(kind, _text(data), rel, verdicts)
             if loads:
                 report.loads += loads
             else:
@@ -279,6 +284,105 @@ def judge(kind: str, text: str, file: str, verdicts: Verdicts | None = None) -> 
         features,
     )
     return loads, verdict
+
+
+# --- a big page, piece by piece ----------------------------------------------------------------
+# An answers page holds every story's answer to one prompt (8 MB at 5,000 stories) and changes
+# whenever one story does; parsing it takes 1.6 s of each `serve` rebuild. It is cut into pieces
+# at lines chosen by their content alone (an edit moves no cut far from it), and a piece is looked
+# up only where the parser stands *between* pieces exactly as a new parser stands: no tag, comment
+# or character reference left unfinished, no <script> or <style> open. What a piece was cleared of
+# is then what it was cleared of wherever it stands; elsewhere the parser carries on across the
+# cut, as it would through the whole page, and nothing is looked up.
+PIECES_FROM = 256 * 1024  # bytes: smaller pages are read whole (a story page is ~30 KB)
+PIECE_MIN = 4096  # bytes before a piece may end
+PIECE_MASK = 0x3F  # a line ends a piece when its CRC-32 ends in six zero bits (one line in 64)
+# Parser state that does not change what the rest of a text gives: positions (lines are counted
+# per piece and added), the last tag (error messages only), and what the scanner has found so far.
+_POSITIONS = {"lineno", "offset", "lasttag", "_HTMLParser__starttag_text", "_decl_otherchars"}
+_FOUND = {"file", "loads", "links", "script_urls", "script_srcs", "has_mermaid", "has_source", "_raw_text"}
+
+
+def page_pieces(data: bytes) -> list[bytes]:
+    """`data` cut after the lines that end a piece (each piece ends with its newline, the last
+    maybe not). Cuts are at line ends, so no UTF-8 character is cut."""
+    pieces, start, at = [], 0, 0
+    while (end := data.find(b"\n", at)) >= 0:
+        line, at = data[at:end], end + 1
+        if at - start >= PIECE_MIN and zlib.crc32(line) & PIECE_MASK == 0:
+            pieces.append(data[start:at])
+            start = at
+    if start < len(data):
+        pieces.append(data[start:])
+    return pieces
+
+
+def _parser_state(scanner: _PageScanner) -> dict[str, object]:
+    return {name: value for name, value in vars(scanner).items() if name not in _POSITIONS | _FOUND}
+
+
+@lru_cache(maxsize=1)
+def _fresh_state() -> dict[str, object]:
+    return _parser_state(_PageScanner(""))
+
+
+@dataclass
+class _PageSoFar:
+    """What the pieces of a page read so far add up to, lines counted from the page's start."""
+
+    loads: list[Finding] = field(default_factory=list)
+    links: list[tuple[int, str, str]] = field(default_factory=list)
+    scripts: list[tuple[int, str, str]] = field(default_factory=list)
+    srcs: list[str] = field(default_factory=list)
+    flags: set[str] = field(default_factory=set)
+
+    def add(self, found: Verdict, first_line: int) -> None:
+        self.links += [(first_line + at - 1, what, url) for at, what, url in found.links]
+        self.scripts += [(first_line + at - 1, what, url) for at, what, url in found.scripts]
+        self.srcs += found.srcs
+        self.flags |= found.features
+
+    def read(self, scanner: _PageScanner, first_line: int) -> Verdict:
+        """Add what `scanner` found; -> that, as a piece's verdict (lines from its first)."""
+        self.loads += [replace(f, line=first_line + f.line - 1) for f in scanner.loads]
+        found = Verdict(
+            tuple((f.line, f.what, f.url) for f in scanner.links),
+            tuple((f.line, f.what, f.url) for f in scanner.script_urls),
+            frozenset(scanner.flags()),
+            tuple(scanner.script_srcs),
+        )
+        self.add(found, first_line)
+        return found
+
+
+def judge_in_pieces(data: bytes, file: str, verdicts: Verdicts) -> tuple[list[Finding], Verdict]:
+    """`judge("html", ...)` of a page with no `\r`, reading only the pieces not cleared before."""
+    page = _PageSoFar()
+    scanner: _PageScanner | None = None  # reading since line `first`, from piece `key` on
+    first, key, line = 1, "", 1
+    for piece in page_pieces(data):
+        if scanner is None:
+            key = content_key("html-piece", piece)
+            known = verdicts.get(key)
+            if known is not None:
+                page.add(known, line)
+                line += piece.count(b"\n")
+                continue
+            scanner, first = _PageScanner(file), line
+        else:
+            key = ""  # this reading began in an earlier piece: it is no one piece's
+        scanner.feed(piece.decode("utf-8", errors="replace"))
+        line += piece.count(b"\n")
+        if _parser_state(scanner) == _fresh_state():
+            found = page.read(scanner, first)
+            if key and not scanner.loads:
+                verdicts.put(key, found)
+            scanner = None
+    if scanner is not None:  # the page ends inside a tag, a comment or a script
+        scanner.close()
+        page.read(scanner, first)
+    features = frozenset(page_features(page.flags, page.srcs))
+    return page.loads, Verdict(tuple(page.links), tuple(page.scripts), features)
 
 
 def _css_unescape(match: re.Match) -> str:
@@ -402,15 +506,11 @@ class _PageScanner(HTMLParser):
         self._raw_text: list[str] = []
 
     def features(self) -> set[str]:
-        found = set()
-        if self.has_mermaid:
-            found.add("mermaid")
-        if self.has_source:
-            found.add("source")
-        loads_bundle = any("/javascripts/bundle." in f"/{src}" for src in self.script_srcs)
-        if loads_bundle and not any("resize-observer" in src.lower() for src in self.script_srcs):
-            found.add("no-resize-observer")
-        return found
+        return page_features(self.flags(), self.script_srcs)
+
+    def flags(self) -> set[str]:
+        """The features this text shows by itself (a piece of a page as much as a whole one)."""
+        return {name for name, shown in (("mermaid", self.has_mermaid), ("source", self.has_source)) if shown}
 
     def handle_starttag(self, tag, attrs):
         self._element(tag, attrs)
@@ -482,6 +582,15 @@ _LOADING = {tag: frozenset(names) | frozenset(LOADING_ATTRS["*"]) for tag, names
 _LOADING_LINK = _LOADING["*"] | {"href", "imagesrcset"}  # <link rel=stylesheet|icon|preload...>
 _LINKS = {**{tag: frozenset(names) for tag, names in LINK_ATTRS.items()}, "link": frozenset({"href"})}
 _READ_ATTRS = frozenset(CSS_ATTRS | {"content", "srcdoc"})
+
+
+def page_features(flags: set[str] | frozenset[str], script_srcs: list[str] | tuple[str, ...]) -> set[str]:
+    """A page's features: its flags, and whether it loads Material's bundle without the polyfill."""
+    found = set(flags)
+    loads_bundle = any("/javascripts/bundle." in f"/{src}" for src in script_srcs)
+    if loads_bundle and not any("resize-observer" in src.lower() for src in script_srcs):
+        found.add("no-resize-observer")
+    return found
 
 
 def _material_config_loads(text: str, file: str, line: int) -> list[Finding]:

@@ -12,7 +12,8 @@ malformed anywhere is ignored, and a malformed entry is a miss. Only what a file
 is kept: a file that loads anything from another host is parsed again on every build (its
 problems are reported as a cold build reports them). What is kept is what the check reports for a
 clean file: its links out, the URLs its scripts name (judged against the pages' features on every
-build) and the features a page has (a Mermaid block, a repository link...).
+build) and the features a page has (a Mermaid block, a repository link...). A big page is also
+remembered piece by piece (`outside.judge_in_pieces`, key kind `html-piece`).
 """
 
 from __future__ import annotations
@@ -33,24 +34,32 @@ CAP = 200_000  # entries kept, the newest used: every page of a site (`pack`) an
 @dataclass(frozen=True)
 class Verdict:
     """What one clean file holds, without its name: (line, how, URL) of each link out and of each
-    URL its scripts name, and the page's features."""
+    URL its scripts name, and the page's features. A piece of a page (`outside.judge_in_pieces`)
+    also keeps the `src` of each of its scripts: whether a page loads Material's bundle without
+    the polyfill is known only from all of its pieces."""
 
     links: tuple[tuple[int, str, str], ...] = ()
     scripts: tuple[tuple[int, str, str], ...] = ()
     features: frozenset[str] = frozenset()
+    srcs: tuple[str, ...] = ()
 
     def to_json(self) -> list[Any]:
-        return [[list(f) for f in self.links], [list(f) for f in self.scripts], sorted(self.features)]
+        found = [[list(f) for f in self.links], [list(f) for f in self.scripts], sorted(self.features)]
+        return [*found, list(self.srcs)] if self.srcs else found
 
     @classmethod
     def from_json(cls, data: Any) -> Verdict:
         """Raises TypeError/ValueError on anything not shaped as `to_json` makes it."""
-        if type(data) is not list or len(data) != 3:
+        if type(data) is not list or len(data) not in (3, 4):
             raise TypeError("malformed verdict")
-        links, scripts, features = data
-        if type(features) is not list or not all(type(f) is str for f in features):
-            raise TypeError("malformed verdict")
-        return cls(_findings(links), _findings(scripts), frozenset(features))
+        links, scripts, features, *rest = data
+        srcs = rest[0] if rest else []
+        for strings in (features, srcs):
+            if type(strings) is not list or not all(type(f) is str for f in strings):
+                raise TypeError("malformed verdict")
+        if rest and not srcs:
+            raise TypeError("malformed verdict")  # (to_json leaves out an empty list)
+        return cls(_findings(links), _findings(scripts), frozenset(features), tuple(srcs))
 
 
 def _findings(rows: Any) -> tuple[tuple[int, str, str], ...]:
