@@ -1,10 +1,12 @@
 """A big page is judged piece by piece (`offline.outside.judge_in_pieces`): the report is the one
 a reading of the whole page gives, line for line; a piece cleared before is looked up only where
 the parser stands between pieces as a new parser does, never inside a tag, a comment, a script or
-a style; an edit makes only the pieces it touched be read again."""
+a style; an edit makes only the pieces it touched be read again. Pages made at random (constructs
+left open across cuts, loads, features) report what a whole reading of them does."""
 
 from __future__ import annotations
 
+import random
 import zlib
 
 import pytest
@@ -214,3 +216,69 @@ def test_a_reading_across_a_cut_is_remembered_under_no_pieces_name(tmp_path):
     second = plant(tmp_path / "b", {"p.html": page(inside_tag, loader, filler(BIG, "z"))})
     found = scan_site(second, verdicts=memory).loads
     assert [(f.line, f.url) for f in found] == [(len(inside_tag), "https://tracker.example/t.gif")]
+
+
+# --- against a whole reading, on pages made at random ---------------------------------------------
+
+LOADS = [  # rare: a piece that loads is never remembered
+    '<p><img src="https://t.example/{n}.gif" alt=""></p>',
+    '<p style="background: url(https://t.example/{n}.png)">styled</p>',
+    'var u{n} = "https://t.example/{n}.js";',
+    "p {{ background: url(https://t.example/{n}.png) }}",
+]
+SCRIPTS = [
+    '<script src="assets/javascripts/bundle.{n}.min.js"></script>',
+    '<script src="vendor/resize-observer/ro.js"></script>',
+]
+FRAGMENTS = [
+    '<p><a href="https://example.org/{n}">a link out</a></p>',
+    "<script>",
+    'var n{n} = "a string, no URL";',
+    "</script>",
+    "<style>",
+    "p {{ color: red }}",
+    "</style>",
+    "<!-- a comment that may hide",
+    "-->",
+    '<p><img alt="{n}"',
+    ' src="https://t.example/{n}.gif">',  # a load only inside a tag
+    "<p data-x='",
+    "'>",
+    "&amp a stray ampersand &",
+    "a lone < and a lone >",
+    '<pre class="mermaid">graph TD</pre>',
+    '<a href="https://github.com/o/r" data-md-component="source">repo</a>',
+    "<![CDATA[ x ]]>",
+    "<!doctype html>",
+    "<?php echo 1 ?>",
+]
+
+
+def random_page(rng, lines: int) -> list[str]:
+    page = []
+    for n in range(lines):
+        draw = rng.random()
+        if draw < 0.03:  # a line that ends a piece, whatever construct is open
+            page.append(boundary(f"<p>cut {n} {{}}</p>"))
+        elif draw < 0.035:
+            page.append(rng.choice(LOADS).format(n=n))
+        elif draw < 0.0352:  # now and then, Material's bundle or the polyfill
+            page.append(rng.choice(SCRIPTS).format(n=n))
+        elif draw < 0.12:
+            page.append(rng.choice(FRAGMENTS).format(n=n))
+        else:
+            page.append(f"<p>story text {n}: who stepped forward, what was missing.</p>")
+    return page
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pages_made_at_random_report_what_a_whole_reading_does(seed):
+    rng = random.Random(seed)
+    first = random_page(rng, 6000)
+    memory = Verdicts(None)
+    for lines in (first, first[:3000] + random_page(rng, 40) + first[3000:], first[1000:] + first[:1000]):
+        data = page(lines).encode()
+        assert len(data) >= BIG
+        whole = judge("html", data.decode(), "p.html")
+        assert outside.judge_in_pieces(data, "p.html", memory) == whole
+    assert memory.hits > 0  # the later pages were read in part from the first one's pieces
