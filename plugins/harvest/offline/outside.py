@@ -288,7 +288,7 @@ def judge(kind: str, text: str, file: str, verdicts: Verdicts | None = None) -> 
 
 # --- a big page, piece by piece ----------------------------------------------------------------
 # An answers page holds every story's answer to one prompt (8 MB at 5,000 stories) and changes
-# whenever one story does; parsing it takes 1.6 s of each `serve` rebuild. It is cut into pieces
+# whenever one story does; parsing it took 1.8 s of each such `serve` rebuild. It is cut into pieces
 # at lines chosen by their content alone (an edit moves no cut far from it), and a piece is looked
 # up only where the parser stands *between* pieces exactly as a new parser stands: no tag, comment
 # or character reference left unfinished, no <script> or <style> open. What a piece was cleared of
@@ -356,7 +356,8 @@ class _PageSoFar:
 
 
 def judge_in_pieces(data: bytes, file: str, verdicts: Verdicts) -> tuple[list[Finding], Verdict]:
-    """`judge("html", ...)` of a page with no `\r`, reading only the pieces not cleared before."""
+    """`judge("html", ...)` of a page with no carriage return, reading only the pieces not cleared
+    before (a page with one is read whole: its newlines are normalised first)."""
     page = _PageSoFar()
     scanner: _PageScanner | None = None  # reading since line `first`, from piece `key` on
     first, key, line = 1, "", 1
