@@ -21,8 +21,12 @@ $(STAMP):
 build: $(STAMP)  ## Build the archive site into site/
 	$(BIN)/harvest build --profile $(PROFILE)
 
-test: lint       ## Lint and type-check, then run the whole test suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# The tests run in one worker per core (pytest-xdist), at most 4: most of them build whole sites in
+# their own processes, so two cores take half the time. PYTEST_WORKERS=0 runs them in this process.
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 4 ] && n=4; echo $$n)
+
+test: lint       ## Lint and type-check, then run the whole test suite (one worker per core)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)   ## ruff (lint) and mypy (types; strict in harvest.core): the settings are in pyproject.toml
 	$(BIN)/ruff check .
