@@ -116,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     status = _run(args)
+    try:
+        sys.stdout.flush()  # here, not at exit: a reader gone after the last write is seen now
+    except BrokenPipeError:
+        status = _reader_gone()
     if own_process and args.command == "search":
         _end_search_process(status)
     return status
@@ -137,6 +141,9 @@ def _end_search_process(status: int) -> None:
     os._exit(status)
 
 
+SIGPIPE_STATUS = 141  # 128 + SIGPIPE (13), what a shell reports for `yes | head`'s `yes`
+
+
 def _run(args) -> int:
     from harvest.core.problems import HarvestError
 
@@ -151,3 +158,13 @@ def _run(args) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; nothing was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The reader of our output went away (`harvest search water | head`): stop quietly, as `grep`
+    does. What is still buffered goes nowhere (Python's own flush at exit would fail on it again,
+    and say so), and the status is the shell's for a command stopped by SIGPIPE."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return SIGPIPE_STATUS

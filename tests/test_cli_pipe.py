@@ -1,0 +1,51 @@
+"""A reader that goes away (`harvest search water | head -3`) stops the command quietly: no
+traceback, no "Exception ignored" at exit, and the status a shell gives a command stopped by
+SIGPIPE."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import run_harvest
+
+TODAY = {"HARVEST_TODAY": "2026-12-02"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        # one line, still buffered when the command ends: the pipe breaks at the last flush
+        ["check"],
+        # ~3.5 KB of text, also still buffered at the end (a search then ends its process itself)
+        ["search", "--no-update", "-n", "100", "the"],
+        # ~9 KB of JSON: more than the 8 KB buffer, so the pipe breaks while the command writes
+        ["search", "--no-update", "--json", "-n", "100", "the"],
+    ],
+    ids=["check", "search", "search as JSON"],
+)
+def test_a_reader_gone_stops_the_command_quietly(project, args):
+    indexed = run_harvest("index", cwd=project, env=TODAY)
+    assert indexed.returncode == 0, indexed.stderr
+    full = run_harvest(*args, cwd=project, env=TODAY)
+    assert full.returncode == 0 and full.stdout.strip(), full.stderr  # there is output to lose
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "harvest.cli", *args],
+        cwd=project,
+        # Buffered, as a user's terminal session has it (a test runner may set PYTHONUNBUFFERED).
+        env={**{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}, "NO_MKDOCS_2_WARNING": "1", **TODAY},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the command writes anything
+    errors = process.stderr.read()
+    assert process.wait(timeout=120) == 141, errors
+    assert "Traceback" not in errors
+    assert "BrokenPipe" not in errors
+    assert "Exception ignored" not in errors
