@@ -49,3 +49,21 @@ def test_a_reader_gone_stops_the_command_quietly(project, args):
     assert "Traceback" not in errors
     assert "BrokenPipe" not in errors
     assert "Exception ignored" not in errors
+
+
+@pytest.mark.parametrize("args", [["check"], ["search", "--no-update", "the"]], ids=["check", "search"])
+def test_a_closed_stdout_discards_the_output(project, args):
+    """`harvest check >&-` (a scheduler may start a command so): Python has no sys.stdout then;
+    the command does its work and its output goes nowhere, without a traceback."""
+    indexed = run_harvest("index", cwd=project, env=TODAY)
+    assert indexed.returncode == 0, indexed.stderr
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "harvest.cli", *args],
+        cwd=project,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **TODAY},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr

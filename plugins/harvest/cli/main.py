@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command. Without `argv`, this process is the command (the `harvest` script,
     `python -m harvest.cli`): a search then ends the process itself (`_end_search_process`)."""
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    _closed_streams_discard()
     own_process = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["search"]:
@@ -166,5 +167,17 @@ def _reader_gone() -> int:
     """The reader of our output went away (`harvest search water | head`): stop quietly, as `grep`
     does. What is still buffered goes nowhere (Python's own flush at exit would fail on it again,
     and say so), and the status is the shell's for a command stopped by SIGPIPE."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    import contextlib
+
+    with contextlib.suppress(OSError, ValueError):  # (not a file: a caller's own stream object)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return SIGPIPE_STATUS
+
+
+def _closed_streams_discard() -> None:
+    """A standard stream the caller closed (`harvest check >&-`, some schedulers) is None in
+    Python, and the first write or flush to it would fail: what would go there is discarded, as
+    the caller asked."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 (for the process's life)
