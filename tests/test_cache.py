@@ -5,6 +5,7 @@ after one edit reads and re-indexes only that story."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -259,6 +260,49 @@ def test_the_profile_and_the_date_are_not_part_of_the_key(project, today, monkey
     monkeypatch.setenv("HARVEST_TODAY", "2031-01-01")
     settings = replace(settings_from_file(project / "mkdocs.yml", "archive"), cache=True, federation=False)
     assert {s.title for s in scan(settings).stories} == {PLANTED}
+
+
+def test_the_sites_own_settings_are_not_part_of_the_key(project, today):
+    """`harvest serve` sets its own site_url: serve and then build (or index) reuse one cache,
+    where each used to find it foreign and read every story again."""
+    scanned(project)
+    plant(project)
+    settings = replace(
+        settings_from_file(project / "mkdocs.yml"),
+        cache=True,
+        site_url="http://127.0.0.1:8000/",
+        site_name="Another name",
+        words_per_minute_silent=99,
+        words_per_minute_aloud=42,
+        related_count=2,
+    )
+    assert {s.title for s in scan(settings).stories} == {PLANTED}
+
+
+CORE = Path(__file__).resolve().parents[1] / "plugins" / "harvest" / "core"
+SITE_ONLY = ["site_name", "site_url", "words_per_minute_silent", "words_per_minute_aloud", "related_count"]
+
+
+def test_scan_runs_only_the_core_packages_code():
+    """Half of what keeps the test above true: the core package imports nothing else of Harvest's
+    but the peers' stories, which are never cached (and its own code is part of the key)."""
+    outside: set[str] = set()
+    for path in sorted(CORE.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                outside.add(node.module or "")
+            elif isinstance(node, ast.Import):
+                outside |= {alias.name for alias in node.names}
+    outside = {name for name in outside if name.startswith("harvest.") and name.split(".")[1] != "core"}
+    assert outside == {"harvest.federation.stories"}
+
+
+@pytest.mark.parametrize("name", SITE_ONLY)
+def test_no_code_that_scans_reads_the_sites_own_settings(name):
+    """The other half: no core module reads these settings (else changing one would have to make
+    the cache anew)."""
+    readers = [p.name for p in sorted(CORE.glob("*.py")) if p.name != "settings.py" and name in p.read_text()]
+    assert readers == ["cache.py"]  # (only to leave it out of the key)
 
 
 # --- the command line ------------------------------------------------------------------------------
