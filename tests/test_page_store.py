@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harvest.site.pagestore import PageStore
+from harvest.site.pagestore import PageStore, link_or_copy
 
 PAGE = b"<html><body>a stored page</body></html>"
 DIGEST = hashlib.blake2b(PAGE, digest_size=20).hexdigest()
@@ -174,3 +174,53 @@ def test_a_pages_output_hash_is_the_hash_of_the_bytes_mkdocs_writes(monkeypatch,
     assert pagestore.output_hash(text) == hashlib.blake2b(written, digest_size=20).hexdigest()
     if "\ud800" in text:
         assert b"&#55296;" in written
+
+
+def _stored(tmp_path: Path, text: bytes) -> Path:
+    source = tmp_path / "objects" / "ab" / "abc"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_bytes(text)
+    return source
+
+
+def test_a_page_placed_where_nothing_is_becomes_a_link_to_the_object(tmp_path):
+    source = _stored(tmp_path, b"<p>stored</p>")
+    target = tmp_path / "site" / "story" / "index.html"
+    link_or_copy(source, target)
+    assert target.read_bytes() == b"<p>stored</p>"
+    assert target.stat().st_ino == source.stat().st_ino
+    assert sorted(p.name for p in target.parent.iterdir()) == ["index.html"]  # no temporary file left
+
+
+@pytest.mark.parametrize("there", ["a page linked to another object", "a symbolic link"])
+def test_a_page_placed_over_another_replaces_it_never_writes_into_it(tmp_path, there):
+    """What was there may be another stored object's link (serve's site folder): it is replaced
+    by a new name, never written through; a symbolic link is replaced, never followed."""
+    source = _stored(tmp_path, b"<p>new</p>")
+    other = tmp_path / "objects" / "cd" / "cde"
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b"<p>old</p>")
+    target = tmp_path / "site" / "index.html"
+    target.parent.mkdir()
+    if there == "a symbolic link":
+        target.symlink_to(other)
+    else:
+        os.link(other, target)
+    link_or_copy(source, target)
+    assert not target.is_symlink()
+    assert target.read_bytes() == b"<p>new</p>" and target.stat().st_ino == source.stat().st_ino
+    assert other.read_bytes() == b"<p>old</p>"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["index.html"]
+
+
+def test_a_page_is_copied_where_hard_links_fail(tmp_path, monkeypatch):
+    source = _stored(tmp_path, b"<p>stored</p>")
+    target = tmp_path / "site" / "index.html"
+
+    def no_links(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    link_or_copy(source, target)
+    assert target.read_bytes() == b"<p>stored</p>" and target.stat().st_ino != source.stat().st_ino
+    assert sorted(p.name for p in target.parent.iterdir()) == ["index.html"]

@@ -167,6 +167,13 @@ def link_or_copy(source: Path, target: Path) -> None:
     """Put `source`'s bytes at `target` in one step: a hard link where the file system allows,
     else a copy. Whatever was at `target` is replaced, never written into (it may be linked)."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # Nothing there (a build's staging folder): the new name is made whole in one step. A
+        # temporary name and a rename cost twice as much (~0.35 s for 5,000 pages here).
+        os.link(source, target)
+        return
+    except OSError:
+        pass  # something there (replaced below), or no hard links here (a copy)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.unlink(missing_ok=True)
     try:
