@@ -74,3 +74,21 @@ def test_a_closed_stdout_discards_the_output(project, args):
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_closed_stdin_reads_as_empty(project):
+    """`harvest new <&-`: Python has no sys.stdin then; the command reads its input as ended, as
+    it does from /dev/null, and writes nothing."""
+    before = sorted(p.relative_to(project) for p in (project / "stories").rglob("*"))
+    result = subprocess.run(
+        ["sh", "-c", 'exec "$@" <&-', "sh", sys.executable, "-m", "harvest.cli", "new"],
+        cwd=project,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **TODAY},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "input ended before the story was finished; nothing was written" in result.stdout + result.stderr
+    assert sorted(p.relative_to(project) for p in (project / "stories").rglob("*")) == before

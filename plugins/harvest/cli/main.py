@@ -175,9 +175,10 @@ def _reader_gone() -> int:
 
 
 def _closed_streams_discard() -> None:
-    """A standard stream the caller closed (`harvest check >&-`, some schedulers) is None in
-    Python, and the first write or flush to it would fail: what would go there is discarded, as
-    the caller asked."""
-    for name in ("stdout", "stderr"):
+    """A standard stream the caller closed (`harvest check >&-`, `harvest new <&-`, some
+    schedulers) is None in Python, and the first read, write or flush would fail with a
+    traceback: a closed input reads as empty (as `< /dev/null`: the command says its input
+    ended), and what would go to a closed output is discarded, as the caller asked."""
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
         if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 (for the process's life)
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115 (for the process's life)
