@@ -200,3 +200,16 @@ def open_search(page, site: Path, start: str, query: str) -> list[str]:
     page.locator(".md-search__input").fill(query)
     page.wait_for_selector(".md-search-result__item")
     return page.locator(".md-search-result__item h1").all_inner_texts()
+
+
+def generated_project(target: Path, stories: int) -> Path:
+    """The repo's mkdocs.yml over `stories` generated stories (scripts/corpus.py, as the benchmark)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("harvest_bench_corpus", PROJECT / "scripts" / "corpus.py")
+    assert spec is not None and spec.loader is not None
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    project = copy_project(target, stories=False)
+    corpus.generate_stories(project / "stories", stories)
+    return project

@@ -4,16 +4,14 @@ place, and no child left running when a build stops."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT, copy_project, differing_files, run_harvest
+from conftest import differing_files, generated_project, run_harvest
 from harvest.core import background
 from harvest.core.problems import HarvestError, Problem
 
@@ -113,21 +111,10 @@ def test_a_stopped_job_ends_at_once():
 # --- builds ----------------------------------------------------------------------------------------
 
 
-def _generated_project(target: Path, stories: int) -> Path:
-    """The repo's mkdocs.yml over `stories` generated stories (scripts/corpus.py, as the benchmark)."""
-    spec = importlib.util.spec_from_file_location("harvest_bench_corpus", PROJECT / "scripts" / "corpus.py")
-    assert spec is not None and spec.loader is not None
-    corpus = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(corpus)
-    project = copy_project(target, stories=False)
-    corpus.generate_stories(project / "stories", stories)
-    return project
-
-
 def test_a_build_in_two_processes_writes_what_a_build_in_one_writes(tmp_path):
     """80 stories: enough for the scan to share its parsing (64 or more to parse), and every
     monthly digest's email and the feeds made in the background."""
-    project = _generated_project(tmp_path / "archive", 80)
+    project = generated_project(tmp_path / "archive", 80)
     sites = {}
     for switch in ("0", "1"):
         result = run_harvest("build", "--no-cache", cwd=project, env={**ENV, background.SWITCH: switch})
@@ -149,7 +136,7 @@ def test_a_build_in_two_processes_writes_what_a_build_in_one_writes(tmp_path):
 def test_a_broken_story_among_many_fails_the_build_with_its_line(tmp_path):
     """The story is parsed in the second process (the later half): its problem is reported as
     in place, with file, line and field, and nothing is published."""
-    project = _generated_project(tmp_path / "archive", 80)
+    project = generated_project(tmp_path / "archive", 80)
     last = sorted((project / "stories").rglob("story-*.md"))[-1]
     text = last.read_text("utf-8")
     last.write_text(text.replace("\ndate: ", "\ndate: 2025-02-30\n# was: ", 1), "utf-8")
@@ -190,7 +177,7 @@ def test_a_corpus_made_in_two_processes_is_the_one_made_in_one(tmp_path, monkeyp
     from harvest.search.documents import documents
     from harvest.site.project import settings_from_file
 
-    project = _generated_project(tmp_path / "archive", 70)
+    project = generated_project(tmp_path / "archive", 70)
     settings = replace(settings_from_file(project / "mkdocs.yml", None), cache=False)
     archive = publish(scan(settings))
     assert len(archive.stories) >= 64  # (5% are members-only: all but a few are published)

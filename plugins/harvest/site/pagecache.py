@@ -49,11 +49,21 @@ class ReusableFile(File):
     """A Harvest page MkDocs may skip: asked once whether it must be rendered."""
 
     decide: Callable[[File], bool] | None = None
+    # Set once every page's Markdown is rendered: False for a page a second process renders
+    # (site/twocores.py), asked in MkDocs' rendering loop.
+    renders_here: Callable[[File], bool] | None = None
     _modified: bool | None = None
 
     def is_modified(self) -> bool:
         if self._modified is None:
             self._modified = True if self.decide is None else self.decide(self)
+        if self._modified and self.renders_here is not None:
+            return self.renders_here(self)
+        return self._modified
+
+    @property
+    def to_render(self) -> bool | None:
+        """What MkDocs was told while reading the pages (None: not asked, not a dirty build)."""
         return self._modified
 
 

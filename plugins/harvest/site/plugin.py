@@ -25,6 +25,7 @@ from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 
+from harvest.core import background
 from harvest.core.archive import Archive, front_matter_digests, publish, scan
 from harvest.core.fileio import published_name
 from harvest.core.images import publish_images
@@ -34,7 +35,7 @@ from harvest.core.prompts import Section
 from harvest.core.sanitize import clean_html, clean_toc
 from harvest.offline.outside import OVERRIDES_HINT, SITE_HINT, outside_problems, scan_site
 from harvest.offline.verdicts import verdicts_for
-from harvest.site import navmemo, quick
+from harvest.site import navmemo, quick, twocores
 from harvest.site.compiled import CompiledTemplates
 from harvest.site.config import HarvestConfig, settings_from
 from harvest.site.context import BuildContext, FeaturePlugin
@@ -72,13 +73,13 @@ def features(config: MkDocsConfig) -> list[FeaturePlugin]:
     return [plugin for plugin in config.plugins.values() if isinstance(plugin, FeaturePlugin)]
 
 
-def foreign_page_plugins(config: MkDocsConfig) -> list[str]:
+def foreign_page_plugins(config: MkDocsConfig, events: tuple[str, ...] = PAGE_EVENTS) -> list[str]:
     """Plugins other than Harvest's that change pages: with one, no page is reused or made quick."""
     return sorted(
         name
         for name, plugin in config.plugins.items()
         if not isinstance(plugin, HarvestPlugin | FeaturePlugin)
-        and any(hasattr(plugin, f"on_{event}") for event in PAGE_EVENTS)
+        and any(hasattr(plugin, f"on_{event}") for event in events)
     )
 
 
@@ -120,6 +121,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.page_per_template: dict[str, str] = {}  # template -> one page built with it (site-relative)
         self.quick_parts: dict = {}  # serve: what a quick page needs of this build (site/quick.py)
         self.markdown = SharedMarkdown()  # this build's converter for Harvest's pages (its extensions)
+        self.second: twocores.SecondProcess | None = None  # the pages rendered on another core
         # Only Harvest changes or reads pages: a story page's HTML can go once it is written.
         self.release_written = not foreign_page_plugins(config)
         if self.serving:
@@ -363,7 +365,41 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         if self.answers is not None:
             self.answers.keep(self.story_html.values())  # (every story page's cut is made by now)
         self.quick_parts["env"] = env
+        self._share_pages(config, files, env)
         return env
+
+    def _share_pages(self, config: MkDocsConfig, files: Files, env) -> None:
+        """Every second page to render goes to a second process (site/twocores.py). Not under
+        `serve` (its server's threads: no fork), nor beside another plugin's per-page hooks, which
+        may gather something from every page, or its `on_env`, which may hand MkDocs another
+        template environment than the one the child would use."""
+        if self.serving or foreign_page_plugins(config, (*PAGE_EVENTS, "env")) or not background.can_fork():
+            return
+        theirs = twocores.share(files, lambda file: file.to_render if isinstance(file, ReusableFile) else None)
+        if not theirs:
+            return
+        cache = self.page_cache
+        work = twocores.PageWork(
+            config=config,
+            nav=self.quick_parts["nav"],
+            env=env,
+            files=files,
+            keep_handler=lambda handler: cache is not None and handler is cache.spy,
+            store=(lambda: cache.keep_rendered(lambda uri: _dest(files, uri))) if cache is not None else None,
+        )
+        self.second = twocores.SecondProcess(theirs, work, self._rendered_elsewhere)
+        for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
+            if isinstance(file, ReusableFile) and file.to_render:
+                file.renders_here = self.second.renders_here
+
+    def _rendered_elsewhere(self, file: File) -> None:
+        """A page the second process renders: noted here where rendering it would have noted it."""
+        page = file.page
+        assert page is not None
+        self.page_per_template.setdefault(page.meta.get("template") or "main.html", file.dest_uri)
+        spec = self.specs.get(file.src_uri)
+        if spec is not None and spec.data.get("story") is not None:
+            page.content = None  # (rendered there: see on_post_page)
 
     # Before every other plugin's: the rebuild's full collection comes before the build's work,
     # and after every on_config (each plugin lets go of its last build's objects there).
@@ -409,7 +445,11 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         reading all of them cost 5 s at 1,000 stories; a file whose bytes were cleared before is
         not parsed again (`offline.verdicts`). The offline build (`check_site: false`) skips it:
         `pack` reads every page of its copy."""
+        second, self.second = self.second, None
+        elsewhere = second.collect() if second is not None else None  # (its pages are all written now)
         cache, files = self.page_cache, self.files
+        if cache is not None and elsewhere is not None:
+            cache.counts["rendered"] += elsewhere.rendered
         if cache is not None and files is not None:
             cache.place_reused()
             cache.finish()
@@ -419,11 +459,13 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             pages = set(self.page_per_template.values()) | {"404.html"}
             self._refuse_outside_loads(Path(config.site_dir), SITE_HINT, pages)
         if cache is not None and files is not None:
-            kept = cache.keep_rendered(lambda uri: _dest(files, uri))
+            kept = cache.keep_rendered(lambda uri: _dest(files, uri)) + (elsewhere.stored if elsewhere else 0)
             log.info(
                 f"page cache: {cache.counts['reused']} pages reused, {cache.counts['rendered']} rendered"
                 f" ({kept} stored)"
             )
+        if elsewhere is not None:
+            log.info(f"pages: {elsewhere.rendered} of those rendered were rendered by a second process")
         # Quick pages only where every per-page hook is Harvest's (as for reusing pages): another
         # plugin's hooks may keep state across the pages of one build.
         if self.serving and not foreign_page_plugins(config) and self.context is not None:
@@ -435,6 +477,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         return server
 
     def on_build_error(self, *, error: Exception) -> None:
+        second, self.second = self.second, None
+        if second is not None:
+            second.stop()  # nothing it writes is wanted now
         if self.page_cache is not None:
             self.page_cache.finish()
 
