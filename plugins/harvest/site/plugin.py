@@ -369,14 +369,14 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         return env
 
     def _share_pages(self, config: MkDocsConfig, files: Files, env) -> None:
-        """Every second page to render goes to a second process (site/twocores.py). Not under
+        """The pages to render are shared with a second process (site/twocores.py). Not under
         `serve` (its server's threads: no fork), nor beside another plugin's per-page hooks, which
         may gather something from every page, or its `on_env`, which may hand MkDocs another
         template environment than the one the child would use."""
         if self.serving or foreign_page_plugins(config, (*PAGE_EVENTS, "env")) or not background.can_fork():
             return
-        theirs = twocores.share(files, lambda file: file.to_render if isinstance(file, ReusableFile) else None)
-        if not theirs:
+        pages = twocores.shared(files, lambda file: file.to_render if isinstance(file, ReusableFile) else None)
+        if not pages:
             return
         cache = self.page_cache
         work = twocores.PageWork(
@@ -387,10 +387,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             keep_handler=lambda handler: cache is not None and handler is cache.spy,
             store=(lambda: cache.keep_rendered(lambda uri: _dest(files, uri))) if cache is not None else None,
         )
-        self.second = twocores.SecondProcess(theirs, work, self._rendered_elsewhere)
-        for file in files.documentation_pages(inclusion=InclusionLevel.is_included):
-            if isinstance(file, ReusableFile) and file.to_render:
-                file.renders_here = self.second.renders_here
+        self.second = twocores.SecondProcess(pages, work, self._rendered_elsewhere)
+        for page in pages:
+            page.file.renders_here = self.second.renders_here  # type: ignore[attr-defined]
 
     def _rendered_elsewhere(self, file: File) -> None:
         """A page the second process renders: noted here where rendering it would have noted it."""

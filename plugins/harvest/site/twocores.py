@@ -2,12 +2,15 @@
 
 MkDocs renders the pages one after another (`_build_page`), and in a dirty build (`harvest
 build`) first asks each page's file whether it is modified (`pagecache.ReusableFile`). Once
-every page's Markdown is rendered, every second page that must be rendered is given to a second
-process, forked when MkDocs asks about the first page of its rendering loop: by then every
-plugin's `on_env` has run and the static files and the theme's templates are written. The
-child is a copy of this process: it renders its pages with the very same navigation, template
-environment and hooks, writes them into the site folder, stores them in the page cache, and
-ends. Here MkDocs is told those pages are not modified, and skips them.
+every page's Markdown is rendered, a second process is forked when MkDocs asks about the first
+page of its rendering loop: by then every plugin's `on_env` has run and the static files and
+the theme's templates are written. The child is a copy of this process: it takes the pages to
+render from the last one back, as this process takes them from the first one on, each claiming
+a page in a shared table before rendering it, until they meet. So the split follows how busy
+each is (the digests' feeds and emails are made in yet another process meanwhile), not a guess.
+The child renders its pages with the very same navigation, template environment and hooks,
+writes them into the site folder, stores them in the page cache, and ends. Here MkDocs is told
+those pages are not modified, and skips them.
 
 What the build needs of them comes back through a pipe when the rendering loop is over: the
 messages logged while they rendered, given here as they were given there (a warning still fails
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import multiprocessing
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -72,12 +76,18 @@ class PageWork:
     store: Callable[[], int] | None  # stores what the child rendered -> how many
 
 
-class SecondProcess:
-    """Which of the pages to render this process leaves to a second one, and its report."""
+HERE, THERE = 1, 2  # who claimed a page (0: nobody yet)
 
-    def __init__(self, theirs: Sequence[Page], work: PageWork, elsewhere: Callable[[File], None]) -> None:
-        self._theirs = list(theirs)
-        self._uris = {page.file.src_uri for page in theirs}
+
+class SecondProcess:
+    """The pages to render, shared with a second process, and its report."""
+
+    def __init__(self, pages: Sequence[Page], work: PageWork, elsewhere: Callable[[File], None]) -> None:
+        self._pages = list(pages)  # in MkDocs' order
+        self._number = {page.file.src_uri: i for i, page in enumerate(self._pages)}
+        # Shared with the child (memory mapped, not copied at the fork), each claim under the lock.
+        self._claims = multiprocessing.RawArray("b", len(self._pages))
+        self._lock = multiprocessing.Lock()
         self._work = work
         self._elsewhere = elsewhere  # told of each page the child renders, in MkDocs' order
         self._job: background.Job[Rendered] | None = None
@@ -89,10 +99,18 @@ class SecondProcess:
             self._asked = True
             job = background.Job(self._render)
             self._job = job if job.forked else None  # (refused: every page is rendered here)
-        if self._job is None or file.src_uri not in self._uris:
+        number = self._number.get(file.src_uri)
+        if self._job is None or number is None or self._claim(number, HERE):
             return True
         self._elsewhere(file)
         return False
+
+    def _claim(self, number: int, who: int) -> bool:
+        with self._lock:
+            if self._claims[number]:
+                return False
+            self._claims[number] = who
+            return True
 
     @property
     def started(self) -> bool:
@@ -129,8 +147,10 @@ class SecondProcess:
         logger.propagate = False
         doc_files = work.files.documentation_pages(inclusion=InclusionLevel.is_included)
         try:
-            for page in self._theirs:
-                _build_page(page, work.config, doc_files, work.nav, work.env)  # type: ignore[arg-type]
+            for number in reversed(range(len(self._pages))):
+                if not self._claim(number, THERE):
+                    break  # this process has come this far: every page before is its own
+                _build_page(self._pages[number], work.config, doc_files, work.nav, work.env)  # type: ignore[arg-type]
                 report.rendered += 1
         except BuildError as error:  # (MkDocs has logged which page)
             report.failure = str(error)
@@ -141,12 +161,12 @@ class SecondProcess:
         return report
 
 
-def share(files: Files, must_render: Callable[[File], bool | None]) -> list[Page]:
-    """The pages a second process renders: every second page MkDocs will render, in its order;
+def shared(files: Files, must_render: Callable[[File], bool | None]) -> list[Page]:
+    """The pages this process and a second one share, in MkDocs' order: those it will render;
     none when there are too few to be worth a fork."""
     pages = [
         file.page
         for file in files.documentation_pages(inclusion=InclusionLevel.is_included)
         if file.page is not None and must_render(file)
     ]
-    return pages[1::2] if len(pages) >= AT_LEAST else []
+    return pages if len(pages) >= AT_LEAST else []
