@@ -112,10 +112,6 @@ class SecondProcess:
             self._claims[number] = who
             return True
 
-    @property
-    def started(self) -> bool:
-        return self._job is not None
-
     def collect(self) -> Rendered | None:
         """Once MkDocs' loop is over: the child's report, its messages given here. A failure there
         is raised here, as MkDocs' loop would have raised it."""
