@@ -58,20 +58,25 @@ def test_a_reader_gone_stops_the_command_quietly(project, args):
     assert "Exception ignored" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [["check"], ["search", "--no-update", "the"]], ids=["check", "search"])
-def test_a_closed_stdout_discards_the_output(project, args):
-    """`harvest check >&-` (a scheduler may start a command so): Python has no sys.stdout then;
-    the command does its work and its output goes nowhere, without a traceback."""
-    indexed = run_harvest("index", cwd=project, env=TODAY)
-    assert indexed.returncode == 0, indexed.stderr
-    result = subprocess.run(
-        ["sh", "-c", 'exec "$@" >&-', "sh", sys.executable, "-m", "harvest.cli", *args],
+def _with_closed(redirect: str, project, *args: str) -> subprocess.CompletedProcess:
+    """`harvest ARGS` started by a shell with one of its streams closed (`>&-`, `<&-`)."""
+    return subprocess.run(
+        ["sh", "-c", f'exec "$@" {redirect}', "sh", sys.executable, "-m", "harvest.cli", *args],
         cwd=project,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **TODAY},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+@pytest.mark.parametrize("args", [["check"], ["search", "--no-update", "the"]], ids=["check", "search"])
+def test_a_closed_stdout_discards_the_output(project, args):
+    """`harvest check >&-` (a scheduler may start a command so): Python has no sys.stdout then;
+    the command does its work and its output goes nowhere, without a traceback."""
+    indexed = run_harvest("index", cwd=project, env=TODAY)
+    assert indexed.returncode == 0, indexed.stderr
+    result = _with_closed(">&-", project, *args)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
 
@@ -80,14 +85,7 @@ def test_a_closed_stdin_reads_as_empty(project):
     """`harvest new <&-`: Python has no sys.stdin then; the command reads its input as ended, as
     it does from /dev/null, and writes nothing."""
     before = sorted(p.relative_to(project) for p in (project / "stories").rglob("*"))
-    result = subprocess.run(
-        ["sh", "-c", 'exec "$@" <&-', "sh", sys.executable, "-m", "harvest.cli", "new"],
-        cwd=project,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **TODAY},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _with_closed("<&-", project, "new")
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert "input ended before the story was finished; nothing was written" in result.stdout + result.stderr

@@ -30,11 +30,18 @@ from mkdocs.exceptions import PluginError
 from harvest.readaloud.plugin import ReadAloudPlugin
 
 MAIN, HOW, WHERE = os.getpid(), sys.argv[1], sys.argv[2]
+if HOW == "noshm":  # a system without POSIX semaphores (no /dev/shm)
+    import multiprocessing
+
+    def refused(*args, **kwargs):
+        raise OSError(38, "Function not implemented")
+
+    multiprocessing.Lock = refused
 real = ReadAloudPlugin.on_page_context
 
 def on_page_context(self, context, *, page, config, nav):
     story = "/story-" in page.file.src_uri
-    if HOW != "none" and (os.getpid() != MAIN if WHERE == "child" else story):
+    if HOW not in ("none", "noshm") and (os.getpid() != MAIN if WHERE == "child" else story):
         if HOW == "warn":
             logging.getLogger("mkdocs.plugins.test").warning(f"odd page {page.file.src_uri}")
         elif HOW == "refuse":
@@ -178,4 +185,13 @@ def test_no_second_process_beside_another_plugins_page_hooks(tmp_path):
     result = run_harvest("build", cwd=project, env=ENV)
     assert result.returncode == 0, result.stderr
     assert SHARED not in result.stderr
+    assert len(_story_pages(project / "site")) == _published(result.stderr)
+
+
+@LINUX
+def test_without_shared_memory_one_process_renders_every_page(tmp_path):
+    project = generated_project(tmp_path / "archive", STORIES)
+    result = _patched_build(project, "noshm", "child")
+    assert result.returncode == 0, result.stderr
+    assert SHARED not in result.stderr and "Traceback" not in result.stderr
     assert len(_story_pages(project / "site")) == _published(result.stderr)

@@ -387,7 +387,11 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             keep_handler=lambda handler: cache is not None and handler is cache.spy,
             store=(lambda: cache.keep_rendered(lambda uri: _dest(files, uri))) if cache is not None else None,
         )
-        self.second = twocores.SecondProcess(pages, work, self._rendered_elsewhere)
+        try:
+            self.second = twocores.SecondProcess(pages, work, self._rendered_elsewhere)
+        except OSError as error:  # (no shared memory or semaphores here, e.g. no /dev/shm): one process
+            log.debug(f"pages rendered in one process: {error}")
+            return
         for page in pages:
             page.file.renders_here = self.second.renders_here  # type: ignore[attr-defined]
 
