@@ -66,20 +66,22 @@ def register(sub) -> None:
 
 
 def run_pack(args) -> int:
+    from harvest.core.memory import no_full_collections
     from harvest.offline.pack import pack
     from harvest.site.project import log_to_console
 
     load_settings(args)  # a bad config or profile fails before anything is built
     log_to_console()
     out = Path(args.out) if args.out else Path(args.config_file).resolve().parent / "dist"
-    packed = pack(
-        Path(args.config_file),
-        out,
-        args.profile,
-        Path(args.sign_key) if args.sign_key else None,
-        args.signer,
-        args.federation,
-    )
+    with no_full_collections():  # (a whole build: core/memory.py)
+        packed = pack(
+            Path(args.config_file),
+            out,
+            args.profile,
+            Path(args.sign_key) if args.sign_key else None,
+            args.signer,
+            args.federation,
+        )
     hosts = sorted({link.url.split("/")[2] for link in packed.report.links if "//" in link.url})
     print(
         f"checked {packed.report.files_scanned} HTML/CSS/JS files: nothing loads from another host; "

@@ -111,14 +111,15 @@ def page_cache_on(config) -> bool:
 
 def run_build(args) -> int:
     from harvest.core.cache import keep_between_runs
-    from harvest.core.memory import give_back_big_blocks
+    from harvest.core.memory import give_back_big_blocks, no_full_collections
 
     give_back_big_blocks()  # (the rendered pages of megabytes: see core/memory.py)
     # One build: nothing this process reads is read again (core.cache). Set back afterwards, for
     # a caller that goes on in the same process (tests, an embedding program).
     keep_between_runs(False)
     try:
-        return _build(args)
+        with no_full_collections():  # (everything the build keeps, walked again and again: core/memory.py)
+            return _build(args)
     finally:
         keep_between_runs(True)
 

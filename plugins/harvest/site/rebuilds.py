@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import gc
 
-# Generation-1 collections before a full one: never, in practice (a rebuild makes ~100).
-NO_FULL_COLLECTION = 1_000_000
+from harvest.core.memory import NO_FULL_COLLECTION
 
 
 class RebuildCollector:
