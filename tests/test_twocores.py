@@ -92,6 +92,23 @@ def forks_allowed(monkeypatch):
 
 
 @LINUX
+def test_pages_keyed_in_two_processes_have_the_keys_one_process_gives(tmp_path):
+    """The later half of the pages is keyed in a second process (`pagecache.KEYS_APART_AT_LEAST`):
+    a build that keys every page in one process finds each page stored under its own key."""
+    project = generated_project(tmp_path / "archive", STORIES)
+    first = run_harvest("build", cwd=project, env=ENV)
+    assert first.returncode == 0, first.stderr
+    again = run_harvest("build", cwd=project, env={**ENV, background.SWITCH: "0"})
+    assert again.returncode == 0, again.stderr
+    reused = re.search(r"page cache: (\d+) pages reused, 0 rendered", again.stderr)
+    assert reused and int(reused.group(1)) > STORIES, again.stderr
+    shutil.move(project / "site", tmp_path / "reused")
+    clean = run_harvest("build", "--no-cache", cwd=project, env={**ENV, background.SWITCH: "0"})
+    assert clean.returncode == 0, clean.stderr
+    assert differing_files(tmp_path / "reused", project / "site") == []  # each page is its own
+
+
+@LINUX
 def test_pages_rendered_in_two_processes_are_the_pages_one_process_renders(tmp_path):
     project = generated_project(tmp_path / "archive", STORIES)
     sites, logs = {}, {}
