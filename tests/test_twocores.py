@@ -1,5 +1,6 @@
-"""A build's pages rendered on two cores (`site/twocores.py`): every second page `harvest build`
-must render is rendered by a forked second process. The site and the page store are what one
+"""A build's pages on two cores: the later half of the pages keyed in a forked second process
+(`site/pagecache.py`), and the pages `harvest build` must render shared with one
+(`site/twocores.py`: from either end until they meet). The site and the page store are what one
 process makes; what goes wrong there (a warning, a plugin's error, a bug) is reported here as it
 would have been, and nothing is published."""
 
