@@ -357,7 +357,8 @@ class PageCache:
         self.reused: dict[str, Path] = {}  # dest path -> stored object
         self.cut_hashes: dict[str, str] = {}  # story id -> hash of its rendered text
         self._addresses: dict[str, tuple[File | None, list[str] | None]] = {}  # path -> (file, its address)
-        self.counts = {"reused": 0, "rendered": 0}
+        self.counts = {"reused": 0, "rendered": 0, "stored": 0}
+        self._written: list[str] = []  # pages rendered and written since the last `keep_rendered`
         self.spy = WarningSpy(self)
 
     # --- keys -----------------------------------------------------------------------------------
@@ -536,6 +537,7 @@ class PageCache:
             if story_id is not None and cut is not None and story_id in self.cut_hashes:
                 render.cut = (cut, self.cut_hashes[story_id])
             self.counts["rendered"] += 1
+            self._written.append(src_uri)
         self.current = None
 
     # --- after the build --------------------------------------------------------------------------
@@ -552,11 +554,16 @@ class PageCache:
             self.store.place(path, target)
 
     def keep_rendered(self, dest_of: Callable[[str], str | None]) -> int:
-        """Store every page rendered without a warning. The written file is linked in, not read
-        again: its bytes are checked against the hash of what was rendered when it is reused
-        (a file changed after MkDocs wrote it is then refused, and the page rendered)."""
+        """Store every page rendered without a warning since the last call: called as each page
+        starts its template (the pages before it are written by then, and every warning about
+        them given) and once at the end. The written file is linked in, not read again: its
+        bytes are checked against the hash of what was rendered when it is reused (a file
+        changed after MkDocs wrote it is then refused, and the page rendered). -> the pages
+        stored by this call."""
         kept = 0
-        for uri, render in self.rendered.items():
+        written, self._written = self._written, []
+        for uri in written:
+            render = self.rendered[uri]
             dest = dest_of(uri)
             if render.warned or render.output is None or dest is None:
                 continue
@@ -574,6 +581,7 @@ class PageCache:
                 continue  # the store is a help, never a reason to fail a build
             if self.cuts is not None and render.cut is not None:
                 self.cuts.written(render.key, *render.cut)
+        self.counts["stored"] += kept
         return kept
 
 

@@ -379,13 +379,21 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         if not pages:
             return
         cache = self.page_cache
+        stored_before = cache.counts["stored"] if cache is not None else 0
+
+        def store() -> int:
+            """In the child, its pages done: the last one stored; how many it stored in all."""
+            assert cache is not None
+            cache.keep_rendered(lambda uri: _dest(files, uri))
+            return cache.counts["stored"] - stored_before
+
         work = twocores.PageWork(
             config=config,
             nav=self.quick_parts["nav"],
             env=env,
             files=files,
             keep_handler=lambda handler: cache is not None and handler is cache.spy,
-            store=(lambda: cache.keep_rendered(lambda uri: _dest(files, uri))) if cache is not None else None,
+            store=store if cache is not None else None,
         )
         try:
             self.second = twocores.SecondProcess(pages, work, self._rendered_elsewhere)
@@ -449,12 +457,15 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         not parsed again (`offline.verdicts`). The offline build (`check_site: false`) skips it:
         `pack` reads every page of its copy."""
         second, self.second = self.second, None
-        elsewhere = second.collect() if second is not None else None  # (its pages are all written now)
         cache, files = self.page_cache, self.files
+        if cache is not None and files is not None:
+            cache.keep_rendered(lambda uri: _dest(files, uri))  # (the last page)
+            cache.place_reused()
+        elsewhere = second.collect() if second is not None else None  # (its pages are all written now)
         if cache is not None and elsewhere is not None:
             cache.counts["rendered"] += elsewhere.rendered
+            cache.counts["stored"] += elsewhere.stored
         if cache is not None and files is not None:
-            cache.place_reused()
             cache.finish()
             if self.serving:
                 self._remove_stale(config, files)
@@ -462,10 +473,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             pages = set(self.page_per_template.values()) | {"404.html"}
             self._refuse_outside_loads(Path(config.site_dir), SITE_HINT, pages)
         if cache is not None and files is not None:
-            kept = cache.keep_rendered(lambda uri: _dest(files, uri)) + (elsewhere.stored if elsewhere else 0)
             log.info(
                 f"page cache: {cache.counts['reused']} pages reused, {cache.counts['rendered']} rendered"
-                f" ({kept} stored)"
+                f" ({cache.counts['stored']} stored)"
             )
         if elsewhere is not None:
             log.info(f"pages: {elsewhere.rendered} of those rendered were rendered by a second process")
@@ -535,6 +545,10 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         if spec is None or self.files is None:
             return context
         if self.page_cache is not None:
+            # The pages before this one are written now: stored as the build goes, so the second
+            # process's share of the pages (site/twocores.py) takes this time into account too.
+            files = self.files
+            self.page_cache.keep_rendered(lambda uri: _dest(files, uri))
             self.page_cache.start(page.file.src_uri)
 
         def harvest_section_html(story, section) -> str:
