@@ -117,3 +117,19 @@ def test_a_thread_still_running_is_waited_for(project):
     assert "search index rebuilt" in result.stdout
     assert (project / "late.txt").read_text() == "written after the command returned"
     assert "torn down" in result.stderr  # the usual exit: Python's shutdown
+
+
+def test_a_profiler_gets_its_report(project):
+    """`python -m cProfile -o FILE -m harvest.cli …` writes FILE once the command returns: the
+    usual exit then."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", "index.prof", "-m", "harvest.cli", "index"],
+        cwd=project,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **TODAY},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "search index rebuilt" in result.stdout
+    assert (project / "index.prof").stat().st_size > 0

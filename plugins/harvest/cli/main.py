@@ -136,13 +136,16 @@ def _end_process(status: int) -> None:
     """End the process once its output is flushed, without Python's shutdown, which tears down
     every module and object the command loaded, one by one: ~8% of a search, 0.2-0.5 s of a build
     at 5,000 stories (a few hundred MB of objects). What was registered to run at exit still
-    runs (logging's last flush); a thread still running (none is left) would be waited for by
-    the usual exit instead."""
+    runs (logging's last flush). The usual exit instead with a thread still running (none is
+    left: it would be waited for), or under a profiler or tracer (`python -m cProfile`,
+    coverage), which writes its report after the command returns."""
     import atexit
     import contextlib  # (already loaded by then)
 
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
+        return
+    if sys.getprofile() is not None or sys.gettrace() is not None:
         return
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
