@@ -7,16 +7,19 @@ wrote was reused; a new inode means it was rendered again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
 from conftest import copy_project, edit, run_harvest
+from harvest.site.pagestore import ENTRIES
 
 ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
 FLOOD = "stories/2026/flood-drill.md"
@@ -252,8 +255,20 @@ def _objects(project: Path) -> list[Path]:
     return [p for p in (project / ".harvest/cache/pages/objects").rglob("*") if p.is_file()]
 
 
-def _entries(project: Path) -> list[Path]:
-    return [p for p in (project / ".harvest/cache/pages/entries").rglob("*.json") if p.is_file()]
+def _rewrite_entries(project: Path, change) -> None:
+    """Every row of the page store's entries, its JSON bytes replaced by `change(entry)`."""
+    with contextlib.closing(sqlite3.connect(project / ".harvest/cache/pages" / ENTRIES)) as db:
+        rows = db.execute("SELECT key, data FROM entries").fetchall()
+        assert rows
+        db.executemany("UPDATE entries SET data = ? WHERE key = ?", [(change(json.loads(d)), k) for k, d in rows])
+        db.commit()
+
+
+def _damage_entries_database(project: Path) -> None:
+    folder = project / ".harvest/cache/pages"
+    for suffix in ("-wal", "-shm"):
+        (folder / f"{ENTRIES}{suffix}").unlink(missing_ok=True)
+    (folder / ENTRIES).write_bytes(b"SQLite format 3\x00" + b"\xff" * 8000)
 
 
 def _edit_live_page_in_place(project: Path) -> None:
@@ -264,16 +279,13 @@ def _edit_live_page_in_place(project: Path) -> None:
 
 
 CORRUPTIONS = {
-    "entries not JSON": lambda p: [e.write_bytes(b"{not json") for e in _entries(p)],
-    "entries of another format": lambda p: [
-        e.write_text(json.dumps({**json.loads(e.read_text()), "format": "other-9"})) for e in _entries(p)
-    ],
-    "entries naming another object": lambda p: [
-        e.write_text(json.dumps({**json.loads(e.read_text()), "output": "0" * 40})) for e in _entries(p)
-    ],
-    "entries without a story's cut": lambda p: [
-        e.write_text(json.dumps({**json.loads(e.read_text()), "cut": {"parts": [1]}, "title": 5})) for e in _entries(p)
-    ],
+    "entries not JSON": lambda p: _rewrite_entries(p, lambda e: b"{not json"),
+    "entries of another format": lambda p: _rewrite_entries(p, lambda e: json.dumps({**e, "format": "other-9"})),
+    "entries naming another object": lambda p: _rewrite_entries(p, lambda e: json.dumps({**e, "output": "0" * 40})),
+    "entries without a story's cut": lambda p: _rewrite_entries(
+        p, lambda e: json.dumps({**e, "cut": {"parts": [1]}, "title": 5})
+    ),
+    "the entries' database damaged": _damage_entries_database,
     "objects changed, same size": lambda p: [o.write_bytes(b"x" * o.stat().st_size) for o in _objects(p)],
     "objects truncated": lambda p: [o.write_bytes(o.read_bytes()[:100]) for o in _objects(p)],
     "objects removed": lambda p: [o.unlink() for o in _objects(p)],

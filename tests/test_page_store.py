@@ -3,15 +3,17 @@ verified objects remembered in memory, and still nothing trusted that changed si
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from harvest.site.pagestore import PageStore, link_or_copy
+from harvest.site.pagestore import ENTRIES, PageStore, link_or_copy
 
 PAGE = b"<html><body>a stored page</body></html>"
 DIGEST = hashlib.blake2b(PAGE, digest_size=20).hexdigest()
@@ -36,19 +38,42 @@ def overwrite_keeping_times(path: Path, data: bytes) -> None:
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
-def entry_file(folder: Path) -> Path:
-    return folder / "pages" / "entries" / KEY[:2] / f"{KEY}.json"
+def read_entry(folder: Path) -> dict:
+    with contextlib.closing(sqlite3.connect(folder / "pages" / ENTRIES)) as db:
+        return json.loads(db.execute("SELECT data FROM entries WHERE key = ?", (KEY,)).fetchone()[0])
+
+
+def write_entry(folder: Path, data: bytes | None) -> None:
+    """KEY's row in the entries' database, as another process may change it (None: removed)."""
+    with contextlib.closing(sqlite3.connect(folder / "pages" / ENTRIES)) as db:
+        if data is None:
+            db.execute("DELETE FROM entries WHERE key = ?", (KEY,))
+        else:
+            db.execute("UPDATE entries SET data = ? WHERE key = ?", (data, KEY))
+        db.commit()
+
+
+def remove_entries(folder: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        (folder / "pages" / f"{ENTRIES}{suffix}").unlink(missing_ok=True)
 
 
 # (what happens between two reads, remember?, is the entry still answered?)
 ENTRY_CASES = [
-    ("entry file removed", lambda f: entry_file(f).unlink(), True, True),
-    ("entry file removed", lambda f: entry_file(f).unlink(), False, False),
-    ("entry file damaged", lambda f: entry_file(f).write_text("{no"), True, True),
-    ("entry file damaged", lambda f: entry_file(f).write_text("{no"), False, False),
+    ("entry removed", lambda f: write_entry(f, None), True, True),
+    ("entry removed", lambda f: write_entry(f, None), False, False),
+    ("entry damaged", lambda f: write_entry(f, b"{no"), True, True),
+    ("entry damaged", lambda f: write_entry(f, b"{no"), False, False),
+    (
+        "entry of another key",
+        lambda f: write_entry(f, json.dumps({**read_entry(f), "key": "cd" + "2" * 38}).encode()),
+        False,
+        False,
+    ),
+    ("entries removed", remove_entries, True, True),
     (
         "entry names another object",
-        lambda f: entry_file(f).write_text(json.dumps({"format": "harvest-pages-1", "key": KEY, "output": "0" * 40})),
+        lambda f: write_entry(f, json.dumps({"format": "harvest-pages-1", "key": KEY, "output": "0" * 40}).encode()),
         False,
         True,  # sound, so answered: the object it names is then refused
     ),
@@ -58,11 +83,55 @@ ENTRY_CASES = [
 @pytest.mark.parametrize(("why", "between", "remember", "answered"), ENTRY_CASES)
 def test_entries_read_once_under_serve(tmp_path, why, between, remember, answered):
     # An entry is keyed by the page's content: the one read before is what the key rendered to,
-    # whatever happens to its file later (deleting the cache only costs time).
+    # whatever happens to its row later (deleting the cache only costs time).
     store, _ = stored(tmp_path, remember)
     assert store.entry(KEY)["title"] == "A page"
     between(tmp_path)
     assert (store.entry(KEY) is not None) is answered
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"not a database, " * 300,  # another file in its place
+        b"SQLite format 3\x00" + b"\xff" * 4000,  # a database's header, then garbage
+    ],
+    ids=["not a database", "damaged after its header"],
+)
+def test_a_damaged_entries_database_is_made_anew(tmp_path, damage):
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / ENTRIES).write_bytes(damage)
+    store = PageStore(folder)
+    assert store.entry(KEY) is None  # nothing in it is used
+    written = tmp_path / "written.html"
+    written.write_bytes(PAGE)
+    store.put(KEY, {"title": "A page"}, written, DIGEST)
+    assert PageStore(folder).entry(KEY)["title"] == "A page"  # (read by a new process's store)
+
+
+def test_a_forked_child_writes_through_its_own_connection(tmp_path):
+    """A store used before a fork (twocores: the parent reads entries, then forks): the child
+    stores rows through a connection of its own, and the parent's stays usable."""
+    folder = tmp_path / "pages"
+    store = PageStore(folder)
+    assert store.entry(KEY) is None  # the parent's connection is open
+    written = tmp_path / "written.html"
+    written.write_bytes(PAGE)
+    pid = os.fork()
+    if pid == 0:  # the child: a row, then out without Python's shutdown
+        status = 1
+        try:
+            store.put(KEY, {"title": "from the child"}, written, DIGEST)
+            status = 0
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert store.entry(KEY)["title"] == "from the child"  # the parent's connection sees it
+    other = KEY[:-1] + "2"
+    store.put(other, {"title": "from the parent"}, written, DIGEST)
+    assert PageStore(folder).entry(other)["title"] == "from the parent"
 
 
 # (change to the object between two reuses; is the object still given?)
@@ -138,11 +207,11 @@ LOOKUP_CASES = [
 @pytest.mark.parametrize(("why", "files", "render"), LOOKUP_CASES, ids=[c[0] for c in LOOKUP_CASES])
 def test_serve_checks_lookups_again_when_the_files_change(tmp_path, why, files, render):
     store, _ = stored(tmp_path, remember=True)
-    entry = json.loads(entry_file(tmp_path).read_text())
+    entry = read_entry(tmp_path)
     a, b = FIRST.src_uris["a.md"], FIRST.src_uris["b.md"]
     entry["lookups"] = {"a.md": [a.url, a.dest_uri], "b.md": [b.url, b.dest_uri], "c.md": None}
     entry["reads"] = {}
-    entry_file(tmp_path).write_text(json.dumps(entry))
+    write_entry(tmp_path, json.dumps(entry).encode())
     held: dict[str, str] = {}  # what the plugin keeps across rebuilds
 
     def rebuild(files: Files) -> bool:
