@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_harvest
-from harvest.core.fileio import write_new
+from harvest.core.fileio import make_folders, write_new
 from harvest.core.mappingfile import load_mapping_file
 from harvest.core.problems import HarvestError
 from harvest.core.textfile import Undecodable, csv_delimiter, decode
@@ -270,3 +270,21 @@ def test_blank_csv_headings_are_not_duplicates(project, tmp_path):
     result = run_harvest("import", str(tmp_path / "sheet.csv"), "--event", "festival", "--place", "Town", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert len(list((project / "stories" / "_inbox").glob("imp-*.md"))) == 1
+
+
+@pytest.mark.parametrize(
+    "asked, there, made",
+    [
+        # (folders asked for, relative to tmp_path; what is then there; how many were made)
+        (["a/b/c", "a/b/c", "a/d"], {"a", "a/b", "a/b/c", "a/d"}, 2),  # parents too, each once
+        (["x"], {"x", "x/old"}, 1),  # already there, with something in it: left as it is
+        (["f/g", "h"], {"f", "h"}, 1),  # `f` is a file: nothing made under it, the rest made
+        ([], set(), 0),
+    ],
+    ids=["nested and repeated", "already there", "a file in the way", "nothing"],
+)
+def test_make_folders(tmp_path, asked, there, made):
+    (tmp_path / "x" / "old").mkdir(parents=True) if "x" in asked else None
+    (tmp_path / "f").write_text("a file") if "f/g" in asked else None
+    assert make_folders(str(tmp_path / a) for a in asked) == made
+    assert {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")} == there

@@ -181,3 +181,16 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def make_folders(folders: Iterable[str]) -> int:
+    """Make each folder (and its parents) that is missing; -> how many were asked for. A folder
+    that cannot be made is left to whoever writes into it next (who then says why)."""
+    made = 0
+    for folder in sorted(set(folders)):
+        try:
+            os.makedirs(folder, exist_ok=True)
+            made += 1
+        except OSError:
+            continue
+    return made

@@ -8,6 +8,7 @@ their related stories and pages, and every Harvest page is registered here, once
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import json
@@ -27,7 +28,7 @@ from mkdocs.structure.pages import Page
 
 from harvest.core import background
 from harvest.core.archive import Archive, front_matter_digests, publish, scan
-from harvest.core.fileio import published_name
+from harvest.core.fileio import make_folders, published_name
 from harvest.core.images import publish_images
 from harvest.core.model import Story
 from harvest.core.problems import HarvestError
@@ -122,6 +123,7 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         self.quick_parts: dict = {}  # serve: what a quick page needs of this build (site/quick.py)
         self.markdown = SharedMarkdown()  # this build's converter for Harvest's pages (its extensions)
         self.second: twocores.SecondProcess | None = None  # the pages rendered on another core
+        self.folders: background.Job[int] | None = None  # the pages' folders, made on another core
         # Only Harvest changes or reads pages: a story page's HTML can go once it is written.
         self.release_written = not foreign_page_plugins(config)
         if self.serving:
@@ -267,6 +269,12 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
             self.settings,
             lambda uri: [feature.page_key(uri) for feature in features(config)],
         )
+        if not self.serving and background.can_fork():
+            # A folder a page (a story's `…/story-01234/`), made in the new staging folder: ~0.1-0.35 ms
+            # each on an ext4 disk, 0.1-1.8 s at 5,000 stories, made meanwhile by a second process
+            # while this one decides which pages to render (and renders their Markdown).
+            folders = [os.path.dirname(f.abs_dest_path) for f in files.documentation_pages() if f.abs_dest_path]
+            self.folders = background.Job(functools.partial(make_folders, folders))
         for uri in self.specs:
             file = files.get_file_from_path(uri)
             if isinstance(file, ReusableFile):
@@ -457,6 +465,10 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         not parsed again (`offline.verdicts`). The offline build (`check_site: false`) skips it:
         `pack` reads every page of its copy."""
         second, self.second = self.second, None
+        folders, self.folders = self.folders, None
+        if folders is not None:
+            with contextlib.suppress(background.BackgroundBug):  # (what is missing is made below)
+                folders.result()
         cache, files = self.page_cache, self.files
         if cache is not None and files is not None:
             cache.keep_rendered(lambda uri: _dest(files, uri))  # (the last page)
@@ -493,6 +505,9 @@ class HarvestPlugin(BasePlugin[HarvestConfig]):
         second, self.second = self.second, None
         if second is not None:
             second.stop()  # nothing it writes is wanted now
+        folders, self.folders = self.folders, None
+        if folders is not None:
+            folders.stop()
         if self.page_cache is not None:
             self.page_cache.finish()
 
