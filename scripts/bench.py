@@ -8,8 +8,10 @@ Harvest (the repo's mkdocs.yml, all plugins) and, in the same run, build the sam
 Markdown with a bare mkdocs-material site (search plugin, navigation.prune, no
 Harvest plugins). Each build runs in its own process; wall time and that process's
 peak RSS are measured. With --repeat K the two builds alternate K times and the medians are
-reported (a shared or virtual machine's noise moves single runs by 10% or more). Prints a
-line per N and, last, all figures as JSON.
+reported (a shared or virtual machine's noise moves single runs by 10% or more), and with
+them the median of each round's own ratio (`ratio_paired`, `over_hugo_paired`: the builds of
+one round run back to back, so a slow spell of the machine slows both). Prints a line per N
+and, last, all figures as JSON.
 The stories are the realistic corpus of scripts/corpus.py. Targets (issue 15): ratio <= 0.9 at
 1,000, peak RSS <= 300 MB at 5,000, offline zip <= 12 MB at 1,000.
 
@@ -325,6 +327,11 @@ def hugo_site(stories: Path, folder: Path) -> None:
         (folder / "layouts" / name).write_text(text)
 
 
+def _paired(runs: list[tuple[float, float]], others: list[tuple[float, float]], digits: int) -> float:
+    """The median of each round's ratio (runs[i] / others[i]: timed back to back)."""
+    return round(statistics.median(a / b for (a, _), (b, _) in zip(runs, others, strict=False)), digits)
+
+
 def bench(
     n: int, work: Path, repeat: int = 1, repeat_build: bool = False, bare: bool = True, feature_benches: bool = True
 ) -> dict:
@@ -365,8 +372,10 @@ def bench(
         "load_average": loads,
         "bare_s": round(t_bare, 2),
         "ratio": round(t_harvest / t_bare, 3),
+        "ratio_paired": _paired(harvest_runs, bare_runs, 3),
         "hugo_s": round(t_hugo, 2) if t_hugo else None,
         "over_hugo": round(t_harvest / t_hugo, 2) if t_hugo else None,
+        "over_hugo_paired": _paired(harvest_runs, hugo_runs, 2) if hugo_runs else None,
         **({"hugo_runs_s": [round(t, 2) for t, _ in hugo_runs]} if len(hugo_runs) > 1 else {}),
         **({} if hugo else {"hugo": "not installed (Debian: apt-get install -y hugo)"}),
         **(
