@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from harvest.site import pagestore
 from harvest.site.pagestore import ENTRIES, PageStore, link_or_copy
 
 PAGE = b"<html><body>a stored page</body></html>"
@@ -108,6 +109,29 @@ def test_a_damaged_entries_database_is_made_anew(tmp_path, damage):
     written.write_bytes(PAGE)
     store.put(KEY, {"title": "A page"}, written, DIGEST)
     assert PageStore(folder).entry(KEY)["title"] == "A page"  # (read by a new process's store)
+
+
+def test_a_busy_entries_database_is_left_as_it_is(tmp_path, monkeypatch):
+    """Another process holding the database's write lock longer than a store waits: the store
+    stores nothing this time (the build goes on), and removes nothing; reading goes on meanwhile
+    (write-ahead log), and once the lock is let go a row is stored again."""
+    stored(tmp_path, remember=False)
+    monkeypatch.setattr(pagestore, "BUSY_SECONDS", 0.2)
+    other = KEY[:-1] + "2"
+    written = tmp_path / "written.html"
+    holder = sqlite3.connect(tmp_path / "pages" / ENTRIES, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        store = PageStore(tmp_path / "pages")
+        assert store.entry(KEY)["title"] == "A page"
+        with pytest.raises(OSError, match="locked"):
+            store.put(other, {"title": "another page"}, written, DIGEST)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.entry(KEY)["title"] == "A page"  # the database was not removed
+    store.put(other, {"title": "another page"}, written, DIGEST)
+    assert PageStore(tmp_path / "pages").entry(other)["title"] == "another page"
 
 
 def test_a_forked_child_writes_through_its_own_connection(tmp_path):

@@ -38,6 +38,12 @@ FORMAT = "harvest-pages-1"
 HASH_SIZE = 20  # bytes of blake2b: 40 hex digits
 ENTRIES = "entries.sqlite"
 TABLE = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, data BLOB NOT NULL) WITHOUT ROWID"
+# Seconds a connection waits for another's write (the two processes of one build, or two builds)
+# before it gives up: the page is then rendered, or not stored, and nothing is removed.
+BUSY_SECONDS = 60.0
+# sqlite3's errors for a file that is not a database, or a damaged one (SQLITE_NOTADB,
+# SQLITE_CORRUPT): not its OperationalError (busy, locked, cannot open), a subclass of it.
+DAMAGED = sqlite3.DatabaseError
 # Connections opened before a fork, in the child: never used, and never closed there either (a
 # close may checkpoint the parent's write-ahead log and remove it under the parent's feet).
 _INHERITED: list[sqlite3.Connection] = []
@@ -87,18 +93,24 @@ class PageStore:
             db = None
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.folder / ENTRIES, timeout=60, isolation_level=None, check_same_thread=False)
+                db = sqlite3.connect(
+                    self.folder / ENTRIES, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+                )
                 # A cache: a write lost in a crash only costs a render (every entry is checked).
                 db.execute("PRAGMA synchronous=OFF")
                 with contextlib.suppress(sqlite3.OperationalError):  # (a file system without shared memory)
                     db.execute("PRAGMA journal_mode=WAL")
                 db.execute(TABLE)
-            except sqlite3.DatabaseError:  # not a database, or damaged: made anew
+            except (sqlite3.OperationalError, OSError):  # busy, or cannot be opened here: left as it is
+                if db is not None:
+                    db.close()
+                return None
+            except DAMAGED:  # not a database, or damaged: made anew
                 if db is not None:
                     db.close()
                 self._remove_entries()
                 continue
-            except (sqlite3.Error, OSError):
+            except sqlite3.Error:
                 return None
             self._db, self._db_pid = db, pid
             return db
@@ -126,7 +138,9 @@ class PageStore:
         try:
             row = db.execute("SELECT data FROM entries WHERE key = ?", (key,)).fetchone()
             data = json.loads(row[0]) if row is not None else None
-        except sqlite3.DatabaseError:
+        except sqlite3.OperationalError:  # (busy: this page is rendered)
+            return None
+        except DAMAGED:
             self._remove_entries()  # damaged: nothing in it is used; the next write makes it anew
             return None
         except (sqlite3.Error, ValueError, TypeError):
@@ -201,7 +215,9 @@ class PageStore:
             raise OSError(f"the page store's entries cannot be opened in {self.folder}")
         try:
             db.execute("INSERT OR REPLACE INTO entries (key, data) VALUES (?, ?)", (key, data))
-        except sqlite3.DatabaseError as error:
+        except sqlite3.OperationalError as error:  # (busy: not stored this time)
+            raise OSError(f"the page store's entries: {error}") from None
+        except DAMAGED as error:
             self._remove_entries()
             raise OSError(f"the page store's entries were damaged and are made anew: {error}") from None
         except sqlite3.Error as error:
