@@ -6,6 +6,7 @@ would have been, and nothing is published."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import pytest
 
 from conftest import differing_files, generated_project, run_harvest
 from harvest.core import background
+from harvest.site import twocores
 
 ENV = {"HARVEST_TODAY": "2026-11-21", "SOURCE_DATE_EPOCH": "1795000000"}
 SHARED = "of those rendered were rendered by a second process"
@@ -219,3 +221,19 @@ def test_without_shared_memory_one_process_renders_every_page(tmp_path):
     assert result.returncode == 0, result.stderr
     assert SHARED not in result.stderr and "Traceback" not in result.stderr
     assert len(_story_pages(project / "site")) == _published(result.stderr)
+
+
+# (claims made in turn: (page, who); what each is answered)
+CLAIMS = [
+    ([(0, twocores.HERE), (0, twocores.HERE)], [True, True]),  # asked again: still this one's
+    ([(0, twocores.HERE), (0, twocores.THERE)], [True, False]),
+    ([(1, twocores.THERE), (1, twocores.HERE), (1, twocores.THERE)], [True, False, True]),
+    ([(0, twocores.HERE), (1, twocores.THERE)], [True, True]),
+]
+
+
+@pytest.mark.parametrize("claims, answers", CLAIMS, ids=["again", "taken", "the other's", "two pages"])
+def test_a_page_is_claimed_once_and_stays_its_claimant_s(claims, answers):
+    shared = twocores.SecondProcess.__new__(twocores.SecondProcess)
+    shared._claims, shared._lock = multiprocessing.RawArray("b", 2), multiprocessing.Lock()
+    assert [shared._claim(number, who) for number, who in claims] == answers

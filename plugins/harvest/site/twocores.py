@@ -106,11 +106,12 @@ class SecondProcess:
         return False
 
     def _claim(self, number: int, who: int) -> bool:
+        """Is page `number` `who`'s to render? Claimed now if nobody has; asked again, the same
+        answer (MkDocs may ask about a page more than once: it must not turn into the other's)."""
         with self._lock:
-            if self._claims[number]:
-                return False
-            self._claims[number] = who
-            return True
+            if not self._claims[number]:
+                self._claims[number] = who
+            return self._claims[number] == who
 
     def collect(self) -> Rendered | None:
         """Once MkDocs' loop is over: the child's report, its messages given here. A failure there
