@@ -26,7 +26,7 @@ STORIES = 80  # 80 story pages and the index pages: more than twocores.AT_LEAST 
 LINUX = pytest.mark.skipif(sys.platform != "linux", reason="the second process is a fork: Linux only")
 
 # `harvest build` with one of Harvest's per-page hooks made to misbehave on every page the second
-# process renders (`child`), or on every story page (`both`): the plumbing is tested, not the hook.
+# process renders (`child`), or on every story page (`story`): the plumbing is tested, not the hook.
 PATCHED_BUILD = """
 import logging, os, sys
 from mkdocs.exceptions import PluginError
@@ -144,7 +144,7 @@ def test_pages_rendered_in_two_processes_are_the_pages_one_process_renders(tmp_p
 def test_a_warning_there_fails_the_strict_build_here(tmp_path):
     """Every story page warns, in whichever process renders it: each warning is counted."""
     project = generated_project(tmp_path / "archive", STORIES)
-    result = _patched_build(project, "warn", "both")
+    result = _patched_build(project, "warn", "story")
     assert result.returncode == 1, result.stderr
     assert SHARED in result.stderr  # (strict mode fails the build once it is over)
     published = _published(result.stderr)
