@@ -111,6 +111,25 @@ def test_a_damaged_entries_database_is_made_anew(tmp_path, damage):
     assert PageStore(folder).entry(KEY)["title"] == "A page"  # (read by a new process's store)
 
 
+def test_a_link_in_the_entries_place_is_not_followed(tmp_path):
+    """`.harvest/cache/pages/entries.sqlite` a symbolic link to a database elsewhere: nothing is
+    written there; the link goes and the entries are made in the store's folder."""
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    with contextlib.closing(sqlite3.connect(elsewhere)) as db:
+        db.execute("CREATE TABLE mine (x)")
+        db.commit()
+    before = elsewhere.read_bytes()
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    (folder / ENTRIES).symlink_to(elsewhere)
+    written = tmp_path / "written.html"
+    written.write_bytes(PAGE)
+    PageStore(folder).put(KEY, {"title": "A page"}, written, DIGEST)
+    assert elsewhere.read_bytes() == before
+    assert not (folder / ENTRIES).is_symlink()
+    assert PageStore(folder).entry(KEY)["title"] == "A page"
+
+
 def test_a_busy_entries_database_is_left_as_it_is(tmp_path, monkeypatch):
     """Another process holding the database's write lock longer than a store waits: the store
     stores nothing this time (the build goes on), and removes nothing; reading goes on meanwhile

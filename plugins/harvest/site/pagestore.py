@@ -30,6 +30,7 @@ import json
 import os
 import shutil
 import sqlite3
+import urllib.parse
 from pathlib import Path
 
 from harvest.core.filestamps import Stamp, settled, stamp
@@ -93,8 +94,13 @@ class PageStore:
             db = None
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(
-                    self.folder / ENTRIES, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False
+                self._unlink_links()
+                db = sqlite3.connect(  # (nofollow: a link put there after the check is refused too)
+                    f"file:{urllib.parse.quote(str(self.folder / ENTRIES))}?nofollow=1",
+                    uri=True,
+                    timeout=BUSY_SECONDS,
+                    isolation_level=None,
+                    check_same_thread=False,
                 )
                 # A cache: a write lost in a crash only costs a render (every entry is checked).
                 db.execute("PRAGMA synchronous=OFF")
@@ -115,6 +121,15 @@ class PageStore:
             self._db, self._db_pid = db, pid
             return db
         return None
+
+    def _unlink_links(self) -> None:
+        """A symbolic link in the database's place (or its log's) is never followed: SQLite would
+        write into whatever it leads to. The link goes, and the entries are made anew here (as
+        the story cache does with its files)."""
+        for suffix in ("", "-wal", "-shm"):
+            path = self.folder / f"{ENTRIES}{suffix}"
+            if path.is_symlink():
+                path.unlink()
 
     def _remove_entries(self) -> None:
         if self._db is not None:
